@@ -1,0 +1,197 @@
+import { ApiError } from "./errors";
+import { expiresAtFor, isExpired, type ItemMeta } from "./item";
+import type { LocationCache } from "./location-cache";
+import type { StoredHead, Storage, ValueSource, WriteCondition, WriteResult } from "./storage/storage";
+
+/** One item, located: its object key in the bucket and its entry URL in the location cache. */
+export interface ItemRef {
+  namespace: string;
+  key: string;
+  objectKey: string;
+  cacheUrl: string;
+}
+
+export type WriteMode = { kind: "set" } | { kind: "add" } | { kind: "replace" } | { kind: "cas"; etag: string };
+
+export interface Written {
+  etag: string;
+  expiresAt: number | null;
+  created: boolean;
+}
+
+/** Largest magnitude a counter may hold: values stay exact as JSON numbers (±(2^53−1)). */
+export const COUNTER_LIMIT = Number.MAX_SAFE_INTEGER;
+
+/** Attempts for a conditional write that lost a race, when its value can be sent again. */
+const WRITE_ATTEMPTS = 8;
+/** Attempts for a counter under contention; each lost race costs one GET and one PUT. */
+const COUNTER_ATTEMPTS = 200;
+
+/** Whether a stored object is an item a client may see: present, not a tombstone, not expired. */
+export function isLive(head: StoredHead | null, now?: number): boolean {
+  return head !== null && !head.tombstone && !isExpired(head.meta.expiresAt, now);
+}
+
+/**
+ * The memcached verbs over storage. Each is atomic through the store's conditional writes (never a
+ * read followed by an unconditional write), and keeps this location's cache in step with what it wrote.
+ */
+export class Items {
+  constructor(
+    private readonly storage: Storage,
+    private readonly cache: LocationCache,
+    private readonly waitUntil: (promise: Promise<unknown>) => void,
+  ) {}
+
+  /** set / add / replace / cas. */
+  async write(ref: ItemRef, value: ValueSource, meta: ItemMeta, mode: WriteMode): Promise<Written> {
+    const written = mode.kind === "set" ? await this.set(ref, value, meta) : await this.conditionalWrite(ref, value, meta, mode);
+    await this.cache.delete(ref.cacheUrl);
+    return written;
+  }
+
+  private async set(ref: ItemRef, value: ValueSource, meta: ItemMeta): Promise<Written> {
+    // Whether this write creates the item (201 or 200) is read in parallel: the PUT goes out at once
+    // but sends its body only after the HEAD has answered, so the HEAD sees the state before it.
+    const before = this.storage.head(ref.objectKey).catch(() => undefined);
+    const result = await this.storage.put(ref.objectKey, value, meta, { kind: "none" }, { holdBodyUntil: before });
+    if (!result.ok) throw new ApiError("storage_error", "storage refused an unconditional write");
+    const previous = await before;
+    const created = previous !== undefined && previous?.etag !== result.etag && !isLive(previous);
+    return { etag: result.etag, expiresAt: meta.expiresAt, created };
+  }
+
+  private async conditionalWrite(ref: ItemRef, value: ValueSource, meta: ItemMeta, mode: Exclude<WriteMode, { kind: "set" }>): Promise<Written> {
+    const replayable = value instanceof Uint8Array;
+    for (let attempt = 1; ; attempt++) {
+      // An add of a small value first assumes the key is free: one round trip in the common case.
+      const current = mode.kind === "add" && replayable && attempt === 1 ? null : await this.storage.head(ref.objectKey);
+      const condition = conditionFor(mode, current);
+      if (condition === null) throw preconditionFailed(mode);
+      const result: WriteResult = await this.storage.put(ref.objectKey, value, meta, condition);
+      if (result.ok) return { etag: result.etag, expiresAt: meta.expiresAt, created: !isLive(current) };
+      // A cas names one version: once that is gone, the answer is final.
+      if (mode.kind === "cas" && result.reason === "precondition_failed") throw preconditionFailed(mode);
+      if (replayable && attempt < WRITE_ATTEMPTS) {
+        if (result.reason === "conflict") await backoff(attempt);
+        continue;
+      }
+      // The value was streamed once and cannot be sent again: say what happened, nothing was written.
+      const now = await this.storage.head(ref.objectKey);
+      if (mode.kind === "add" ? isLive(now) : true) throw preconditionFailed(mode);
+      throw new ApiError("storage_unavailable", "the item changed while a streamed write was in flight; nothing was stored, retry");
+    }
+  }
+
+  /** Sets a new expiry without sending the value again. */
+  async touch(ref: ItemRef, expiresAt: number | null): Promise<{ etag: string; expiresAt: number | null }> {
+    for (let attempt = 1; ; attempt++) {
+      const current = await this.storage.head(ref.objectKey);
+      if (!current || !isLive(current)) throw new ApiError("not_found", "no such item");
+      const result = await this.storage.replaceMeta(ref.objectKey, current.etag, { contentType: current.meta.contentType, expiresAt });
+      if (result.ok) {
+        await this.cache.delete(ref.cacheUrl);
+        return { etag: result.etag, expiresAt };
+      }
+      if (attempt >= WRITE_ATTEMPTS) throw new ApiError("storage_unavailable", "the item kept changing during touch; retry");
+      await backoff(attempt);
+    }
+  }
+
+  /** incr / decr: read, compute, write back only if unchanged; a lost race is tried again. */
+  async count(ref: ItemRef, delta: number, options: { initial?: number; ttl?: number; defaultTtl: number }): Promise<{ value: number; etag: string }> {
+    for (let attempt = 1; ; attempt++) {
+      const current = await this.storage.get(ref.objectKey);
+      let next: number;
+      let meta: ItemMeta;
+      let condition: WriteCondition;
+      if (!current || !isLive(current)) {
+        await current?.body.cancel();
+        if (options.initial === undefined) throw new ApiError("not_found", "no such item (give 'initial' to create it)");
+        next = options.initial;
+        meta = { contentType: "text/plain", expiresAt: expiresAtFor(options.ttl ?? options.defaultTtl) };
+        condition = current ? { kind: "match", etag: current.etag } : { kind: "absent" };
+      } else {
+        const value = await readCounter(current.body, current.size);
+        next = value + delta;
+        if (!Number.isSafeInteger(next)) throw new ApiError("out_of_range", `the result is outside ±${COUNTER_LIMIT}`);
+        meta = { contentType: current.meta.contentType, expiresAt: options.ttl === undefined ? current.meta.expiresAt : expiresAtFor(options.ttl) };
+        condition = { kind: "match", etag: current.etag };
+      }
+      const result = await this.storage.put(ref.objectKey, new TextEncoder().encode(String(next)), meta, condition);
+      if (result.ok) {
+        await this.cache.delete(ref.cacheUrl);
+        return { value: next, etag: result.etag };
+      }
+      if (attempt >= COUNTER_ATTEMPTS) throw new ApiError("storage_unavailable", "too much contention on this counter; retry");
+      await backoff(Math.min(attempt, 6));
+    }
+  }
+
+  /** DELETE; with `ifMatch`, only that live version (or any live one for `*`). */
+  async remove(ref: ItemRef, ifMatch: "*" | string | null): Promise<void> {
+    if (ifMatch === null) {
+      await this.storage.delete(ref.objectKey);
+    } else {
+      const current = await this.storage.head(ref.objectKey);
+      if (!current || !isLive(current) || (ifMatch !== "*" && current.etag !== ifMatch)) {
+        throw new ApiError("precondition_failed", "the item is absent or not at that ETag");
+      }
+      const result = await this.storage.tombstone(ref.objectKey, current.etag);
+      if (!result.ok) throw new ApiError("precondition_failed", "the item changed: it is no longer at that ETag");
+    }
+    await this.cache.delete(ref.cacheUrl);
+  }
+
+  /** An expired object found on a read is emptied in the background, only if it is still that version. */
+  expireLater(ref: ItemRef, head: StoredHead): void {
+    if (head.tombstone) return;
+    this.waitUntil(this.storage.tombstone(ref.objectKey, head.etag).catch(() => undefined));
+  }
+}
+
+/** The storage precondition for a verb, given what is stored now; null when the verb must fail. Pure. */
+export function conditionFor(mode: Exclude<WriteMode, { kind: "set" }>, current: StoredHead | null, now?: number): WriteCondition | null {
+  const live = isLive(current, now);
+  switch (mode.kind) {
+    case "add":
+      if (current === null) return { kind: "absent" };
+      return live ? null : { kind: "match", etag: current.etag };
+    case "replace":
+      return live && current ? { kind: "match", etag: current.etag } : null;
+    case "cas":
+      return live && current?.etag === mode.etag ? { kind: "match", etag: mode.etag } : null;
+  }
+}
+
+function preconditionFailed(mode: Exclude<WriteMode, { kind: "set" }>): ApiError {
+  const why = {
+    add: "the item already exists",
+    replace: "the item does not exist",
+    cas: "the item is absent or not at that ETag",
+  }[mode.kind];
+  return new ApiError("precondition_failed", why);
+}
+
+/** Reads a counter's text (a few bytes at most) and parses it. */
+async function readCounter(body: ReadableStream<Uint8Array>, size: number): Promise<number> {
+  if (size > 20) {
+    await body.cancel();
+    throw new ApiError("not_a_number", "the item's value is not an integer");
+  }
+  const text = await new Response(body).text();
+  return parseCounter(text);
+}
+
+/** A counter's value: base-10 integer text within ±(2^53−1). Pure. */
+export function parseCounter(text: string): number {
+  if (!/^-?[0-9]{1,20}$/.test(text)) throw new ApiError("not_a_number", "the item's value is not an integer");
+  const value = Number(text);
+  if (!Number.isSafeInteger(value)) throw new ApiError("out_of_range", `the item's value is outside ±${COUNTER_LIMIT}`);
+  return value;
+}
+
+function backoff(attempt: number): Promise<void> {
+  const ceiling = Math.min(200, 5 * 2 ** attempt);
+  return new Promise((resolve) => setTimeout(resolve, Math.random() * ceiling));
+}

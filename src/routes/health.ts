@@ -1,0 +1,18 @@
+import { Hono } from "hono";
+import { ApiError } from "../errors";
+import type { AppEnv } from "../http";
+import { Storage } from "../storage/storage";
+
+export const health = new Hono<AppEnv>();
+
+/** 200 when storage answers, 503 when it does not; nothing about the configuration is revealed. */
+health.get("/", async (c) => {
+  const config = c.get("config");
+  try {
+    await new Storage(config.s3, config.storageTimeoutMs).ping(`${config.s3.prefix}.healthz`);
+    return c.json({ ok: true });
+  } catch (err) {
+    const error = err instanceof ApiError ? err.body().error : { code: "internal", message: "internal error" };
+    return c.json({ ok: false, error }, 503);
+  }
+});

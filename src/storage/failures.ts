@@ -1,0 +1,32 @@
+import { ApiError } from "../errors";
+
+/** Reads `<Code>` out of an S3 XML error body, for logs and for the few codes that matter. */
+export function s3ErrorCode(xml: string): string | undefined {
+  const match = /<Code>([^<]{1,100})<\/Code>/.exec(xml);
+  return match?.[1];
+}
+
+/**
+ * An answer storage gave that the operation did not expect, as the error the client sees:
+ * always `502 storage_error`, naming what failed but never the URL, bucket or credentials.
+ */
+export function storageAnswerError(operation: string, status: number, code: string | undefined): ApiError {
+  const detail = code ? `${status} ${code}` : `${status}`;
+  if (status === 403 && (code === "SignatureDoesNotMatch" || code === "InvalidAccessKeyId" || code === "AccessDenied")) {
+    return new ApiError("storage_error", `storage refused the ${operation} (${detail}): check the Worker's storage credentials`);
+  }
+  return new ApiError("storage_error", `storage answered the ${operation} with an error (${detail})`);
+}
+
+export function storageTimeoutError(operation: string, timeoutMs: number): ApiError {
+  return new ApiError("storage_timeout", `storage did not answer the ${operation} within ${timeoutMs} ms`);
+}
+
+export function storageUnavailableError(operation: string): ApiError {
+  return new ApiError("storage_unavailable", `storage could not be reached for the ${operation}`);
+}
+
+/** Statuses worth one more try for an idempotent call: the store was busy or briefly broken. */
+export function isRetryableStatus(status: number): boolean {
+  return status === 429 || status === 500 || status === 502 || status === 503 || status === 504;
+}

@@ -1,0 +1,343 @@
+import { AwsClient } from "aws4fetch";
+import type { S3Settings } from "../config";
+import { ApiError } from "../errors";
+import { decodeExpiry, encodeExpiry, EXPIRES_HEADER, MAX_USER_METADATA_BYTES, TOMBSTONE_HEADER, userMetadataBytes, type ItemMeta } from "../item";
+import { isRetryableStatus, s3ErrorCode, storageAnswerError, storageTimeoutError, storageUnavailableError } from "./failures";
+import { encodeKeyPath, objectUrl } from "./object-key";
+
+/**
+ * Every stored object starts with 16 random bytes before the value. S3 ETags are the MD5 of the
+ * bytes, so without them writing the same value twice would give the same ETag, and a
+ * compare-and-swap or an add over an expired item could be won twice (ABA). With them, every write
+ * has its own ETag. Reads skip them with a Range request.
+ */
+export const NONCE_BYTES = 16;
+
+export interface StoredHead {
+  /** The object's ETag as the store gives it (quoted): the item's ETag. */
+  etag: string;
+  /** Bytes of the value (without the nonce). */
+  size: number;
+  meta: ItemMeta;
+  /** An emptied, expired object left by a conditional delete. */
+  tombstone: boolean;
+}
+
+export interface StoredObject extends StoredHead {
+  body: ReadableStream<Uint8Array>;
+}
+
+/** A value to write: bytes already in memory (replayable) or a stream of known length (sent once). */
+export type ValueSource = Uint8Array | { stream: ReadableStream<Uint8Array>; length: number };
+
+export type WriteCondition =
+  | { kind: "none" }
+  | { kind: "absent" } // If-None-Match: *
+  | { kind: "match"; etag: string }; // If-Match: "<etag>"
+
+export type WriteResult = { ok: true; etag: string } | { ok: false; reason: "precondition_failed" | "conflict" };
+
+// One signing client per set of credentials and isolate: aws4fetch caches derived keys in it.
+const clients = new Map<string, AwsClient>();
+
+function clientFor(settings: S3Settings): AwsClient {
+  const id = `${settings.endpoint}\n${settings.region}\n${settings.accessKeyId}\n${settings.secretAccessKey}`;
+  let client = clients.get(id);
+  if (!client) {
+    // retries: 0 — aws4fetch would otherwise retry 5xx ten times with backoff; retries are ours.
+    client = new AwsClient({
+      accessKeyId: settings.accessKeyId,
+      secretAccessKey: settings.secretAccessKey,
+      service: "s3",
+      region: settings.region,
+      retries: 0,
+    });
+    clients.set(id, client);
+  }
+  return client;
+}
+
+interface CallOptions {
+  /** Idempotent calls are tried once more on a network error or a 5xx/429. */
+  idempotent: boolean;
+  /** For a streamed upload, the timeout starts when the last byte has been handed to storage. */
+  uploadDone?: Promise<unknown>;
+}
+
+/**
+ * The only code that speaks S3. One instance serves one request: it holds the request's storage
+ * budget, so that no request waits on storage more than twice `STORAGE_TIMEOUT_MS` in all.
+ */
+export class Storage {
+  private readonly client: AwsClient;
+  private readonly deadline: number;
+
+  constructor(
+    private readonly settings: S3Settings,
+    private readonly timeoutMs: number,
+  ) {
+    this.client = clientFor(settings);
+    this.deadline = Date.now() + 2 * timeoutMs;
+  }
+
+  private url(key: string, query = ""): string {
+    return objectUrl(this.settings.endpoint, this.settings.bucket, key) + query;
+  }
+
+  /** One signed call, bounded in time; network failures and timeouts become 503/504. */
+  private async call(operation: string, url: string, init: RequestInit, options: CallOptions): Promise<Response> {
+    const attempts = options.idempotent ? 2 : 1;
+    for (let attempt = 1; ; attempt++) {
+      const budget = Math.min(this.timeoutMs, this.deadline - Date.now());
+      if (budget <= 0) throw storageTimeoutError(operation, this.timeoutMs);
+      const controller = new AbortController();
+      let timedOut = false;
+      let timer: number | null = null;
+      const arm = () => {
+        timer = setTimeout(() => {
+          timedOut = true;
+          controller.abort();
+        }, budget);
+      };
+      if (options.uploadDone) options.uploadDone.then(arm, arm);
+      else arm();
+      let response: Response;
+      try {
+        response = await this.client.fetch(url, { ...init, signal: controller.signal });
+      } catch (err) {
+        clearTimeout(timer);
+        if (timedOut) throw storageTimeoutError(operation, this.timeoutMs);
+        if (err instanceof ApiError) throw err;
+        if (attempt < attempts) {
+          await jitter(attempt);
+          continue;
+        }
+        throw storageUnavailableError(operation);
+      }
+      // Headers are in: from here the body streams at the client's pace, so the timer stops.
+      clearTimeout(timer);
+      if (attempt < attempts && isRetryableStatus(response.status) && this.deadline - Date.now() > 0) {
+        await response.body?.cancel();
+        await jitter(attempt);
+        continue;
+      }
+      return response;
+    }
+  }
+
+  private async fail(operation: string, response: Response): Promise<never> {
+    const text = await response.text().catch(() => "");
+    const code = s3ErrorCode(text);
+    console.warn(JSON.stringify({ level: "warn", storage: operation, status: response.status, code }));
+    throw storageAnswerError(operation, response.status, code);
+  }
+
+  /** HEAD: the item's facts without its value, or null when there is no object. */
+  async head(key: string): Promise<StoredHead | null> {
+    const response = await this.call("HEAD", this.url(key), { method: "HEAD" }, { idempotent: true });
+    if (response.status === 404) return null;
+    if (!response.ok) return this.fail("HEAD", response);
+    return readHead(response.headers, Number(response.headers.get("content-length") ?? "0"));
+  }
+
+  /** GET: the value as a stream (the nonce skipped by a Range request), or null when absent. */
+  async get(key: string): Promise<StoredObject | null> {
+    const response = await this.call("GET", this.url(key), { headers: { range: `bytes=${NONCE_BYTES}-` } }, { idempotent: true });
+    if (response.status === 404) {
+      await response.body?.cancel();
+      return null;
+    }
+    if (response.status === 416) {
+      // Nothing after the nonce: an empty value (or a foreign object shorter than a nonce).
+      await response.body?.cancel();
+      const head = await this.head(key);
+      return head && { ...head, size: 0, body: emptyStream() };
+    }
+    if (response.status === 206) {
+      const total = /\/(\d+)$/.exec(response.headers.get("content-range") ?? "")?.[1];
+      const size = total === undefined ? Number(response.headers.get("content-length") ?? "0") + NONCE_BYTES : Number(total);
+      return { ...readHead(response.headers, size), body: response.body ?? emptyStream() };
+    }
+    if (response.status === 200) {
+      // A store that ignores Range sends the whole object: skip the nonce here instead.
+      const size = Number(response.headers.get("content-length") ?? "0");
+      return { ...readHead(response.headers, size), body: (response.body ?? emptyStream()).pipeThrough(skipBytes(NONCE_BYTES)) };
+    }
+    return this.fail("GET", response);
+  }
+
+  /**
+   * PUT with the item's metadata, optionally conditional. A 2xx means storage has it. With
+   * `holdBodyUntil`, the request goes out at once but its body only once that promise settles:
+   * storage cannot store the object before then (used to read the previous state first).
+   */
+  async put(
+    key: string,
+    value: ValueSource,
+    meta: ItemMeta,
+    condition: WriteCondition,
+    options: { extraHeaders?: Record<string, string>; holdBodyUntil?: Promise<unknown> } = {},
+  ): Promise<WriteResult> {
+    const headers: Record<string, string> = {
+      "content-type": meta.contentType,
+      ...encodeExpiry(meta.expiresAt),
+      ...options.extraHeaders,
+      ...conditionHeaders(condition),
+    };
+    checkMetadata(headers);
+    const nonce = crypto.getRandomValues(new Uint8Array(NONCE_BYTES));
+    let body: BodyInit;
+    let uploadDone: Promise<unknown> | undefined;
+    if (value instanceof Uint8Array && !options.holdBodyUntil) {
+      const bytes = new Uint8Array(NONCE_BYTES + value.byteLength);
+      bytes.set(nonce, 0);
+      bytes.set(value, NONCE_BYTES);
+      body = bytes;
+    } else {
+      // A FixedLengthStream gives storage the Content-Length it needs, without buffering the value.
+      const length = value instanceof Uint8Array ? value.byteLength : value.length;
+      const framed = new FixedLengthStream(NONCE_BYTES + length);
+      const gate = (options.holdBodyUntil ?? Promise.resolve()).catch(() => undefined);
+      uploadDone = gate.then(async () => {
+        const writer = framed.writable.getWriter();
+        await writer.write(nonce);
+        if (value instanceof Uint8Array) {
+          if (value.byteLength > 0) await writer.write(value);
+          await writer.close();
+        } else {
+          writer.releaseLock();
+          await value.stream.pipeTo(framed.writable);
+        }
+      });
+      uploadDone.catch(() => undefined);
+      body = framed.readable;
+    }
+    const response = await this.call("PUT", this.url(key), { method: "PUT", headers, body }, { idempotent: false, ...(uploadDone ? { uploadDone } : {}) });
+    if (response.status === 412) {
+      await response.body?.cancel();
+      return { ok: false, reason: "precondition_failed" };
+    }
+    if (response.status === 409) {
+      // AWS answers 409 ConditionalRequestConflict when two conditional writes race: try again.
+      const code = s3ErrorCode(await response.text());
+      if (code === "ConditionalRequestConflict" || code === "OperationAborted") return { ok: false, reason: "conflict" };
+      throw storageAnswerError("PUT", 409, code);
+    }
+    if (!response.ok) return this.fail("PUT", response);
+    await response.body?.cancel();
+    const etag = response.headers.get("etag");
+    if (!etag) throw new ApiError("storage_error", "storage accepted the PUT but gave no ETag");
+    return { ok: true, etag: quoteEtag(etag) };
+  }
+
+  /**
+   * Rewrites an object's metadata in place (CopyObject onto itself), only if it is still the
+   * version `etag`: the value is not sent again.
+   */
+  async replaceMeta(key: string, etag: string, meta: ItemMeta): Promise<WriteResult> {
+    const headers: Record<string, string> = {
+      "x-amz-copy-source": `/${encodeURIComponent(this.settings.bucket)}/${encodeKeyPath(key)}`,
+      "x-amz-copy-source-if-match": etag,
+      "x-amz-metadata-directive": "REPLACE",
+      "content-type": meta.contentType,
+      ...encodeExpiry(meta.expiresAt),
+    };
+    checkMetadata(headers);
+    const response = await this.call("COPY", this.url(key), { method: "PUT", headers }, { idempotent: false });
+    const text = await response.text();
+    // A missing source is 404 on most stores; a failed copy-source condition is 412.
+    if (response.status === 412 || response.status === 404) return { ok: false, reason: "precondition_failed" };
+    if (!response.ok) {
+      const code = s3ErrorCode(text);
+      if (response.status === 409 && code === "ConditionalRequestConflict") return { ok: false, reason: "conflict" };
+      throw storageAnswerError("COPY", response.status, code);
+    }
+    // CopyObject can answer 200 with an error in its body.
+    if (/<Error>/.test(text)) throw storageAnswerError("COPY", 200, s3ErrorCode(text));
+    const copied = /<ETag>([^<]+)<\/ETag>/.exec(text)?.[1];
+    return { ok: true, etag: copied ? quoteEtag(decodeXmlText(copied)) : etag };
+  }
+
+  /**
+   * Empties an object and marks it expired, only if it is still the version `etag`. This is how a
+   * version is deleted without a race: a conditional DELETE is not honoured by every store (the
+   * embedded one deletes regardless), a conditional PUT is.
+   */
+  async tombstone(key: string, etag: string): Promise<WriteResult> {
+    return this.put(key, new Uint8Array(0), { contentType: "application/octet-stream", expiresAt: 1 }, { kind: "match", etag }, { extraHeaders: { [TOMBSTONE_HEADER]: "1" } });
+  }
+
+  /** DELETE, whether or not the object exists. */
+  async delete(key: string): Promise<void> {
+    const response = await this.call("DELETE", this.url(key), { method: "DELETE" }, { idempotent: true });
+    if (response.status !== 404 && !response.ok) return this.fail("DELETE", response);
+    await response.body?.cancel();
+  }
+
+  /** Asks storage anything: any authenticated answer about a (likely absent) object proves it is up. */
+  async ping(key: string): Promise<void> {
+    const response = await this.call("HEAD", this.url(key), { method: "HEAD" }, { idempotent: false });
+    if (response.status !== 404 && !response.ok) return this.fail("HEAD", response);
+  }
+}
+
+function conditionHeaders(condition: WriteCondition): Record<string, string> {
+  switch (condition.kind) {
+    case "none":
+      return {};
+    case "absent":
+      return { "if-none-match": "*" };
+    case "match":
+      return { "if-match": condition.etag };
+  }
+}
+
+function checkMetadata(headers: Record<string, string>): void {
+  if (userMetadataBytes(headers) > MAX_USER_METADATA_BYTES) {
+    throw new ApiError("bad_request", "item metadata exceeds the 2 KB that S3 allows");
+  }
+}
+
+function readHead(headers: Headers, objectSize: number): StoredHead {
+  return {
+    etag: quoteEtag(headers.get("etag") ?? ""),
+    size: Math.max(0, objectSize - NONCE_BYTES),
+    meta: {
+      contentType: headers.get("content-type") ?? "application/octet-stream",
+      expiresAt: decodeExpiry(headers.get(EXPIRES_HEADER)),
+    },
+    tombstone: headers.get(TOMBSTONE_HEADER) === "1",
+  };
+}
+
+/** ETags are strong and quoted in the API, whatever quoting a store uses. */
+export function quoteEtag(etag: string): string {
+  const bare = etag.replace(/^W\//, "").replace(/^"|"$/g, "");
+  return `"${bare}"`;
+}
+
+function decodeXmlText(text: string): string {
+  return text.replace(/&quot;/g, '"').replace(/&amp;/g, "&").replace(/&lt;/g, "<").replace(/&gt;/g, ">").replace(/&apos;/g, "'");
+}
+
+function emptyStream(): ReadableStream<Uint8Array> {
+  return new Response(new Uint8Array(0)).body as ReadableStream<Uint8Array>;
+}
+
+function skipBytes(count: number): TransformStream<Uint8Array, Uint8Array> {
+  let left = count;
+  return new TransformStream({
+    transform(chunk, controller) {
+      if (left >= chunk.byteLength) {
+        left -= chunk.byteLength;
+        return;
+      }
+      controller.enqueue(left > 0 ? chunk.subarray(left) : chunk);
+      left = 0;
+    },
+  });
+}
+
+function jitter(attempt: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, 20 * attempt + Math.random() * 30 * attempt));
+}

@@ -1,0 +1,59 @@
+import { randomBytes } from "node:crypto";
+import type { TestProject } from "vitest/node";
+// @ts-expect-error -- a plain ESM script shared with `npm run dev`; its shape is checked at run time.
+import { startEmbeddedStore } from "../scripts/embedded-store.mjs";
+
+/** Settings handed to the Worker under test (see vitest.config.ts). */
+export interface StoreBindings {
+  S3_ENDPOINT: string;
+  S3_BUCKET: string;
+  S3_REGION: string;
+  S3_ACCESS_KEY_ID: string;
+  S3_SECRET_ACCESS_KEY: string;
+  S3_PREFIX: string;
+  /** Which store the suite runs against, for the report. */
+  STORE_KIND: string;
+}
+
+declare module "vitest" {
+  interface ProvidedContext {
+    storeBindings: StoreBindings;
+  }
+}
+
+/**
+ * Starts the embedded store, unless S3_ENDPOINT (with S3_BUCKET, S3_ACCESS_KEY_ID and
+ * S3_SECRET_ACCESS_KEY) points the suite at another S3-compatible store. Every run writes under a
+ * fresh prefix, so runs never see each other's items.
+ */
+export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+  const prefix = `test-${Date.now()}-${randomBytes(3).toString("hex")}/`;
+  const external = process.env.S3_ENDPOINT;
+  if (external) {
+    const need = ["S3_BUCKET", "S3_ACCESS_KEY_ID", "S3_SECRET_ACCESS_KEY"].filter((name) => !process.env[name]);
+    if (need.length > 0) throw new Error(`S3_ENDPOINT is set: also set ${need.join(", ")}`);
+    project.provide("storeBindings", {
+      S3_ENDPOINT: external,
+      S3_BUCKET: process.env.S3_BUCKET as string,
+      S3_REGION: process.env.S3_REGION ?? "us-east-1",
+      S3_ACCESS_KEY_ID: process.env.S3_ACCESS_KEY_ID as string,
+      S3_SECRET_ACCESS_KEY: process.env.S3_SECRET_ACCESS_KEY as string,
+      S3_PREFIX: prefix,
+      STORE_KIND: `external (${new URL(external).host})`,
+    });
+    return async () => {};
+  }
+  const store = await startEmbeddedStore({ secretAccessKey: randomBytes(18).toString("base64url") });
+  project.provide("storeBindings", {
+    S3_ENDPOINT: store.S3_ENDPOINT,
+    S3_BUCKET: store.S3_BUCKET,
+    S3_REGION: store.S3_REGION,
+    S3_ACCESS_KEY_ID: store.S3_ACCESS_KEY_ID,
+    S3_SECRET_ACCESS_KEY: store.S3_SECRET_ACCESS_KEY,
+    S3_PREFIX: prefix,
+    STORE_KIND: "embedded (Miniflare R2 S3 endpoint)",
+  });
+  return async () => {
+    await store.stop();
+  };
+}

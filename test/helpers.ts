@@ -1,0 +1,48 @@
+import { createExecutionContext, env, SELF, waitOnExecutionContext } from "cloudflare:test";
+import { app } from "../src/app";
+import { TEST_ADMIN_TOKEN } from "./constants";
+
+export const ORIGIN = "http://cloudcached.test";
+export const ADMIN = { authorization: `Bearer ${TEST_ADMIN_TOKEN}` };
+
+/** A request to the Worker under test, as the admin unless `headers` says otherwise. */
+export function api(path: string, init: RequestInit & { anonymous?: boolean } = {}): Promise<Response> {
+  const headers = new Headers(init.headers);
+  if (!init.anonymous && !headers.has("authorization")) headers.set("authorization", ADMIN.authorization);
+  return SELF.fetch(`${ORIGIN}${path}`, { ...init, headers });
+}
+
+let counter = 0;
+/** A namespace no other test uses, so the tests share no items and no cache entries. */
+export function uniqueNamespace(label = "t"): string {
+  counter += 1;
+  return `${label}-${Date.now().toString(36)}-${counter}-${Math.random().toString(36).slice(2, 8)}`.slice(0, 64);
+}
+
+export function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/** Runs the app with other bindings (a broken store, a smaller limit), waiting for its background work. */
+export async function withBindings(overrides: Partial<Record<keyof Env, string>>, path: string, init: RequestInit = {}): Promise<Response> {
+  const headers = new Headers(init.headers);
+  if (!headers.has("authorization")) headers.set("authorization", ADMIN.authorization);
+  const ctx = createExecutionContext();
+  const response = await app.fetch(new Request(`${ORIGIN}${path}`, { ...init, headers }), { ...env, ...overrides }, ctx);
+  await waitOnExecutionContext(ctx);
+  return response;
+}
+
+export interface ErrorJson {
+  error: { code: string; message: string };
+}
+
+export async function expectError(response: Response, status: number, code: string): Promise<ErrorJson> {
+  const text = await response.text();
+  if (response.status !== status) throw new Error(`expected ${status} ${code}, got ${response.status}: ${text}`);
+  if (!response.headers.get("content-type")?.startsWith("application/json")) throw new Error(`error is not JSON: ${text}`);
+  const body = JSON.parse(text) as ErrorJson;
+  if (body.error?.code !== code) throw new Error(`expected code ${code}, got ${text}`);
+  if (typeof body.error.message !== "string" || body.error.message === "") throw new Error(`no message: ${text}`);
+  return body;
+}
