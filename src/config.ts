@@ -73,7 +73,8 @@ function list(env: Source, name: string): string[] {
 }
 
 /** Reads every setting of API.md's configuration; a missing or malformed one is named (never its value). */
-export function parseConfig(env: Source): Config {
+export function parseConfig(bindings: object): Config {
+  const env = bindings as Source;
   const endpoint = required(env, "S3_ENDPOINT");
   let endpointUrl: URL;
   try {
@@ -112,7 +113,7 @@ const parsed = new WeakMap<object, Config>();
 export function configFor(env: object): Config {
   let config = parsed.get(env);
   if (!config) {
-    config = parseConfig(env as Source);
+    config = parseConfig(env);
     parsed.set(env, config);
   }
   return config;

@@ -5,32 +5,7 @@ import type { TestProject } from "vitest/node";
 // @ts-expect-error -- a plain ESM script shared with `npm run dev`; its shape is checked at run time.
 import { startEmbeddedStore } from "../scripts/embedded-store.mjs";
 
-/** Settings handed to the Worker under test (see vitest.config.ts). */
-export interface StoreBindings {
-  S3_ENDPOINT: string;
-  S3_BUCKET: string;
-  S3_REGION: string;
-  S3_ACCESS_KEY_ID: string;
-  S3_SECRET_ACCESS_KEY: string;
-  S3_PREFIX: string;
-  /** Which store the suite runs against, for the report. */
-  STORE_KIND: string;
-}
-
-/** Endpoints that fail in known ways, for the tests of storage failures (502/503/504). */
-export interface BrokenEndpoints {
-  /** Accepts connections and never answers. */
-  hanging: string;
-  /** Nothing listens there. */
-  closed: string;
-}
-
-declare module "vitest" {
-  interface ProvidedContext {
-    storeBindings: StoreBindings;
-    brokenEndpoints: BrokenEndpoints;
-  }
-}
+import type { BrokenEndpoints, StoreBindings } from "./provided";
 
 async function listen(server: Server): Promise<string> {
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
