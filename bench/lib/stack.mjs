@@ -1,0 +1,129 @@
+// Everything the benchmark runs against, started on 127.0.0.1 and stopped at the end: the embedded
+// S3 store, a WAN proxy in front of it, and one workerd (through Miniflare's API) running the
+// Worker's deploy bundle twice (local store, far store) beside a constant-response floor Worker.
+import { execFile } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { promisify } from "node:util";
+import { Miniflare } from "miniflare";
+import { startEmbeddedStore } from "../../scripts/embedded-store.mjs";
+import { startWanProxy } from "./wan-proxy.mjs";
+
+const run = promisify(execFile);
+const ROOT = path.resolve(path.dirname(new URL(import.meta.url).pathname), "../..");
+
+/** Hosts the entry worker routes to the floor and to the far-store Worker. */
+export const FLOOR_HOST = "floor.bench";
+export const WAN_HOST = "wan.bench";
+
+/** The floor's constant body: as long as the 32-byte string the ratios are measured with. */
+export const FLOOR_BODY = "0123456789abcdef0123456789abcdef";
+
+/** The bundle `wrangler deploy` would upload, built into a fresh temporary folder. */
+export async function buildBundle() {
+  const outdir = await mkdtemp(path.join(tmpdir(), "cloudcached-bench-bundle-"));
+  await run(path.join(ROOT, "node_modules/.bin/wrangler"), ["deploy", "--dry-run", "--outdir", outdir], {
+    cwd: ROOT,
+    timeout: 120_000,
+    env: { ...process.env, WRANGLER_SEND_METRICS: "false", NO_COLOR: "1" },
+  });
+  const files = await readdir(outdir);
+  const main = files.find((name) => name.endsWith(".js"));
+  if (!main) throw new Error(`wrangler deploy --dry-run wrote no .js bundle into ${outdir}`);
+  const toml = await readFile(path.join(ROOT, "wrangler.toml"), "utf8");
+  const compatibilityDate = /^compatibility_date\s*=\s*"([^"]+)"/m.exec(toml)?.[1];
+  if (!compatibilityDate) throw new Error("wrangler.toml has no compatibility_date");
+  return { scriptPath: path.join(outdir, main), compatibilityDate, cleanup: () => rm(outdir, { recursive: true, force: true }) };
+}
+
+/** PIDs of this process's workerd children (Miniflare spawns one per instance). */
+export async function workerdChildren() {
+  const pids = [];
+  for (const entry of await readdir("/proc").catch(() => [])) {
+    if (!/^\d+$/.test(entry)) continue;
+    const status = await readFile(`/proc/${entry}/status`, "utf8").catch(() => "");
+    const name = /^Name:\s*(\S+)/m.exec(status)?.[1];
+    const parent = /^PPid:\s*(\d+)/m.exec(status)?.[1];
+    if (name === "workerd" && Number(parent) === process.pid) pids.push(Number(entry));
+  }
+  return pids;
+}
+
+/**
+ * Starts the stack. `wanRoundTripMs`: what the proxy adds per round trip. `maxValueBytes`: the
+ * Worker's MAX_VALUE_BYTES (raised above the default so the memory test can send 256 MB).
+ */
+export async function startStack({ wanRoundTripMs, maxValueBytes }) {
+  const cleanups = [];
+  const stop = async () => {
+    for (const cleanup of cleanups.reverse()) await cleanup().catch(() => undefined);
+  };
+  try {
+    const bundle = await buildBundle();
+    cleanups.push(bundle.cleanup);
+    const store = await startEmbeddedStore({ secretAccessKey: randomBytes(18).toString("base64url") });
+    cleanups.push(store.stop);
+    const storeUrl = new URL(store.S3_ENDPOINT);
+    const proxy = await startWanProxy({ host: storeUrl.hostname, port: Number(storeUrl.port) }, wanRoundTripMs);
+    cleanups.push(proxy.close);
+    const wanEndpoint = new URL(store.S3_ENDPOINT);
+    wanEndpoint.port = String(proxy.port);
+
+    const adminToken = randomBytes(24).toString("base64url");
+    const prefix = `bench-${Date.now()}/`;
+    const bindings = {
+      S3_ENDPOINT: store.S3_ENDPOINT,
+      S3_BUCKET: store.S3_BUCKET,
+      S3_REGION: store.S3_REGION,
+      S3_ACCESS_KEY_ID: store.S3_ACCESS_KEY_ID,
+      S3_SECRET_ACCESS_KEY: store.S3_SECRET_ACCESS_KEY,
+      S3_PREFIX: prefix,
+      ADMIN_TOKEN: adminToken,
+      TOKEN_SECRET: randomBytes(24).toString("base64url"),
+      EDGE_TTL: "60",
+      DEFAULT_TTL: "3600",
+      MAX_VALUE_BYTES: String(maxValueBytes),
+    };
+    const before = new Set(await workerdChildren());
+    const worker = { modules: true, modulesRoot: path.dirname(bundle.scriptPath), scriptPath: bundle.scriptPath, compatibilityDate: bundle.compatibilityDate, cache: true };
+    const mf = new Miniflare({
+      host: "127.0.0.1",
+      port: 0,
+      workers: [
+        { name: "cloudcached", ...worker, bindings },
+        { name: "cloudcached-wan", ...worker, routes: [`${WAN_HOST}/*`], bindings: { ...bindings, S3_ENDPOINT: wanEndpoint.href.replace(/\/$/, "") } },
+        {
+          name: "floor",
+          modules: true,
+          compatibilityDate: bundle.compatibilityDate,
+          routes: [`${FLOOR_HOST}/*`],
+          script: `export default { fetch() { return new Response(${JSON.stringify(FLOOR_BODY)}, { headers: { "content-type": "text/plain; charset=utf-8" } }); } };`,
+        },
+      ],
+    });
+    cleanups.push(() => mf.dispose());
+    const url = await mf.ready;
+    const workerdPid = (await workerdChildren()).find((pid) => !before.has(pid)) ?? null;
+    return {
+      url: url.href.replace(/\/$/, ""),
+      adminToken,
+      prefix,
+      workerdPid,
+      scriptPath: bundle.scriptPath,
+      store: {
+        endpoint: store.S3_ENDPOINT,
+        wanEndpoint: wanEndpoint.href.replace(/\/$/, ""),
+        bucket: store.S3_BUCKET,
+        region: store.S3_REGION,
+        accessKeyId: store.S3_ACCESS_KEY_ID,
+        secretAccessKey: store.S3_SECRET_ACCESS_KEY,
+      },
+      stop,
+    };
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+}
