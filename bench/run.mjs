@@ -13,10 +13,11 @@ import { barChartSvg } from "./lib/chart.mjs";
 import { cloudcachedClient } from "./lib/cloudcached-client.mjs";
 import { directS3 } from "./lib/direct-s3.mjs";
 import { keepAliveAgent, request } from "./lib/http.mjs";
+import { expectStatus, floorSide, interleave, workerSides } from "./lib/sides.mjs";
 import { startMemcached } from "./lib/memcached.mjs";
 import { measurePeakRss, patternChunks } from "./lib/memory.mjs";
 import { FLOOR_BODY, FLOOR_HOST, startStack, WAN_HOST } from "./lib/stack.mjs";
-import { judge, median, percentile, rotation, summarize } from "./lib/stats.mjs";
+import { judge, median, rotation, shuffled, summarize } from "./lib/stats.mjs";
 import { load } from "./lib/throughput.mjs";
 
 const ROOT = path.resolve(path.dirname(new URL(import.meta.url).pathname), "..");
@@ -78,7 +79,7 @@ async function time(call) {
 // ---- The seed's table ---------------------------------------------------------------------------
 
 /**
- * 10 runs of each (operation, value) per system, the systems interleaved run by run (rotated), after
+ * 10 runs of each (operation, value) per system, the systems interleaved run by run (shuffled), after
  * a warm-up. A hit that was not answered from the location cache, or a miss that was, fails the run.
  */
 async function seedTable({ cc, s3, memcached }) {
@@ -127,7 +128,7 @@ async function seedTable({ cc, s3, memcached }) {
       const names = Object.keys(systems[op]);
       const samples = Object.fromEntries(names.map((name) => [name, []]));
       for (let round = 0; round < SETTINGS.seedWarmup + SETTINGS.seedRuns; round++) {
-        for (const name of rotation(names, round)) {
+        for (const name of shuffled(names, round)) {
           const ms = await time(() => systems[op][name](v, k));
           if (round >= SETTINGS.seedWarmup) samples[name].push(ms);
         }
@@ -136,99 +137,6 @@ async function seedTable({ cc, s3, memcached }) {
     }
   }
   return rows;
-}
-
-// ---- Ratios: medians of sides interleaved in one loop -------------------------------------------
-
-/**
- * Runs every side once per round, in a rotated order, `warmup` rounds unrecorded then `samples`.
- * A side returns false when its answer was not the kind it measures (a hit that was a miss): that
- * sample is left out and counted.
- */
-async function interleave(sides, { warmup, samples }) {
-  const names = Object.keys(sides);
-  const kept = Object.fromEntries(names.map((name) => [name, []]));
-  const refused = Object.fromEntries(names.map((name) => [name, 0]));
-  for (let round = 0; round < warmup + samples; round++) {
-    for (const name of rotation(names, round)) {
-      const started = performance.now();
-      const ok = await sides[name]();
-      const ms = performance.now() - started;
-      if (round < warmup) continue;
-      if (ok === false) refused[name]++;
-      else kept[name].push(ms);
-    }
-  }
-  return Object.fromEntries(
-    names.map((name) => [name, { n: kept[name].length, refused: refused[name], p50Ms: median(kept[name]), p99Ms: percentile(kept[name], 99) }]),
-  );
-}
-
-function expectStatus(answer, statuses, what) {
-  if (!statuses.includes(answer.status)) throw new Error(`${what} answered ${answer.status}`);
-  return answer;
-}
-
-/** The sides of the Worker over HTTP, each with a connection of its own. */
-function workerSides({ base, host, token, namespace, s3, memcached, label }) {
-  const auth = { authorization: `Bearer ${token}`, ...(host ? { host } : {}) };
-  const itemUrl = (key) => `${base}/v1/${namespace}/items/${key}`;
-  const body = Buffer.from(STRING_32);
-  const put = (agent, key) =>
-    request(agent, itemUrl(key), { method: "PUT", headers: { ...auth, "content-type": "text/plain", "content-length": String(body.length) }, body });
-  const agents = new Map();
-  const agent = (name) => agents.get(name) ?? agents.set(name, keepAliveAgent()).get(name);
-  return {
-    async prime() {
-      for (const key of ["ratio-hit", "ratio-miss", "ratio-put"]) expectStatus(await put(agent("prime"), key), [200, 201], `${label} PUT`);
-      expectStatus(await request(agent("prime"), itemUrl("ratio-hit"), { headers: auth }), [200], `${label} GET`);
-      await s3.putVia(agent("prime-s3"), "direct/ratio-get", body, "text/plain");
-      if (memcached && !memcached.missing) await memcached.set("ratio-get", body);
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    },
-    hit: async () => {
-      const answer = expectStatus(await request(agent("hit"), itemUrl("ratio-hit"), { headers: auth }), [200], `${label} hit`);
-      if (answer.size !== body.length) throw new Error(`${label} hit: ${answer.size} bytes`);
-      return answer.headers["x-cache"] === "HIT";
-    },
-    miss: async () => {
-      const answer = expectStatus(
-        await request(agent("miss"), itemUrl("ratio-miss"), { headers: { ...auth, "cache-control": "no-cache" } }),
-        [200],
-        `${label} miss`,
-      );
-      if (answer.size !== body.length) throw new Error(`${label} miss: ${answer.size} bytes`);
-      return answer.headers["x-cache"] === "MISS";
-    },
-    put: async () => {
-      expectStatus(await put(agent("put"), "ratio-put"), [200, 201], `${label} PUT`);
-    },
-    s3Get: async () => {
-      const answer = await s3.getVia(agent("s3-get"), "direct/ratio-get");
-      if (answer.size !== body.length) throw new Error(`direct S3 GET: ${answer.size} bytes`);
-    },
-    s3Put: async () => {
-      await s3.putVia(agent("s3-put"), "direct/ratio-put", body, "text/plain");
-    },
-    memcachedGet: async () => {
-      const bytes = await memcached.get("ratio-get");
-      if (bytes.byteLength !== body.length) throw new Error("memcached GET: wrong size");
-    },
-    close() {
-      for (const a of agents.values()) a.destroy();
-    },
-  };
-}
-
-function floorSide(base) {
-  const agent = keepAliveAgent();
-  return {
-    run: async () => {
-      const answer = expectStatus(await request(agent, `${base}/`, { headers: { host: FLOOR_HOST } }), [200], "floor");
-      if (answer.size !== FLOOR_BODY.length) throw new Error("floor: wrong body");
-    },
-    close: () => agent.destroy(),
-  };
 }
 
 // ---- Throughput ---------------------------------------------------------------------------------

@@ -54,8 +54,9 @@ export async function workerdChildren() {
 /**
  * Starts the stack. `wanRoundTripMs`: what the proxy adds per round trip. `maxValueBytes`: the
  * Worker's MAX_VALUE_BYTES (raised above the default so the memory test can send 256 MB).
+ * `extraWorkers`: `[{ name, host, scriptPath }]`, more Workers in the same runtime (profiling).
  */
-export async function startStack({ wanRoundTripMs, maxValueBytes }) {
+export async function startStack({ wanRoundTripMs, maxValueBytes, extraWorkers = [] }) {
   const cleanups = [];
   const stop = async () => {
     for (const cleanup of cleanups.reverse()) await cleanup().catch(() => undefined);
@@ -101,6 +102,17 @@ export async function startStack({ wanRoundTripMs, maxValueBytes }) {
           routes: [`${FLOOR_HOST}/*`],
           script: `export default { fetch() { return new Response(${JSON.stringify(FLOOR_BODY)}, { headers: { "content-type": "text/plain; charset=utf-8" } }); } };`,
         },
+        // Variants for `npm run bench:profile`, each on a host of its own, with the Worker's bindings.
+        ...extraWorkers.map(({ name, host, scriptPath }) => ({
+          name,
+          modules: true,
+          modulesRoot: path.dirname(scriptPath),
+          scriptPath,
+          compatibilityDate: bundle.compatibilityDate,
+          cache: true,
+          routes: [`${host}/*`],
+          bindings,
+        })),
       ],
     });
     cleanups.push(() => mf.dispose());

@@ -43,6 +43,33 @@ export function rotation(sides, round) {
   return [...sides.slice(shift), ...sides.slice(0, shift)];
 }
 
+/** A small deterministic PRNG (mulberry32): the same seed gives the same sequence in [0, 1). */
+function mulberry32(seed) {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/**
+ * The order of the sides in round `round`: a shuffle seeded by the round (reproducible). Unlike a
+ * rotation, no side always follows the same other side, so the background work a side leaves
+ * behind (a store flushing a PUT) does not always fall on the same neighbour.
+ */
+export function shuffled(sides, round) {
+  const random = mulberry32(0x9e3779b9 ^ round);
+  const order = [...sides];
+  for (let i = order.length - 1; i > 0; i--) {
+    const j = Math.floor(random() * (i + 1));
+    [order[i], order[j]] = [order[j], order[i]];
+  }
+  return order;
+}
+
 /** A ratio with the goal it is held to: `met` when `value` is on the right side of `goal`. */
 export function judge(value, goal, direction) {
   if (direction !== "atMost" && direction !== "atLeast") throw new TypeError(`unknown direction ${direction}`);

@@ -1,7 +1,7 @@
 // node --test bench/: the benchmark's pure parts.
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { judge, median, percentile, rotation, summarize } from "./stats.mjs";
+import { judge, median, percentile, rotation, shuffled, summarize } from "./stats.mjs";
 
 test("percentile: nearest rank; p99 of 10 samples is the slowest", () => {
   const tenRuns = [5, 1, 9, 3, 7, 2, 8, 4, 6, 10];
@@ -44,4 +44,20 @@ test("judge: at-most and at-least goals; NaN never meets one", () => {
   assert.equal(judge(12, 10, "atLeast").met, true);
   assert.equal(judge(Number.NaN, 10, "atLeast").met, false);
   assert.throws(() => judge(1, 1, "about"), TypeError);
+});
+
+test("shuffled: a reproducible permutation; neighbours and leaders vary across rounds", () => {
+  const sides = ["floor", "hit", "miss", "s3Get", "put", "s3Put"];
+  const rounds = Array.from({ length: 600 }, (_, round) => shuffled(sides, round));
+  for (const order of rounds) assert.deepEqual([...order].sort(), [...sides].sort());
+  assert.deepEqual(shuffled(sides, 7), shuffled(sides, 7));
+  const leads = Object.fromEntries(sides.map((side) => [side, 0]));
+  const afterPut = new Set();
+  for (const order of rounds) {
+    leads[order[0]]++;
+    const next = order[order.indexOf("put") + 1];
+    if (next) afterPut.add(next);
+  }
+  for (const side of sides) assert.ok(leads[side] > 60 && leads[side] < 140, `${side} led ${leads[side]} of 600 rounds`);
+  assert.equal(afterPut.size, sides.length - 1, "every other side sometimes runs right after a PUT");
 });

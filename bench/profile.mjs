@@ -1,0 +1,106 @@
+#!/usr/bin/env node
+// `npm run bench:profile`: where a hit's and a PUT's time goes. Runs, interleaved in one loop in the
+// same workerd, the floor and Workers that each add one layer of the hit path (a Cache API lookup;
+// Hono routing; configuration + authentication), the real Worker's hit, and — for PUT — direct S3
+// HEAD then PUT in series (what `set` does to tell 201 from 200) beside a single direct S3 PUT.
+import { build } from "esbuild";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { directS3 } from "./lib/direct-s3.mjs";
+import { keepAliveAgent } from "./lib/http.mjs";
+import { floorSide, interleave, RATIO_VALUE, workerSides } from "./lib/sides.mjs";
+import { startStack } from "./lib/stack.mjs";
+
+const ROOT = path.resolve(path.dirname(new URL(import.meta.url).pathname), "..");
+const QUICK = process.argv.includes("--quick");
+const VARIANTS = ["cache-floor", "cache-delete-floor", "hono-floor", "hono-auth-floor"];
+
+async function bundleVariants() {
+  const outdir = await mkdtemp(path.join(tmpdir(), "cloudcached-bench-profile-"));
+  const workers = [];
+  for (const name of VARIANTS) {
+    const outfile = path.join(outdir, name, "index.js");
+    await build({
+      entryPoints: [path.join(ROOT, "bench/profile", `${name}.ts`)],
+      bundle: true,
+      format: "esm",
+      platform: "neutral",
+      target: "es2022",
+      outfile,
+      logLevel: "silent",
+    });
+    workers.push({ name, host: `${name}.bench`, scriptPath: outfile });
+  }
+  return { workers, cleanup: () => rm(outdir, { recursive: true, force: true }) };
+}
+
+async function main() {
+  const variants = await bundleVariants();
+  const stack = await startStack({ wanRoundTripMs: 28, maxValueBytes: 100 * 1024 * 1024, extraWorkers: variants.workers });
+  const closers = [];
+  try {
+    const s3Raw = directS3(stack.store, stack.store.endpoint);
+    const s3 = {
+      ...s3Raw,
+      getVia: (agent, key) => s3Raw.getVia(agent, `${stack.prefix}${key}`),
+      putVia: (agent, key, ...rest) => s3Raw.putVia(agent, `${stack.prefix}${key}`, ...rest),
+    };
+    const auth = { authorization: `Bearer ${stack.adminToken}` };
+    const itemPath = "/v1/profile/items/ratio-hit";
+    const sides = {
+      floor: floorSide(stack.url),
+      cacheFloor: floorSide(stack.url, "cache-floor.bench"),
+      cacheDeleteFloor: floorSide(stack.url, "cache-delete-floor.bench"),
+      honoFloor: floorSide(stack.url, "hono-floor.bench", itemPath),
+      honoAuthFloor: floorSide(stack.url, "hono-auth-floor.bench", itemPath, auth),
+    };
+    for (const side of Object.values(sides)) closers.push(side.close);
+    const worker = workerSides({ base: stack.url, token: stack.adminToken, namespace: "profile", s3, memcached: null, label: "local" });
+    closers.push(worker.close);
+    await worker.prime();
+    await sides.cacheFloor.run(); // fills its cache entry
+    const headAgent = keepAliveAgent();
+    closers.push(() => headAgent.destroy());
+    const body = Buffer.from(RATIO_VALUE);
+    const s3HeadThenPut = async () => {
+      await s3.getVia(headAgent, "direct/ratio-get"); // a GET of 32 bytes costs what a HEAD does here
+      await s3.putVia(headAgent, "direct/ratio-put-2", body, "text/plain");
+    };
+    const medians = await interleave(
+      {
+        floor: sides.floor.run,
+        cacheFloor: sides.cacheFloor.run,
+        cacheDeleteFloor: sides.cacheDeleteFloor.run,
+        honoFloor: sides.honoFloor.run,
+        honoAuthFloor: sides.honoAuthFloor.run,
+        hit: worker.hit,
+        miss: worker.miss,
+        s3Get: worker.s3Get,
+        put: worker.put,
+        s3Put: worker.s3Put,
+        s3GetThenPut: s3HeadThenPut,
+      },
+      { warmup: QUICK ? 10 : 50, samples: QUICK ? 30 : 300 },
+    );
+    const floor = medians.floor.p50Ms;
+    process.stdout.write("side            n   p50 ms   p99 ms   p50 − floor\n");
+    for (const [name, side] of Object.entries(medians)) {
+      process.stdout.write(
+        `${name.padEnd(14)} ${String(side.n).padStart(3)} ${side.p50Ms.toFixed(3).padStart(8)} ${side.p99Ms.toFixed(3).padStart(8)} ${(side.p50Ms - floor).toFixed(3).padStart(12)}${side.refused ? `  (${side.refused} left out)` : ""}\n`,
+      );
+    }
+  } finally {
+    for (const close of closers.reverse()) close();
+    await stack.stop();
+    await variants.cleanup();
+  }
+}
+
+main().then(
+  () => process.exit(0),
+  (err) => {
+    process.stderr.write(`profile failed: ${err?.stack ?? err}\n`);
+    process.exit(1);
+  },
+);
