@@ -24,7 +24,7 @@ export function parseAllowedOrigins(raw: unknown): ReadonlySet<string> {
     let origin: string | null = null;
     try {
       const url = new URL(entry);
-      if ((url.protocol === "http:" || url.protocol === "https:") && url.origin === entry.toLowerCase()) origin = url.origin;
+      if (!entry.includes("*") && (url.protocol === "http:" || url.protocol === "https:") && url.origin === entry.toLowerCase()) origin = url.origin;
     } catch {
       origin = null;
     }
