@@ -140,6 +140,23 @@ describe("tokens", () => {
     expect(() => grantFromClaims({ ...base })).not.toThrow();
   });
 
+  it("refuses a well-signed token whose payload is not a JSON object", async () => {
+    const now = Math.floor(Date.now() / 1000);
+    const encode = (text: string) => btoa(text).replace(/=+$/, "").replace(/\+/g, "-").replace(/\//g, "_");
+    const key = await crypto.subtle.importKey("raw", new TextEncoder().encode(SECRET), { name: "HMAC", hash: "SHA-256" }, false, ["sign"]);
+    const signed = async (payload: string) => {
+      const unsigned = `${encode(JSON.stringify({ alg: "HS256", typ: "JWT" }))}.${encode(payload)}`;
+      const signature = new Uint8Array(await crypto.subtle.sign("HMAC", key, new TextEncoder().encode(unsigned)));
+      return `${unsigned}.${encode(String.fromCharCode(...signature))}`;
+    };
+    // The hand-signed control is accepted, so the refusals below are about the payload alone.
+    const control = await signed(JSON.stringify({ iss: "cloudcached", namespaces: ["a"], scopes: ["read"], exp: now + 60 }));
+    expect((await verifyToken(control, SECRET, now)).namespaces).toEqual(["a"]);
+    for (const payload of ["null", '"text"', "[1,2]", "5", "true", "{", ""]) {
+      await refusedAsync(verifyToken(await signed(payload), SECRET, now), /^invalid token$/);
+    }
+  });
+
   it("requires TOKEN_SECRET, naming it and never its value", () => {
     const config = { tokenSecret: undefined } as Config;
     refused(() => tokenSecret(config), 500, /the setting TOKEN_SECRET is missing/);

@@ -180,6 +180,7 @@ function invalidToken(): never {
  * `mintToken` writes is refused (401), so a JWT from elsewhere cannot slip through.
  */
 export function grantFromClaims(claims: Record<string, unknown>): Grant {
+  if (!isObject(claims)) invalidToken();
   const allowed = new Set(["iss", "namespaces", "scopes", "prefix", "exp"]);
   if (Object.keys(claims).some((claim) => !allowed.has(claim))) invalidToken();
   if (claims.iss !== TOKEN_ISSUER) invalidToken();
