@@ -45,6 +45,8 @@ describe("CORS", () => {
       await expectError(preflight, 405, "method_not_allowed");
       const get = await send("/v1/x/items/k", { headers: { origin } }, bindings);
       expect(corsHeaders(get), origin).toEqual({});
+      // Caches must still know the answer depends on Origin.
+      expect(get.headers.get("vary")).toMatch(/\bOrigin\b/);
       await expectError(get, 401, "unauthorized");
     }
     // With ALLOWED_ORIGINS empty (the default), nobody gets CORS.
