@@ -16,6 +16,8 @@ export default defineConfig({
             ADMIN_TOKEN: TEST_ADMIN_TOKEN,
             TOKEN_SECRET: TEST_TOKEN_SECRET,
             EDGE_TTL: "60",
+            // test/fuzz.test.ts replays a run when given its seed: FUZZ_SEED=123 npx vitest run test/fuzz.test.ts
+            FUZZ_SEED: process.env.FUZZ_SEED ?? "",
           },
         },
       };

@@ -30,7 +30,6 @@ describe("parseConfig", () => {
       maxTokenTtl: 2_592_000,
       storageTimeoutMs: 10_000,
       publicReadNamespaces: [],
-      allowedOrigins: [],
     });
     expect(config.s3).toMatchObject({ endpoint: "http://127.0.0.1:9000", region: "auto", prefix: "cloudcached/" });
   });
@@ -54,9 +53,8 @@ describe("parseConfig", () => {
     expect(err.message).not.toContain(value === "not a url" ? "very-secret" : "very-secret-value");
   });
   it("reads lists and a prefix", () => {
-    const config = parseConfig({ ...minimal, PUBLIC_READ_NAMESPACES: " a, b ,", ALLOWED_ORIGINS: "https://x.test", S3_PREFIX: "cache" });
+    const config = parseConfig({ ...minimal, PUBLIC_READ_NAMESPACES: " a, b ,", S3_PREFIX: "cache" });
     expect(config.publicReadNamespaces).toEqual(["a", "b"]);
-    expect(config.allowedOrigins).toEqual(["https://x.test"]);
     expect(config.s3.prefix).toBe("cache/");
   });
 });
