@@ -10,11 +10,11 @@ import path from "node:path";
 import { directS3 } from "./lib/direct-s3.mjs";
 import { keepAliveAgent } from "./lib/http.mjs";
 import { floorSide, interleave, RATIO_VALUE, workerSides } from "./lib/sides.mjs";
-import { startStack } from "./lib/stack.mjs";
+import { CACHE_FLOOR_HOST, startStack } from "./lib/stack.mjs";
 
 const ROOT = path.resolve(path.dirname(new URL(import.meta.url).pathname), "..");
 const QUICK = process.argv.includes("--quick");
-const VARIANTS = ["cache-floor", "cache-delete-floor", "hono-floor", "hono-auth-floor"];
+const VARIANTS = ["cache-delete-floor", "hono-floor", "hono-auth-floor"];
 
 async function bundleVariants() {
   const outdir = await mkdtemp(path.join(tmpdir(), "cloudcached-bench-profile-"));
@@ -50,7 +50,7 @@ async function main() {
     const itemPath = "/v1/profile/items/ratio-hit";
     const sides = {
       floor: floorSide(stack.url),
-      cacheFloor: floorSide(stack.url, "cache-floor.bench"),
+      cacheFloor: floorSide(stack.url, CACHE_FLOOR_HOST),
       cacheDeleteFloor: floorSide(stack.url, "cache-delete-floor.bench"),
       honoFloor: floorSide(stack.url, "hono-floor.bench", itemPath),
       honoAuthFloor: floorSide(stack.url, "hono-auth-floor.bench", itemPath, auth),

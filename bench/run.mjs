@@ -16,7 +16,7 @@ import { keepAliveAgent, request } from "./lib/http.mjs";
 import { expectStatus, floorSide, interleave, workerSides } from "./lib/sides.mjs";
 import { startMemcached } from "./lib/memcached.mjs";
 import { measurePeakRss, patternChunks } from "./lib/memory.mjs";
-import { FLOOR_BODY, FLOOR_HOST, startStack, WAN_HOST } from "./lib/stack.mjs";
+import { CACHE_FLOOR_HOST, FLOOR_BODY, FLOOR_HOST, startStack, WAN_HOST } from "./lib/stack.mjs";
 import { judge, median, rotation, shuffled, summarize } from "./lib/stats.mjs";
 import { load } from "./lib/throughput.mjs";
 
@@ -144,6 +144,7 @@ async function seedTable({ cc, s3, memcached }) {
 async function throughput({ base, token }) {
   const hit = { url: `${base}/v1/bench-load/items/load-hit`, headers: { authorization: `Bearer ${token}` } };
   const floor = { url: `${base}/`, headers: { host: FLOOR_HOST } };
+  const cacheFloor = { url: `${base}/`, headers: { host: CACHE_FLOOR_HOST } };
   const agent = keepAliveAgent();
   const checkHit = async () => {
     const answer = await request(agent, hit.url, { headers: hit.headers });
@@ -158,11 +159,12 @@ async function throughput({ base, token }) {
     await request(agent, hit.url, { headers: hit.headers });
     await new Promise((resolve) => setTimeout(resolve, 100));
     if (!(await checkHit())) throw new Error("the throughput key is not answered from the location cache");
-    const sides = { hit, floor };
-    const runs = { hit: [], floor: [] };
-    for (const name of ["hit", "floor"]) await load({ ...sides[name], connections: 32, durationS: 1 }); // warm-up
-    for (let round = 0; round < SETTINGS.loadRounds * 2; round++) {
-      const name = rotation(["hit", "floor"], round)[0];
+    const sides = { hit, floor, cacheFloor };
+    const names = Object.keys(sides);
+    const runs = { hit: [], floor: [], cacheFloor: [] };
+    for (const name of names) await load({ ...sides[name], connections: 32, durationS: 1 }); // warm-up
+    for (let round = 0; round < SETTINGS.loadRounds * names.length; round++) {
+      const name = rotation(names, round)[0];
       const result = await load({ ...sides[name], connections: 32, durationS: SETTINGS.loadSeconds });
       if (result.errors > 0 || result.non2xx > 0) throw new Error(`${name} load: ${result.errors} errors, ${result.non2xx} non-2xx`);
       runs[name].push(result);
@@ -173,6 +175,7 @@ async function throughput({ base, token }) {
       secondsPerRun: SETTINGS.loadSeconds,
       hitRps: median(runs.hit.map((run) => run.rps)),
       floorRps: median(runs.floor.map((run) => run.rps)),
+      cacheFloorRps: median(runs.cacheFloor.map((run) => run.rps)),
       runs,
     };
   } finally {
@@ -292,8 +295,21 @@ function render(results) {
       [1],
     ),
   );
+  out.push("", "Where the time goes (same run):", "");
+  out.push(
+    table(
+      ["ratio", "value", "meaning"],
+      [
+        ["cacheLookupOverFloor", ratio(results.explained.cacheLookupOverFloor), "floor + one Cache API lookup, over the floor: the runtime's cost of a hot tier"],
+        ["hitOverCacheFloor", ratio(results.explained.hitOverCacheFloor), "hit over (floor + one Cache API lookup): what the Worker's own code adds"],
+        ["putOverHeadThenPut", ratio(results.explained.putOverHeadThenPut), "PUT over (floor + S3 HEAD + S3 PUT): set reads the old state to tell 201 from 200"],
+        ["hitThroughputOverCacheFloor", ratio(results.explained.hitThroughputOverCacheFloor), "hit throughput over the cache-floor's"],
+      ],
+      [1],
+    ),
+  );
   const t = results.throughput;
-  out.push("", `Throughput at ${t.connections} concurrent (median of ${t.runs.hit.length} × ${t.secondsPerRun} s runs, alternated): hit ${t.hitRps.toFixed(0)} req/s, floor ${t.floorRps.toFixed(0)} req/s.`);
+  out.push("", `Throughput at ${t.connections} concurrent (median of ${t.runs.hit.length} × ${t.secondsPerRun} s runs, alternated): hit ${t.hitRps.toFixed(0)} req/s, floor ${t.floorRps.toFixed(0)} req/s, floor + Cache API lookup ${t.cacheFloorRps.toFixed(0)} req/s.`);
   const m = results.memory;
   out.push(
     `Memory: ${(m.streamedBytes / MiB).toFixed(0)} MiB PUT then GET through the Worker; workerd peak RSS growth: PUT ${(m.put.growthBytes / MiB).toFixed(1)} MiB, GET ${(m.get.growthBytes / MiB).toFixed(1)} MiB (${m.method}).`,
@@ -307,9 +323,11 @@ function chart(results) {
   const bars = [
     ...(local.memcachedGet ? [{ label: "memcached GET (loopback)", valueMs: local.memcachedGet.p50Ms, group: "memcached" }] : []),
     { label: "floor: constant Worker", valueMs: local.floor.p50Ms, group: "floor" },
+    { label: "floor + one Cache API lookup", valueMs: local.cacheFloor.p50Ms, group: "floor" },
     { label: "CloudCached hit", valueMs: local.hit.p50Ms, group: "cloudcached" },
     { label: "direct S3 GET (loopback)", valueMs: local.s3Get.p50Ms, group: "s3" },
     { label: "CloudCached miss", valueMs: local.miss.p50Ms, group: "cloudcached" },
+    { label: "direct S3 HEAD (loopback)", valueMs: local.s3Head.p50Ms, group: "s3" },
     { label: "direct S3 PUT (loopback)", valueMs: local.s3Put.p50Ms, group: "s3" },
     { label: "CloudCached PUT", valueMs: local.put.p50Ms, group: "cloudcached" },
     { label: "WAN: CloudCached hit", valueMs: wan.hit.p50Ms, group: "wan" },
@@ -364,6 +382,7 @@ async function main() {
       get: (key) => client.get(`${stack.prefix}${key}`),
       put: (key, ...rest) => client.put(`${stack.prefix}${key}`, ...rest),
       getVia: (agent, key) => client.getVia(agent, `${stack.prefix}${key}`),
+      headVia: (agent, key) => client.headVia(agent, `${stack.prefix}${key}`),
       putVia: (agent, key, ...rest) => client.putVia(agent, `${stack.prefix}${key}`, ...rest),
     });
 
@@ -373,16 +392,21 @@ async function main() {
     log(`local sides, interleaved: ${SETTINGS.warmup} warm-up + ${SETTINGS.samples} rounds`);
     const floor = floorSide(stack.url);
     cleanups.push(async () => floor.close());
+    const cacheFloor = floorSide(stack.url, CACHE_FLOOR_HOST);
+    cleanups.push(async () => cacheFloor.close());
+    await cacheFloor.run(); // stores its constant entry
     const local = workerSides({ base: stack.url, token: stack.adminToken, namespace: "bench-local", s3: prefixed(s3), memcached, label: "local" });
     cleanups.push(async () => local.close());
     await local.prime();
     const localMedians = await interleave(
       {
         floor: floor.run,
+        cacheFloor: cacheFloor.run,
         hit: local.hit,
         miss: local.miss,
         s3Get: local.s3Get,
         put: local.put,
+        s3Head: local.s3Head,
         s3Put: local.s3Put,
         ...(memcached.missing ? {} : { memcachedGet: local.memcachedGet }),
       },
@@ -412,6 +436,14 @@ async function main() {
       hitSpeedupAtWan: wanMedians.s3Get.p50Ms / wanMedians.hit.p50Ms,
       hitThroughputOverFloor: load32.hitRps / load32.floorRps,
     };
+    // Where the time goes: the same sides against the least any Worker using the Cache API can cost
+    // (floor + one lookup), and the least a `set` that tells 201 from 200 can cost (HEAD, then PUT).
+    const explained = {
+      cacheLookupOverFloor: localMedians.cacheFloor.p50Ms / localMedians.floor.p50Ms,
+      hitOverCacheFloor: localMedians.hit.p50Ms / localMedians.cacheFloor.p50Ms,
+      putOverHeadThenPut: localMedians.put.p50Ms / (localMedians.floor.p50Ms + localMedians.s3Head.p50Ms + localMedians.s3Put.p50Ms),
+      hitThroughputOverCacheFloor: load32.hitRps / load32.cacheFloorRps,
+    };
     // The memory goal is stated for 256 MB; a quick run streams less and is not held to it.
     const memoryGoal = (GOALS.memoryGrowth.goal * SETTINGS.memoryBytes) / (256 * MiB);
     const goals = Object.fromEntries(
@@ -427,6 +459,7 @@ async function main() {
       seedTable: seedRows,
       ratios,
       goals,
+      explained,
       medians: { local: localMedians, wan: wanMedians },
       throughput: load32,
       memory: { streamedBytes: mem.streamedBytes, peakRssGrowthBytes: mem.peakRssGrowthBytes, put: mem.put, get: mem.get, method: mem.method },

@@ -44,6 +44,11 @@ export function directS3(store, endpoint) {
       if (answer.status !== 200) throw new Error(`direct S3 GET answered ${answer.status}`);
       return answer;
     },
+    async headVia(agent, key) {
+      const answer = await request(agent, urlOf(key), { method: "HEAD", headers: await sign("HEAD", key) });
+      if (answer.status !== 200) throw new Error(`direct S3 HEAD answered ${answer.status}`);
+      return answer;
+    },
     async putVia(agent, key, bytes, contentType) {
       const headers = await sign("PUT", key, { "content-type": contentType, "content-length": String(bytes.byteLength) });
       const answer = await request(agent, urlOf(key), { method: "PUT", headers, body: bytes });

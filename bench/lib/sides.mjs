@@ -73,6 +73,9 @@ export function workerSides({ base, host, token, namespace, s3, memcached, label
       const answer = await s3.getVia(agent("s3-get"), "direct/ratio-get");
       if (answer.size !== body.length) throw new Error(`direct S3 GET: ${answer.size} bytes`);
     },
+    s3Head: async () => {
+      await s3.headVia(agent("s3-head"), "direct/ratio-get");
+    },
     s3Put: async () => {
       await s3.putVia(agent("s3-put"), "direct/ratio-put", body, "text/plain");
     },

@@ -18,6 +18,23 @@ const ROOT = path.resolve(path.dirname(new URL(import.meta.url).pathname), "../.
 export const FLOOR_HOST = "floor.bench";
 export const WAN_HOST = "wan.bench";
 
+export const CACHE_FLOOR_HOST = "cache-floor.bench";
+
+/**
+ * The floor plus one Cache API lookup of a constant entry: the least a hit can cost in this runtime,
+ * whatever the Worker does around it.
+ */
+const CACHE_FLOOR_SCRIPT = `
+const KEY = "https://cloudcached.cache/bench/constant";
+export default {
+  async fetch() {
+    const cached = await caches.default.match(KEY);
+    if (cached) return new Response(cached.body, { headers: { "content-type": "text/plain; charset=utf-8", "x-cache": "HIT" } });
+    await caches.default.put(KEY, new Response(BODY, { headers: { "cache-control": "max-age=86400" } }));
+    return new Response(BODY, { headers: { "content-type": "text/plain; charset=utf-8", "x-cache": "MISS" } });
+  },
+};`;
+
 /** The floor's constant body: as long as the 32-byte string the ratios are measured with. */
 export const FLOOR_BODY = "0123456789abcdef0123456789abcdef";
 
@@ -101,6 +118,14 @@ export async function startStack({ wanRoundTripMs, maxValueBytes, extraWorkers =
           compatibilityDate: bundle.compatibilityDate,
           routes: [`${FLOOR_HOST}/*`],
           script: `export default { fetch() { return new Response(${JSON.stringify(FLOOR_BODY)}, { headers: { "content-type": "text/plain; charset=utf-8" } }); } };`,
+        },
+        {
+          name: "cache-floor",
+          modules: true,
+          compatibilityDate: bundle.compatibilityDate,
+          cache: true,
+          routes: [`${CACHE_FLOOR_HOST}/*`],
+          script: `const BODY = ${JSON.stringify(FLOOR_BODY)};\n${CACHE_FLOOR_SCRIPT}`,
         },
         // Variants for `npm run bench:profile`, each on a host of its own, with the Worker's bindings.
         ...extraWorkers.map(({ name, host, scriptPath }) => ({
