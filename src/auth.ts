@@ -42,12 +42,24 @@ export function bearerToken(header: string | null | undefined): string | null {
 
 const encoder = new TextEncoder();
 
+// The expected secret's digest is the same for every request of an isolate: computed once per value
+// (one ADMIN_TOKEN per deployment; the bound only guards against a test's many bindings). Only the
+// settled bytes are kept: a promise is never shared between requests.
+const expectedDigests = new Map<string, ArrayBuffer>();
+const MAX_EXPECTED_DIGESTS = 16;
+
+async function expectedDigest(expected: string): Promise<ArrayBuffer> {
+  const known = expectedDigests.get(expected);
+  if (known) return known;
+  const digest = await crypto.subtle.digest("SHA-256", encoder.encode(expected));
+  if (expectedDigests.size >= MAX_EXPECTED_DIGESTS) expectedDigests.clear();
+  expectedDigests.set(expected, digest);
+  return digest;
+}
+
 /** Compares two secrets in time that does not depend on where they differ (or on their lengths). */
 export async function secretsEqual(given: string, expected: string): Promise<boolean> {
-  const [a, b] = await Promise.all([
-    crypto.subtle.digest("SHA-256", encoder.encode(given)),
-    crypto.subtle.digest("SHA-256", encoder.encode(expected)),
-  ]);
+  const [a, b] = await Promise.all([crypto.subtle.digest("SHA-256", encoder.encode(given)), expectedDigest(expected)]);
   return crypto.subtle.timingSafeEqual(a, b);
 }
 

@@ -1,0 +1,26 @@
+import { describe, expect, it } from "vitest";
+import { secretsEqual } from "./auth";
+
+describe("secretsEqual (the expected secret's digest is computed once per value)", () => {
+  it("accepts the same secret and refuses others, also of other lengths", async () => {
+    expect(await secretsEqual("admin-token-1", "admin-token-1")).toBe(true);
+    expect(await secretsEqual("admin-token-2", "admin-token-1")).toBe(false);
+    expect(await secretsEqual("admin-token-1x", "admin-token-1")).toBe(false);
+    expect(await secretsEqual("", "admin-token-1")).toBe(false);
+  });
+
+  it("stays right when the expected secret changes, and after many different ones", async () => {
+    for (let i = 0; i < 40; i++) {
+      const expected = `secret-${i}`;
+      expect(await secretsEqual(expected, expected)).toBe(true);
+      expect(await secretsEqual(`secret-${i + 1}`, expected)).toBe(false);
+      // An earlier expected value is still checked against its own digest, not a stale one.
+      expect(await secretsEqual("secret-0", expected)).toBe(i === 0);
+    }
+  });
+
+  it("gives the same answers to concurrent checks", async () => {
+    const answers = await Promise.all(Array.from({ length: 20 }, (_, i) => secretsEqual(i % 2 === 0 ? "fresh-secret" : "wrong", "fresh-secret")));
+    expect(answers).toEqual(Array.from({ length: 20 }, (_, i) => i % 2 === 0));
+  });
+});
