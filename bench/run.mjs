@@ -279,9 +279,9 @@ function render(results) {
   out.push("", `Medians, every side interleaved in one loop (32-byte value; n per side after ${SETTINGS.warmup} warm-up rounds):`, "");
   const sideRows = [];
   for (const [scenario, sides] of Object.entries(results.medians)) {
-    for (const [name, s] of Object.entries(sides)) sideRows.push([scenario, name, s.n, s.refused, ms(s.p50Ms), ms(s.p99Ms)]);
+    for (const [name, s] of Object.entries(sides)) sideRows.push([scenario, name, s.n, s.refused, s.errors, ms(s.p50Ms), ms(s.p99Ms)]);
   }
-  out.push(table(["scenario", "side", "n", "left out", "p50 ms", "p99 ms"], sideRows, [2, 3, 4, 5]));
+  out.push(table(["scenario", "side", "n", "left out", "transport errors", "p50 ms", "p99 ms"], sideRows, [2, 3, 4, 5, 6]));
   out.push("", "Ratios against the goals:", "");
   out.push(
     table(

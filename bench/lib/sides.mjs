@@ -6,19 +6,37 @@ import { median, percentile, shuffled } from "./stats.mjs";
 /** The 32-byte value every ratio is measured with. */
 export const RATIO_VALUE = FLOOR_BODY;
 
+/** A failure of the connection, not of the answer: HTTP parse errors, resets, hang-ups. */
+export function isTransportError(err) {
+  const code = err?.code ?? err?.cause?.code ?? "";
+  return /^(HPE_|ECONNRESET|EPIPE|ECONNREFUSED|UND_ERR_SOCKET)/.test(code) || /socket hang up/i.test(err?.message ?? "");
+}
+
 /**
  * Runs every side once per round, in a shuffled order, `warmup` rounds unrecorded then `samples`.
  * A side returns false when its answer was not the kind it measures (a hit that was a miss): that
- * sample is left out and counted.
+ * sample is left out and counted. A transport error (a reset or unparsable connection) is counted
+ * and reported, and the run goes on, up to 1% of a side's samples; a wrong answer stops the run.
  */
 export async function interleave(sides, { warmup, samples }) {
   const names = Object.keys(sides);
   const kept = Object.fromEntries(names.map((name) => [name, []]));
   const refused = Object.fromEntries(names.map((name) => [name, 0]));
+  const errors = Object.fromEntries(names.map((name) => [name, 0]));
   for (let round = 0; round < warmup + samples; round++) {
     for (const name of shuffled(names, round)) {
       const started = performance.now();
-      const ok = await sides[name]();
+      let ok;
+      try {
+        ok = await sides[name]();
+      } catch (err) {
+        if (isTransportError(err) && errors[name] < Math.max(1, samples / 100)) {
+          errors[name]++;
+          process.stderr.write(`[bench] side ${name}, round ${round}: transport error (${err.code ?? err.message}); counted, going on\n`);
+          continue;
+        }
+        throw new Error(`side ${name}, round ${round}: ${err?.message ?? err}`, { cause: err });
+      }
       const ms = performance.now() - started;
       if (round < warmup) continue;
       if (ok === false) refused[name]++;
@@ -26,7 +44,10 @@ export async function interleave(sides, { warmup, samples }) {
     }
   }
   return Object.fromEntries(
-    names.map((name) => [name, { n: kept[name].length, refused: refused[name], p50Ms: median(kept[name]), p99Ms: percentile(kept[name], 99) }]),
+    names.map((name) => [
+      name,
+      { n: kept[name].length, refused: refused[name], errors: errors[name], p50Ms: median(kept[name]), p99Ms: percentile(kept[name], 99) },
+    ]),
   );
 }
 

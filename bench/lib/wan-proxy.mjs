@@ -3,18 +3,32 @@
 // Bytes pass through untouched, so SigV4 signatures made for the proxy's address stay valid.
 import net from "node:net";
 
-/** Forwards `from` to `to`, each chunk `delayMs` after it arrived, keeping their order. */
+/**
+ * Forwards `from` to `to`, each chunk `delayMs` after it arrived. One queue and one timer per
+ * direction: chunks leave strictly in the order they came (separate timers per chunk could fire
+ * out of order and corrupt the stream).
+ */
 function delayedPipe(from, to, delayMs) {
-  let last = 0;
-  from.on("data", (chunk) => {
-    const due = Math.max(Date.now() + delayMs, last);
-    last = due;
-    setTimeout(() => {
+  const queue = [];
+  let timer = null;
+  let ended = false;
+  const pump = () => {
+    timer = null;
+    const now = performance.now();
+    while (queue.length > 0 && queue[0].due <= now) {
+      const { chunk } = queue.shift();
       if (!to.destroyed) to.write(chunk);
-    }, due - Date.now());
+    }
+    if (queue.length > 0) timer = setTimeout(pump, Math.max(0, queue[0].due - now));
+    else if (ended && !to.destroyed) to.end();
+  };
+  from.on("data", (chunk) => {
+    queue.push({ chunk, due: performance.now() + delayMs });
+    if (timer === null) timer = setTimeout(pump, delayMs);
   });
   from.on("end", () => {
-    setTimeout(() => to.end(), Math.max(0, last - Date.now()));
+    ended = true;
+    if (timer === null && queue.length === 0) to.end();
   });
 }
 

@@ -26,7 +26,9 @@ test("the WAN proxy adds its round trip to each request and passes bytes intact"
         res.on("end", () => resolve({ ms: performance.now() - started, body: Buffer.concat(parts), host: res.headers["x-host"] }));
       });
       req.on("error", reject);
-      req.end(payload);
+      // Small writes: many chunks per direction, each on its own delay.
+      for (let offset = 0; offset < payload.length; offset += 1500) req.write(payload.subarray(offset, offset + 1500));
+      req.end();
     });
   try {
     await send(); // opens the connection
@@ -35,6 +37,11 @@ test("the WAN proxy adds its round trip to each request and passes bytes intact"
     assert.equal(host, `127.0.0.1:${proxy.port}`, "the Host header is the proxy's, untouched");
     assert.ok(ms >= 40, `a round trip took ${ms.toFixed(1)} ms, less than the proxy's 40 ms`);
     assert.ok(ms < 40 + 500, `a round trip took ${ms.toFixed(1)} ms`);
+    // Many requests of many small chunks each: every byte arrives, in order.
+    for (let i = 0; i < 20; i++) {
+      const again = await send();
+      assert.ok(again.body.equals(payload), `request ${i}: the body came back byte for byte`);
+    }
   } finally {
     agent.destroy();
     await proxy.close();
