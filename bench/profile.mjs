@@ -3,8 +3,9 @@
 // same workerd, the floor and Workers that each add one layer of the hit path (a Cache API lookup;
 // Hono routing; configuration + authentication), the real Worker's hit, and — for PUT — direct S3
 // HEAD then PUT in series (what `set` does to tell 201 from 200) beside a single direct S3 PUT.
+import { execFileSync } from "node:child_process";
 import { build } from "esbuild";
-import { mkdtemp, rm } from "node:fs/promises";
+import { mkdir, mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { directS3 } from "./lib/direct-s3.mjs";
@@ -14,6 +15,8 @@ import { CACHE_FLOOR_HOST, startStack } from "./lib/stack.mjs";
 
 const ROOT = path.resolve(path.dirname(new URL(import.meta.url).pathname), "..");
 const QUICK = process.argv.includes("--quick");
+/** `--baseline REF`: also run the Worker built from REF's src/ (e.g. main), side by side. */
+const BASELINE = process.argv.includes("--baseline") ? process.argv[process.argv.indexOf("--baseline") + 1] : null;
 const VARIANTS = ["cache-delete-floor", "hono-floor", "hono-auth-floor"];
 
 async function bundleVariants() {
@@ -31,6 +34,31 @@ async function bundleVariants() {
       logLevel: "silent",
     });
     workers.push({ name, host: `${name}.bench`, scriptPath: outfile });
+  }
+  if (BASELINE) {
+    // Both sides of the A/B built the same way (esbuild), from REF's src/ and from this checkout's.
+    const tree = path.join(outdir, "baseline-tree");
+    await mkdir(tree, { recursive: true });
+    execFileSync("sh", ["-c", `git archive ${JSON.stringify(BASELINE)} src | tar -x -C ${JSON.stringify(tree)}`], { cwd: ROOT });
+    for (const [name, srcRoot] of [
+      ["baseline", tree],
+      ["candidate", ROOT],
+    ]) {
+      const outfile = path.join(outdir, name, "index.js");
+      await build({
+        entryPoints: [path.join(srcRoot, "src/index.ts")],
+        bundle: true,
+        format: "esm",
+        platform: "neutral",
+        target: "es2022",
+        conditions: ["workerd", "worker", "browser"],
+        mainFields: ["module", "main"],
+        nodePaths: [path.join(ROOT, "node_modules")],
+        outfile,
+        logLevel: "silent",
+      });
+      workers.push({ name, host: `${name}.bench`, scriptPath: outfile });
+    }
   }
   return { workers, cleanup: () => rm(outdir, { recursive: true, force: true }) };
 }
@@ -59,6 +87,14 @@ async function main() {
     const worker = workerSides({ base: stack.url, token: stack.adminToken, namespace: "profile", s3, memcached: null, label: "local" });
     closers.push(worker.close);
     await worker.prime();
+    const ab = (name) => workerSides({ base: stack.url, host: `${name}.bench`, token: stack.adminToken, namespace: `profile-${name}`, s3, memcached: null, label: name });
+    const baseline = BASELINE ? ab("baseline") : null;
+    const candidate = BASELINE ? ab("candidate") : null;
+    for (const side of [baseline, candidate]) {
+      if (!side) continue;
+      closers.push(side.close);
+      await side.prime();
+    }
     await sides.cacheFloor.run(); // fills its cache entry
     const headAgent = keepAliveAgent();
     closers.push(() => headAgent.destroy());
@@ -80,14 +116,24 @@ async function main() {
         put: worker.put,
         s3Put: worker.s3Put,
         s3GetThenPut: s3HeadThenPut,
+        ...(baseline && candidate
+          ? {
+              [`hit@${BASELINE}`]: baseline.hit,
+              [`miss@${BASELINE}`]: baseline.miss,
+              [`put@${BASELINE}`]: baseline.put,
+              "hit@HEAD": candidate.hit,
+              "miss@HEAD": candidate.miss,
+              "put@HEAD": candidate.put,
+            }
+          : {}),
       },
       { warmup: QUICK ? 10 : 50, samples: QUICK ? 30 : 300 },
     );
     const floor = medians.floor.p50Ms;
-    process.stdout.write("side            n   p50 ms   p99 ms   p50 − floor\n");
+    process.stdout.write("side                n   p50 ms   p99 ms   p50 − floor\n");
     for (const [name, side] of Object.entries(medians)) {
       process.stdout.write(
-        `${name.padEnd(14)} ${String(side.n).padStart(3)} ${side.p50Ms.toFixed(3).padStart(8)} ${side.p99Ms.toFixed(3).padStart(8)} ${(side.p50Ms - floor).toFixed(3).padStart(12)}${side.refused ? `  (${side.refused} left out)` : ""}\n`,
+        `${name.padEnd(18)} ${String(side.n).padStart(3)} ${side.p50Ms.toFixed(3).padStart(8)} ${side.p99Ms.toFixed(3).padStart(8)} ${(side.p50Ms - floor).toFixed(3).padStart(12)}${side.refused ? `  (${side.refused} left out)` : ""}\n`,
       );
     }
   } finally {

@@ -4,6 +4,7 @@
 // of it, the Worker's deploy bundle in workerd through Miniflare's API beside a constant-response
 // floor Worker, and memcached. See docs/bench.md for what each figure means.
 import { createHash } from "node:crypto";
+import http from "node:http";
 import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { mkdir, writeFile } from "node:fs/promises";
@@ -191,53 +192,48 @@ async function expectedDigest(size) {
   return hash.digest("hex");
 }
 
-async function memory({ base, token, workerdPid }) {
-  if (workerdPid === null) throw new Error("could not find the workerd process of the Worker");
+/** PUT then GET (no-cache) of `size` pattern bytes at `url`, the runtime's peak RSS measured around each. */
+async function streamBoth({ pid, putUrl, getUrl, headers, verify }) {
   const size = SETTINGS.memoryBytes;
-  const url = `${base}/v1/bench-memory/items/big-value`;
-  const auth = { authorization: `Bearer ${token}` };
   const agent = keepAliveAgent();
   try {
-    const put = await measurePeakRss(workerdPid, async () => {
+    const put = await measurePeakRss(pid, async () => {
       const started = performance.now();
-      const answer = await request(agent, url, {
+      const answer = await request(agent, putUrl, {
         method: "PUT",
-        headers: { ...auth, "content-type": "application/octet-stream", "content-length": String(size) },
+        headers: { ...headers, "content-type": "application/octet-stream", "content-length": String(size) },
         body: patternChunks(size),
       });
       expectStatus(answer, [200, 201], "memory PUT");
       return { ms: performance.now() - started };
     });
-    const digest = await expectedDigest(size);
-    const get = await measurePeakRss(workerdPid, async () => {
+    const get = await measurePeakRss(pid, async () => {
       const started = performance.now();
       const hash = createHash("sha256");
       const answer = await new Promise((resolve, reject) => {
-        const target = new URL(url);
-        import("node:http").then(({ default: http }) => {
-          const req = http.request(
-            { host: target.hostname, port: target.port, path: target.pathname, headers: { ...auth, "cache-control": "no-cache" }, agent },
-            (res) => {
-              let received = 0;
-              res.on("data", (part) => {
-                received += part.length;
-                hash.update(part);
-              });
-              res.on("end", () => resolve({ status: res.statusCode, received }));
-              res.on("error", reject);
-            },
-          );
-          req.on("error", reject);
-          req.end();
-        }, reject);
+        const target = new URL(getUrl);
+        const req = http.request(
+          { host: target.hostname, port: target.port, path: target.pathname + target.search, headers: { ...headers, "cache-control": "no-cache" }, agent },
+          (res) => {
+            let received = 0;
+            res.on("data", (part) => {
+              received += part.length;
+              if (verify) hash.update(part);
+            });
+            res.on("end", () => resolve({ status: res.statusCode, received }));
+            res.on("error", reject);
+          },
+        );
+        req.on("error", reject);
+        req.end();
       });
       expectStatus(answer, [200], "memory GET");
-      if (answer.received !== size || hash.digest("hex") !== digest) throw new Error("memory GET: the value did not come back byte for byte");
+      if (answer.received !== size) throw new Error(`memory GET: ${answer.received} of ${size} bytes`);
+      if (verify && hash.digest("hex") !== (await expectedDigest(size))) throw new Error("memory GET: the value did not come back byte for byte");
       return { ms: performance.now() - started };
     });
     return {
-      streamedBytes: size,
-      peakRssGrowthBytes: Math.max(put.growthBytes, get.growthBytes),
+      growthBytes: Math.max(put.growthBytes, get.growthBytes),
       put: { growthBytes: put.growthBytes, baselineBytes: put.baselineBytes, ms: put.result.ms },
       get: { growthBytes: get.growthBytes, baselineBytes: get.baselineBytes, ms: get.result.ms },
       method: put.method,
@@ -245,6 +241,39 @@ async function memory({ base, token, workerdPid }) {
   } finally {
     agent.destroy();
   }
+}
+
+/**
+ * The Worker in a workerd of its own (so memory freed earlier in the run does not hide a peak), one
+ * small PUT/GET to warm it, then the large value; and the same through a Worker that only streams,
+ * in another fresh workerd: what the runtime itself needs to move that many bytes.
+ */
+async function memory(stack) {
+  const size = SETTINGS.memoryBytes;
+  const auth = { authorization: `Bearer ${stack.adminToken}` };
+  const worker = await stack.freshWorker();
+  let cloudcached;
+  try {
+    const url = `${worker.url}/v1/bench-memory/items/big-value`;
+    const agent = keepAliveAgent();
+    expectStatus(await request(agent, url, { method: "PUT", headers: { ...auth, "content-type": "text/plain" }, body: "warm" }), [200, 201], "warm-up PUT");
+    expectStatus(await request(agent, url, { headers: { ...auth, "cache-control": "no-cache" } }), [200], "warm-up GET");
+    agent.destroy();
+    cloudcached = await streamBoth({ pid: worker.pid, putUrl: url, getUrl: url, headers: auth, verify: true });
+  } finally {
+    await worker.stop();
+  }
+  const floor = await stack.freshJsReadControl();
+  let jsReadControl;
+  try {
+    const agent = keepAliveAgent();
+    expectStatus(await request(agent, `${floor.url}/?size=4`), [200], "warm-up control");
+    agent.destroy();
+    jsReadControl = await streamBoth({ pid: floor.pid, putUrl: `${floor.url}/`, getUrl: `${floor.url}/?size=${size}`, headers: {}, verify: false });
+  } finally {
+    await floor.stop();
+  }
+  return { streamedBytes: size, peakRssGrowthBytes: cloudcached.growthBytes, ...cloudcached, jsReadControl };
 }
 
 // ---- Output -------------------------------------------------------------------------------------
@@ -312,7 +341,7 @@ function render(results) {
   out.push("", `Throughput at ${t.connections} concurrent (median of ${t.runs.hit.length} × ${t.secondsPerRun} s runs, alternated): hit ${t.hitRps.toFixed(0)} req/s, floor ${t.floorRps.toFixed(0)} req/s, floor + Cache API lookup ${t.cacheFloorRps.toFixed(0)} req/s.`);
   const m = results.memory;
   out.push(
-    `Memory: ${(m.streamedBytes / MiB).toFixed(0)} MiB PUT then GET through the Worker; workerd peak RSS growth: PUT ${(m.put.growthBytes / MiB).toFixed(1)} MiB, GET ${(m.get.growthBytes / MiB).toFixed(1)} MiB (${m.method}).`,
+    `Memory: ${(m.streamedBytes / MiB).toFixed(0)} MiB PUT then GET through the Worker; workerd peak RSS growth: PUT ${(m.put.growthBytes / MiB).toFixed(1)} MiB, GET ${(m.get.growthBytes / MiB).toFixed(1)} MiB; control, a Worker that reads each chunk in JavaScript (shows the measure sees allocations): PUT ${(m.jsReadControl.put.growthBytes / MiB).toFixed(1)} MiB, GET ${(m.jsReadControl.get.growthBytes / MiB).toFixed(1)} MiB (${m.method}).`,
   );
   return `${out.join("\n")}\n`;
 }
@@ -426,7 +455,7 @@ async function main() {
     const load32 = await throughput({ base: stack.url, token: stack.adminToken });
 
     log(`memory: ${SETTINGS.memoryBytes / MiB} MiB PUT and GET through the Worker`);
-    const mem = await memory({ base: stack.url, token: stack.adminToken, workerdPid: stack.workerdPid });
+    const mem = await memory(stack);
     machine.loadavgEnd = os.loadavg().map((n) => Number(n.toFixed(2)));
 
     const ratios = {
@@ -462,7 +491,14 @@ async function main() {
       explained,
       medians: { local: localMedians, wan: wanMedians },
       throughput: load32,
-      memory: { streamedBytes: mem.streamedBytes, peakRssGrowthBytes: mem.peakRssGrowthBytes, put: mem.put, get: mem.get, method: mem.method },
+      memory: {
+        streamedBytes: mem.streamedBytes,
+        peakRssGrowthBytes: mem.peakRssGrowthBytes,
+        put: mem.put,
+        get: mem.get,
+        jsReadControl: mem.jsReadControl,
+        method: `${mem.method}, each in a fresh workerd`,
+      },
       memcachedMissing: memcached.missing ?? null,
       machine,
     };

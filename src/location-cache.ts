@@ -60,7 +60,7 @@ export class LocationCache {
   }
 
   /** Stores a value's response for `maxAge` seconds (the caller checks `isCacheable` first). */
-  put(url: string, body: ReadableStream<Uint8Array> | null, headers: Headers, expiresAt: number | null, maxAge: number): Promise<void> {
+  put(url: string, body: ReadableStream<Uint8Array> | Uint8Array | null, headers: Headers, expiresAt: number | null, maxAge: number): Promise<void> {
     const entryHeaders = new Headers(headers);
     entryHeaders.set(ENTRY_EXPIRES, expiresAt === null ? "never" : String(expiresAt));
     // The cache's own freshness; the client's copy carries API.md's `private, no-cache` instead.

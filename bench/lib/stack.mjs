@@ -55,6 +55,41 @@ export async function buildBundle() {
   return { scriptPath: path.join(outdir, main), compatibilityDate, cleanup: () => rm(outdir, { recursive: true, force: true }) };
 }
 
+const JS_READ_CONTROL_SCRIPT = `
+export default {
+  async fetch(request, env, ctx) {
+    if (request.method === "PUT") {
+      let received = 0;
+      for await (const chunk of request.body) received += chunk.byteLength;
+      return new Response(JSON.stringify({ received }), { headers: { "content-type": "application/json" } });
+    }
+    const size = Number(new URL(request.url).searchParams.get("size") ?? "0");
+    const { readable, writable } = new FixedLengthStream(size);
+    ctx.waitUntil((async () => {
+      const writer = writable.getWriter();
+      const chunk = new Uint8Array(65536);
+      for (let sent = 0; sent < size; sent += chunk.length) await writer.write(chunk.subarray(0, Math.min(chunk.length, size - sent)));
+      await writer.close();
+    })());
+    return new Response(readable, { headers: { "content-type": "application/octet-stream" } });
+  },
+};`;
+
+/** One Worker in a workerd of its own: `{ url, pid, stop }`. */
+async function startFreshRuntime(worker) {
+  const before = new Set(await workerdChildren());
+  const mf = new Miniflare({ host: "127.0.0.1", port: 0, workers: [worker] });
+  try {
+    const url = await mf.ready;
+    const pid = (await workerdChildren()).find((candidate) => !before.has(candidate)) ?? null;
+    if (pid === null) throw new Error("could not find the fresh workerd process");
+    return { url: url.href.replace(/\/$/, ""), pid, stop: () => mf.dispose() };
+  } catch (err) {
+    await mf.dispose();
+    throw err;
+  }
+}
+
 /** PIDs of this process's workerd children (Miniflare spawns one per instance). */
 export async function workerdChildren() {
   const pids = [];
@@ -149,6 +184,11 @@ export async function startStack({ wanRoundTripMs, maxValueBytes, extraWorkers =
       prefix,
       workerdPid,
       scriptPath: bundle.scriptPath,
+      /** Starts the Worker alone in a fresh workerd (for memory: no earlier allocations retained). */
+      freshWorker: () => startFreshRuntime({ name: "cloudcached", ...worker, bindings }),
+      /** A control in a fresh workerd: a Worker that reads uploads chunk by chunk in JavaScript, and sends `?size=N` bytes. */
+      freshJsReadControl: () =>
+        startFreshRuntime({ name: "js-read-control", modules: true, compatibilityDate: bundle.compatibilityDate, script: JS_READ_CONTROL_SCRIPT }),
       store: {
         endpoint: store.S3_ENDPOINT,
         wanEndpoint: wanEndpoint.href.replace(/\/$/, ""),

@@ -7,6 +7,7 @@ import { expiresAtFor, isExpired, normalizeContentType, parseTtl } from "../item
 import { isLive, Items, type ItemRef, type WriteMode } from "../items";
 import { cacheKeyUrl, cacheMaxAge, isCacheable, LocationCache } from "../location-cache";
 import { parseKey, validateNamespace } from "../names";
+import { refill } from "../refill";
 import { encodeKeyPath, objectKey } from "../storage/object-key";
 import { Storage, type StoredHead, type StoredObject, type ValueSource } from "../storage/storage";
 
@@ -103,13 +104,13 @@ async function read(c: AppContext): Promise<Response> {
   headers.set("content-length", String(stored.size));
   if (!hasBody(stored)) return new Response(null, { status: 200, headers });
 
-  let body = stored.body;
+  const body = stored.body;
   const maxAge = cacheMaxAge(stored.meta.expiresAt, config.edgeTtl);
   if (isCacheable(stored.size, maxAge)) {
-    const [forClient, forCache] = body.tee();
-    body = forClient;
     const entry = new Headers({ etag: stored.etag, "content-type": stored.meta.contentType, "content-length": String(stored.size) });
-    c.executionCtx.waitUntil(cache.put(ref.cacheUrl, forCache, entry, stored.meta.expiresAt, maxAge).catch(() => undefined));
+    const copied = await refill(body, stored.size, (copy) => cache.put(ref.cacheUrl, copy, entry, stored.meta.expiresAt, maxAge));
+    c.executionCtx.waitUntil(copied.written.catch(() => undefined));
+    return new Response(copied.body, { status: 200, headers });
   }
   return new Response(body, { status: 200, headers });
 }
