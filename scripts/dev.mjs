@@ -174,9 +174,14 @@ async function main() {
 
   const wranglerPackage = createRequire(import.meta.url).resolve("wrangler/package.json");
   const wranglerBin = join(dirname(wranglerPackage), "bin", "wrangler.js");
+  // wrangler reads this file, which holds no setting, instead of a .dev.vars beside wrangler.toml.
+  // The secrets reach it through its environment, as they are: from a file, wrangler would expand `$NAME`.
+  const envFile = join(devDir, ".wrangler", "dev.env");
+  await mkdir(dirname(envFile), { recursive: true });
+  await writeFile(envFile, "# Written by `npm run dev` (scripts/dev.mjs): the secrets are given to wrangler in its environment.\n");
   const args = wranglerDevArgs({
     configPath: join(ROOT, "wrangler.toml"),
-    envFile: devVarsPath,
+    envFile,
     persistTo: join(devDir, ".wrangler", "state"),
     port,
     vars,
@@ -190,6 +195,8 @@ async function main() {
       ...process.env,
       ...secrets,
       WRANGLER_SEND_METRICS: "false",
+      // The Worker does not use request.cf: do not fetch Cloudflare's sample of it at every start.
+      CLOUDFLARE_CF_FETCH_ENABLED: process.env.CLOUDFLARE_CF_FETCH_ENABLED ?? "false",
       ...(process.stdout.isTTY && !process.env.NO_COLOR ? { FORCE_COLOR: "1" } : {}),
     },
   });

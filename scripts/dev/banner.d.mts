@@ -10,3 +10,4 @@ export interface BannerInfo {
   health?: string;
 }
 export function formatBanner(info: BannerInfo): string;
+export function shellQuote(word: string): string;

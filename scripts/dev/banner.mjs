@@ -12,6 +12,15 @@
  */
 
 /**
+ * Quotes a word for a POSIX shell, when it needs quoting.
+ * @param {string} word
+ * @returns {string}
+ */
+export function shellQuote(word) {
+  return /^[\w@%+=:,./-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;
+}
+
+/**
  * @param {BannerInfo} info
  * @returns {string}
  */
@@ -36,7 +45,7 @@ export function formatBanner(info) {
       : `                (from ${info.devVarsPath})`,
     "",
     "  Try it:",
-    `    export TOKEN=${adminToken}`,
+    `    export TOKEN=${shellQuote(adminToken)}`,
     `    curl -X PUT -H "Authorization: Bearer $TOKEN" -H "Content-Type: text/plain" --data-binary 'world' ${item}`,
     `    curl -H "Authorization: Bearer $TOKEN" ${item}`,
     `    curl ${workerUrl}/healthz`,

@@ -100,8 +100,8 @@ export function wranglerDevArgs({ configPath, envFile, persistTo, port, vars }) 
     "--ip", "127.0.0.1",
     "--port", String(port),
     "--persist-to", persistTo,
-    // .dev.vars itself: this stops wrangler reading another .dev.vars beside wrangler.toml; the
-    // secrets' values come from wrangler's environment, which takes precedence over this file.
+    // With an env file named, wrangler reads no .dev.vars of its own, and (as wrangler.toml lists
+    // [secrets]) takes the listed secrets from this file and from its environment, which wins.
     "--env-file", envFile,
     "--show-interactive-dev-session=false",
     ...Object.entries(vars).map(([name, value]) => `--var=${name}:${value}`),

@@ -1,7 +1,7 @@
 // The decisions of `npm run dev` (scripts/dev/*.mjs): .dev.vars parsing and updating, store choice,
 // wrangler's arguments, the banner. The launcher itself is exercised in dev.test.ts.
 import { describe, expect, it } from "vitest";
-import { formatBanner } from "../../scripts/dev/banner.mjs";
+import { formatBanner, shellQuote } from "../../scripts/dev/banner.mjs";
 import { parseDevVars, setDevVars } from "../../scripts/dev/dev-vars.mjs";
 import { DevSettingsError, parsePort, planDevSettings, splitBindings, wranglerDevArgs } from "../../scripts/dev/settings.mjs";
 
@@ -113,7 +113,7 @@ describe("wranglerDevArgs", () => {
   it("runs locally on 127.0.0.1, reads no other .dev.vars, and passes each var", () => {
     const args = wranglerDevArgs({
       configPath: "/repo/wrangler.toml",
-      envFile: "/dir/.dev.vars",
+      envFile: "/dir/.wrangler/dev.env",
       persistTo: "/dir/.wrangler/state",
       port: 8787,
       vars: { S3_ENDPOINT: "http://127.0.0.1:9/cdn-cgi/local/r2/s3", DEFAULT_TTL: "60" },
@@ -123,7 +123,7 @@ describe("wranglerDevArgs", () => {
     expect(args).toContain("--local");
     expect(after("--ip")).toBe("127.0.0.1");
     expect(after("--port")).toBe("8787");
-    expect(after("--env-file")).toBe("/dir/.dev.vars");
+    expect(after("--env-file")).toBe("/dir/.wrangler/dev.env");
     expect(after("--persist-to")).toBe("/dir/.wrangler/state");
     expect(args).toContain("--var=S3_ENDPOINT:http://127.0.0.1:9/cdn-cgi/local/r2/s3");
     expect(args).toContain("--var=DEFAULT_TTL:60");
@@ -179,5 +179,13 @@ describe("formatBanner", () => {
     expect(text).toContain("https://s3.example.com (yours, from .dev.vars; bucket mine)");
     expect(text).not.toContain("generated");
     expect(text).toContain("Warning: GET /healthz answered 503");
+  });
+});
+
+describe("shellQuote", () => {
+  it("leaves plain words alone and single-quotes the rest", () => {
+    expect(shellQuote("gLLuwA_0Wps-gm0cb")).toBe("gLLuwA_0Wps-gm0cb");
+    expect(shellQuote("a$HOME b")).toBe("'a$HOME b'");
+    expect(shellQuote("it's")).toBe("'it'\\''s'");
   });
 });

@@ -219,11 +219,12 @@ describe("npm run dev (scripts/dev.mjs)", () => {
     const store = await startEmbeddedStore({ secretAccessKey: randomBytes(18).toString("base64url"), bucket: "users-own" });
     try {
       const dir = await tempDir();
-      const token = `own-${randomBytes(16).toString("hex")}`;
+      // A `$` in a secret is kept as written: wrangler does not expand it as a variable.
+      const token = `own$HOME-${randomBytes(16).toString("hex")}`;
       await writeFile(
         join(dir, ".dev.vars"),
         [
-          `ADMIN_TOKEN=${token}`,
+          `ADMIN_TOKEN='${token}'`,
           `S3_ENDPOINT=${store.S3_ENDPOINT}`,
           `S3_BUCKET=${store.S3_BUCKET}`,
           `S3_ACCESS_KEY_ID=${store.S3_ACCESS_KEY_ID}`,
