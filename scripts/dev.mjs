@@ -240,6 +240,15 @@ async function main() {
       }
     });
   }
+  // `npm run dev` stopped by a signal to npm: npm passes it to the shell that runs this script,
+  // not to this process, which is then left alone. Stop when the parent is gone.
+  const parent = process.ppid;
+  setInterval(() => {
+    if (process.ppid !== parent && !stopping) {
+      console.error("\nnpm run dev: its parent process has exited; stopping.");
+      void stop(0);
+    }
+  }, 1000).unref();
   void wranglerExit.then(({ code, signal }) => {
     if (stopping) return;
     console.error(`\nnpm run dev: wrangler dev exited (${signal ?? `code ${code}`}); stopping.`);

@@ -68,8 +68,11 @@ interface Launcher {
 
 const launched: Launcher[] = [];
 
-function launch(dir: string, port: number): Launcher {
-  const child = spawn(process.execPath, [join(ROOT, "scripts/dev.mjs")], {
+/** Runs scripts/dev.mjs, directly or (`viaShell`) under `sh -c` as `npm run dev` does. */
+function launch(dir: string, port: number, viaShell = false): Launcher {
+  const command = viaShell ? "/bin/sh" : process.execPath;
+  const args = viaShell ? ["-c", `"${process.execPath}" scripts/dev.mjs; exit $?`] : [join(ROOT, "scripts/dev.mjs")];
+  const child = spawn(command, args, {
     cwd: ROOT,
     env: { ...process.env, PORT: String(port), CLOUDCACHED_DEV_DIR: dir, NO_COLOR: "1", STORE_PORT: "" },
     stdio: ["ignore", "pipe", "pipe"],
@@ -253,6 +256,19 @@ describe("npm run dev (scripts/dev.mjs)", () => {
     } finally {
       await store.stop();
     }
+  }, 180_000);
+
+  it("stops everything when its parent dies without passing a signal on (npm stopped by SIGTERM)", async () => {
+    const dir = await tempDir();
+    const launcher = launch(dir, await freePort(), true);
+    await launcher.ready();
+    const started = launcher.started;
+    // The shell (as under npm) is killed outright: scripts/dev.mjs gets no signal at all.
+    launcher.child.kill("SIGKILL");
+    await launcher.exited();
+    const deadline = Date.now() + STOP_MS;
+    while (stillRunning(started).length > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 250));
+    expect(stillRunning(started)).toEqual([]);
   }, 180_000);
 
   it("refuses a busy port with a clear message, before writing anything", async () => {
