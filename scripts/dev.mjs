@@ -8,7 +8,7 @@
 // DEV_READY_TIMEOUT_MS (how long to wait for the Worker to answer, default 90000).
 import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { chmod, mkdir, readFile, writeFile } from "node:fs/promises";
+import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { createRequire } from "node:module";
 import { createServer } from "node:net";
 import { dirname, join, relative, resolve } from "node:path";
@@ -132,7 +132,6 @@ async function main() {
   if (plan.generate.length > 0) {
     await mkdir(devDir, { recursive: true });
     await writeFile(devVarsPath, setDevVars(devVarsText, generated), { mode: 0o600 });
-    if (devVarsText === "") await chmod(devVarsPath, 0o600);
   }
 
   /** @type {Awaited<ReturnType<typeof startEmbeddedStore>> | undefined} */
