@@ -26,7 +26,7 @@ export function shellQuote(word) {
  */
 export function formatBanner(info) {
   const { workerUrl, adminToken, store } = info;
-  const item = `${workerUrl}/v1/demo/items/hello`;
+  const item = `${workerUrl}/v1/default/items/greeting`;
   const lines = [
     "",
     "CloudCached dev server",
@@ -45,9 +45,9 @@ export function formatBanner(info) {
       : `                (from ${info.devVarsPath})`,
     "",
     "  Try it:",
-    `    export TOKEN=${shellQuote(adminToken)}`,
-    `    curl -X PUT -H "Authorization: Bearer $TOKEN" -H "Content-Type: text/plain" --data-binary 'world' ${item}`,
-    `    curl -H "Authorization: Bearer $TOKEN" ${item}`,
+    `    export ADMIN_TOKEN=${shellQuote(adminToken)}`,
+    `    curl -X PUT -H "Authorization: Bearer $ADMIN_TOKEN" -H "Content-Type: text/plain" --data-binary 'hello' ${item}`,
+    `    curl -H "Authorization: Bearer $ADMIN_TOKEN" ${item}`,
     `    curl ${workerUrl}/healthz`,
   );
   const others = info.generated.filter((name) => name !== "ADMIN_TOKEN");

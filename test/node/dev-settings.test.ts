@@ -164,7 +164,7 @@ describe("formatBanner", () => {
     expect(text).toContain("Store:        http://127.0.0.1:9/cdn-cgi/local/r2/s3 (embedded; bucket cloudcached, data in .data/store)");
     expect(text).toMatch(/Admin token: +TOKEN123\n.*generated now and written to \.dev\.vars/);
     expect(text).toContain("Also generated and written to .dev.vars: TOKEN_SECRET");
-    expect(text).toContain('curl -H "Authorization: Bearer $TOKEN" http://127.0.0.1:8787/v1/demo/items/hello');
+    expect(text).toContain('curl -H "Authorization: Bearer $ADMIN_TOKEN" http://127.0.0.1:8787/v1/default/items/greeting');
     expect(text).not.toContain("Warning");
   });
 
