@@ -1,0 +1,26 @@
+// The typed client's tests, in Node (not in the Workers pool): `npm run test:client`.
+// Project "client" runs against what main's Worker serves today. Project "client-after-merge"
+// needs the batch, keys, flush, token and CORS endpoints of API.md; it is run with
+// `npm run test:client:after-merge` and joins `test:client` once those are merged.
+import { resolve } from "node:path";
+import { defineConfig } from "vitest/config";
+
+const root = resolve(import.meta.dirname, "..");
+
+const shared = {
+  root,
+  globalSetup: ["./client/test/support/global-setup.ts"],
+  testTimeout: 30_000,
+  hookTimeout: 60_000,
+  environment: "node",
+} as const;
+
+export default defineConfig({
+  root,
+  test: {
+    projects: [
+      { test: { ...shared, name: "client", include: ["client/src/**/*.test.ts", "client/test/*.test.ts"] } },
+      { test: { ...shared, name: "client-after-merge", include: ["client/test/after-merge/*.test.ts"] } },
+    ],
+  },
+});
