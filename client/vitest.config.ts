@@ -7,13 +7,13 @@ import { defineConfig } from "vitest/config";
 
 const root = resolve(import.meta.dirname, "..");
 
-const shared = {
+const shared: { root: string; globalSetup: string[]; testTimeout: number; hookTimeout: number; environment: "node" } = {
   root,
   globalSetup: ["./client/test/support/global-setup.ts"],
   testTimeout: 30_000,
   hookTimeout: 60_000,
   environment: "node",
-} as const;
+};
 
 export default defineConfig({
   root,

@@ -1,5 +1,5 @@
 import type { TestProject } from "vitest/node";
-import { startStack } from "./stack";
+import { startStack } from "./stack.js";
 
 declare module "vitest" {
   interface ProvidedContext {
