@@ -40,4 +40,10 @@ export async function main(argv: readonly string[], env: Readonly<Record<string,
   }
 }
 
+// `cloudcached get big | head -c 100`: the reader leaving early is not an error.
+process.stdout.on("error", (err: NodeJS.ErrnoException) => {
+  if (err.code === "EPIPE") process.exit(process.exitCode ?? 0);
+  throw err;
+});
+
 process.exitCode = await main(process.argv.slice(2), process.env, { stdout: process.stdout, stderr: process.stderr, stdin: process.stdin });

@@ -126,6 +126,20 @@ describe("cloudcached CLI", () => {
     expect(del.stdout.trim()).toBe("deleted");
   });
 
+  it("get of a large value into a pipe closed early (| head -c) exits 0", async () => {
+    const e = env();
+    const { adminClient } = await import("./support/helpers.js");
+    await adminClient({ namespace: e.CLOUDCACHED_NAMESPACE }).set("big", new Uint8Array(4 * 1024 * 1024).fill(65));
+    const { execFile } = await import("node:child_process");
+    const { CLI } = await import("./support/cli.js");
+    const result = await new Promise<{ code: number; stdout: string }>((resolve) => {
+      execFile("bash", ["-c", `set -o pipefail; "${process.execPath}" "${CLI}" get big | head -c 10`], { env: { ...e, PATH: process.env.PATH ?? "" } }, (err, stdout) =>
+        resolve({ code: err ? (typeof err.code === "number" ? err.code : 99) : 0, stdout }),
+      );
+    });
+    expect(result).toStrictEqual({ code: 0, stdout: "AAAAAAAAAA" });
+  });
+
   it("refused by the server → exit 3 with the code on stderr (human and --json)", async () => {
     const e = { ...env(), CLOUDCACHED_TOKEN: "wrong" };
     const human = await cli(["get", "k"], e);
