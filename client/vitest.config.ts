@@ -1,6 +1,7 @@
 // The typed client's tests, in Node (not in the Workers pool): `npm run test:client`.
-// Project "client" runs against what main's Worker serves today. Project "client-after-merge"
-// needs the batch, keys, flush, token and CORS endpoints of API.md; it is run with
+// Project "client" runs against what main's Worker serves today (items, tokens, CORS; its browser
+// test needs Debian's chromium: .ci/browser-deps.sh). Project "client-after-merge" needs the batch,
+// keys and flush endpoints of API.md (the namespaces branch); it is run with
 // `npm run test:client:after-merge` and joins `test:client` once those are merged.
 import { resolve } from "node:path";
 import { defineConfig } from "vitest/config";

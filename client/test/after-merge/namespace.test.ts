@@ -1,6 +1,7 @@
 // NEEDS the namespace endpoints (GET /v1/{ns}/keys, POST /v1/{ns}/flush; API.md "Namespace"),
 // from the client and from the CLI.
 import { describe, expect, it } from "vitest";
+import { CloudCached } from "../../src/index.js";
 import { cli } from "../support/cli.js";
 import { adminClient, adminToken, workerUrl } from "../support/helpers.js";
 
@@ -51,6 +52,18 @@ describe("flush", () => {
     expect(await other.get("a")).toBe("kept");
     expect(await cache.put("a", "after")).toBe(true);
     expect(await cache.get("a")).toBe("after");
+  });
+
+  it("a token without the flush scope may not flush; one with it may", async () => {
+    const admin = adminClient();
+    await admin.set("k", "v");
+    const { token: rw } = await admin.mintToken({ namespaces: [admin.namespace], scopes: ["read", "write"], ttl: 60 });
+    const user = new CloudCached({ url: workerUrl(), token: rw, namespace: admin.namespace });
+    await expect(user.flush()).rejects.toMatchObject({ status: 403, code: "forbidden" });
+    expect(await admin.get("k")).toBe("v");
+    const { token: flusher } = await admin.mintToken({ namespaces: [admin.namespace], scopes: ["flush"], ttl: 60 });
+    await new CloudCached({ url: workerUrl(), token: flusher, namespace: admin.namespace }).flush();
+    expect(await admin.get("k")).toBeNull();
   });
 
   it("the CLI flushes", async () => {

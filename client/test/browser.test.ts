@@ -1,4 +1,4 @@
-// NEEDS CORS (ALLOWED_ORIGINS) and scoped tokens (POST /v1/tokens). A real Chromium (Debian's
+// CORS (ALLOWED_ORIGINS) and scoped tokens (POST /v1/tokens) from a browser. A real Chromium (Debian's
 // `chromium`, installed by .ci/browser-deps.sh) loads a page from another origin than the Worker's;
 // the page imports the client (bundled for the browser by esbuild) and, with a short-lived token
 // limited to one prefix, writes and reads through CORS. The Worker's ALLOWED_ORIGINS lists the
@@ -8,7 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type BrowserContext, chromium, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { adminClient, workerUrl } from "../support/helpers.js";
+import { adminClient, workerUrl } from "./support/helpers.js";
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 
@@ -64,7 +64,7 @@ describe("the client in a real browser, across origins", () => {
     await page.waitForFunction(() => document.getElementById("out")?.textContent === "ready");
     const result = await page.evaluate(
       async ({ url, token, namespace }): Promise<RoundTrip> => {
-        const { CloudCached, CloudCachedError } = (window as unknown as { cloudcached: typeof import("../../src/index.js") }).cloudcached;
+        const { CloudCached, CloudCachedError } = (window as unknown as { cloudcached: typeof import("../src/index.js") }).cloudcached;
         const cache = new CloudCached({ url, token, namespace });
         await cache.set("browser/text", "42");
         await cache.set("browser/json", { hello: "from the page", n: [1, 2] });
@@ -131,7 +131,7 @@ describe("the client in a real browser, across origins", () => {
     await page.waitForFunction(() => document.getElementById("out")?.textContent === "ready");
     const outcome = await page.evaluate(
       async ({ url, token, namespace }) => {
-        const { CloudCached, CloudCachedError } = (window as unknown as { cloudcached: typeof import("../../src/index.js") }).cloudcached;
+        const { CloudCached, CloudCachedError } = (window as unknown as { cloudcached: typeof import("../src/index.js") }).cloudcached;
         const cache = new CloudCached({ url, token, namespace, retries: 0 });
         try {
           return { value: await cache.get("k") };
