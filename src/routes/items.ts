@@ -7,6 +7,7 @@ import { expiresAtFor, isExpired, normalizeContentType, parseTtl } from "../item
 import { isLive, Items, type ItemRef, type WriteMode } from "../items";
 import { cacheKeyUrl, cacheMaxAge, isCacheable, LocationCache } from "../location-cache";
 import { parseKey, validateNamespace } from "../names";
+import { generationsFor, wantsFresh } from "../namespaces/context";
 import { encodeKeyPath, objectKey } from "../storage/object-key";
 import { Storage, type StoredHead, type StoredObject, type ValueSource } from "../storage/storage";
 
@@ -31,22 +32,26 @@ interface Located {
   items: Items;
 }
 
-/** Validates the item's address and access, before anything touches storage. */
-function locate(c: AppContext, scope: Scope): Located {
+/**
+ * Validates the item's address and access before anything touches storage, then finds the
+ * namespace's flush generation (this location's cache; storage at most once per EDGE_TTL, or for
+ * a read with `Cache-Control: no-cache`).
+ */
+async function locate(c: AppContext, scope: Scope): Promise<Located> {
   const config = c.get("config");
   const match = ITEM_PATH.exec(new URL(c.req.url).pathname);
   if (!match) throw new ApiError("not_found", "no such route");
   const namespace = validateNamespace(match[1] ?? "");
   const key = parseKey(match[2] ?? "");
   authorize(c.get("principal"), { scope, namespace, key });
-  const generation = 0;
+  const storage = new Storage(config.s3, config.storageTimeoutMs);
+  const generation = await generationsFor(c, storage).current(namespace, { fresh: scope === "read" && wantsFresh(c) });
   const ref: ItemRef = {
     namespace,
     key,
     objectKey: objectKey(config.s3.prefix, namespace, generation, key),
     cacheUrl: cacheKeyUrl(namespace, generation, encodeKeyPath(key)),
   };
-  const storage = new Storage(config.s3, config.storageTimeoutMs);
   const waitUntil = (promise: Promise<unknown>) => c.executionCtx.waitUntil(promise);
   return { ref, storage, items: new Items(storage, LocationCache.default(), waitUntil) };
 }
@@ -66,7 +71,7 @@ function notFound(): never {
 }
 
 async function read(c: AppContext): Promise<Response> {
-  const { ref, storage, items } = locate(c, "read");
+  const { ref, storage, items } = await locate(c, "read");
   const config = c.get("config");
   const head = c.req.method === "HEAD";
   const ifNoneMatch = c.req.header("if-none-match");
@@ -145,7 +150,7 @@ async function valueSource(c: AppContext, maxValueBytes: number): Promise<ValueS
 }
 
 async function write(c: AppContext): Promise<Response> {
-  const { ref, items } = locate(c, "write");
+  const { ref, items } = await locate(c, "write");
   const config = c.get("config");
   const ttl = parseTtl(c.req.query("ttl"), config.defaultTtl, config.maxTtl);
   const contentType = normalizeContentType(c.req.header("content-type"));
@@ -174,7 +179,7 @@ async function operate(c: AppContext): Promise<Response> {
   if (op !== "touch" && op !== "incr" && op !== "decr") {
     throw new ApiError("bad_request", "unknown op: use op=touch, op=incr or op=decr");
   }
-  const { ref, items } = locate(c, "write");
+  const { ref, items } = await locate(c, "write");
   const config = c.get("config");
   const rawTtl = c.req.query("ttl");
   if (op === "touch") {
@@ -194,7 +199,7 @@ async function operate(c: AppContext): Promise<Response> {
 }
 
 async function remove(c: AppContext): Promise<Response> {
-  const { ref, items } = locate(c, "write");
+  const { ref, items } = await locate(c, "write");
   const ifMatch = parseEtagList(c.req.header("if-match"));
   if (ifMatch !== null && ifMatch !== "*" && (ifMatch.length !== 1 || !ifMatch[0])) {
     throw new ApiError("bad_request", "If-Match must be '*' or one quoted ETag");
