@@ -337,22 +337,24 @@ export class Storage {
   /**
    * DeleteObjects (`POST ?delete`, with the Content-MD5 that AWS and MinIO require) for up to 1000
    * keys; an entry with an ETag is deleted only at that version where the store supports it.
-   * Answers the keys that were not deleted. A store without DeleteObjects (or refusing the request)
+   * Answers the keys that were not deleted, and the calls it took. A store without DeleteObjects (or refusing the request)
    * gets one DELETE per key instead.
    */
-  async deleteMany(entries: readonly DeleteEntry[]): Promise<DeleteFailure[]> {
-    if (entries.length === 0) return [];
+  async deleteMany(entries: readonly DeleteEntry[]): Promise<{ failures: DeleteFailure[]; calls: number }> {
+    if (entries.length === 0) return { failures: [], calls: 0 };
+    let calls = 0;
     if (entries.length > MAX_KEYS_PER_CALL) throw new Error(`deleteMany: at most ${MAX_KEYS_PER_CALL} keys`);
     if (entries.every((entry) => isXmlSafe(entry.key)) && !batchDeleteRefused.has(this.settings.endpoint)) {
       const body = new TextEncoder().encode(deleteRequestXml(entries));
       const md5 = await crypto.subtle.digest("MD5", body);
       const headers = { "content-type": "application/xml", "content-md5": btoa(String.fromCharCode(...new Uint8Array(md5))) };
       const url = `${this.settings.endpoint}/${encodeURIComponent(this.settings.bucket)}?delete=`;
+      calls += 1;
       const response = await this.call("DELETE_MANY", url, { method: "POST", headers, body }, { idempotent: true });
       const text = await response.text().catch(() => "");
       if (response.ok) {
         try {
-          return parseDeleteResult(text);
+          return { failures: parseDeleteResult(text), calls };
         } catch {
           // 200 with something else: fall through to single deletes.
         }
@@ -366,13 +368,14 @@ export class Storage {
     }
     const failures: DeleteFailure[] = [];
     for (const entry of entries) {
+      calls += 1;
       try {
         if (!(await this.delete(entry.key, entry.etag))) failures.push({ key: entry.key, code: "PreconditionFailed" });
       } catch (err) {
         failures.push({ key: entry.key, code: err instanceof ApiError ? err.code : "InternalError" });
       }
     }
-    return failures;
+    return { failures, calls };
   }
 
   /** Asks storage anything: any authenticated answer about a (likely absent) object proves it is up. */
