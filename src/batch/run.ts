@@ -136,6 +136,25 @@ async function getOne(ctx: BatchContext, items: Items, key: string): Promise<Got
 }
 
 /**
+ * Checks access before any storage call: a caller with no usable token for a key (or, for an
+ * empty batch, for the namespace) gets 401 for the whole batch; a 403 stays that key's answer.
+ */
+export function preauthorize(principal: Principal, namespace: string, request: BatchRequest): void {
+  const ctx = { principal, namespace } as BatchContext;
+  if (request.get.length + request.set.length + request.delete.length === 0) {
+    try {
+      authorize(principal, { scope: "read", namespace });
+    } catch (err) {
+      if (err instanceof ApiError && err.code === "unauthorized") throw err;
+    }
+    return;
+  }
+  for (const entry of request.set) access(ctx, "write", entry.key);
+  for (const key of request.delete) access(ctx, "write", key);
+  for (const key of request.get) access(ctx, "read", key);
+}
+
+/**
  * Runs a batch: sets and deletes first (concurrently, they touch distinct keys), then gets. The
  * answer's `get` part is streamed in the order asked, each value read at most BATCH_CONCURRENCY
  * ahead, so memory stays bounded whatever the batch holds.

@@ -1,7 +1,7 @@
 import { Hono } from "hono";
 import { authorize } from "../auth";
 import { parseBatch, MAX_BATCH_BODY_BYTES } from "../batch/request";
-import { runBatch } from "../batch/run";
+import { preauthorize, runBatch } from "../batch/run";
 import { ApiError } from "../errors";
 import type { AppContext, AppEnv } from "../http";
 import { LocationCache } from "../location-cache";
@@ -70,6 +70,7 @@ async function batch(c: AppContext): Promise<Response> {
   const namespace = validateNamespace(c.req.param("ns") ?? "");
   // The body is parsed as JSON whatever its Content-Type says (curl -d sends a form type).
   const request = parseBatch(await readBody(c, MAX_BATCH_BODY_BYTES), config.maxTtl);
+  preauthorize(c.get("principal"), namespace, request);
   const storage = storageFor(c);
   const fresh = wantsFresh(c);
   const generation = await generationsFor(c, storage).current(namespace, { fresh });
