@@ -43,9 +43,6 @@ export type WriteCondition =
 
 export type WriteResult = { ok: true; etag: string } | { ok: false; reason: "precondition_failed" | "conflict" };
 
-/** Endpoints that refused a DeleteObjects request: this isolate deletes one key at a time there. */
-const batchDeleteRefused = new Set<string>();
-
 // One signing client per set of credentials and isolate: aws4fetch caches derived keys in it.
 const clients = new Map<string, AwsClient>();
 
@@ -344,7 +341,7 @@ export class Storage {
     if (entries.length === 0) return { failures: [], calls: 0 };
     let calls = 0;
     if (entries.length > MAX_KEYS_PER_CALL) throw new Error(`deleteMany: at most ${MAX_KEYS_PER_CALL} keys`);
-    if (entries.every((entry) => isXmlSafe(entry.key)) && !batchDeleteRefused.has(this.settings.endpoint)) {
+    if (entries.every((entry) => isXmlSafe(entry.key))) {
       const body = new TextEncoder().encode(deleteRequestXml(entries));
       const md5 = await crypto.subtle.digest("MD5", body);
       const headers = { "content-type": "application/xml", "content-md5": btoa(String.fromCharCode(...new Uint8Array(md5))) };
@@ -358,11 +355,10 @@ export class Storage {
         } catch {
           // 200 with something else: fall through to single deletes.
         }
-      } else if (response.status === 403 || response.status >= 500) {
+      } else if (response.status === 403 || (response.status >= 500 && response.status !== 501)) {
         throw storageAnswerError("DELETE_MANY", response.status, s3ErrorCode(text));
       } else {
         // 400 MalformedXML / 501 NotImplemented and the like: this store wants single deletes.
-        batchDeleteRefused.add(this.settings.endpoint);
         console.warn(JSON.stringify({ level: "warn", storage: "DELETE_MANY", status: response.status, code: s3ErrorCode(text), fallback: "DELETE" }));
       }
     }
