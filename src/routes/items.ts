@@ -30,6 +30,11 @@ interface Located {
   ref: ItemRef;
   storage: Storage;
   items: Items;
+  /**
+   * A read with `Cache-Control: no-cache` starts with this location's generation and asks storage
+   * for the current one at the same time (no extra round trip): this is the ref to use once known.
+   */
+  confirmed?: Promise<ItemRef>;
 }
 
 /**
@@ -45,15 +50,19 @@ async function locate(c: AppContext, scope: Scope): Promise<Located> {
   const key = parseKey(match[2] ?? "");
   authorize(c.get("principal"), { scope, namespace, key });
   const storage = new Storage(config.s3, config.storageTimeoutMs);
-  const generation = await generationsFor(c, storage).current(namespace, { fresh: scope === "read" && wantsFresh(c) });
-  const ref: ItemRef = {
+  const generations = generationsFor(c, storage);
+  const refAt = (generation: number): ItemRef => ({
     namespace,
     key,
     objectKey: objectKey(config.s3.prefix, namespace, generation, key),
     cacheUrl: cacheKeyUrl(namespace, generation, encodeKeyPath(key)),
-  };
+  });
+  const fresh = scope === "read" && wantsFresh(c);
+  const confirmed = fresh ? generations.current(namespace, { fresh: true }).then(refAt) : undefined;
+  confirmed?.catch(() => undefined); // awaited by the read; never an unhandled rejection
+  const ref = refAt(await generations.current(namespace));
   const waitUntil = (promise: Promise<unknown>) => c.executionCtx.waitUntil(promise);
-  return { ref, storage, items: new Items(storage, LocationCache.default(), waitUntil) };
+  return { ref, storage, items: new Items(storage, LocationCache.default(), waitUntil), ...(confirmed ? { confirmed } : {}) };
 }
 
 function itemHeaders(etag: string, expiresAt: number | null, xCache: "HIT" | "MISS" | "STALE"): Headers {
@@ -71,7 +80,9 @@ function notFound(): never {
 }
 
 async function read(c: AppContext): Promise<Response> {
-  const { ref, storage, items } = await locate(c, "read");
+  const located = await locate(c, "read");
+  const { storage, items } = located;
+  let ref = located.ref;
   const config = c.get("config");
   const head = c.req.method === "HEAD";
   const ifNoneMatch = c.req.header("if-none-match");
@@ -93,7 +104,20 @@ async function read(c: AppContext): Promise<Response> {
     }
   }
 
-  const stored: StoredHead | StoredObject | null = head ? await storage.head(ref.objectKey) : await storage.get(ref.objectKey);
+  const fetchStored = (at: ItemRef) => (head ? storage.head(at.objectKey) : storage.get(at.objectKey));
+  let stored: StoredHead | StoredObject | null = await fetchStored(ref);
+  if (located.confirmed) {
+    const current = await located.confirmed.catch(async (err: unknown) => {
+      if (stored && hasBody(stored)) await stored.body.cancel();
+      throw err;
+    });
+    if (current.objectKey !== ref.objectKey) {
+      // The namespace was flushed since this location last looked: read the current generation.
+      if (stored && hasBody(stored)) await stored.body.cancel();
+      ref = current;
+      stored = await fetchStored(ref);
+    }
+  }
   if (!stored || !isLive(stored)) {
     if (stored && hasBody(stored)) await stored.body.cancel();
     if (stored && isExpired(stored.meta.expiresAt)) items.expireLater(ref, stored);
