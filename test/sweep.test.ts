@@ -117,6 +117,24 @@ describe("the sweep", () => {
     expect(await keys()).toEqual([generationObjectKey("", ns), sweepCursorKey(""), `${ns}/1/live`].sort());
   });
 
+  it("rewrites old generation objects (so a lifecycle rule by age never removes one) without changing them", async () => {
+    const { prefix, config, storage, call, put } = area("refresh");
+    const ns = uniqueNamespace("sref");
+    expect((await call(`/v1/${ns}/flush`, { method: "POST" })).status).toBe(204);
+    await put(ns, "k", "v", 0);
+    const before = (await storage.list({ prefix: `${prefix}.generations/`, maxKeys: 10 })).objects[0];
+    await sleep(1100);
+    // 31 days on: the generation object is old; the item never expires, and stays.
+    const report = await sweep(config, { budget: 100, graceSeconds: 60, now: Date.now() + 31 * 86_400_000 });
+    expect(report.refreshed).toBe(1);
+    const after = (await storage.list({ prefix: `${prefix}.generations/`, maxKeys: 10 })).objects[0];
+    expect(after?.lastModified).toBeGreaterThan(before?.lastModified as number);
+    const response = await withBindings({ S3_PREFIX: prefix }, `/v1/${ns}/items/k`, { headers: { "cache-control": "no-cache" } });
+    expect(await response.text()).toBe("v");
+    expect((await call(`/v1/${ns}/flush`, { method: "POST" })).status).toBe(204);
+    expect(await new Response((await storage.get(`${prefix}.generations/${ns}`))?.body).text()).toBe("2");
+  });
+
   it("runs from the exported scheduled handler (the Cron Trigger)", async () => {
     const { prefix, call, put, keys } = area("cron");
     const ns = uniqueNamespace("scron");

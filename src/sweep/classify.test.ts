@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { StoredHead } from "../storage/storage";
-import { isSweepable, parseObjectKey, triage } from "./classify";
+import { isSweepable, needsRefresh, parseObjectKey, triage } from "./classify";
 import { sweepBudget } from "./sweep";
 
 describe("parseObjectKey", () => {
@@ -39,5 +39,16 @@ describe("triage and isSweepable", () => {
     expect(sweepBudget("500")).toBe(500);
     expect(sweepBudget("4")).toBe(45);
     expect(sweepBudget("x")).toBe(45);
+  });
+});
+
+describe("needsRefresh", () => {
+  it("rewrites generation objects older than 30 days, nothing else", () => {
+    const now = Date.UTC(2026, 5, 1);
+    const day = 86_400_000;
+    expect(needsRefresh("cc/", "cc/.generations/ns", now - 31 * day, now)).toBe(true);
+    expect(needsRefresh("cc/", "cc/.generations/ns", now - 29 * day, now)).toBe(false);
+    expect(needsRefresh("cc/", "cc/.sweep/cursor", now - 31 * day, now)).toBe(false);
+    expect(needsRefresh("cc/", "cc/ns/0/k", now - 31 * day, now)).toBe(false);
   });
 });

@@ -45,3 +45,13 @@ export function isSweepable(head: StoredHead, nowSeconds: number, graceSeconds: 
   if (head.meta.expiresAt !== null && isExpired(head.meta.expiresAt + graceSeconds, nowSeconds)) return "expired";
   return null;
 }
+
+/**
+ * A generation object must outlive any age-based bucket lifecycle rule (losing it would bring a
+ * flushed generation back), so the sweep rewrites one that is older than this. Pure.
+ */
+export const GENERATION_REFRESH_DAYS = 30;
+
+export function needsRefresh(prefix: string, objectKey: string, lastModifiedMs: number, nowMs: number): boolean {
+  return objectKey.startsWith(`${prefix}.generations/`) && lastModifiedMs < nowMs - GENERATION_REFRESH_DAYS * 86_400_000;
+}

@@ -4,7 +4,7 @@ import { ApiError } from "../errors";
 import { nowSeconds } from "../item";
 import { Generations } from "../namespaces/generation";
 import { Storage, type DeleteEntry, type ListedObject, type ListPage } from "../storage/storage";
-import { isSweepable, parseObjectKey, triage } from "./classify";
+import { isSweepable, needsRefresh, parseObjectKey, triage } from "./classify";
 
 /**
  * The sweep: removes objects of flushed generations, tombstones and items whose expiry passed
@@ -33,6 +33,8 @@ export interface SweepReport {
   calls: number;
   listed: number;
   deleted: { flushed: number; expired: number; tombstones: number };
+  /** Generation objects rewritten so that an age-based lifecycle rule never removes them. */
+  refreshed: number;
   /** Deletions the store refused (e.g. a conditional delete that found a newer version). */
   failed: number;
   /** The listing resumes after this object key next run; "" starts a new pass. */
@@ -74,7 +76,7 @@ export async function sweep(config: Config, options: SweepOptions): Promise<Swee
   const now = options.now ?? Date.now();
   const budget = new Budget(options.budget - 1); // one call is kept for saving the cursor
   const storage = () => new Storage(config.s3, config.storageTimeoutMs);
-  const report: SweepReport = { calls: 0, listed: 0, deleted: { flushed: 0, expired: 0, tombstones: 0 }, failed: 0, cursor: "", passComplete: false, stoppedBy: "end" };
+  const report: SweepReport = { calls: 0, listed: 0, deleted: { flushed: 0, expired: 0, tombstones: 0 }, refreshed: 0, failed: 0, cursor: "", passComplete: false, stoppedBy: "end" };
 
   budget.take();
   const cursorObject = await storage().get(sweepCursorKey(prefix));
@@ -156,6 +158,22 @@ async function sweepChunk(chunk: ListedObject[], ctx: ChunkContext): Promise<Out
       ctx.generations.set(namespace, (await reader.stored(namespace)).generation);
     } catch {
       // Unreadable now: its objects wait for a later run.
+    }
+  });
+
+  // Old generation objects are rewritten in place (only at the listed version: a flush wins).
+  const refresh = chunk.flatMap((object, index) => (needsRefresh(ctx.prefix, object.key, object.lastModified, ctx.now) ? [index] : []));
+  await mapLimit(refresh, CONCURRENCY, async (index) => {
+    if (!ctx.budget.take()) {
+      outcome[index] = "pending";
+      return;
+    }
+    const object = chunk[index] as ListedObject;
+    try {
+      const result = await ctx.storage.replaceMeta(object.key, object.etag, { contentType: "text/plain", expiresAt: null });
+      if (result.ok) ctx.report.refreshed += 1;
+    } catch {
+      // Tried again next pass.
     }
   });
 
