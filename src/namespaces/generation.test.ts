@@ -52,6 +52,17 @@ describe("Generations (real store, a cache of its own)", () => {
     expect(await live.current("ns")).toBe(1);
   });
 
+  it("after a flush, writes the location's entry again a moment later, over a stale one stored meanwhile", async () => {
+    const { live, cache, config } = await setup(60);
+    const later: Promise<unknown>[] = [];
+    expect(await live.flush("ns", (promise) => later.push(promise))).toBe(1);
+    // Another isolate of this location stores the generation it read before the flush.
+    await cache.put(generationCacheUrl(config.s3.prefix, "ns"), new Response("0", { headers: { "cache-control": "max-age=60", "x-fetched-at": String(Date.now()) } }));
+    await Promise.all(later);
+    const entry = await cache.match(generationCacheUrl(config.s3.prefix, "ns"));
+    expect(await entry?.text()).toBe("1");
+  });
+
   it("does not cache when EDGE_TTL is 0", async () => {
     const { live, offline } = await setup(0);
     expect(await live.current("ns")).toBe(0);

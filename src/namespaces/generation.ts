@@ -27,6 +27,9 @@ export function parseGeneration(text: string): number | null {
 /** Flushes lost to concurrent flushes before this one gives up (each loss means another flush won). */
 const FLUSH_ATTEMPTS = 12;
 
+/** After a flush, its location-cache entry is checked and, if lower, written again this much later. */
+const REMEMBER_AGAIN_MS = 100;
+
 /** Header on the cached entry: when storage was asked (unix ms), checked against EDGE_TTL on a hit. */
 const FETCHED_AT = "x-fetched-at";
 
@@ -88,8 +91,13 @@ export class Generations {
     return current;
   }
 
-  /** Counts the generation up by one, atomically (a conditional write); answers the new one. */
-  async flush(namespace: string): Promise<number> {
+  /**
+   * Counts the generation up by one, atomically (a conditional write); answers the new one. With
+   * `waitUntil`, the location's entry is written once more a moment later: a read elsewhere in this
+   * location that fetched the old generation just before the flush, and stored it just after the
+   * flush's own entry, is overwritten rather than left for EDGE_TTL.
+   */
+  async flush(namespace: string, waitUntil?: (promise: Promise<unknown>) => void): Promise<number> {
     const key = generationObjectKey(this.prefix, namespace);
     for (let attempt = 1; attempt <= FLUSH_ATTEMPTS; attempt++) {
       const { generation, etag } = await this.stored(namespace);
@@ -103,7 +111,13 @@ export class Generations {
       if (result.ok) {
         const current = raiseFloor(`${this.prefix}\n${namespace}`, next);
         // This location sees the flush at once: its entry now names the new generation.
-        await this.remember(generationCacheUrl(this.prefix, namespace), current, Date.now());
+        const url = generationCacheUrl(this.prefix, namespace);
+        await this.remember(url, current, Date.now());
+        waitUntil?.(
+          new Promise((resolve) => setTimeout(resolve, REMEMBER_AGAIN_MS))
+            .then(() => this.remember(url, current, Date.now()))
+            .catch(() => undefined),
+        );
         return next;
       }
       // Another flush won this round: count up again from its generation (a flush is never skipped).

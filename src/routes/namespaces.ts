@@ -94,7 +94,7 @@ async function batch(c: AppContext): Promise<Response> {
 async function flush(c: AppContext): Promise<Response> {
   const namespace = validateNamespace(c.req.param("ns") ?? "");
   authorize(c.get("principal"), { scope: "flush", namespace });
-  await generationsFor(c, storageFor(c)).flush(namespace);
+  await generationsFor(c, storageFor(c)).flush(namespace, (promise) => c.executionCtx.waitUntil(promise));
   return c.body(null, 204);
 }
 
