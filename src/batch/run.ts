@@ -49,7 +49,7 @@ function keyError(err: unknown): KeyError {
 }
 
 /** Per-key access: 403 is that key's error; 401 (no usable token at all) fails the whole batch. */
-function access(ctx: BatchContext, scope: Scope, key: string): KeyError | null {
+function access(ctx: Pick<BatchContext, "principal" | "namespace">, scope: Scope, key: string): KeyError | null {
   try {
     authorize(ctx.principal, { scope, namespace: ctx.namespace, key });
     return null;
@@ -140,7 +140,7 @@ async function getOne(ctx: BatchContext, items: Items, key: string): Promise<Got
  * empty batch, for the namespace) gets 401 for the whole batch; a 403 stays that key's answer.
  */
 export function preauthorize(principal: Principal, namespace: string, request: BatchRequest): void {
-  const ctx = { principal, namespace } as BatchContext;
+  const ctx = { principal, namespace };
   if (request.get.length + request.set.length + request.delete.length === 0) {
     try {
       authorize(principal, { scope: "read", namespace });
