@@ -104,8 +104,8 @@ async function keys(c: AppContext): Promise<Response> {
   const keyPrefix = parsePrefix(c.req.query("prefix"));
   const limit = parseLimit(c.req.query("limit"));
   const after = decodeCursor(c.req.query("cursor"));
-  // A token limited to a key prefix may list only within it: the listing's prefix is checked as a key.
-  authorize(c.get("principal"), { scope: "read", namespace, ...(keyPrefix === "" ? {} : { key: keyPrefix }) });
+  // A token limited to a key prefix may list only within it (an empty listing prefix is refused to it).
+  authorize(c.get("principal"), { scope: "read", namespace, keyPrefix });
   const storage = storageFor(c);
   const generation = await generationsFor(c, storage).current(namespace, { fresh: wantsFresh(c) });
   const page = await listKeys(storage, { prefix: config.s3.prefix, namespace, generation, keyPrefix, limit, after });
