@@ -37,18 +37,28 @@ interface Located {
   confirmed?: Promise<ItemRef>;
 }
 
-/**
- * Validates the item's address and access before anything touches storage, then finds the
- * namespace's flush generation (this location's cache; storage at most once per EDGE_TTL, or for
- * a read with `Cache-Control: no-cache`).
- */
-async function locate(c: AppContext, scope: Scope): Promise<Located> {
-  const config = c.get("config");
+interface Address {
+  namespace: string;
+  key: string;
+}
+
+/** Validates the item's address and access: a refusal never costs a storage call. */
+function address(c: AppContext, scope: Scope): Address {
   const match = ITEM_PATH.exec(new URL(c.req.url).pathname);
   if (!match) throw new ApiError("not_found", "no such route");
   const namespace = validateNamespace(match[1] ?? "");
   const key = parseKey(match[2] ?? "");
   authorize(c.get("principal"), { scope, namespace, key });
+  return { namespace, key };
+}
+
+/**
+ * Finds the item's place: the namespace's flush generation (this location's cache; storage at
+ * most once per EDGE_TTL, or for a read with `Cache-Control: no-cache`). Handlers validate the
+ * rest of the request before calling it, so a 4xx never waits on storage.
+ */
+async function locate(c: AppContext, scope: Scope, { namespace, key }: Address = address(c, scope)): Promise<Located> {
+  const config = c.get("config");
   const storage = new Storage(config.s3, config.storageTimeoutMs);
   const generations = generationsFor(c, storage);
   const refAt = (generation: number): ItemRef => ({
@@ -174,12 +184,13 @@ async function valueSource(c: AppContext, maxValueBytes: number): Promise<ValueS
 }
 
 async function write(c: AppContext): Promise<Response> {
-  const { ref, items } = await locate(c, "write");
+  const target = address(c, "write");
   const config = c.get("config");
   const ttl = parseTtl(c.req.query("ttl"), config.defaultTtl, config.maxTtl);
   const contentType = normalizeContentType(c.req.header("content-type"));
   const mode = writeMode(c);
   const value = await valueSource(c, config.maxValueBytes);
+  const { ref, items } = await locate(c, "write", target);
   const written = await items.write(ref, value, { contentType, expiresAt: expiresAtFor(ttl) }, mode);
   const headers = itemHeaders(written.etag, written.expiresAt, "MISS");
   headers.delete("x-cache");
@@ -203,17 +214,19 @@ async function operate(c: AppContext): Promise<Response> {
   if (op !== "touch" && op !== "incr" && op !== "decr") {
     throw new ApiError("bad_request", "unknown op: use op=touch, op=incr or op=decr");
   }
-  const { ref, items } = await locate(c, "write");
+  const target = address(c, "write");
   const config = c.get("config");
   const rawTtl = c.req.query("ttl");
   if (op === "touch") {
     const ttl = parseTtl(rawTtl, config.defaultTtl, config.maxTtl);
+    const { ref, items } = await locate(c, "write", target);
     const touched = await items.touch(ref, expiresAtFor(ttl));
     return c.json(touched, 200, { etag: touched.etag, ...(touched.expiresAt === null ? {} : { "x-expires-at": String(touched.expiresAt) }) });
   }
   const by = integerParam(c.req.query("by"), "by", false) ?? 1;
   const initial = integerParam(c.req.query("initial"), "initial", true);
   const ttl = rawTtl === undefined ? undefined : parseTtl(rawTtl, config.defaultTtl, config.maxTtl);
+  const { ref, items } = await locate(c, "write", target);
   const counted = await items.count(ref, op === "incr" ? by : -by, {
     ...(initial === undefined ? {} : { initial }),
     ...(ttl === undefined ? {} : { ttl }),
@@ -223,11 +236,12 @@ async function operate(c: AppContext): Promise<Response> {
 }
 
 async function remove(c: AppContext): Promise<Response> {
-  const { ref, items } = await locate(c, "write");
+  const target = address(c, "write");
   const ifMatch = parseEtagList(c.req.header("if-match"));
   if (ifMatch !== null && ifMatch !== "*" && (ifMatch.length !== 1 || !ifMatch[0])) {
     throw new ApiError("bad_request", "If-Match must be '*' or one quoted ETag");
   }
+  const { ref, items } = await locate(c, "write", target);
   await items.remove(ref, ifMatch === null ? null : ifMatch === "*" ? "*" : (ifMatch[0] as string));
   return c.body(null, 204);
 }
