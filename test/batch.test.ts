@@ -1,7 +1,10 @@
-import { describe, expect, it } from "vitest";
+import { describe, expect, inject, it } from "vitest";
 import { MAX_BATCH_BODY_BYTES } from "../src/batch/request";
 import { MAX_BATCH_VALUE_BYTES } from "../src/batch/run";
 import { api, expectError, sleep, uniqueNamespace, withBindings } from "./helpers";
+
+/** Nothing listens there (test/global-setup.ts). */
+const UNREACHABLE = inject("brokenEndpoints").closed;
 
 interface Got {
   value: string;
@@ -94,12 +97,12 @@ describe("POST /v1/{ns}/batch", () => {
     expect(hit.headers.get("x-cache")).toBe("HIT");
     await hit.text();
     // Cached: answered even when storage is unreachable.
-    const offline = await withBindings({ S3_ENDPOINT: "http://127.0.0.1:9" }, `/v1/${ns}/batch`, { method: "POST", body: JSON.stringify({ get: ["long"] }) });
+    const offline = await withBindings({ S3_ENDPOINT: UNREACHABLE }, `/v1/${ns}/batch`, { method: "POST", body: JSON.stringify({ get: ["long"] }) });
     expect(((await offline.json()) as Answer).get.long).toMatchObject({ value: "l" });
     await sleep(2100);
     expect((await batch(ns, { get: ["k", "long"] })).get).toMatchObject({ k: null, long: { value: "l" } });
     // no-cache asks storage for every get.
-    const fresh = await withBindings({ S3_ENDPOINT: "http://127.0.0.1:9" }, `/v1/${ns}/batch`, { method: "POST", body: JSON.stringify({ get: ["long"] }), headers: { "cache-control": "no-cache" } });
+    const fresh = await withBindings({ S3_ENDPOINT: UNREACHABLE }, `/v1/${ns}/batch`, { method: "POST", body: JSON.stringify({ get: ["long"] }), headers: { "cache-control": "no-cache" } });
     expect(fresh.status).toBe(503);
   });
 
@@ -120,9 +123,20 @@ describe("POST /v1/{ns}/batch", () => {
     expect(small.status).toBe(200);
     expect((smallAnswer.set.s1 as KeyError).error.code).toBe("value_too_large");
     expect(smallAnswer.set.s2).toMatchObject({ etag: expect.stringMatching(/^"/) });
-    // A store failure is each key's error, in API.md's shape.
-    const down = await withBindings({ S3_ENDPOINT: "http://127.0.0.1:9" }, `/v1/${uniqueNamespace("bdown")}/batch`, { method: "POST", body: JSON.stringify({ get: ["a"] }) });
-    await expectError(down, 503, "storage_unavailable"); // the namespace's generation could not be read
+    // A store failure is each key's error, in API.md's shape (the generation is known here already).
+    const down = await withBindings({ S3_ENDPOINT: UNREACHABLE }, `/v1/${ns}/batch`, {
+      method: "POST",
+      body: JSON.stringify({ set: [{ key: "w", value: "x" }], delete: ["d"], get: ["not-cached"] }),
+    });
+    expect(down.status).toBe(200);
+    const downAnswer = (await down.json()) as Answer;
+    expect((downAnswer.set.w as KeyError).error.code).toBe("storage_unavailable");
+    expect((downAnswer.delete.d as KeyError).error.code).toBe("storage_unavailable");
+    expect((downAnswer.get["not-cached"] as KeyError).error.code).toBe("storage_unavailable");
+    expect(JSON.stringify(downAnswer)).not.toContain(UNREACHABLE);
+    // When not even the namespace's generation can be read, the whole batch fails.
+    const blind = await withBindings({ S3_ENDPOINT: UNREACHABLE }, `/v1/${uniqueNamespace("bdown")}/batch`, { method: "POST", body: JSON.stringify({ get: ["a"] }) });
+    await expectError(blind, 503, "storage_unavailable");
   });
 
   it("handles 100 keys at once, and many sets of one namespace concurrently", async () => {
@@ -148,7 +162,7 @@ describe("POST /v1/{ns}/batch", () => {
       [JSON.stringify({ set: [{ key: "a", value: "1", ttl: -1 }] }), /ttl/],
     ];
     for (const [body, message] of cases) {
-      const error = await expectError(await withBindings({ S3_ENDPOINT: "http://127.0.0.1:9" }, `/v1/${ns}/batch`, { method: "POST", body }), 400, "bad_request");
+      const error = await expectError(await withBindings({ S3_ENDPOINT: UNREACHABLE }, `/v1/${ns}/batch`, { method: "POST", body }), 400, "bad_request");
       expect(error.error.message, body).toMatch(message);
     }
     await expectError(await api(`/v1/Bad!/batch`, { method: "POST", body: "{}" }), 400, "bad_request");

@@ -1,4 +1,4 @@
-import { describe, expect, it } from "vitest";
+import { describe, expect, inject, it } from "vitest";
 import { Generations } from "../src/namespaces/generation";
 import { api, expectError, sleep, uniqueNamespace, withBindings } from "./helpers";
 import { listAll, testConfig, testStorage } from "./store";
@@ -6,7 +6,7 @@ import { listAll, testConfig, testStorage } from "./store";
 const put = (ns: string, key: string, value: string) => api(`/v1/${ns}/items/${key}`, { method: "PUT", body: value, headers: { "content-type": "text/plain" } });
 const get = (ns: string, key: string, init: RequestInit = {}) => api(`/v1/${ns}/items/${key}`, init);
 const flush = (ns: string) => api(`/v1/${ns}/flush`, { method: "POST" });
-const UNREACHABLE = "http://127.0.0.1:9";
+const UNREACHABLE = inject("brokenEndpoints").closed;
 
 describe("POST /v1/{ns}/flush", () => {
   it("answers 204, and every item written before it is gone at once, even while cached here", async () => {

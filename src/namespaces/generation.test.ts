@@ -1,6 +1,9 @@
-import { describe, expect, it } from "vitest";
+import { describe, expect, inject, it } from "vitest";
 import { testConfig, testStorage, uniquePrefix } from "../../test/store";
 import { Generations, generationCacheUrl, parseGeneration } from "./generation";
+
+/** Nothing listens there (test/global-setup.ts). */
+const UNREACHABLE = inject("brokenEndpoints").closed;
 
 describe("parseGeneration", () => {
   it("reads whole numbers only", () => {
@@ -14,7 +17,7 @@ describe("Generations (real store, a cache of its own)", () => {
   const setup = async (edgeTtl = 60) => {
     const config = testConfig({ S3_PREFIX: uniquePrefix("gen") });
     const cache = await caches.open(`gen-${Math.random()}`);
-    const broken = testConfig({ S3_PREFIX: config.s3.prefix, S3_ENDPOINT: "http://127.0.0.1:9" });
+    const broken = testConfig({ S3_PREFIX: config.s3.prefix, S3_ENDPOINT: UNREACHABLE });
     return {
       config,
       cache,
