@@ -41,10 +41,10 @@ describe("POST /v1/{ns}/flush", () => {
     await Promise.all(Array.from({ length: 20 }, (_, i) => put(ns, `k${i}`, "v")));
     const config = testConfig();
     const storage = testStorage(config);
-    expect(await listAll(storage, `${config.s3.prefix}${ns}/0/`)).toHaveLength(20);
+    expect(await listAll(`${config.s3.prefix}${ns}/0/`)).toHaveLength(20);
     expect((await flush(ns)).status).toBe(204);
-    expect(await listAll(storage, `${config.s3.prefix}${ns}/0/`)).toHaveLength(20);
-    expect(await listAll(storage, `${config.s3.prefix}${ns}/1/`)).toHaveLength(0);
+    expect(await listAll(`${config.s3.prefix}${ns}/0/`)).toHaveLength(20);
+    expect(await listAll(`${config.s3.prefix}${ns}/1/`)).toHaveLength(0);
     expect((await new Generations(storage, config.s3.prefix, caches.default, 60).stored(ns)).generation).toBe(1);
   });
 

@@ -1,4 +1,5 @@
 import { env } from "cloudflare:test";
+import { AwsClient } from "aws4fetch";
 import { parseConfig, type Config } from "../src/config";
 import { Storage } from "../src/storage/storage";
 
@@ -12,16 +13,38 @@ export function testStorage(config: Config = testConfig()): Storage {
   return new Storage(config.s3, config.storageTimeoutMs);
 }
 
-/** Every object key under `prefix` (all pages). */
-export async function listAll(storage: Storage, prefix: string): Promise<{ key: string; size: number }[]> {
+/**
+ * Every object under `prefix` (all pages), listed straight from the store as the test's own observer:
+ * its own signed ListObjectsV2 calls with continuation tokens, not the Worker's `Storage.list`.
+ */
+export async function listAll(prefix: string): Promise<{ key: string; size: number }[]> {
+  const client = new AwsClient({ accessKeyId: env.S3_ACCESS_KEY_ID, secretAccessKey: env.S3_SECRET_ACCESS_KEY, region: env.S3_REGION || "auto", service: "s3" });
   const found: { key: string; size: number }[] = [];
-  let after: string | undefined;
-  for (;;) {
-    const page = await storage.list({ prefix, maxKeys: 1000, ...(after ? { startAfter: after } : {}) });
-    found.push(...page.objects.map((o) => ({ key: o.key, size: o.size })));
-    if (!page.truncated || page.objects.length === 0) return found;
-    after = page.objects[page.objects.length - 1]?.key;
-  }
+  let token: string | null = null;
+  do {
+    const query = new URLSearchParams({ "list-type": "2", prefix, "max-keys": "1000" });
+    if (token) query.set("continuation-token", token);
+    const response = await client.fetch(`${env.S3_ENDPOINT.replace(/\/+$/, "")}/${encodeURIComponent(env.S3_BUCKET)}?${query}`);
+    const xml = await response.text();
+    if (!response.ok) throw new Error(`listing ${prefix}: ${response.status} ${xml.slice(0, 200)}`);
+    for (const match of xml.matchAll(/<Contents>([\s\S]*?)<\/Contents>/g)) {
+      const block = match[1] ?? "";
+      found.push({ key: unescapeXml(/<Key>([\s\S]*?)<\/Key>/.exec(block)?.[1] ?? ""), size: Number(/<Size>(\d+)<\/Size>/.exec(block)?.[1]) });
+    }
+    token = /<IsTruncated>true<\/IsTruncated>/.test(xml) ? unescapeXml(/<NextContinuationToken>([\s\S]*?)<\/NextContinuationToken>/.exec(xml)?.[1] ?? "") : null;
+  } while (token);
+  return found;
+}
+
+function unescapeXml(text: string): string {
+  return text
+    .replace(/&lt;/g, "<")
+    .replace(/&gt;/g, ">")
+    .replace(/&quot;/g, '"')
+    .replace(/&apos;/g, "'")
+    .replace(/&#(\d+);/g, (_, code: string) => String.fromCodePoint(Number(code)))
+    .replace(/&#x([0-9a-f]+);/gi, (_, code: string) => String.fromCodePoint(parseInt(code, 16)))
+    .replace(/&amp;/g, "&");
 }
 
 /** An S3 prefix no other test writes under. */

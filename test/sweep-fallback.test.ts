@@ -35,7 +35,7 @@ describe("deleting many objects", () => {
     const prefix = uniquePrefix("dm");
     const { storage, keys } = await objects(prefix, 5);
     expect(await storage.deleteMany(keys.map((key) => ({ key })))).toEqual({ failures: [], calls: 1 });
-    expect(await listAll(storage, prefix)).toEqual([]);
+    expect(await listAll(prefix)).toEqual([]);
     expect(await storage.deleteMany([{ key: `${prefix}absent` }])).toEqual({ failures: [], calls: 1 });
   });
 
@@ -45,7 +45,7 @@ describe("deleting many objects", () => {
     const seen = refuseDeleteObjects(501, "NotImplemented");
     expect(await storage.deleteMany(keys.map((key) => ({ key })))).toEqual({ failures: [], calls: 4 });
     expect(seen.refused).toBe(1);
-    expect(await listAll(storage, prefix)).toEqual([]);
+    expect(await listAll(prefix)).toEqual([]);
 
     // The sweep over a flushed namespace, on that store.
     const ns = uniqueNamespace("fbs");
@@ -57,6 +57,6 @@ describe("deleting many objects", () => {
     expect((await withBindings({ S3_PREFIX: prefix }, `/v1/${ns}/flush`, { method: "POST" })).status).toBe(204);
     const report = await sweep(config, { budget: 100, graceSeconds: 60 });
     expect(report).toMatchObject({ passComplete: true, failed: 0, deleted: { flushed: 4, expired: 0, tombstones: 0 } });
-    expect((await listAll(storage, `${prefix}${ns}/`)).length).toBe(0);
+    expect((await listAll(`${prefix}${ns}/`)).length).toBe(0);
   });
 });

@@ -25,7 +25,7 @@ function area(label: string) {
     expect(response.status).toBeLessThan(300);
     return response.headers.get("etag") as string;
   };
-  const keys = async () => (await listAll(storage, prefix)).map((o) => o.key.slice(prefix.length)).sort();
+  const keys = async () => (await listAll(prefix)).map((o) => o.key.slice(prefix.length)).sort();
   return { prefix, config, storage, call, put, keys };
 }
 
