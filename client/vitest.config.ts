@@ -1,8 +1,6 @@
 // The typed client's tests, in Node (not in the Workers pool): `npm run test:client`.
-// Project "client" runs against what main's Worker serves today (items, tokens, CORS; its browser
-// test needs Debian's chromium: .ci/browser-deps.sh). Project "client-after-merge" needs the batch,
-// keys and flush endpoints of API.md (the namespaces branch); it is run with
-// `npm run test:client:after-merge` and joins `test:client` once those are merged.
+// They run against the real Worker (bundled as `wrangler deploy` would) and the embedded store; the
+// browser test needs Debian's chromium (.ci/browser-deps.sh).
 import { resolve } from "node:path";
 import { defineConfig } from "vitest/config";
 
@@ -21,7 +19,6 @@ export default defineConfig({
   test: {
     projects: [
       { test: { ...shared, name: "client", include: ["client/src/**/*.test.ts", "client/test/*.test.ts"] } },
-      { test: { ...shared, name: "client-after-merge", include: ["client/test/after-merge/*.test.ts"] } },
     ],
   },
 });

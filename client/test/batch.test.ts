@@ -1,7 +1,7 @@
 // NEEDS the batch endpoint (POST /v1/{ns}/batch, API.md "Batch"): getMany / setMany / deleteMany.
 import { describe, expect, it } from "vitest";
-import { CloudCachedError } from "../../src/index.js";
-import { adminClient } from "../support/helpers.js";
+import { CloudCachedError } from "../src/index.js";
+import { adminClient } from "./support/helpers.js";
 
 describe("batches", () => {
   it("setMany then getMany: every type restored, null for an absent key", async () => {

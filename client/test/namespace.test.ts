@@ -1,9 +1,9 @@
 // NEEDS the namespace endpoints (GET /v1/{ns}/keys, POST /v1/{ns}/flush; API.md "Namespace"),
 // from the client and from the CLI.
 import { describe, expect, it } from "vitest";
-import { CloudCached } from "../../src/index.js";
-import { cli } from "../support/cli.js";
-import { adminClient, adminToken, workerUrl } from "../support/helpers.js";
+import { CloudCached } from "../src/index.js";
+import { cli } from "./support/cli.js";
+import { adminClient, adminToken, workerUrl } from "./support/helpers.js";
 
 describe("keys", () => {
   it("keys() walks every page; keyPages() shows the pages; prefix filters", async () => {
