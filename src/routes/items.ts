@@ -7,6 +7,7 @@ import { expiresAtFor, isExpired, normalizeContentType, parseTtl } from "../item
 import { isLive, Items, type ItemRef, type WriteMode } from "../items";
 import { cacheKeyUrl, cacheMaxAge, isCacheable, LocationCache } from "../location-cache";
 import { parseKey, validateNamespace } from "../names";
+import { generationsFor, wantsFresh } from "../namespaces/context";
 import { refill } from "../refill";
 import { encodeKeyPath, objectKey } from "../storage/object-key";
 import { Storage, type StoredHead, type StoredObject, type ValueSource } from "../storage/storage";
@@ -30,26 +31,49 @@ interface Located {
   ref: ItemRef;
   storage: Storage;
   items: Items;
+  /**
+   * A read with `Cache-Control: no-cache` starts with this location's generation and asks storage
+   * for the current one at the same time (no extra round trip): this is the ref to use once known.
+   */
+  confirmed?: Promise<ItemRef>;
 }
 
-/** Validates the item's address and access, before anything touches storage. */
-function locate(c: AppContext, scope: Scope): Located {
-  const config = c.get("config");
+interface Address {
+  namespace: string;
+  key: string;
+}
+
+/** Validates the item's address and access: a refusal never costs a storage call. */
+function address(c: AppContext, scope: Scope): Address {
   const match = ITEM_PATH.exec(new URL(c.req.url).pathname);
   if (!match) throw new ApiError("not_found", "no such route");
   const namespace = validateNamespace(match[1] ?? "");
   const key = parseKey(match[2] ?? "");
   authorize(c.get("principal"), { scope, namespace, key });
-  const generation = 0;
-  const ref: ItemRef = {
+  return { namespace, key };
+}
+
+/**
+ * Finds the item's place: the namespace's flush generation (this location's cache; storage at
+ * most once per EDGE_TTL, or for a read with `Cache-Control: no-cache`). Handlers validate the
+ * rest of the request before calling it, so a 4xx never waits on storage.
+ */
+async function locate(c: AppContext, scope: Scope, { namespace, key }: Address = address(c, scope)): Promise<Located> {
+  const config = c.get("config");
+  const storage = new Storage(config.s3, config.storageTimeoutMs);
+  const generations = generationsFor(c, storage);
+  const refAt = (generation: number): ItemRef => ({
     namespace,
     key,
     objectKey: objectKey(config.s3.prefix, namespace, generation, key),
     cacheUrl: cacheKeyUrl(namespace, generation, encodeKeyPath(key)),
-  };
-  const storage = new Storage(config.s3, config.storageTimeoutMs);
+  });
+  const fresh = scope === "read" && wantsFresh(c);
+  const confirmed = fresh ? generations.current(namespace, { fresh: true }).then(refAt) : undefined;
+  confirmed?.catch(() => undefined); // awaited by the read; never an unhandled rejection
+  const ref = refAt(await generations.current(namespace));
   const waitUntil = (promise: Promise<unknown>) => c.executionCtx.waitUntil(promise);
-  return { ref, storage, items: new Items(storage, LocationCache.default(), waitUntil) };
+  return { ref, storage, items: new Items(storage, LocationCache.default(), waitUntil), ...(confirmed ? { confirmed } : {}) };
 }
 
 function itemHeaders(etag: string, expiresAt: number | null, xCache: "HIT" | "MISS" | "STALE"): Headers {
@@ -67,7 +91,9 @@ function notFound(): never {
 }
 
 async function read(c: AppContext): Promise<Response> {
-  const { ref, storage, items } = locate(c, "read");
+  const located = await locate(c, "read");
+  const { storage, items } = located;
+  let ref = located.ref;
   const config = c.get("config");
   const head = c.req.method === "HEAD";
   const ifNoneMatch = c.req.header("if-none-match");
@@ -89,7 +115,20 @@ async function read(c: AppContext): Promise<Response> {
     }
   }
 
-  const stored: StoredHead | StoredObject | null = head ? await storage.head(ref.objectKey) : await storage.get(ref.objectKey);
+  const fetchStored = (at: ItemRef) => (head ? storage.head(at.objectKey) : storage.get(at.objectKey));
+  let stored: StoredHead | StoredObject | null = await fetchStored(ref);
+  if (located.confirmed) {
+    const current = await located.confirmed.catch(async (err: unknown) => {
+      if (stored && hasBody(stored)) await stored.body.cancel();
+      throw err;
+    });
+    if (current.objectKey !== ref.objectKey) {
+      // The namespace was flushed since this location last looked: read the current generation.
+      if (stored && hasBody(stored)) await stored.body.cancel();
+      ref = current;
+      stored = await fetchStored(ref);
+    }
+  }
   if (!stored || !isLive(stored)) {
     if (stored && hasBody(stored)) await stored.body.cancel();
     if (stored && isExpired(stored.meta.expiresAt)) items.expireLater(ref, stored);
@@ -146,12 +185,13 @@ async function valueSource(c: AppContext, maxValueBytes: number): Promise<ValueS
 }
 
 async function write(c: AppContext): Promise<Response> {
-  const { ref, items } = locate(c, "write");
+  const target = address(c, "write");
   const config = c.get("config");
   const ttl = parseTtl(c.req.query("ttl"), config.defaultTtl, config.maxTtl);
   const contentType = normalizeContentType(c.req.header("content-type"));
   const mode = writeMode(c);
   const value = await valueSource(c, config.maxValueBytes);
+  const { ref, items } = await locate(c, "write", target);
   const written = await items.write(ref, value, { contentType, expiresAt: expiresAtFor(ttl) }, mode);
   const headers = itemHeaders(written.etag, written.expiresAt, "MISS");
   headers.delete("x-cache");
@@ -175,17 +215,19 @@ async function operate(c: AppContext): Promise<Response> {
   if (op !== "touch" && op !== "incr" && op !== "decr") {
     throw new ApiError("bad_request", "unknown op: use op=touch, op=incr or op=decr");
   }
-  const { ref, items } = locate(c, "write");
+  const target = address(c, "write");
   const config = c.get("config");
   const rawTtl = c.req.query("ttl");
   if (op === "touch") {
     const ttl = parseTtl(rawTtl, config.defaultTtl, config.maxTtl);
+    const { ref, items } = await locate(c, "write", target);
     const touched = await items.touch(ref, expiresAtFor(ttl));
     return c.json(touched, 200, { etag: touched.etag, ...(touched.expiresAt === null ? {} : { "x-expires-at": String(touched.expiresAt) }) });
   }
   const by = integerParam(c.req.query("by"), "by", false) ?? 1;
   const initial = integerParam(c.req.query("initial"), "initial", true);
   const ttl = rawTtl === undefined ? undefined : parseTtl(rawTtl, config.defaultTtl, config.maxTtl);
+  const { ref, items } = await locate(c, "write", target);
   const counted = await items.count(ref, op === "incr" ? by : -by, {
     ...(initial === undefined ? {} : { initial }),
     ...(ttl === undefined ? {} : { ttl }),
@@ -195,11 +237,12 @@ async function operate(c: AppContext): Promise<Response> {
 }
 
 async function remove(c: AppContext): Promise<Response> {
-  const { ref, items } = locate(c, "write");
+  const target = address(c, "write");
   const ifMatch = parseEtagList(c.req.header("if-match"));
   if (ifMatch !== null && ifMatch !== "*" && (ifMatch.length !== 1 || !ifMatch[0])) {
     throw new ApiError("bad_request", "If-Match must be '*' or one quoted ETag");
   }
+  const { ref, items } = await locate(c, "write", target);
   await items.remove(ref, ifMatch === null ? null : ifMatch === "*" ? "*" : (ifMatch[0] as string));
   return c.body(null, 204);
 }
