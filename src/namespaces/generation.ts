@@ -42,8 +42,8 @@ const floors = new Map<string, number>();
 const MAX_FLOORS = 10_000;
 
 function raiseFloor(id: string, generation: number): number {
-  const floor = floors.get(id) ?? 0;
-  if (generation <= floor) return floor;
+  const floor = floors.get(id);
+  if (floor !== undefined && generation <= floor) return floor;
   if (floors.size >= MAX_FLOORS) floors.clear();
   floors.set(id, generation);
   return generation;
@@ -74,10 +74,23 @@ export class Generations {
   }
 
   /**
+   * The highest generation this isolate has seen for the namespace, or null: no call at all. Only a
+   * guess to start work early with (a flush elsewhere may have raised it); `current` decides.
+   */
+  known(namespace: string): number | null {
+    return floors.get(`${this.prefix}\n${namespace}`) ?? null;
+  }
+
+  /**
    * The namespace's current generation as this location knows it: from the location cache (no
    * storage call), else from storage at most once per EDGE_TTL. `fresh` asks storage regardless.
+   * With `background`, keeping what storage said in the location cache is handed to it instead of
+   * being waited for (a read does not need to wait for that).
    */
-  async current(namespace: string, options: { fresh?: boolean; now?: number } = {}): Promise<number> {
+  async current(
+    namespace: string,
+    options: { fresh?: boolean; now?: number; background?: (promise: Promise<unknown>) => void } = {},
+  ): Promise<number> {
     const id = `${this.prefix}\n${namespace}`;
     const url = generationCacheUrl(this.prefix, namespace);
     const now = options.now ?? Date.now();
@@ -87,7 +100,9 @@ export class Generations {
     }
     const { generation } = await this.stored(namespace);
     const current = raiseFloor(id, generation);
-    await this.remember(url, current, now);
+    const remembered = this.remember(url, current, now);
+    if (options.background) options.background(remembered.catch(() => undefined));
+    else await remembered;
     return current;
   }
 
