@@ -5,7 +5,7 @@ import { noneMatchHits, parseEtagList } from "../etag";
 import type { AppContext, AppEnv } from "../http";
 import { expiresAtFor, isExpired, normalizeContentType, parseTtl } from "../item";
 import { isLive, Items, type ItemRef, type WriteMode } from "../items";
-import { type CachedItem, cacheKeyUrl, cacheMaxAge, isCacheable, LocationCache } from "../location-cache";
+import { cacheKeyUrl, cacheMaxAge, isCacheable, LocationCache } from "../location-cache";
 import { parseKey, validateNamespace } from "../names";
 import { generationsFor, wantsFresh } from "../namespaces/context";
 import { refill } from "../refill";
@@ -58,17 +58,7 @@ function address(c: AppContext, scope: Scope): Address {
  * most once per EDGE_TTL, or for a read with `Cache-Control: no-cache`). Handlers validate the
  * rest of the request before calling it, so a 4xx never waits on storage.
  */
-/**
- * `onGuess` is called, before the generation is known, with the item's place under the generation
- * this isolate saw last (if it saw one): a read starts its location-cache lookup there at once,
- * beside the generation's own lookup, and uses it only if the generation turns out the same.
- */
-async function locate(
-  c: AppContext,
-  scope: Scope,
-  { namespace, key }: Address = address(c, scope),
-  onGuess?: (ref: ItemRef) => void,
-): Promise<Located> {
+async function locate(c: AppContext, scope: Scope, { namespace, key }: Address = address(c, scope)): Promise<Located> {
   const config = c.get("config");
   const storage = new Storage(config.s3, config.storageTimeoutMs);
   const generations = generationsFor(c, storage);
@@ -82,8 +72,7 @@ async function locate(
   const fresh = scope === "read" && wantsFresh(c);
   const confirmed = fresh ? generations.current(namespace, { fresh: true, background: waitUntil }).then(refAt) : undefined;
   confirmed?.catch(() => undefined); // awaited by the read; never an unhandled rejection
-  const known = generations.known(namespace);
-  if (known !== null && onGuess) onGuess(refAt(known));
+  const known = fresh ? generations.known(namespace) : null;
   // A fresh read asks storage for the generation anyway (`confirmed`): it starts from the one this
   // isolate knows, if any, rather than first asking the location cache.
   const ref = refAt(fresh && known !== null ? known : await generations.current(namespace));
@@ -105,31 +94,17 @@ function notFound(): never {
 }
 
 async function read(c: AppContext): Promise<Response> {
-  const cache = LocationCache.default();
-  // `Cache-Control: no-cache` asks for storage's answer: read-your-writes from any location.
-  const fresh = wantsFresh(c);
-  const early: { url?: string; hit?: Promise<CachedItem | null> } = {};
-  const located = await locate(c, "read", address(c, "read"), (guess) => {
-    if (fresh) return;
-    early.url = guess.cacheUrl;
-    early.hit = cache.match(guess.cacheUrl);
-    early.hit.catch(() => undefined); // awaited below, or dropped; never an unhandled rejection
-  });
+  const located = await locate(c, "read");
   const { storage, items } = located;
   let ref = located.ref;
   const config = c.get("config");
   const head = c.req.method === "HEAD";
   const ifNoneMatch = c.req.header("if-none-match");
+  const cache = LocationCache.default();
 
-  if (!fresh) {
-    let hit: CachedItem | null;
-    if (early.hit && early.url === ref.cacheUrl) {
-      hit = await early.hit;
-    } else {
-      // The guess was wrong (a flush): its answer, if any, is dropped unread.
-      early.hit?.then((stale) => stale?.response.body?.cancel()).catch(() => undefined);
-      hit = await cache.match(ref.cacheUrl);
-    }
+  // `Cache-Control: no-cache` asks for storage's answer: read-your-writes from any location.
+  if (!wantsFresh(c)) {
+    const hit = await cache.match(ref.cacheUrl);
     if (hit) {
       const etag = hit.response.headers.get("etag") ?? "";
       const headers = itemHeaders(etag, hit.expiresAt, "HIT");
