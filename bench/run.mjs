@@ -331,7 +331,10 @@ function render(results) {
       [
         ["cacheLookupOverFloor", ratio(results.explained.cacheLookupOverFloor), "floor + one Cache API lookup, over the floor: the runtime's cost of a hot tier"],
         ["hitOverCacheFloor", ratio(results.explained.hitOverCacheFloor), "hit over (floor + one Cache API lookup): what the Worker's own code adds"],
+        ["hitOverTwoLookups", ratio(results.explained.hitOverTwoLookups), "hit over (floor + two Cache API lookups): a hit looks up the generation, then the item"],
+        ["missOverStorageAtWan", ratio(results.explained.missOverStorageAtWan), "WAN: miss over (floor + direct S3 GET), storage 28 ms away"],
         ["putOverHeadThenPut", ratio(results.explained.putOverHeadThenPut), "PUT over (floor + S3 HEAD + S3 PUT): set reads the old state to tell 201 from 200"],
+        ["putOverStorageAtWan", ratio(results.explained.putOverStorageAtWan), "WAN: PUT over (floor + direct S3 PUT), storage 28 ms away"],
         ["hitThroughputOverCacheFloor", ratio(results.explained.hitThroughputOverCacheFloor), "hit throughput over the cache-floor's"],
       ],
       [1],
@@ -470,6 +473,10 @@ async function main() {
     const explained = {
       cacheLookupOverFloor: localMedians.cacheFloor.p50Ms / localMedians.floor.p50Ms,
       hitOverCacheFloor: localMedians.hit.p50Ms / localMedians.cacheFloor.p50Ms,
+      // A hit makes two lookups: the namespace's flush generation, then the item.
+      hitOverTwoLookups: localMedians.hit.p50Ms / (2 * localMedians.cacheFloor.p50Ms - localMedians.floor.p50Ms),
+      missOverStorageAtWan: wanMedians.miss.p50Ms / (localMedians.floor.p50Ms + wanMedians.s3Get.p50Ms),
+      putOverStorageAtWan: wanMedians.put.p50Ms / (localMedians.floor.p50Ms + wanMedians.s3Put.p50Ms),
       putOverHeadThenPut: localMedians.put.p50Ms / (localMedians.floor.p50Ms + localMedians.s3Head.p50Ms + localMedians.s3Put.p50Ms),
       hitThroughputOverCacheFloor: load32.hitRps / load32.cacheFloorRps,
     };
