@@ -394,7 +394,7 @@ async function main() {
   };
   log(`${QUICK ? "quick" : "full"} run: building the Worker bundle and starting the stack`);
   const stack = await startStack({ wanRoundTripMs: WAN_ROUND_TRIP_MS, maxValueBytes: 512 * MiB });
-  const cleanups = [() => stack.stop()];
+  cleanups.push(() => stack.stop());
   try {
     let memcached;
     try {
@@ -516,15 +516,36 @@ async function main() {
     process.stdout.write(render(results));
     log(`wrote ${path.relative(ROOT, path.join(outdir, "latest.json"))} and latency.svg`);
   } finally {
-    for (const cleanup of cleanups.reverse()) await cleanup().catch(() => undefined);
+    await stopAll();
   }
 }
 
+/** What must be stopped at the end (the stack, memcached, connections), last started first. */
+const cleanups = [];
+
+let stopping = null;
+
+/** Stops everything once, whoever asks first (the run's end, a signal, the time limit); others wait for it. */
+function stopAll() {
+  stopping ??= (async () => {
+    while (cleanups.length > 0) {
+      const cleanup = cleanups.pop();
+      if (process.env.BENCH_DEBUG) log(`stopping: ${cleanup.toString().slice(0, 60)}`);
+      await Promise.resolve().then(cleanup).catch(() => undefined);
+    }
+  })();
+  return stopping;
+}
+
 const limit = setTimeout(() => {
-  log(`the benchmark did not finish within ${SETTINGS.timeLimitS} s: stopping`);
-  process.exit(2);
+  log(`the benchmark did not finish within ${SETTINGS.timeLimitS} s: stopping what it started`);
+  const forced = setTimeout(() => process.exit(2), 15_000);
+  forced.unref();
+  stopAll().finally(() => process.exit(2));
 }, SETTINGS.timeLimitS * 1000);
 limit.unref();
+// On SIGINT/SIGTERM, Miniflare's own handler stops its workerd processes and exits at once;
+// memcached is stopped by its "exit" listener (bench/lib/memcached.mjs).
 
 main().then(
   () => process.exit(0),

@@ -56,6 +56,11 @@ export async function startMemcached() {
   let stderr = "";
   child.stderr.on("data", (part) => (stderr += part));
   const exited = new Promise((resolve) => child.once("exit", resolve));
+  // Whatever ends this process (Miniflare's own SIGINT handler calls process.exit at once), memcached
+  // goes with it: an "exit" listener may only do synchronous work, and sending a signal is.
+  const killOnExit = () => child.kill("SIGTERM");
+  process.on("exit", killOnExit);
+  exited.then(() => process.off("exit", killOnExit));
   try {
     await Promise.race([waitForPort(port, 5000), exited.then((code) => Promise.reject(new Error(`memcached exited (${code}): ${stderr.trim()}`)))]);
   } catch (err) {
