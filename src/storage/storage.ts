@@ -2,6 +2,7 @@ import { AwsClient } from "aws4fetch";
 import type { S3Settings } from "../config";
 import { ApiError } from "../errors";
 import { decodeExpiry, encodeExpiry, EXPIRES_HEADER, MAX_USER_METADATA_BYTES, TOMBSTONE_HEADER, userMetadataBytes, type ItemMeta } from "../item";
+import { conditionalPutOutcome, dialectFromProbe, ifMatchValue, STANDARD_DIALECT, type ProbeAnswers, type StoreDialect } from "./dialect";
 import { isRetryableStatus, s3ErrorCode, storageAnswerError, storageTimeoutError, storageUnavailableError } from "./failures";
 import { encodeKeyPath, objectUrl } from "./object-key";
 
@@ -57,6 +58,9 @@ function clientFor(settings: S3Settings): AwsClient {
   return client;
 }
 
+// The store's dialect, learned once per isolate and store (see dialect.ts); a failed probe is forgotten.
+const dialects = new Map<string, Promise<StoreDialect>>();
+
 interface CallOptions {
   /** Idempotent calls are tried once more on a network error or a 5xx/429. */
   idempotent: boolean;
@@ -78,6 +82,59 @@ export class Storage {
   ) {
     this.client = clientFor(settings);
     this.deadline = Date.now() + 2 * timeoutMs;
+  }
+
+  /** How this store reads conditional headers: probed at the first write that depends on it. */
+  private dialect(): Promise<StoreDialect> {
+    const id = `${this.settings.endpoint}\n${this.settings.bucket}`;
+    let known = dialects.get(id);
+    if (!known) {
+      known = this.probeDialect();
+      dialects.set(id, known);
+      known.catch(() => dialects.delete(id));
+    }
+    return known;
+  }
+
+  /**
+   * Writes a scratch object and asks the store how it treats `If-Match` on a PUT and
+   * `x-amz-copy-source-if-match` on a copy onto itself, then deletes it. Four requests, once.
+   */
+  private async probeDialect(): Promise<StoreDialect> {
+    const key = `${this.settings.prefix}.dialect-probe/${crypto.randomUUID()}`;
+    const send = async (headers: Record<string, string>, body?: Uint8Array): Promise<Response> => {
+      const response = await this.call("PUT", this.url(key), { method: "PUT", headers, ...(body ? { body } : {}) }, { idempotent: false });
+      await response.text().catch(() => "");
+      return response;
+    };
+    const scratch = () => crypto.getRandomValues(new Uint8Array(NONCE_BYTES));
+    try {
+      const created = await send({ "if-none-match": "*" }, scratch());
+      const etag = created.headers.get("etag");
+      if (!created.ok || !etag) return this.fail("PUT", created);
+      const answers: ProbeAnswers = { quotedIfMatch: 0, wrongCopyIfMatch: 0 };
+      const quoted = await send({ "if-match": ifMatchValue(etag, STANDARD_DIALECT) }, scratch());
+      answers.quotedIfMatch = quoted.status;
+      let current = quoted.headers.get("etag") ?? etag;
+      if (!quoted.ok) {
+        const bare = await send({ "if-match": ifMatchValue(etag, { ...STANDARD_DIALECT, ifMatch: "bare" }) }, scratch());
+        answers.bareIfMatch = bare.status;
+        current = bare.headers.get("etag") ?? current;
+      }
+      const wrong = `"${current.replace(/"/g, "").split("").reverse().join("")}0"`;
+      const copy = await send({
+        "x-amz-copy-source": `/${encodeURIComponent(this.settings.bucket)}/${encodeKeyPath(key)}`,
+        "x-amz-copy-source-if-match": wrong,
+        "x-amz-metadata-directive": "REPLACE",
+        "content-type": "application/octet-stream",
+      });
+      answers.wrongCopyIfMatch = copy.status;
+      const dialect = dialectFromProbe(answers);
+      console.log(JSON.stringify({ level: "info", storage: "dialect", ...dialect }));
+      return dialect;
+    } finally {
+      this.delete(key).catch(() => undefined);
+    }
   }
 
   private url(key: string, query = ""): string {
@@ -178,11 +235,12 @@ export class Storage {
     condition: WriteCondition,
     options: { extraHeaders?: Record<string, string>; holdBodyUntil?: Promise<unknown> } = {},
   ): Promise<WriteResult> {
+    const dialect = condition.kind === "match" ? await this.dialect() : STANDARD_DIALECT;
     const headers: Record<string, string> = {
       "content-type": meta.contentType,
       ...encodeExpiry(meta.expiresAt),
       ...options.extraHeaders,
-      ...conditionHeaders(condition),
+      ...conditionHeaders(condition, dialect),
     };
     checkMetadata(headers);
     const nonce = crypto.getRandomValues(new Uint8Array(NONCE_BYTES));
@@ -213,15 +271,12 @@ export class Storage {
       body = framed.readable;
     }
     const response = await this.call("PUT", this.url(key), { method: "PUT", headers, body }, { idempotent: false, ...(uploadDone ? { uploadDone } : {}) });
-    if (response.status === 412) {
-      await response.body?.cancel();
-      return { ok: false, reason: "precondition_failed" };
-    }
-    if (response.status === 409) {
-      // AWS answers 409 ConditionalRequestConflict when two conditional writes race: try again.
-      const code = s3ErrorCode(await response.text());
-      if (code === "ConditionalRequestConflict" || code === "OperationAborted") return { ok: false, reason: "conflict" };
-      throw storageAnswerError("PUT", 409, code);
+    if (response.status === 412 || response.status === 409 || (response.status === 404 && condition.kind === "match")) {
+      // 412, or AWS's 404 for If-Match on a missing key; 409 ConditionalRequestConflict: try again.
+      const code = s3ErrorCode(await response.text().catch(() => ""));
+      const outcome = conditionalPutOutcome(response.status, code, condition.kind === "match");
+      if (outcome) return { ok: false, reason: outcome };
+      throw storageAnswerError("PUT", response.status, code);
     }
     if (!response.ok) return this.fail("PUT", response);
     await response.body?.cancel();
@@ -235,6 +290,7 @@ export class Storage {
    * version `etag`: the value is not sent again.
    */
   async replaceMeta(key: string, etag: string, meta: ItemMeta): Promise<WriteResult> {
+    if (!(await this.dialect()).copyIfMatch) return this.rewrite(key, etag, meta);
     const headers: Record<string, string> = {
       "x-amz-copy-source": `/${encodeURIComponent(this.settings.bucket)}/${encodeKeyPath(key)}`,
       "x-amz-copy-source-if-match": etag,
@@ -256,6 +312,19 @@ export class Storage {
     if (/<Error>/.test(text)) throw storageAnswerError("COPY", 200, s3ErrorCode(text));
     const copied = /<ETag>([^<]+)<\/ETag>/.exec(text)?.[1];
     return { ok: true, etag: copied ? quoteEtag(decodeXmlText(copied)) : etag };
+  }
+
+  /**
+   * A metadata rewrite for stores whose copy ignores its condition (Ceph RGW): the value is read
+   * and streamed back in a PUT conditional on the same version, so the rewrite stays atomic.
+   */
+  private async rewrite(key: string, etag: string, meta: ItemMeta): Promise<WriteResult> {
+    const current = await this.get(key);
+    if (!current || current.etag !== etag) {
+      await current?.body.cancel();
+      return { ok: false, reason: "precondition_failed" };
+    }
+    return this.put(key, { stream: current.body, length: current.size }, meta, { kind: "match", etag });
   }
 
   /**
@@ -281,14 +350,14 @@ export class Storage {
   }
 }
 
-function conditionHeaders(condition: WriteCondition): Record<string, string> {
+function conditionHeaders(condition: WriteCondition, dialect: StoreDialect): Record<string, string> {
   switch (condition.kind) {
     case "none":
       return {};
     case "absent":
       return { "if-none-match": "*" };
     case "match":
-      return { "if-match": condition.etag };
+      return { "if-match": ifMatchValue(condition.etag, dialect) };
   }
 }
 
