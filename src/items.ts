@@ -54,8 +54,14 @@ export class Items {
     // Whether this write creates the item (201 or 200) is read in parallel: the PUT goes out at once
     // but sends its body only after the HEAD has answered, so the HEAD sees the state before it.
     const before = this.storage.head(ref.objectKey).catch(() => undefined);
-    const result = await this.storage.put(ref.objectKey, value, meta, { kind: "none" }, { holdBodyUntil: before });
-    if (!result.ok) throw new ApiError("storage_error", "storage refused an unconditional write");
+    let result = await this.storage.put(ref.objectKey, value, meta, { kind: "none" }, { holdBodyUntil: before });
+    // AWS may answer 409 ConditionalRequestConflict to writes racing on one key: a value still in
+    // memory is sent again (bounded, with jitter); a streamed one cannot be.
+    for (let attempt = 1; !result.ok && result.reason === "conflict" && value instanceof Uint8Array && attempt < WRITE_ATTEMPTS; attempt++) {
+      await backoff(attempt);
+      result = await this.storage.put(ref.objectKey, value, meta, { kind: "none" });
+    }
+    if (!result.ok) throw new ApiError("storage_unavailable", "storage kept refusing the write as conflicting; nothing was stored, retry");
     const previous = await before;
     const created = previous !== undefined && previous?.etag !== result.etag && !isLive(previous);
     return { etag: result.etag, expiresAt: meta.expiresAt, created };

@@ -5,10 +5,13 @@ import { noneMatchHits, parseEtagList } from "../etag";
 import type { AppContext, AppEnv } from "../http";
 import { expiresAtFor, isExpired, normalizeContentType, parseTtl } from "../item";
 import { isLive, Items, type ItemRef, type WriteMode } from "../items";
-import { cacheKeyUrl, cacheMaxAge, isCacheable, LocationCache } from "../location-cache";
+import { Flights } from "../coalesce";
+import { cacheKeyUrl, cacheMaxAge, isCacheable, LocationCache, type CachedItem } from "../location-cache";
 import { parseKey, validateNamespace } from "../names";
 import { encodeKeyPath, objectKey } from "../storage/object-key";
+import { storageUnavailableError } from "../storage/failures";
 import { Storage, type StoredHead, type StoredObject, type ValueSource } from "../storage/storage";
+import { canServeStale } from "../stale";
 
 /** Values up to this size are read into memory, so a conditional write that lost a race can be retried. */
 export const REPLAYABLE_BYTES = 1024 * 1024;
@@ -65,6 +68,53 @@ function notFound(): never {
   throw new ApiError("not_found", "no such item");
 }
 
+/** Values up to this size are shared by concurrent readers of one key (one storage GET for all). */
+export const COALESCED_BYTES = 1024 * 1024;
+
+interface SharedRead {
+  stored: StoredObject;
+  /** The value, read once for every reader; null when too large to share (the leader streams it). */
+  bytes: Uint8Array | null;
+}
+
+// Storage GETs in flight in this isolate, by store and object key.
+const reads = new Flights<SharedRead | null>();
+
+/**
+ * A storage GET shared by every concurrent reader of the key. Small values are read whole once and
+ * each reader gets its own stream of them; a body cut short fails them all (503), never a short value.
+ */
+async function sharedGet(storage: Storage, flightKey: string, objectKey: string): Promise<StoredObject | null> {
+  const { promise, leader } = reads.run(flightKey, async () => {
+    const stored = await storage.get(objectKey);
+    if (!stored || stored.size > COALESCED_BYTES) return stored && { stored, bytes: null };
+    try {
+      return { stored, bytes: new Uint8Array(await new Response(stored.body).arrayBuffer()) };
+    } catch {
+      throw storageUnavailableError("GET");
+    }
+  });
+  const shared = await promise;
+  if (!shared) return null;
+  if (shared.bytes) return { ...shared.stored, body: new Response(shared.bytes).body as ReadableStream<Uint8Array> };
+  // A large value streams to one reader only; the others read their own.
+  return leader ? shared.stored : storage.get(objectKey);
+}
+
+/** An answer from the location's copy: HIT when fresh, STALE when storage failed. */
+async function fromCopy(copy: CachedItem, xCache: "HIT" | "STALE", head: boolean, ifNoneMatch: string | undefined): Promise<Response> {
+  const etag = copy.response.headers.get("etag") ?? "";
+  const headers = itemHeaders(etag, copy.expiresAt, xCache);
+  if (noneMatchHits(ifNoneMatch, etag)) {
+    await copy.response.body?.cancel();
+    return new Response(null, { status: 304, headers });
+  }
+  headers.set("content-type", copy.response.headers.get("content-type") ?? "application/octet-stream");
+  headers.set("content-length", copy.response.headers.get("content-length") ?? "0");
+  if (head) await copy.response.body?.cancel();
+  return new Response(head ? null : copy.response.body, { status: 200, headers });
+}
+
 async function read(c: AppContext): Promise<Response> {
   const { ref, storage, items } = locate(c, "read");
   const config = c.get("config");
@@ -73,25 +123,28 @@ async function read(c: AppContext): Promise<Response> {
   const cache = LocationCache.default();
 
   // `Cache-Control: no-cache` asks for storage's answer: read-your-writes from any location.
-  if (!/\bno-cache\b/i.test(c.req.header("cache-control") ?? "")) {
-    const hit = await cache.match(ref.cacheUrl);
-    if (hit) {
-      const etag = hit.response.headers.get("etag") ?? "";
-      const headers = itemHeaders(etag, hit.expiresAt, "HIT");
-      if (noneMatchHits(ifNoneMatch, etag)) {
-        await hit.response.body?.cancel();
-        return new Response(null, { status: 304, headers });
-      }
-      headers.set("content-type", hit.response.headers.get("content-type") ?? "application/octet-stream");
-      headers.set("content-length", hit.response.headers.get("content-length") ?? "0");
-      return new Response(head ? null : hit.response.body, { status: 200, headers });
-    }
+  const noCache = /\bno-cache\b/i.test(c.req.header("cache-control") ?? "");
+  // A copy past its freshness is revalidated, but kept at hand in case storage fails (stale-if-error).
+  let copy: CachedItem | null = null;
+  if (!noCache) {
+    copy = await cache.match(ref.cacheUrl);
+    if (copy?.fresh) return fromCopy(copy, "HIT", head, ifNoneMatch);
   }
 
-  const stored: StoredHead | StoredObject | null = head ? await storage.head(ref.objectKey) : await storage.get(ref.objectKey);
+  let stored: StoredHead | StoredObject | null;
+  try {
+    const flightKey = `${config.s3.endpoint}\n${config.s3.bucket}\n${ref.objectKey}`;
+    stored = head ? await storage.head(ref.objectKey) : await sharedGet(storage, flightKey, ref.objectKey);
+  } catch (err) {
+    if (copy && canServeStale(err, copy.expiresAt, noCache)) return fromCopy(copy, "STALE", head, ifNoneMatch);
+    await copy?.response.body?.cancel();
+    throw err;
+  }
+  await copy?.response.body?.cancel();
   if (!stored || !isLive(stored)) {
     if (stored && hasBody(stored)) await stored.body.cancel();
     if (stored && isExpired(stored.meta.expiresAt)) items.expireLater(ref, stored);
+    if (copy) c.executionCtx.waitUntil(cache.delete(ref.cacheUrl).catch(() => undefined));
     return notFound();
   }
   const headers = itemHeaders(stored.etag, stored.meta.expiresAt, "MISS");

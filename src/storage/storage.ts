@@ -4,6 +4,7 @@ import { ApiError } from "../errors";
 import { decodeExpiry, encodeExpiry, EXPIRES_HEADER, MAX_USER_METADATA_BYTES, TOMBSTONE_HEADER, userMetadataBytes, type ItemMeta } from "../item";
 import { conditionalPutOutcome, dialectFromProbe, ifMatchValue, STANDARD_DIALECT, type ProbeAnswers, type StoreDialect } from "./dialect";
 import { isRetryableStatus, s3ErrorCode, storageAnswerError, storageTimeoutError, storageUnavailableError } from "./failures";
+import { exactLength } from "./exact-length";
 import { encodeKeyPath, objectUrl } from "./object-key";
 
 /**
@@ -213,12 +214,15 @@ export class Storage {
     if (response.status === 206) {
       const total = /\/(\d+)$/.exec(response.headers.get("content-range") ?? "")?.[1];
       const size = total === undefined ? Number(response.headers.get("content-length") ?? "0") + NONCE_BYTES : Number(total);
-      return { ...readHead(response.headers, size), body: response.body ?? emptyStream() };
+      const head = readHead(response.headers, size);
+      // A body cut short must fail, not end early (see exact-length.ts).
+      return { ...head, body: (response.body ?? emptyStream()).pipeThrough(exactLength(head.size)) };
     }
     if (response.status === 200) {
       // A store that ignores Range sends the whole object: skip the nonce here instead.
       const size = Number(response.headers.get("content-length") ?? "0");
-      return { ...readHead(response.headers, size), body: (response.body ?? emptyStream()).pipeThrough(skipBytes(NONCE_BYTES)) };
+      const head = readHead(response.headers, size);
+      return { ...head, body: (response.body ?? emptyStream()).pipeThrough(skipBytes(NONCE_BYTES)).pipeThrough(exactLength(head.size)) };
     }
     return this.fail("GET", response);
   }
