@@ -22,6 +22,7 @@ export interface FaultRule {
   count: number;
   method?: string;
   path?: string;
+  /** For "delay": how long before forwarding; for any other mode: how long before the fault. */
   delayMs?: number;
 }
 
@@ -196,6 +197,16 @@ export async function startFaultProxy(upstream: string): Promise<FaultProxy> {
     const rule = takeRule(method, path);
     seen.push({ method, path, fault: rule?.mode ?? null });
     if (seen.length > MAX_SEEN) seen.splice(0, seen.length - MAX_SEEN);
+    // A rule's delayMs holds any fault back that long (a slow store that then fails).
+    if (rule?.delayMs !== undefined && rule.mode !== "delay") {
+      const held = { ...rule, delayMs: undefined };
+      setTimeout(() => act(req, res, held), rule.delayMs);
+      return;
+    }
+    act(req, res, rule);
+  });
+
+  function act(req: http.IncomingMessage, res: http.ServerResponse, rule: FaultRule | null): void {
     switch (rule?.mode) {
       case "error500":
         req.resume();
@@ -217,7 +228,7 @@ export async function startFaultProxy(upstream: string): Promise<FaultProxy> {
       default:
         return forward(req, res, rule);
     }
-  });
+  }
   server.on("connection", (socket: Socket) => {
     open.add(socket);
     socket.on("close", () => open.delete(socket));
