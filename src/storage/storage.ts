@@ -5,6 +5,7 @@ import { decodeExpiry, encodeExpiry, EXPIRES_HEADER, MAX_USER_METADATA_BYTES, TO
 import { conditionalPutOutcome, dialectFromProbe, ifMatchValue, STANDARD_DIALECT, type ProbeAnswers, type StoreDialect } from "./dialect";
 import { isRetryableStatus, s3ErrorCode, storageAnswerError, storageTimeoutError, storageUnavailableError } from "./failures";
 import { exactLength } from "./exact-length";
+import { ambiguousWriteOutcome, uploadEtag } from "./landed";
 import { encodeKeyPath, objectUrl } from "./object-key";
 
 /**
@@ -37,7 +38,11 @@ export type WriteCondition =
   | { kind: "absent" } // If-None-Match: *
   | { kind: "match"; etag: string }; // If-Match: "<etag>"
 
-export type WriteResult = { ok: true; etag: string } | { ok: false; reason: "precondition_failed" | "conflict" };
+/**
+ * A refused write. `conflict`: a race (409 ConditionalRequestConflict); `lost`: storage failed
+ * (5xx) and the write is known not to be stored (landed.ts). Both may be sent again.
+ */
+export type WriteResult = { ok: true; etag: string } | { ok: false; reason: "precondition_failed" | "conflict" | "lost" };
 
 // One signing client per set of credentials and isolate: aws4fetch caches derived keys in it.
 const clients = new Map<string, AwsClient>();
@@ -274,7 +279,28 @@ export class Storage {
       uploadDone.catch(() => undefined);
       body = framed.readable;
     }
-    const response = await this.call("PUT", this.url(key), { method: "PUT", headers, body }, { idempotent: false, ...(uploadDone ? { uploadDone } : {}) });
+    // The object's bytes when they are in memory: then an ambiguous failure can be resolved (landed.ts).
+    const objectBytes = value instanceof Uint8Array ? () => concat(nonce, value) : null;
+    let response: Response;
+    try {
+      response = await this.call("PUT", this.url(key), { method: "PUT", headers, body }, { idempotent: false, ...(uploadDone ? { uploadDone } : {}) });
+    } catch (err) {
+      // The connection dropped or the answer was late: the write may be stored all the same.
+      if (objectBytes && err instanceof ApiError && (err.code === "storage_unavailable" || err.code === "storage_timeout")) {
+        const outcome = await this.resolve(key, objectBytes()).catch(() => null);
+        if (outcome?.landed) return { ok: true, etag: outcome.etag };
+      }
+      throw err;
+    }
+    if (response.status >= 500 && objectBytes) {
+      const code = s3ErrorCode(await response.text().catch(() => ""));
+      const outcome = await this.resolve(key, objectBytes()).catch(() => null);
+      console.warn(JSON.stringify({ level: "warn", storage: "PUT", status: response.status, code, resolved: outcome ? (outcome.landed ? "landed" : "lost") : "unknown" }));
+      if (outcome?.landed) return { ok: true, etag: outcome.etag };
+      // Not stored: sending it again cannot write twice (Ceph RGW answers racing conditional PUTs so).
+      if (outcome) return { ok: false, reason: "lost" };
+      throw storageAnswerError("PUT", response.status, code);
+    }
     if (response.status === 412 || response.status === 409 || (response.status === 404 && condition.kind === "match")) {
       // 412, or AWS's 404 for If-Match on a missing key; 409 ConditionalRequestConflict: try again.
       const code = s3ErrorCode(await response.text().catch(() => ""));
@@ -287,6 +313,13 @@ export class Storage {
     const etag = response.headers.get("etag");
     if (!etag) throw new ApiError("storage_error", "storage accepted the PUT but gave no ETag");
     return { ok: true, etag: quoteEtag(etag) };
+  }
+
+  /** Whether the object now is the write of `objectBytes` (see landed.ts); throws when storage cannot tell. */
+  private async resolve(key: string, objectBytes: Uint8Array): Promise<{ landed: true; etag: string } | { landed: false }> {
+    const ours = await uploadEtag(objectBytes);
+    const head = await this.head(key);
+    return ambiguousWriteOutcome(ours, head?.etag ?? null) === "landed" ? { landed: true, etag: ours } : { landed: false };
   }
 
   /**
@@ -391,6 +424,13 @@ export function quoteEtag(etag: string): string {
 
 function decodeXmlText(text: string): string {
   return text.replace(/&quot;/g, '"').replace(/&amp;/g, "&").replace(/&lt;/g, "<").replace(/&gt;/g, ">").replace(/&apos;/g, "'");
+}
+
+function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
+  const bytes = new Uint8Array(a.byteLength + b.byteLength);
+  bytes.set(a, 0);
+  bytes.set(b, a.byteLength);
+  return bytes;
 }
 
 function emptyStream(): ReadableStream<Uint8Array> {
