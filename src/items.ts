@@ -82,7 +82,8 @@ export class Items {
         if (result.reason !== "precondition_failed") await backoff(attempt);
         continue;
       }
-      if (result.reason === "lost") throw notStored(result.reason);
+      // Retries spent on conflicts or failures (not on the condition): say so, nothing was stored.
+      if (result.reason !== "precondition_failed") throw notStored(result.reason);
       // The value was streamed once and cannot be sent again: say what happened, nothing was written.
       const now = await this.storage.head(ref.objectKey);
       if (mode.kind === "add" ? isLive(now) : true) throw preconditionFailed(mode);

@@ -148,6 +148,18 @@ describe("writes under storage faults: durable and 2xx, or a 5xx with nothing ha
     expect(puts.map((r) => r.fault)).toEqual(["conflict409", "conflict409", null]);
   });
 
+  it("409 conflicts that never settle: a bounded number of tries, then 503 storage_unavailable, nothing stored", async () => {
+    const ns = uniqueNamespace("fault-w");
+    const v1 = await seed(ns, "k", "one");
+    await proxy.fault({ mode: "conflict409", path: `/${ns}/`, method: "PUT", count: 100 });
+    const response = await viaProxy(`/v1/${ns}/items/k`, { method: "PUT", body: "two", headers: { "if-match": v1 } }, { STORAGE_TIMEOUT_MS: "5000" });
+    await expectError(response, 503, "storage_unavailable");
+    await proxy.clear(`/${ns}/`);
+    expect(await stored(ns, "k")).toEqual({ status: 200, body: "one", etag: v1 });
+    const puts = (await proxy.requests(`/${ns}/`)).filter((r) => r.method === "PUT" && !r.path.includes(".dialect-probe"));
+    expect(puts).toHaveLength(8);
+  });
+
   it("a 409 ConditionalRequestConflict on a plain set is retried too", async () => {
     const ns = uniqueNamespace("fault-w");
     await seed(ns, "k", "one");
