@@ -22,8 +22,9 @@ const ENTRY_FRESH_UNTIL = "x-fresh-until";
 export const MAX_ENTRY_SECONDS = 7 * 24 * 3600;
 
 /**
- * Seconds an entry may live in the location cache: the item's remaining TTL, capped at `EDGE_TTL`,
- * the bound on how stale another location's copy can be. 0 means: do not cache.
+ * Seconds an entry is fresh (served as a HIT without asking storage): the item's remaining TTL,
+ * capped at `EDGE_TTL`, the bound on how stale another location's copy can be. 0 means: do not
+ * cache. The entry itself is kept longer, for stale-if-error (`entryLifetime`).
  */
 export function cacheMaxAge(expiresAt: number | null, edgeTtl: number, now?: number): number {
   const remaining = remainingSeconds(expiresAt, now);

@@ -139,7 +139,8 @@ export class Storage {
       console.log(JSON.stringify({ level: "info", storage: "dialect", ...dialect }));
       return dialect;
     } finally {
-      this.delete(key).catch(() => undefined);
+      // Awaited: a promise left running after the response may be cancelled, leaving the scratch object.
+      await this.delete(key).catch(() => undefined);
     }
   }
 
