@@ -3,28 +3,50 @@ import { defineConfig } from "vitest/config";
 import { TEST_ADMIN_TOKEN, TEST_TOKEN_SECRET } from "./test/constants";
 
 export default defineConfig({
-  plugins: [
-    cloudflareTest(async ({ inject }) => {
-      const { STORE_KIND: _kind, ...store } = inject("storeBindings");
-      return {
-        wrangler: { configPath: "./wrangler.toml" },
-        miniflare: {
-          // The test runner itself imports node: modules; the Worker's own bundle needs none.
-          compatibilityFlags: ["nodejs_compat"],
-          bindings: {
-            ...store,
-            ADMIN_TOKEN: TEST_ADMIN_TOKEN,
-            TOKEN_SECRET: TEST_TOKEN_SECRET,
-            EDGE_TTL: "60",
-          },
-        },
-      };
-    }),
-  ],
   test: {
-    globalSetup: ["./test/global-setup.ts", "./test/node/fault-proxy-setup.ts"],
-    include: ["src/**/*.test.ts", "test/**/*.test.ts"],
     testTimeout: 30_000,
     hookTimeout: 30_000,
+    projects: [
+      {
+        // The Worker, inside workerd, against the embedded store (test/global-setup.ts).
+        extends: true,
+        plugins: [
+          cloudflareTest(async ({ inject }) => {
+            const { STORE_KIND: _kind, ...store } = inject("storeBindings");
+            return {
+              wrangler: { configPath: "./wrangler.toml" },
+              miniflare: {
+                // The test runner itself imports node: modules; the Worker's own bundle needs none.
+                compatibilityFlags: ["nodejs_compat"],
+                bindings: {
+                  ...store,
+                  ADMIN_TOKEN: TEST_ADMIN_TOKEN,
+                  TOKEN_SECRET: TEST_TOKEN_SECRET,
+                  EDGE_TTL: "60",
+                  // test/fuzz.test.ts replays a run when given its seed: FUZZ_SEED=123 npx vitest run test/fuzz.test.ts
+                  FUZZ_SEED: process.env.FUZZ_SEED ?? "",
+                },
+              },
+            };
+          }),
+        ],
+        test: {
+          name: "worker",
+          // The fault proxy sits in front of whatever store global-setup.ts provides (test/faults.ts).
+          globalSetup: ["./test/global-setup.ts", "./test/node/fault-proxy-setup.ts"],
+          include: ["src/**/*.test.ts", "test/**/*.test.ts"],
+          exclude: ["test/node/**"],
+        },
+      },
+      {
+        // Node-side tests of the tools around the Worker (`npm run dev`: test/node/dev.test.ts).
+        extends: true,
+        test: {
+          name: "node",
+          environment: "node",
+          include: ["test/node/**/*.test.ts"],
+        },
+      },
+    ],
   },
 });

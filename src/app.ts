@@ -1,10 +1,12 @@
 import { Hono } from "hono";
 import { authenticate } from "./auth";
 import { configFor } from "./config";
+import { corsMiddleware } from "./cors";
 import { ApiError, onError } from "./errors";
 import type { AppEnv } from "./http";
 import { health } from "./routes/health";
 import { items } from "./routes/items";
+import { tokens } from "./routes/tokens";
 
 export const app = new Hono<AppEnv>();
 
@@ -12,6 +14,9 @@ app.onError(onError);
 app.notFound(() => {
   throw new ApiError("not_found", "no such route");
 });
+
+// CORS before everything: a preflight needs no token, and every answer (errors too) carries its headers.
+app.use("*", corsMiddleware());
 
 // Configuration first: a missing setting is a clear 500 on every route, never an open Worker.
 app.use("*", async (c, next) => {
@@ -25,4 +30,5 @@ app.use("/v1/*", async (c, next) => {
   c.set("principal", await authenticate(c.req.header("authorization"), c.get("config")));
   await next();
 });
+app.route("/v1", tokens);
 app.route("/v1", items);

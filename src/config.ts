@@ -1,6 +1,10 @@
 import { ApiError } from "./errors";
 
 /** Settings of the Worker, parsed and checked once per set of bindings (see `configFor`). */
+/**
+ * ALLOWED_ORIGINS is read by src/cors.ts on its own: CORS runs before this, so that even an error
+ * about the configuration reaches a browser.
+ */
 export interface Config {
   s3: S3Settings;
   defaultTtl: number;
@@ -10,7 +14,6 @@ export interface Config {
   maxTokenTtl: number;
   storageTimeoutMs: number;
   publicReadNamespaces: readonly string[];
-  allowedOrigins: readonly string[];
   adminToken: string;
   tokenSecret: string | undefined;
 }
@@ -73,7 +76,8 @@ function list(env: Source, name: string): string[] {
 }
 
 /** Reads every setting of API.md's configuration; a missing or malformed one is named (never its value). */
-export function parseConfig(env: Source): Config {
+export function parseConfig(bindings: object): Config {
+  const env = bindings as Source;
   const endpoint = required(env, "S3_ENDPOINT");
   let endpointUrl: URL;
   try {
@@ -100,7 +104,6 @@ export function parseConfig(env: Source): Config {
     maxTokenTtl: integer(env, "MAX_TOKEN_TTL", 1),
     storageTimeoutMs: integer(env, "STORAGE_TIMEOUT_MS", 1),
     publicReadNamespaces: list(env, "PUBLIC_READ_NAMESPACES"),
-    allowedOrigins: list(env, "ALLOWED_ORIGINS"),
     adminToken: required(env, "ADMIN_TOKEN"),
     tokenSecret: text(env, "TOKEN_SECRET"),
   };
@@ -112,7 +115,7 @@ const parsed = new WeakMap<object, Config>();
 export function configFor(env: object): Config {
   let config = parsed.get(env);
   if (!config) {
-    config = parseConfig(env as Source);
+    config = parseConfig(env);
     parsed.set(env, config);
   }
   return config;

@@ -2,12 +2,6 @@ import { inject } from "vitest";
 import type { FaultMode } from "./fault-mode";
 import { withBindings } from "./helpers";
 
-declare module "vitest" {
-  interface ProvidedContext {
-    faultProxy: { control: string; endpoint: string };
-  }
-}
-
 export type { FaultMode };
 
 /** The fault proxy between the Worker and the store (test/node/fault-proxy.ts), from inside workerd. */

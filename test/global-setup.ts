@@ -1,24 +1,32 @@
 import { randomBytes } from "node:crypto";
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
 import type { TestProject } from "vitest/node";
 // @ts-expect-error -- a plain ESM script shared with `npm run dev`; its shape is checked at run time.
 import { startEmbeddedStore } from "../scripts/embedded-store.mjs";
 
-/** Settings handed to the Worker under test (see vitest.config.ts). */
-export interface StoreBindings {
-  S3_ENDPOINT: string;
-  S3_BUCKET: string;
-  S3_REGION: string;
-  S3_ACCESS_KEY_ID: string;
-  S3_SECRET_ACCESS_KEY: string;
-  S3_PREFIX: string;
-  /** Which store the suite runs against, for the report. */
-  STORE_KIND: string;
+import type { BrokenEndpoints, StoreBindings } from "./provided";
+
+async function listen(server: Server): Promise<string> {
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 }
 
-declare module "vitest" {
-  interface ProvidedContext {
-    storeBindings: StoreBindings;
-  }
+async function startBrokenEndpoints(): Promise<{ endpoints: BrokenEndpoints; stop: () => Promise<void> }> {
+  const hanging = createServer(() => {
+    // Never answers; the connection is closed when the server stops.
+  });
+  const hangingUrl = await listen(hanging);
+  const closedServer = createServer();
+  const closedUrl = await listen(closedServer);
+  await new Promise((resolve) => closedServer.close(resolve));
+  return {
+    endpoints: { hanging: hangingUrl, closed: closedUrl },
+    stop: async () => {
+      hanging.closeAllConnections();
+      await new Promise((resolve) => hanging.close(resolve));
+    },
+  };
 }
 
 /**
@@ -28,6 +36,8 @@ declare module "vitest" {
  */
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   const prefix = `test-${Date.now()}-${randomBytes(3).toString("hex")}/`;
+  const broken = await startBrokenEndpoints();
+  project.provide("brokenEndpoints", broken.endpoints);
   const external = process.env.S3_ENDPOINT;
   if (external) {
     const need = ["S3_BUCKET", "S3_ACCESS_KEY_ID", "S3_SECRET_ACCESS_KEY"].filter((name) => !process.env[name]);
@@ -41,7 +51,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
       S3_PREFIX: prefix,
       STORE_KIND: `external (${new URL(external).host})`,
     });
-    return async () => {};
+    return broken.stop;
   }
   const store = await startEmbeddedStore({ secretAccessKey: randomBytes(18).toString("base64url") });
   project.provide("storeBindings", {
@@ -54,6 +64,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
     STORE_KIND: "embedded (Miniflare R2 S3 endpoint)",
   });
   return async () => {
+    await broken.stop();
     await store.stop();
   };
 }

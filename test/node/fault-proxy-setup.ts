@@ -1,20 +1,6 @@
 import type { TestProject } from "vitest/node";
 import { startFaultProxy } from "./fault-proxy";
 
-/** Where the tests reach the fault proxy (see test/faults.ts). */
-export interface FaultProxySettings {
-  /** The proxy's control API origin. */
-  control: string;
-  /** An S3_ENDPOINT that reaches the test store through the proxy. */
-  endpoint: string;
-}
-
-declare module "vitest" {
-  interface ProvidedContext {
-    faultProxy: FaultProxySettings;
-  }
-}
-
 /**
  * Starts the fault proxy in front of whatever store the suite runs against (global-setup.ts runs
  * first and provides it), so the fault tests work on the embedded store and on Ceph RGW alike.

@@ -1,0 +1,191 @@
+// The decisions of `npm run dev` (scripts/dev/*.mjs): .dev.vars parsing and updating, store choice,
+// wrangler's arguments, the banner. The launcher itself is exercised in dev.test.ts.
+import { describe, expect, it } from "vitest";
+import { formatBanner, shellQuote } from "../../scripts/dev/banner.mjs";
+import { parseDevVars, setDevVars } from "../../scripts/dev/dev-vars.mjs";
+import { DevSettingsError, parsePort, planDevSettings, splitBindings, wranglerDevArgs } from "../../scripts/dev/settings.mjs";
+
+describe("parseDevVars", () => {
+  it("reads dotenv lines as wrangler does", () => {
+    const text = [
+      "# a comment",
+      "ADMIN_TOKEN=abc",
+      "export TOKEN_SECRET = 'spaced value'",
+      'S3_ENDPOINT="http://127.0.0.1:9000" # trailing comment',
+      "EMPTY=",
+      "MULTI=\"line1\\nline2\"",
+      "DEFAULT_TTL=60 # one minute",
+      "ADMIN_TOKEN=later",
+      "not a line",
+    ].join("\r\n");
+    expect(parseDevVars(text)).toEqual({
+      ADMIN_TOKEN: "later",
+      TOKEN_SECRET: "spaced value",
+      S3_ENDPOINT: "http://127.0.0.1:9000",
+      EMPTY: "",
+      MULTI: "line1\nline2",
+      DEFAULT_TTL: "60",
+    });
+  });
+
+  it("reads an empty file as no settings", () => {
+    expect(parseDevVars("")).toEqual({});
+  });
+});
+
+describe("setDevVars", () => {
+  it("fills an empty assignment in place and keeps every other line", () => {
+    const text = "# mine\nADMIN_TOKEN=\nS3_ENDPOINT=\nDEFAULT_TTL=60\n";
+    const updated = setDevVars(text, { ADMIN_TOKEN: "tok", TOKEN_SECRET: "sec" });
+    expect(updated).toBe("# mine\nADMIN_TOKEN=tok\nS3_ENDPOINT=\nDEFAULT_TTL=60\nTOKEN_SECRET=sec\n");
+    expect(parseDevVars(updated)).toMatchObject({ ADMIN_TOKEN: "tok", TOKEN_SECRET: "sec", DEFAULT_TTL: "60" });
+  });
+
+  it("appends after a last line without a newline, and creates a file from nothing", () => {
+    expect(setDevVars("DEFAULT_TTL=60", { ADMIN_TOKEN: "tok" })).toBe("DEFAULT_TTL=60\nADMIN_TOKEN=tok\n");
+    expect(setDevVars("", { ADMIN_TOKEN: "tok" })).toBe("ADMIN_TOKEN=tok\n");
+  });
+
+  it("does not touch a key that only starts like the one written", () => {
+    expect(setDevVars("ADMIN_TOKEN_OLD=\n", { ADMIN_TOKEN: "tok" })).toBe("ADMIN_TOKEN_OLD=\nADMIN_TOKEN=tok\n");
+  });
+
+  it("refuses a value that would not read back as written", () => {
+    expect(() => setDevVars("", { ADMIN_TOKEN: "a b" })).toThrow(/plain dotenv line/);
+    expect(() => setDevVars("", { ADMIN_TOKEN: "a#b" })).toThrow(/plain dotenv line/);
+  });
+});
+
+describe("planDevSettings", () => {
+  it("uses the embedded store and generates both secrets for an empty .dev.vars", () => {
+    expect(planDevSettings({})).toEqual({ store: "embedded", generate: ["ADMIN_TOKEN", "TOKEN_SECRET"] });
+  });
+
+  it("treats empty values (as in .dev.vars.example) as not set", () => {
+    const example = { ADMIN_TOKEN: "", TOKEN_SECRET: "", S3_ENDPOINT: "", S3_BUCKET: "", S3_ACCESS_KEY_ID: "", S3_SECRET_ACCESS_KEY: "" };
+    expect(planDevSettings(example)).toEqual({ store: "embedded", generate: ["ADMIN_TOKEN", "TOKEN_SECRET"] });
+  });
+
+  it("keeps the user's secrets", () => {
+    expect(planDevSettings({ ADMIN_TOKEN: "a", TOKEN_SECRET: "b" }).generate).toEqual([]);
+    expect(planDevSettings({ ADMIN_TOKEN: "a" }).generate).toEqual(["TOKEN_SECRET"]);
+  });
+
+  it("uses the user's store when S3_ENDPOINT and its three companions are set", () => {
+    const own = { S3_ENDPOINT: "https://s3.example.com", S3_BUCKET: "b", S3_ACCESS_KEY_ID: "k", S3_SECRET_ACCESS_KEY: "s" };
+    expect(planDevSettings(own).store).toBe("external");
+  });
+
+  it("names what is missing beside S3_ENDPOINT", () => {
+    const call = () => planDevSettings({ S3_ENDPOINT: "https://s3.example.com", S3_BUCKET: "b" });
+    expect(call).toThrow(DevSettingsError);
+    expect(call).toThrow(/sets S3_ENDPOINT but not S3_ACCESS_KEY_ID, S3_SECRET_ACCESS_KEY/);
+  });
+
+  it("refuses an S3_ENDPOINT that is not an http(s) URL", () => {
+    const own = { S3_BUCKET: "b", S3_ACCESS_KEY_ID: "k", S3_SECRET_ACCESS_KEY: "s" };
+    expect(() => planDevSettings({ ...own, S3_ENDPOINT: "s3.example.com" })).toThrow(/S3_ENDPOINT must be an http\(s\) URL/);
+    expect(() => planDevSettings({ ...own, S3_ENDPOINT: "ftp://s3.example.com" })).toThrow(/S3_ENDPOINT must be an http\(s\) URL/);
+  });
+
+  it("refuses store settings without S3_ENDPOINT, rather than ignoring them", () => {
+    expect(() => planDevSettings({ S3_BUCKET: "mine" })).toThrow(/sets S3_BUCKET but not S3_ENDPOINT/);
+  });
+});
+
+describe("splitBindings", () => {
+  it("sends the four secrets apart from the vars, and leaves empty values to wrangler.toml", () => {
+    const { secrets, vars } = splitBindings({
+      ADMIN_TOKEN: "a",
+      TOKEN_SECRET: "t",
+      S3_ACCESS_KEY_ID: "k",
+      S3_SECRET_ACCESS_KEY: "s",
+      S3_ENDPOINT: "http://127.0.0.1:1/x",
+      DEFAULT_TTL: "60",
+      ALLOWED_ORIGINS: "",
+    });
+    expect(secrets).toEqual({ ADMIN_TOKEN: "a", TOKEN_SECRET: "t", S3_ACCESS_KEY_ID: "k", S3_SECRET_ACCESS_KEY: "s" });
+    expect(vars).toEqual({ S3_ENDPOINT: "http://127.0.0.1:1/x", DEFAULT_TTL: "60" });
+  });
+});
+
+describe("wranglerDevArgs", () => {
+  it("runs locally on 127.0.0.1, reads no other .dev.vars, and passes each var", () => {
+    const args = wranglerDevArgs({
+      configPath: "/repo/wrangler.toml",
+      envFile: "/dir/.wrangler/dev.env",
+      persistTo: "/dir/.wrangler/state",
+      port: 8787,
+      vars: { S3_ENDPOINT: "http://127.0.0.1:9/cdn-cgi/local/r2/s3", DEFAULT_TTL: "60" },
+    });
+    const after = (flag: string) => args[args.indexOf(flag) + 1];
+    expect(args[0]).toBe("dev");
+    expect(args).toContain("--local");
+    expect(after("--ip")).toBe("127.0.0.1");
+    expect(after("--port")).toBe("8787");
+    expect(after("--env-file")).toBe("/dir/.wrangler/dev.env");
+    expect(after("--persist-to")).toBe("/dir/.wrangler/state");
+    expect(args).toContain("--var=S3_ENDPOINT:http://127.0.0.1:9/cdn-cgi/local/r2/s3");
+    expect(args).toContain("--var=DEFAULT_TTL:60");
+    expect(args.join(" ")).not.toMatch(/ADMIN_TOKEN|SECRET/);
+  });
+});
+
+describe("parsePort", () => {
+  it("defaults, accepts a port, refuses anything else", () => {
+    expect(parsePort(undefined, "PORT", 8787)).toBe(8787);
+    expect(parsePort(" ", "PORT", 8787)).toBe(8787);
+    expect(parsePort("9000", "PORT", 8787)).toBe(9000);
+    expect(parsePort("0", "STORE_PORT", 0)).toBe(0);
+    expect(() => parsePort("0", "PORT", 8787)).toThrow(/PORT must be a port number/);
+    expect(() => parsePort("70000", "PORT", 8787)).toThrow(/PORT must be a port number/);
+    expect(() => parsePort("80a", "PORT", 8787)).toThrow(/PORT must be a port number/);
+  });
+});
+
+describe("formatBanner", () => {
+  const base = {
+    workerUrl: "http://127.0.0.1:8787",
+    adminToken: "TOKEN123",
+    devVarsPath: ".dev.vars",
+    store: {
+      kind: "embedded" as const,
+      endpoint: "http://127.0.0.1:9/cdn-cgi/local/r2/s3",
+      bucket: "cloudcached",
+      accessKeyId: "cloudcached-local",
+      credentialsPath: ".data/store-credentials.json",
+      dataPath: ".data/store",
+    },
+  };
+
+  it("shows the Worker, the store, the token and a curl example", () => {
+    const text = formatBanner({ ...base, generated: ["ADMIN_TOKEN", "TOKEN_SECRET"] });
+    expect(text).toMatch(/Worker: +http:\/\/127\.0\.0\.1:8787\n/);
+    expect(text).toContain("Store:        http://127.0.0.1:9/cdn-cgi/local/r2/s3 (embedded; bucket cloudcached, data in .data/store)");
+    expect(text).toMatch(/Admin token: +TOKEN123\n.*generated now and written to \.dev\.vars/);
+    expect(text).toContain("Also generated and written to .dev.vars: TOKEN_SECRET");
+    expect(text).toContain('curl -H "Authorization: Bearer $ADMIN_TOKEN" http://127.0.0.1:8787/v1/default/items/greeting');
+    expect(text).not.toContain("Warning");
+  });
+
+  it("says where a kept token comes from, names a store of the user's own, and warns about health", () => {
+    const text = formatBanner({
+      ...base,
+      generated: [],
+      store: { kind: "external", endpoint: "https://s3.example.com", bucket: "mine" },
+      health: "GET /healthz answered 503",
+    });
+    expect(text).toContain("(from .dev.vars)");
+    expect(text).toContain("https://s3.example.com (yours, from .dev.vars; bucket mine)");
+    expect(text).not.toContain("generated");
+    expect(text).toContain("Warning: GET /healthz answered 503");
+  });
+});
+
+describe("shellQuote", () => {
+  it("leaves plain words alone and single-quotes the rest", () => {
+    expect(shellQuote("gLLuwA_0Wps-gm0cb")).toBe("gLLuwA_0Wps-gm0cb");
+    expect(shellQuote("a$HOME b")).toBe("'a$HOME b'");
+    expect(shellQuote("it's")).toBe("'it'\\''s'");
+  });
+});

@@ -1,0 +1,297 @@
+// `npm run dev` (scripts/dev.mjs), run for real: wrangler dev + the embedded store in a temporary
+// directory (CLOUDCACHED_DEV_DIR), items through the printed token, data kept across a restart,
+// nothing left running after SIGINT or SIGTERM, and clear refusals for a busy port or incomplete
+// store settings. Every wait is bounded.
+import { type ChildProcess, spawn } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { existsSync } from "node:fs";
+import { mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
+import { createServer, type Server } from "node:net";
+import { tmpdir } from "node:os";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { AwsClient } from "aws4fetch";
+import { afterAll, afterEach, describe, expect, it } from "vitest";
+// @ts-expect-error -- a plain ESM script shared with `npm run dev`; its shape is checked at run time.
+import { startEmbeddedStore as startStoreUntyped } from "../../scripts/embedded-store.mjs";
+import { descendants, stillRunning } from "./processes";
+
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
+const READY_MS = 120_000;
+const STOP_MS = 30_000;
+
+interface Store {
+  S3_ENDPOINT: string;
+  S3_BUCKET: string;
+  S3_ACCESS_KEY_ID: string;
+  S3_SECRET_ACCESS_KEY: string;
+  stop(): Promise<void>;
+}
+const startEmbeddedStore = startStoreUntyped as (options: { secretAccessKey: string; bucket?: string }) => Promise<Store>;
+
+const stripAnsi = (text: string) => text.replace(/\x1b\[[0-9;]*m/g, "");
+
+function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms: ${what}`)), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+  const address = server.address();
+  await new Promise((r) => server.close(r));
+  if (address === null || typeof address === "string") throw new Error("no port");
+  return address.port;
+}
+
+function canListen(port: number): Promise<boolean> {
+  return new Promise((resolvePromise) => {
+    const server = createServer();
+    server.once("error", () => resolvePromise(false));
+    server.listen(port, "127.0.0.1", () => server.close(() => resolvePromise(true)));
+  });
+}
+
+interface Launcher {
+  child: ChildProcess;
+  /** What it had started when it became ready: checked after it stops, killed if a test fails. */
+  started: number[];
+  output(): string;
+  /** Resolves with the banner's Worker URL and admin token once it is printed. */
+  ready(): Promise<{ url: string; token: string }>;
+  exited(): Promise<number | null>;
+}
+
+const launched: Launcher[] = [];
+
+/** Runs scripts/dev.mjs, directly or (`viaShell`) under `sh -c` as `npm run dev` does. */
+function launch(dir: string, port: number, viaShell = false): Launcher {
+  const command = viaShell ? "/bin/sh" : process.execPath;
+  const args = viaShell ? ["-c", `"${process.execPath}" scripts/dev.mjs; exit $?`] : [join(ROOT, "scripts/dev.mjs")];
+  const child = spawn(command, args, {
+    cwd: ROOT,
+    env: { ...process.env, PORT: String(port), CLOUDCACHED_DEV_DIR: dir, NO_COLOR: "1", STORE_PORT: "" },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let output = "";
+  child.stdout?.on("data", (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr?.on("data", (chunk: Buffer) => (output += chunk.toString()));
+  const exit = new Promise<number | null>((r) => child.once("exit", (code) => r(code)));
+  const launcher: Launcher = {
+    child,
+    started: [],
+    output: () => stripAnsi(output),
+    exited: () => withTimeout(exit, STOP_MS, `scripts/dev.mjs to exit; output:\n${stripAnsi(output)}`),
+    ready: () =>
+      withTimeout(
+        new Promise((resolveReady, reject) => {
+          const check = () => {
+            const text = stripAnsi(output);
+            const url = /^ {2}Worker: +(\S+)$/m.exec(text)?.[1];
+            const token = /^ {2}Admin token: +(\S+)$/m.exec(text)?.[1];
+            if (url && token && text.includes("Ctrl-C stops")) {
+              launcher.started = descendants(child.pid as number);
+              resolveReady({ url, token });
+            }
+          };
+          child.stdout?.on("data", check);
+          void exit.then((code) => reject(new Error(`scripts/dev.mjs exited (${code}) before it was ready:\n${stripAnsi(output)}`)));
+          check();
+        }),
+        READY_MS,
+        `scripts/dev.mjs to be ready; output so far:\n${stripAnsi(output)}`,
+      ),
+  };
+  launched.push(launcher);
+  return launcher;
+}
+
+/** Stops a launcher with `signal`; resolves with its exit code once it and everything it started are gone. */
+async function stop(launcher: Launcher, signal: NodeJS.Signals): Promise<number | null> {
+  launcher.child.kill(signal);
+  const code = await launcher.exited();
+  const deadline = Date.now() + 10_000;
+  while (stillRunning(launcher.started).length > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
+  return code;
+}
+
+const dirs: string[] = [];
+async function tempDir(): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), "cloudcached-dev-"));
+  dirs.push(dir);
+  return dir;
+}
+
+afterEach(async () => {
+  // A failed test must not leave a dev server behind.
+  for (const launcher of launched.splice(0)) {
+    if (launcher.child.exitCode === null && launcher.child.signalCode === null) {
+      launcher.child.kill("SIGTERM");
+      await launcher.exited().catch(() => launcher.child.kill("SIGKILL"));
+    }
+    for (const pid of stillRunning(launcher.started)) {
+      try {
+        process.kill(pid, "SIGKILL");
+      } catch {
+        // gone meanwhile
+      }
+    }
+  }
+});
+
+afterAll(async () => {
+  for (const dir of dirs) await rm(dir, { recursive: true, force: true });
+});
+
+const auth = (token: string) => ({ authorization: `Bearer ${token}` });
+
+describe("npm run dev (scripts/dev.mjs)", () => {
+  it("runs the Worker and the embedded store, serves the printed token, keeps data across a restart, and leaves nothing running", async () => {
+    const dir = await tempDir();
+    await writeFile(join(dir, ".dev.vars"), "# my settings\nADMIN_TOKEN=\nDEFAULT_TTL=120\n");
+    const port = await freePort();
+
+    // First run: secrets generated and written into the user's .dev.vars, keeping their lines.
+    const first = launch(dir, port);
+    const { url, token } = await first.ready();
+    expect(url).toBe(`http://127.0.0.1:${port}`);
+    expect(token).toMatch(/^[A-Za-z0-9_-]{32,}$/);
+    const devVars = await readFile(join(dir, ".dev.vars"), "utf8");
+    expect(devVars).toMatch(new RegExp(`^# my settings\\nADMIN_TOKEN=${token}\\nDEFAULT_TTL=120\\nTOKEN_SECRET=[A-Za-z0-9_-]{32,}\\n$`));
+    expect(first.output()).toMatch(/Store: +http:\/\/127\.0\.0\.1:\d+\/cdn-cgi\/local\/r2\/s3 \(embedded/);
+    const credentials = JSON.parse(await readFile(join(dir, ".data", "store-credentials.json"), "utf8")) as Record<string, string>;
+    expect(credentials.secretAccessKey).toMatch(/^[A-Za-z0-9_-]{32,}$/);
+
+    const health = await fetch(`${url}/healthz`);
+    expect(health.status).toBe(200);
+    expect(await health.json()).toEqual({ ok: true });
+    const anonymous = await fetch(`${url}/v1/demo/items/hello`);
+    expect(anonymous.status).toBe(401);
+    expect(anonymous.headers.get("content-type")).toMatch(/^application\/json/);
+    expect(((await anonymous.json()) as { error: { code: string } }).error.code).toBe("unauthorized");
+    expect((await fetch(`${url}/v1/demo/items/hello`, { headers: auth(`${token}x`) })).status).toBe(401);
+
+    const now = Math.floor(Date.now() / 1000);
+    const put = await fetch(`${url}/v1/demo/items/hello`, {
+      method: "PUT",
+      headers: { ...auth(token), "content-type": "text/plain" },
+      body: "world",
+    });
+    expect(put.status).toBe(201);
+    // DEFAULT_TTL=120 from .dev.vars reached the Worker (wrangler.toml says 3600).
+    const expiresAt = Number(put.headers.get("x-expires-at"));
+    expect(expiresAt).toBeGreaterThanOrEqual(now + 110);
+    expect(expiresAt).toBeLessThanOrEqual(now + 130);
+    const get = await fetch(`${url}/v1/demo/items/hello`, { headers: auth(token) });
+    expect(get.status).toBe(200);
+    expect(await get.text()).toBe("world");
+    const head = await fetch(`${url}/v1/demo/items/hello`, { method: "HEAD", headers: auth(token) });
+    expect(head.status).toBe(200);
+    expect(head.headers.get("etag")).toBe(put.headers.get("etag"));
+    expect(await head.text()).toBe("");
+    await fetch(`${url}/v1/demo/items/doomed`, { method: "PUT", headers: auth(token), body: "x" });
+    expect((await fetch(`${url}/v1/demo/items/doomed`, { method: "DELETE", headers: auth(token) })).status).toBe(204);
+    expect((await fetch(`${url}/v1/demo/items/doomed`, { headers: auth(token) })).status).toBe(404);
+
+    // Ctrl-C: wrangler, its workerd and the store's workerd all stop.
+    // (wrangler's node processes, its workerd, the store's workerd)
+    expect(first.started.length).toBeGreaterThanOrEqual(4);
+    expect(await stop(first, "SIGINT")).toBe(0);
+    expect(stillRunning(first.started)).toEqual([]);
+    expect(await canListen(port)).toBe(true);
+
+    // Second run: same token, same store data.
+    const second = launch(dir, port);
+    const again = await second.ready();
+    expect(again.token).toBe(token);
+    expect(second.output()).toMatch(/Admin token: +\S+\n +\(from /);
+    expect(await readFile(join(dir, ".dev.vars"), "utf8")).toBe(devVars);
+    const kept = await fetch(`${again.url}/v1/demo/items/hello`, { headers: { ...auth(token), "cache-control": "no-cache" } });
+    expect(kept.status).toBe(200);
+    expect(await kept.text()).toBe("world");
+
+    expect(await stop(second, "SIGTERM")).toBe(0);
+    expect(stillRunning(second.started)).toEqual([]);
+  }, 300_000);
+
+  it("uses the store named in .dev.vars and starts none of its own", async () => {
+    const store = await startEmbeddedStore({ secretAccessKey: randomBytes(18).toString("base64url"), bucket: "users-own" });
+    try {
+      const dir = await tempDir();
+      // A `$` in a secret is kept as written: wrangler does not expand it as a variable.
+      const token = `own$HOME-${randomBytes(16).toString("hex")}`;
+      await writeFile(
+        join(dir, ".dev.vars"),
+        [
+          `ADMIN_TOKEN='${token}'`,
+          `S3_ENDPOINT=${store.S3_ENDPOINT}`,
+          `S3_BUCKET=${store.S3_BUCKET}`,
+          `S3_ACCESS_KEY_ID=${store.S3_ACCESS_KEY_ID}`,
+          `S3_SECRET_ACCESS_KEY=${store.S3_SECRET_ACCESS_KEY}`,
+          "S3_PREFIX=devtest/",
+          "",
+        ].join("\n"),
+      );
+      const launcher = launch(dir, await freePort());
+      const { url, token: printed } = await launcher.ready();
+      expect(printed).toBe(token);
+      expect(launcher.output()).toContain(`${store.S3_ENDPOINT} (yours, from`);
+      expect(existsSync(join(dir, ".data"))).toBe(false);
+      // The Worker signs with the user's keys: a wrong secret would make the store answer 403.
+      expect((await fetch(`${url}/healthz`)).status).toBe(200);
+      const put = await fetch(`${url}/v1/own/items/k`, { method: "PUT", headers: auth(token), body: "v" });
+      expect(put.status).toBe(201);
+      // The object is in the user's bucket, under the S3_PREFIX that .dev.vars set.
+      const s3 = new AwsClient({ accessKeyId: store.S3_ACCESS_KEY_ID, secretAccessKey: store.S3_SECRET_ACCESS_KEY, service: "s3", region: "auto" });
+      const listed = await s3.fetch(`${store.S3_ENDPOINT}/${store.S3_BUCKET}?list-type=2&prefix=devtest%2F`);
+      expect(listed.status).toBe(200);
+      expect(await listed.text()).toMatch(/<Key>devtest\/own\//);
+      expect(await (await fetch(`${url}/v1/own/items/k`, { headers: { ...auth(token), "cache-control": "no-cache" } })).text()).toBe("v");
+      expect(await stop(launcher, "SIGINT")).toBe(0);
+      expect(stillRunning(launcher.started)).toEqual([]);
+    } finally {
+      await store.stop();
+    }
+  }, 180_000);
+
+  it("stops everything when its parent dies without passing a signal on (npm stopped by SIGTERM)", async () => {
+    const dir = await tempDir();
+    const launcher = launch(dir, await freePort(), true);
+    await launcher.ready();
+    const started = launcher.started;
+    // The shell (as under npm) is killed outright: scripts/dev.mjs gets no signal at all.
+    launcher.child.kill("SIGKILL");
+    await launcher.exited();
+    const deadline = Date.now() + STOP_MS;
+    while (stillRunning(started).length > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 250));
+    expect(stillRunning(started)).toEqual([]);
+  }, 180_000);
+
+  it("refuses a busy port with a clear message, before writing anything", async () => {
+    const dir = await tempDir();
+    const blocker: Server = createServer();
+    await new Promise<void>((r) => blocker.listen(0, "127.0.0.1", r));
+    const port = (blocker.address() as { port: number }).port;
+    try {
+      const launcher = launch(dir, port);
+      expect(await launcher.exited()).toBe(1);
+      expect(launcher.output()).toContain(`port ${port} on 127.0.0.1 is already in use`);
+      expect(await readdir(dir)).toEqual([]);
+    } finally {
+      await new Promise((r) => blocker.close(r));
+    }
+  }, 60_000);
+
+  it("names what is missing when .dev.vars sets S3_ENDPOINT alone", async () => {
+    const dir = await tempDir();
+    await writeFile(join(dir, ".dev.vars"), "S3_ENDPOINT=http://127.0.0.1:9/s3\nS3_BUCKET=b\n");
+    const launcher = launch(dir, await freePort());
+    expect(await launcher.exited()).toBe(1);
+    expect(launcher.output()).toContain(".dev.vars sets S3_ENDPOINT but not S3_ACCESS_KEY_ID, S3_SECRET_ACCESS_KEY");
+    expect(await readdir(dir)).toEqual([".dev.vars"]);
+  }, 60_000);
+});
