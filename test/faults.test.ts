@@ -140,6 +140,21 @@ describe("writes under storage faults: durable and 2xx, or a 5xx with nothing ha
     expect(await stored(ns, "k")).toEqual({ status: 200, body: fresh, etag });
   });
 
+  it("a streamed value (2 MB) whose answer is lost: its hash shows it landed, 200; a 500 that did not land: 502, old value intact", async () => {
+    const ns = uniqueNamespace("fault-w");
+    const before = await seed(ns, "k", "old value");
+    const big = "streamed ".repeat(250_000);
+    await proxy.fault({ mode: "error500", path: `/${ns}/`, method: "PUT", count: 1 });
+    await expectError(await viaProxy(`/v1/${ns}/items/k`, { method: "PUT", body: big }), 502, "storage_error");
+    expect(await stored(ns, "k")).toEqual({ status: 200, body: "old value", etag: before });
+    await proxy.fault({ mode: "resetAfter", path: `/${ns}/`, method: "PUT", count: 1 });
+    const response = await viaProxy(`/v1/${ns}/items/k`, { method: "PUT", body: big });
+    expect(response.status).toBe(200);
+    const now = await stored(ns, "k");
+    expect(now.etag).toBe(response.headers.get("etag"));
+    expect(now.body === big).toBe(true);
+  });
+
   it("a 500 on a cas that did not land is sent again (nothing written twice); one that landed is a success", async () => {
     const ns = uniqueNamespace("fault-w");
     const v1 = await seed(ns, "k", "one");

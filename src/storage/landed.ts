@@ -12,7 +12,11 @@
 
 /** The ETag a single-part upload of `bytes` gets: its MD5, quoted. */
 export async function uploadEtag(bytes: Uint8Array): Promise<string> {
-  const digest = await crypto.subtle.digest("MD5", bytes);
+  return etagOfDigest(await crypto.subtle.digest("MD5", bytes));
+}
+
+/** An MD5 digest as a quoted ETag. Pure. */
+export function etagOfDigest(digest: ArrayBuffer): string {
   return `"${[...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, "0")).join("")}"`;
 }
 

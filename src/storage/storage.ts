@@ -5,7 +5,7 @@ import { decodeExpiry, encodeExpiry, EXPIRES_HEADER, MAX_USER_METADATA_BYTES, TO
 import { conditionalPutOutcome, dialectFromProbe, ifMatchValue, STANDARD_DIALECT, type ProbeAnswers, type StoreDialect } from "./dialect";
 import { isRetryableStatus, s3ErrorCode, storageAnswerError, storageTimeoutError, storageUnavailableError } from "./failures";
 import { exactLength } from "./exact-length";
-import { ambiguousWriteOutcome, uploadEtag } from "./landed";
+import { ambiguousWriteOutcome, etagOfDigest, uploadEtag } from "./landed";
 import { encodeKeyPath, objectUrl } from "./object-key";
 
 /**
@@ -256,6 +256,8 @@ export class Storage {
     const nonce = crypto.getRandomValues(new Uint8Array(NONCE_BYTES));
     let body: BodyInit;
     let uploadDone: Promise<unknown> | undefined;
+    // A streamed value is hashed (MD5) on its way out, so an ambiguous failure can be resolved too.
+    let streamedEtag: Promise<string> | null = null;
     if (value instanceof Uint8Array && !options.holdBodyUntil) {
       const bytes = new Uint8Array(NONCE_BYTES + value.byteLength);
       bytes.set(nonce, 0);
@@ -274,32 +276,44 @@ export class Storage {
           await writer.close();
         } else {
           writer.releaseLock();
-          await value.stream.pipeTo(framed.writable);
+          const hash = new crypto.DigestStream("MD5");
+          const hashWriter = hash.getWriter();
+          await hashWriter.write(nonce);
+          const hashing = new TransformStream<Uint8Array, Uint8Array>({
+            async transform(chunk, controller) {
+              await hashWriter.write(chunk);
+              controller.enqueue(chunk);
+            },
+          });
+          await value.stream.pipeThrough(hashing).pipeTo(framed.writable);
+          await hashWriter.close();
+          streamedEtag = hash.digest.then(etagOfDigest);
         }
       });
       uploadDone.catch(() => undefined);
       body = framed.readable;
     }
-    // The object's bytes when they are in memory: then an ambiguous failure can be resolved (landed.ts).
-    const objectBytes = value instanceof Uint8Array ? () => concat(nonce, value) : null;
+    // The ETag this write gets if it lands (landed.ts): from the bytes in memory, or the streamed
+    // value's hash once all of it was sent (a partial upload cannot land: its length is fixed).
+    const ourEtag = async (): Promise<string | null> => (value instanceof Uint8Array ? uploadEtag(concat(nonce, value)) : streamedEtag);
     let response: Response;
     try {
       response = await this.call("PUT", this.url(key), { method: "PUT", headers, body }, { idempotent: false, ...(uploadDone ? { uploadDone } : {}) });
     } catch (err) {
       // The connection dropped or the answer was late: the write may be stored all the same.
-      if (objectBytes && err instanceof ApiError && (err.code === "storage_unavailable" || err.code === "storage_timeout")) {
-        const outcome = await this.resolve(key, objectBytes()).catch(() => null);
+      if (err instanceof ApiError && (err.code === "storage_unavailable" || err.code === "storage_timeout")) {
+        const outcome = await this.resolve(key, await ourEtag()).catch(() => null);
         if (outcome?.landed) return { ok: true, etag: outcome.etag };
       }
       throw err;
     }
-    if (response.status >= 500 && objectBytes) {
+    if (response.status >= 500) {
       const code = s3ErrorCode(await response.text().catch(() => ""));
-      const outcome = await this.resolve(key, objectBytes()).catch(() => null);
+      const outcome = await this.resolve(key, await ourEtag()).catch(() => null);
       console.warn(JSON.stringify({ level: "warn", storage: "PUT", status: response.status, code, resolved: outcome ? (outcome.landed ? "landed" : "lost") : "unknown" }));
       if (outcome?.landed) return { ok: true, etag: outcome.etag };
       // Not stored: sending it again cannot write twice (Ceph RGW answers racing conditional PUTs so).
-      if (outcome) return { ok: false, reason: "lost" };
+      if (outcome && value instanceof Uint8Array) return { ok: false, reason: "lost" };
       throw storageAnswerError("PUT", response.status, code);
     }
     if (response.status === 412 || response.status === 409 || (response.status === 404 && condition.kind === "match")) {
@@ -316,9 +330,9 @@ export class Storage {
     return { ok: true, etag: quoteEtag(etag) };
   }
 
-  /** Whether the object now is the write of `objectBytes` (see landed.ts); throws when storage cannot tell. */
-  private async resolve(key: string, objectBytes: Uint8Array): Promise<{ landed: true; etag: string } | { landed: false }> {
-    const ours = await uploadEtag(objectBytes);
+  /** Whether the object now is the write whose ETag is `ours` (see landed.ts); throws when storage cannot tell. */
+  private async resolve(key: string, ours: string | null): Promise<{ landed: true; etag: string } | { landed: false }> {
+    if (ours === null) throw new Error("the upload did not finish: nothing to compare");
     const head = await this.head(key);
     return ambiguousWriteOutcome(ours, head?.etag ?? null) === "landed" ? { landed: true, etag: ours } : { landed: false };
   }
