@@ -122,7 +122,6 @@ export async function startFaultProxy(upstream: string): Promise<FaultProxy> {
           res.write(part);
           if (sent >= half) {
             // Let the half that was written leave, then cut the connection short.
-            res.socket?.once("drain", () => undefined);
             setTimeout(() => {
               upstreamRes.destroy();
               reset(req.socket);
