@@ -6,6 +6,7 @@ import { ApiError, onError } from "./errors";
 import type { AppEnv } from "./http";
 import { health } from "./routes/health";
 import { items } from "./routes/items";
+import { namespaces } from "./routes/namespaces";
 import { tokens } from "./routes/tokens";
 
 export const app = new Hono<AppEnv>();
@@ -32,3 +33,4 @@ app.use("/v1/*", async (c, next) => {
 });
 app.route("/v1", tokens);
 app.route("/v1", items);
+app.route("/v1", namespaces);

@@ -1,5 +1,18 @@
 import { app } from "./app";
+import { configFor } from "./config";
+import { ApiError } from "./errors";
+import { sweep, sweepBudget, SWEEP_GRACE_SECONDS } from "./sweep/sweep";
 
 export default {
   fetch: app.fetch,
+  /** Cron Trigger (wrangler.toml `[triggers] crons`): one bounded run of the sweep. */
+  async scheduled(_controller, env, _ctx) {
+    try {
+      const report = await sweep(configFor(env), { budget: sweepBudget(env.SWEEP_BUDGET), graceSeconds: SWEEP_GRACE_SECONDS });
+      console.log(JSON.stringify({ level: report.stoppedBy === "error" ? "warn" : "info", sweep: report }));
+    } catch (err) {
+      console.error(JSON.stringify({ level: "error", sweep: "failed", message: err instanceof ApiError ? err.message : "internal error" }));
+      throw err;
+    }
+  },
 } satisfies ExportedHandler<Env>;

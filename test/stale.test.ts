@@ -4,7 +4,8 @@ import { proxy, viaProxy } from "./faults";
 
 // stale-if-error: the location's copy outlives its freshness (EDGE_TTL, here 1 s) for as long as the
 // item lives, and is served as `X-Cache: STALE` only when storage fails. Storage is reached through
-// the fault proxy; STORAGE_TIMEOUT_MS is 400.
+// the fault proxy; STORAGE_TIMEOUT_MS is 400. Faults match the namespace anywhere in the path, so
+// they hit the namespace's flush-generation object too: storage is down, not just one object.
 const EDGE = { EDGE_TTL: "1" };
 const get = (path: string, headers: Record<string, string> = {}, method = "GET") => viaProxy(path, { method, headers }, EDGE);
 
@@ -36,7 +37,7 @@ describe("stale-if-error", () => {
     it(`storage failing (${mode}) past EDGE_TTL: the copy is served as STALE, while the item lives`, async () => {
       const { ns, etag } = await cachedItem(60);
       await sleep(1100);
-      await proxy.fault({ mode, path: `/${ns}/`, count: 20 });
+      await proxy.fault({ mode, path: ns, count: 20 });
       const response = await get(`/v1/${ns}/items/k`);
       expect(response.status).toBe(200);
       expect(response.headers.get("x-cache")).toBe("STALE");
@@ -49,32 +50,32 @@ describe("stale-if-error", () => {
       const notModified = await get(`/v1/${ns}/items/k`, { "if-none-match": etag });
       expect(notModified.status).toBe(304);
       expect(notModified.headers.get("x-cache")).toBe("STALE");
-      await proxy.clear(`/${ns}/`);
+      await proxy.clear(ns);
     });
   }
 
   it("a request with Cache-Control: no-cache gets storage's error, not the copy", async () => {
     const { ns } = await cachedItem(60);
-    await proxy.fault({ mode: "error500", path: `/${ns}/`, count: 20 });
+    await proxy.fault({ mode: "error500", path: ns, count: 20 });
     await expectError(await get(`/v1/${ns}/items/k`, { "cache-control": "no-cache" }), 502, "storage_error");
-    await proxy.clear(`/${ns}/`);
+    await proxy.clear(ns);
   });
 
   it("with no copy at this location, the client gets the documented 5xx", async () => {
     const ns = uniqueNamespace("stale");
     const put = await viaProxy(`/v1/${ns}/items/k`, { method: "PUT", body: "v" }, EDGE);
     await put.body?.cancel();
-    await proxy.fault({ mode: "reset", path: `/${ns}/`, count: 20 });
+    await proxy.fault({ mode: "reset", path: ns, count: 20 });
     await expectError(await get(`/v1/${ns}/items/k`), 503, "storage_unavailable");
-    await proxy.clear(`/${ns}/`);
+    await proxy.clear(ns);
   });
 
   it("never past the item's expiry: an expired copy is not served, the client gets the 5xx", async () => {
     const { ns } = await cachedItem(2);
     await sleep(2100);
-    await proxy.fault({ mode: "error500", path: `/${ns}/`, count: 20 });
+    await proxy.fault({ mode: "error500", path: ns, count: 20 });
     await expectError(await get(`/v1/${ns}/items/k`), 502, "storage_error");
-    await proxy.clear(`/${ns}/`);
+    await proxy.clear(ns);
   });
 
   it("an item deleted through this location is never served stale", async () => {
@@ -82,8 +83,8 @@ describe("stale-if-error", () => {
     const del = await viaProxy(`/v1/${ns}/items/k`, { method: "DELETE" }, EDGE);
     expect(del.status).toBe(204);
     await sleep(1100);
-    await proxy.fault({ mode: "error500", path: `/${ns}/`, count: 20 });
+    await proxy.fault({ mode: "error500", path: ns, count: 20 });
     await expectError(await get(`/v1/${ns}/items/k`), 502, "storage_error");
-    await proxy.clear(`/${ns}/`);
+    await proxy.clear(ns);
   });
 });

@@ -8,10 +8,12 @@ import { isLive, Items, type ItemRef, type WriteMode } from "../items";
 import { Flights } from "../coalesce";
 import { cacheKeyUrl, cacheMaxAge, isCacheable, LocationCache, type CachedItem } from "../location-cache";
 import { parseKey, validateNamespace } from "../names";
+import { generationsFor, wantsFresh } from "../namespaces/context";
+import { lastKnownGeneration } from "../namespaces/generation";
 import { encodeKeyPath, objectKey } from "../storage/object-key";
 import { storageUnavailableError } from "../storage/failures";
 import { Storage, type StoredHead, type StoredObject, type ValueSource } from "../storage/storage";
-import { canServeStale } from "../stale";
+import { canServeStale, isStorageFailure } from "../stale";
 
 /** Values up to this size are read into memory, so a conditional write that lost a race can be retried. */
 export const REPLAYABLE_BYTES = 1024 * 1024;
@@ -32,26 +34,49 @@ interface Located {
   ref: ItemRef;
   storage: Storage;
   items: Items;
+  /**
+   * A read with `Cache-Control: no-cache` starts with this location's generation and asks storage
+   * for the current one at the same time (no extra round trip): this is the ref to use once known.
+   */
+  confirmed?: Promise<ItemRef>;
 }
 
-/** Validates the item's address and access, before anything touches storage. */
-function locate(c: AppContext, scope: Scope): Located {
-  const config = c.get("config");
+interface Address {
+  namespace: string;
+  key: string;
+}
+
+/** Validates the item's address and access: a refusal never costs a storage call. */
+function address(c: AppContext, scope: Scope): Address {
   const match = ITEM_PATH.exec(new URL(c.req.url).pathname);
   if (!match) throw new ApiError("not_found", "no such route");
   const namespace = validateNamespace(match[1] ?? "");
   const key = parseKey(match[2] ?? "");
   authorize(c.get("principal"), { scope, namespace, key });
-  const generation = 0;
-  const ref: ItemRef = {
+  return { namespace, key };
+}
+
+/**
+ * Finds the item's place: the namespace's flush generation (this location's cache; storage at
+ * most once per EDGE_TTL, or for a read with `Cache-Control: no-cache`). Handlers validate the
+ * rest of the request before calling it, so a 4xx never waits on storage.
+ */
+async function locate(c: AppContext, scope: Scope, { namespace, key }: Address = address(c, scope)): Promise<Located> {
+  const config = c.get("config");
+  const storage = new Storage(config.s3, config.storageTimeoutMs);
+  const generations = generationsFor(c, storage);
+  const refAt = (generation: number): ItemRef => ({
     namespace,
     key,
     objectKey: objectKey(config.s3.prefix, namespace, generation, key),
     cacheUrl: cacheKeyUrl(namespace, generation, encodeKeyPath(key)),
-  };
-  const storage = new Storage(config.s3, config.storageTimeoutMs);
+  });
+  const fresh = scope === "read" && wantsFresh(c);
+  const confirmed = fresh ? generations.current(namespace, { fresh: true }).then(refAt) : undefined;
+  confirmed?.catch(() => undefined); // awaited by the read; never an unhandled rejection
+  const ref = refAt(await generations.current(namespace));
   const waitUntil = (promise: Promise<unknown>) => c.executionCtx.waitUntil(promise);
-  return { ref, storage, items: new Items(storage, LocationCache.default(), waitUntil) };
+  return { ref, storage, items: new Items(storage, LocationCache.default(), waitUntil), ...(confirmed ? { confirmed } : {}) };
 }
 
 function itemHeaders(etag: string, expiresAt: number | null, xCache: "HIT" | "MISS" | "STALE"): Headers {
@@ -118,8 +143,33 @@ async function fromCopy(copy: CachedItem, xCache: "HIT" | "STALE", head: boolean
   return new Response(head ? null : copy.response.body, { status: 200, headers });
 }
 
+/**
+ * When even the namespace's generation cannot be read from storage: this location's copy at the
+ * last generation this isolate saw, served as STALE if the item still lives; else null.
+ */
+async function staleWithoutGeneration(c: AppContext, err: unknown): Promise<Response | null> {
+  if (!isStorageFailure(err) || wantsFresh(c)) return null;
+  const { namespace, key } = address(c, "read");
+  const generation = lastKnownGeneration(c.get("config").s3.prefix, namespace);
+  if (generation === null) return null;
+  const copy = await LocationCache.default().match(cacheKeyUrl(namespace, generation, encodeKeyPath(key)));
+  if (!copy) return null;
+  if (!canServeStale(err, copy.expiresAt, false)) {
+    await copy.response.body?.cancel();
+    return null;
+  }
+  return fromCopy(copy, "STALE", c.req.method === "HEAD", c.req.header("if-none-match"));
+}
+
 async function read(c: AppContext): Promise<Response> {
-  const { ref, storage, items } = locate(c, "read");
+  const located = await locate(c, "read").catch(async (err: unknown) => {
+    const stale = await staleWithoutGeneration(c, err);
+    if (stale) return stale;
+    throw err;
+  });
+  if (located instanceof Response) return located;
+  const { storage, items } = located;
+  let ref = located.ref;
   const config = c.get("config");
   const head = c.req.method === "HEAD";
   const ifNoneMatch = c.req.header("if-none-match");
@@ -134,11 +184,26 @@ async function read(c: AppContext): Promise<Response> {
     if (copy?.fresh) return fromCopy(copy, "HIT", head, ifNoneMatch);
   }
 
+  // Concurrent reads of one key share one storage GET (coalesce.ts); HEADs go on their own.
+  const fetchStored = (at: ItemRef) =>
+    head ? storage.head(at.objectKey) : sharedGet(storage, `${config.s3.endpoint}\n${config.s3.bucket}\n${at.objectKey}`, at.objectKey);
   let stored: StoredHead | StoredObject | null;
   try {
-    const flightKey = `${config.s3.endpoint}\n${config.s3.bucket}\n${ref.objectKey}`;
-    stored = head ? await storage.head(ref.objectKey) : await sharedGet(storage, flightKey, ref.objectKey);
+    stored = await fetchStored(ref);
+    if (located.confirmed) {
+      const current = await located.confirmed.catch(async (err: unknown) => {
+        if (stored && hasBody(stored)) await stored.body.cancel();
+        throw err;
+      });
+      if (current.objectKey !== ref.objectKey) {
+        // The namespace was flushed since this location last looked: read the current generation.
+        if (stored && hasBody(stored)) await stored.body.cancel();
+        ref = current;
+        stored = await fetchStored(ref);
+      }
+    }
   } catch (err) {
+    // Storage failed: this location's copy, if the item still lives (never for `no-cache`, which has no copy).
     if (copy && canServeStale(err, copy.expiresAt, noCache)) return fromCopy(copy, "STALE", head, ifNoneMatch);
     await copy?.response.body?.cancel();
     throw err;
@@ -201,12 +266,13 @@ async function valueSource(c: AppContext, maxValueBytes: number): Promise<ValueS
 }
 
 async function write(c: AppContext): Promise<Response> {
-  const { ref, items } = locate(c, "write");
+  const target = address(c, "write");
   const config = c.get("config");
   const ttl = parseTtl(c.req.query("ttl"), config.defaultTtl, config.maxTtl);
   const contentType = normalizeContentType(c.req.header("content-type"));
   const mode = writeMode(c);
   const value = await valueSource(c, config.maxValueBytes);
+  const { ref, items } = await locate(c, "write", target);
   const written = await items.write(ref, value, { contentType, expiresAt: expiresAtFor(ttl) }, mode);
   const headers = itemHeaders(written.etag, written.expiresAt, "MISS");
   headers.delete("x-cache");
@@ -230,17 +296,19 @@ async function operate(c: AppContext): Promise<Response> {
   if (op !== "touch" && op !== "incr" && op !== "decr") {
     throw new ApiError("bad_request", "unknown op: use op=touch, op=incr or op=decr");
   }
-  const { ref, items } = locate(c, "write");
+  const target = address(c, "write");
   const config = c.get("config");
   const rawTtl = c.req.query("ttl");
   if (op === "touch") {
     const ttl = parseTtl(rawTtl, config.defaultTtl, config.maxTtl);
+    const { ref, items } = await locate(c, "write", target);
     const touched = await items.touch(ref, expiresAtFor(ttl));
     return c.json(touched, 200, { etag: touched.etag, ...(touched.expiresAt === null ? {} : { "x-expires-at": String(touched.expiresAt) }) });
   }
   const by = integerParam(c.req.query("by"), "by", false) ?? 1;
   const initial = integerParam(c.req.query("initial"), "initial", true);
   const ttl = rawTtl === undefined ? undefined : parseTtl(rawTtl, config.defaultTtl, config.maxTtl);
+  const { ref, items } = await locate(c, "write", target);
   const counted = await items.count(ref, op === "incr" ? by : -by, {
     ...(initial === undefined ? {} : { initial }),
     ...(ttl === undefined ? {} : { ttl }),
@@ -250,11 +318,12 @@ async function operate(c: AppContext): Promise<Response> {
 }
 
 async function remove(c: AppContext): Promise<Response> {
-  const { ref, items } = locate(c, "write");
+  const target = address(c, "write");
   const ifMatch = parseEtagList(c.req.header("if-match"));
   if (ifMatch !== null && ifMatch !== "*" && (ifMatch.length !== 1 || !ifMatch[0])) {
     throw new ApiError("bad_request", "If-Match must be '*' or one quoted ETag");
   }
+  const { ref, items } = await locate(c, "write", target);
   await items.remove(ref, ifMatch === null ? null : ifMatch === "*" ? "*" : (ifMatch[0] as string));
   return c.body(null, 204);
 }

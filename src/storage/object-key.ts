@@ -22,3 +22,11 @@ function encodeSegment(segment: string): string {
 export function objectUrl(endpoint: string, bucket: string, key: string): string {
   return `${endpoint}/${encodeSegment(bucket)}/${encodeKeyPath(key)}`;
 }
+
+/** A query string exactly as SigV4 canonicalizes it (RFC 3986 encoding, sorted): what is sent is what is signed. */
+export function encodeQuery(params: Record<string, string>): string {
+  return Object.keys(params)
+    .sort()
+    .map((name) => `${encodeSegment(name)}=${encodeSegment(params[name] ?? "")}`)
+    .join("&");
+}

@@ -6,7 +6,13 @@ import { conditionalPutOutcome, dialectFromProbe, ifMatchValue, STANDARD_DIALECT
 import { isRetryableStatus, s3ErrorCode, storageAnswerError, storageTimeoutError, storageUnavailableError } from "./failures";
 import { exactLength } from "./exact-length";
 import { ambiguousWriteOutcome, etagOfDigest, uploadEtag } from "./landed";
-import { encodeKeyPath, objectUrl } from "./object-key";
+import { encodeKeyPath, encodeQuery, objectUrl } from "./object-key";
+import { deleteRequestXml, isXmlSafe, parseDeleteResult, parseListResult, type DeleteEntry, type DeleteFailure, type ListPage } from "./xml";
+
+export type { DeleteEntry, DeleteFailure, ListedObject, ListPage } from "./xml";
+
+/** Most keys one ListObjectsV2 or DeleteObjects call handles (S3's own limit). */
+export const MAX_KEYS_PER_CALL = 1000;
 
 /**
  * Every stored object starts with 16 random bytes before the value. S3 ETags are the MD5 of the
@@ -385,14 +391,108 @@ export class Storage {
    * embedded one deletes regardless), a conditional PUT is.
    */
   async tombstone(key: string, etag: string): Promise<WriteResult> {
-    return this.put(key, new Uint8Array(0), { contentType: "application/octet-stream", expiresAt: 1 }, { kind: "match", etag }, { extraHeaders: { [TOMBSTONE_HEADER]: "1" } });
+    // A tombstone is the only object shorter than a nonce (0 bytes), so a listing can tell it apart.
+    // Tombstones share one ETag (the MD5 of nothing): harmless, every tombstone means "absent".
+    const headers: Record<string, string> = {
+      "content-type": "application/octet-stream",
+      ...encodeExpiry(1),
+      [TOMBSTONE_HEADER]: "1",
+      ...conditionHeaders({ kind: "match", etag }, await this.dialect()),
+    };
+    const response = await this.call("PUT", this.url(key), { method: "PUT", headers, body: new Uint8Array(0) }, { idempotent: false });
+    if (response.status === 412 || response.status === 404) {
+      await response.body?.cancel();
+      return { ok: false, reason: "precondition_failed" };
+    }
+    if (response.status === 409) {
+      const code = s3ErrorCode(await response.text());
+      if (code === "ConditionalRequestConflict" || code === "OperationAborted") return { ok: false, reason: "conflict" };
+      throw storageAnswerError("PUT", 409, code);
+    }
+    if (!response.ok) return this.fail("PUT", response);
+    await response.body?.cancel();
+    return { ok: true, etag: quoteEtag(response.headers.get("etag") ?? "") };
   }
 
-  /** DELETE, whether or not the object exists. */
-  async delete(key: string): Promise<void> {
-    const response = await this.call("DELETE", this.url(key), { method: "DELETE" }, { idempotent: true });
+  /**
+   * DELETE, whether or not the object exists. With `ifMatch`, stores with conditional deletes
+   * (AWS S3, Ceph) delete only that version and answer false when it changed; others ignore it.
+   */
+  async delete(key: string, ifMatch?: string): Promise<boolean> {
+    const init: RequestInit = ifMatch ? { method: "DELETE", headers: { "if-match": ifMatchValue(ifMatch, await this.dialect()) } } : { method: "DELETE" };
+    const response = await this.call("DELETE", this.url(key), init, { idempotent: true });
+    if (response.status === 412) {
+      await response.body?.cancel();
+      return false;
+    }
     if (response.status !== 404 && !response.ok) return this.fail("DELETE", response);
     await response.body?.cancel();
+    return true;
+  }
+
+  /**
+   * ListObjectsV2: up to `maxKeys` objects under `prefix`, in key order, after `startAfter`.
+   * (`start-after`, not continuation tokens: it is portable, and a cursor can be built from a key.)
+   */
+  async list(options: { prefix: string; startAfter?: string; maxKeys: number }): Promise<ListPage> {
+    const params: Record<string, string> = {
+      "list-type": "2",
+      prefix: options.prefix,
+      "max-keys": String(Math.max(1, Math.min(MAX_KEYS_PER_CALL, Math.floor(options.maxKeys)))),
+    };
+    if (options.startAfter) params["start-after"] = options.startAfter;
+    const url = `${this.settings.endpoint}/${encodeURIComponent(this.settings.bucket)}?${encodeQuery(params)}`;
+    const response = await this.call("LIST", url, { method: "GET" }, { idempotent: true });
+    if (!response.ok) return this.fail("LIST", response);
+    const text = await response.text();
+    try {
+      return parseListResult(text);
+    } catch {
+      throw new ApiError("storage_error", "storage answered the LIST with something that is not a listing");
+    }
+  }
+
+  /**
+   * DeleteObjects (`POST ?delete`, with the Content-MD5 that AWS and MinIO require) for up to 1000
+   * keys; an entry with an ETag is deleted only at that version where the store supports it.
+   * Answers the keys that were not deleted, and the calls it took. A store without DeleteObjects (or refusing the request)
+   * gets one DELETE per key instead.
+   */
+  async deleteMany(entries: readonly DeleteEntry[]): Promise<{ failures: DeleteFailure[]; calls: number }> {
+    if (entries.length === 0) return { failures: [], calls: 0 };
+    let calls = 0;
+    if (entries.length > MAX_KEYS_PER_CALL) throw new Error(`deleteMany: at most ${MAX_KEYS_PER_CALL} keys`);
+    if (entries.every((entry) => isXmlSafe(entry.key))) {
+      const body = new TextEncoder().encode(deleteRequestXml(entries));
+      const md5 = await crypto.subtle.digest("MD5", body);
+      const headers = { "content-type": "application/xml", "content-md5": btoa(String.fromCharCode(...new Uint8Array(md5))) };
+      const url = `${this.settings.endpoint}/${encodeURIComponent(this.settings.bucket)}?delete=`;
+      calls += 1;
+      const response = await this.call("DELETE_MANY", url, { method: "POST", headers, body }, { idempotent: true });
+      const text = await response.text().catch(() => "");
+      if (response.ok) {
+        try {
+          return { failures: parseDeleteResult(text), calls };
+        } catch {
+          // 200 with something else: fall through to single deletes.
+        }
+      } else if (response.status === 403 || (response.status >= 500 && response.status !== 501)) {
+        throw storageAnswerError("DELETE_MANY", response.status, s3ErrorCode(text));
+      } else {
+        // 400 MalformedXML / 501 NotImplemented and the like: this store wants single deletes.
+        console.warn(JSON.stringify({ level: "warn", storage: "DELETE_MANY", status: response.status, code: s3ErrorCode(text), fallback: "DELETE" }));
+      }
+    }
+    const failures: DeleteFailure[] = [];
+    for (const entry of entries) {
+      calls += 1;
+      try {
+        if (!(await this.delete(entry.key, entry.etag))) failures.push({ key: entry.key, code: "PreconditionFailed" });
+      } catch (err) {
+        failures.push({ key: entry.key, code: err instanceof ApiError ? err.code : "InternalError" });
+      }
+    }
+    return { failures, calls };
   }
 
   /** Asks storage anything: any authenticated answer about a (likely absent) object proves it is up. */

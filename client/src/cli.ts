@@ -1,0 +1,49 @@
+#!/usr/bin/env node
+// `cloudcached`: the command line over the typed client. See `cloudcached --help`.
+
+import { readFileSync } from "node:fs";
+import { CloudCached } from "./client.js";
+import { parseCommandLine } from "./cli/args.js";
+import { EXIT } from "./cli/exit-codes.js";
+import { execute, type Io, report } from "./cli/run.js";
+
+function version(): string {
+  try {
+    const pkg = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version?: string };
+    return pkg.version ?? "unknown";
+  } catch {
+    return "unknown";
+  }
+}
+
+export async function main(argv: readonly string[], env: Readonly<Record<string, string | undefined>>, io: Io): Promise<number> {
+  const parsed = parseCommandLine(argv, env);
+  switch (parsed.kind) {
+    case "help":
+      io.stdout.write(parsed.text);
+      return EXIT.ok;
+    case "version":
+      io.stdout.write(`${version()}\n`);
+      return EXIT.ok;
+    case "usage":
+      io.stderr.write(`cloudcached: ${parsed.message}\n`);
+      return EXIT.usage;
+    case "run": {
+      const { url, token, namespace, timeoutMs } = parsed.connection;
+      try {
+        const client = new CloudCached({ url, namespace, ...(token ? { token } : {}), ...(timeoutMs === undefined ? {} : { timeoutMs }) });
+        return await execute(parsed.action, client, io, parsed.json);
+      } catch (err) {
+        return report(err, io, parsed.json);
+      }
+    }
+  }
+}
+
+// `cloudcached get big | head -c 100`: the reader leaving early is not an error.
+process.stdout.on("error", (err: NodeJS.ErrnoException) => {
+  if (err.code === "EPIPE") process.exit(process.exitCode ?? 0);
+  throw err;
+});
+
+process.exitCode = await main(process.argv.slice(2), process.env, { stdout: process.stdout, stderr: process.stderr, stdin: process.stdin });

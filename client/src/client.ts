@@ -1,0 +1,543 @@
+import {
+  type BatchAnswer,
+  type BatchRequest,
+  type BatchSetEntry,
+  chunk,
+  MAX_BATCH_KEYS,
+  readDeleted,
+  readGot,
+  readWritten,
+} from "./batch.js";
+import { type CachedValue, decodeValue, encodeBatchValue, encodeValue, type Storable } from "./codec.js";
+import { CloudCachedError } from "./errors.js";
+import { encodeKey, encodeNamespace, itemPath, type Query } from "./paths.js";
+import { DEFAULT_RETRY, isIdempotent } from "./retry.js";
+import { type Answer, type Call, type FetchLike, Transport } from "./transport.js";
+
+export interface CloudCachedOptions {
+  /** The Worker's base URL, e.g. `https://cache.example.com` (a path prefix is kept). */
+  url: string;
+  /** A bearer token: the admin token or one minted by `mintToken`. Omit it for public-read namespaces. */
+  token?: string;
+  /** Default `"default"`. */
+  namespace?: string;
+  /** A fetch to use instead of the global one (a Worker's service binding, a test's recorder). */
+  fetch?: FetchLike;
+  /** Per attempt, until the answer's headers (a buffered read: until its body is read). Default 30 000; 0 for none. */
+  timeoutMs?: number;
+  /** Further attempts of a safe request after a network error, a timeout, a 503 or a 504. Default 2. */
+  retries?: number;
+}
+
+export interface CallOptions {
+  /** Aborts the call (its rejection is the signal's reason). */
+  signal?: AbortSignal;
+}
+
+export interface ReadOptions extends CallOptions {
+  /** Ask storage, not this location's cache: read-your-writes made at any location (`Cache-Control: no-cache`). */
+  fresh?: boolean;
+}
+
+export interface WriteOptions extends CallOptions {
+  /** Seconds to live; 0 = never expires. Omitted: the server's `DEFAULT_TTL` (3600 unless configured). */
+  ttl?: number;
+  /** Stored instead of the type the value implies (e.g. `text/html` for a string). */
+  contentType?: string;
+  /** The byte length of a ReadableStream value (required to stream one). */
+  size?: number;
+}
+
+export interface PutOptions extends WriteOptions {
+  /** Overwrite an existing item (set); default false (add: only when absent). */
+  replace?: boolean;
+}
+
+export interface WriteResult {
+  etag: string;
+  /** Unix seconds, or null when it never expires. */
+  expiresAt: number | null;
+  /** Whether this write created the item (HTTP 201). */
+  created: boolean;
+}
+
+export type CacheStatus = "HIT" | "MISS" | "STALE";
+
+export interface ItemInfo {
+  etag: string;
+  expiresAt: number | null;
+  contentType: string;
+  /** `X-Cache`: where the answer came from, or null when a browser hides it. */
+  cache: CacheStatus | null;
+}
+
+export interface Item<T = CachedValue> extends ItemInfo {
+  value: T;
+}
+
+export interface StreamedItem extends ItemInfo {
+  body: ReadableStream<Uint8Array>;
+  /** Bytes, from `Content-Length`, or null when unknown. */
+  size: number | null;
+}
+
+export interface Touched {
+  etag: string;
+  expiresAt: number | null;
+}
+
+export interface CounterOptions extends CallOptions {
+  /** Create the item with this value when it is absent (else the call answers null). */
+  initial?: number;
+  /** A new expiry in seconds; omitted, the item keeps its own. */
+  ttl?: number;
+}
+
+export interface DeleteOptions extends CallOptions {
+  /** Delete only this version (compare-and-delete). */
+  etag?: string;
+}
+
+export interface KeyInfo {
+  key: string;
+  size: number;
+  lastModified: string | number;
+}
+
+export interface KeyPage {
+  keys: KeyInfo[];
+  cursor: string | null;
+}
+
+export interface ListOptions extends CallOptions {
+  prefix?: string;
+  /** Keys per page, at most 1000 (the server's default is 100). */
+  limit?: number;
+  cursor?: string;
+}
+
+export interface ManyOptions extends CallOptions {
+  ttl?: number;
+}
+
+export type Scope = "read" | "write" | "flush";
+
+export interface TokenRequest {
+  /** Namespaces the token may use; `["*"]` for all. */
+  namespaces: string[];
+  scopes: Scope[];
+  /** Limits the token to keys starting with this. */
+  prefix?: string;
+  /** Seconds the token lives, at most the server's `MAX_TOKEN_TTL`. */
+  ttl?: number;
+}
+
+export interface MintedToken {
+  token: string;
+  expiresAt: number;
+}
+
+export interface Health {
+  ok: boolean;
+}
+
+type WriteMode = { kind: "set" } | { kind: "add" } | { kind: "replace" } | { kind: "cas"; etag: string };
+
+const DEFAULT_TIMEOUT_MS = 30_000;
+
+function checkCount(value: number | undefined, name: string, signed = false): void {
+  if (value === undefined) return;
+  if (!Number.isSafeInteger(value) || (!signed && value < 0)) {
+    throw new TypeError(`${name} must be ${signed ? "an" : "a non-negative"} integer, got ${String(value)}`);
+  }
+}
+
+/** An ETag as a header wants it: quoted (a bare one is quoted here), a weak one kept as it is. */
+export function quoteEtag(etag: string): string {
+  if (typeof etag !== "string" || etag === "") throw new TypeError("an etag must be a non-empty string");
+  return etag.startsWith('"') || etag.startsWith("W/") ? etag : `"${etag}"`;
+}
+
+function expiresAtOf(response: Response): number | null {
+  const raw = response.headers.get("x-expires-at");
+  return raw !== null && /^\d+$/.test(raw) ? Number(raw) : null;
+}
+
+function cacheOf(response: Response): CacheStatus | null {
+  const raw = response.headers.get("x-cache")?.toUpperCase();
+  return raw === "HIT" || raw === "MISS" || raw === "STALE" ? raw : null;
+}
+
+function infoOf(response: Response): ItemInfo {
+  return {
+    etag: response.headers.get("etag") ?? "",
+    expiresAt: expiresAtOf(response),
+    contentType: response.headers.get("content-type") ?? "application/octet-stream",
+    cache: cacheOf(response),
+  };
+}
+
+function entriesOf(values: Iterable<readonly [string, Storable]> | Record<string, Storable>): [string, Storable][] {
+  if (Symbol.iterator in values) return [...(values as Iterable<readonly [string, Storable]>)].map(([k, v]) => [k, v]);
+  return Object.entries(values);
+}
+
+/**
+ * A CloudCached client for one namespace. Uses only `fetch` and web-standard APIs: it runs in
+ * browsers, Node ≥ 18, Cloudflare Workers, Deno and Bun.
+ */
+export class CloudCached {
+  readonly namespace: string;
+  private readonly options: CloudCachedOptions;
+  private readonly transport: Transport;
+
+  constructor(options: CloudCachedOptions) {
+    if (!options || typeof options.url !== "string" || options.url === "") throw new TypeError("CloudCached: `url` is required");
+    try {
+      new URL(options.url);
+    } catch {
+      throw new TypeError(`CloudCached: \`url\` is not a URL: ${options.url}`);
+    }
+    checkCount(options.timeoutMs, "timeoutMs");
+    checkCount(options.retries, "retries");
+    this.options = { ...options };
+    this.namespace = options.namespace ?? "default";
+    encodeNamespace(this.namespace);
+    const fetcher: FetchLike = options.fetch ?? ((input, init) => globalThis.fetch(input, init));
+    this.transport = new Transport({
+      url: options.url,
+      token: options.token,
+      fetch: fetcher,
+      timeoutMs: options.timeoutMs ?? DEFAULT_TIMEOUT_MS,
+      retry: { ...DEFAULT_RETRY, retries: options.retries ?? DEFAULT_RETRY.retries },
+    });
+  }
+
+  /** The same client for another namespace. */
+  withNamespace(namespace: string): CloudCached {
+    return new CloudCached({ ...this.options, namespace });
+  }
+
+  private send(call: Omit<Call, "retryable">, conditional = false): Promise<Answer> {
+    return this.transport.send({ ...call, retryable: isIdempotent(call.method, conditional) });
+  }
+
+  private path(key: string): string {
+    return itemPath(this.namespace, key);
+  }
+
+  private nsPath(rest: string): string {
+    return `/v1/${encodeNamespace(this.namespace)}/${rest}`;
+  }
+
+  // ---- The seed's four calls -------------------------------------------------------------------
+
+  /** The value, its type restored from its content type, or null when the key is absent or expired. */
+  async get<T = CachedValue>(key: string, options: ReadOptions = {}): Promise<T | null> {
+    const item = await this.gets<T>(key, options);
+    return item === null ? null : item.value;
+  }
+
+  /**
+   * Stores a value. With `replace` false (the default) it is memcached's `add`: stored only if the
+   * key is absent, else `false`. With `replace` true it overwrites (`set`). `true` when stored.
+   */
+  put(key: string, value: Storable, ttl?: number, replace?: boolean): Promise<boolean>;
+  put(key: string, value: Storable, options?: PutOptions): Promise<boolean>;
+  async put(key: string, value: Storable, ttlOrOptions?: number | PutOptions, replace?: boolean): Promise<boolean> {
+    const options: PutOptions =
+      typeof ttlOrOptions === "object" && ttlOrOptions !== null
+        ? ttlOrOptions
+        : { ...(ttlOrOptions === undefined ? {} : { ttl: ttlOrOptions }), ...(replace === undefined ? {} : { replace }) };
+    const written = await this.write(key, value, options.replace ? { kind: "set" } : { kind: "add" }, options);
+    return written !== null;
+  }
+
+  /** Overwrites a value only if the key exists (memcached `replace`): `false` when it is absent. */
+  update(key: string, value: Storable, ttl?: number): Promise<boolean>;
+  update(key: string, value: Storable, options?: WriteOptions): Promise<boolean>;
+  async update(key: string, value: Storable, ttlOrOptions?: number | WriteOptions): Promise<boolean> {
+    const options: WriteOptions =
+      typeof ttlOrOptions === "object" && ttlOrOptions !== null ? ttlOrOptions : ttlOrOptions === undefined ? {} : { ttl: ttlOrOptions };
+    return (await this.write(key, value, { kind: "replace" }, options)) !== null;
+  }
+
+  /** Deletes the key (`true` whether or not it existed). With `{ etag }`, only that version: `false` if it changed. */
+  async delete(key: string, options: DeleteOptions = {}): Promise<boolean> {
+    const headers: Record<string, string> = options.etag === undefined ? {} : { "if-match": quoteEtag(options.etag) };
+    const answer = await this.send(
+      { method: "DELETE", path: this.path(key), headers, ...(options.signal ? { signal: options.signal } : {}) },
+      options.etag !== undefined,
+    );
+    if (answer.response.status === 204 || answer.response.ok) {
+      await answer.discard();
+      return true;
+    }
+    if (answer.response.status === 412 && options.etag !== undefined) {
+      await answer.discard();
+      return false;
+    }
+    return answer.fail();
+  }
+
+  // ---- Reads -----------------------------------------------------------------------------------
+
+  /** The value with its ETag (for `cas`), expiry and content type, or null when absent. */
+  async gets<T = CachedValue>(key: string, options: ReadOptions = {}): Promise<Item<T> | null> {
+    const answer = await this.read("GET", key, options);
+    if (answer === null) return null;
+    const info = infoOf(answer.response);
+    const bytes = await answer.bytes();
+    return { ...info, value: decodeValue(bytes, info.contentType) as T };
+  }
+
+  /** The value as a stream of bytes (for large values), with its metadata, or null when absent. */
+  async getStream(key: string, options: ReadOptions = {}): Promise<StreamedItem | null> {
+    const answer = await this.read("GET", key, options);
+    if (answer === null) return null;
+    answer.stopTimer();
+    const length = answer.response.headers.get("content-length");
+    const body = answer.response.body ?? new ReadableStream<Uint8Array>({ start: (c) => c.close() });
+    return { ...infoOf(answer.response), body, size: length !== null && /^\d+$/.test(length) ? Number(length) : null };
+  }
+
+  /** Whether a live item exists (a HEAD: no value is sent). */
+  async has(key: string, options: ReadOptions = {}): Promise<boolean> {
+    const answer = await this.read("HEAD", key, options);
+    if (answer === null) return false;
+    await answer.discard();
+    return true;
+  }
+
+  private async read(method: "GET" | "HEAD", key: string, options: ReadOptions): Promise<Answer | null> {
+    const headers: Record<string, string> = options.fresh ? { "cache-control": "no-cache" } : {};
+    const answer = await this.send({ method, path: this.path(key), headers, ...(options.signal ? { signal: options.signal } : {}) });
+    if (answer.response.status === 404 && method === "HEAD") {
+      await answer.discard();
+      return null;
+    }
+    if (answer.response.status === 404) {
+      // A 404 of this API is `not_found` for the item; anything else (a wrong URL) is an error.
+      const error = await answer.fail().catch((err: unknown) => err);
+      if (error instanceof CloudCachedError && error.code === "not_found") return null;
+      throw error;
+    }
+    if (answer.response.status !== 200) return answer.fail();
+    return answer;
+  }
+
+  // ---- Writes ----------------------------------------------------------------------------------
+
+  /** Stores the value whether or not the key exists. */
+  async set(key: string, value: Storable, options: WriteOptions = {}): Promise<WriteResult> {
+    return (await this.write(key, value, { kind: "set" }, options)) as WriteResult;
+  }
+
+  /** Stores the value only if the key is absent; null when it exists. */
+  add(key: string, value: Storable, options: WriteOptions = {}): Promise<WriteResult | null> {
+    return this.write(key, value, { kind: "add" }, options);
+  }
+
+  /** Stores the value only if the key exists; null when it is absent. */
+  replace(key: string, value: Storable, options: WriteOptions = {}): Promise<WriteResult | null> {
+    return this.write(key, value, { kind: "replace" }, options);
+  }
+
+  /** Compare-and-swap: stores the value only if the item is still at `etag` (from `gets`); null when it changed or vanished. */
+  cas(key: string, value: Storable, etag: string, options: WriteOptions = {}): Promise<WriteResult | null> {
+    return this.write(key, value, { kind: "cas", etag: quoteEtag(etag) }, options);
+  }
+
+  private async write(key: string, value: Storable, mode: WriteMode, options: WriteOptions): Promise<WriteResult | null> {
+    checkCount(options.ttl, "ttl");
+    const path = this.path(key);
+    const encoded = encodeValue(value, {
+      ...(options.contentType === undefined ? {} : { contentType: options.contentType }),
+      ...(options.size === undefined ? {} : { size: options.size }),
+    });
+    const headers: Record<string, string> = { "content-type": encoded.contentType };
+    if (encoded.size !== undefined) headers["content-length"] = String(encoded.size);
+    if (mode.kind === "add") headers["if-none-match"] = "*";
+    if (mode.kind === "replace") headers["if-match"] = "*";
+    if (mode.kind === "cas") headers["if-match"] = mode.etag;
+    const answer = await this.send({
+      method: "PUT",
+      path,
+      query: { ttl: options.ttl },
+      headers,
+      body: encoded.body,
+      ...(options.signal ? { signal: options.signal } : {}),
+    });
+    const status = answer.response.status;
+    if (status === 412 && mode.kind !== "set") {
+      await answer.discard();
+      return null;
+    }
+    if (status !== 200 && status !== 201) return answer.fail();
+    const body = await answer.json<{ etag: string; expiresAt: number | null }>();
+    return { etag: body.etag, expiresAt: body.expiresAt ?? null, created: status === 201 };
+  }
+
+  /** Sets a new expiry without sending the value; null when the key is absent. */
+  async touch(key: string, ttl?: number, options: CallOptions = {}): Promise<Touched | null> {
+    checkCount(ttl, "ttl");
+    const answer = await this.send({
+      method: "POST",
+      path: this.path(key),
+      query: { op: "touch", ttl },
+      ...(options.signal ? { signal: options.signal } : {}),
+    });
+    if (answer.response.status === 404) {
+      await answer.discard();
+      return null;
+    }
+    if (answer.response.status !== 200) return answer.fail();
+    const body = await answer.json<Touched>();
+    return { etag: body.etag, expiresAt: body.expiresAt ?? null };
+  }
+
+  /** Adds `by` (default 1) to an integer value atomically; the new value, or null when absent (without `initial`). */
+  incr(key: string, by = 1, options: CounterOptions = {}): Promise<number | null> {
+    return this.count("incr", key, by, options);
+  }
+
+  /** Subtracts `by` (default 1) atomically; the new value, or null when absent (without `initial`). */
+  decr(key: string, by = 1, options: CounterOptions = {}): Promise<number | null> {
+    return this.count("decr", key, by, options);
+  }
+
+  private async count(op: "incr" | "decr", key: string, by: number, options: CounterOptions): Promise<number | null> {
+    checkCount(by, "by");
+    checkCount(options.initial, "initial", true);
+    checkCount(options.ttl, "ttl");
+    const query: Query = { op, by, initial: options.initial, ttl: options.ttl };
+    const answer = await this.send({ method: "POST", path: this.path(key), query, ...(options.signal ? { signal: options.signal } : {}) });
+    if (answer.response.status === 404) {
+      await answer.discard();
+      return null;
+    }
+    if (answer.response.status !== 200) return answer.fail();
+    return (await answer.json<{ value: number }>()).value;
+  }
+
+  // ---- Batches ---------------------------------------------------------------------------------
+
+  /** One raw `POST /v1/{ns}/batch` (at most 100 keys in all). */
+  async batch(request: BatchRequest, options: CallOptions = {}): Promise<BatchAnswer> {
+    const readOnly = (request.set?.length ?? 0) === 0 && (request.delete?.length ?? 0) === 0;
+    const answer = await this.transport.send({
+      method: "POST",
+      path: this.nsPath("batch"),
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify(request),
+      retryable: readOnly, // a batch of gets only changes nothing: safe to repeat
+      ...(options.signal ? { signal: options.signal } : {}),
+    });
+    if (answer.response.status !== 200) return answer.fail();
+    return answer.json<BatchAnswer>();
+  }
+
+  /** Values of many keys (null for an absent one), in batches of 100. Throws the first key's error, if any. */
+  async getMany<T = CachedValue>(keys: Iterable<string>, options: CallOptions = {}): Promise<Map<string, T | null>> {
+    const result = new Map<string, T | null>();
+    for (const run of chunk([...keys], MAX_BATCH_KEYS, (k) => k)) {
+      run.forEach((key) => encodeKey(key));
+      const answer = await this.batch({ get: run }, options);
+      for (const key of run) {
+        const got = readGot(answer, key);
+        if (got instanceof CloudCachedError) throw got;
+        result.set(key, got as T | null);
+      }
+    }
+    return result;
+  }
+
+  /** Sets many keys, in batches of 100: each key's result, or its own error. */
+  async setMany(
+    entries: Iterable<readonly [string, Storable]> | Record<string, Storable>,
+    options: ManyOptions = {},
+  ): Promise<Map<string, Omit<WriteResult, "created"> | CloudCachedError>> {
+    checkCount(options.ttl, "ttl");
+    const sets: BatchSetEntry[] = entriesOf(entries).map(([key, value]) => {
+      encodeKey(key);
+      return { key, ...encodeBatchValue(value), ...(options.ttl === undefined ? {} : { ttl: options.ttl }) };
+    });
+    const result = new Map<string, Omit<WriteResult, "created"> | CloudCachedError>();
+    for (const run of chunk(sets, MAX_BATCH_KEYS, (entry) => entry.key)) {
+      const answer = await this.batch({ set: run }, options);
+      for (const { key } of run) result.set(key, readWritten(answer, key));
+    }
+    return result;
+  }
+
+  /** Deletes many keys, in batches of 100: `true` for each, or its own error. */
+  async deleteMany(keys: Iterable<string>, options: CallOptions = {}): Promise<Map<string, true | CloudCachedError>> {
+    const result = new Map<string, true | CloudCachedError>();
+    for (const run of chunk([...keys], MAX_BATCH_KEYS, (k) => k)) {
+      run.forEach((key) => encodeKey(key));
+      const answer = await this.batch({ delete: run }, options);
+      for (const key of run) result.set(key, readDeleted(answer, key));
+    }
+    return result;
+  }
+
+  // ---- The namespace ---------------------------------------------------------------------------
+
+  /** One page of `GET /v1/{ns}/keys`. */
+  async listKeys(options: ListOptions = {}): Promise<KeyPage> {
+    checkCount(options.limit, "limit");
+    const answer = await this.send({
+      method: "GET",
+      path: this.nsPath("keys"),
+      query: { prefix: options.prefix, limit: options.limit, cursor: options.cursor },
+      ...(options.signal ? { signal: options.signal } : {}),
+    });
+    if (answer.response.status !== 200) return answer.fail();
+    const page = await answer.json<KeyPage>();
+    return { keys: page.keys, cursor: page.cursor ?? null };
+  }
+
+  /** Every page of the listing, fetched as it is consumed. */
+  async *keyPages(options: ListOptions = {}): AsyncGenerator<KeyPage, void, undefined> {
+    let cursor = options.cursor;
+    do {
+      const page = await this.listKeys({ ...options, ...(cursor === undefined ? {} : { cursor }) });
+      yield page;
+      cursor = page.cursor ?? undefined;
+    } while (cursor !== undefined);
+  }
+
+  /** Every key (with size and last-modified), page after page: `for await (const k of cache.keys({ prefix }))`. */
+  async *keys(options: ListOptions = {}): AsyncGenerator<KeyInfo, void, undefined> {
+    for await (const page of this.keyPages(options)) yield* page.keys;
+  }
+
+  /** Drops every item of the namespace (O(1) on the server). */
+  async flush(options: CallOptions = {}): Promise<void> {
+    const answer = await this.send({ method: "POST", path: this.nsPath("flush"), ...(options.signal ? { signal: options.signal } : {}) });
+    if (answer.response.status !== 204 && answer.response.status !== 200) return answer.fail();
+    await answer.discard();
+  }
+
+  /** Mints a short-lived scoped token (needs the admin token): `POST /v1/tokens`. */
+  async mintToken(request: TokenRequest, options: CallOptions = {}): Promise<MintedToken> {
+    checkCount(request.ttl, "ttl");
+    const answer = await this.send({
+      method: "POST",
+      path: "/v1/tokens",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify(request),
+      ...(options.signal ? { signal: options.signal } : {}),
+    });
+    if (answer.response.status !== 201 && answer.response.status !== 200) return answer.fail();
+    return answer.json<MintedToken>();
+  }
+
+  /** `GET /healthz`: whether the Worker reaches its storage. */
+  async health(options: CallOptions = {}): Promise<Health> {
+    const answer = await this.send({ method: "GET", path: "/healthz", ...(options.signal ? { signal: options.signal } : {}) });
+    if (answer.response.status !== 200 && answer.response.status !== 503) return answer.fail();
+    const body = await answer.json<Health>();
+    return { ok: body.ok === true };
+  }
+}

@@ -1,0 +1,30 @@
+// cloudcached/client: a typed client for CloudCached's HTTP API (see docs/client.md).
+export { CloudCached, quoteEtag } from "./client.js";
+export type {
+  CacheStatus,
+  CallOptions,
+  CloudCachedOptions,
+  CounterOptions,
+  DeleteOptions,
+  Health,
+  Item,
+  ItemInfo,
+  KeyInfo,
+  KeyPage,
+  ListOptions,
+  ManyOptions,
+  MintedToken,
+  PutOptions,
+  ReadOptions,
+  Scope,
+  StreamedItem,
+  TokenRequest,
+  Touched,
+  WriteOptions,
+  WriteResult,
+} from "./client.js";
+export type { BatchAnswer, BatchRequest, BatchSetEntry } from "./batch.js";
+export type { CachedValue, JsonValue, Storable } from "./codec.js";
+export { CloudCachedError } from "./errors.js";
+export type { ApiErrorCode, ErrorCode } from "./errors.js";
+export type { FetchLike } from "./transport.js";

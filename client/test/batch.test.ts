@@ -1,0 +1,69 @@
+// NEEDS the batch endpoint (POST /v1/{ns}/batch, API.md "Batch"): getMany / setMany / deleteMany.
+import { describe, expect, it } from "vitest";
+import { CloudCachedError } from "../src/index.js";
+import { adminClient } from "./support/helpers.js";
+
+describe("batches", () => {
+  it("setMany then getMany: every type restored, null for an absent key", async () => {
+    const cache = adminClient();
+    const bytes = new Uint8Array([0, 1, 2, 250, 255]);
+    const results = await cache.setMany({ s: "42", n: 42, o: { a: [1, null] }, b: bytes, t: true, z: null }, { ttl: 120 });
+    expect([...results.keys()].sort()).toStrictEqual(["b", "n", "o", "s", "t", "z"]);
+    for (const result of results.values()) {
+      expect(result).not.toBeInstanceOf(CloudCachedError);
+      expect(result).toMatchObject({ etag: expect.stringMatching(/^"/) });
+      expect((result as { expiresAt: number }).expiresAt).toBeGreaterThan(Date.now() / 1000 + 100);
+    }
+    const got = await cache.getMany(["s", "n", "o", "b", "t", "z", "absent"]);
+    expect(got.get("s")).toBe("42");
+    expect(got.get("n")).toBe(42);
+    expect(got.get("o")).toStrictEqual({ a: [1, null] });
+    expect(got.get("b")).toStrictEqual(bytes);
+    expect(got.get("t")).toBe(true);
+    expect(got.get("z")).toBeNull();
+    expect(got.has("absent")).toBe(true);
+    expect(got.get("absent")).toBeNull();
+    // What a batch wrote, a plain get reads with the same type.
+    expect(await cache.get("b")).toStrictEqual(bytes);
+    expect(await cache.get("s")).toBe("42");
+  });
+
+  it("more than 100 keys are split into several requests", async () => {
+    const cache = adminClient();
+    const entries = Array.from({ length: 130 }, (_, i) => [`k/${i}`, i] as const);
+    const written = await cache.setMany(entries);
+    expect(written.size).toBe(130);
+    const got = await cache.getMany(entries.map(([key]) => key));
+    expect(got.size).toBe(130);
+    for (const [key, value] of entries) expect(got.get(key)).toBe(value);
+    const deleted = await cache.deleteMany(entries.map(([key]) => key));
+    expect([...deleted.values()].every((d) => d === true)).toBe(true);
+    const after = await cache.getMany(entries.slice(0, 120).map(([key]) => key));
+    expect([...after.values()].every((v) => v === null)).toBe(true);
+  });
+
+  it("the raw batch answers as API.md shows", async () => {
+    const cache = adminClient();
+    const answer = await cache.batch({
+      set: [
+        { key: "a", value: "hello", ttl: 60, contentType: "text/plain" },
+        { key: "b", value: "AAEC", encoding: "base64", contentType: "application/octet-stream" },
+      ],
+      delete: ["c"],
+      get: ["a", "b", "zz"],
+    });
+    expect(answer.get?.a).toMatchObject({ value: "hello", encoding: "utf8", contentType: "text/plain" });
+    expect(answer.get?.b).toMatchObject({ value: "AAEC", encoding: "base64", contentType: "application/octet-stream" });
+    expect(answer.get?.zz).toBeNull();
+    expect(answer.delete?.c).toStrictEqual({});
+    expect(answer.set?.a).toMatchObject({ etag: expect.any(String) });
+  });
+
+  it("one key's failure is that key's CloudCachedError (setMany), or thrown (getMany)", async () => {
+    const cache = adminClient();
+    const tooLong = "x".repeat(600);
+    await expect(cache.getMany([tooLong])).rejects.toBeInstanceOf(CloudCachedError);
+    const results = await cache.setMany([["ok", 1]]);
+    expect(results.get("ok")).not.toBeInstanceOf(CloudCachedError);
+  });
+});

@@ -1,0 +1,78 @@
+// NEEDS the namespace endpoints (GET /v1/{ns}/keys, POST /v1/{ns}/flush; API.md "Namespace"),
+// from the client and from the CLI.
+import { describe, expect, it } from "vitest";
+import { CloudCached } from "../src/index.js";
+import { cli } from "./support/cli.js";
+import { adminClient, adminToken, workerUrl } from "./support/helpers.js";
+
+describe("keys", () => {
+  it("keys() walks every page; keyPages() shows the pages; prefix filters", async () => {
+    const cache = adminClient();
+    const names = Array.from({ length: 25 }, (_, i) => `user/${String(i).padStart(2, "0")}`);
+    await cache.setMany([...names.map((k) => [k, "v"] as const), ["other/x", "v"]]);
+    const listed: string[] = [];
+    for await (const info of cache.keys({ prefix: "user/", limit: 10 })) {
+      expect(info.size).toBe(1);
+      expect(info.lastModified).toBeDefined();
+      listed.push(info.key);
+    }
+    expect(listed.sort()).toStrictEqual(names);
+    const pages: number[] = [];
+    for await (const page of cache.keyPages({ prefix: "user/", limit: 10 })) pages.push(page.keys.length);
+    expect(pages).toStrictEqual([10, 10, 5]);
+    const all: string[] = [];
+    for await (const info of cache.keys()) all.push(info.key);
+    expect(all.sort()).toStrictEqual([...names, "other/x"].sort());
+  });
+
+  it("the CLI lists keys one a line, or as JSON lines", async () => {
+    const cache = adminClient();
+    await cache.setMany([["a/1", 1], ["a/2", 2], ["b/1", 3]]);
+    const env = { CLOUDCACHED_URL: workerUrl(), CLOUDCACHED_TOKEN: adminToken(), CLOUDCACHED_NAMESPACE: cache.namespace };
+    const human = await cli(["keys", "a/"], env);
+    expect(human.code).toBe(0);
+    expect(human.stdout.trim().split("\n").sort()).toStrictEqual(["a/1", "a/2"]);
+    const json = await cli(["keys", "--json", "--limit", "1"], env);
+    const lines = json.stdout.trim().split("\n").map((line) => JSON.parse(line) as { key: string; size: number });
+    expect(lines.map((l) => l.key).sort()).toStrictEqual(["a/1", "a/2", "b/1"]);
+  });
+});
+
+describe("flush", () => {
+  it("drops every item of the namespace, and only of it", async () => {
+    const cache = adminClient();
+    const other = cache.withNamespace(`${cache.namespace}-o`);
+    await cache.set("a", 1);
+    await cache.set("b", "two");
+    await other.set("a", "kept");
+    expect(await cache.get("a")).toBe(1); // now in the location cache too
+    await cache.flush();
+    expect(await cache.get("a")).toBeNull();
+    expect(await cache.get("b", { fresh: true })).toBeNull();
+    expect(await other.get("a")).toBe("kept");
+    expect(await cache.put("a", "after")).toBe(true);
+    expect(await cache.get("a")).toBe("after");
+  });
+
+  it("a token without the flush scope may not flush; one with it may", async () => {
+    const admin = adminClient();
+    await admin.set("k", "v");
+    const { token: rw } = await admin.mintToken({ namespaces: [admin.namespace], scopes: ["read", "write"], ttl: 60 });
+    const user = new CloudCached({ url: workerUrl(), token: rw, namespace: admin.namespace });
+    await expect(user.flush()).rejects.toMatchObject({ status: 403, code: "forbidden" });
+    expect(await admin.get("k")).toBe("v");
+    const { token: flusher } = await admin.mintToken({ namespaces: [admin.namespace], scopes: ["flush"], ttl: 60 });
+    await new CloudCached({ url: workerUrl(), token: flusher, namespace: admin.namespace }).flush();
+    expect(await admin.get("k")).toBeNull();
+  });
+
+  it("the CLI flushes", async () => {
+    const cache = adminClient();
+    await cache.set("k", "v");
+    const env = { CLOUDCACHED_URL: workerUrl(), CLOUDCACHED_TOKEN: adminToken(), CLOUDCACHED_NAMESPACE: cache.namespace };
+    const result = await cli(["flush"], env);
+    expect(result.code).toBe(0);
+    expect(result.stdout.trim()).toBe("flushed");
+    expect((await cli(["get", "k"], env)).code).toBe(1);
+  });
+});

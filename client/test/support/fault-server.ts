@@ -1,0 +1,50 @@
+// A local HTTP server that misbehaves on purpose (fault injection only: never a stand-in for the
+// Worker's behaviour). Each request is answered by the next entry of the script; its log says what came.
+import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+
+export type Fault =
+  | { status: number; body?: string; headers?: Record<string, string> }
+  | { hang: true }
+  | { destroy: true };
+
+export interface FaultServer {
+  url: string;
+  requests: { method: string; url: string; headers: IncomingMessage["headers"] }[];
+  close(): Promise<void>;
+}
+
+export async function startFaultServer(script: Fault[], fallback: Fault = { status: 500 }): Promise<FaultServer> {
+  const requests: FaultServer["requests"] = [];
+  const hanging = new Set<ServerResponse>();
+  const server = createServer((req, res) => {
+    requests.push({ method: req.method ?? "", url: req.url ?? "", headers: req.headers });
+    req.resume();
+    const fault = script.shift() ?? fallback;
+    if ("hang" in fault) {
+      hanging.add(res);
+      return;
+    }
+    if ("destroy" in fault) {
+      req.socket.destroy();
+      return;
+    }
+    res.writeHead(fault.status, { "content-type": "application/json", ...fault.headers }).end(fault.body ?? "");
+  });
+  await new Promise<void>((done) => server.listen(0, "127.0.0.1", done));
+  const address = server.address();
+  if (address === null || typeof address === "string") throw new Error("no port");
+  return {
+    url: `http://127.0.0.1:${address.port}`,
+    requests,
+    close: () =>
+      new Promise<void>((done) => {
+        for (const res of hanging) res.destroy();
+        server.closeAllConnections();
+        server.close(() => done());
+      }),
+  };
+}
+
+export function errorBody(code: string, message: string): string {
+  return JSON.stringify({ error: { code, message } });
+}

@@ -1,0 +1,18 @@
+import type { TestProject } from "vitest/node";
+import { startStack } from "./stack.js";
+
+declare module "vitest" {
+  interface ProvidedContext {
+    workerUrl: string;
+    adminToken: string;
+    pageOrigin: string;
+  }
+}
+
+export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+  const stack = await startStack();
+  project.provide("workerUrl", stack.workerUrl);
+  project.provide("adminToken", stack.adminToken);
+  project.provide("pageOrigin", stack.pageOrigin);
+  return () => stack.stop();
+}

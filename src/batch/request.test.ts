@@ -1,0 +1,60 @@
+import { describe, expect, it } from "vitest";
+import { decodeBase64, MAX_BATCH_KEYS, parseBatch } from "./request";
+
+const parse = (body: unknown) => parseBatch(JSON.stringify(body), 31_536_000);
+
+describe("parseBatch", () => {
+  it("reads API.md's example", () => {
+    const batch = parse({
+      set: [
+        { key: "a", value: "hello", ttl: 60, contentType: "text/plain" },
+        { key: "b", value: "AAEC", encoding: "base64" },
+      ],
+      delete: ["c"],
+      get: ["a", "b", "zz"],
+    });
+    expect(batch.get).toEqual(["a", "b", "zz"]);
+    expect(batch.delete).toEqual(["c"]);
+    expect(batch.set[0]).toEqual({ key: "a", value: new TextEncoder().encode("hello"), ttl: 60, contentType: "text/plain" });
+    expect(batch.set[1]).toEqual({ key: "b", value: new Uint8Array([0, 1, 2]), ttl: undefined, contentType: "application/octet-stream" });
+  });
+  it("accepts an empty batch and repeated gets or deletes (answered once)", () => {
+    expect(parse({})).toEqual({ get: [], set: [], delete: [] });
+    expect(parse({ get: ["a", "a"], delete: ["b", "b"] })).toEqual({ get: ["a"], set: [], delete: ["b"] });
+  });
+  it("refuses malformed or unexpected bodies, naming the problem", () => {
+    const cases: [string, RegExp][] = [
+      ["{", /malformed JSON/],
+      ["[]", /JSON object/],
+      ['"x"', /JSON object/],
+      [JSON.stringify({ gets: [] }), /unknown field 'gets'/],
+      [JSON.stringify({ get: "a" }), /get: an array/],
+      [JSON.stringify({ get: [1] }), /get\[0\]: a key must be a string/],
+      [JSON.stringify({ get: ["a//b"] }), /get\[0\].*empty path segment/],
+      [JSON.stringify({ delete: [".."] }), /delete\[0\]/],
+      [JSON.stringify({ set: {} }), /set: an array/],
+      [JSON.stringify({ set: [{ key: "a", value: "x", extra: 1 }] }), /set\[0\]: unknown field 'extra'/],
+      [JSON.stringify({ set: [{ key: "a" }] }), /set\[0\].value/],
+      [JSON.stringify({ set: [{ key: "a", value: 5 }] }), /set\[0\].value/],
+      [JSON.stringify({ set: [{ key: "a", value: "!", encoding: "base64" }] }), /invalid base64/],
+      [JSON.stringify({ set: [{ key: "a", value: "x", encoding: "hex" }] }), /encoding/],
+      [JSON.stringify({ set: [{ key: "a", value: "x", ttl: -1 }] }), /ttl/],
+      [JSON.stringify({ set: [{ key: "a", value: "x", ttl: 1.5 }] }), /ttl/],
+      [JSON.stringify({ set: [{ key: "a", value: "x", ttl: "60" }] }), /ttl/],
+      [JSON.stringify({ set: [{ key: "a", value: "x", ttl: 31_536_001 }] }), /at most/],
+      [JSON.stringify({ set: [{ key: "a", value: "x", contentType: "nope" }] }), /contentType/],
+      [JSON.stringify({ set: [{ key: "a", value: "x" }, { key: "a", value: "y" }] }), /set twice/],
+      [JSON.stringify({ set: [{ key: "a", value: "x" }], delete: ["a"] }), /both set and deleted/],
+      [JSON.stringify({ get: Array.from({ length: 60 }, (_, i) => `g${i}`), delete: Array.from({ length: 41 }, (_, i) => `d${i}`) }), /too many keys: 101/],
+    ];
+    for (const [body, message] of cases) expect(() => parseBatch(body, 31_536_000), body).toThrow(message);
+  });
+  it("allows exactly the maximum", () => {
+    expect(parse({ get: Array.from({ length: MAX_BATCH_KEYS }, (_, i) => `k${i}`) }).get).toHaveLength(MAX_BATCH_KEYS);
+  });
+  it("decodes strict base64 only", () => {
+    expect(decodeBase64("AAEC")).toEqual(new Uint8Array([0, 1, 2]));
+    expect(decodeBase64("")).toEqual(new Uint8Array(0));
+    for (const bad of ["AAE", "AA=C", "A-_B", "AAEC "]) expect(decodeBase64(bad), bad).toBeNull();
+  });
+});

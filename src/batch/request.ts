@@ -1,0 +1,126 @@
+import { ApiError } from "../errors";
+import { normalizeContentType } from "../item";
+import { validateKey } from "../names";
+
+/** The body of `POST /v1/{ns}/batch`, checked whole before anything touches storage. Pure. */
+
+/** Keys in one batch, in all (get + set + delete). */
+export const MAX_BATCH_KEYS = 100;
+/** Largest batch body: it is JSON, so it is read whole (large values go through PUT). */
+export const MAX_BATCH_BODY_BYTES = 16 * 1024 * 1024;
+
+export interface BatchSet {
+  key: string;
+  value: Uint8Array;
+  /** Seconds, as the `ttl` of a PUT; undefined → DEFAULT_TTL. */
+  ttl: number | undefined;
+  contentType: string;
+}
+
+export interface BatchRequest {
+  get: string[];
+  set: BatchSet[];
+  delete: string[];
+}
+
+function bad(message: string): never {
+  throw new ApiError("bad_request", message);
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+function keyAt(value: unknown, where: string): string {
+  if (typeof value !== "string") bad(`${where}: a key must be a string`);
+  try {
+    return validateKey(value);
+  } catch (err) {
+    bad(`${where}: ${err instanceof ApiError ? err.message : "invalid key"}`);
+  }
+}
+
+/** Strict standard base64 (padding required), as API.md's example uses. */
+export function decodeBase64(text: string): Uint8Array | null {
+  if (text.length % 4 !== 0 || !/^[A-Za-z0-9+/]*={0,2}$/.test(text)) return null;
+  try {
+    return Uint8Array.from(atob(text), (c) => c.charCodeAt(0));
+  } catch {
+    return null;
+  }
+}
+
+const SET_FIELDS = new Set(["key", "value", "encoding", "ttl", "contentType"]);
+
+function parseSet(entry: unknown, where: string, maxTtl: number): BatchSet {
+  if (!isObject(entry)) bad(`${where}: each set entry must be an object`);
+  for (const field of Object.keys(entry)) {
+    if (!SET_FIELDS.has(field)) bad(`${where}: unknown field '${field}' (allowed: key, value, encoding, ttl, contentType)`);
+  }
+  const key = keyAt(entry.key, `${where}.key`);
+  const encoding = entry.encoding ?? "utf8";
+  if (encoding !== "utf8" && encoding !== "base64") bad(`${where}.encoding: 'utf8' or 'base64'`);
+  if (typeof entry.value !== "string") bad(`${where}.value: a string (UTF-8 text, or base64 with "encoding": "base64")`);
+  let value: Uint8Array;
+  if (encoding === "base64") {
+    const decoded = decodeBase64(entry.value);
+    if (decoded === null) bad(`${where}.value: invalid base64`);
+    value = decoded;
+  } else {
+    if (/[\ud800-\udfff]/.test(entry.value.replace(/[\ud800-\udbff][\udc00-\udfff]/g, ""))) bad(`${where}.value: not valid UTF-8 text`);
+    value = new TextEncoder().encode(entry.value);
+  }
+  let ttl: number | undefined;
+  if (entry.ttl !== undefined) {
+    if (typeof entry.ttl !== "number" || !Number.isSafeInteger(entry.ttl) || entry.ttl < 0) bad(`${where}.ttl: a non-negative whole number of seconds`);
+    if (entry.ttl > maxTtl) bad(`${where}.ttl: at most ${maxTtl} seconds`);
+    ttl = entry.ttl;
+  }
+  if (entry.contentType !== undefined && typeof entry.contentType !== "string") bad(`${where}.contentType: a string`);
+  let contentType: string;
+  try {
+    contentType = normalizeContentType(entry.contentType);
+  } catch (err) {
+    bad(`${where}.contentType: ${err instanceof ApiError ? err.message : "invalid"}`);
+  }
+  return { key, value, ttl, contentType };
+}
+
+function keyList(value: unknown, name: string): string[] {
+  if (value === undefined) return [];
+  if (!Array.isArray(value)) bad(`${name}: an array of keys`);
+  return value.map((key, index) => keyAt(key, `${name}[${index}]`));
+}
+
+/**
+ * Parses and checks a batch: only `get`, `set`, `delete`; at most 100 keys in all; valid keys;
+ * no key set twice, or both set and deleted (the order would be a guess). Repeated gets and
+ * deletes are harmless and answered once.
+ */
+export function parseBatch(text: string, maxTtl: number): BatchRequest {
+  let body: unknown;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    bad("malformed JSON body");
+  }
+  if (!isObject(body)) bad("the batch must be a JSON object with any of 'get', 'set', 'delete'");
+  for (const field of Object.keys(body)) {
+    if (field !== "get" && field !== "set" && field !== "delete") bad(`unknown field '${field}' (allowed: get, set, delete)`);
+  }
+  const count = ["get", "set", "delete"].reduce((sum, name) => sum + (Array.isArray(body[name]) ? (body[name] as unknown[]).length : 0), 0);
+  if (count > MAX_BATCH_KEYS) bad(`too many keys: ${count}, at most ${MAX_BATCH_KEYS} in all`);
+  if (body.set !== undefined && !Array.isArray(body.set)) bad("set: an array of {key, value, ...}");
+  const sets = ((body.set as unknown[] | undefined) ?? []).map((entry, index) => parseSet(entry, `set[${index}]`, maxTtl));
+  const deletes = keyList(body.delete, "delete");
+  const gets = keyList(body.get, "get");
+  const setKeys = new Set<string>();
+  for (const entry of sets) {
+    if (setKeys.has(entry.key)) bad(`set: the key '${entry.key}' is set twice`);
+    setKeys.add(entry.key);
+  }
+  for (const key of deletes) {
+    if (setKeys.has(key)) bad(`the key '${key}' is both set and deleted`);
+  }
+  return { get: [...new Set(gets)], set: sets, delete: [...new Set(deletes)] };
+}

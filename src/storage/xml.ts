@@ -1,0 +1,99 @@
+/**
+ * The little XML that S3 answers with, read without a DOM parser (workerd has none). Pure functions.
+ * S3's documents are flat and machine-written: elements hold text or other elements, never CDATA.
+ */
+
+const ENTITY = /&(?:#x([0-9a-fA-F]{1,6})|#([0-9]{1,7})|(amp|lt|gt|quot|apos));/g;
+const NAMED: Record<string, string> = { amp: "&", lt: "<", gt: ">", quot: '"', apos: "'" };
+
+/** Decodes XML character and entity references in one pass (so `&amp;lt;` stays `&lt;`). */
+export function decodeXml(text: string): string {
+  return text.replace(ENTITY, (whole, hex: string | undefined, dec: string | undefined, name: string | undefined) => {
+    if (name !== undefined) return NAMED[name] ?? whole;
+    const code = hex !== undefined ? parseInt(hex, 16) : Number(dec);
+    if (!Number.isInteger(code) || code > 0x10ffff || (code >= 0xd800 && code <= 0xdfff)) return whole;
+    return String.fromCodePoint(code);
+  });
+}
+
+/** Escapes text for an XML element's content. */
+export function escapeXml(text: string): string {
+  return text.replace(/[&<>"']/g, (c) => `&${{ "&": "amp", "<": "lt", ">": "gt", '"': "quot", "'": "apos" }[c]};`);
+}
+
+/** Whether XML 1.0 can carry this text at all (no C0 controls but tab/CR/LF, no U+FFFE/U+FFFF). */
+export function isXmlSafe(text: string): boolean {
+  // eslint-disable-next-line no-control-regex
+  return !/[\u0000-\u0008\u000b\u000c\u000e-\u001f\ufffe\uffff]/.test(text);
+}
+
+/** The text of the first `<name>` directly in `xml`, decoded; undefined when there is none. */
+export function elementText(xml: string, name: string): string | undefined {
+  const match = new RegExp(`<${name}>([^<]*)</${name}>`).exec(xml);
+  return match?.[1] === undefined ? undefined : decodeXml(match[1]);
+}
+
+/** Every `<name>…</name>` block's inner XML, in document order. */
+export function elementBlocks(xml: string, name: string): string[] {
+  const blocks: string[] = [];
+  const pattern = new RegExp(`<${name}>([\\s\\S]*?)</${name}>`, "g");
+  for (let match = pattern.exec(xml); match !== null; match = pattern.exec(xml)) blocks.push(match[1] ?? "");
+  return blocks;
+}
+
+export interface ListedObject {
+  /** The object key, as stored. */
+  key: string;
+  /** Bytes of the object (a value's object includes the nonce). */
+  size: number;
+  /** Unix milliseconds. */
+  lastModified: number;
+  etag: string;
+}
+
+export interface ListPage {
+  objects: ListedObject[];
+  /** More keys follow the last one listed. */
+  truncated: boolean;
+}
+
+/** Reads a ListObjectsV2 answer (`<ListBucketResult>`); throws on anything it cannot read. */
+export function parseListResult(xml: string): ListPage {
+  if (!/<ListBucketResult[\s>]/.test(xml)) throw new Error("not a ListBucketResult");
+  const objects: ListedObject[] = [];
+  for (const block of elementBlocks(xml, "Contents")) {
+    const key = elementText(block, "Key");
+    const size = Number(elementText(block, "Size"));
+    const lastModified = Date.parse(elementText(block, "LastModified") ?? "");
+    if (key === undefined || !Number.isSafeInteger(size) || size < 0) throw new Error("a listed object without a key or size");
+    objects.push({ key, size, lastModified: Number.isNaN(lastModified) ? 0 : lastModified, etag: elementText(block, "ETag") ?? "" });
+  }
+  // <IsTruncated> of the whole result: the last one, after every <Contents>.
+  const truncated = /<IsTruncated>\s*true\s*<\/IsTruncated>/i.test(xml);
+  return { objects, truncated };
+}
+
+export interface DeleteFailure {
+  key: string;
+  code: string;
+}
+
+/** The per-key failures of a DeleteObjects answer (`<DeleteResult>`); throws if it is not one. */
+export function parseDeleteResult(xml: string): DeleteFailure[] {
+  if (!/<DeleteResult[\s>/]/.test(xml)) throw new Error("not a DeleteResult");
+  return elementBlocks(xml, "Error").map((block) => ({ key: elementText(block, "Key") ?? "", code: elementText(block, "Code") ?? "" }));
+}
+
+export interface DeleteEntry {
+  key: string;
+  /** Delete only this version (honoured by AWS S3 and Ceph; ignored by stores that lack conditional deletes). */
+  etag?: string;
+}
+
+/** The body of a quiet DeleteObjects request. */
+export function deleteRequestXml(entries: readonly DeleteEntry[]): string {
+  const objects = entries
+    .map((entry) => `<Object><Key>${escapeXml(entry.key)}</Key>${entry.etag ? `<ETag>${escapeXml(entry.etag)}</ETag>` : ""}</Object>`)
+    .join("");
+  return `<?xml version="1.0" encoding="UTF-8"?><Delete xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><Quiet>true</Quiet>${objects}</Delete>`;
+}

@@ -1,0 +1,54 @@
+import { describe, expect, it } from "vitest";
+import type { StoredHead } from "../storage/storage";
+import { isSweepable, needsRefresh, parseObjectKey, triage } from "./classify";
+import { sweepBudget } from "./sweep";
+
+describe("parseObjectKey", () => {
+  it("splits an item's object key", () => {
+    expect(parseObjectKey("cc/", "cc/ns-1/0/a/b c")).toEqual({ kind: "item", namespace: "ns-1", generation: 0, key: "a/b c" });
+    expect(parseObjectKey("cc/", "cc/ns/12/k")).toEqual({ kind: "item", namespace: "ns", generation: 12, key: "k" });
+  });
+  it("recognizes internal objects and never claims foreign ones", () => {
+    expect(parseObjectKey("cc/", "cc/.generations/ns")).toEqual({ kind: "internal" });
+    expect(parseObjectKey("cc/", "cc/.sweep/cursor")).toEqual({ kind: "internal" });
+    for (const key of ["other/ns/0/k", "cc/NS/0/k", "cc/ns/x/k", "cc/ns/01/k", "cc/ns/0/", "cc/ns/0/a//b", "cc/ns/0/a\u0001", "cc/ns"]) {
+      expect(parseObjectKey("cc/", key), key).toEqual({ kind: "foreign" });
+    }
+  });
+});
+
+describe("triage and isSweepable", () => {
+  const now = 1_000_000_000_000;
+  it("flushed generations go at once; newer ones and recent writes stay", () => {
+    expect(triage(1, 2, now, now, 60)).toBe("flushed");
+    expect(triage(3, 2, 0, now, 60)).toBe("newer");
+    expect(triage(2, 2, now - 59_000, now, 60)).toBe("recent");
+    expect(triage(2, 2, now - 60_000, now, 60)).toBe("inspect");
+  });
+  const head = (expiresAt: number | null, tombstone = false): StoredHead => ({ etag: '"e"', size: 1, meta: { expiresAt, contentType: "x/y" }, tombstone });
+  it("deletes tombstones and items expired for longer than the grace period only", () => {
+    expect(isSweepable(head(1, true), 1000, 60)).toBe("tombstone");
+    expect(isSweepable(head(940), 1000, 60)).toBe("expired");
+    expect(isSweepable(head(941), 1000, 60)).toBeNull();
+    expect(isSweepable(head(999), 1000, 60)).toBeNull();
+    expect(isSweepable(head(5000), 1000, 60)).toBeNull();
+    expect(isSweepable(head(null), 1000, 60)).toBeNull();
+  });
+  it("reads SWEEP_BUDGET", () => {
+    expect(sweepBudget(undefined)).toBe(45);
+    expect(sweepBudget("500")).toBe(500);
+    expect(sweepBudget("4")).toBe(45);
+    expect(sweepBudget("x")).toBe(45);
+  });
+});
+
+describe("needsRefresh", () => {
+  it("rewrites generation objects older than 30 days, nothing else", () => {
+    const now = Date.UTC(2026, 5, 1);
+    const day = 86_400_000;
+    expect(needsRefresh("cc/", "cc/.generations/ns", now - 31 * day, now)).toBe(true);
+    expect(needsRefresh("cc/", "cc/.generations/ns", now - 29 * day, now)).toBe(false);
+    expect(needsRefresh("cc/", "cc/.sweep/cursor", now - 31 * day, now)).toBe(false);
+    expect(needsRefresh("cc/", "cc/ns/0/k", now - 31 * day, now)).toBe(false);
+  });
+});

@@ -1,0 +1,57 @@
+import { isExpired } from "../item";
+import { validateKey, validateNamespace } from "../names";
+import type { StoredHead } from "../storage/storage";
+
+/** What the sweep decides about one listed object, as pure functions of what it knows. */
+
+export type ParsedObject =
+  | { kind: "internal" } // `<prefix>.…`: generations, the sweep's cursor, the health probe
+  | { kind: "foreign" } // not written by CloudCached: never touched
+  | { kind: "item"; namespace: string; generation: number; key: string };
+
+/** Splits `<prefix><namespace>/<generation>/<key>` back into its parts. */
+export function parseObjectKey(prefix: string, objectKey: string): ParsedObject {
+  if (!objectKey.startsWith(prefix)) return { kind: "foreign" };
+  const rest = objectKey.slice(prefix.length);
+  if (rest.startsWith(".")) return { kind: "internal" };
+  const match = /^([^/]+)\/(0|[1-9][0-9]{0,14})\/(.+)$/s.exec(rest);
+  if (!match) return { kind: "foreign" };
+  try {
+    return { kind: "item", namespace: validateNamespace(match[1] as string), generation: Number(match[2]), key: validateKey(match[3] as string) };
+  } catch {
+    return { kind: "foreign" };
+  }
+}
+
+export type Triage =
+  | "flushed" // a generation before the namespace's current one: delete, no need to look closer
+  | "newer" // a generation the sweep did not know of (a flush during the sweep): leave it
+  | "recent" // written within the grace period: leave it for a later pass
+  | "inspect"; // current generation, old enough: HEAD it to read its expiry
+
+export function triage(generation: number, current: number, lastModifiedMs: number, nowMs: number, graceSeconds: number): Triage {
+  if (generation < current) return "flushed";
+  if (generation > current) return "newer";
+  if (lastModifiedMs > nowMs - graceSeconds * 1000) return "recent";
+  return "inspect";
+}
+
+/**
+ * Whether a HEAD shows an object the sweep may delete: a tombstone, or an item whose expiry passed
+ * at least `graceSeconds` ago. A live item, or one only just expired, is left alone.
+ */
+export function isSweepable(head: StoredHead, nowSeconds: number, graceSeconds: number): "tombstone" | "expired" | null {
+  if (head.tombstone) return "tombstone";
+  if (head.meta.expiresAt !== null && isExpired(head.meta.expiresAt + graceSeconds, nowSeconds)) return "expired";
+  return null;
+}
+
+/**
+ * A generation object must outlive any age-based bucket lifecycle rule (losing it would bring a
+ * flushed generation back), so the sweep rewrites one that is older than this. Pure.
+ */
+export const GENERATION_REFRESH_DAYS = 30;
+
+export function needsRefresh(prefix: string, objectKey: string, lastModifiedMs: number, nowMs: number): boolean {
+  return objectKey.startsWith(`${prefix}.generations/`) && lastModifiedMs < nowMs - GENERATION_REFRESH_DAYS * 86_400_000;
+}

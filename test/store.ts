@@ -1,0 +1,53 @@
+import { env } from "cloudflare:test";
+import { AwsClient } from "aws4fetch";
+import { parseConfig, type Config } from "../src/config";
+import { Storage } from "../src/storage/storage";
+
+/** The Worker's configuration under test, optionally with another S3 prefix (a bucket area of its own). */
+export function testConfig(overrides: Partial<Record<string, string>> = {}): Config {
+  return parseConfig({ ...env, ...overrides });
+}
+
+/** Direct access to the store under test, to look at what is really in the bucket. */
+export function testStorage(config: Config = testConfig()): Storage {
+  return new Storage(config.s3, config.storageTimeoutMs);
+}
+
+/**
+ * Every object under `prefix` (all pages), listed straight from the store as the test's own observer:
+ * its own signed ListObjectsV2 calls with continuation tokens, not the Worker's `Storage.list`.
+ */
+export async function listAll(prefix: string): Promise<{ key: string; size: number }[]> {
+  const client = new AwsClient({ accessKeyId: env.S3_ACCESS_KEY_ID, secretAccessKey: env.S3_SECRET_ACCESS_KEY, region: env.S3_REGION || "auto", service: "s3" });
+  const found: { key: string; size: number }[] = [];
+  let token: string | null = null;
+  do {
+    const query = new URLSearchParams({ "list-type": "2", prefix, "max-keys": "1000" });
+    if (token) query.set("continuation-token", token);
+    const response = await client.fetch(`${env.S3_ENDPOINT.replace(/\/+$/, "")}/${encodeURIComponent(env.S3_BUCKET)}?${query}`);
+    const xml = await response.text();
+    if (!response.ok) throw new Error(`listing ${prefix}: ${response.status} ${xml.slice(0, 200)}`);
+    for (const match of xml.matchAll(/<Contents>([\s\S]*?)<\/Contents>/g)) {
+      const block = match[1] ?? "";
+      found.push({ key: unescapeXml(/<Key>([\s\S]*?)<\/Key>/.exec(block)?.[1] ?? ""), size: Number(/<Size>(\d+)<\/Size>/.exec(block)?.[1]) });
+    }
+    token = /<IsTruncated>true<\/IsTruncated>/.test(xml) ? unescapeXml(/<NextContinuationToken>([\s\S]*?)<\/NextContinuationToken>/.exec(xml)?.[1] ?? "") : null;
+  } while (token);
+  return found;
+}
+
+function unescapeXml(text: string): string {
+  return text
+    .replace(/&lt;/g, "<")
+    .replace(/&gt;/g, ">")
+    .replace(/&quot;/g, '"')
+    .replace(/&apos;/g, "'")
+    .replace(/&#(\d+);/g, (_, code: string) => String.fromCodePoint(Number(code)))
+    .replace(/&#x([0-9a-f]+);/gi, (_, code: string) => String.fromCodePoint(parseInt(code, 16)))
+    .replace(/&amp;/g, "&");
+}
+
+/** An S3 prefix no other test writes under. */
+export function uniquePrefix(label: string): string {
+  return `${testConfig().s3.prefix}${label}-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}/`;
+}
