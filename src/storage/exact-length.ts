@@ -6,20 +6,10 @@
  * error, even though Content-Length promised more. Served as is, that would be a wrong 200. With
  * this stream the read fails instead, the client's response is aborted, and the location cache's
  * copy (a tee of the same body) is never stored.
+ *
+ * A FixedLengthStream does exactly that, natively (no JavaScript per chunk), and its readable side
+ * has a known length, so the response keeps its Content-Length instead of turning chunked.
  */
-export function exactLength(expected: number): TransformStream<Uint8Array, Uint8Array> {
-  let seen = 0;
-  return new TransformStream<Uint8Array, Uint8Array>({
-    transform(chunk, controller) {
-      seen += chunk.byteLength;
-      if (seen > expected) {
-        controller.error(new Error(`storage sent more than the ${expected} bytes it announced`));
-        return;
-      }
-      controller.enqueue(chunk);
-    },
-    flush(controller) {
-      if (seen !== expected) controller.error(new Error(`storage sent ${seen} of ${expected} bytes`));
-    },
-  });
+export function exactLength(expected: number): FixedLengthStream {
+  return new FixedLengthStream(expected);
 }
