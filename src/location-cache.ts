@@ -1,3 +1,4 @@
+import type { PhaseRecorder } from "./observability";
 import { isExpired, remainingSeconds } from "./item";
 
 /**
@@ -63,21 +64,35 @@ export interface CachedItem {
 }
 
 export class LocationCache {
-  constructor(private readonly cache: Cache) {}
+  constructor(
+    private readonly cache: Cache,
+    private readonly recorder?: PhaseRecorder,
+  ) {}
 
-  static default(): LocationCache {
-    return new LocationCache(caches.default);
+  /** Times one call to the Cache API for the request's Server-Timing. */
+  private async timed<T>(work: Promise<T>): Promise<T> {
+    if (!this.recorder) return work;
+    const started = Date.now();
+    try {
+      return await work;
+    } finally {
+      this.recorder.record("cache", Date.now() - started);
+    }
+  }
+
+  static default(recorder?: PhaseRecorder): LocationCache {
+    return new LocationCache(caches.default, recorder);
   }
 
   /** A live entry, or null. An expired one is dropped, never served. */
   async match(url: string, now?: number): Promise<CachedItem | null> {
-    const response = await this.cache.match(url);
+    const response = await this.timed(this.cache.match(url));
     if (!response) return null;
     const raw = response.headers.get(ENTRY_EXPIRES);
     const expiresAt = raw === null || raw === "never" ? null : Number(raw);
     if (Number.isNaN(expiresAt) || isExpired(expiresAt, now)) {
       await response.body?.cancel();
-      await this.cache.delete(url);
+      await this.timed(this.cache.delete(url));
       return null;
     }
     return { response, expiresAt, fresh: isFresh(response.headers.get(ENTRY_FRESH_UNTIL), now === undefined ? undefined : now * 1000) };
@@ -98,10 +113,10 @@ export class LocationCache {
     entryHeaders.set(ENTRY_FRESH_UNTIL, String(nowMs + maxAge * 1000));
     // The cache's own lifetime; the client's copy carries API.md's `private, no-cache` instead.
     entryHeaders.set("cache-control", `max-age=${Math.max(maxAge, entryLifetime(expiresAt, Math.floor(nowMs / 1000)))}`);
-    await this.cache.put(url, new Response(bytes, { status: 200, headers: entryHeaders }));
+    await this.timed(this.cache.put(url, new Response(bytes, { status: 200, headers: entryHeaders })));
   }
 
   async delete(url: string): Promise<void> {
-    await this.cache.delete(url);
+    await this.timed(this.cache.delete(url));
   }
 }

@@ -63,7 +63,7 @@ function address(c: AppContext, scope: Scope): Address {
  */
 async function locate(c: AppContext, scope: Scope, { namespace, key }: Address = address(c, scope)): Promise<Located> {
   const config = c.get("config");
-  const storage = new Storage(config.s3, config.storageTimeoutMs);
+  const storage = new Storage(config.s3, config.storageTimeoutMs, c.get("metrics"));
   const generations = generationsFor(c, storage);
   const refAt = (generation: number): ItemRef => ({
     namespace,
@@ -76,7 +76,7 @@ async function locate(c: AppContext, scope: Scope, { namespace, key }: Address =
   confirmed?.catch(() => undefined); // awaited by the read; never an unhandled rejection
   const ref = refAt(await generations.current(namespace));
   const waitUntil = (promise: Promise<unknown>) => c.executionCtx.waitUntil(promise);
-  return { ref, storage, items: new Items(storage, LocationCache.default(), waitUntil), ...(confirmed ? { confirmed } : {}) };
+  return { ref, storage, items: new Items(storage, LocationCache.default(c.get("metrics")), waitUntil), ...(confirmed ? { confirmed } : {}) };
 }
 
 function itemHeaders(etag: string, expiresAt: number | null, xCache: "HIT" | "MISS" | "STALE"): Headers {
@@ -152,7 +152,7 @@ async function staleWithoutGeneration(c: AppContext, err: unknown): Promise<Resp
   const { namespace, key } = address(c, "read");
   const generation = lastKnownGeneration(c.get("config").s3.prefix, namespace);
   if (generation === null) return null;
-  const copy = await LocationCache.default().match(cacheKeyUrl(namespace, generation, encodeKeyPath(key)));
+  const copy = await LocationCache.default(c.get("metrics")).match(cacheKeyUrl(namespace, generation, encodeKeyPath(key)));
   if (!copy) return null;
   if (!canServeStale(err, copy.expiresAt, false)) {
     await copy.response.body?.cancel();
@@ -173,7 +173,7 @@ async function read(c: AppContext): Promise<Response> {
   const config = c.get("config");
   const head = c.req.method === "HEAD";
   const ifNoneMatch = c.req.header("if-none-match");
-  const cache = LocationCache.default();
+  const cache = LocationCache.default(c.get("metrics"));
 
   // `Cache-Control: no-cache` asks for storage's answer: read-your-writes from any location.
   const noCache = /\bno-cache\b/i.test(c.req.header("cache-control") ?? "");

@@ -1,5 +1,6 @@
 import { AwsClient } from "aws4fetch";
 import type { S3Settings } from "../config";
+import type { PhaseRecorder } from "../observability";
 import { ApiError } from "../errors";
 import { decodeExpiry, encodeExpiry, EXPIRES_HEADER, MAX_USER_METADATA_BYTES, TOMBSTONE_HEADER, userMetadataBytes, type ItemMeta } from "../item";
 import { conditionalPutOutcome, dialectFromProbe, ifMatchValue, STANDARD_DIALECT, type ProbeAnswers, type StoreDialect } from "./dialect";
@@ -91,6 +92,8 @@ export class Storage {
   constructor(
     private readonly settings: S3Settings,
     private readonly timeoutMs: number,
+    /** Told how long each call waited for storage's answer (the request's Server-Timing). */
+    private readonly recorder?: PhaseRecorder,
   ) {
     this.client = clientFor(settings);
     this.deadline = Date.now() + 2 * timeoutMs;
@@ -172,9 +175,12 @@ export class Storage {
       if (options.uploadDone) options.uploadDone.then(arm, arm);
       else arm();
       let response: Response;
+      const started = Date.now();
       try {
         response = await this.client.fetch(url, { ...init, signal: controller.signal });
+        this.recorder?.record("storage", Date.now() - started);
       } catch (err) {
+        this.recorder?.record("storage", Date.now() - started);
         clearTimeout(timer);
         if (timedOut) throw storageTimeoutError(operation, this.timeoutMs);
         if (err instanceof ApiError) throw err;
