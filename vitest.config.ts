@@ -32,7 +32,8 @@ export default defineConfig({
         ],
         test: {
           name: "worker",
-          globalSetup: ["./test/global-setup.ts"],
+          // The fault proxy sits in front of whatever store global-setup.ts provides (test/faults.ts).
+          globalSetup: ["./test/global-setup.ts", "./test/node/fault-proxy-setup.ts"],
           include: ["src/**/*.test.ts", "test/**/*.test.ts"],
           exclude: ["test/node/**"],
         },

@@ -4,6 +4,7 @@ import { configFor } from "./config";
 import { corsMiddleware } from "./cors";
 import { ApiError, onError } from "./errors";
 import type { AppEnv } from "./http";
+import { observability } from "./observability";
 import { health } from "./routes/health";
 import { items } from "./routes/items";
 import { namespaces } from "./routes/namespaces";
@@ -16,7 +17,10 @@ app.notFound(() => {
   throw new ApiError("not_found", "no such route");
 });
 
-// CORS before everything: a preflight needs no token, and every answer (errors too) carries its headers.
+// First: a request id and timings for every answer, errors included (X-Request-Id, Server-Timing, one log line).
+app.use("*", observability());
+
+// CORS before everything else: a preflight needs no token, and every answer (errors too) carries its headers.
 app.use("*", corsMiddleware());
 
 // Configuration first: a missing setting is a clear 500 on every route, never an open Worker.

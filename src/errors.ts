@@ -1,6 +1,7 @@
 import type { Context } from "hono";
 import { HTTPException } from "hono/http-exception";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
+import type { AppEnv } from "./http";
 
 /** The error codes of API.md, each with the one status it is answered with. */
 export const ERROR_STATUS = {
@@ -23,7 +24,8 @@ export const ERROR_STATUS = {
 export type ErrorCode = keyof typeof ERROR_STATUS;
 
 export interface ErrorBody {
-  error: { code: ErrorCode; message: string };
+  /** `requestId` ties an error a client saw to the Worker's log line of that request. */
+  error: { code: ErrorCode; message: string; requestId?: string };
 }
 
 /**
@@ -39,8 +41,8 @@ export class ApiError extends HTTPException {
     this.name = "ApiError";
   }
 
-  body(): ErrorBody {
-    return { error: { code: this.code, message: this.message } };
+  body(requestId?: string): ErrorBody {
+    return { error: { code: this.code, message: this.message, ...(requestId ? { requestId } : {}) } };
   }
 }
 
@@ -51,18 +53,22 @@ export function codeForStatus(status: number): ErrorCode {
   return status >= 500 ? "internal" : "bad_request";
 }
 
-export function errorResponse(err: ApiError, headers?: HeadersInit): Response {
-  const response = Response.json(err.body(), { status: err.status, headers });
-  return response;
+export function errorResponse(err: ApiError, requestId?: string): Response {
+  return Response.json(err.body(requestId), { status: err.status });
 }
 
 /** Hono's onError: every failure leaves as API.md's JSON shape, never as a stack trace. */
-export function onError(err: Error, c: Context): Response {
-  if (err instanceof ApiError) return errorResponse(err);
-  if (err instanceof HTTPException) {
-    return errorResponse(new ApiError(codeForStatus(err.status), err.status >= 500 ? "internal error" : err.message || "bad request"));
+export function onError(err: Error, c: Context<AppEnv>): Response {
+  const requestId = c.get("metrics")?.requestId;
+  let apiError: ApiError;
+  if (err instanceof ApiError) apiError = err;
+  else if (err instanceof HTTPException) {
+    apiError = new ApiError(codeForStatus(err.status), err.status >= 500 ? "internal error" : err.message || "bad request");
+  } else {
+    // Unexpected: log the type and message for the operator (no request data), answer a bare 500.
+    console.error(JSON.stringify({ level: "error", requestId, error: err.name, message: err.message }));
+    apiError = new ApiError("internal", "internal error");
   }
-  // Unexpected: log the type and message for the operator (no request data), answer a bare 500.
-  console.error(JSON.stringify({ level: "error", at: c.req.method, error: err.name, message: err.message }));
-  return errorResponse(new ApiError("internal", "internal error"));
+  c.set("errorCode", apiError.code);
+  return errorResponse(apiError, requestId);
 }

@@ -54,8 +54,14 @@ export class Items {
     // Whether this write creates the item (201 or 200) is read in parallel: the PUT goes out at once
     // but sends its body only after the HEAD has answered, so the HEAD sees the state before it.
     const before = this.storage.head(ref.objectKey).catch(() => undefined);
-    const result = await this.storage.put(ref.objectKey, value, meta, { kind: "none" }, { holdBodyUntil: before });
-    if (!result.ok) throw new ApiError("storage_error", "storage refused an unconditional write");
+    let result = await this.storage.put(ref.objectKey, value, meta, { kind: "none" }, { holdBodyUntil: before });
+    // AWS may answer 409 ConditionalRequestConflict to writes racing on one key: a value still in
+    // memory is sent again (bounded, with jitter); a streamed one cannot be.
+    for (let attempt = 1; !result.ok && result.reason !== "precondition_failed" && value instanceof Uint8Array && attempt < WRITE_ATTEMPTS; attempt++) {
+      await backoff(attempt);
+      result = await this.storage.put(ref.objectKey, value, meta, { kind: "none" });
+    }
+    if (!result.ok) throw notStored(result.reason);
     const previous = await before;
     const created = previous !== undefined && previous?.etag !== result.etag && !isLive(previous);
     return { etag: result.etag, expiresAt: meta.expiresAt, created };
@@ -73,9 +79,11 @@ export class Items {
       // A cas names one version: once that is gone, the answer is final.
       if (mode.kind === "cas" && result.reason === "precondition_failed") throw preconditionFailed(mode);
       if (replayable && attempt < WRITE_ATTEMPTS) {
-        if (result.reason === "conflict") await backoff(attempt);
+        if (result.reason !== "precondition_failed") await backoff(attempt);
         continue;
       }
+      // Retries spent on conflicts or failures (not on the condition): say so, nothing was stored.
+      if (result.reason !== "precondition_failed") throw notStored(result.reason);
       // The value was streamed once and cannot be sent again: say what happened, nothing was written.
       const now = await this.storage.head(ref.objectKey);
       if (mode.kind === "add" ? isLive(now) : true) throw preconditionFailed(mode);
@@ -123,7 +131,7 @@ export class Items {
         await this.cache.delete(ref.cacheUrl);
         return { value: next, etag: result.etag };
       }
-      if (attempt >= COUNTER_ATTEMPTS) throw new ApiError("storage_unavailable", "too much contention on this counter; retry");
+      if (attempt >= COUNTER_ATTEMPTS) throw result.reason === "lost" ? notStored("lost") : new ApiError("storage_unavailable", "too much contention on this counter; retry");
       await backoff(Math.min(attempt, 6));
     }
   }
@@ -162,6 +170,13 @@ export function conditionFor(mode: Exclude<WriteMode, { kind: "set" }>, current:
     case "cas":
       return live && current?.etag === mode.etag ? { kind: "match", etag: mode.etag } : null;
   }
+}
+
+/** A write storage kept failing (5xx) or refusing as conflicting: nothing was stored. */
+function notStored(reason: "precondition_failed" | "conflict" | "lost"): ApiError {
+  return reason === "lost"
+    ? new ApiError("storage_error", "storage kept failing the write; nothing was stored, retry")
+    : new ApiError("storage_unavailable", "storage kept refusing the write as conflicting; nothing was stored, retry");
 }
 
 function preconditionFailed(mode: Exclude<WriteMode, { kind: "set" }>): ApiError {

@@ -221,12 +221,15 @@ describe("fuzz", () => {
         if (request.method !== "HEAD") {
           let shapeOk = false;
           try {
-            const parsed = JSON.parse(text) as { error?: { code?: string; message?: unknown } };
+            const parsed = JSON.parse(text) as { error?: { code?: string; message?: unknown; requestId?: unknown } };
             const error = parsed.error;
+            // API.md's {code, message}, plus the request id of docs/API.md's implementation notes.
             shapeOk =
               Object.keys(parsed).length === 1 &&
               error !== undefined &&
-              Object.keys(error).sort().join() === "code,message" &&
+              Object.keys(error).sort().join() === "code,message,requestId" &&
+              typeof error.requestId === "string" &&
+              error.requestId === response.headers.get("x-request-id") &&
               typeof error.message === "string" &&
               error.message !== "" &&
               ERROR_STATUS[error.code as ErrorCode] === response.status;

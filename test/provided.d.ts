@@ -20,9 +20,18 @@ export interface BrokenEndpoints {
   closed: string;
 }
 
+/** The fault proxy in front of the test store (test/node/fault-proxy-setup.ts, test/faults.ts). */
+export interface FaultProxySettings {
+  /** The proxy's control API origin. */
+  control: string;
+  /** An S3_ENDPOINT that reaches the test store through the proxy. */
+  endpoint: string;
+}
+
 declare module "vitest" {
   interface ProvidedContext {
     storeBindings: StoreBindings;
     brokenEndpoints: BrokenEndpoints;
+    faultProxy: FaultProxySettings;
   }
 }

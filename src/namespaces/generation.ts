@@ -43,10 +43,19 @@ const MAX_FLOORS = 10_000;
 
 function raiseFloor(id: string, generation: number): number {
   const floor = floors.get(id);
+  // Generation 0 is recorded too: lastKnownGeneration tells "seen 0" from "never seen".
   if (floor !== undefined && generation <= floor) return floor;
   if (floors.size >= MAX_FLOORS) floors.clear();
   floors.set(id, generation);
   return generation;
+}
+
+/**
+ * The highest generation of a namespace this isolate has seen, or null: what a read falls back to
+ * when storage cannot be asked, to find this location's copy and serve it as STALE (src/stale.ts).
+ */
+export function lastKnownGeneration(prefix: string, namespace: string): number | null {
+  return floors.get(`${prefix}\n${namespace}`) ?? null;
 }
 
 export interface StoredGeneration {
@@ -71,14 +80,6 @@ export class Generations {
     const generation = parseGeneration(text);
     if (generation === null) throw new ApiError("storage_error", `the flush generation of namespace ${namespace} is unreadable in storage`);
     return { generation, etag: object.etag };
-  }
-
-  /**
-   * The highest generation this isolate has seen for the namespace, or null: no call at all. Only a
-   * guess to start work early with (a flush elsewhere may have raised it); `current` decides.
-   */
-  known(namespace: string): number | null {
-    return floors.get(`${this.prefix}\n${namespace}`) ?? null;
   }
 
   /**

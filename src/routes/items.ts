@@ -5,12 +5,16 @@ import { noneMatchHits, parseEtagList } from "../etag";
 import type { AppContext, AppEnv } from "../http";
 import { expiresAtFor, isExpired, normalizeContentType, parseTtl } from "../item";
 import { isLive, Items, type ItemRef, type WriteMode } from "../items";
-import { cacheKeyUrl, cacheMaxAge, isCacheable, LocationCache } from "../location-cache";
+import { Flights } from "../coalesce";
+import { cacheKeyUrl, cacheMaxAge, isCacheable, LocationCache, type CachedItem } from "../location-cache";
 import { parseKey, validateNamespace } from "../names";
 import { generationsFor, wantsFresh } from "../namespaces/context";
 import { refill } from "../refill";
+import { lastKnownGeneration } from "../namespaces/generation";
 import { encodeKeyPath, objectKey } from "../storage/object-key";
+import { storageUnavailableError } from "../storage/failures";
 import { Storage, type StoredHead, type StoredObject, type ValueSource } from "../storage/storage";
+import { canServeStale, isStorageFailure } from "../stale";
 
 /** Values up to this size are read into memory, so a conditional write that lost a race can be retried. */
 export const REPLAYABLE_BYTES = 1024 * 1024;
@@ -60,7 +64,7 @@ function address(c: AppContext, scope: Scope): Address {
  */
 async function locate(c: AppContext, scope: Scope, { namespace, key }: Address = address(c, scope)): Promise<Located> {
   const config = c.get("config");
-  const storage = new Storage(config.s3, config.storageTimeoutMs);
+  const storage = new Storage(config.s3, config.storageTimeoutMs, c.get("metrics"));
   const generations = generationsFor(c, storage);
   const refAt = (generation: number): ItemRef => ({
     namespace,
@@ -72,11 +76,11 @@ async function locate(c: AppContext, scope: Scope, { namespace, key }: Address =
   const fresh = scope === "read" && wantsFresh(c);
   const confirmed = fresh ? generations.current(namespace, { fresh: true, background: waitUntil }).then(refAt) : undefined;
   confirmed?.catch(() => undefined); // awaited by the read; never an unhandled rejection
-  const known = fresh ? generations.known(namespace) : null;
   // A fresh read asks storage for the generation anyway (`confirmed`): it starts from the one this
   // isolate knows, if any, rather than first asking the location cache.
-  const ref = refAt(fresh && known !== null ? known : await generations.current(namespace));
-  return { ref, storage, items: new Items(storage, LocationCache.default(), waitUntil), ...(confirmed ? { confirmed } : {}) };
+  const known = fresh ? lastKnownGeneration(config.s3.prefix, namespace) : null;
+  const ref = refAt(known ?? (await generations.current(namespace)));
+  return { ref, storage, items: new Items(storage, LocationCache.default(c.get("metrics")), waitUntil), ...(confirmed ? { confirmed } : {}) };
 }
 
 function itemHeaders(etag: string, expiresAt: number | null, xCache: "HIT" | "MISS" | "STALE"): Headers {
@@ -93,48 +97,126 @@ function notFound(): never {
   throw new ApiError("not_found", "no such item");
 }
 
+/** Values up to this size are shared by concurrent readers of one key (one storage GET for all). */
+export const COALESCED_BYTES = 1024 * 1024;
+
+interface SharedRead {
+  stored: StoredObject;
+  /** The value, read once for every reader; null when too large to share (the leader streams it). */
+  bytes: Uint8Array | null;
+}
+
+// Storage GETs in flight in this isolate, by store and object key.
+const reads = new Flights<SharedRead | null>();
+
+/**
+ * A storage GET shared by every concurrent reader of the key. Small values are read whole once and
+ * each reader gets its own stream of them; a body cut short fails them all (503), never a short value.
+ */
+async function sharedGet(storage: Storage, flightKey: string, objectKey: string): Promise<StoredObject | null> {
+  const { promise, leader } = reads.run(flightKey, async () => {
+    for (let attempt = 1; ; attempt++) {
+      const stored = await storage.get(objectKey);
+      if (!stored || stored.size > COALESCED_BYTES) return stored && { stored, bytes: null };
+      try {
+        return { stored, bytes: new Uint8Array(await new Response(stored.body).arrayBuffer()) };
+      } catch {
+        // The body was cut short (see exact-length.ts): a GET is safe to try once more, within budget.
+        if (attempt >= 2) throw storageUnavailableError("GET");
+      }
+    }
+  });
+  const shared = await promise;
+  if (!shared) return null;
+  if (shared.bytes) return { ...shared.stored, body: new Response(shared.bytes).body as ReadableStream<Uint8Array> };
+  // A large value streams to one reader only; the others read their own.
+  return leader ? shared.stored : storage.get(objectKey);
+}
+
+/** An answer from the location's copy: HIT when fresh, STALE when storage failed. */
+async function fromCopy(copy: CachedItem, xCache: "HIT" | "STALE", head: boolean, ifNoneMatch: string | undefined): Promise<Response> {
+  const etag = copy.response.headers.get("etag") ?? "";
+  const headers = itemHeaders(etag, copy.expiresAt, xCache);
+  if (noneMatchHits(ifNoneMatch, etag)) {
+    await copy.response.body?.cancel();
+    return new Response(null, { status: 304, headers });
+  }
+  headers.set("content-type", copy.response.headers.get("content-type") ?? "application/octet-stream");
+  headers.set("content-length", copy.response.headers.get("content-length") ?? "0");
+  if (head) await copy.response.body?.cancel();
+  return new Response(head ? null : copy.response.body, { status: 200, headers });
+}
+
+/**
+ * When even the namespace's generation cannot be read from storage: this location's copy at the
+ * last generation this isolate saw, served as STALE if the item still lives; else null.
+ */
+async function staleWithoutGeneration(c: AppContext, err: unknown): Promise<Response | null> {
+  if (!isStorageFailure(err) || wantsFresh(c)) return null;
+  const { namespace, key } = address(c, "read");
+  const generation = lastKnownGeneration(c.get("config").s3.prefix, namespace);
+  if (generation === null) return null;
+  const copy = await LocationCache.default(c.get("metrics")).match(cacheKeyUrl(namespace, generation, encodeKeyPath(key)));
+  if (!copy) return null;
+  if (!canServeStale(err, copy.expiresAt, false)) {
+    await copy.response.body?.cancel();
+    return null;
+  }
+  return fromCopy(copy, "STALE", c.req.method === "HEAD", c.req.header("if-none-match"));
+}
+
 async function read(c: AppContext): Promise<Response> {
-  const located = await locate(c, "read");
+  const located = await locate(c, "read").catch(async (err: unknown) => {
+    const stale = await staleWithoutGeneration(c, err);
+    if (stale) return stale;
+    throw err;
+  });
+  if (located instanceof Response) return located;
   const { storage, items } = located;
   let ref = located.ref;
   const config = c.get("config");
   const head = c.req.method === "HEAD";
   const ifNoneMatch = c.req.header("if-none-match");
-  const cache = LocationCache.default();
+  const cache = LocationCache.default(c.get("metrics"));
 
   // `Cache-Control: no-cache` asks for storage's answer: read-your-writes from any location.
-  if (!wantsFresh(c)) {
-    const hit = await cache.match(ref.cacheUrl);
-    if (hit) {
-      const etag = hit.response.headers.get("etag") ?? "";
-      const headers = itemHeaders(etag, hit.expiresAt, "HIT");
-      if (noneMatchHits(ifNoneMatch, etag)) {
-        await hit.response.body?.cancel();
-        return new Response(null, { status: 304, headers });
-      }
-      headers.set("content-type", hit.response.headers.get("content-type") ?? "application/octet-stream");
-      headers.set("content-length", hit.response.headers.get("content-length") ?? "0");
-      return new Response(head ? null : hit.response.body, { status: 200, headers });
-    }
+  const noCache = /\bno-cache\b/i.test(c.req.header("cache-control") ?? "");
+  // A copy past its freshness is revalidated, but kept at hand in case storage fails (stale-if-error).
+  let copy: CachedItem | null = null;
+  if (!noCache) {
+    copy = await cache.match(ref.cacheUrl);
+    if (copy?.fresh) return fromCopy(copy, "HIT", head, ifNoneMatch);
   }
 
-  const fetchStored = (at: ItemRef) => (head ? storage.head(at.objectKey) : storage.get(at.objectKey));
-  let stored: StoredHead | StoredObject | null = await fetchStored(ref);
-  if (located.confirmed) {
-    const current = await located.confirmed.catch(async (err: unknown) => {
-      if (stored && hasBody(stored)) await stored.body.cancel();
-      throw err;
-    });
-    if (current.objectKey !== ref.objectKey) {
-      // The namespace was flushed since this location last looked: read the current generation.
-      if (stored && hasBody(stored)) await stored.body.cancel();
-      ref = current;
-      stored = await fetchStored(ref);
+  // Concurrent reads of one key share one storage GET (coalesce.ts); HEADs go on their own.
+  const fetchStored = (at: ItemRef) =>
+    head ? storage.head(at.objectKey) : sharedGet(storage, `${config.s3.endpoint}\n${config.s3.bucket}\n${at.objectKey}`, at.objectKey);
+  let stored: StoredHead | StoredObject | null;
+  try {
+    stored = await fetchStored(ref);
+    if (located.confirmed) {
+      const current = await located.confirmed.catch(async (err: unknown) => {
+        if (stored && hasBody(stored)) await stored.body.cancel();
+        throw err;
+      });
+      if (current.objectKey !== ref.objectKey) {
+        // The namespace was flushed since this location last looked: read the current generation.
+        if (stored && hasBody(stored)) await stored.body.cancel();
+        ref = current;
+        stored = await fetchStored(ref);
+      }
     }
+  } catch (err) {
+    // Storage failed: this location's copy, if the item still lives (never for `no-cache`, which has no copy).
+    if (copy && canServeStale(err, copy.expiresAt, noCache)) return fromCopy(copy, "STALE", head, ifNoneMatch);
+    await copy?.response.body?.cancel();
+    throw err;
   }
+  await copy?.response.body?.cancel();
   if (!stored || !isLive(stored)) {
     if (stored && hasBody(stored)) await stored.body.cancel();
     if (stored && isExpired(stored.meta.expiresAt)) items.expireLater(ref, stored);
+    if (copy) c.executionCtx.waitUntil(cache.delete(ref.cacheUrl).catch(() => undefined));
     return notFound();
   }
   const headers = itemHeaders(stored.etag, stored.meta.expiresAt, "MISS");
@@ -150,7 +232,8 @@ async function read(c: AppContext): Promise<Response> {
   const maxAge = cacheMaxAge(stored.meta.expiresAt, config.edgeTtl);
   if (isCacheable(stored.size, maxAge)) {
     const entry = new Headers({ etag: stored.etag, "content-type": stored.meta.contentType, "content-length": String(stored.size) });
-    const copied = await refill(body, stored.size, (copy) => cache.put(ref.cacheUrl, copy, entry, stored.meta.expiresAt, maxAge));
+    const { expiresAt } = stored.meta;
+    const copied = await refill(body, stored.size, (copy) => cache.put(ref.cacheUrl, copy, entry, expiresAt, maxAge));
     c.executionCtx.waitUntil(copied.written.catch(() => undefined));
     return new Response(copied.body, { status: 200, headers });
   }

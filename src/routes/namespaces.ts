@@ -28,7 +28,7 @@ namespaces.all("/:ns/keys", () => {
 
 function storageFor(c: AppContext): Storage {
   const config = c.get("config");
-  return new Storage(config.s3, config.storageTimeoutMs);
+  return new Storage(config.s3, config.storageTimeoutMs, c.get("metrics"));
 }
 
 /** The body, read whole (it is JSON) but never past `limit` bytes. */
@@ -81,7 +81,7 @@ async function batch(c: AppContext): Promise<Response> {
       namespace,
       generation,
       storage,
-      cache: LocationCache.default(),
+      cache: LocationCache.default(c.get("metrics")),
       waitUntil: (promise) => c.executionCtx.waitUntil(promise),
       fresh,
     },

@@ -1,8 +1,12 @@
 import { AwsClient } from "aws4fetch";
 import type { S3Settings } from "../config";
+import type { PhaseRecorder } from "../observability";
 import { ApiError } from "../errors";
 import { decodeExpiry, encodeExpiry, EXPIRES_HEADER, MAX_USER_METADATA_BYTES, TOMBSTONE_HEADER, userMetadataBytes, type ItemMeta } from "../item";
+import { conditionalPutOutcome, dialectFromProbe, ifMatchValue, STANDARD_DIALECT, type ProbeAnswers, type StoreDialect } from "./dialect";
 import { isRetryableStatus, s3ErrorCode, storageAnswerError, storageTimeoutError, storageUnavailableError } from "./failures";
+import { exactLength } from "./exact-length";
+import { ambiguousWriteOutcome, etagOfDigest, uploadEtag } from "./landed";
 import { encodeKeyPath, encodeQuery, objectUrl } from "./object-key";
 import { deleteRequestXml, isXmlSafe, parseDeleteResult, parseListResult, type DeleteEntry, type DeleteFailure, type ListPage } from "./xml";
 
@@ -41,7 +45,11 @@ export type WriteCondition =
   | { kind: "absent" } // If-None-Match: *
   | { kind: "match"; etag: string }; // If-Match: "<etag>"
 
-export type WriteResult = { ok: true; etag: string } | { ok: false; reason: "precondition_failed" | "conflict" };
+/**
+ * A refused write. `conflict`: a race (409 ConditionalRequestConflict); `lost`: storage failed
+ * (5xx) and the write is known not to be stored (landed.ts). Both may be sent again.
+ */
+export type WriteResult = { ok: true; etag: string } | { ok: false; reason: "precondition_failed" | "conflict" | "lost" };
 
 // One signing client per set of credentials and isolate: aws4fetch caches derived keys in it.
 const clients = new Map<string, AwsClient>();
@@ -63,6 +71,9 @@ function clientFor(settings: S3Settings): AwsClient {
   return client;
 }
 
+// The store's dialect, learned once per isolate and store (see dialect.ts); a failed probe is forgotten.
+const dialects = new Map<string, Promise<StoreDialect>>();
+
 interface CallOptions {
   /** Idempotent calls are tried once more on a network error or a 5xx/429. */
   idempotent: boolean;
@@ -81,9 +92,65 @@ export class Storage {
   constructor(
     private readonly settings: S3Settings,
     private readonly timeoutMs: number,
+    /** Told how long each call waited for storage's answer (the request's Server-Timing). */
+    private readonly recorder?: PhaseRecorder,
   ) {
     this.client = clientFor(settings);
     this.deadline = Date.now() + 2 * timeoutMs;
+  }
+
+  /** How this store reads conditional headers: probed at the first write that depends on it. */
+  private dialect(): Promise<StoreDialect> {
+    const id = `${this.settings.endpoint}\n${this.settings.bucket}`;
+    let known = dialects.get(id);
+    if (!known) {
+      known = this.probeDialect();
+      dialects.set(id, known);
+      known.catch(() => dialects.delete(id));
+    }
+    return known;
+  }
+
+  /**
+   * Writes a scratch object and asks the store how it treats `If-Match` on a PUT and
+   * `x-amz-copy-source-if-match` on a copy onto itself, then deletes it. Four requests, once.
+   */
+  private async probeDialect(): Promise<StoreDialect> {
+    const key = `${this.settings.prefix}.dialect-probe/${crypto.randomUUID()}`;
+    const send = async (headers: Record<string, string>, body?: Uint8Array): Promise<Response> => {
+      const response = await this.call("PUT", this.url(key), { method: "PUT", headers, ...(body ? { body } : {}) }, { idempotent: false });
+      await response.text().catch(() => "");
+      return response;
+    };
+    const scratch = () => crypto.getRandomValues(new Uint8Array(NONCE_BYTES));
+    try {
+      const created = await send({ "if-none-match": "*" }, scratch());
+      const etag = created.headers.get("etag");
+      if (!created.ok || !etag) return this.fail("PUT", created);
+      const answers: ProbeAnswers = { quotedIfMatch: 0, wrongCopyIfMatch: 0 };
+      const quoted = await send({ "if-match": ifMatchValue(etag, STANDARD_DIALECT) }, scratch());
+      answers.quotedIfMatch = quoted.status;
+      let current = quoted.headers.get("etag") ?? etag;
+      if (!quoted.ok) {
+        const bare = await send({ "if-match": ifMatchValue(etag, { ...STANDARD_DIALECT, ifMatch: "bare" }) }, scratch());
+        answers.bareIfMatch = bare.status;
+        current = bare.headers.get("etag") ?? current;
+      }
+      const wrong = `"${current.replace(/"/g, "").split("").reverse().join("")}0"`;
+      const copy = await send({
+        "x-amz-copy-source": `/${encodeURIComponent(this.settings.bucket)}/${encodeKeyPath(key)}`,
+        "x-amz-copy-source-if-match": wrong,
+        "x-amz-metadata-directive": "REPLACE",
+        "content-type": "application/octet-stream",
+      });
+      answers.wrongCopyIfMatch = copy.status;
+      const dialect = dialectFromProbe(answers);
+      console.log(JSON.stringify({ level: "info", storage: "dialect", ...dialect }));
+      return dialect;
+    } finally {
+      // Awaited: a promise left running after the response may be cancelled, leaving the scratch object.
+      await this.delete(key).catch(() => undefined);
+    }
   }
 
   private url(key: string, query = ""): string {
@@ -108,9 +175,12 @@ export class Storage {
       if (options.uploadDone) options.uploadDone.then(arm, arm);
       else arm();
       let response: Response;
+      const started = Date.now();
       try {
         response = await this.client.fetch(url, { ...init, signal: controller.signal });
+        this.recorder?.record("storage", Date.now() - started);
       } catch (err) {
+        this.recorder?.record("storage", Date.now() - started);
         clearTimeout(timer);
         if (timedOut) throw storageTimeoutError(operation, this.timeoutMs);
         if (err instanceof ApiError) throw err;
@@ -162,12 +232,15 @@ export class Storage {
     if (response.status === 206) {
       const total = /\/(\d+)$/.exec(response.headers.get("content-range") ?? "")?.[1];
       const size = total === undefined ? Number(response.headers.get("content-length") ?? "0") + NONCE_BYTES : Number(total);
-      return { ...readHead(response.headers, size), body: response.body ?? emptyStream() };
+      const head = readHead(response.headers, size);
+      // A body cut short must fail, not end early (see exact-length.ts).
+      return { ...head, body: (response.body ?? emptyStream()).pipeThrough(exactLength(head.size)) };
     }
     if (response.status === 200) {
       // A store that ignores Range sends the whole object: skip the nonce here instead.
       const size = Number(response.headers.get("content-length") ?? "0");
-      return { ...readHead(response.headers, size), body: (response.body ?? emptyStream()).pipeThrough(skipBytes(NONCE_BYTES)) };
+      const head = readHead(response.headers, size);
+      return { ...head, body: (response.body ?? emptyStream()).pipeThrough(skipBytes(NONCE_BYTES)).pipeThrough(exactLength(head.size)) };
     }
     return this.fail("GET", response);
   }
@@ -184,16 +257,19 @@ export class Storage {
     condition: WriteCondition,
     options: { extraHeaders?: Record<string, string>; holdBodyUntil?: Promise<unknown> } = {},
   ): Promise<WriteResult> {
+    const dialect = condition.kind === "match" ? await this.dialect() : STANDARD_DIALECT;
     const headers: Record<string, string> = {
       "content-type": meta.contentType,
       ...encodeExpiry(meta.expiresAt),
       ...options.extraHeaders,
-      ...conditionHeaders(condition),
+      ...conditionHeaders(condition, dialect),
     };
     checkMetadata(headers);
     const nonce = crypto.getRandomValues(new Uint8Array(NONCE_BYTES));
     let body: BodyInit;
     let uploadDone: Promise<unknown> | undefined;
+    // A streamed value is hashed (MD5) on its way out, so an ambiguous failure can be resolved too.
+    let streamedEtag: Promise<string> | null = null;
     if (value instanceof Uint8Array && !options.holdBodyUntil) {
       const bytes = new Uint8Array(NONCE_BYTES + value.byteLength);
       bytes.set(nonce, 0);
@@ -212,22 +288,52 @@ export class Storage {
           await writer.close();
         } else {
           writer.releaseLock();
-          await value.stream.pipeTo(framed.writable);
+          const hash = new crypto.DigestStream("MD5");
+          const hashWriter = hash.getWriter();
+          await hashWriter.write(nonce);
+          const hashing = new TransformStream<Uint8Array, Uint8Array>({
+            async transform(chunk, controller) {
+              await hashWriter.write(chunk);
+              controller.enqueue(chunk);
+            },
+          });
+          await value.stream.pipeThrough(hashing).pipeTo(framed.writable);
+          await hashWriter.close();
+          streamedEtag = hash.digest.then(etagOfDigest);
         }
       });
       uploadDone.catch(() => undefined);
       body = framed.readable;
     }
-    const response = await this.call("PUT", this.url(key), { method: "PUT", headers, body }, { idempotent: false, ...(uploadDone ? { uploadDone } : {}) });
-    if (response.status === 412) {
-      await response.body?.cancel();
-      return { ok: false, reason: "precondition_failed" };
+    // The ETag this write gets if it lands (landed.ts): from the bytes in memory, or the streamed
+    // value's hash once all of it was sent (a partial upload cannot land: its length is fixed).
+    const ourEtag = async (): Promise<string | null> => (value instanceof Uint8Array ? uploadEtag(concat(nonce, value)) : streamedEtag);
+    let response: Response;
+    try {
+      response = await this.call("PUT", this.url(key), { method: "PUT", headers, body }, { idempotent: false, ...(uploadDone ? { uploadDone } : {}) });
+    } catch (err) {
+      // The connection dropped or the answer was late: the write may be stored all the same.
+      if (err instanceof ApiError && (err.code === "storage_unavailable" || err.code === "storage_timeout")) {
+        const outcome = await this.resolve(key, await ourEtag()).catch(() => null);
+        if (outcome?.landed) return { ok: true, etag: outcome.etag };
+      }
+      throw err;
     }
-    if (response.status === 409) {
-      // AWS answers 409 ConditionalRequestConflict when two conditional writes race: try again.
-      const code = s3ErrorCode(await response.text());
-      if (code === "ConditionalRequestConflict" || code === "OperationAborted") return { ok: false, reason: "conflict" };
-      throw storageAnswerError("PUT", 409, code);
+    if (response.status >= 500) {
+      const code = s3ErrorCode(await response.text().catch(() => ""));
+      const outcome = await this.resolve(key, await ourEtag()).catch(() => null);
+      console.warn(JSON.stringify({ level: "warn", storage: "PUT", status: response.status, code, resolved: outcome ? (outcome.landed ? "landed" : "lost") : "unknown" }));
+      if (outcome?.landed) return { ok: true, etag: outcome.etag };
+      // Not stored: sending it again cannot write twice (Ceph RGW answers racing conditional PUTs so).
+      if (outcome && value instanceof Uint8Array) return { ok: false, reason: "lost" };
+      throw storageAnswerError("PUT", response.status, code);
+    }
+    if (response.status === 412 || response.status === 409 || (response.status === 404 && condition.kind === "match")) {
+      // 412, or AWS's 404 for If-Match on a missing key; 409 ConditionalRequestConflict: try again.
+      const code = s3ErrorCode(await response.text().catch(() => ""));
+      const outcome = conditionalPutOutcome(response.status, code, condition.kind === "match");
+      if (outcome) return { ok: false, reason: outcome };
+      throw storageAnswerError("PUT", response.status, code);
     }
     if (!response.ok) return this.fail("PUT", response);
     await response.body?.cancel();
@@ -236,11 +342,19 @@ export class Storage {
     return { ok: true, etag: quoteEtag(etag) };
   }
 
+  /** Whether the object now is the write whose ETag is `ours` (see landed.ts); throws when storage cannot tell. */
+  private async resolve(key: string, ours: string | null): Promise<{ landed: true; etag: string } | { landed: false }> {
+    if (ours === null) throw new Error("the upload did not finish: nothing to compare");
+    const head = await this.head(key);
+    return ambiguousWriteOutcome(ours, head?.etag ?? null) === "landed" ? { landed: true, etag: ours } : { landed: false };
+  }
+
   /**
    * Rewrites an object's metadata in place (CopyObject onto itself), only if it is still the
    * version `etag`: the value is not sent again.
    */
   async replaceMeta(key: string, etag: string, meta: ItemMeta): Promise<WriteResult> {
+    if (!(await this.dialect()).copyIfMatch) return this.rewrite(key, etag, meta);
     const headers: Record<string, string> = {
       "x-amz-copy-source": `/${encodeURIComponent(this.settings.bucket)}/${encodeKeyPath(key)}`,
       "x-amz-copy-source-if-match": etag,
@@ -265,6 +379,19 @@ export class Storage {
   }
 
   /**
+   * A metadata rewrite for stores whose copy ignores its condition (Ceph RGW): the value is read
+   * and streamed back in a PUT conditional on the same version, so the rewrite stays atomic.
+   */
+  private async rewrite(key: string, etag: string, meta: ItemMeta): Promise<WriteResult> {
+    const current = await this.get(key);
+    if (!current || current.etag !== etag) {
+      await current?.body.cancel();
+      return { ok: false, reason: "precondition_failed" };
+    }
+    return this.put(key, { stream: current.body, length: current.size }, meta, { kind: "match", etag });
+  }
+
+  /**
    * Empties an object and marks it expired, only if it is still the version `etag`. This is how a
    * version is deleted without a race: a conditional DELETE is not honoured by every store (the
    * embedded one deletes regardless), a conditional PUT is.
@@ -276,7 +403,7 @@ export class Storage {
       "content-type": "application/octet-stream",
       ...encodeExpiry(1),
       [TOMBSTONE_HEADER]: "1",
-      ...conditionHeaders({ kind: "match", etag }),
+      ...conditionHeaders({ kind: "match", etag }, await this.dialect()),
     };
     const response = await this.call("PUT", this.url(key), { method: "PUT", headers, body: new Uint8Array(0) }, { idempotent: false });
     if (response.status === 412 || response.status === 404) {
@@ -298,7 +425,7 @@ export class Storage {
    * (AWS S3, Ceph) delete only that version and answer false when it changed; others ignore it.
    */
   async delete(key: string, ifMatch?: string): Promise<boolean> {
-    const init: RequestInit = ifMatch ? { method: "DELETE", headers: { "if-match": ifMatch } } : { method: "DELETE" };
+    const init: RequestInit = ifMatch ? { method: "DELETE", headers: { "if-match": ifMatchValue(ifMatch, await this.dialect()) } } : { method: "DELETE" };
     const response = await this.call("DELETE", this.url(key), init, { idempotent: true });
     if (response.status === 412) {
       await response.body?.cancel();
@@ -381,14 +508,14 @@ export class Storage {
   }
 }
 
-function conditionHeaders(condition: WriteCondition): Record<string, string> {
+function conditionHeaders(condition: WriteCondition, dialect: StoreDialect): Record<string, string> {
   switch (condition.kind) {
     case "none":
       return {};
     case "absent":
       return { "if-none-match": "*" };
     case "match":
-      return { "if-match": condition.etag };
+      return { "if-match": ifMatchValue(condition.etag, dialect) };
   }
 }
 
@@ -418,6 +545,13 @@ export function quoteEtag(etag: string): string {
 
 function decodeXmlText(text: string): string {
   return text.replace(/&quot;/g, '"').replace(/&amp;/g, "&").replace(/&lt;/g, "<").replace(/&gt;/g, ">").replace(/&apos;/g, "'");
+}
+
+function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
+  const bytes = new Uint8Array(a.byteLength + b.byteLength);
+  bytes.set(a, 0);
+  bytes.set(b, a.byteLength);
+  return bytes;
 }
 
 function emptyStream(): ReadableStream<Uint8Array> {

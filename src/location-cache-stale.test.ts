@@ -1,0 +1,23 @@
+import { describe, expect, it } from "vitest";
+import { cacheMaxAge, entryLifetime, isFresh, MAX_ENTRY_SECONDS } from "./location-cache";
+
+describe("location cache entries for stale-if-error", () => {
+  const now = 1_700_000_000;
+  it("an entry is kept as long as the item lives, at most a week", () => {
+    expect(entryLifetime(now + 3600, now)).toBe(3600);
+    expect(entryLifetime(now + 30 * 86400, now)).toBe(MAX_ENTRY_SECONDS);
+    expect(entryLifetime(null, now)).toBe(MAX_ENTRY_SECONDS);
+    expect(entryLifetime(now - 5, now)).toBe(0);
+  });
+  it("but is fresh (a HIT) only for min(remaining TTL, EDGE_TTL)", () => {
+    expect(cacheMaxAge(now + 3600, 60, now)).toBe(60);
+    expect(cacheMaxAge(now + 10, 60, now)).toBe(10);
+    expect(cacheMaxAge(null, 60, now)).toBe(60);
+  });
+  it("freshness is read from the entry's x-fresh-until (unix ms)", () => {
+    expect(isFresh(String(now * 1000 + 1), now * 1000)).toBe(true);
+    expect(isFresh(String(now * 1000), now * 1000)).toBe(false);
+    expect(isFresh(null, now * 1000)).toBe(false);
+    expect(isFresh("soon", now * 1000)).toBe(false);
+  });
+});

@@ -1,0 +1,120 @@
+import type { Context, MiddlewareHandler } from "hono";
+import type { AppEnv } from "./http";
+
+/** Where a request's time went: the phases named in `Server-Timing` and the request's log line. */
+export type Phase = "cache" | "storage";
+
+/** Something that can be told how long a call took (the storage and location-cache code take one). */
+export interface PhaseRecorder {
+  record(phase: Phase, ms: number): void;
+}
+
+/**
+ * One request's id and timings. Durations are wall-clock time around I/O (in Workers, `Date.now()`
+ * advances across I/O), summed per phase: three storage calls of one request add up.
+ */
+export class RequestMetrics implements PhaseRecorder {
+  readonly started = Date.now();
+  private readonly totals: Record<Phase, number> = { cache: 0, storage: 0 };
+  private readonly calls: Record<Phase, number> = { cache: 0, storage: 0 };
+
+  constructor(readonly requestId: string) {}
+
+  record(phase: Phase, ms: number): void {
+    this.totals[phase] += ms;
+    this.calls[phase] += 1;
+  }
+
+  /** Times `work` under `phase`, whether it succeeds or fails. */
+  async time<T>(phase: Phase, work: Promise<T>): Promise<T> {
+    const started = Date.now();
+    try {
+      return await work;
+    } finally {
+      this.record(phase, Date.now() - started);
+    }
+  }
+
+  summary(now = Date.now()): { total: number; cache: number; storage: number; cacheCalls: number; storageCalls: number } {
+    return { total: now - this.started, ...this.totals, cacheCalls: this.calls.cache, storageCalls: this.calls.storage };
+  }
+}
+
+/** The `Server-Timing` header (RFC: `name;dur=ms`), phases that did not happen left out. Pure. */
+export function serverTiming(summary: { total: number; cache: number; storage: number; cacheCalls: number; storageCalls: number }): string {
+  const parts: string[] = [];
+  if (summary.cacheCalls > 0) parts.push(`cache;desc="location cache";dur=${summary.cache}`);
+  if (summary.storageCalls > 0) parts.push(`storage;desc="S3";dur=${summary.storage}`);
+  parts.push(`total;dur=${summary.total}`);
+  return parts.join(", ");
+}
+
+/** A request id: Cloudflare's own ray id when there is one (it ties our log to Cloudflare's), else random. */
+export function requestIdFor(cfRay: string | undefined): string {
+  if (cfRay && /^[0-9a-zA-Z-]{1,64}$/.test(cfRay)) return cfRay;
+  return crypto.randomUUID();
+}
+
+/** The log line of one request: what an operator needs, never a token, a key or a value. Pure. */
+export function logLine(fields: {
+  requestId: string;
+  method: string;
+  route: string;
+  namespace: string | undefined;
+  status: number;
+  cache: string | null;
+  summary: ReturnType<RequestMetrics["summary"]>;
+  errorCode?: string | undefined;
+}): string {
+  const { summary } = fields;
+  return JSON.stringify({
+    level: fields.status >= 500 ? "error" : "info",
+    requestId: fields.requestId,
+    method: fields.method,
+    route: fields.route,
+    ...(fields.namespace ? { namespace: fields.namespace } : {}),
+    status: fields.status,
+    ...(fields.cache ? { cache: fields.cache } : {}),
+    ...(fields.errorCode ? { error: fields.errorCode } : {}),
+    ms: { total: summary.total, cache: summary.cache, storage: summary.storage },
+    calls: { cache: summary.cacheCalls, storage: summary.storageCalls },
+  });
+}
+
+/** Sets a header on the outgoing response, copying it first if its headers are immutable (a fetched one). */
+function setHeader(c: Context<AppEnv>, name: string, value: string): void {
+  try {
+    c.res.headers.set(name, value);
+  } catch {
+    c.res = new Response(c.res.body, c.res);
+    c.res.headers.set(name, value);
+  }
+}
+
+/**
+ * The app's first middleware: gives the request an id and a metrics collector; on the way out sets
+ * `X-Request-Id` and `Server-Timing` and writes one JSON log line.
+ */
+export function observability(): MiddlewareHandler<AppEnv> {
+  return async (c, next) => {
+    const metrics = new RequestMetrics(requestIdFor(c.req.header("cf-ray")));
+    c.set("metrics", metrics);
+    await next();
+    const summary = metrics.summary();
+    setHeader(c, "x-request-id", metrics.requestId);
+    setHeader(c, "server-timing", serverTiming(summary));
+    const namespace = /^\/v1\/([a-z0-9][a-z0-9_-]{0,63})\//.exec(c.req.path)?.[1];
+    console.log(
+      logLine({
+        requestId: metrics.requestId,
+        method: c.req.method,
+        route: c.req.routePath,
+        namespace,
+        status: c.res.status,
+        cache: c.res.headers.get("x-cache"),
+        summary,
+        errorCode: c.get("errorCode"),
+      }),
+    );
+  };
+}

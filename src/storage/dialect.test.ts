@@ -1,0 +1,42 @@
+import { describe, expect, it } from "vitest";
+import { conditionalPutOutcome, dialectFromProbe, ifMatchValue, STANDARD_DIALECT } from "./dialect";
+
+describe("ifMatchValue", () => {
+  it("quotes for standard stores and strips for RGW-style ones", () => {
+    expect(ifMatchValue('"abc"', STANDARD_DIALECT)).toBe('"abc"');
+    expect(ifMatchValue("abc", STANDARD_DIALECT)).toBe('"abc"');
+    expect(ifMatchValue('W/"abc"', STANDARD_DIALECT)).toBe('"abc"');
+    expect(ifMatchValue('"abc"', { ifMatch: "bare", copyIfMatch: false })).toBe("abc");
+    expect(ifMatchValue("*", { ifMatch: "bare", copyIfMatch: false })).toBe("*");
+  });
+});
+
+describe("dialectFromProbe", () => {
+  it("AWS / R2 / Miniflare: quoted If-Match works, copy honours its condition", () => {
+    expect(dialectFromProbe({ quotedIfMatch: 200, wrongCopyIfMatch: 412 })).toEqual({ ifMatch: "quoted", copyIfMatch: true });
+  });
+  it("Ceph RGW 16: quoted If-Match refused, bare accepted; copy ignores its condition", () => {
+    expect(dialectFromProbe({ quotedIfMatch: 412, bareIfMatch: 200, wrongCopyIfMatch: 200 })).toEqual({ ifMatch: "bare", copyIfMatch: false });
+  });
+  it("a store that refuses both forms keeps the RFC form (cas then fails safely)", () => {
+    expect(dialectFromProbe({ quotedIfMatch: 412, bareIfMatch: 412, wrongCopyIfMatch: 412 }).ifMatch).toBe("quoted");
+    expect(dialectFromProbe({ quotedIfMatch: 501, bareIfMatch: 501, wrongCopyIfMatch: 501 }).copyIfMatch).toBe(true);
+  });
+});
+
+describe("conditionalPutOutcome", () => {
+  it("412 is a failed precondition everywhere", () => {
+    expect(conditionalPutOutcome(412, "PreconditionFailed", true)).toBe("precondition_failed");
+    expect(conditionalPutOutcome(412, undefined, false)).toBe("precondition_failed");
+  });
+  it("AWS's 404 NoSuchKey for If-Match on a missing key is a failed precondition", () => {
+    expect(conditionalPutOutcome(404, "NoSuchKey", true)).toBe("precondition_failed");
+    expect(conditionalPutOutcome(404, "NoSuchBucket", true)).toBeNull();
+    expect(conditionalPutOutcome(404, "NoSuchKey", false)).toBeNull();
+  });
+  it("409 ConditionalRequestConflict is a race worth retrying; other 409s are errors", () => {
+    expect(conditionalPutOutcome(409, "ConditionalRequestConflict", true)).toBe("conflict");
+    expect(conditionalPutOutcome(409, "OperationAborted", false)).toBe("conflict");
+    expect(conditionalPutOutcome(409, "BucketNotEmpty", true)).toBeNull();
+  });
+});

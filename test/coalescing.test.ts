@@ -1,0 +1,40 @@
+import { describe, expect, it } from "vitest";
+import { api, uniqueNamespace } from "./helpers";
+import { proxy, viaProxy } from "./faults";
+
+// Concurrent misses for one key in an isolate cost one storage GET, even when storage is slow:
+// counted at the fault proxy, which every storage request of these reads goes through.
+describe("request coalescing", () => {
+  for (const noCache of [false, true]) {
+    it(`20 concurrent reads of one key while storage is slow: one storage GET${noCache ? " (Cache-Control: no-cache)" : ""}`, async () => {
+      const ns = uniqueNamespace("coalesce");
+      const put = await api(`/v1/${ns}/items/hot`, { method: "PUT", body: "hot value", headers: { "content-type": "text/plain" } });
+      await put.body?.cancel();
+      await proxy.fault({ mode: "delay", delayMs: 300, path: `/${ns}/`, method: "GET", count: 1 });
+      const headers: Record<string, string> = noCache ? { "cache-control": "no-cache" } : {};
+      const responses = await Promise.all(Array.from({ length: 20 }, () => viaProxy(`/v1/${ns}/items/hot`, { headers }, { STORAGE_TIMEOUT_MS: "5000" })));
+      for (const response of responses) {
+        expect(response.status).toBe(200);
+        expect(response.headers.get("etag")).toBe(put.headers.get("etag"));
+        expect(await response.text()).toBe("hot value");
+      }
+      const gets = (await proxy.requests(`/${ns}/`)).filter((r) => r.method === "GET");
+      expect(gets).toHaveLength(1);
+    });
+  }
+
+  it("a failed shared GET fails every waiting reader alike, and the next read asks storage again", async () => {
+    const ns = uniqueNamespace("coalesce");
+    const put = await api(`/v1/${ns}/items/k`, { method: "PUT", body: "v" });
+    await put.body?.cancel();
+    await proxy.fault({ mode: "error500", delayMs: 200, path: `/${ns}/`, method: "GET", count: 2 });
+    const responses = await Promise.all(Array.from({ length: 5 }, () => viaProxy(`/v1/${ns}/items/k`, { headers: { "cache-control": "no-cache" } })));
+    for (const response of responses) {
+      expect(response.status).toBe(502);
+      await response.body?.cancel();
+    }
+    const next = await viaProxy(`/v1/${ns}/items/k`, { headers: { "cache-control": "no-cache" } });
+    expect(await next.text()).toBe("v");
+    expect((await proxy.requests(`/${ns}/`)).filter((r) => r.method === "GET")).toHaveLength(3);
+  });
+});

@@ -1,0 +1,89 @@
+import { afterEach, describe, expect, it, vi } from "vitest";
+import { TEST_ADMIN_TOKEN } from "./constants";
+import { api, sleep, uniqueNamespace, withBindings } from "./helpers";
+
+function timing(response: Response): Record<string, number> {
+  const header = response.headers.get("server-timing") ?? "";
+  const out: Record<string, number> = {};
+  for (const part of header.split(",")) {
+    const name = part.trim().split(";")[0] ?? "";
+    const dur = /dur=(\d+(?:\.\d+)?)/.exec(part)?.[1];
+    if (name && dur !== undefined) out[name] = Number(dur);
+  }
+  return out;
+}
+
+describe("observability", () => {
+  afterEach(() => vi.restoreAllMocks());
+
+  it("every answer carries X-Request-Id, and an error body names the same id", async () => {
+    const ns = uniqueNamespace();
+    const ok = await api("/healthz", { anonymous: true });
+    expect(ok.headers.get("x-request-id")).toMatch(/^[0-9a-zA-Z-]{8,64}$/);
+    const missing = await api(`/v1/${ns}/items/nothing`);
+    const body = await missing.json<{ error: { requestId: string } }>();
+    expect(body.error.requestId).toBe(missing.headers.get("x-request-id"));
+    const other = await api(`/v1/${ns}/items/nothing`);
+    expect(other.headers.get("x-request-id")).not.toBe(missing.headers.get("x-request-id"));
+    const denied = await api(`/v1/${ns}/items/k`, { anonymous: true });
+    expect((await denied.json<{ error: { requestId: string } }>()).error.requestId).toBe(denied.headers.get("x-request-id"));
+  });
+
+  it("takes Cloudflare's ray id as the request id when there is one", async () => {
+    const response = await api("/healthz", { anonymous: true, headers: { "cf-ray": "8c1a2b3c4d5e6f70-AMS" } });
+    expect(response.headers.get("x-request-id")).toBe("8c1a2b3c4d5e6f70-AMS");
+  });
+
+  it("Server-Timing: storage on a miss, the location cache and no storage on a hit, always a total", async () => {
+    const ns = uniqueNamespace();
+    const put = await api(`/v1/${ns}/items/k`, { method: "PUT", body: "v" });
+    expect(timing(put)).toHaveProperty("storage");
+    const miss = await api(`/v1/${ns}/items/k`);
+    await miss.text();
+    expect(miss.headers.get("x-cache")).toBe("MISS");
+    expect(timing(miss)).toHaveProperty("storage");
+    expect(timing(miss)).toHaveProperty("total");
+    await sleep(50);
+    const hit = await api(`/v1/${ns}/items/k`);
+    await hit.text();
+    expect(hit.headers.get("x-cache")).toBe("HIT");
+    const hitTiming = timing(hit);
+    expect(hitTiming).toHaveProperty("cache");
+    expect(hitTiming).not.toHaveProperty("storage");
+    expect(hitTiming.total).toBeGreaterThanOrEqual(0);
+  });
+
+  it("writes one JSON log line per request: route, status, cache outcome, durations; never the token or the key", async () => {
+    const ns = uniqueNamespace();
+    await api(`/v1/${ns}/items/secret-key-name`, { method: "PUT", body: "secret-value" });
+    const lines: string[] = [];
+    vi.spyOn(console, "log").mockImplementation((...args: unknown[]) => {
+      lines.push(args.map(String).join(" "));
+    });
+    const response = await withBindings({}, `/v1/${ns}/items/secret-key-name`);
+    expect(await response.text()).toBe("secret-value");
+    const requestLines = lines.filter((line) => line.includes('"requestId"'));
+    expect(requestLines).toHaveLength(1);
+    const entry = JSON.parse(requestLines[0] as string) as Record<string, unknown>;
+    expect(entry).toMatchObject({ level: "info", method: "GET", route: "/v1/:ns/items/*", namespace: ns, status: 200 });
+    expect(entry.requestId).toBe(response.headers.get("x-request-id"));
+    expect(["HIT", "MISS"]).toContain(entry.cache);
+    expect(entry.ms).toMatchObject({ total: expect.any(Number), cache: expect.any(Number), storage: expect.any(Number) });
+    for (const line of lines) {
+      expect(line).not.toContain(TEST_ADMIN_TOKEN);
+      expect(line).not.toContain("secret-key-name");
+      expect(line).not.toContain("secret-value");
+    }
+  });
+
+  it("logs an error's code, never its token", async () => {
+    const lines: string[] = [];
+    vi.spyOn(console, "log").mockImplementation((...args: unknown[]) => {
+      lines.push(args.map(String).join(" "));
+    });
+    await withBindings({}, "/v1/ns/items/k", { headers: { authorization: "Bearer not-the-token-123" } });
+    const entry = JSON.parse(lines.find((line) => line.includes('"requestId"')) as string) as Record<string, unknown>;
+    expect(entry).toMatchObject({ status: 401, error: "unauthorized" });
+    expect(lines.join("\n")).not.toContain("not-the-token-123");
+  });
+});
