@@ -104,15 +104,8 @@ export class LocationCache {
    * a body that fails or comes up short is never stored — Miniflare's cache was seen keeping the
    * part of a stream that arrived before it failed.
    */
-  async put(
-    url: string,
-    body: ReadableStream<Uint8Array> | Uint8Array | null,
-    headers: Headers,
-    expiresAt: number | null,
-    maxAge: number,
-    nowMs: number = Date.now(),
-  ): Promise<void> {
-    const bytes = body instanceof Uint8Array ? body : body ? new Uint8Array(await new Response(body).arrayBuffer()) : new Uint8Array(0);
+  async put(url: string, body: ReadableStream<Uint8Array> | null, headers: Headers, expiresAt: number | null, maxAge: number, nowMs: number = Date.now()): Promise<void> {
+    const bytes = body ? new Uint8Array(await new Response(body).arrayBuffer()) : new Uint8Array(0);
     const declared = headers.get("content-length");
     if (declared !== null && Number(declared) !== bytes.byteLength) throw new Error("the value came up short: not cached");
     const entryHeaders = new Headers(headers);

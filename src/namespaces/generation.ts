@@ -85,13 +85,8 @@ export class Generations {
   /**
    * The namespace's current generation as this location knows it: from the location cache (no
    * storage call), else from storage at most once per EDGE_TTL. `fresh` asks storage regardless.
-   * With `background`, keeping what storage said in the location cache is handed to it instead of
-   * being waited for (a read does not need to wait for that).
    */
-  async current(
-    namespace: string,
-    options: { fresh?: boolean; now?: number; background?: (promise: Promise<unknown>) => void } = {},
-  ): Promise<number> {
+  async current(namespace: string, options: { fresh?: boolean; now?: number } = {}): Promise<number> {
     const id = `${this.prefix}\n${namespace}`;
     const url = generationCacheUrl(this.prefix, namespace);
     const now = options.now ?? Date.now();
@@ -101,9 +96,7 @@ export class Generations {
     }
     const { generation } = await this.stored(namespace);
     const current = raiseFloor(id, generation);
-    const remembered = this.remember(url, current, now);
-    if (options.background) options.background(remembered.catch(() => undefined));
-    else await remembered;
+    await this.remember(url, current, now);
     return current;
   }
 

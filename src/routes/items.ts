@@ -9,7 +9,6 @@ import { Flights } from "../coalesce";
 import { cacheKeyUrl, cacheMaxAge, isCacheable, LocationCache, type CachedItem } from "../location-cache";
 import { parseKey, validateNamespace } from "../names";
 import { generationsFor, wantsFresh } from "../namespaces/context";
-import { refill } from "../refill";
 import { lastKnownGeneration } from "../namespaces/generation";
 import { encodeKeyPath, objectKey } from "../storage/object-key";
 import { storageUnavailableError } from "../storage/failures";
@@ -72,14 +71,11 @@ async function locate(c: AppContext, scope: Scope, { namespace, key }: Address =
     objectKey: objectKey(config.s3.prefix, namespace, generation, key),
     cacheUrl: cacheKeyUrl(namespace, generation, encodeKeyPath(key)),
   });
-  const waitUntil = (promise: Promise<unknown>) => c.executionCtx.waitUntil(promise);
   const fresh = scope === "read" && wantsFresh(c);
-  const confirmed = fresh ? generations.current(namespace, { fresh: true, background: waitUntil }).then(refAt) : undefined;
+  const confirmed = fresh ? generations.current(namespace, { fresh: true }).then(refAt) : undefined;
   confirmed?.catch(() => undefined); // awaited by the read; never an unhandled rejection
-  // A fresh read asks storage for the generation anyway (`confirmed`): it starts from the one this
-  // isolate knows, if any, rather than first asking the location cache.
-  const known = fresh ? lastKnownGeneration(config.s3.prefix, namespace) : null;
-  const ref = refAt(known ?? (await generations.current(namespace)));
+  const ref = refAt(await generations.current(namespace));
+  const waitUntil = (promise: Promise<unknown>) => c.executionCtx.waitUntil(promise);
   return { ref, storage, items: new Items(storage, LocationCache.default(c.get("metrics")), waitUntil), ...(confirmed ? { confirmed } : {}) };
 }
 
@@ -228,14 +224,13 @@ async function read(c: AppContext): Promise<Response> {
   headers.set("content-length", String(stored.size));
   if (!hasBody(stored)) return new Response(null, { status: 200, headers });
 
-  const body = stored.body;
+  let body = stored.body;
   const maxAge = cacheMaxAge(stored.meta.expiresAt, config.edgeTtl);
   if (isCacheable(stored.size, maxAge)) {
+    const [forClient, forCache] = body.tee();
+    body = forClient;
     const entry = new Headers({ etag: stored.etag, "content-type": stored.meta.contentType, "content-length": String(stored.size) });
-    const { expiresAt } = stored.meta;
-    const copied = await refill(body, stored.size, (copy) => cache.put(ref.cacheUrl, copy, entry, expiresAt, maxAge));
-    c.executionCtx.waitUntil(copied.written.catch(() => undefined));
-    return new Response(copied.body, { status: 200, headers });
+    c.executionCtx.waitUntil(cache.put(ref.cacheUrl, forCache, entry, stored.meta.expiresAt, maxAge).catch(() => undefined));
   }
   return new Response(body, { status: 200, headers });
 }
