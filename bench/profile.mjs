@@ -17,6 +17,9 @@ const ROOT = path.resolve(path.dirname(new URL(import.meta.url).pathname), "..")
 const QUICK = process.argv.includes("--quick");
 /** `--baseline REF`: also run the Worker built from REF's src/ (e.g. main), side by side. */
 const BASELINE = process.argv.includes("--baseline") ? process.argv[process.argv.indexOf("--baseline") + 1] : null;
+/** `--only a,b,c`: run only these sides (names as printed); `--samples N`: rounds after warm-up. */
+const ONLY = process.argv.includes("--only") ? new Set(process.argv[process.argv.indexOf("--only") + 1].split(",")) : null;
+const SAMPLES = process.argv.includes("--samples") ? Number(process.argv[process.argv.indexOf("--samples") + 1]) : null;
 const VARIANTS = ["cache-delete-floor", "hono-floor", "hono-auth-floor"];
 
 async function bundleVariants() {
@@ -63,6 +66,10 @@ async function bundleVariants() {
   return { workers, cleanup: () => rm(outdir, { recursive: true, force: true }) };
 }
 
+function pick(sides) {
+  return ONLY ? Object.fromEntries(Object.entries(sides).filter(([name]) => ONLY.has(name))) : sides;
+}
+
 async function main() {
   const variants = await bundleVariants();
   const stack = await startStack({ wanRoundTripMs: 28, maxValueBytes: 100 * 1024 * 1024, extraWorkers: variants.workers });
@@ -104,7 +111,7 @@ async function main() {
       await s3.putVia(headAgent, "direct/ratio-put-2", body, "text/plain");
     };
     const medians = await interleave(
-      {
+      pick({
         floor: sides.floor.run,
         cacheFloor: sides.cacheFloor.run,
         cacheDeleteFloor: sides.cacheDeleteFloor.run,
@@ -126,10 +133,10 @@ async function main() {
               "put@HEAD": candidate.put,
             }
           : {}),
-      },
-      { warmup: QUICK ? 10 : 50, samples: QUICK ? 30 : 300 },
+      }),
+      { warmup: QUICK ? 10 : 50, samples: SAMPLES ?? (QUICK ? 30 : 300) },
     );
-    const floor = medians.floor.p50Ms;
+    const floor = medians.floor?.p50Ms ?? 0;
     process.stdout.write("side                n   p50 ms   p99 ms   p50 − floor\n");
     for (const [name, side] of Object.entries(medians)) {
       process.stdout.write(
