@@ -140,7 +140,7 @@ describe("writes under storage faults: durable and 2xx, or a 5xx with nothing ha
     expect(await stored(ns, "k")).toEqual({ status: 200, body: fresh, etag });
   });
 
-  it("a streamed value (2 MB) whose answer is lost: its hash shows it landed, 200; a 500 that did not land: 502, old value intact", async () => {
+  it("a streamed value (2 MB) whose answer is lost: its nonce shows it landed, 200; a 500 that did not land: 502, old value intact", async () => {
     const ns = uniqueNamespace("fault-w");
     const before = await seed(ns, "k", "old value");
     const big = "streamed ".repeat(250_000);
