@@ -35,6 +35,20 @@ export default {
   },
 };`;
 
+/**
+ * The Workers' console output (one JSON log line per request) is produced, as in production, and
+ * discarded here: printed, it would bury the results and load the machine. BENCH_DEBUG=1 keeps it.
+ */
+function handleRuntimeStdio(stdout, stderr) {
+  if (process.env.BENCH_DEBUG) {
+    stdout.pipe(process.stderr);
+    stderr.pipe(process.stderr);
+    return;
+  }
+  stdout.resume();
+  stderr.resume();
+}
+
 /** The floor's constant body: as long as the 32-byte string the ratios are measured with. */
 export const FLOOR_BODY = "0123456789abcdef0123456789abcdef";
 
@@ -78,7 +92,7 @@ export default {
 /** One Worker in a workerd of its own: `{ url, pid, stop }`. */
 async function startFreshRuntime(worker) {
   const before = new Set(await workerdChildren());
-  const mf = new Miniflare({ host: "127.0.0.1", port: 0, workers: [worker] });
+  const mf = new Miniflare({ host: "127.0.0.1", port: 0, handleRuntimeStdio, workers: [worker] });
   try {
     const url = await mf.ready;
     const pid = (await workerdChildren()).find((candidate) => !before.has(candidate)) ?? null;
@@ -144,6 +158,7 @@ export async function startStack({ wanRoundTripMs, maxValueBytes, extraWorkers =
     const mf = new Miniflare({
       host: "127.0.0.1",
       port: 0,
+      handleRuntimeStdio,
       workers: [
         { name: "cloudcached", ...worker, bindings },
         { name: "cloudcached-wan", ...worker, routes: [`${WAN_HOST}/*`], bindings: { ...bindings, S3_ENDPOINT: wanEndpoint.href.replace(/\/$/, "") } },
