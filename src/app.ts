@@ -8,6 +8,7 @@ import { observability } from "./observability";
 import { health } from "./routes/health";
 import { items } from "./routes/items";
 import { namespaces } from "./routes/namespaces";
+import { openapi } from "./routes/openapi";
 import { tokens } from "./routes/tokens";
 
 export const app = new Hono<AppEnv>();
@@ -35,6 +36,7 @@ app.use("/v1/*", async (c, next) => {
   c.set("principal", await authenticate(c.req.header("authorization"), c.get("config")));
   await next();
 });
+app.route("/v1", openapi);
 app.route("/v1", tokens);
 app.route("/v1", items);
 app.route("/v1", namespaces);

@@ -1,4 +1,5 @@
 import { ApiError } from "./errors";
+import { readInteger, ttlParam } from "./schema";
 
 /** What the Worker keeps beside a value: its expiry and its content type. */
 export interface ItemMeta {
@@ -19,13 +20,7 @@ export function nowSeconds(now: number = Date.now()): number {
  * no larger than `maxTtl`. `0` means "never expires".
  */
 export function parseTtl(raw: string | null | undefined, defaultTtl: number, maxTtl: number): number {
-  if (raw === null || raw === undefined) return defaultTtl;
-  if (!/^\d{1,16}$/.test(raw)) {
-    throw new ApiError("bad_request", "invalid ttl: a non-negative whole number of seconds");
-  }
-  const ttl = Number(raw);
-  if (ttl > maxTtl) throw new ApiError("bad_request", `invalid ttl: at most ${maxTtl} seconds`);
-  return ttl;
+  return readInteger(ttlParam(defaultTtl, maxTtl), raw) ?? defaultTtl;
 }
 
 export function expiresAtFor(ttl: number, now: number = nowSeconds()): number | null {

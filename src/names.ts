@@ -1,9 +1,10 @@
 import { ApiError } from "./errors";
+import { MAX_KEY_BYTES, NAMESPACE_PATTERN } from "./schema";
 
 /** Longest key, in bytes of UTF-8 (API.md). */
-export const MAX_KEY_BYTES = 512;
+export { MAX_KEY_BYTES };
 
-const NAMESPACE = /^[a-z0-9][a-z0-9_-]{0,63}$/;
+const NAMESPACE = new RegExp(NAMESPACE_PATTERN);
 // Control characters U+0000–U+001F and U+007F are refused anywhere in a key.
 // eslint-disable-next-line no-control-regex
 const CONTROL = /[\u0000-\u001f\u007f]/;

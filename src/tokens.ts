@@ -4,6 +4,7 @@ import type { Config } from "./config";
 import { ApiError } from "./errors";
 import { nowSeconds } from "./item";
 import { MAX_KEY_BYTES, utf8Length, validateNamespace } from "./names";
+import { allowedFields, MAX_TOKEN_NAMESPACES, SCOPES as SCHEMA_SCOPES, tokenRequestSchema } from "./schema";
 
 /**
  * Scoped tokens: stateless JWTs (HS256, signed with TOKEN_SECRET) that grant some scopes on some
@@ -11,7 +12,7 @@ import { MAX_KEY_BYTES, utf8Length, validateNamespace } from "./names";
  * is valid exactly while its signature checks and its `exp` is in the future.
  */
 
-export const SCOPES: readonly Scope[] = ["read", "write", "flush"];
+export const SCOPES: readonly Scope[] = SCHEMA_SCOPES;
 
 /** The one algorithm tokens are signed with, and the only one `verifyToken` accepts. */
 export const TOKEN_ALGORITHM = "HS256";
@@ -20,7 +21,7 @@ export const TOKEN_ISSUER = "cloudcached";
 /** A token's lifetime when the request gives no `ttl` (capped at MAX_TOKEN_TTL). */
 export const DEFAULT_TOKEN_TTL = 3600;
 /** Most namespaces one token may name (keeps a token well inside any header limit). */
-export const MAX_TOKEN_NAMESPACES = 100;
+export { MAX_TOKEN_NAMESPACES };
 /** A bearer token longer than this is refused without looking further. */
 export const MAX_TOKEN_CHARS = 16 * 1024;
 /** TOKEN_SECRET must be at least this long: HS256 wants a key of 256 bits or more. */
@@ -45,7 +46,7 @@ export interface TokenRequest {
   ttl: number;
 }
 
-const FIELDS = ["namespaces", "prefix", "scopes", "ttl"] as const;
+const FIELDS = allowedFields(tokenRequestSchema(1, DEFAULT_TOKEN_TTL));
 
 function bad(message: string): never {
   throw new ApiError("bad_request", message);
@@ -119,7 +120,7 @@ export function keyPrefixProblem(prefix: string): string | null {
 /** Validates a `POST /v1/tokens` body strictly: unknown fields and malformed values are a 400 naming them. */
 export function parseTokenRequest(body: unknown, maxTokenTtl: number): TokenRequest {
   if (!isObject(body)) bad("the body must be a JSON object");
-  const unknown = Object.keys(body).filter((field) => !(FIELDS as readonly string[]).includes(field));
+  const unknown = Object.keys(body).filter((field) => !FIELDS.includes(field));
   if (unknown.length > 0) {
     bad(`unknown field${unknown.length > 1 ? "s" : ""} ${unknown.slice(0, 5).map(quoted).join(", ")}; allowed: ${FIELDS.join(", ")}`);
   }

@@ -14,6 +14,9 @@ import { encodeKey, encodeNamespace, itemPath, type Query } from "./paths.js";
 import { DEFAULT_RETRY, isIdempotent } from "./retry.js";
 import { type Answer, type Call, type FetchLike, Transport } from "./transport.js";
 
+/** The seed's `time_to_expire` default, kept by `put` and `update` whatever the server's DEFAULT_TTL. */
+export const SEED_TTL = 3600;
+
 export interface CloudCachedOptions {
   /** The Worker's base URL, e.g. `https://cache.example.com` (a path prefix is kept). */
   url: string;
@@ -239,7 +242,8 @@ export class CloudCached {
   }
 
   /**
-   * Stores a value. With `replace` false (the default) it is memcached's `add`: stored only if the
+   * Stores a value for `ttl` seconds (default 3600, as the seed's `time_to_expire`; 0 = never).
+   * With `replace` false (the default) it is memcached's `add`: stored only if the
    * key is absent, else `false`. With `replace` true it overwrites (`set`). `true` when stored.
    */
   put(key: string, value: Storable, ttl?: number, replace?: boolean): Promise<boolean>;
@@ -249,17 +253,17 @@ export class CloudCached {
       typeof ttlOrOptions === "object" && ttlOrOptions !== null
         ? ttlOrOptions
         : { ...(ttlOrOptions === undefined ? {} : { ttl: ttlOrOptions }), ...(replace === undefined ? {} : { replace }) };
-    const written = await this.write(key, value, options.replace ? { kind: "set" } : { kind: "add" }, options);
+    const written = await this.write(key, value, options.replace ? { kind: "set" } : { kind: "add" }, { ...options, ttl: options.ttl ?? SEED_TTL });
     return written !== null;
   }
 
-  /** Overwrites a value only if the key exists (memcached `replace`): `false` when it is absent. */
+  /** Overwrites a value only if the key exists (memcached `replace`): `false` when it is absent. Default ttl 3600. */
   update(key: string, value: Storable, ttl?: number): Promise<boolean>;
   update(key: string, value: Storable, options?: WriteOptions): Promise<boolean>;
   async update(key: string, value: Storable, ttlOrOptions?: number | WriteOptions): Promise<boolean> {
     const options: WriteOptions =
       typeof ttlOrOptions === "object" && ttlOrOptions !== null ? ttlOrOptions : ttlOrOptions === undefined ? {} : { ttl: ttlOrOptions };
-    return (await this.write(key, value, { kind: "replace" }, options)) !== null;
+    return (await this.write(key, value, { kind: "replace" }, { ...options, ttl: options.ttl ?? SEED_TTL })) !== null;
   }
 
   /** Deletes the key (`true` whether or not it existed). With `{ etag }`, only that version: `false` if it changed. */

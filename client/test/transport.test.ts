@@ -133,8 +133,11 @@ describe("the request", () => {
     expect(add?.headers).toMatchObject({ authorization: "Bearer tok", "if-none-match": "*", "content-type": "application/json" });
     expect(set?.headers["if-none-match"]).toBeUndefined();
     expect(set?.headers["if-match"]).toBeUndefined();
-    expect(set?.url).toBe("/v1/ns/items/k");
+    // put and update keep the seed's time_to_expire=3600 when no ttl is given.
+    expect(set?.url).toBe("/v1/ns/items/k?ttl=3600");
+    expect(replace?.url).toBe("/v1/ns/items/k?ttl=3600");
     expect(replace?.headers).toMatchObject({ "if-match": "*", "content-type": "application/octet-stream" });
+    expect(cas?.url).toBe("/v1/ns/items/k");
     expect(cas?.headers["if-match"]).toBe('"bare-etag"');
   });
 

@@ -1,11 +1,12 @@
 import { ApiError } from "../errors";
 import { normalizeContentType } from "../item";
 import { validateKey } from "../names";
+import { allowedFields, batchRequestSchema, batchSetSchema, MAX_BATCH_KEYS } from "../schema";
 
 /** The body of `POST /v1/{ns}/batch`, checked whole before anything touches storage. Pure. */
 
 /** Keys in one batch, in all (get + set + delete). */
-export const MAX_BATCH_KEYS = 100;
+export { MAX_BATCH_KEYS };
 /** Largest batch body: it is JSON, so it is read whole (large values go through PUT). */
 export const MAX_BATCH_BODY_BYTES = 16 * 1024 * 1024;
 
@@ -50,12 +51,13 @@ export function decodeBase64(text: string): Uint8Array | null {
   }
 }
 
-const SET_FIELDS = new Set(["key", "value", "encoding", "ttl", "contentType"]);
+const SET_FIELDS = new Set(allowedFields(batchSetSchema));
+const BATCH_FIELDS = new Set(allowedFields(batchRequestSchema));
 
 function parseSet(entry: unknown, where: string, maxTtl: number): BatchSet {
   if (!isObject(entry)) bad(`${where}: each set entry must be an object`);
   for (const field of Object.keys(entry)) {
-    if (!SET_FIELDS.has(field)) bad(`${where}: unknown field '${field}' (allowed: key, value, encoding, ttl, contentType)`);
+    if (!SET_FIELDS.has(field)) bad(`${where}: unknown field '${field}' (allowed: ${[...SET_FIELDS].join(", ")})`);
   }
   const key = keyAt(entry.key, `${where}.key`);
   const encoding = entry.encoding ?? "utf8";
@@ -106,7 +108,7 @@ export function parseBatch(text: string, maxTtl: number): BatchRequest {
   }
   if (!isObject(body)) bad("the batch must be a JSON object with any of 'get', 'set', 'delete'");
   for (const field of Object.keys(body)) {
-    if (field !== "get" && field !== "set" && field !== "delete") bad(`unknown field '${field}' (allowed: get, set, delete)`);
+    if (!BATCH_FIELDS.has(field)) bad(`unknown field '${field}' (allowed: ${[...BATCH_FIELDS].join(", ")})`);
   }
   const count = ["get", "set", "delete"].reduce((sum, name) => sum + (Array.isArray(body[name]) ? (body[name] as unknown[]).length : 0), 0);
   if (count > MAX_BATCH_KEYS) bad(`too many keys: ${count}, at most ${MAX_BATCH_KEYS} in all`);

@@ -2,11 +2,13 @@ import { ApiError } from "../errors";
 import { MAX_KEY_BYTES, utf8Length } from "../names";
 import { objectKey } from "../storage/object-key";
 import { NONCE_BYTES, type Storage } from "../storage/storage";
+import { cursorParam, DEFAULT_LIST_LIMIT, limitParam, MAX_LIST_LIMIT, readInteger } from "../schema";
+
+const CURSOR = new RegExp(cursorParam.schema.pattern ?? "");
 
 /** `GET /v1/{ns}/keys`: the keys of a namespace's current generation, from a storage listing. */
 
-export const DEFAULT_LIST_LIMIT = 100;
-export const MAX_LIST_LIMIT = 1000;
+export { DEFAULT_LIST_LIMIT, MAX_LIST_LIMIT };
 
 export interface ListedKey {
   key: string;
@@ -23,11 +25,7 @@ export interface KeyPage {
 
 /** `limit`: 1 … 1000, default 100. Pure. */
 export function parseLimit(raw: string | undefined): number {
-  if (raw === undefined) return DEFAULT_LIST_LIMIT;
-  if (!/^\d{1,4}$/.test(raw) || Number(raw) < 1 || Number(raw) > MAX_LIST_LIMIT) {
-    throw new ApiError("bad_request", `invalid limit: a whole number from 1 to ${MAX_LIST_LIMIT}`);
-  }
-  return Number(raw);
+  return readInteger(limitParam, raw) ?? DEFAULT_LIST_LIMIT;
 }
 
 /** `prefix`: any text a key could start with (no control characters, at most 512 bytes). Pure. */
@@ -52,7 +50,7 @@ export function encodeCursor(afterKey: string): string {
 export function decodeCursor(raw: string | undefined): string | null {
   if (raw === undefined) return null;
   const invalid = () => new ApiError("bad_request", "invalid cursor: pass back a cursor this endpoint gave");
-  if (!/^[A-Za-z0-9_-]{1,2000}$/.test(raw)) throw invalid();
+  if (!CURSOR.test(raw)) throw invalid();
   let parsed: unknown;
   try {
     const binary = atob(raw.replace(/-/g, "+").replace(/_/g, "/"));

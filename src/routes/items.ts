@@ -14,6 +14,7 @@ import { encodeKeyPath, objectKey } from "../storage/object-key";
 import { storageUnavailableError } from "../storage/failures";
 import { Storage, type StoredHead, type StoredObject, type ValueSource } from "../storage/storage";
 import { canServeStale, isStorageFailure } from "../stale";
+import { byParam, initialParam, opParam, readEnum, readInteger } from "../schema";
 
 /** Values up to this size are read into memory, so a conditional write that lost a race can be retried. */
 export const REPLAYABLE_BYTES = 1024 * 1024;
@@ -280,22 +281,8 @@ async function write(c: AppContext): Promise<Response> {
   return c.json({ etag: written.etag, expiresAt: written.expiresAt }, written.created ? 201 : 200, Object.fromEntries(headers));
 }
 
-/** Whole number parameter within [0, 2^53−1] (or any sign for `initial`). */
-function integerParam(raw: string | undefined, name: string, signed: boolean): number | undefined {
-  if (raw === undefined) return undefined;
-  const pattern = signed ? /^-?[0-9]{1,16}$/ : /^[0-9]{1,16}$/;
-  const value = Number(raw);
-  if (!pattern.test(raw) || !Number.isSafeInteger(value)) {
-    throw new ApiError("bad_request", `invalid ${name}: ${signed ? "an" : "a non-negative"} integer within ±(2^53−1)`);
-  }
-  return value;
-}
-
 async function operate(c: AppContext): Promise<Response> {
-  const op = c.req.query("op");
-  if (op !== "touch" && op !== "incr" && op !== "decr") {
-    throw new ApiError("bad_request", "unknown op: use op=touch, op=incr or op=decr");
-  }
+  const op = readEnum<"touch" | "incr" | "decr">(opParam, c.req.query("op"));
   const target = address(c, "write");
   const config = c.get("config");
   const rawTtl = c.req.query("ttl");
@@ -305,8 +292,8 @@ async function operate(c: AppContext): Promise<Response> {
     const touched = await items.touch(ref, expiresAtFor(ttl));
     return c.json(touched, 200, { etag: touched.etag, ...(touched.expiresAt === null ? {} : { "x-expires-at": String(touched.expiresAt) }) });
   }
-  const by = integerParam(c.req.query("by"), "by", false) ?? 1;
-  const initial = integerParam(c.req.query("initial"), "initial", true);
+  const by = readInteger(byParam, c.req.query("by")) ?? 1;
+  const initial = readInteger(initialParam, c.req.query("initial"));
   const ttl = rawTtl === undefined ? undefined : parseTtl(rawTtl, config.defaultTtl, config.maxTtl);
   const { ref, items } = await locate(c, "write", target);
   const counted = await items.count(ref, op === "incr" ? by : -by, {

@@ -8,6 +8,7 @@ import { LocationCache } from "../location-cache";
 import { validateNamespace } from "../names";
 import { generationsFor, wantsFresh } from "../namespaces/context";
 import { decodeCursor, listKeys, parseLimit, parsePrefix } from "../namespaces/listing";
+import { readCappedText } from "../request-body";
 import { Storage } from "../storage/storage";
 
 /** API.md's Batch and Namespace sections: batch, flush, keys. */
@@ -31,45 +32,13 @@ function storageFor(c: AppContext): Storage {
   return new Storage(config.s3, config.storageTimeoutMs, c.get("metrics"));
 }
 
-/** The body, read whole (it is JSON) but never past `limit` bytes. */
-async function readBody(c: AppContext, limit: number): Promise<string> {
-  const declared = c.req.header("content-length");
-  if (declared !== undefined && (!/^\d{1,16}$/.test(declared) || Number(declared) > limit)) {
-    throw new ApiError("value_too_large", `a batch body is at most ${limit} bytes; write large values with PUT`);
-  }
-  const body = c.req.raw.body;
-  if (body === null) return "";
-  const reader = body.getReader();
-  const chunks: Uint8Array[] = [];
-  let total = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    total += value.byteLength;
-    if (total > limit) {
-      await reader.cancel();
-      throw new ApiError("value_too_large", `a batch body is at most ${limit} bytes; write large values with PUT`);
-    }
-    chunks.push(value);
-  }
-  const bytes = new Uint8Array(total);
-  let offset = 0;
-  for (const chunk of chunks) {
-    bytes.set(chunk, offset);
-    offset += chunk.byteLength;
-  }
-  try {
-    return new TextDecoder("utf-8", { fatal: true, ignoreBOM: false }).decode(bytes);
-  } catch {
-    throw new ApiError("bad_request", "the batch body is not valid UTF-8");
-  }
-}
+const batchTooLarge = () => new ApiError("value_too_large", `a batch body is at most ${MAX_BATCH_BODY_BYTES} bytes; write large values with PUT`);
 
 async function batch(c: AppContext): Promise<Response> {
   const config = c.get("config");
   const namespace = validateNamespace(c.req.param("ns") ?? "");
   // The body is parsed as JSON whatever its Content-Type says (curl -d sends a form type).
-  const request = parseBatch(await readBody(c, MAX_BATCH_BODY_BYTES), config.maxTtl);
+  const request = parseBatch(await readCappedText(c.req.raw, MAX_BATCH_BODY_BYTES, batchTooLarge), config.maxTtl);
   preauthorize(c.get("principal"), namespace, request);
   const storage = storageFor(c);
   const fresh = wantsFresh(c);
