@@ -397,7 +397,10 @@ export class Storage {
       await current?.body.cancel();
       return { ok: false, reason: "precondition_failed" };
     }
-    return this.put(key, { stream: current.body, length: current.size }, meta, { kind: "match", etag });
+    // Through a JavaScript TransformStream: workerd cannot pipe one native transform stream (the
+    // GET's exact-length body) straight into another (the PUT's FixedLengthStream).
+    const relay = current.body.pipeThrough(new TransformStream<Uint8Array, Uint8Array>());
+    return this.put(key, { stream: relay, length: current.size }, meta, { kind: "match", etag });
   }
 
   /**
