@@ -1,7 +1,7 @@
 import { ApiError } from "./errors";
 import { expiresAtFor, isExpired, type ItemMeta } from "./item";
 import type { LocationCache } from "./location-cache";
-import type { StoredHead, Storage, ValueSource, WriteCondition, WriteResult } from "./storage/storage";
+import type { StoredHead, StoredObject, Storage, ValueSource, WriteCondition, WriteResult } from "./storage/storage";
 
 /** One item, located: its object key in the bucket and its entry URL in the location cache. */
 export interface ItemRef {
@@ -24,6 +24,8 @@ export const COUNTER_LIMIT = Number.MAX_SAFE_INTEGER;
 
 /** Attempts for a conditional write that lost a race, when its value can be sent again. */
 const WRITE_ATTEMPTS = 8;
+/** Reads of a counter that may fail (storage errors) before the request gives up with 502. */
+const COUNTER_READ_ATTEMPTS = 4;
 /** Attempts for a counter under contention; each lost race costs one GET and one PUT. */
 const COUNTER_ATTEMPTS = 200;
 
@@ -108,8 +110,20 @@ export class Items {
 
   /** incr / decr: read, compute, write back only if unchanged; a lost race is tried again. */
   async count(ref: ItemRef, delta: number, options: { initial?: number; ttl?: number; defaultTtl: number }): Promise<{ value: number; etag: string }> {
+    let readFailures = 0;
     for (let attempt = 1; ; attempt++) {
-      const current = await this.storage.get(ref.objectKey);
+      let current: StoredObject | null;
+      try {
+        current = await this.storage.get(ref.objectKey);
+      } catch (err) {
+        // Nothing is written yet, so the whole step may start over. Ceph RGW answers a GET racing
+        // the creation of the same key with 500 UnknownError, more than once in a row.
+        if (err instanceof ApiError && err.code === "storage_error" && ++readFailures < COUNTER_READ_ATTEMPTS) {
+          await backoff(readFailures);
+          continue;
+        }
+        throw err;
+      }
       let next: number;
       let meta: ItemMeta;
       let condition: WriteCondition;
