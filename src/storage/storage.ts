@@ -52,11 +52,12 @@ export type WriteCondition =
 export type WriteResult = { ok: true; etag: string } | { ok: false; reason: "precondition_failed" | "conflict" | "lost" };
 
 // One signing client per set of credentials and isolate: aws4fetch caches derived keys in it.
-const clients = new Map<string, AwsClient>();
+// Keyed by the settings object itself: configFor() parses the bindings once per isolate, so a
+// request finds its client without building a key from the credentials.
+const clients = new WeakMap<S3Settings, AwsClient>();
 
 function clientFor(settings: S3Settings): AwsClient {
-  const id = `${settings.endpoint}\n${settings.region}\n${settings.accessKeyId}\n${settings.secretAccessKey}`;
-  let client = clients.get(id);
+  let client = clients.get(settings);
   if (!client) {
     // retries: 0 — aws4fetch would otherwise retry 5xx ten times with backoff; retries are ours.
     client = new AwsClient({
@@ -66,7 +67,7 @@ function clientFor(settings: S3Settings): AwsClient {
       region: settings.region,
       retries: 0,
     });
-    clients.set(id, client);
+    clients.set(settings, client);
   }
   return client;
 }
