@@ -26,13 +26,13 @@ export async function startEmbeddedStore({
     r2Persist: persistDir ?? false,
   });
   const url = await mf.ready;
-  return {
+  // The Worker's settings for this store, also as one object to hand on whole.
+  const settings = {
     S3_ENDPOINT: new URL(S3_PATH, url).href,
     S3_BUCKET: bucket,
     S3_REGION: "auto",
     S3_ACCESS_KEY_ID: accessKeyId,
     S3_SECRET_ACCESS_KEY: secretAccessKey,
-    url: url.href,
-    stop: () => mf.dispose(),
   };
+  return { ...settings, settings, url: url.href, stop: () => mf.dispose() };
 }

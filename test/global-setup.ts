@@ -55,11 +55,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
   }
   const store = await startEmbeddedStore({ secretAccessKey: randomBytes(18).toString("base64url") });
   project.provide("storeBindings", {
-    S3_ENDPOINT: store.S3_ENDPOINT,
-    S3_BUCKET: store.S3_BUCKET,
-    S3_REGION: store.S3_REGION,
-    S3_ACCESS_KEY_ID: store.S3_ACCESS_KEY_ID,
-    S3_SECRET_ACCESS_KEY: store.S3_SECRET_ACCESS_KEY,
+    ...store.settings,
     S3_PREFIX: prefix,
     STORE_KIND: "embedded (Miniflare R2 S3 endpoint)",
   });

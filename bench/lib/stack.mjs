@@ -141,11 +141,7 @@ export async function startStack({ wanRoundTripMs, maxValueBytes, extraWorkers =
     const adminToken = randomBytes(24).toString("base64url");
     const prefix = `bench-${Date.now()}/`;
     const bindings = {
-      S3_ENDPOINT: store.S3_ENDPOINT,
-      S3_BUCKET: store.S3_BUCKET,
-      S3_REGION: store.S3_REGION,
-      S3_ACCESS_KEY_ID: store.S3_ACCESS_KEY_ID,
-      S3_SECRET_ACCESS_KEY: store.S3_SECRET_ACCESS_KEY,
+      ...store.settings,
       S3_PREFIX: prefix,
       ADMIN_TOKEN: adminToken,
       TOKEN_SECRET: randomBytes(24).toString("base64url"),
