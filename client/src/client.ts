@@ -97,7 +97,7 @@ export interface CounterOptions extends CallOptions {
 }
 
 export interface DeleteOptions extends CallOptions {
-  /** Delete only this version (compare-and-delete). */
+  /** Delete only this version (compare-and-delete); `"*"`: only a live item, so `false` tells it was absent. */
   etag?: string;
 }
 
@@ -266,9 +266,10 @@ export class CloudCached {
     return (await this.write(key, value, { kind: "replace" }, { ...options, ttl: options.ttl ?? SEED_TTL })) !== null;
   }
 
-  /** Deletes the key (`true` whether or not it existed). With `{ etag }`, only that version: `false` if it changed. */
+  /** Deletes the key (`true` whether or not it existed). With `{ etag }`, only that version: `false` if it changed (with `"*"`: if it was absent). */
   async delete(key: string, options: DeleteOptions = {}): Promise<boolean> {
-    const headers: Record<string, string> = options.etag === undefined ? {} : { "if-match": quoteEtag(options.etag) };
+    const headers: Record<string, string> =
+      options.etag === undefined ? {} : { "if-match": options.etag === "*" ? "*" : quoteEtag(options.etag) };
     const answer = await this.send(
       { method: "DELETE", path: this.path(key), headers, ...(options.signal ? { signal: options.signal } : {}) },
       options.etag !== undefined,
