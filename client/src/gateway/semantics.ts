@@ -46,12 +46,6 @@ export function flagsOf(contentType: string | undefined | null): number {
   return flags <= MAX_FLAGS ? flags : 0;
 }
 
-/** A content type with its flags replaced (the rest of it kept: an append keeps the item's type). */
-export function withFlags(contentType: string, flags: number): string {
-  const base = contentType.replace(/;\s*memcached-flags=[^;]*/gi, "").trim();
-  return flags === 0 ? base : `${base}; ${FLAGS_PARAMETER}=${flags}`;
-}
-
 /** Why a key cannot be used (memcached's limits plus the API's), or null. `bytes` is its length in UTF-8. */
 export function keyError(key: string, bytes: number): string | null {
   if (bytes === 0 || bytes > MAX_KEY_BYTES) return "bad command line format";
