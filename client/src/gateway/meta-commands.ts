@@ -33,9 +33,8 @@ function unsignedFlag(request: MetaRequest, name: string, max: bigint): bigint |
 function returnFlags(request: MetaRequest, extra: Record<string, string | undefined>): string {
   const out: string[] = [];
   for (const { name, token } of request.flags) {
-    if (name === "k") out.push(`k${request.keyToken}`);
+    if (name === "k") out.push(`k${request.keyToken}`, ...(hasFlag(request, "b") ? ["b"] : []));
     else if (name === "O") out.push(`O${token}`);
-    else if (name === "b" && hasFlag(request, "k")) out.push("b");
     else if (extra[name] !== undefined) out.push(`${name}${extra[name]}`);
   }
   return out.length === 0 ? "" : ` ${out.join(" ")}`;
@@ -45,7 +44,6 @@ function status(request: MetaRequest, code: string, extra: Record<string, string
   const quiet = hasFlag(request, "q");
   // q hides the answers that mean "as expected": mg's EN, and the HD of ms, md and ma.
   if (quiet && (code === "HD" || (code === "EN" && request.code === "mg"))) return [];
-  if (code === "EN") return [Buffer.from(`EN${CRLF}`)];
   return [Buffer.from(`${code}${returnFlags(request, extra)}${CRLF}`)];
 }
 
@@ -68,8 +66,7 @@ const MODES: Record<string, StoreMode> = { S: "set", s: "set", E: "add", e: "add
 async function metaSet(request: MetaRequest, value: Uint8Array, backend: Backend): Promise<Buffer[]> {
   const modeToken = flagToken(request, "M") ?? "S";
   let mode = MODES[modeToken];
-  if (mode === undefined) throw new MetaError("CLIENT_ERROR invalid mode for ms STORE");
-  if (hasFlag(request, "I")) throw new MetaError("CLIENT_ERROR the I (invalidate) flag is not supported by the gateway");
+  if (mode === undefined) throw new MetaError("CLIENT_ERROR invalid mode for ms M token");
   const flags = unsignedFlag(request, "F", BigInt(MAX_FLAGS)) ?? 0n;
   const exptime = exptimeFlag(request, "T") ?? 0;
   const cas = unsignedFlag(request, "C", U64_MAX);
@@ -100,7 +97,7 @@ async function metaDelete(request: MetaRequest, backend: Backend): Promise<Buffe
 async function metaArithmetic(request: MetaRequest, backend: Backend): Promise<Buffer[]> {
   const mode = flagToken(request, "M") ?? "I";
   const incr = mode === "I" || mode === "i" || mode === "+";
-  if (!incr && mode !== "D" && mode !== "d" && mode !== "-") throw new MetaError("CLIENT_ERROR invalid mode for ma");
+  if (!incr && mode !== "D" && mode !== "d" && mode !== "-") throw new MetaError("CLIENT_ERROR invalid mode for ma M token");
   const by = unsignedFlag(request, "D", U64_MAX) ?? 1n;
   const vivify = exptimeFlag(request, "N");
   const initial = unsignedFlag(request, "J", U64_MAX) ?? 0n;

@@ -52,7 +52,7 @@ export function parseMeta(code: string, tokens: string[]): MetaRequest | { error
   }
   let raw = keyToken;
   if (flags.some((flag) => flag.name === "b")) {
-    if (!/^[A-Za-z0-9+/]+={0,2}$/.test(keyToken)) return { error: "CLIENT_ERROR error decoding key" };
+    if (keyToken.length % 4 !== 0 || !/^[A-Za-z0-9+/]+={0,2}$/.test(keyToken)) return { error: "CLIENT_ERROR error decoding key" };
     raw = Buffer.from(keyToken, "base64").toString("latin1");
   }
   const key = keyOf(raw);
