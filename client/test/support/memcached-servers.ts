@@ -9,7 +9,7 @@ import net from "node:net";
 import { startGateway, type Gateway, type GatewayOptions } from "../../src/gateway/gateway.js";
 import { adminToken, uniqueNamespace, workerUrl } from "./helpers.js";
 
-export const DEBIAN_PACKAGES = "apt-get update && apt-get install -y memcached libmemcached-tools python3-pymemcache";
+export const DEBIAN_PACKAGES = "apt-get update && apt-get install -y memcached libmemcached-tools python3-pymemcache (or: bash .ci/memcached-deps.sh)";
 
 export interface Target {
   name: "gateway" | "memcached";
