@@ -33,6 +33,7 @@ export interface GatewayOptions {
 }
 
 export interface Gateway {
+  namespace: string;
   host: string;
   port: number;
   stats: Stats;
@@ -84,6 +85,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     throw err;
   });
   return {
+    namespace: settings.namespace,
     host: server.host,
     port: server.port,
     stats,
