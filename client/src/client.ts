@@ -289,11 +289,16 @@ export class CloudCached {
 
   /** The value with its ETag (for `cas`), expiry and content type, or null when absent. */
   async gets<T = CachedValue>(key: string, options: ReadOptions = {}): Promise<Item<T> | null> {
+    const item = await this.getBytes(key, options);
+    return item === null ? null : { ...item, value: decodeValue(item.value, item.contentType) as T };
+  }
+
+  /** The value's exact bytes whatever its content type, with its metadata, or null when absent. */
+  async getBytes(key: string, options: ReadOptions = {}): Promise<Item<Uint8Array> | null> {
     const answer = await this.read("GET", key, options);
     if (answer === null) return null;
     const info = infoOf(answer.response);
-    const bytes = await answer.bytes();
-    return { ...info, value: decodeValue(bytes, info.contentType) as T };
+    return { ...info, value: await answer.bytes() };
   }
 
   /** The value as a stream of bytes (for large values), with its metadata, or null when absent. */

@@ -67,10 +67,8 @@ export class Backend {
   /** One item's bytes and metadata; `fresh` asks storage (for read-modify-write). */
   private async read(key: string, fresh: boolean): Promise<Current | null> {
     this.stats.add("backend_requests");
-    const item = await this.client.getStream(key, { fresh });
-    if (item === null) return null;
-    const value = new Uint8Array(await new Response(item.body).arrayBuffer());
-    return { value, etag: item.etag, contentType: item.contentType, expiresAt: item.expiresAt };
+    const item = await this.client.getBytes(key, { fresh });
+    return item === null ? null : { value: item.value, etag: item.etag, contentType: item.contentType, expiresAt: item.expiresAt };
   }
 
   /** Whether a live item exists (to tell NOT_FOUND from EXISTS after a refused conditional write). */
