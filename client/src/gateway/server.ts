@@ -41,7 +41,7 @@ export async function listen(settings: ServerSettings, backend: Backend, stats: 
         for (const chunk of chunks) socket.write(chunk);
         socket.uncork();
         // A client that does not read its answers stops being read from until it catches up.
-        if (socket.writableNeedDrain) {
+        if (socket.writableNeedDrain && !socket.isPaused()) {
           socket.pause();
           socket.once("drain", () => socket.resume());
         }
