@@ -85,6 +85,8 @@ describe.each(TARGETS)("meta protocol: $name", ({ start }) => {
     expect(await conn.ask("mg y b\r\n")).toBe("CLIENT_ERROR error decoding key\r\n");
     expect(await conn.ask("mn\r\n")).toBe("MN\r\n");
     expect(await conn.ask("mg\r\n")).toBe("ERROR\r\n");
+    expect(await conn.ask("ms k\r\n")).toBe("CLIENT_ERROR bad command line format\r\n");
+    expect(await conn.ask("mg k 1\r\n")).toBe("CLIENT_ERROR invalid flag\r\n");
     expect(await conn.ask(`mg ${"k".repeat(251)} v\r\n`)).toBe("CLIENT_ERROR bad command line format\r\n");
   });
 });

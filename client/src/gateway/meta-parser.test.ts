@@ -20,7 +20,7 @@ describe("parseMeta", () => {
   });
 
   it("errors", () => {
-    expect(parseMeta("mg", [])).toEqual({ error: "CLIENT_ERROR bad command line format" });
+    expect(parseMeta("mg", [])).toEqual({ error: "ERROR" });
     expect(parseMeta("ms", ["k"])).toEqual({ error: "CLIENT_ERROR bad command line format" });
     expect(parseMeta("ms", ["k", "x"])).toEqual({ error: "CLIENT_ERROR bad command line format" });
     expect(parseMeta("mg", ["k", "1"])).toEqual({ error: "CLIENT_ERROR invalid flag" });

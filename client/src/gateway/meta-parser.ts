@@ -38,7 +38,7 @@ export function parseMeta(code: string, tokens: string[]): MetaRequest | { error
   if (code === "mn") return { code, key: "", keyToken: "", dataLength: 0, flags: [] };
   if (code !== "mg" && code !== "ms" && code !== "md" && code !== "ma") return { error: "ERROR" };
   const [keyToken, ...rest] = tokens;
-  if (keyToken === undefined) return { error: BAD_FORMAT };
+  if (keyToken === undefined) return { error: "ERROR" };
   let dataLength = 0;
   if (code === "ms") {
     const length = rest.shift();
