@@ -162,9 +162,10 @@ describe.each(TARGETS)("text protocol: $name", ({ start }) => {
     expect(await conn.ask("verbosity\r\n")).toBe("ERROR\r\n");
   });
 
-  it("a value over the size limit: SERVER_ERROR object too large for cache, its data skipped", async () => {
+  it("a value over the size limit: SERVER_ERROR object too large for cache, its data skipped, the old value gone", async () => {
     const k = key("big");
     const size = 2 * 1024 * 1024;
+    expect(await conn.ask(`set ${k} 0 0 3\r\nold\r\n`)).toBe("STORED\r\n");
     conn.send(`set ${k} 0 0 ${size}\r\n`);
     conn.send(Buffer.alloc(size, 0x61));
     expect(await conn.ask("\r\n")).toBe("SERVER_ERROR object too large for cache\r\n");

@@ -26,7 +26,8 @@ describe("parseTextCommand", () => {
     expect(parse("set k 4294967296 0 1")).toEqual(answer("CLIENT_ERROR bad command line format"));
     expect(parse("set k 0 0 -1 noreply")).toEqual(answer("CLIENT_ERROR bad command line format", true));
     expect(parse(`set ${"k".repeat(251)} 0 0 1`)).toEqual(answer("CLIENT_ERROR bad command line format"));
-    expect(parse("set k 0 0 1025")).toEqual(answer("SERVER_ERROR object too large for cache", false, 1027));
+    expect(parse("set k 0 0 1025")).toEqual({ kind: "tooLarge", key: "k", noreply: false, swallow: 1027 });
+    expect(parse("add k 0 0 1025")).toEqual(answer("SERVER_ERROR object too large for cache", false, 1027));
   });
 
   it("delete, incr/decr, touch, flush_all and the rest", () => {

@@ -19,6 +19,8 @@ export type TextCommand =
   | { kind: "stats"; argument: string | null }
   | { kind: "quit" }
   | { kind: "meta"; code: string; tokens: string[] }
+  /** A `set` over the size limit: its data skipped, the key's old value deleted. */
+  | { kind: "tooLarge"; key: string; noreply: boolean; swallow: number }
   /** An answer without any work: `line` (unless `noreply`), then `swallow` bytes of data to skip. */
   | { kind: "answer"; line: string; noreply: boolean; swallow: number };
 
@@ -96,7 +98,8 @@ export function parseTextCommand(line: string, maxValueBytes: number): TextComma
       if (flags === null || exptime === null || bytes === null || bytes < 0 || cas === null) return answer(BAD_FORMAT, noreply);
       const key = keyOf(args[0] as string);
       if ("error" in key) return answer(key.error, noreply);
-      if (bytes > maxValueBytes) return answer("SERVER_ERROR object too large for cache", noreply, bytes + 2);
+      // memcached also drops the key's old value on a refused set, so no stale value outlives it.
+      if (bytes > maxValueBytes) return name === "set" ? { kind: "tooLarge", key: key.key, noreply, swallow: bytes + 2 } : answer("SERVER_ERROR object too large for cache", noreply, bytes + 2);
       return { kind: "store", verb: name, key: key.key, flags: Number(flags), exptime, bytes, cas, noreply };
     }
     case "delete": {

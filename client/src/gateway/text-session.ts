@@ -142,6 +142,16 @@ export class TextSession {
       case "store":
         this.waiting = { kind: "data", command, bytes: command.bytes };
         return { kind: "now", answer: [] };
+      case "tooLarge":
+        this.waiting = { kind: "swallow", bytes: command.swallow };
+        return {
+          kind: "later",
+          work: () =>
+            this.guarded(async () => {
+              await this.backend.remove(command.key);
+              return command.noreply ? [] : [line("SERVER_ERROR object too large for cache")];
+            }),
+        };
       case "meta": {
         const request = parseMeta(command.code, command.tokens);
         if ("error" in request) return { kind: "now", answer: [line(request.error)] };
