@@ -37,7 +37,7 @@ function errors(...codes: (keyof typeof ERROR_STATUS)[]): Record<string, unknown
   const byStatus: Record<string, string[]> = {};
   for (const code of ["unauthorized", "forbidden", "internal", "storage_error", "storage_unavailable", "storage_timeout", ...codes] as const) {
     const status = String(ERROR_STATUS[code]);
-    (byStatus[status] ??= []).push(code);
+    byStatus[status] = [...(byStatus[status] ?? []), code];
   }
   return Object.fromEntries(
     Object.entries(byStatus).map(([status, list]) => {

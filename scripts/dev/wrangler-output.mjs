@@ -1,5 +1,6 @@
 // Which of wrangler's output lines `npm run dev` passes on: pure functions, no I/O.
 
+// biome-ignore lint/suspicious/noControlCharactersInRegex: an ANSI colour code starts with ESC.
 const ANSI = /\x1b\[[0-9;]*m/g;
 
 /**

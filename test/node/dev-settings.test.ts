@@ -120,15 +120,15 @@ describe("wranglerDevArgs", () => {
       inspectorPort: 40123,
       vars: { S3_ENDPOINT: "http://127.0.0.1:9/cdn-cgi/local/r2/s3", DEFAULT_TTL: "60" },
     });
-    const after = (flag: string) => args[args.indexOf(flag) + 1];
+    const argAfter = (flag: string) => args[args.indexOf(flag) + 1];
     expect(args[0]).toBe("dev");
     expect(args).toContain("--local");
-    expect(after("--ip")).toBe("127.0.0.1");
-    expect(after("--port")).toBe("8787");
-    expect(after("--inspector-ip")).toBe("127.0.0.1");
-    expect(after("--inspector-port")).toBe("40123");
-    expect(after("--env-file")).toBe("/dir/.wrangler/dev.env");
-    expect(after("--persist-to")).toBe("/dir/.wrangler/state");
+    expect(argAfter("--ip")).toBe("127.0.0.1");
+    expect(argAfter("--port")).toBe("8787");
+    expect(argAfter("--inspector-ip")).toBe("127.0.0.1");
+    expect(argAfter("--inspector-port")).toBe("40123");
+    expect(argAfter("--env-file")).toBe("/dir/.wrangler/dev.env");
+    expect(argAfter("--persist-to")).toBe("/dir/.wrangler/state");
     expect(args).toContain("--var=S3_ENDPOINT:http://127.0.0.1:9/cdn-cgi/local/r2/s3");
     expect(args).toContain("--var=DEFAULT_TTL:60");
     expect(args.join(" ")).not.toMatch(/ADMIN_TOKEN|SECRET/);

@@ -29,6 +29,7 @@ interface Store {
 }
 const startEmbeddedStore = startStoreUntyped as (options: { secretAccessKey: string; bucket?: string }) => Promise<Store>;
 
+// biome-ignore lint/suspicious/noControlCharactersInRegex: an ANSI colour code starts with ESC.
 const stripAnsi = (text: string) => text.replace(/\x1b\[[0-9;]*m/g, "");
 
 function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
