@@ -64,7 +64,10 @@ describe.each(TARGETS)("binary protocol: $name", ({ start }) => {
   let client: memjs.Client;
   let conn: RawConnection;
   let n = 0;
-  const key = (label: string): string => `${label}-${(n += 1)}`;
+  const key = (label: string): string => {
+    n += 1;
+    return `${label}-${n}`;
+  };
 
   beforeAll(async () => {
     target = await start();

@@ -69,7 +69,7 @@ describe("gateway ↔ HTTP API", () => {
       expect(answers.map(([appended]) => appended)).toEqual(Array(6).fill("STORED\r\n"));
       expect(new Set(answers.map(([, counted]) => counted)).size).toBe(6);
     } finally {
-      clients.forEach((c) => c.close());
+      for (const c of clients) c.close();
     }
     const racy = await conn.ask("get racy\r\n", END);
     expect([...(/\r\n(\d+)\r\nEND/.exec(racy)?.[1] ?? "")].sort().join("")).toBe("012345");

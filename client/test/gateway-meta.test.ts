@@ -8,7 +8,10 @@ describe.each(TARGETS)("meta protocol: $name", ({ start }) => {
   let target: Target;
   let conn: RawConnection;
   let n = 0;
-  const key = (label: string): string => `${label}-${(n += 1)}`;
+  const key = (label: string): string => {
+    n += 1;
+    return `${label}-${n}`;
+  };
 
   beforeAll(async () => {
     target = await start();

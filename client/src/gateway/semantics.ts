@@ -49,10 +49,9 @@ export function flagsOf(contentType: string | undefined | null): number {
 /** Why a key cannot be used (memcached's limits plus the API's), or null. `bytes` is its length in UTF-8. */
 export function keyError(key: string, bytes: number): string | null {
   if (bytes === 0 || bytes > MAX_KEY_BYTES) return "bad command line format";
-  // eslint-disable-next-line no-control-regex
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is its purpose.
   if (/[\x00-\x20\x7f]/.test(key)) return "bad command line format";
-  const problem = keyProblem(key);
-  return problem === null ? null : problem;
+  return keyProblem(key);
 }
 
 /** A decimal unsigned integer of at most `max` (memcached's safe_strtoul/strtoull for a command argument). */
