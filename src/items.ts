@@ -16,7 +16,6 @@ export type WriteMode = { kind: "set" } | { kind: "add" } | { kind: "replace" } 
 export interface Written {
   etag: string;
   expiresAt: number | null;
-  created: boolean;
 }
 
 /** Largest magnitude a counter may hold: values stay exact as JSON numbers (±(2^53−1)). */
@@ -52,11 +51,9 @@ export class Items {
     return written;
   }
 
+  /** One PUT and nothing before it: a plain set does not say whether it created the item (API.md). */
   private async set(ref: ItemRef, value: ValueSource, meta: ItemMeta): Promise<Written> {
-    // Whether this write creates the item (201 or 200) is read in parallel: the PUT goes out at once
-    // but sends its body only after the HEAD has answered, so the HEAD sees the state before it.
-    const before = this.storage.head(ref.objectKey).catch(() => undefined);
-    let result = await this.storage.put(ref.objectKey, value, meta, { kind: "none" }, { holdBodyUntil: before });
+    let result = await this.storage.put(ref.objectKey, value, meta, { kind: "none" });
     // AWS may answer 409 ConditionalRequestConflict to writes racing on one key: a value still in
     // memory is sent again (bounded, with jitter); a streamed one cannot be.
     for (let attempt = 1; !result.ok && result.reason !== "precondition_failed" && value instanceof Uint8Array && attempt < WRITE_ATTEMPTS; attempt++) {
@@ -64,9 +61,7 @@ export class Items {
       result = await this.storage.put(ref.objectKey, value, meta, { kind: "none" });
     }
     if (!result.ok) throw notStored(result.reason);
-    const previous = await before;
-    const created = previous !== undefined && previous?.etag !== result.etag && !isLive(previous);
-    return { etag: result.etag, expiresAt: meta.expiresAt, created };
+    return { etag: result.etag, expiresAt: meta.expiresAt };
   }
 
   private async conditionalWrite(ref: ItemRef, value: ValueSource, meta: ItemMeta, mode: Exclude<WriteMode, { kind: "set" }>): Promise<Written> {
@@ -77,7 +72,7 @@ export class Items {
       const condition = conditionFor(mode, current);
       if (condition === null) throw preconditionFailed(mode);
       const result: WriteResult = await this.storage.put(ref.objectKey, value, meta, condition);
-      if (result.ok) return { etag: result.etag, expiresAt: meta.expiresAt, created: !isLive(current) };
+      if (result.ok) return { etag: result.etag, expiresAt: meta.expiresAt };
       // A cas names one version: once that is gone, the answer is final.
       if (mode.kind === "cas" && result.reason === "precondition_failed") throw preconditionFailed(mode);
       if (replayable && attempt < WRITE_ATTEMPTS) {

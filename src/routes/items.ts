@@ -278,7 +278,7 @@ async function write(c: AppContext): Promise<Response> {
   const headers = itemHeaders(written.etag, written.expiresAt, "MISS");
   headers.delete("x-cache");
   headers.delete("cache-control");
-  return c.json({ etag: written.etag, expiresAt: written.expiresAt }, written.created ? 201 : 200, Object.fromEntries(headers));
+  return c.json({ etag: written.etag, expiresAt: written.expiresAt }, mode.kind === "add" ? 201 : 200, Object.fromEntries(headers));
 }
 
 async function operate(c: AppContext): Promise<Response> {
