@@ -1,6 +1,7 @@
 import { ApiError } from "./errors";
 import { expiresAtFor, isExpired, type ItemMeta } from "./item";
-import type { LocationCache } from "./location-cache";
+import { cacheKeyUrl, type LocationCache } from "./location-cache";
+import { encodeKeyPath, objectKey } from "./storage/object-key";
 import type { StoredHead, StoredObject, Storage, ValueSource, WriteCondition, WriteResult } from "./storage/storage";
 
 /** One item, located: its object key in the bucket and its entry URL in the location cache. */
@@ -9,6 +10,16 @@ export interface ItemRef {
   key: string;
   objectKey: string;
   cacheUrl: string;
+}
+
+/** An item's place at a generation of its namespace, for one deployment (deployment.ts). Pure. */
+export function itemRef(prefix: string, deployment: string, namespace: string, generation: number, key: string): ItemRef {
+  return {
+    namespace,
+    key,
+    objectKey: objectKey(prefix, namespace, generation, key),
+    cacheUrl: cacheKeyUrl(deployment, namespace, generation, encodeKeyPath(key)),
+  };
 }
 
 export type WriteMode = { kind: "set" } | { kind: "add" } | { kind: "replace" } | { kind: "cas"; etag: string };
