@@ -57,9 +57,16 @@ export class Items {
 
   /** set / add / replace / cas. */
   async write(ref: ItemRef, value: ValueSource, meta: ItemMeta, mode: WriteMode): Promise<Written> {
-    const written = mode.kind === "set" ? await this.set(ref, value, meta) : await this.conditionalWrite(ref, value, meta, mode);
-    await this.cache.delete(ref.cacheUrl);
-    return written;
+    // This location's copy is dropped while the value travels to storage (so the write waits for
+    // storage alone), and once more after storage has it: a read that refilled the old value from
+    // storage meanwhile is undone.
+    const dropping = this.cache.delete(ref.cacheUrl);
+    try {
+      return mode.kind === "set" ? await this.set(ref, value, meta) : await this.conditionalWrite(ref, value, meta, mode);
+    } finally {
+      await dropping.catch(() => undefined);
+      this.waitUntil(this.cache.delete(ref.cacheUrl).catch(() => undefined));
+    }
   }
 
   /** One PUT and nothing before it: a plain set does not say whether it created the item (API.md). */
