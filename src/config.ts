@@ -31,11 +31,17 @@ export interface S3Settings {
 export const DEFAULTS = {
   DEFAULT_TTL: 3600,
   MAX_TTL: 31_536_000,
-  MAX_VALUE_BYTES: 104_857_600,
+  MAX_VALUE_BYTES: 100_000_000,
   EDGE_TTL: 60,
   MAX_TOKEN_TTL: 2_592_000,
   STORAGE_TIMEOUT_MS: 10_000,
 } as const;
+
+/**
+ * Settings without which the Worker answers 500 on every route. In wrangler.toml they are required
+ * secrets, so that a deploy of the file as it is needs nothing else (test/node/deploy-config.test.ts).
+ */
+export const REQUIRED_SETTINGS = ["S3_ENDPOINT", "S3_BUCKET", "S3_ACCESS_KEY_ID", "S3_SECRET_ACCESS_KEY", "ADMIN_TOKEN"] as const;
 
 type Source = Partial<Record<string, unknown>>;
 
@@ -55,7 +61,7 @@ function text(env: Source, name: string): string | undefined {
   return trimmed === "" ? undefined : trimmed;
 }
 
-function required(env: Source, name: string): string {
+function required(env: Source, name: (typeof REQUIRED_SETTINGS)[number]): string {
   return text(env, name) ?? missing(name);
 }
 
