@@ -56,6 +56,18 @@ describe("configuration", () => {
     const body = await expectError(await withBindings({ MAX_TTL: "lots" }, "/v1/ns/items/k"), 500, "internal");
     expect(body.error.message).toContain("MAX_TTL");
   });
+
+  it("an unknown S3_DIALECT is a 500 naming the setting and the dialects there are", async () => {
+    for (const [path, init] of [
+      ["/v1/ns/items/k", {}],
+      ["/v1/ns/items/k", { method: "PUT", body: "x" }],
+    ] as const) {
+      const body = await expectError(await withBindings({ S3_DIALECT: "rgw" }, path, init), 500, "internal");
+      expect(body.error.message).toContain("S3_DIALECT");
+      expect(body.error.message).toContain("ceph-rgw");
+      expectNoLeak(JSON.stringify(body));
+    }
+  });
 });
 
 describe("limits", () => {

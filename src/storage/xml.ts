@@ -41,6 +41,21 @@ export function elementBlocks(xml: string, name: string): string[] {
   return blocks;
 }
 
+/** The `<Code>` of an S3 error document (for logs and the few codes that matter); undefined when there is none. */
+export function errorCode(xml: string): string | undefined {
+  const code = elementText(xml, "Code");
+  return code !== undefined && code.length > 0 && code.length <= 100 ? code : undefined;
+}
+
+/**
+ * What a CopyObject answer says: CopyObject can answer 200 with an `<Error>` in its body, so a 2xx
+ * is read for one. `etag` is the copy's ETag as the store wrote it (undefined when it gave none).
+ */
+export function parseCopyResult(xml: string): { ok: true; etag: string | undefined } | { ok: false; code: string | undefined } {
+  if (/<Error>/.test(xml)) return { ok: false, code: errorCode(xml) };
+  return { ok: true, etag: elementText(xml, "ETag") };
+}
+
 export interface ListedObject {
   /** The object key, as stored. */
   key: string;
