@@ -1,5 +1,6 @@
 import { Hono } from "hono";
 import { authenticate } from "./auth";
+import { SubrequestBudget } from "./budget";
 import { configFor } from "./config";
 import { corsMiddleware } from "./cors";
 import { ApiError, onError } from "./errors";
@@ -26,7 +27,9 @@ app.use("*", corsMiddleware());
 
 // Configuration first: a missing setting is a clear 500 on every route, never an open Worker.
 app.use("*", async (c, next) => {
-  c.set("config", configFor(c.env));
+  const config = configFor(c.env);
+  c.set("config", config);
+  c.set("budget", new SubrequestBudget(config.subrequestLimit));
   await next();
 });
 

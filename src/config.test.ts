@@ -29,6 +29,7 @@ describe("parseConfig", () => {
       edgeTtl: 60,
       maxTokenTtl: 2_592_000,
       storageTimeoutMs: 10_000,
+      subrequestLimit: 50,
       publicReadNamespaces: [],
     });
     expect(config.s3).toMatchObject({ endpoint: "http://127.0.0.1:9000", region: "auto", prefix: "cloudcached/" });
@@ -49,6 +50,8 @@ describe("parseConfig", () => {
     ["S3_ENDPOINT", "ftp://x"],
     ["S3_DIALECT", "rgw"],
     ["S3_DIALECT", "Standard"],
+    ["SUBREQUEST_LIMIT", "10"],
+    ["SUBREQUEST_LIMIT", "many"],
   ])("refuses %s=%j, naming it", (name, value) => {
     const err = failure({ ...minimal, [name]: value });
     expect(err.message).toContain(name);

@@ -1,4 +1,8 @@
+import { MIN_SUBREQUEST_LIMIT, parseSubrequestLimit } from "./budget";
 import { ApiError } from "./errors";
+import { REQUIRED_SETTINGS } from "./required-settings";
+
+export { REQUIRED_SETTINGS };
 import { dialectNamed, NAMED_DIALECTS, type StoreDialect } from "./storage/dialect";
 
 /** Settings of the Worker, parsed and checked once per set of bindings (see `configFor`). */
@@ -14,6 +18,8 @@ export interface Config {
   edgeTtl: number;
   maxTokenTtl: number;
   storageTimeoutMs: number;
+  /** Calls to storage and the location cache one request may make (the plan's subrequests per invocation). */
+  subrequestLimit: number;
   publicReadNamespaces: readonly string[];
   adminToken: string;
   tokenSecret: string | undefined;
@@ -39,12 +45,6 @@ export const DEFAULTS = {
   MAX_TOKEN_TTL: 2_592_000,
   STORAGE_TIMEOUT_MS: 10_000,
 } as const;
-
-/**
- * Settings without which the Worker answers 500 on every route. In wrangler.toml they are required
- * secrets, so that a deploy of the file as it is needs nothing else (test/node/deploy-config.test.ts).
- */
-export const REQUIRED_SETTINGS = ["S3_ENDPOINT", "S3_BUCKET", "S3_ACCESS_KEY_ID", "S3_SECRET_ACCESS_KEY", "ADMIN_TOKEN"] as const;
 
 type Source = Partial<Record<string, unknown>>;
 
@@ -115,6 +115,7 @@ export function parseConfig(bindings: object): Config {
     edgeTtl: integer(env, "EDGE_TTL", 0),
     maxTokenTtl: integer(env, "MAX_TOKEN_TTL", 1),
     storageTimeoutMs: integer(env, "STORAGE_TIMEOUT_MS", 1),
+    subrequestLimit: parseSubrequestLimit(text(env, "SUBREQUEST_LIMIT")) ?? invalid("SUBREQUEST_LIMIT", `a whole number >= ${MIN_SUBREQUEST_LIMIT} (50 on the Free plan, 1000 on Paid)`),
     publicReadNamespaces: list(env, "PUBLIC_READ_NAMESPACES"),
     adminToken: required(env, "ADMIN_TOKEN"),
     tokenSecret: text(env, "TOKEN_SECRET"),

@@ -139,6 +139,7 @@ export class Generations {
   }
 
   private async cached(url: string, now: number): Promise<number | null> {
+    this.storage.budget.take("cache");
     const hit = await this.cache.match(url);
     if (!hit) return null;
     const fetchedAt = Number(hit.headers.get(FETCHED_AT));
@@ -154,9 +155,17 @@ export class Generations {
    */
   private async remember(url: string, generation: number, now: number): Promise<void> {
     if (this.edgeTtl < 1) return;
-    const existing = await this.cached(url, now);
-    if (existing !== null && existing >= generation) return;
-    const headers = { "content-type": "text/plain", "cache-control": `max-age=${this.edgeTtl}`, [FETCHED_AT]: String(now) };
-    await this.cache.put(url, new Response(String(generation), { headers }));
+    // Optional (the next request asks storage again): a match and a put, only out of spare subrequests.
+    const budget = this.storage.budget;
+    if (!budget.tryReserve(2)) return;
+    try {
+      const existing = await this.cached(url, now);
+      if (existing !== null && existing >= generation) return;
+      const headers = { "content-type": "text/plain", "cache-control": `max-age=${this.edgeTtl}`, [FETCHED_AT]: String(now) };
+      budget.take("cache");
+      await this.cache.put(url, new Response(String(generation), { headers }));
+    } finally {
+      budget.release(2);
+    }
   }
 }

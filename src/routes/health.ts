@@ -9,7 +9,7 @@ export const health = new Hono<AppEnv>();
 health.get("/", async (c) => {
   const config = c.get("config");
   try {
-    await new Storage(config.s3, config.storageTimeoutMs, c.get("metrics")).ping(`${config.s3.prefix}.healthz`);
+    await new Storage(config.s3, config.storageTimeoutMs, c.get("metrics"), c.get("budget")).ping(`${config.s3.prefix}.healthz`);
     return c.json({ ok: true });
   } catch (err) {
     const error = err instanceof ApiError ? err.body().error : { code: "internal", message: "internal error" };

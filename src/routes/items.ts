@@ -64,7 +64,7 @@ function address(c: AppContext, scope: Scope): Address {
  */
 async function locate(c: AppContext, scope: Scope, { namespace, key }: Address = address(c, scope)): Promise<Located> {
   const config = c.get("config");
-  const storage = new Storage(config.s3, config.storageTimeoutMs, c.get("metrics"));
+  const storage = new Storage(config.s3, config.storageTimeoutMs, c.get("metrics"), c.get("budget"));
   const generations = generationsFor(c, storage);
   const refAt = (generation: number): ItemRef => ({
     namespace,
@@ -77,7 +77,7 @@ async function locate(c: AppContext, scope: Scope, { namespace, key }: Address =
   confirmed?.catch(() => undefined); // awaited by the read; never an unhandled rejection
   const ref = refAt(await generations.current(namespace));
   const waitUntil = (promise: Promise<unknown>) => c.executionCtx.waitUntil(promise);
-  return { ref, storage, items: new Items(storage, LocationCache.default(c.get("metrics")), waitUntil), ...(confirmed ? { confirmed } : {}) };
+  return { ref, storage, items: new Items(storage, LocationCache.default(c.get("metrics"), c.get("budget")), waitUntil), ...(confirmed ? { confirmed } : {}) };
 }
 
 function itemHeaders(etag: string, expiresAt: number | null, xCache: "HIT" | "MISS" | "STALE"): Headers {
@@ -153,7 +153,7 @@ async function staleWithoutGeneration(c: AppContext, err: unknown): Promise<Resp
   const { namespace, key } = address(c, "read");
   const generation = lastKnownGeneration(c.get("config").s3.prefix, namespace);
   if (generation === null) return null;
-  const copy = await LocationCache.default(c.get("metrics")).match(cacheKeyUrl(namespace, generation, encodeKeyPath(key)));
+  const copy = await LocationCache.default(c.get("metrics"), c.get("budget")).match(cacheKeyUrl(namespace, generation, encodeKeyPath(key)));
   if (!copy) return null;
   if (!canServeStale(err, copy.expiresAt, false)) {
     await copy.response.body?.cancel();
@@ -174,7 +174,7 @@ async function read(c: AppContext): Promise<Response> {
   const config = c.get("config");
   const head = c.req.method === "HEAD";
   const ifNoneMatch = c.req.header("if-none-match");
-  const cache = LocationCache.default(c.get("metrics"));
+  const cache = LocationCache.default(c.get("metrics"), c.get("budget"));
 
   // `Cache-Control: no-cache` asks for storage's answer: read-your-writes from any location.
   const noCache = /\bno-cache\b/i.test(c.req.header("cache-control") ?? "");
@@ -213,7 +213,7 @@ async function read(c: AppContext): Promise<Response> {
   if (!stored || !isLive(stored)) {
     if (stored && hasBody(stored)) await stored.body.cancel();
     if (stored && isExpired(stored.meta.expiresAt)) items.expireLater(ref, stored);
-    if (copy) c.executionCtx.waitUntil(cache.delete(ref.cacheUrl).catch(() => undefined));
+    if (copy) c.executionCtx.waitUntil(cache.deleteIfSpare(ref.cacheUrl).catch(() => undefined));
     return notFound();
   }
   const headers = itemHeaders(stored.etag, stored.meta.expiresAt, "MISS");

@@ -29,7 +29,7 @@ namespaces.all("/:ns/keys", () => {
 
 function storageFor(c: AppContext): Storage {
   const config = c.get("config");
-  return new Storage(config.s3, config.storageTimeoutMs, c.get("metrics"));
+  return new Storage(config.s3, config.storageTimeoutMs, c.get("metrics"), c.get("budget"));
 }
 
 const batchTooLarge = () => new ApiError("value_too_large", `a batch body is at most ${MAX_BATCH_BODY_BYTES} bytes; write large values with PUT`);
@@ -50,7 +50,7 @@ async function batch(c: AppContext): Promise<Response> {
       namespace,
       generation,
       storage,
-      cache: LocationCache.default(c.get("metrics")),
+      cache: LocationCache.default(c.get("metrics"), c.get("budget")),
       waitUntil: (promise) => c.executionCtx.waitUntil(promise),
       fresh,
     },

@@ -1,0 +1,119 @@
+import { describe, expect, it } from "vitest";
+import { maxBatchKeys } from "../src/budget";
+import { generationCacheUrl } from "../src/namespaces/generation";
+import { dialectCacheUrl } from "../src/storage/known-dialect";
+import { proxy, viaProxy } from "./faults";
+import { uniqueNamespace } from "./helpers";
+import { testConfig } from "./store";
+import { countSubrequests, type Counted } from "./subrequests";
+
+// Every route's worst case, its subrequests counted where the runtime counts them (every fetch to
+// the store, every Cache API call: test/subrequests.ts), held to SUBREQUEST_LIMIT at the Free plan's
+// 50 and at 1000. Storage goes through the fault proxy, which makes the worst cases happen.
+
+const LIMITS = [50, 1000] as const;
+
+interface Answer {
+  status: number;
+  etag: string | null;
+  body: string;
+}
+
+/**
+ * The Worker at this limit, through the fault proxy, with time enough for every retry it allows.
+ * The body is read here: a batch does its gets while its answer streams.
+ */
+async function at(limit: number, prefix: string, path: string, init: RequestInit = {}): Promise<Answer> {
+  const response = await viaProxy(path, init, { SUBREQUEST_LIMIT: String(limit), S3_PREFIX: prefix, STORAGE_TIMEOUT_MS: "5000" });
+  return { status: response.status, etag: response.headers.get("etag"), body: await response.text() };
+}
+
+/** A bucket prefix no other test uses: its generations, its dialect entry and its objects are its own. */
+function uniquePrefix(): string {
+  return `${uniqueNamespace("sub")}/`;
+}
+
+/** This location forgets the namespace's generation and the store's dialect: the next request is an isolate's first. */
+async function forgetLocation(prefix: string, namespace: string): Promise<void> {
+  const settings = testConfig({ S3_PREFIX: prefix, S3_ENDPOINT: proxy.settings().endpoint }).s3;
+  await caches.default.delete(generationCacheUrl(prefix, namespace));
+  await caches.default.delete(dialectCacheUrl(settings));
+}
+
+function report(route: string, limit: number, counted: Counted<Answer>): void {
+  // The numbers the docs quote (docs/deploy.md): visible with `npx vitest run test/subrequests.test.ts`.
+  console.info(JSON.stringify({ subrequests: route, limit, status: counted.result.status, total: counted.total, storage: counted.storage, cache: counted.cache }));
+}
+
+describe.each(LIMITS)("SUBREQUEST_LIMIT=%i: every route's worst case stays within it", (limit) => {
+  it("the first request of an isolate: a compare-and-swap that probes the store's dialect, its answer lost, storage failing once", async () => {
+    const prefix = uniquePrefix();
+    const ns = uniqueNamespace("sub-cas");
+    const put = await at(limit, prefix, `/v1/${ns}/items/k`, { method: "PUT", body: "one" });
+    expect(put.status).toBe(201);
+    const etag = put.etag ?? "";
+    await forgetLocation(prefix, ns);
+    // The generation's GET fails once; the cas PUT lands but its answer is lost (resolved by a HEAD).
+    await proxy.fault({ mode: "error500", path: `/${prefix}.generations/${ns}`, method: "GET", count: 1 });
+    await proxy.fault({ mode: "resetAfter", path: `/${prefix}${ns}/`, method: "PUT", count: 1 });
+    const counted = await countSubrequests(() => at(limit, prefix, `/v1/${ns}/items/k`, { method: "PUT", body: "two", headers: { "if-match": etag } }));
+    report("cas, first request", limit, counted);
+    expect(counted.result.status).toBe(200);
+    expect(counted.total).toBeLessThanOrEqual(limit);
+    // It really probed: four requests under the probe's scratch key at least.
+    expect((await proxy.requests(`/${prefix}.dialect-probe/`)).length).toBeGreaterThanOrEqual(4);
+    await proxy.clear(`/${prefix}`);
+  });
+
+  it("a read whose every storage call fails once, on a location that knows nothing yet", async () => {
+    const prefix = uniquePrefix();
+    const ns = uniqueNamespace("sub-get");
+    expect((await at(limit, prefix, `/v1/${ns}/items/k`, { method: "PUT", body: "" })).status).toBe(201);
+    await forgetLocation(prefix, ns);
+    await proxy.fault({ mode: "error500", path: `/${prefix}`, method: "GET", count: 2 });
+    await proxy.fault({ mode: "error500", path: `/${prefix}`, method: "HEAD", count: 1 });
+    const counted = await countSubrequests(() => at(limit, prefix, `/v1/${ns}/items/k`, { headers: { "cache-control": "no-cache" } }));
+    report("GET, every call failing once", limit, counted);
+    expect(counted.result.status).toBe(200);
+    expect(counted.total).toBeLessThanOrEqual(limit);
+    await proxy.clear(`/${prefix}`);
+  });
+
+  it("a counter whose every write loses a race: it stops at the limit with a clear 503, never a 500", async () => {
+    const prefix = uniquePrefix();
+    const ns = uniqueNamespace("sub-incr");
+    expect((await at(limit, prefix, `/v1/${ns}/items/n?op=incr&initial=1`, { method: "POST" })).status).toBe(200);
+    // Enough conflicts to outlast the budget at 50 (each lost race costs a GET and a PUT).
+    const conflicts = limit === 50 ? 1000 : 20;
+    await proxy.fault({ mode: "conflict409", path: `/${prefix}${ns}/`, method: "PUT", count: conflicts });
+    const counted = await countSubrequests(() => at(limit, prefix, `/v1/${ns}/items/n?op=incr`, { method: "POST" }));
+    report("incr, every write racing", limit, counted);
+    expect(counted.total).toBeLessThanOrEqual(limit);
+    expect([200, 503]).toContain(counted.result.status);
+    if (limit === 50) expect(counted.result.status).toBe(503);
+    await proxy.clear(`/${prefix}`);
+  });
+
+  it("a flush that keeps losing to other flushes", async () => {
+    const prefix = uniquePrefix();
+    const ns = uniqueNamespace("sub-flush");
+    expect((await at(limit, prefix, `/v1/${ns}/flush`, { method: "POST" })).status).toBe(204);
+    await forgetLocation(prefix, ns);
+    await proxy.fault({ mode: "conflict409", path: `/${prefix}.generations/${ns}`, method: "PUT", count: 1000 });
+    const counted = await countSubrequests(() => at(limit, prefix, `/v1/${ns}/flush`, { method: "POST" }));
+    report("flush, losing every race", limit, counted);
+    expect(counted.total).toBeLessThanOrEqual(limit);
+    expect(counted.result.status).toBe(503);
+    await proxy.clear(`/${prefix}`);
+  });
+
+  it("the batch size GET /v1 would give fits: a batch of that many misses", async () => {
+    const prefix = uniquePrefix();
+    const ns = uniqueNamespace("sub-batch");
+    const keys = Array.from({ length: maxBatchKeys(limit) }, (_, i) => `k${i}`);
+    const counted = await countSubrequests(() => at(limit, prefix, `/v1/${ns}/batch`, { method: "POST", body: JSON.stringify({ get: keys }) }));
+    report(`batch of ${keys.length} misses`, limit, counted);
+    expect(counted.result.status).toBe(200);
+    expect(counted.total).toBeLessThanOrEqual(limit);
+  });
+});
