@@ -170,8 +170,8 @@ export class Storage {
       if (outcome && value instanceof Uint8Array) return { ok: false, reason: "lost" };
       throw storageAnswerError("PUT", response.status, code);
     }
-    if (response.status === 412 || response.status === 409 || (response.status === 404 && condition.kind === "match")) {
-      // 412, or AWS's 404 for If-Match on a missing key; 409 ConditionalRequestConflict: try again.
+    if (response.status === 412 || response.status === 409 || response.status === 429 || (response.status === 404 && condition.kind === "match")) {
+      // 412, or AWS's 404 for If-Match on a missing key; 409 ConditionalRequestConflict or 429 (one key written too often): try again.
       const code = await this.transport.errorCodeOf(response);
       const outcome = conditionalPutOutcome(response.status, code, condition.kind === "match");
       if (outcome) return { ok: false, reason: outcome };
