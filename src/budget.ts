@@ -68,6 +68,11 @@ export function maxBatchKeys(limit: number): number {
   return Math.max(0, Math.min(MAX_BATCH_KEYS, Math.floor((limit - PLANNED_CALLS.generation) / perKey)));
 }
 
+/** What the index (`GET /v1`) tells clients: the subrequests a request may make, the batch size that fits. Pure. */
+export function indexLimits(subrequestLimit: number): { subrequestsPerRequest: number; batchKeys: number } {
+  return { subrequestsPerRequest: subrequestLimit, batchKeys: maxBatchKeys(subrequestLimit) };
+}
+
 /** A batch's planned calls per key, to give back as each key is done. Pure. */
 export function plannedKeyCalls(kind: "get" | "set" | "delete", fresh: boolean): number {
   if (kind === "get") return fresh ? PLANNED_CALLS.batchGetFresh : PLANNED_CALLS.batchGet;
