@@ -96,6 +96,20 @@ describe("SubrequestBudget", () => {
     expect(budget.spare).toBe(4);
   });
 
+  it("ifSpare runs optional work only out of spare calls, promised to it while it runs", async () => {
+    const budget = new SubrequestBudget(4);
+    budget.reserve(2, "planned work");
+    const ran = await budget.ifSpare(2, async () => {
+      expect(budget.spare).toBe(0);
+      expect(await budget.ifSpare(1, async () => "nested")).toBeNull();
+      budget.take("storage");
+      return "retried";
+    });
+    expect(ran).toEqual({ value: "retried" });
+    expect(budget.spare).toBe(1);
+    expect(await budget.ifSpare(2, async () => "too many")).toBeNull();
+  });
+
   it("unbounded: for work with a budget of its own", () => {
     const budget = SubrequestBudget.unbounded();
     for (let i = 0; i < 5000; i++) budget.take("storage");

@@ -152,4 +152,17 @@ export class SubrequestBudget {
   release(calls: number): void {
     this.reservedCalls = Math.max(0, this.reservedCalls - calls);
   }
+
+  /**
+   * Optional work of at most `calls` calls (a retry, a cleanup): run only when they are spare, and
+   * promised to it while it runs; null when they are not spare (the work does not run).
+   */
+  async ifSpare<T>(calls: number, work: () => Promise<T>): Promise<{ value: T } | null> {
+    if (!this.tryReserve(calls)) return null;
+    try {
+      return { value: await work() };
+    } finally {
+      this.release(calls);
+    }
+  }
 }

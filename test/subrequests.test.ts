@@ -107,6 +107,22 @@ describe.each(LIMITS)("SUBREQUEST_LIMIT=%i: every route's worst case stays withi
     await proxy.clear(`/${prefix}`);
   });
 
+  it("a listing of keys on a location that knows nothing yet, storage failing once; a health check", async () => {
+    const prefix = uniquePrefix();
+    const ns = uniqueNamespace("sub-keys");
+    expect((await at(limit, prefix, `/v1/${ns}/items/k`, { method: "PUT", body: "v" })).status).toBe(201);
+    await forgetLocation(prefix, ns);
+    await proxy.fault({ mode: "error500", path: `/${prefix}`, method: "GET", count: 1 });
+    const keys = await countSubrequests(() => at(limit, prefix, `/v1/${ns}/keys`));
+    report("keys", limit, keys);
+    expect(keys.result.status).toBe(200);
+    expect(keys.total).toBeLessThanOrEqual(limit);
+    const health = await countSubrequests(() => at(limit, prefix, "/healthz"));
+    expect(health.result.status).toBe(200);
+    expect(health.total).toBeLessThanOrEqual(limit);
+    await proxy.clear(`/${prefix}`);
+  });
+
   it("the batch size GET /v1 would give fits: a batch of that many misses", async () => {
     const prefix = uniquePrefix();
     const ns = uniqueNamespace("sub-batch");
@@ -116,4 +132,47 @@ describe.each(LIMITS)("SUBREQUEST_LIMIT=%i: every route's worst case stays withi
     expect(counted.result.status).toBe(200);
     expect(counted.total).toBeLessThanOrEqual(limit);
   });
+  it("a batch of empty values (each read costs a GET and a HEAD) on a location that knows nothing yet", async () => {
+    const prefix = uniquePrefix();
+    const ns = uniqueNamespace("sub-empty");
+    const keys = Array.from({ length: maxBatchKeys(limit) }, (_, i) => `e${i}`);
+    const seeded = await at(1000, prefix, `/v1/${ns}/batch`, { method: "POST", body: JSON.stringify({ set: keys.map((key) => ({ key, value: "" })) }) });
+    expect(seeded.status).toBe(200);
+    await forgetLocation(prefix, ns);
+    const counted = await countSubrequests(() => at(limit, prefix, `/v1/${ns}/batch`, { method: "POST", body: JSON.stringify({ get: keys }), headers: { "cache-control": "no-cache" } }));
+    report(`batch of ${keys.length} empty values`, limit, counted);
+    expect(counted.result.status).toBe(200);
+    expect(counted.total).toBeLessThanOrEqual(limit);
+    const got = (JSON.parse(counted.result.body) as { get: Record<string, { value: string } | null> }).get;
+    for (const key of keys) expect(got[key]).toMatchObject({ value: "" });
+  });
+
+  it("a batch of sets whose every PUT loses a race: retries stop at the limit, each key answered", async () => {
+    const prefix = uniquePrefix();
+    const ns = uniqueNamespace("sub-race");
+    const keys = Array.from({ length: maxBatchKeys(limit) }, (_, i) => `r${i}`);
+    await proxy.fault({ mode: "conflict409", path: `/${prefix}${ns}/`, method: "PUT", count: 100_000 });
+    const counted = await countSubrequests(() => at(limit, prefix, `/v1/${ns}/batch`, { method: "POST", body: JSON.stringify({ set: keys.map((key) => ({ key, value: key })) }) }));
+    await proxy.clear(`/${prefix}`);
+    report(`batch of ${keys.length} racing sets`, limit, counted);
+    expect(counted.result.status).toBe(200);
+    expect(counted.total).toBeLessThanOrEqual(limit);
+    const set = (JSON.parse(counted.result.body) as { set: Record<string, { error?: { code: string } }> }).set;
+    for (const key of keys) expect(set[key]?.error?.code).toBe("storage_unavailable");
+  });
+
+  it("a batch of sets whose every PUT answer is lost (each resolved by a HEAD)", async () => {
+    const prefix = uniquePrefix();
+    const ns = uniqueNamespace("sub-lost");
+    const keys = Array.from({ length: maxBatchKeys(limit) }, (_, i) => `l${i}`);
+    await proxy.fault({ mode: "resetAfter", path: `/${prefix}${ns}/`, method: "PUT", count: keys.length });
+    const counted = await countSubrequests(() => at(limit, prefix, `/v1/${ns}/batch`, { method: "POST", body: JSON.stringify({ set: keys.map((key) => ({ key, value: key })) }) }));
+    await proxy.clear(`/${prefix}`);
+    report(`batch of ${keys.length} sets, answers lost`, limit, counted);
+    expect(counted.result.status).toBe(200);
+    expect(counted.total).toBeLessThanOrEqual(limit);
+    const set = (JSON.parse(counted.result.body) as { set: Record<string, { etag?: string }> }).set;
+    for (const key of keys) expect(set[key]?.etag).toMatch(/^"/);
+  });
+
 });
