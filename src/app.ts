@@ -1,11 +1,11 @@
 import { Hono } from "hono";
 import { authenticate } from "./auth";
-import { SubrequestBudget } from "./budget";
 import { configFor } from "./config";
 import { corsMiddleware } from "./cors";
 import { ApiError, onError } from "./errors";
 import type { AppEnv } from "./http";
 import { observability } from "./observability";
+import { RequestContext } from "./request-context";
 import { health } from "./routes/health";
 import { items } from "./routes/items";
 import { namespaces } from "./routes/namespaces";
@@ -26,10 +26,11 @@ app.use("*", observability());
 app.use("*", corsMiddleware());
 
 // Configuration first: a missing setting is a clear 500 on every route, never an open Worker.
+// Then the request's context, the one place its per-request objects are made (each at first use).
 app.use("*", async (c, next) => {
   const config = configFor(c.env);
   c.set("config", config);
-  c.set("budget", new SubrequestBudget(config.subrequestLimit));
+  c.set("context", new RequestContext(config, c.get("metrics"), c.executionCtx, c.req.header("cache-control")));
   await next();
 });
 

@@ -28,16 +28,26 @@ export const DEFAULT_SUBREQUEST_LIMIT = FREE_PLAN_SUBREQUESTS;
  * (tests count the real calls of each route's worst case and hold them to the limit).
  */
 export const PLANNED_CALLS = {
-  /** The namespace's generation: the location cache (match), storage (GET), the entry checked before it is kept (match). */
-  generation: 3,
+  /** The namespace's generation: the location cache (match), then storage (GET). Keeping it (a match and a put) is optional. */
+  generation: 2,
   /** A probe of the store's dialect: the location cache (match), up to four PUTs, the DELETE of its scratch object. */
   dialectProbe: 6,
   /** A batch get: the location cache (match), storage (GET), and a HEAD when the value is empty (S3 answers its ranged GET 416). */
   batchGet: 3,
   /** Without the location cache (`Cache-Control: no-cache`). */
   batchGetFresh: 2,
-  /** A batch set: the state before (HEAD), the PUT, a check whether a PUT whose answer was lost landed, the location cache's entry removed (delete). */
-  batchSet: 4,
+  /** A batch set: the PUT, a check whether a PUT whose answer was lost landed, the location cache's entry removed beside it (delete). */
+  batchSet: 3,
+  /** A retried PUT: the PUT and a check whether it landed when its answer was lost. */
+  retriedPut: 2,
+  /** A retried conditional write: the state (HEAD), the PUT, a check whether it landed. */
+  retriedConditionalWrite: 3,
+  /** A retried touch: the state (HEAD), the copy (or, on Ceph RGW, a GET, a PUT and a check). */
+  retriedTouch: 4,
+  /** A retried counter step: the value (GET), the PUT, a check whether it landed. */
+  retriedCount: 3,
+  /** A retried flush: the generation (GET), its PUT, a check whether it landed. */
+  retriedFlush: 3,
   /** A batch delete: the DELETE and the location cache's entry removed. */
   batchDelete: 2,
 } as const;
@@ -151,6 +161,18 @@ export class SubrequestBudget {
   /** Gives back a promise made by `reserve`/`tryReserve`, once that work is done. */
   release(calls: number): void {
     this.reservedCalls = Math.max(0, this.reservedCalls - calls);
+  }
+
+  /**
+   * Try `n` of a retry loop whose tries cost at most `calls` calls each: the first is planned; a
+   * further one runs only out of spare calls, else the request's clear 503 — retries stop at the
+   * limit, never past it.
+   */
+  async attempt<T>(n: number, calls: number, work: () => Promise<T>): Promise<T> {
+    if (n <= 1) return work();
+    const done = await this.ifSpare(calls, work);
+    if (!done) throw budgetSpentError(this.limit);
+    return done.value;
   }
 
   /**

@@ -1,9 +1,9 @@
 import type { Context } from "hono";
 import type { Principal } from "./auth";
-import type { SubrequestBudget } from "./budget";
 import type { Config } from "./config";
 import type { ErrorCode } from "./errors";
 import type { RequestMetrics } from "./observability";
+import type { RequestContext } from "./request-context";
 
 /** Hono's typed bindings and per-request variables for the whole app. */
 export interface AppEnv {
@@ -12,8 +12,8 @@ export interface AppEnv {
     config: Config;
     principal: Principal;
     metrics: RequestMetrics;
-    /** The request's subrequests (storage and location-cache calls), bounded by SUBREQUEST_LIMIT. */
-    budget: SubrequestBudget;
+    /** The request's storage, location cache, generations and verbs, each built at first use (request-context.ts). */
+    context: RequestContext;
     /** Set by onError, for the request's log line. */
     errorCode: ErrorCode;
   };

@@ -1,10 +1,9 @@
 import { describe, expect, it } from "vitest";
 import { maxBatchKeys } from "../src/budget";
-import { generationCacheUrl } from "../src/namespaces/generation";
-import { dialectCacheUrl } from "../src/storage/known-dialect";
+import { objectKey } from "../src/storage/object-key";
 import { proxy, viaProxy } from "./faults";
 import { uniqueNamespace } from "./helpers";
-import { testConfig } from "./store";
+import { testConfig, testStorage } from "./store";
 import { countSubrequests, type Counted } from "./subrequests";
 
 // Every route's worst case, its subrequests counted where the runtime counts them (every fetch to
@@ -33,11 +32,15 @@ function uniquePrefix(): string {
   return `${uniqueNamespace("sub")}/`;
 }
 
-/** This location forgets the namespace's generation and the store's dialect: the next request is an isolate's first. */
-async function forgetLocation(prefix: string, namespace: string): Promise<void> {
-  const settings = testConfig({ S3_PREFIX: prefix, S3_ENDPOINT: proxy.settings().endpoint }).s3;
-  await caches.default.delete(generationCacheUrl(prefix, namespace));
-  await caches.default.delete(dialectCacheUrl(settings));
+/**
+ * An item written straight to the store, never through the Worker: no isolate and no location has
+ * seen its namespace, so the next request is the first of its kind (generation unknown everywhere,
+ * and with a prefix of its own, the store's dialect too).
+ */
+async function seed(prefix: string, namespace: string, key: string, value: string): Promise<string> {
+  const written = await testStorage(testConfig({ S3_PREFIX: prefix })).put(objectKey(prefix, namespace, 0, key), new TextEncoder().encode(value), { contentType: "text/plain", expiresAt: null }, { kind: "none" });
+  if (!written.ok) throw new Error(`seeding ${key} failed: ${written.reason}`);
+  return written.etag;
 }
 
 function report(route: string, limit: number, counted: Counted<Answer>): void {
@@ -49,10 +52,7 @@ describe.each(LIMITS)("SUBREQUEST_LIMIT=%i: every route's worst case stays withi
   it("the first request of an isolate: a compare-and-swap that probes the store's dialect, its answer lost, storage failing once", async () => {
     const prefix = uniquePrefix();
     const ns = uniqueNamespace("sub-cas");
-    const put = await at(limit, prefix, `/v1/${ns}/items/k`, { method: "PUT", body: "one" });
-    expect(put.status).toBe(201);
-    const etag = put.etag ?? "";
-    await forgetLocation(prefix, ns);
+    const etag = await seed(prefix, ns, "k", "one");
     // The generation's GET fails once; the cas PUT lands but its answer is lost (resolved by a HEAD).
     await proxy.fault({ mode: "error500", path: `/${prefix}.generations/${ns}`, method: "GET", count: 1 });
     await proxy.fault({ mode: "resetAfter", path: `/${prefix}${ns}/`, method: "PUT", count: 1 });
@@ -68,8 +68,7 @@ describe.each(LIMITS)("SUBREQUEST_LIMIT=%i: every route's worst case stays withi
   it("a read whose every storage call fails once, on a location that knows nothing yet", async () => {
     const prefix = uniquePrefix();
     const ns = uniqueNamespace("sub-get");
-    expect((await at(limit, prefix, `/v1/${ns}/items/k`, { method: "PUT", body: "" })).status).toBe(201);
-    await forgetLocation(prefix, ns);
+    await seed(prefix, ns, "k", "");
     await proxy.fault({ mode: "error500", path: `/${prefix}`, method: "GET", count: 2 });
     await proxy.fault({ mode: "error500", path: `/${prefix}`, method: "HEAD", count: 1 });
     const counted = await countSubrequests(() => at(limit, prefix, `/v1/${ns}/items/k`, { headers: { "cache-control": "no-cache" } }));
@@ -97,8 +96,6 @@ describe.each(LIMITS)("SUBREQUEST_LIMIT=%i: every route's worst case stays withi
   it("a flush that keeps losing to other flushes", async () => {
     const prefix = uniquePrefix();
     const ns = uniqueNamespace("sub-flush");
-    expect((await at(limit, prefix, `/v1/${ns}/flush`, { method: "POST" })).status).toBe(204);
-    await forgetLocation(prefix, ns);
     await proxy.fault({ mode: "conflict409", path: `/${prefix}.generations/${ns}`, method: "PUT", count: 1000 });
     const counted = await countSubrequests(() => at(limit, prefix, `/v1/${ns}/flush`, { method: "POST" }));
     report("flush, losing every race", limit, counted);
@@ -110,8 +107,7 @@ describe.each(LIMITS)("SUBREQUEST_LIMIT=%i: every route's worst case stays withi
   it("a listing of keys on a location that knows nothing yet, storage failing once; a health check", async () => {
     const prefix = uniquePrefix();
     const ns = uniqueNamespace("sub-keys");
-    expect((await at(limit, prefix, `/v1/${ns}/items/k`, { method: "PUT", body: "v" })).status).toBe(201);
-    await forgetLocation(prefix, ns);
+    await seed(prefix, ns, "k", "v");
     await proxy.fault({ mode: "error500", path: `/${prefix}`, method: "GET", count: 1 });
     const keys = await countSubrequests(() => at(limit, prefix, `/v1/${ns}/keys`));
     report("keys", limit, keys);
@@ -136,9 +132,7 @@ describe.each(LIMITS)("SUBREQUEST_LIMIT=%i: every route's worst case stays withi
     const prefix = uniquePrefix();
     const ns = uniqueNamespace("sub-empty");
     const keys = Array.from({ length: maxBatchKeys(limit) }, (_, i) => `e${i}`);
-    const seeded = await at(1000, prefix, `/v1/${ns}/batch`, { method: "POST", body: JSON.stringify({ set: keys.map((key) => ({ key, value: "" })) }) });
-    expect(seeded.status).toBe(200);
-    await forgetLocation(prefix, ns);
+    for (const key of keys) await seed(prefix, ns, key, "");
     const counted = await countSubrequests(() => at(limit, prefix, `/v1/${ns}/batch`, { method: "POST", body: JSON.stringify({ get: keys }), headers: { "cache-control": "no-cache" } }));
     report(`batch of ${keys.length} empty values`, limit, counted);
     expect(counted.result.status).toBe(200);
@@ -175,4 +169,12 @@ describe.each(LIMITS)("SUBREQUEST_LIMIT=%i: every route's worst case stays withi
     for (const key of keys) expect(set[key]?.etag).toMatch(/^"/);
   });
 
+  it("a batch larger than the limit allows is refused before any call, naming the limit", async () => {
+    const keys = Array.from({ length: maxBatchKeys(limit) + 1 }, (_, i) => `k${i}`);
+    if (keys.length > 100) return; // at 1000 every batch the API accepts fits
+    const counted = await countSubrequests(() => at(limit, uniquePrefix(), `/v1/${uniqueNamespace("sub-big")}/batch`, { method: "POST", body: JSON.stringify({ get: keys }) }));
+    expect(counted.result.status).toBe(400);
+    expect(JSON.parse(counted.result.body)).toMatchObject({ error: { code: "bad_request", message: expect.stringContaining("SUBREQUEST_LIMIT") } });
+    expect(counted.total).toBe(0);
+  });
 });
