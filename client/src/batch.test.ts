@@ -46,7 +46,7 @@ describe("reading a batch answer", () => {
 
 describe("batchKeysFrom (GET /v1)", () => {
   it("is the index's limits.batchKeys, at most 100; 100 when the index does not say", () => {
-    expect(batchKeysFrom({ limits: { batchKeys: 11, subrequestsPerRequest: 50 } })).toBe(11);
+    expect(batchKeysFrom({ limits: { batchKeys: 16, subrequestsPerRequest: 50 } })).toBe(16);
     expect(batchKeysFrom({ limits: { batchKeys: 250 } })).toBe(MAX_BATCH_KEYS);
     for (const unknown of [null, {}, { limits: null }, { limits: { batchKeys: 0 } }, { limits: { batchKeys: "11" } }, { limits: { batchKeys: 2.5 } }]) {
       expect(batchKeysFrom(unknown)).toBe(MAX_BATCH_KEYS);

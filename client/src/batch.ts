@@ -9,7 +9,7 @@ export const MAX_BATCH_KEYS = 100;
 
 /**
  * How many keys one batch may hold on this deployment, from its `GET /v1` index (`limits.batchKeys`:
- * what fits the deployment's subrequests per request, 11 at the Free plan's 50); MAX_BATCH_KEYS when
+ * what fits the deployment's subrequests per request, 16 at the Free plan's 50); MAX_BATCH_KEYS when
  * the index does not say (an older server). Pure.
  */
 export function batchKeysFrom(index: unknown): number {
