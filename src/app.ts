@@ -7,6 +7,7 @@ import type { AppEnv } from "./http";
 import { observability } from "./observability";
 import { RequestContext } from "./request-context";
 import { health } from "./routes/health";
+import { index } from "./routes/index";
 import { items } from "./routes/items";
 import { namespaces } from "./routes/namespaces";
 import { openapi } from "./routes/openapi";
@@ -16,7 +17,7 @@ export const app = new Hono<AppEnv>();
 
 app.onError(onError);
 app.notFound(() => {
-  throw new ApiError("not_found", "no such route");
+  throw new ApiError("no_such_route", "no such route: see /v1/openapi.json");
 });
 
 // First: a request id and timings for every answer, errors included (X-Request-Id, Server-Timing, one log line).
@@ -35,6 +36,8 @@ app.use("*", async (c, next) => {
 });
 
 app.route("/healthz", health);
+// Public, like /healthz; before the token check, so that even a bad token gets the index.
+app.route("/", index);
 
 app.use("/v1/*", async (c, next) => {
   c.set("principal", await authenticate(c.req.header("authorization"), c.get("config")));

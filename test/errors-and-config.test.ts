@@ -98,10 +98,10 @@ describe("limits", () => {
     await expectError(await api(`/v1/${ns}/items/k`, { method: "PUT", body: stream }), 411, "length_required");
   });
 
-  it("405 for other methods on an item, 404 for unknown routes", async () => {
+  it("405 for other methods on an item, 404 no_such_route for unknown routes", async () => {
     await expectError(await api("/v1/ns/items/k", { method: "PATCH", body: "x" }), 405, "method_not_allowed");
-    await expectError(await api("/v1/ns/nothing"), 404, "not_found");
-    await expectError(await api("/nowhere", { anonymous: true }), 404, "not_found");
+    await expectError(await api("/v1/ns/nothing"), 404, "no_such_route");
+    await expectError(await api("/nowhere", { anonymous: true }), 404, "no_such_route");
   });
 });
 

@@ -466,7 +466,7 @@ export class CloudCached {
     const result = new Map<string, T | null>();
     const size = await this.batchSize(options);
     for (const run of chunk([...keys], size, (k) => k)) {
-      run.forEach((key) => encodeKey(key));
+      for (const key of run) encodeKey(key);
       const answer = await this.batch({ get: run }, options);
       for (const key of run) {
         const got = readGot(answer, key);
@@ -501,7 +501,7 @@ export class CloudCached {
     const result = new Map<string, true | CloudCachedError>();
     const size = await this.batchSize(options);
     for (const run of chunk([...keys], size, (k) => k)) {
-      run.forEach((key) => encodeKey(key));
+      for (const key of run) encodeKey(key);
       const answer = await this.batch({ delete: run }, options);
       for (const key of run) result.set(key, readDeleted(answer, key));
     }

@@ -1,5 +1,5 @@
 import { Hono } from "hono";
-import { ApiError } from "../errors";
+import { ApiError, otherMethods } from "../errors";
 import type { AppEnv } from "../http";
 
 export const health = new Hono<AppEnv>();
@@ -15,3 +15,4 @@ health.get("/", async (c) => {
     return c.json({ ok: false, error }, 503);
   }
 });
+health.all("/", otherMethods(["GET", "HEAD"]));

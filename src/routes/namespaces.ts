@@ -2,7 +2,7 @@ import { Hono } from "hono";
 import { authorize } from "../auth";
 import { parseBatch, MAX_BATCH_BODY_BYTES } from "../batch/request";
 import { preauthorize, runBatch } from "../batch/run";
-import { ApiError } from "../errors";
+import { ApiError, otherMethods } from "../errors";
 import type { AppContext, AppEnv } from "../http";
 import { validateNamespace } from "../names";
 import { decodeCursor, listKeys, parseLimit, parsePrefix } from "../namespaces/listing";
@@ -12,17 +12,11 @@ import { readCappedText } from "../request-body";
 export const namespaces = new Hono<AppEnv>();
 
 namespaces.post("/:ns/batch", batch);
-namespaces.all("/:ns/batch", () => {
-  throw new ApiError("method_not_allowed", "allowed: POST");
-});
+namespaces.all("/:ns/batch", otherMethods(["POST"]));
 namespaces.post("/:ns/flush", flush);
-namespaces.all("/:ns/flush", () => {
-  throw new ApiError("method_not_allowed", "allowed: POST");
-});
+namespaces.all("/:ns/flush", otherMethods(["POST"]));
 namespaces.get("/:ns/keys", keys);
-namespaces.all("/:ns/keys", () => {
-  throw new ApiError("method_not_allowed", "allowed: GET, HEAD");
-});
+namespaces.all("/:ns/keys", otherMethods(["GET", "HEAD"]));
 
 const batchTooLarge = () => new ApiError("value_too_large", `a batch body is at most ${MAX_BATCH_BODY_BYTES} bytes; write large values with PUT`);
 

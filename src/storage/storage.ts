@@ -41,7 +41,7 @@ export class Storage {
   private readonly transport: Transport;
 
   constructor(
-    private readonly settings: S3Settings,
+    settings: S3Settings,
     timeoutMs: number,
     /** Told how long each call waited for storage's answer (the request's Server-Timing). */
     recorder?: PhaseRecorder,
@@ -191,7 +191,7 @@ export class Storage {
   async replaceMeta(key: string, etag: string, meta: ItemMeta): Promise<WriteResult> {
     if (!(await this.dialect()).copyIfMatch) return this.rewrite(key, etag, meta);
     const headers: Record<string, string> = {
-      "x-amz-copy-source": copySource(this.settings.bucket, key),
+      "x-amz-copy-source": copySource(this.transport.settings.bucket, key),
       "x-amz-copy-source-if-match": etag,
       "x-amz-metadata-directive": "REPLACE",
       "content-type": meta.contentType,

@@ -23,7 +23,7 @@ export function escapeXml(text: string): string {
 
 /** Whether XML 1.0 can carry this text at all (no C0 controls but tab/CR/LF, no U+FFFE/U+FFFF). */
 export function isXmlSafe(text: string): boolean {
-  // eslint-disable-next-line no-control-regex
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: finding the characters XML cannot carry is its purpose.
   return !/[\u0000-\u0008\u000b\u000c\u000e-\u001f\ufffe\uffff]/.test(text);
 }
 
