@@ -48,19 +48,23 @@ export class RequestContext {
 
   /** The request's storage, holding its budget (2 × STORAGE_TIMEOUT_MS from its first call). */
   get storage(): Storage {
-    return (this.storageOnce ??= new Storage(this.config.s3, this.config.storageTimeoutMs, this.metrics, this.budget));
+    this.storageOnce ??= new Storage(this.config.s3, this.config.storageTimeoutMs, this.metrics, this.budget);
+    return this.storageOnce;
   }
 
   get cache(): LocationCache {
-    return (this.cacheOnce ??= new LocationCache(this.rawCache, this.metrics, this.budget));
+    this.cacheOnce ??= new LocationCache(this.rawCache, this.metrics, this.budget);
+    return this.cacheOnce;
   }
 
   get generations(): Generations {
-    return (this.generationsOnce ??= new Generations(this.storage, this.deployment, this.config.s3.prefix, this.rawCache, this.config.edgeTtl, this.waitUntil, this.metrics));
+    this.generationsOnce ??= new Generations(this.storage, this.deployment, this.config.s3.prefix, this.rawCache, this.config.edgeTtl, this.waitUntil, this.metrics);
+    return this.generationsOnce;
   }
 
   get items(): Items {
-    return (this.itemsOnce ??= new Items(this.storage, this.cache, this.waitUntil));
+    this.itemsOnce ??= new Items(this.storage, this.cache, this.waitUntil);
+    return this.itemsOnce;
   }
 
   /** Where an item of `namespace` lives at `generation`: its object key and its location-cache URL. */

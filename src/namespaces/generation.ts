@@ -112,7 +112,9 @@ export interface StoredGeneration {
 export async function storedGeneration(storage: Storage, prefix: string, namespace: string): Promise<StoredGeneration> {
   const object = await storage.get(generationObjectKey(prefix, namespace));
   if (!object) return { generation: 0, etag: null };
-  const text = object.size > 64 ? (await object.body.cancel(), "") : await new Response(object.body).text();
+  // A generation is a few digits: anything larger is not one, and is not read.
+  if (object.size > 64) await object.body.cancel();
+  const text = object.size > 64 ? "" : await new Response(object.body).text();
   const generation = parseGeneration(text);
   if (generation === null) throw new ApiError("storage_error", `the flush generation of namespace ${namespace} is unreadable in storage`);
   return { generation, etag: object.etag };
