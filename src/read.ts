@@ -51,7 +51,7 @@ async function sharedGet(ctx: RequestContext, objectKey: string): Promise<Stored
       try {
         return { stored, bytes: new Uint8Array(await new Response(stored.body).arrayBuffer()) };
       } catch {
-        // The body was cut short (see exact-length.ts): a GET is safe to try once more, within budget.
+        // The body was cut short (see streams.ts, exactLength): a GET is safe to try once more, within budget.
         if (attempt >= 2) throw storageUnavailableError("GET");
       }
     }

@@ -208,6 +208,28 @@ async function verifyKey(secret: string): Promise<CryptoKey> {
   return key;
 }
 
+// Grants of tokens this isolate has verified, by secret and the token's SHA-256: a token is
+// stateless and valid exactly until its `exp`, so its signature need not be checked again.
+const verifiedGrants = new Map<string, Grant>();
+const MAX_VERIFIED_GRANTS = 10_000;
+
+/**
+ * `verifyToken`, remembered per isolate: `tokenDigest` (the token's SHA-256, hex, which
+ * authentication computes anyway) finds a grant verified before; its expiry is checked every time.
+ */
+export async function verifyTokenOnce(token: string, tokenDigest: string, secret: string, now: number = nowSeconds()): Promise<Grant> {
+  const id = `${tokenDigest}\n${secret}`;
+  const known = verifiedGrants.get(id);
+  if (known) {
+    if (known.expiresAt <= now) throw new ApiError("unauthorized", "token expired");
+    return known;
+  }
+  const grant = await verifyToken(token, secret, now);
+  if (verifiedGrants.size >= MAX_VERIFIED_GRANTS) verifiedGrants.clear();
+  verifiedGrants.set(id, grant);
+  return grant;
+}
+
 /** The grant of a token, or 401: malformed, signed with another key or algorithm, tampered with, or expired. */
 export async function verifyToken(token: string, secret: string, now: number = nowSeconds()): Promise<Grant> {
   if (token.length > MAX_TOKEN_CHARS) invalidToken();
