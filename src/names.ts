@@ -45,7 +45,7 @@ export function validateKey(key: string): string {
     throw new ApiError("bad_request", `invalid key: longer than ${MAX_KEY_BYTES} bytes of UTF-8`);
   }
   if (hasControlCharacter(key)) throw new ApiError("bad_request", "invalid key: contains a control character");
-  if (/[\ud800-\udfff]/u.test(key.replace(/[\ud800-\udbff][\udc00-\udfff]/g, ""))) {
+  if (hasLoneSurrogate(key)) {
     throw new ApiError("bad_request", "invalid key: not valid UTF-8");
   }
   for (const segment of key.split("/")) {
@@ -57,8 +57,38 @@ export function validateKey(key: string): string {
   return key;
 }
 
-const encoder = new TextEncoder();
+function isHighSurrogate(unit: number): boolean {
+  return unit >= 0xd800 && unit <= 0xdbff;
+}
 
+function isLowSurrogate(unit: number): boolean {
+  return unit >= 0xdc00 && unit <= 0xdfff;
+}
+
+/**
+ * Bytes of `text` in UTF-8, as TextEncoder writes it (a lone surrogate as U+FFFD, 3 bytes),
+ * counted without encoding it: every request checks its key's length. Pure.
+ */
 export function utf8Length(text: string): number {
-  return encoder.encode(text).byteLength;
+  let bytes = 0;
+  for (let i = 0; i < text.length; i++) {
+    const unit = text.charCodeAt(i);
+    if (unit < 0x80) bytes += 1;
+    else if (unit < 0x800) bytes += 2;
+    else if (isHighSurrogate(unit) && i + 1 < text.length && isLowSurrogate(text.charCodeAt(i + 1))) {
+      bytes += 4;
+      i++;
+    } else bytes += 3;
+  }
+  return bytes;
+}
+
+/** Whether `text` holds half of a surrogate pair without the other half: no UTF-8 can say it. Pure. */
+export function hasLoneSurrogate(text: string): boolean {
+  for (let i = 0; i < text.length; i++) {
+    const unit = text.charCodeAt(i);
+    if (isHighSurrogate(unit) && i + 1 < text.length && isLowSurrogate(text.charCodeAt(i + 1))) i++;
+    else if (isHighSurrogate(unit) || isLowSurrogate(unit)) return true;
+  }
+  return false;
 }
