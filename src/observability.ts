@@ -1,5 +1,5 @@
 import type { Context, MiddlewareHandler } from "hono";
-import type { AppEnv } from "./http";
+import { type AppEnv, setResponseHeader } from "./http";
 
 /** Where a request's time went: the phases named in `Server-Timing` and the request's log line. */
 export type Phase = "cache" | "storage";
@@ -88,16 +88,6 @@ export function logLine(fields: {
   });
 }
 
-/** Sets a header on the outgoing response, copying it first if its headers are immutable (a fetched one). */
-function setHeader(c: Context<AppEnv>, name: string, value: string): void {
-  try {
-    c.res.headers.set(name, value);
-  } catch {
-    c.res = new Response(c.res.body, c.res);
-    c.res.headers.set(name, value);
-  }
-}
-
 /**
  * The app's first middleware: gives the request an id and a metrics collector; on the way out sets
  * `X-Request-Id` and `Server-Timing` and writes one JSON log line.
@@ -108,20 +98,16 @@ export function observability(): MiddlewareHandler<AppEnv> {
     c.set("metrics", metrics);
     await next();
     const summary = metrics.summary();
-    setHeader(c, "x-request-id", metrics.requestId);
-    setHeader(c, "server-timing", serverTiming(summary));
-    const namespace = NAMESPACE_IN_PATH.exec(c.req.path)?.[1];
-    const line = logLine({
-      requestId: metrics.requestId,
-      method: c.req.method,
-      route: c.req.routePath,
-      namespace,
-      status: c.res.status,
-      cache: c.res.headers.get("x-cache"),
-      summary,
-      errorCode: c.get("errorCode"),
-    });
-    afterAnswer(c, () => console.log(line));
+    setResponseHeader(c, "x-request-id", metrics.requestId);
+    setResponseHeader(c, "server-timing", serverTiming(summary));
+    // What the line says is read now; the line itself is built and written after the answer.
+    const { method, path, routePath } = c.req;
+    const status = c.res.status;
+    const cache = c.res.headers.get("x-cache");
+    const errorCode = c.get("errorCode");
+    afterAnswer(c, () =>
+      console.log(logLine({ requestId: metrics.requestId, method, route: routePath, namespace: NAMESPACE_IN_PATH.exec(path)?.[1], status, cache, summary, errorCode })),
+    );
   };
 }
 
