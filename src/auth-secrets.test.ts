@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { secretsEqual } from "./auth";
+import { secretsEqual } from "./secrets";
 
 describe("secretsEqual", () => {
   it("accepts the same secret and refuses others, also of other lengths", async () => {

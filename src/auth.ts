@@ -1,6 +1,7 @@
 import type { Config } from "./config";
 import { ApiError } from "./errors";
-import { type Grant, tokenSecret, verifyTokenOnce } from "./tokens";
+import { secretsEqual } from "./secrets";
+import { grantOf, type Grant, tokenSecret } from "./tokens";
 
 export type Scope = "read" | "write" | "flush";
 
@@ -40,27 +41,6 @@ export function bearerToken(header: string | null | undefined): string | null {
   return match[1];
 }
 
-const encoder = new TextEncoder();
-
-/**
- * Compares a given secret with the expected one in time that depends only on the given one's
- * length (which its sender knows), never on where they differ or on the expected one's length:
- * every character of the given secret is compared, against the expected one repeated. Synchronous,
- * so the admin token of every request costs no call into the runtime's crypto. Pure.
- */
-export function secretsEqual(given: string, expected: string): boolean {
-  const expectedLength = expected.length;
-  let difference = given.length ^ expectedLength;
-  for (let i = 0; i < given.length; i++) difference |= given.charCodeAt(i) ^ expected.charCodeAt(i % expectedLength);
-  return difference === 0;
-}
-
-function hex(bytes: ArrayBuffer): string {
-  let out = "";
-  for (const byte of new Uint8Array(bytes)) out += byte.toString(16).padStart(2, "0");
-  return out;
-}
-
 const ADMIN: Principal = Object.freeze({ kind: "admin" });
 
 /**
@@ -72,10 +52,7 @@ export async function authenticate(header: string | null | undefined, config: Co
   const token = bearerToken(header);
   if (token === null) return { kind: "anonymous", publicRead };
   if (secretsEqual(token, config.adminToken)) return ADMIN;
-  // A token verified before in this isolate is not verified again (its expiry is still checked):
-  // its grant is kept under the token's SHA-256, never under the token itself.
-  const digest = hex(await crypto.subtle.digest("SHA-256", encoder.encode(token)));
-  const grant = await verifyTokenOnce(token, digest, tokenSecret(config));
+  const grant = await grantOf(token, tokenSecret(config));
   return { kind: "token", grant, publicRead };
 }
 
