@@ -119,7 +119,7 @@ const NAMESPACE_IN_PATH = /^\/v1\/([a-z0-9][a-z0-9_-]{0,63})\//;
  * for it. Without an execution context (a request made in-process) it runs at once.
  */
 function afterAnswer(c: Context<AppEnv>, write: () => void): void {
-  let executionCtx: ExecutionContext;
+  let executionCtx: Context<AppEnv>["executionCtx"];
   try {
     executionCtx = c.executionCtx;
   } catch {
