@@ -74,7 +74,7 @@ describe("the cloudcached package, packed and installed into another project", (
     // repository, where a clone's `npm install` puts tsc and @types/node, as client/ itself does.
     await mkdir(join(ROOT, "node_modules/.cache"), { recursive: true });
     source = await mkdtemp(join(ROOT, "node_modules/.cache/cloudcached-package-"));
-    for (const entry of ["package.json", "tsconfig.json", "tsconfig.build.json", "src"]) {
+    for (const entry of ["package.json", "README.md", "LICENSE", "tsconfig.json", "tsconfig.build.json", "src"]) {
       await cp(join(ROOT, "client", entry), join(source, entry), { recursive: true });
     }
     const { stdout } = await run("npm", ["pack", "--json", "--pack-destination", work, ...npmFlags], { cwd: source, timeout: INSTALL_TIMEOUT_MS });
@@ -94,7 +94,7 @@ describe("the cloudcached package, packed and installed into another project", (
 
   it("ships the built library, its types and the bin — no tests, no Worker code, no dependencies", async () => {
     const files = packed.files.map((f) => f.path).sort();
-    expect(files).toEqual(expect.arrayContaining(["package.json", "dist/index.js", "dist/index.d.ts", "dist/cli.js"]));
+    expect(files).toEqual(expect.arrayContaining(["package.json", "README.md", "LICENSE", "dist/index.js", "dist/index.d.ts", "dist/cli.js"]));
     expect(files.filter((f) => /\.test\.|^test\/|tsconfig|vitest/.test(f))).toStrictEqual([]);
     const installed = JSON.parse(await readFile(join(app, "node_modules/cloudcached/package.json"), "utf8")) as Record<string, unknown>;
     expect(installed.name).toBe("cloudcached");
