@@ -446,7 +446,7 @@ export class CloudCached {
   async getMany<T = CachedValue>(keys: Iterable<string>, options: CallOptions = {}): Promise<Map<string, T | null>> {
     const result = new Map<string, T | null>();
     for (const run of chunk([...keys], MAX_BATCH_KEYS, (k) => k)) {
-      run.forEach((key) => encodeKey(key));
+      for (const key of run) encodeKey(key);
       const answer = await this.batch({ get: run }, options);
       for (const key of run) {
         const got = readGot(answer, key);
@@ -479,7 +479,7 @@ export class CloudCached {
   async deleteMany(keys: Iterable<string>, options: CallOptions = {}): Promise<Map<string, true | CloudCachedError>> {
     const result = new Map<string, true | CloudCachedError>();
     for (const run of chunk([...keys], MAX_BATCH_KEYS, (k) => k)) {
-      run.forEach((key) => encodeKey(key));
+      for (const key of run) encodeKey(key);
       const answer = await this.batch({ delete: run }, options);
       for (const key of run) result.set(key, readDeleted(answer, key));
     }
