@@ -1,7 +1,7 @@
 // The client's tests, in Node (not in the Workers pool), against the real Worker (bundled as
 // `wrangler deploy` would) and the embedded store.
 //   project "client" (`npm run test:client`, part of `npm test`): Node, workerd and Chromium, which
-//     the first run installs into the per-user tools cache (scripts/test-tools.mjs);
+//     the first run installs into the per-user tools cache (scripts/tools.mjs);
 //   project "runtimes" (`npm run test:runtimes`, which installs Bun and Deno first; CI runs it).
 import { resolve } from "node:path";
 import { configDefaults, defineConfig } from "vitest/config";

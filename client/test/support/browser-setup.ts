@@ -1,7 +1,7 @@
 // The browser test's Chromium, found or installed before any test runs (the first run downloads it,
-// about 65 MB, into the per-user tools cache: scripts/test-tools.mjs). CHROMIUM_PATH picks another.
+// about 65 MB, into the per-user tools cache: scripts/tools.mjs). CHROMIUM_PATH picks another.
 import type { TestProject } from "vitest/node";
-import { ensureTool, type Tool } from "../../../scripts/test-tools.mjs";
+import { ensureTool, type Tool } from "../../../scripts/tools.mjs";
 
 declare module "vitest" {
   interface ProvidedContext {

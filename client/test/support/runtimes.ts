@@ -1,9 +1,9 @@
 // Where the Bun and Deno binaries are: in the per-user tools cache, at the exact versions
-// scripts/test-tools.mjs pins (`npm run test:runtimes` installs them there first). A binary counts
+// scripts/tools.mjs pins (`npm run test:runtimes` installs them there first). A binary counts
 // only if it runs and reports that version.
 import { execFile } from "node:child_process";
 import { promisify } from "node:util";
-import { findTool, TOOLS } from "../../../scripts/test-tools.mjs";
+import { findTool, TOOLS } from "../../../scripts/tools.mjs";
 
 const run = promisify(execFile);
 

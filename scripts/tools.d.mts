@@ -1,5 +1,5 @@
-// Types of scripts/test-tools.mjs for the TypeScript tests that import it.
-export type ToolName = "chromium" | "bun" | "deno";
+// Types of scripts/tools.mjs for the TypeScript tests that import it.
+export type ToolName = "chromium" | "bun" | "deno" | "biome";
 
 export interface ToolSpec {
   package: string;

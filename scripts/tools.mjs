@@ -1,16 +1,18 @@
 #!/usr/bin/env node
-// The programs some client tests drive that `npm install` does not bring (they would triple the
-// install's size): Chromium for the browser test, Bun and Deno for the runtime tests. Each comes,
-// at an exact version, from an npm package that ships its binary, installed on first use into a
-// per-user cache shared by every clone (no root, no system package), and is found there afterwards.
+// The programs some checks drive that `npm install` does not bring (they would more than double
+// the install's size): Chromium for the browser test, Bun and Deno for the runtime tests, Biome for
+// `npm run lint`. Each comes, at an exact version, from an npm package that ships its binary,
+// installed on first use into a per-user cache shared by every clone (no root, no system package),
+// and is found there afterwards.
 //
-//   node scripts/test-tools.mjs install chromium bun deno   # install (idempotent), print paths
-//   node scripts/test-tools.mjs status                      # what is installed, one line each
-//   node scripts/test-tools.mjs report                      # `npm test`'s closing lines
+//   node scripts/tools.mjs install chromium bun deno   # install (idempotent), print paths
+//   node scripts/tools.mjs run biome lint .            # install if needed, then run it
+//   node scripts/tools.mjs status                      # what is installed, one line each
+//   node scripts/tools.mjs report                      # `npm test`'s closing lines
 //
 // The cache is $CLOUDCACHED_TOOLS_DIR, else $XDG_CACHE_HOME/cloudcached, else ~/.cache/cloudcached.
 // A system Chromium is used instead when CHROMIUM_PATH names one.
-import { execFile } from "node:child_process";
+import { execFile, spawn } from "node:child_process";
 import { createReadStream, createWriteStream } from "node:fs";
 import { access, chmod, constants, mkdir, mkdtemp, readdir, rename, rm } from "node:fs/promises";
 import { homedir } from "node:os";
@@ -34,6 +36,7 @@ export const TOOLS = {
     version: "2.9.6",
     binary: `node_modules/@deno/${process.platform}-${process.arch}${process.platform === "linux" ? "-glibc" : ""}/deno`,
   },
+  biome: { package: "@biomejs/biome", version: "2.6.8", binary: `node_modules/@biomejs/cli-${process.platform}-${process.arch}/biome` },
 };
 
 /** The per-user folder the tools are installed into. */
@@ -103,7 +106,7 @@ export async function ensureTool(name, log = (line) => process.stderr.write(`${l
   await mkdir(toolsDir(), { recursive: true });
   const staging = await mkdtemp(join(toolsDir(), `.${name}-`));
   try {
-    log(`test-tools: installing ${tool.package}@${tool.version} into ${toolHome(name)} (once; later runs reuse it)`);
+    log(`tools: installing ${tool.package}@${tool.version} into ${toolHome(name)} (once; later runs reuse it)`);
     await run(
       "npm",
       ["install", "--prefix", staging, "--ignore-scripts", "--no-save", "--no-package-lock", "--no-audit", "--no-fund", "--loglevel=error", `${tool.package}@${tool.version}`],
@@ -135,6 +138,14 @@ async function main(args) {
     }
     return;
   }
+  if (command === "run" && names.length > 0) {
+    const [name, ...args] = names;
+    const tool = await ensureTool(name);
+    const child = spawn(tool.path, args, { stdio: "inherit", env: { ...process.env, ...tool.env } });
+    const code = await new Promise((done) => child.on("close", (status, signal) => done(signal ? 1 : (status ?? 1))));
+    process.exitCode = code;
+    return;
+  }
   if (command === "status") {
     for (const name of Object.keys(TOOLS)) {
       const tool = await findTool(name);
@@ -152,13 +163,13 @@ async function main(args) {
     );
     return;
   }
-  console.error("usage: node scripts/test-tools.mjs install <chromium|bun|deno>... | status | report");
+  console.error("usage: node scripts/tools.mjs install <chromium|bun|deno|biome>... | run <tool> [args...] | status | report");
   process.exitCode = 2;
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
   main(process.argv.slice(2)).catch((err) => {
-    console.error(`test-tools: ${err instanceof Error ? err.message : String(err)}`);
+    console.error(`tools: ${err instanceof Error ? err.message : String(err)}`);
     process.exitCode = 1;
   });
 }
