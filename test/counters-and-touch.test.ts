@@ -99,7 +99,7 @@ describe("touch", () => {
   it("ttl=0 makes it permanent; an absent or expired item is 404", async () => {
     const ns = uniqueNamespace();
     await expectError(await post(`/v1/${ns}/items/none?op=touch&ttl=10`), 404, "not_found");
-    // ttl=3, not 1: the touch must reach the item before it expires, even on a loaded machine.
+    // ttl=3: the touch must arrive while the item lives, however loaded the machine is.
     await put(`/v1/${ns}/items/k?ttl=3`, "v");
     const forever = await post(`/v1/${ns}/items/k?op=touch&ttl=0`);
     expect((await forever.json<{ expiresAt: null }>()).expiresAt).toBeNull();
