@@ -439,7 +439,7 @@ async function main() {
       { warmup: SETTINGS.warmup, samples: SETTINGS.samples },
     );
 
-    log("memcached gateway: memjs and pymemcache hits, a 100-key multi-get, beside HTTP");
+    log("memcached gateway: memjs and pymemcache hits, a multi-get of one batch's keys, beside HTTP");
     const gateway = await gatewayBench({ base: stack.url, token: stack.adminToken, memcached, settings: SETTINGS, cleanups });
 
     log(`WAN sides (+${WAN_ROUND_TRIP_MS} ms round trip to storage), interleaved: ${SETTINGS.wanSamples} rounds`);

@@ -1,6 +1,7 @@
 // The memcached gateway's cost (`cloudcached gateway`, in a process of its own as a user runs it):
 // a hit through it with memjs (binary) and with pymemcache (text), beside the same hit over HTTP
-// from Node and beside memcached itself; a 100-key multi-get beside one 100-key batch request.
+// from Node and beside memcached itself; a multi-get beside one batch request of the same keys, as
+// many as one batch may hold on the deployment (GET /v1's limits.batchKeys).
 // Goal: a gateway hit ≤ 1.15 × the HTTP hit. Missing tools (memcached, pymemcache) leave their
 // rows out, said so in the results.
 import { execFile, spawn } from "node:child_process";
@@ -18,7 +19,6 @@ import { judge } from "./stats.mjs";
 const ROOT = path.resolve(path.dirname(new URL(import.meta.url).pathname), "../..");
 const run = promisify(execFile);
 const NAMESPACE = "bench-gateway";
-const MULTI_KEYS = Array.from({ length: 100 }, (_, i) => `multi-${i}`);
 export const GATEWAY_GOAL = { goal: 1.15, direction: "atMost", says: "gateway hit (memjs) p50 ≤ 1.15 × HTTP hit p50" };
 
 /** The CLI bundled from this checkout's source, run as `cloudcached gateway` on a free port. */
@@ -112,6 +112,10 @@ export async function gatewayBench({ base, token, memcached, settings, cleanups 
   const auth = { authorization: `Bearer ${token}` };
   const itemUrl = (key) => `${base}/v1/${NAMESPACE}/items/${key}`;
   const body = Buffer.from(RATIO_VALUE);
+  const index = expectStatus(await request(agent, `${base}/v1`, { headers: auth, keepBody: true }), [200], "GET /v1");
+  const batchKeys = JSON.parse(index.body.toString("utf8")).limits?.batchKeys;
+  if (!Number.isInteger(batchKeys) || batchKeys < 1) throw new Error("GET /v1 names no limits.batchKeys");
+  const MULTI_KEYS = Array.from({ length: batchKeys }, (_, i) => `multi-${i}`);
   for (const key of ["ratio-hit", ...MULTI_KEYS]) {
     expectStatus(await request(agent, itemUrl(key), { method: "PUT", headers: { ...auth, "content-type": "text/plain", "content-length": String(body.length) }, body }), [200, 201], "gateway bench PUT");
   }
@@ -134,17 +138,17 @@ export async function gatewayBench({ base, token, memcached, settings, cleanups 
         const { value } = await viaGateway.get("ratio-hit");
         if (value?.length !== body.length) throw new Error("gateway (memjs) hit: wrong value");
       },
-      httpBatch100: async () => {
+      httpBatch: async () => {
         const answer = expectStatus(
           await request(agent, `${base}/v1/${NAMESPACE}/batch`, { method: "POST", headers: { ...auth, "content-type": "application/json" }, body: batchBody }),
           [200],
           "HTTP batch",
         );
-        if (answer.size < 100 * body.length) throw new Error("HTTP batch: short answer");
+        if (answer.size < batchKeys * body.length) throw new Error("HTTP batch: short answer");
       },
-      gatewayMultiget100: async () => {
+      gatewayMultiget: async () => {
         const answer = await multi.ask(multiLine);
-        if (answer.split("VALUE ").length !== 101) throw new Error("gateway multi-get: not 100 values");
+        if (answer.split("VALUE ").length !== batchKeys + 1) throw new Error(`gateway multi-get: not ${batchKeys} values`);
       },
       ...(memcached.missing ? {} : { memcachedMemjsGet: async () => {
         const bytes = await memcached.get("ratio-get");
@@ -164,15 +168,15 @@ export async function gatewayBench({ base, token, memcached, settings, cleanups 
   const ratios = {
     memjsHitOverHttpHit: medians.gatewayMemjsHit.p50Ms / medians.httpHit.p50Ms,
     ...(pymemcache.gateway ? { pymemcacheHitOverHttpHit: pymemcache.gateway.p50Ms / medians.httpHit.p50Ms } : {}),
-    multiget100OverBatch100: medians.gatewayMultiget100.p50Ms / medians.httpBatch100.p50Ms,
+    multigetOverBatch: medians.gatewayMultiget.p50Ms / medians.httpBatch.p50Ms,
   };
-  return { medians, pymemcache, ratios, goal: { ...judge(ratios.memjsHitOverHttpHit, GATEWAY_GOAL.goal, GATEWAY_GOAL.direction), says: GATEWAY_GOAL.says } };
+  return { batchKeys, medians, pymemcache, ratios, goal: { ...judge(ratios.memjsHitOverHttpHit, GATEWAY_GOAL.goal, GATEWAY_GOAL.direction), says: GATEWAY_GOAL.says } };
 }
 
 /** The report's lines for the gateway's part. */
 export function renderGateway(result) {
   const ms = (value) => (value === undefined ? "—" : value.toFixed(3));
-  const lines = ["", "memcached gateway (`cloudcached gateway`, its own process; 32-byte value, p50 ms):", ""];
+  const lines = ["", `memcached gateway (\`cloudcached gateway\`, its own process; 32-byte value; multi-get and batch of ${result.batchKeys} keys; p50 ms):`, ""];
   for (const [name, side] of Object.entries(result.medians)) lines.push(`  ${name.padEnd(22)} ${ms(side.p50Ms).padStart(8)}   (n ${side.n}, p99 ${ms(side.p99Ms)})`);
   if (result.pymemcache.missing) lines.push(`  pymemcache rows left out: ${result.pymemcache.missing}`);
   else {

@@ -2,6 +2,7 @@ import {
   type BatchAnswer,
   type BatchRequest,
   type BatchSetEntry,
+  batchKeysFrom,
   chunk,
   MAX_BATCH_KEYS,
   readDeleted,
@@ -9,7 +10,7 @@ import {
   readWritten,
 } from "./batch.js";
 import { type CachedValue, decodeValue, encodeBatchValue, encodeValue, type Storable } from "./codec.js";
-import { CloudCachedError } from "./errors.js";
+import { CloudCachedError, isAbsent } from "./errors.js";
 import { encodeKey, encodeNamespace, itemPath, type Query } from "./paths.js";
 import { DEFAULT_RETRY, isIdempotent } from "./retry.js";
 import { type Answer, type Call, type FetchLike, Transport } from "./transport.js";
@@ -191,6 +192,8 @@ export class CloudCached {
   readonly namespace: string;
   private readonly options: CloudCachedOptions;
   private readonly transport: Transport;
+  /** The deployment's batch size (GET /v1), asked once per client; a failed ask is asked again. */
+  private batchKeys: Promise<number> | undefined;
 
   constructor(options: CloudCachedOptions) {
     if (!options || typeof options.url !== "string" || options.url === "") throw new TypeError("CloudCached: `url` is required");
@@ -321,17 +324,24 @@ export class CloudCached {
     const headers: Record<string, string> = options.fresh ? { "cache-control": "no-cache" } : {};
     const answer = await this.send({ method, path: this.path(key), headers, ...(options.signal ? { signal: options.signal } : {}) });
     if (answer.response.status === 404 && method === "HEAD") {
+      // A HEAD answer has no body to tell an absent item from a wrong URL: on a miss, a GET tells.
       await answer.discard();
-      return null;
+      return this.read("GET", key, options);
     }
-    if (answer.response.status === 404) {
-      // A 404 of this API is `not_found` for the item; anything else (a wrong URL) is an error.
-      const error = await answer.fail().catch((err: unknown) => err);
-      if (error instanceof CloudCachedError && error.code === "not_found") return null;
-      throw error;
-    }
+    if (answer.response.status === 404) return this.absent(answer);
     if (answer.response.status !== 200) return answer.fail();
     return answer;
+  }
+
+  /**
+   * A 404 answer: null when it says the item is absent (API.md's `not_found`); anything else —
+   * `no_such_route`, a 404 from a server that is not CloudCached — is thrown, so that a wrong URL
+   * never looks like a cache miss.
+   */
+  private async absent(answer: Answer): Promise<null> {
+    const error: unknown = await answer.fail().catch((err: unknown) => err);
+    if (isAbsent(error)) return null;
+    throw error;
   }
 
   // ---- Writes ----------------------------------------------------------------------------------
@@ -395,10 +405,7 @@ export class CloudCached {
       query: { op: "touch", ttl },
       ...(options.signal ? { signal: options.signal } : {}),
     });
-    if (answer.response.status === 404) {
-      await answer.discard();
-      return null;
-    }
+    if (answer.response.status === 404) return this.absent(answer);
     if (answer.response.status !== 200) return answer.fail();
     const body = await answer.json<Touched>();
     return { etag: body.etag, expiresAt: body.expiresAt ?? null };
@@ -420,17 +427,14 @@ export class CloudCached {
     checkCount(options.ttl, "ttl");
     const query: Query = { op, by, initial: options.initial, ttl: options.ttl };
     const answer = await this.send({ method: "POST", path: this.path(key), query, ...(options.signal ? { signal: options.signal } : {}) });
-    if (answer.response.status === 404) {
-      await answer.discard();
-      return null;
-    }
+    if (answer.response.status === 404) return this.absent(answer);
     if (answer.response.status !== 200) return answer.fail();
     return (await answer.json<{ value: number }>()).value;
   }
 
   // ---- Batches ---------------------------------------------------------------------------------
 
-  /** One raw `POST /v1/{ns}/batch` (at most 100 keys in all). */
+  /** One raw `POST /v1/{ns}/batch` (at most `batchSize()` keys in all). */
   async batch(request: BatchRequest, options: CallOptions = {}): Promise<BatchAnswer> {
     const readOnly = (request.set?.length ?? 0) === 0 && (request.delete?.length ?? 0) === 0;
     const answer = await this.transport.send({
@@ -445,10 +449,30 @@ export class CloudCached {
     return answer.json<BatchAnswer>();
   }
 
-  /** Values of many keys (null for an absent one), in batches of 100. Throws the first key's error, if any. */
+  /**
+   * How many keys one batch may hold on this deployment: its index (`GET /v1`) says what fits its
+   * subrequests per request (SUBREQUEST_LIMIT); 100 when it does not say.
+   */
+  batchSize(options: CallOptions = {}): Promise<number> {
+    this.batchKeys ??= (async () => {
+      const answer = await this.send({ method: "GET", path: "/v1", ...(options.signal ? { signal: options.signal } : {}) });
+      if (answer.response.status !== 200) {
+        await answer.discard();
+        return MAX_BATCH_KEYS;
+      }
+      return batchKeysFrom(await answer.json<unknown>().catch(() => null));
+    })();
+    this.batchKeys.catch(() => {
+      this.batchKeys = undefined;
+    });
+    return this.batchKeys;
+  }
+
+  /** Values of many keys (null for an absent one), in batches of `batchSize()`. Throws the first key's error, if any. */
   async getMany<T = CachedValue>(keys: Iterable<string>, options: CallOptions = {}): Promise<Map<string, T | null>> {
     const result = new Map<string, T | null>();
-    for (const run of chunk([...keys], MAX_BATCH_KEYS, (k) => k)) {
+    const size = await this.batchSize(options);
+    for (const run of chunk([...keys], size, (k) => k)) {
       for (const key of run) encodeKey(key);
       const answer = await this.batch({ get: run }, options);
       for (const key of run) {
@@ -460,7 +484,7 @@ export class CloudCached {
     return result;
   }
 
-  /** Sets many keys, in batches of 100: each key's result, or its own error. */
+  /** Sets many keys, in batches of `batchSize()`: each key's result, or its own error. */
   async setMany(
     entries: Iterable<readonly [string, Storable]> | Record<string, Storable>,
     options: ManyOptions = {},
@@ -471,17 +495,19 @@ export class CloudCached {
       return { key, ...encodeBatchValue(value), ...(options.ttl === undefined ? {} : { ttl: options.ttl }) };
     });
     const result = new Map<string, WriteResult | CloudCachedError>();
-    for (const run of chunk(sets, MAX_BATCH_KEYS, (entry) => entry.key)) {
+    const size = await this.batchSize(options);
+    for (const run of chunk(sets, size, (entry) => entry.key)) {
       const answer = await this.batch({ set: run }, options);
       for (const { key } of run) result.set(key, readWritten(answer, key));
     }
     return result;
   }
 
-  /** Deletes many keys, in batches of 100: `true` for each, or its own error. */
+  /** Deletes many keys, in batches of `batchSize()`: `true` for each, or its own error. */
   async deleteMany(keys: Iterable<string>, options: CallOptions = {}): Promise<Map<string, true | CloudCachedError>> {
     const result = new Map<string, true | CloudCachedError>();
-    for (const run of chunk([...keys], MAX_BATCH_KEYS, (k) => k)) {
+    const size = await this.batchSize(options);
+    for (const run of chunk([...keys], size, (k) => k)) {
       for (const key of run) encodeKey(key);
       const answer = await this.batch({ delete: run }, options);
       for (const key of run) result.set(key, readDeleted(answer, key));

@@ -8,6 +8,7 @@ import { basename, join } from "node:path";
 import { promisify } from "node:util";
 import Memcached from "memcached";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { DEBIAN_PYTHON, installCommand } from "../../scripts/debian-tools.mjs";
 import { requireProgram, TARGETS, type Target } from "./support/memcached-servers.js";
 
 const run = promisify(execFile);
@@ -15,11 +16,11 @@ const PYMEMCACHE_SCRIPT = join(import.meta.dirname, "support/pymemcache-script.p
 
 /** Debian's python3 with python3-pymemcache (the pyenv one on PATH may lack it). */
 async function pythonWithPymemcache(): Promise<string> {
-  const python = requireProgram(["/usr/bin/python3", "python3"], "python3");
+  const python = requireProgram([DEBIAN_PYTHON], "python3");
   try {
     await run(python, ["-c", "import pymemcache"]);
   } catch {
-    throw new Error(`pymemcache is not installed for ${python}; install it with: apt-get update && apt-get install -y python3-pymemcache`);
+    throw new Error(`pymemcache is not installed for ${python}; install it with: ${installCommand("memcached")}`);
   }
   return python;
 }

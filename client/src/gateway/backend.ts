@@ -2,7 +2,7 @@
 // every protocol (text, meta, binary) does to an item. Read-modify-write operations (append,
 // prepend, incr, decr) are compare-and-swap loops on the item's ETag, so they are atomic.
 
-import { chunk, MAX_BATCH_KEYS } from "../batch.js";
+import { chunk } from "../batch.js";
 import type { CloudCached } from "../client.js";
 import type { CasTable } from "./cas-table.js";
 import { GatewayFailure } from "./failure.js";
@@ -77,7 +77,8 @@ export class Backend {
     return this.client.has(key, { fresh: true });
   }
 
-  /** The live items among `keys` (a miss is left out): one GET for one key, else one batch per 100 keys. */
+  /** The live items among `keys` (a miss is left out): one GET for one key, else one batch per
+   * `batchSize()` keys (what the deployment's subrequests per request allow). */
   async getMany(keys: readonly string[]): Promise<Map<string, Hit>> {
     this.stats.add("cmd_get", keys.length);
     const found = new Map<string, Hit>();
@@ -87,7 +88,7 @@ export class Backend {
       const current = await this.read(key, false);
       if (current !== null) found.set(key, this.hit(key, current));
     } else {
-      const runs = chunk(unique, MAX_BATCH_KEYS, (k) => k);
+      const runs = chunk(unique, await this.client.batchSize(), (k) => k);
       this.stats.add("backend_requests", runs.length);
       const answers = await Promise.all(runs.map((run) => this.client.batch({ get: run })));
       answers.forEach((answer, index) => {

@@ -1,6 +1,6 @@
 // One connection speaking the binary protocol (memjs and others). Requests are carried out in
 // order; a run of gets already received (GETQ/GETKQ … NOOP, as clients pipeline a multi-get) is
-// one multi-key read: one batch request per 100 keys.
+// one multi-key read: one batch request per `batchSize()` keys.
 
 import type { Backend, Hit, StoreMode } from "./backend.js";
 import { errorResponse, flagsExtras, HEADER_BYTES, OP, QUIET_OF, readHeader, readRequest, type Request, response, STATUS } from "./binary-codec.js";

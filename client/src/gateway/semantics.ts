@@ -1,7 +1,7 @@
 // memcached's rules, mapped onto the HTTP API: exptime → ttl, client flags ↔ content type,
 // unsigned 64-bit incr/decr, key checks. Pure functions (unit tests beside them).
 
-import { keyProblem } from "../paths.js";
+import { keyProblem } from "../names.js";
 
 /** memcached's longest key. */
 export const MAX_KEY_BYTES = 250;

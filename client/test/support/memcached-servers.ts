@@ -1,15 +1,15 @@
 // The two memcached servers every gateway test talks to, with the same assertions: the gateway
 // (in this process, over the Worker the run started, a fresh namespace each) and a real memcached
-// (Debian's `memcached`, started here on a free port). A missing tool fails loudly with the
-// command that installs it: these tests never skip.
+// (Debian's `memcached`, started here on a free port). memcached-setup.ts installs the Debian
+// programs before the run; one still missing fails loudly with the command: these tests never skip.
 
 import { execFileSync, spawn, type ChildProcess } from "node:child_process";
 import { existsSync } from "node:fs";
 import net from "node:net";
+import { installCommand } from "../../../scripts/debian-tools.mjs";
 import { startGateway, type Gateway, type GatewayOptions } from "../../src/gateway/gateway.js";
 import { adminToken, uniqueNamespace, workerUrl } from "./helpers.js";
 
-export const DEBIAN_PACKAGES = "apt-get update && apt-get install -y memcached libmemcached-tools python3-pymemcache (or: bash .ci/memcached-deps.sh)";
 
 export interface Target {
   name: "gateway" | "memcached";
@@ -31,7 +31,7 @@ export function requireProgram(candidates: string[], what: string): string {
       }
     }
   }
-  throw new Error(`${what} is not installed; install it with: ${DEBIAN_PACKAGES}`);
+  throw new Error(`${what} is not installed; install it with: ${installCommand("memcached")}`);
 }
 
 async function freePort(): Promise<number> {
