@@ -465,9 +465,11 @@ export class CloudCached {
   /** Values of many keys (null for an absent one), in batches of `batchSize()`. Throws the first key's error, if any. */
   async getMany<T = CachedValue>(keys: Iterable<string>, options: CallOptions = {}): Promise<Map<string, T | null>> {
     const result = new Map<string, T | null>();
+    // Every key is checked before anything is sent, the batch size lookup included.
+    const all = [...keys];
+    for (const key of all) encodeKey(key);
     const size = await this.batchSize(options);
-    for (const run of chunk([...keys], size, (k) => k)) {
-      for (const key of run) encodeKey(key);
+    for (const run of chunk(all, size, (k) => k)) {
       const answer = await this.batch({ get: run }, options);
       for (const key of run) {
         const got = readGot(answer, key);
@@ -500,9 +502,10 @@ export class CloudCached {
   /** Deletes many keys, in batches of `batchSize()`: `true` for each, or its own error. */
   async deleteMany(keys: Iterable<string>, options: CallOptions = {}): Promise<Map<string, true | CloudCachedError>> {
     const result = new Map<string, true | CloudCachedError>();
+    const all = [...keys];
+    for (const key of all) encodeKey(key);
     const size = await this.batchSize(options);
-    for (const run of chunk([...keys], size, (k) => k)) {
-      for (const key of run) encodeKey(key);
+    for (const run of chunk(all, size, (k) => k)) {
       const answer = await this.batch({ delete: run }, options);
       for (const key of run) result.set(key, readDeleted(answer, key));
     }
