@@ -1,4 +1,5 @@
 import { waitBeforeRetry, type BackoffPolicy } from "./backoff";
+import { PLANNED_CALLS } from "./budget";
 import { ApiError } from "./errors";
 import { expiresAtFor, isExpired, type ItemMeta } from "./item";
 import { cacheKeyUrl, type LocationCache } from "./location-cache";
@@ -66,7 +67,8 @@ export class Items {
       return mode.kind === "set" ? await this.set(ref, value, meta) : await this.conditionalWrite(ref, value, meta, mode);
     } finally {
       await dropping.catch(() => undefined);
-      this.waitUntil(this.cache.delete(ref.cacheUrl).catch(() => undefined));
+      // The second drop is a guard against a racing refill: only out of spare subrequests.
+      this.waitUntil(this.cache.deleteIfSpare(ref.cacheUrl).catch(() => undefined));
     }
   }
 
@@ -75,9 +77,10 @@ export class Items {
     let result = await this.storage.put(ref.objectKey, value, meta, { kind: "none" });
     // AWS may answer 409 ConditionalRequestConflict to writes racing on one key: a value still in
     // memory is sent again (bounded, with jitter); a streamed one cannot be.
+    // Each retry only out of spare subrequests (src/budget.ts).
     for (let attempt = 1; !result.ok && result.reason !== "precondition_failed" && value instanceof Uint8Array && attempt < WRITE_ATTEMPTS; attempt++) {
       await backoff(attempt);
-      result = await this.storage.put(ref.objectKey, value, meta, { kind: "none" });
+      result = await this.storage.budget.attempt(attempt + 1, PLANNED_CALLS.retriedPut, () => this.storage.put(ref.objectKey, value, meta, { kind: "none" }));
     }
     if (!result.ok) throw notStored(result.reason);
     return { etag: result.etag, expiresAt: meta.expiresAt };
@@ -87,10 +90,13 @@ export class Items {
     const replayable = value instanceof Uint8Array;
     for (let attempt = 1; ; attempt++) {
       // An add of a small value first assumes the key is free: one round trip in the common case.
-      const current = mode.kind === "add" && replayable && attempt === 1 ? null : await this.storage.head(ref.objectKey);
-      const condition = conditionFor(mode, current);
-      if (condition === null) throw preconditionFailed(mode);
-      const result: WriteResult = await this.storage.put(ref.objectKey, value, meta, condition);
+      // A retry only out of spare subrequests (src/budget.ts).
+      const result: WriteResult = await this.storage.budget.attempt(attempt, PLANNED_CALLS.retriedConditionalWrite, async () => {
+        const current = mode.kind === "add" && replayable && attempt === 1 ? null : await this.storage.head(ref.objectKey);
+        const condition = conditionFor(mode, current);
+        if (condition === null) throw preconditionFailed(mode);
+        return this.storage.put(ref.objectKey, value, meta, condition);
+      });
       if (result.ok) return { etag: result.etag, expiresAt: meta.expiresAt };
       // A cas names one version: once that is gone, the answer is final.
       if (mode.kind === "cas" && result.reason === "precondition_failed") throw preconditionFailed(mode);
@@ -110,9 +116,11 @@ export class Items {
   /** Sets a new expiry without sending the value again. */
   async touch(ref: ItemRef, expiresAt: number | null): Promise<{ etag: string; expiresAt: number | null }> {
     for (let attempt = 1; ; attempt++) {
-      const current = await this.storage.head(ref.objectKey);
-      if (!current || !isLive(current)) throw new ApiError("not_found", "no such item");
-      const result = await this.storage.replaceMeta(ref.objectKey, current.etag, { contentType: current.meta.contentType, expiresAt });
+      const result = await this.storage.budget.attempt(attempt, PLANNED_CALLS.retriedTouch, async () => {
+        const current = await this.storage.head(ref.objectKey);
+        if (!current || !isLive(current)) throw new ApiError("not_found", "no such item");
+        return this.storage.replaceMeta(ref.objectKey, current.etag, { contentType: current.meta.contentType, expiresAt });
+      });
       if (result.ok) {
         await this.cache.delete(ref.cacheUrl);
         return { etag: result.etag, expiresAt };
@@ -128,7 +136,8 @@ export class Items {
     for (let attempt = 1; ; attempt++) {
       let current: StoredObject | null;
       try {
-        current = await this.storage.get(ref.objectKey);
+        // A retried step only out of spare subrequests (src/budget.ts).
+        current = await this.storage.budget.attempt(attempt + readFailures, PLANNED_CALLS.retriedCount, () => this.storage.get(ref.objectKey));
       } catch (err) {
         // Nothing is written yet, so the whole step may start over. Ceph RGW answers a GET racing
         // the creation of the same key with 500 UnknownError, more than once in a row.
@@ -182,7 +191,10 @@ export class Items {
   /** An expired object found on a read is emptied in the background, only if it is still that version. */
   expireLater(ref: ItemRef, head: StoredHead): void {
     if (head.tombstone) return;
-    this.waitUntil(this.storage.tombstone(ref.objectKey, head.etag).catch(() => undefined));
+    // Optional (a later read or the sweep does it otherwise): only out of spare subrequests,
+    // a probe of the store's dialect included when it is not known yet.
+    const calls = 1 + (this.storage.dialectUnknown() ? PLANNED_CALLS.dialectProbe : 0);
+    this.waitUntil(this.storage.budget.ifSpare(calls, () => this.storage.tombstone(ref.objectKey, head.etag)).catch(() => undefined));
   }
 }
 

@@ -2,6 +2,7 @@ import {
   type BatchAnswer,
   type BatchRequest,
   type BatchSetEntry,
+  batchKeysFrom,
   chunk,
   MAX_BATCH_KEYS,
   readDeleted,
@@ -191,6 +192,8 @@ export class CloudCached {
   readonly namespace: string;
   private readonly options: CloudCachedOptions;
   private readonly transport: Transport;
+  /** The deployment's batch size (GET /v1), asked once per client; a failed ask is asked again. */
+  private batchKeys: Promise<number> | undefined;
 
   constructor(options: CloudCachedOptions) {
     if (!options || typeof options.url !== "string" || options.url === "") throw new TypeError("CloudCached: `url` is required");
@@ -424,7 +427,7 @@ export class CloudCached {
 
   // ---- Batches ---------------------------------------------------------------------------------
 
-  /** One raw `POST /v1/{ns}/batch` (at most 100 keys in all). */
+  /** One raw `POST /v1/{ns}/batch` (at most `batchSize()` keys in all). */
   async batch(request: BatchRequest, options: CallOptions = {}): Promise<BatchAnswer> {
     const readOnly = (request.set?.length ?? 0) === 0 && (request.delete?.length ?? 0) === 0;
     const answer = await this.transport.send({
@@ -439,10 +442,30 @@ export class CloudCached {
     return answer.json<BatchAnswer>();
   }
 
-  /** Values of many keys (null for an absent one), in batches of 100. Throws the first key's error, if any. */
+  /**
+   * How many keys one batch may hold on this deployment: its index (`GET /v1`) says what fits its
+   * subrequests per request (SUBREQUEST_LIMIT); 100 when it does not say.
+   */
+  batchSize(options: CallOptions = {}): Promise<number> {
+    this.batchKeys ??= (async () => {
+      const answer = await this.send({ method: "GET", path: "/v1", ...(options.signal ? { signal: options.signal } : {}) });
+      if (answer.response.status !== 200) {
+        await answer.discard();
+        return MAX_BATCH_KEYS;
+      }
+      return batchKeysFrom(await answer.json<unknown>().catch(() => null));
+    })();
+    this.batchKeys.catch(() => {
+      this.batchKeys = undefined;
+    });
+    return this.batchKeys;
+  }
+
+  /** Values of many keys (null for an absent one), in batches of `batchSize()`. Throws the first key's error, if any. */
   async getMany<T = CachedValue>(keys: Iterable<string>, options: CallOptions = {}): Promise<Map<string, T | null>> {
     const result = new Map<string, T | null>();
-    for (const run of chunk([...keys], MAX_BATCH_KEYS, (k) => k)) {
+    const size = await this.batchSize(options);
+    for (const run of chunk([...keys], size, (k) => k)) {
       for (const key of run) encodeKey(key);
       const answer = await this.batch({ get: run }, options);
       for (const key of run) {
@@ -454,7 +477,7 @@ export class CloudCached {
     return result;
   }
 
-  /** Sets many keys, in batches of 100: each key's result, or its own error. */
+  /** Sets many keys, in batches of `batchSize()`: each key's result, or its own error. */
   async setMany(
     entries: Iterable<readonly [string, Storable]> | Record<string, Storable>,
     options: ManyOptions = {},
@@ -465,17 +488,19 @@ export class CloudCached {
       return { key, ...encodeBatchValue(value), ...(options.ttl === undefined ? {} : { ttl: options.ttl }) };
     });
     const result = new Map<string, WriteResult | CloudCachedError>();
-    for (const run of chunk(sets, MAX_BATCH_KEYS, (entry) => entry.key)) {
+    const size = await this.batchSize(options);
+    for (const run of chunk(sets, size, (entry) => entry.key)) {
       const answer = await this.batch({ set: run }, options);
       for (const { key } of run) result.set(key, readWritten(answer, key));
     }
     return result;
   }
 
-  /** Deletes many keys, in batches of 100: `true` for each, or its own error. */
+  /** Deletes many keys, in batches of `batchSize()`: `true` for each, or its own error. */
   async deleteMany(keys: Iterable<string>, options: CallOptions = {}): Promise<Map<string, true | CloudCachedError>> {
     const result = new Map<string, true | CloudCachedError>();
-    for (const run of chunk([...keys], MAX_BATCH_KEYS, (k) => k)) {
+    const size = await this.batchSize(options);
+    for (const run of chunk([...keys], size, (k) => k)) {
       for (const key of run) encodeKey(key);
       const answer = await this.batch({ delete: run }, options);
       for (const key of run) result.set(key, readDeleted(answer, key));
