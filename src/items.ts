@@ -1,5 +1,6 @@
 import { waitBeforeRetry, type BackoffPolicy } from "./backoff";
 import { PLANNED_CALLS } from "./budget";
+import { COUNTER_LIMIT, readCounter } from "./counter";
 import { ApiError } from "./errors";
 import { expiresAtFor, isExpired, type ItemMeta } from "./item";
 import { cacheKeyUrl, type LocationCache } from "./location-cache";
@@ -30,9 +31,6 @@ export interface Written {
   etag: string;
   expiresAt: number | null;
 }
-
-/** Largest magnitude a counter may hold: values stay exact as JSON numbers (±(2^53−1)). */
-export const COUNTER_LIMIT = Number.MAX_SAFE_INTEGER;
 
 /** Attempts for a conditional write that lost a race, when its value can be sent again. */
 const WRITE_ATTEMPTS = 8;
@@ -157,7 +155,7 @@ export class Items {
         meta = { contentType: "text/plain", expiresAt: expiresAtFor(options.ttl ?? options.defaultTtl) };
         condition = current ? { kind: "match", etag: current.etag } : { kind: "absent" };
       } else {
-        const value = await readCounter(current.body, current.size);
+        const value = await readCounter(current.body);
         next = value + delta;
         if (!Number.isSafeInteger(next)) throw new ApiError("out_of_range", `the result is outside ±${COUNTER_LIMIT}`);
         meta = { contentType: current.meta.contentType, expiresAt: options.ttl === undefined ? current.meta.expiresAt : expiresAtFor(options.ttl) };
@@ -226,24 +224,6 @@ function preconditionFailed(mode: Exclude<WriteMode, { kind: "set" }>): ApiError
     cas: "the item is absent or not at that ETag",
   }[mode.kind];
   return new ApiError("precondition_failed", why);
-}
-
-/** Reads a counter's text (a few bytes at most) and parses it. */
-async function readCounter(body: ReadableStream<Uint8Array>, size: number): Promise<number> {
-  if (size > 20) {
-    await body.cancel();
-    throw new ApiError("not_a_number", "the item's value is not an integer");
-  }
-  const text = await new Response(body).text();
-  return parseCounter(text);
-}
-
-/** A counter's value: base-10 integer text within ±(2^53−1). Pure. */
-export function parseCounter(text: string): number {
-  if (!/^-?[0-9]{1,20}$/.test(text)) throw new ApiError("not_a_number", "the item's value is not an integer");
-  const value = Number(text);
-  if (!Number.isSafeInteger(value)) throw new ApiError("out_of_range", `the item's value is outside ±${COUNTER_LIMIT}`);
-  return value;
 }
 
 /** Between tries of a write that lost a race or met a busy store: up to 10, 20, … 200 ms. */

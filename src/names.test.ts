@@ -12,11 +12,9 @@ function code(fn: () => unknown): string | undefined {
 }
 
 describe("validateNamespace", () => {
-  it.each(["a", "0", "users", "my_ns-1", "a".repeat(64)])("accepts %s", (ns) => {
-    expect(validateNamespace(ns)).toBe(ns);
-  });
-  it.each(["", "-a", "_a", "A", "a.b", "a/b", "a b", "ä", "a".repeat(65), "%61"])("refuses %j", (ns) => {
-    expect(code(() => validateNamespace(ns))).toBe("400 bad_request");
+  it("passes a valid namespace through and refuses others as 400 bad_request (rules: client/src/names.test.ts)", () => {
+    expect(validateNamespace("my_ns-1")).toBe("my_ns-1");
+    expect(code(() => validateNamespace("."))).toBe("400 bad_request");
   });
 });
 
