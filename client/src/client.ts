@@ -10,7 +10,7 @@ import {
   readWritten,
 } from "./batch.js";
 import { type CachedValue, decodeValue, encodeBatchValue, encodeValue, type Storable } from "./codec.js";
-import { CloudCachedError } from "./errors.js";
+import { CloudCachedError, isAbsent } from "./errors.js";
 import { encodeKey, encodeNamespace, itemPath, type Query } from "./paths.js";
 import { DEFAULT_RETRY, isIdempotent } from "./retry.js";
 import { type Answer, type Call, type FetchLike, Transport } from "./transport.js";
@@ -318,17 +318,24 @@ export class CloudCached {
     const headers: Record<string, string> = options.fresh ? { "cache-control": "no-cache" } : {};
     const answer = await this.send({ method, path: this.path(key), headers, ...(options.signal ? { signal: options.signal } : {}) });
     if (answer.response.status === 404 && method === "HEAD") {
+      // A HEAD answer has no body to tell an absent item from a wrong URL: on a miss, a GET tells.
       await answer.discard();
-      return null;
+      return this.read("GET", key, options);
     }
-    if (answer.response.status === 404) {
-      // A 404 of this API is `not_found` for the item; anything else (a wrong URL) is an error.
-      const error = await answer.fail().catch((err: unknown) => err);
-      if (error instanceof CloudCachedError && error.code === "not_found") return null;
-      throw error;
-    }
+    if (answer.response.status === 404) return this.absent(answer);
     if (answer.response.status !== 200) return answer.fail();
     return answer;
+  }
+
+  /**
+   * A 404 answer: null when it says the item is absent (API.md's `not_found`); anything else —
+   * `no_such_route`, a 404 from a server that is not CloudCached — is thrown, so that a wrong URL
+   * never looks like a cache miss.
+   */
+  private async absent(answer: Answer): Promise<null> {
+    const error: unknown = await answer.fail().catch((err: unknown) => err);
+    if (isAbsent(error)) return null;
+    throw error;
   }
 
   // ---- Writes ----------------------------------------------------------------------------------
@@ -392,10 +399,7 @@ export class CloudCached {
       query: { op: "touch", ttl },
       ...(options.signal ? { signal: options.signal } : {}),
     });
-    if (answer.response.status === 404) {
-      await answer.discard();
-      return null;
-    }
+    if (answer.response.status === 404) return this.absent(answer);
     if (answer.response.status !== 200) return answer.fail();
     const body = await answer.json<Touched>();
     return { etag: body.etag, expiresAt: body.expiresAt ?? null };
@@ -417,10 +421,7 @@ export class CloudCached {
     checkCount(options.ttl, "ttl");
     const query: Query = { op, by, initial: options.initial, ttl: options.ttl };
     const answer = await this.send({ method: "POST", path: this.path(key), query, ...(options.signal ? { signal: options.signal } : {}) });
-    if (answer.response.status === 404) {
-      await answer.discard();
-      return null;
-    }
+    if (answer.response.status === 404) return this.absent(answer);
     if (answer.response.status !== 200) return answer.fail();
     return (await answer.json<{ value: number }>()).value;
   }
