@@ -120,8 +120,18 @@ export interface ListOptions extends CallOptions {
 }
 
 export interface ManyOptions extends CallOptions {
+  /** Seconds to live for every entry that names none of its own. */
   ttl?: number;
 }
+
+/** What one entry of `setMany` may set for itself. */
+export interface EntryOptions {
+  /** Seconds to live for this entry (over `ManyOptions.ttl`); 0 = never expires. */
+  ttl?: number;
+}
+
+/** An entry of `setMany`: a key, its value, and optionally its own options. */
+export type ManyEntry = readonly [key: string, value: Storable, options?: EntryOptions];
 
 export type Scope = "read" | "write" | "flush";
 
@@ -180,8 +190,8 @@ function infoOf(response: Response): ItemInfo {
   };
 }
 
-function entriesOf(values: Iterable<readonly [string, Storable]> | Record<string, Storable>): [string, Storable][] {
-  if (Symbol.iterator in values) return [...(values as Iterable<readonly [string, Storable]>)].map(([k, v]) => [k, v]);
+function entriesOf(values: Iterable<ManyEntry> | Record<string, Storable>): ManyEntry[] {
+  if (Symbol.iterator in values) return [...(values as Iterable<ManyEntry>)];
   return Object.entries(values);
 }
 
@@ -307,10 +317,15 @@ export class CloudCached {
 
   /** Whether a live item exists (a HEAD: no value is sent). */
   async has(key: string, options: ReadOptions = {}): Promise<boolean> {
+    return (await this.info(key, options)) !== null;
+  }
+
+  /** The item's ETag, expiry and content type without its value (a HEAD), or null when absent. */
+  async info(key: string, options: ReadOptions = {}): Promise<ItemInfo | null> {
     const answer = await this.read("HEAD", key, options);
-    if (answer === null) return false;
+    if (answer === null) return null;
     await answer.discard();
-    return true;
+    return infoOf(answer.response);
   }
 
   private async read(method: "GET" | "HEAD", key: string, options: ReadOptions): Promise<Answer | null> {
@@ -456,15 +471,17 @@ export class CloudCached {
     return result;
   }
 
-  /** Sets many keys, in batches of 100: each key's result, or its own error. */
+  /** Sets many keys, in batches of 100: each key's result, or its own error. An entry may carry its own `{ ttl }`. */
   async setMany(
-    entries: Iterable<readonly [string, Storable]> | Record<string, Storable>,
+    entries: Iterable<ManyEntry> | Record<string, Storable>,
     options: ManyOptions = {},
   ): Promise<Map<string, Omit<WriteResult, "created"> | CloudCachedError>> {
     checkCount(options.ttl, "ttl");
-    const sets: BatchSetEntry[] = entriesOf(entries).map(([key, value]) => {
+    const sets: BatchSetEntry[] = entriesOf(entries).map(([key, value, own]) => {
       encodeKey(key);
-      return { key, ...encodeBatchValue(value), ...(options.ttl === undefined ? {} : { ttl: options.ttl }) };
+      const ttl = own?.ttl ?? options.ttl;
+      checkCount(ttl, "ttl");
+      return { key, ...encodeBatchValue(value), ...(ttl === undefined ? {} : { ttl }) };
     });
     const result = new Map<string, Omit<WriteResult, "created"> | CloudCachedError>();
     for (const run of chunk(sets, MAX_BATCH_KEYS, (entry) => entry.key)) {

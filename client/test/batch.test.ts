@@ -42,6 +42,19 @@ describe("batches", () => {
     expect([...after.values()].every((v) => v === null)).toBe(true);
   });
 
+  it("setMany: an entry's own ttl wins over the call's, which applies to the rest", async () => {
+    const cache = adminClient();
+    const now = Math.floor(Date.now() / 1000);
+    const results = await cache.setMany([["own", 1, { ttl: 30 }], ["never", 2, { ttl: 0 }], ["shared", 3]], { ttl: 600 });
+    const expiry = (key: string) => (results.get(key) as { expiresAt: number | null }).expiresAt;
+    expect(expiry("own")).toBeGreaterThanOrEqual(now + 30);
+    expect(expiry("own")).toBeLessThan(now + 60);
+    expect(expiry("never")).toBeNull();
+    expect(expiry("shared")).toBeGreaterThanOrEqual(now + 600);
+    expect((await cache.info("own"))?.expiresAt).toBe(expiry("own"));
+    await expect(cache.setMany([["bad", 1, { ttl: -1 }]])).rejects.toThrow(TypeError);
+  });
+
   it("the raw batch answers as API.md shows", async () => {
     const cache = adminClient();
     const answer = await cache.batch({
