@@ -6,13 +6,13 @@
 // batch deletes), and without one it flushes the whole CloudCached namespace (O(1)).
 import type { KeyvStoreAdapter, StoredData } from "keyv";
 import { keyvTtlSeconds } from "./adapter-ttl.js";
-import { CloudCached, type CloudCachedOptions } from "./client.js";
+import { type ClientSource, clientOf, deleteByPrefix, throwFirstError } from "./adapters.js";
+import type { CloudCached } from "./client.js";
 import type { Storable } from "./codec.js";
-import { CloudCachedError } from "./errors.js";
 import { escapeKey } from "./key-escape.js";
 
-/** Either the client's own options, or a client already made. */
-export type KeyvCloudCachedOptions = CloudCachedOptions | { client: CloudCached };
+/** The client's own options (url, token, namespace, …), or `{ client }`: a client already made. */
+export type KeyvCloudCachedOptions = ClientSource;
 
 /** One entry of Keyv's `setMany`: the key (prefixed), the serialized value, its ttl in milliseconds. */
 export interface KeyvEntry {
@@ -25,17 +25,6 @@ type ErrorListener = (error: unknown) => void;
 
 /** Conditional deletes tried before a delete that keeps losing races is made unconditional. */
 const DELETE_ATTEMPTS = 5;
-/** Keys per listing page while clearing a Keyv namespace (the listing's maximum). */
-const CLEAR_PAGE = 1000;
-
-function clientOf(options: KeyvCloudCachedOptions): CloudCached {
-  return "client" in options ? options.client : new CloudCached(options);
-}
-
-/** The first per-key error of a batch's results, thrown; otherwise nothing. */
-function throwFirstError(results: Map<string, unknown>): void {
-  for (const result of results.values()) if (result instanceof CloudCachedError) throw result;
-}
 
 /**
  * A Keyv store on CloudCached: `new Keyv({ store: new KeyvCloudCached({ url, token, namespace }) })`.
@@ -123,8 +112,6 @@ export class KeyvCloudCached implements KeyvStoreAdapter {
   /** Under a Keyv namespace: deletes that namespace's keys. Without one: flushes the CloudCached namespace. */
   async clear(): Promise<void> {
     if (!this.namespace) return this.client.flush();
-    for await (const page of this.client.keyPages({ prefix: escapeKey(`${this.namespace}:`), limit: CLEAR_PAGE })) {
-      if (page.keys.length > 0) throwFirstError(await this.client.deleteMany(page.keys.map(({ key }) => key)));
-    }
+    return deleteByPrefix(this.client, escapeKey(`${this.namespace}:`));
   }
 }
