@@ -92,4 +92,41 @@ describe("the built package", () => {
     expect(pkg.exports["./client"]).toMatchObject({ types: "./dist/client/index.d.ts", import: "./dist/client/index.js" });
     expect(pkg.bin.cloudcached).toBe("dist/client/cli.js");
   });
+
+  it("imports as cloudcached/keyv and cloudcached/unstorage beside a stock keyv and unstorage, which stay optional peers", async () => {
+    for (const peer of ["keyv", "unstorage"]) await symlink(join(ROOT, "node_modules", peer), join(consumer, "node_modules", peer), "dir");
+    const script = `
+      import Keyv from "keyv";
+      import { createStorage } from "unstorage";
+      import { KeyvCloudCached } from "cloudcached/keyv";
+      import cloudcachedDriver from "cloudcached/unstorage";
+      const settings = { url: process.env.URL, token: process.env.TOKEN, namespace: process.env.NS };
+      const keyv = new Keyv({ store: new KeyvCloudCached(settings), namespace: "app" });
+      await keyv.set("k", { n: 1 }, 60_000);
+      const storage = createStorage({ driver: cloudcachedDriver({ ...settings, base: "u" }) });
+      await storage.setItem("a/b", "v");
+      console.log(JSON.stringify({ keyv: await keyv.get("k"), unstorage: await storage.getItem("a:b"), keys: await storage.getKeys() }));
+    `;
+    await writeFile(join(consumer, "adapters.mjs"), script);
+    const { stdout } = await run(process.execPath, ["adapters.mjs"], {
+      cwd: consumer,
+      env: { PATH: process.env.PATH ?? "", URL: workerUrl(), TOKEN: adminToken(), NS: uniqueNamespace("pkg") },
+    });
+    expect(JSON.parse(stdout)).toStrictEqual({ keyv: { n: 1 }, unstorage: "v", keys: ["a:b"] });
+    const pkg = JSON.parse(await readFile(join(ROOT, "package.json"), "utf8")) as {
+      exports: Record<string, Record<string, string>>;
+      peerDependencies: Record<string, string>;
+      peerDependenciesMeta: Record<string, { optional?: boolean }>;
+    };
+    for (const name of ["keyv", "unstorage"]) {
+      expect(pkg.exports[`./${name}`]).toMatchObject({ types: `./dist/client/${name}.d.ts`, import: `./dist/client/${name}.js` });
+      expect(pkg.peerDependencies[name]).toBeDefined();
+      expect(pkg.peerDependenciesMeta[name]).toStrictEqual({ optional: true });
+    }
+    // The client itself never loads them: only the adapters' own modules name them.
+    for (const name of await readdir(join(ROOT, "dist/client"))) {
+      if (!name.endsWith(".js") || name === "keyv.js" || name === "unstorage.js") continue;
+      expect(await readFile(join(ROOT, "dist/client", name), "utf8"), name).not.toMatch(/from\s+["'](keyv|unstorage)["']/);
+    }
+  });
 });
