@@ -86,7 +86,7 @@ describe("KeyvCloudCached beyond the suite", () => {
     const ns = uniqueNamespace("keyv");
     const raw = new CloudCached({ url: workerUrl(), token: adminToken(), namespace: ns });
     const { fetch, calls } = recordingFetch();
-    const keyv = new Keyv({ store: store(ns, { fetch }), namespace: undefined });
+    const keyv = new Keyv({ store: store(ns, { fetch }), namespace: "" });
     await keyv.set("plain", "v");
     expect(await raw.get("plain")).toBe(JSON.stringify({ value: "v" }));
     await raw.set("written-elsewhere", 1);
