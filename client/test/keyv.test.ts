@@ -8,17 +8,7 @@ import * as vitest from "vitest";
 import { describe, expect, it } from "vitest";
 import { CloudCached, type FetchLike } from "../src/index.js";
 import { KeyvCloudCached } from "../src/keyv.js";
-import { adminToken, uniqueNamespace, workerUrl } from "./support/helpers.js";
-
-/** A fetch that records each request's method and path, then sends it as it is. */
-function recordingFetch(): { fetch: FetchLike; calls: string[] } {
-  const calls: string[] = [];
-  const fetch: FetchLike = (input, init) => {
-    calls.push(`${init.method ?? "GET"} ${new URL(input).pathname}`);
-    return globalThis.fetch(input, init);
-  };
-  return { fetch, calls };
-}
+import { adminClient, adminToken, recordingFetch, uniqueNamespace, workerUrl } from "./support/helpers.js";
 
 function store(namespace: string, extra: { fetch?: FetchLike; token?: string } = {}): KeyvCloudCached {
   return new KeyvCloudCached({ url: workerUrl(), token: adminToken(), namespace, ...extra });
@@ -33,7 +23,7 @@ describe("KeyvCloudCached beyond the suite", () => {
   it("a ttl in milliseconds becomes whole seconds on the server that outlive Keyv's deadline; past it the item is gone from both", async () => {
     const ns = uniqueNamespace("keyv");
     const keyv = new Keyv({ store: store(ns) });
-    const raw = new CloudCached({ url: workerUrl(), token: adminToken(), namespace: ns });
+    const raw = adminClient({ namespace: ns });
     const before = Math.floor(Date.now() / 1000);
     expect(await keyv.set("short", "v", 1000)).toBe(true);
     const info = await raw.info("keyv:short");
@@ -49,7 +39,7 @@ describe("KeyvCloudCached beyond the suite", () => {
 
   it("Keyv's namespace is a key prefix in the CloudCached namespace; clear() deletes only that prefix", async () => {
     const ns = uniqueNamespace("keyv");
-    const raw = new CloudCached({ url: workerUrl(), token: adminToken(), namespace: ns });
+    const raw = adminClient({ namespace: ns });
     const sessions = new Keyv({ store: store(ns), namespace: "sessions" });
     const users = new Keyv({ store: store(ns), namespace: "users" });
     const sessionsLonger = new Keyv({ store: store(ns), namespace: "sessions2" });
@@ -76,7 +66,7 @@ describe("KeyvCloudCached beyond the suite", () => {
     await keyv.setMany(Array.from({ length: 230 }, (_, i) => ({ key: `k${i}`, value: i })));
     expect(await keyv.get("k229")).toBe(229);
     await keyv.clear();
-    const raw = new CloudCached({ url: workerUrl(), token: adminToken(), namespace: ns });
+    const raw = adminClient({ namespace: ns });
     const left: string[] = [];
     for await (const { key } of raw.keys()) left.push(key);
     expect(left).toStrictEqual([]);
@@ -84,7 +74,7 @@ describe("KeyvCloudCached beyond the suite", () => {
 
   it("without a Keyv namespace keys are stored as given and clear() flushes the CloudCached namespace", async () => {
     const ns = uniqueNamespace("keyv");
-    const raw = new CloudCached({ url: workerUrl(), token: adminToken(), namespace: ns });
+    const raw = adminClient({ namespace: ns });
     const { fetch, calls } = recordingFetch();
     const keyv = new Keyv({ store: store(ns, { fetch }), namespace: "" });
     await keyv.set("plain", "v");
@@ -104,7 +94,7 @@ describe("KeyvCloudCached beyond the suite", () => {
     for (const [i, key] of keys.entries()) expect(await keyv.set(key, i), key).toBe(true);
     for (const [i, key] of keys.entries()) expect(await keyv.get(key), key).toBe(i);
     expect(await keyv.get(keys)).toStrictEqual(keys.map((_, i) => i));
-    const raw = new CloudCached({ url: workerUrl(), token: adminToken(), namespace: ns });
+    const raw = adminClient({ namespace: ns });
     expect(await raw.has("req:GET:https:%2F%2Fexample.com%2Fa%2F%2Fb%2F..%2Fc?x=%252F")).toBe(true);
     expect(await raw.has("req:tab%09nl%0A")).toBe(true);
     await keyv.clear();
@@ -176,7 +166,7 @@ describe("cacheable with KeyvCloudCached as its secondary store", () => {
     expect(await first.getOrSet("expensive", compute, { ttl: "1m" })).toStrictEqual({ n: 7 });
     expect(await second.getOrSet("expensive", compute, { ttl: "1m" })).toStrictEqual({ n: 7 });
     expect(computed).toBe(1);
-    const raw = new CloudCached({ url: workerUrl(), token: adminToken(), namespace: ns });
+    const raw = adminClient({ namespace: ns });
     const expiresAt = (await raw.info("keyv:user:42"))?.expiresAt ?? 0;
     expect(expiresAt - Date.now() / 1000).toBeGreaterThan(55);
     expect(expiresAt - Date.now() / 1000).toBeLessThanOrEqual(62);

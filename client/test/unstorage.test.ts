@@ -5,8 +5,8 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { createStorage, type Driver, prefixStorage, restoreSnapshot, type Storage, type StorageValue } from "unstorage";
 import { CloudCached, type FetchLike } from "../src/index.js";
-import cloudcachedDriver, { type CloudCachedDriverOptions } from "../src/unstorage.js";
-import { adminToken, uniqueNamespace, workerUrl } from "./support/helpers.js";
+import cloudcachedDriver from "../src/unstorage.js";
+import { adminClient, adminToken, recordingFetch, uniqueNamespace, workerUrl } from "./support/helpers.js";
 
 interface TestContext {
   storage: Storage;
@@ -169,22 +169,8 @@ function testDriver(opts: TestOptions): void {
   });
 }
 
-/** A fetch that records each request's method and path, then sends it as it is. */
-function recordingFetch(): { fetch: FetchLike; calls: string[] } {
-  const calls: string[] = [];
-  const fetch: FetchLike = (input, init) => {
-    calls.push(`${init.method ?? "GET"} ${new URL(input).pathname}`);
-    return globalThis.fetch(input, init);
-  };
-  return { fetch, calls };
-}
-
-function rawClient(namespace: string): CloudCached {
-  return new CloudCached({ url: workerUrl(), token: adminToken(), namespace });
-}
-
-function driverFor(namespace: string, extra: Partial<CloudCachedDriverOptions> & { fetch?: FetchLike } = {}): Driver {
-  return cloudcachedDriver({ url: workerUrl(), token: adminToken(), namespace, ...extra } as CloudCachedDriverOptions);
+function driverFor(namespace: string, extra: { base?: string; ttl?: number; token?: string; fetch?: FetchLike } = {}): Driver {
+  return cloudcachedDriver({ url: workerUrl(), token: adminToken(), namespace, ...extra });
 }
 
 async function listed(client: CloudCached): Promise<string[]> {
@@ -202,7 +188,7 @@ describe("drivers: cloudcached", () => {
         await ctx.storage.setItem("s1:a", "test_data");
         await ctx.storage.setItem("s2/a", "test_data");
         await ctx.storage.setItem("s3:a?q=1", "test_data");
-        expect(await listed(rawClient(namespace))).toStrictEqual(["s1:a", "s2:a", "s3:a"]);
+        expect(await listed(adminClient({ namespace }))).toStrictEqual(["s1:a", "s2:a", "s3:a"]);
       });
 
       it("exposes instance", () => {
@@ -220,7 +206,7 @@ describe("drivers: cloudcached", () => {
         expect(await ctx.storage.getItemRaw("raw:arraybuffer")).toStrictEqual(every);
         await ctx.storage.setItemRaw("raw:empty", new Uint8Array(0));
         expect(await ctx.storage.getItemRaw("raw:empty")).toStrictEqual(new Uint8Array(0));
-        expect((await rawClient(namespace).info("raw:every"))?.contentType).toBe("application/octet-stream");
+        expect((await adminClient({ namespace }).info("raw:every"))?.contentType).toBe("application/octet-stream");
         await ctx.storage.setItem("raw:text", "ünï");
         expect(await ctx.storage.getItemRaw("raw:text")).toStrictEqual(new TextEncoder().encode("ünï"));
         expect(await ctx.storage.getItemRaw("raw:absent")).toBeNull();
@@ -235,12 +221,12 @@ describe("drivers: cloudcached", () => {
         expect((await ctx.storage.getKeys()).sort()).toStrictEqual([...normalized].sort());
         expect((await ctx.storage.getKeys("a/b")).sort()).toStrictEqual(["a:b:c", "a:b:d"]);
         expect(await ctx.storage.hasItem("100%")).toBe(true);
-        expect(await rawClient(namespace).has("100%25")).toBe(true); // stored escaped
+        expect(await adminClient({ namespace }).has("100%25")).toBe(true); // stored escaped
         await expect(ctx.storage.setItem("a:..:b", "v")).rejects.toThrow("Invalid key");
       });
 
       it("ttl in seconds: the item's expiry is set, it is gone after it, and ttl 0 or none never expires", async () => {
-        const raw = rawClient(namespace);
+        const raw = adminClient({ namespace });
         const before = Math.floor(Date.now() / 1000);
         await ctx.storage.setItem("ttl:short", "v", { ttl: 1 });
         await ctx.storage.setItem("ttl:hour", "v", { ttl: 3600 });
@@ -264,7 +250,7 @@ describe("drivers: cloudcached", () => {
       });
 
       it("setItems: one batch of 100 keys a request, each item's own ttl over the common one", async () => {
-        const raw = rawClient(namespace);
+        const raw = adminClient({ namespace });
         const items = Array.from({ length: 150 }, (_, i) => ({ key: `bulk:${i}`, value: { i } }));
         await ctx.storage.setItems<StorageValue>([{ key: "bulk:own", value: "o", options: { ttl: 30 } }, ...items], { ttl: 600 });
         const now = Math.floor(Date.now() / 1000);
@@ -280,7 +266,7 @@ describe("drivers: cloudcached", () => {
       it("getMeta: etag, content type, mtime, size and the seconds left", async () => {
         const before = Math.floor(Date.now() / 1000);
         await ctx.storage.setItem("meta:a", "four", { ttl: 120 });
-        const item = await rawClient(namespace).gets("meta:a");
+        const item = await adminClient({ namespace }).gets("meta:a");
         const meta = await ctx.storage.getMeta("meta:a", { nativeOnly: true });
         expect(meta).toMatchObject({ etag: item!.etag, contentType: "text/plain; charset=utf-8", size: 4 });
         expect(meta.ttl).toBeGreaterThan(110);
@@ -335,7 +321,7 @@ describe("drivers: cloudcached", () => {
 describe("drivers: cloudcached with a base and options", () => {
   it("a driver base prefixes every key; clear() then deletes only its keys, never flushing the namespace", async () => {
     const ns = uniqueNamespace("unstorage");
-    const raw = rawClient(ns);
+    const raw = adminClient({ namespace: ns });
     await raw.set("outside", "kept");
     const { fetch, calls } = recordingFetch();
     const storage = createStorage({ driver: driverFor(ns, { base: "app:", fetch }) });
@@ -351,7 +337,7 @@ describe("drivers: cloudcached with a base and options", () => {
 
   it("without a base, clear() is one namespace flush", async () => {
     const ns = uniqueNamespace("unstorage");
-    const raw = rawClient(ns);
+    const raw = adminClient({ namespace: ns });
     const { fetch, calls } = recordingFetch();
     const storage = createStorage({ driver: driverFor(ns, { fetch }) });
     await storage.setItem("a", "v");
@@ -369,7 +355,7 @@ describe("drivers: cloudcached with a base and options", () => {
     await storage.setItem("own", "v", { ttl: 30 });
     await storage.setItem("never", "v", { ttl: 0 });
     const now = Math.floor(Date.now() / 1000);
-    const raw = rawClient(ns);
+    const raw = adminClient({ namespace: ns });
     expect((await raw.info("default"))?.expiresAt).toBeGreaterThan(now + 290);
     expect((await raw.info("own"))?.expiresAt).toBeLessThanOrEqual(now + 30);
     expect((await raw.info("never"))?.expiresAt).toBeNull();
@@ -387,7 +373,7 @@ describe("drivers: cloudcached with a base and options", () => {
 
   it("a client already made can be handed over", async () => {
     const ns = uniqueNamespace("unstorage");
-    const client = rawClient(ns);
+    const client = adminClient({ namespace: ns });
     const storage = createStorage({ driver: cloudcachedDriver({ client }) });
     await storage.setItem("k", "v");
     expect(await client.get("k")).toBe("v");
@@ -408,6 +394,6 @@ describe("drivers: cloudcached with a base and options", () => {
     await storage.dispose();
     await expect(pending).rejects.toThrow("disposed");
     await expect(storage.getItem("k")).rejects.toThrow("disposed");
-    expect(await rawClient(ns).get("k")).toBe("v");
+    expect(await adminClient({ namespace: ns }).get("k")).toBe("v");
   });
 });
