@@ -6,6 +6,7 @@ import {
   MAX_BATCH_KEYS,
   readDeleted,
   readGot,
+  readPresent,
   readWritten,
 } from "./batch.js";
 import { type CachedValue, decodeValue, encodeBatchValue, encodeValue, type Storable } from "./codec.js";
@@ -456,16 +457,39 @@ export class CloudCached {
     return answer.json<BatchAnswer>();
   }
 
+  /** Batch `get`s of many keys, 100 a request: each run of keys with its answer. */
+  private async *getRuns(keys: Iterable<string>, options: CallOptions): AsyncGenerator<[string[], BatchAnswer], void, undefined> {
+    for (const run of chunk([...keys], MAX_BATCH_KEYS, (k) => k)) {
+      run.forEach((key) => encodeKey(key));
+      yield [run, await this.batch({ get: run }, options)];
+    }
+  }
+
   /** Values of many keys (null for an absent one), in batches of 100. Throws the first key's error, if any. */
   async getMany<T = CachedValue>(keys: Iterable<string>, options: CallOptions = {}): Promise<Map<string, T | null>> {
     const result = new Map<string, T | null>();
-    for (const run of chunk([...keys], MAX_BATCH_KEYS, (k) => k)) {
-      run.forEach((key) => encodeKey(key));
-      const answer = await this.batch({ get: run }, options);
+    for await (const [run, answer] of this.getRuns(keys, options)) {
       for (const key of run) {
         const got = readGot(answer, key);
         if (got instanceof CloudCachedError) throw got;
         result.set(key, got as T | null);
+      }
+    }
+    return result;
+  }
+
+  /**
+   * Whether each key holds a live item, in batches of 100 (a stored `null` counts; a value too large
+   * for a batch too). The batch has no HEAD: values up to 1 MiB travel and are dropped. Throws the
+   * first key's error, if any.
+   */
+  async hasMany(keys: Iterable<string>, options: CallOptions = {}): Promise<Map<string, boolean>> {
+    const result = new Map<string, boolean>();
+    for await (const [run, answer] of this.getRuns(keys, options)) {
+      for (const key of run) {
+        const present = readPresent(answer, key);
+        if (present instanceof CloudCachedError) throw present;
+        result.set(key, present);
       }
     }
     return result;

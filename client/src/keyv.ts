@@ -101,12 +101,19 @@ export class KeyvCloudCached implements KeyvStoreAdapter {
     return true;
   }
 
-  /** Deletes the keys in batches of 100; true if any of them was there (read in batches first). */
+  /** Whether each key is there, in batches of 100 keys. */
+  async hasMany(keys: string[]): Promise<boolean[]> {
+    const stored = keys.map(escapeKey);
+    const present = await this.client.hasMany(stored);
+    return stored.map((key) => present.get(key) === true);
+  }
+
+  /** Deletes the keys in batches of 100; true if any of them was there (asked in batches first). */
   async deleteMany(keys: string[]): Promise<boolean> {
     const stored = keys.map(escapeKey);
-    const present = await this.client.getMany(stored);
+    const present = await this.client.hasMany(stored);
     throwFirstError(await this.client.deleteMany(stored));
-    return [...present.values()].some((value) => value !== null);
+    return [...present.values()].some(Boolean);
   }
 
   /** Under a Keyv namespace: deletes that namespace's keys. Without one: flushes the CloudCached namespace. */

@@ -114,10 +114,24 @@ describe("KeyvCloudCached beyond the suite", () => {
     expect(values).toStrictEqual([...keys.map((_, i) => ({ i })), undefined]);
     expect(calls).toStrictEqual(Array(3).fill(`POST /v1/${ns}/batch`));
     calls.length = 0;
+    expect(await keyv.has([keys[0]!, "absent", keys[249]!])).toStrictEqual([true, false, true]);
+    expect(calls).toStrictEqual([`POST /v1/${ns}/batch`]);
+    calls.length = 0;
     expect(await keyv.delete(keys)).toBe(true);
     expect(calls).toStrictEqual(Array(6).fill(`POST /v1/${ns}/batch`)); // 3 to learn which exist, 3 to delete
     expect(await keyv.delete(keys)).toBe(false);
     expect(await keyv.get(keys.slice(0, 120))).toStrictEqual(Array(120).fill(undefined));
+  });
+
+  it("a value over the batch's 1 MiB read cap is still set, read, counted as present and deleted", async () => {
+    const ns = uniqueNamespace("keyv");
+    const keyv = new Keyv({ store: store(ns) });
+    const big = "x".repeat(1024 * 1024 + 10);
+    expect(await keyv.set("big", big)).toBe(true);
+    expect(await keyv.get("big")).toBe(big);
+    expect(await keyv.has(["big", "absent"])).toStrictEqual([true, false]);
+    expect(await keyv.delete(["big", "absent"])).toBe(true);
+    expect(await keyv.has("big")).toBe(false);
   });
 
   it("delete is true only for the call that deleted a live item: of concurrent deletes of one key exactly one wins", async () => {
