@@ -277,8 +277,8 @@ describe("drivers: cloudcached", () => {
         expect(Object.keys(await ctx.storage.getMeta("meta:absent", { nativeOnly: true }))).toStrictEqual([]);
       });
 
-      // unstorage 1.17's storage.clear(base) hands a base to a driver only for a mount below it
-      // (unjs/unstorage#336), so these call the driver's clear(base) as unstorage defines it.
+      // unstorage 1.17's storage.clear(base) never hands a driver a base (it clears whole mounts at or
+      // below it: unjs/unstorage#336), so these call the driver's clear(base) as its interface defines it.
       it("clear with a base deletes only the keys under it ('s1:' spares 's10:')", async () => {
         await ctx.storage.setItems([
           { key: "s1:a", value: "x" },
