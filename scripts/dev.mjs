@@ -1,22 +1,27 @@
 #!/usr/bin/env node
 // `npm run dev`: the Worker under `wrangler dev` on http://127.0.0.1:8787 (PORT overrides), and the
 // embedded S3-compatible store it uses (data kept in .data/store), unless .dev.vars names a store of
-// your own. Ctrl-C (or SIGTERM) stops both. See docs/dev.md.
+// your own. Ctrl-C (or SIGTERM) stops both; if this process is killed outright, they stop by
+// themselves (scripts/dev/launcher-pipe.mjs). See docs/dev.md.
 //
 // Environment: PORT (Worker, default 8787), STORE_PORT (embedded store, default: a free one),
-// CLOUDCACHED_DEV_DIR (where .dev.vars and .data/ live; default: this repository),
-// DEV_READY_TIMEOUT_MS (how long to wait for the Worker to answer, default 90000).
+// INSPECTOR_PORT (wrangler's debugger port, default: a free one), CLOUDCACHED_DEV_DIR (where .dev.vars,
+// .data/ and .wrangler/ live; default: this repository), DEV_READY_TIMEOUT_MS (how long to wait for the
+// Worker to answer, default 90000).
 import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { createRequire } from "node:module";
 import { createServer } from "node:net";
 import { dirname, join, relative, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
+import { createInterface } from "node:readline";
+import { fileURLToPath, pathToFileURL } from "node:url";
 import { formatBanner } from "./dev/banner.mjs";
 import { parseDevVars, setDevVars } from "./dev/dev-vars.mjs";
-import { DevSettingsError, parsePort, planDevSettings, splitBindings, wranglerDevArgs } from "./dev/settings.mjs";
-import { startEmbeddedStore } from "./embedded-store.mjs";
+import { LAUNCHER_PIPE_ENV, LAUNCHER_PIPE_FD } from "./dev/launcher-pipe.mjs";
+import { acquireLock, lockHolder, releaseLock } from "./dev/lock.mjs";
+import { DevSettingsError, parsePort, planDevSettings, STORE_OPTIONS_ENV, splitBindings, wranglerDevArgs } from "./dev/settings.mjs";
+import { isRequestLogLine } from "./dev/wrangler-output.mjs";
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 const STOP_GRACE_MS = 10_000;
@@ -43,12 +48,32 @@ async function readIfExists(path) {
   }
 }
 
-/** Resolves when 127.0.0.1:port can be listened on; rejects with the listen error otherwise. */
+/** Resolves with the port once 127.0.0.1:port can be listened on (0: a free one); rejects with the listen error otherwise. */
 function checkPortFree(port) {
   return new Promise((resolvePromise, reject) => {
     const server = createServer();
     server.once("error", reject);
-    server.listen({ port, host: "127.0.0.1", exclusive: true }, () => server.close(() => resolvePromise(undefined)));
+    server.listen({ port, host: "127.0.0.1", exclusive: true }, () => {
+      const address = server.address();
+      server.close(() => resolvePromise(typeof address === "object" && address ? address.port : port));
+    });
+  });
+}
+
+/** `spawn`'s stdio for a child that watches the launcher through the pipe on its fd 3. */
+function withLauncherPipe(stdio) {
+  return /** @type {import("node:child_process").StdioOptions} */ ([...stdio, "pipe"]);
+}
+
+/** The first line a child writes on stdout, or undefined if it exits first. */
+function firstLine(child) {
+  return new Promise((resolveLine) => {
+    const lines = createInterface({ input: child.stdout });
+    lines.once("line", (line) => {
+      lines.close();
+      resolveLine(line);
+    });
+    child.once("exit", () => resolveLine(undefined));
   });
 }
 
@@ -87,6 +112,18 @@ async function waitForWorker(url, deadline, gaveUp) {
   return undefined;
 }
 
+/**
+ * Refuses to start beside a running launcher on the same directory.
+ * @param {{ pid: number, url: string }} holder
+ * @param {string} devDir
+ */
+function failAlreadyRunning(holder, devDir) {
+  fail(
+    `already running on ${shown(devDir)}: PID ${holder.pid}, serving ${holder.url}. ` +
+      `Use that one, stop it (Ctrl-C in its terminal, or kill ${holder.pid}), or run another with CLOUDCACHED_DEV_DIR=<dir>.`,
+  );
+}
+
 /** Sends `signal` to a whole process group; false when the group is gone. */
 function signalGroup(pgid, signal) {
   try {
@@ -97,23 +134,34 @@ function signalGroup(pgid, signal) {
   }
 }
 
+/** What Ctrl-C, SIGTERM and SIGHUP do: until the children run, exit (which releases the lock; a child
+ * being started stops by itself once this process is gone). */
+let onStopSignal = () => process.exit(1);
+for (const signal of /** @type {const} */ (["SIGINT", "SIGTERM", "SIGHUP"])) process.on(signal, () => onStopSignal());
+
 async function main() {
   const devDir = resolve(process.env.CLOUDCACHED_DEV_DIR || ROOT);
   const devVarsPath = join(devDir, ".dev.vars");
   const dataDir = join(devDir, ".data");
+  const lockPath = join(devDir, ".wrangler", "dev.lock");
   let port;
   let storePort;
+  let inspectorPort;
   let plan;
   const devVarsText = (await readIfExists(devVarsPath)) ?? "";
   const devVars = parseDevVars(devVarsText);
   try {
     port = parsePort(process.env.PORT, "PORT", 8787);
     storePort = parsePort(process.env.STORE_PORT, "STORE_PORT", 0);
+    inspectorPort = parsePort(process.env.INSPECTOR_PORT, "INSPECTOR_PORT", 0);
     plan = planDevSettings(devVars);
   } catch (err) {
     if (err instanceof DevSettingsError) fail(err.message);
     throw err;
   }
+
+  const running = lockHolder(lockPath);
+  if (running) failAlreadyRunning(running, devDir);
 
   try {
     await checkPortFree(port);
@@ -125,6 +173,20 @@ async function main() {
         : `cannot listen on 127.0.0.1:${port}: ${/** @type {Error} */ (err).message}`,
     );
   }
+  try {
+    inspectorPort = await checkPortFree(inspectorPort);
+  } catch (err) {
+    fail(`INSPECTOR_PORT ${inspectorPort} cannot be used: ${/** @type {Error} */ (err).message}`);
+  }
+
+  const workerUrl = `http://127.0.0.1:${port}`;
+  await mkdir(dirname(lockPath), { recursive: true });
+  const lock = acquireLock(lockPath, { pid: process.pid, url: workerUrl });
+  if (!lock.acquired) failAlreadyRunning(lock.holder, devDir);
+  process.on("exit", () => releaseLock(lockPath, process.pid));
+  if (lock.stale !== undefined) {
+    console.error(`npm run dev: a previous run (PID ${lock.stale}) ended without stopping; its lock in ${shown(lockPath)} is cleared.`);
+  }
 
   // Secrets the user has not set: generated once, written to .dev.vars, reused by later runs.
   /** @type {Record<string, string>} */
@@ -134,40 +196,48 @@ async function main() {
     await writeFile(devVarsPath, setDevVars(devVarsText, generated), { mode: 0o600 });
   }
 
-  /** @type {Awaited<ReturnType<typeof startEmbeddedStore>> | undefined} */
+  // Every child leads a process group of its own (so that Ctrl-C reaches the launcher alone, which
+  // stops them in order) and holds the read end of the launcher's pipe (so that it stops by itself
+  // when the launcher is killed outright).
+  const childEnv = { ...process.env, [LAUNCHER_PIPE_ENV]: String(LAUNCHER_PIPE_FD) };
+
+  /** @type {import("node:child_process").ChildProcess | undefined} */
   let store;
   /** @type {Record<string, string>} */
   let storeSettings = {};
   if (plan.store === "embedded") {
     const credentialsPath = join(dataDir, "store-credentials.json");
     const credentials = await storeCredentials(credentialsPath);
-    // Miniflare installs SIGINT/SIGTERM listeners that call process.exit() at once, which would end
-    // this process before it has stopped wrangler: they are removed below (its "exit" hook, which
-    // kills the store's workerd if this process exits abruptly, is kept), and stop() disposes the store.
-    const before = { SIGINT: process.listeners("SIGINT"), SIGTERM: process.listeners("SIGTERM") };
+    const options = { port: storePort, persistDir: join(dataDir, "store"), ...credentials };
+    store = spawn(process.execPath, [join(ROOT, "scripts", "dev", "store-process.mjs")], {
+      cwd: ROOT,
+      detached: true,
+      stdio: withLauncherPipe(["ignore", "pipe", "inherit"]),
+      env: { ...childEnv, [STORE_OPTIONS_ENV]: JSON.stringify(options) },
+    });
+    const line = await firstLine(store);
+    /** @type {{ settings?: Record<string, string>, error?: string }} */
+    let answer = {};
     try {
-      store = await startEmbeddedStore({ port: storePort, persistDir: join(dataDir, "store"), ...credentials });
-      for (const signal of /** @type {const} */ (["SIGINT", "SIGTERM"])) {
-        for (const listener of process.listeners(signal)) {
-          if (!before[signal].includes(listener)) process.removeListener(signal, listener);
-        }
-      }
-    } catch (err) {
-      const message = /** @type {Error} */ (err).message;
+      answer = JSON.parse(line ?? "{}");
+    } catch {
+      answer = { error: `unexpected output: ${line}` };
+    }
+    if (!answer.settings) {
+      const message = answer.error ?? "it exited";
       fail(
         /EADDRINUSE|address already in use/i.test(message)
           ? `STORE_PORT ${storePort} is already in use: choose another, or leave STORE_PORT unset for a free one.`
           : `the embedded store did not start: ${message}`,
       );
     }
-    storeSettings = {
-      S3_ENDPOINT: store.S3_ENDPOINT,
-      S3_BUCKET: store.S3_BUCKET,
-      S3_REGION: store.S3_REGION,
-      S3_ACCESS_KEY_ID: store.S3_ACCESS_KEY_ID,
-      S3_SECRET_ACCESS_KEY: store.S3_SECRET_ACCESS_KEY,
-    };
+    storeSettings = /** @type {Record<string, string>} */ (answer.settings);
   }
+  /** Resolves when the store's process has exited (at once when there is none). */
+  const storeExit = new Promise((resolveExit) => {
+    if (!store || store.exitCode !== null || store.signalCode !== null) resolveExit(undefined);
+    else store.once("exit", () => resolveExit(undefined));
+  });
   const settings = { ...devVars, ...generated, ...storeSettings };
   const { secrets, vars } = splitBindings(settings);
 
@@ -183,15 +253,18 @@ async function main() {
     envFile,
     persistTo: join(devDir, ".wrangler", "state"),
     port,
+    inspectorPort,
     vars,
   });
-  // Its own process group, so that stopping it reaches workerd too; the launcher owns Ctrl-C.
-  const wrangler = spawn(process.execPath, [wranglerBin, ...args], {
+  // Its own process group, so that stopping it reaches workerd too. The preloaded module kills that
+  // group when the launcher is gone.
+  const exitWithLauncher = pathToFileURL(join(ROOT, "scripts", "dev", "exit-with-launcher.mjs")).href;
+  const wrangler = spawn(process.execPath, ["--import", exitWithLauncher, wranglerBin, ...args], {
     cwd: ROOT,
     detached: true,
-    stdio: ["ignore", "pipe", "pipe"],
+    stdio: withLauncherPipe(["ignore", "pipe", "pipe"]),
     env: {
-      ...process.env,
+      ...childEnv,
       ...secrets,
       WRANGLER_SEND_METRICS: "false",
       // The Worker does not use request.cf: do not fetch Cloudflare's sample of it at every start.
@@ -199,8 +272,21 @@ async function main() {
       ...(process.stdout.isTTY && !process.env.NO_COLOR ? { FORCE_COLOR: "1" } : {}),
     },
   });
-  wrangler.stdout.pipe(process.stdout);
-  wrangler.stderr.pipe(process.stderr);
+  // wrangler's start-up output (its banner, the bindings table, warnings about features this project
+  // does not use) is kept back, and shown only if the Worker does not start; then its lines pass,
+  // except its own line per request, which the Worker's log line already says.
+  /** @type {string[]} */
+  const startupOutput = [];
+  let started = false;
+  for (const [stream, sink] of /** @type {const} */ ([[wrangler.stdout, process.stdout], [wrangler.stderr, process.stderr]])) {
+    createInterface({ input: stream, crlfDelay: Infinity }).on("line", (line) => {
+      if (!started) startupOutput.push(line);
+      else if (!isRequestLogLine(line)) sink.write(`${line}\n`);
+    });
+  }
+  const showStartupOutput = () => {
+    if (startupOutput.length > 0) console.error(startupOutput.splice(0).join("\n"));
+  };
   /** @type {Promise<{ code: number | null, signal: NodeJS.Signals | null }>} */
   const wranglerExit = new Promise((resolveExit) => {
     wrangler.once("exit", (code, signal) => resolveExit({ code, signal }));
@@ -220,25 +306,26 @@ async function main() {
       // Whatever wrangler left behind in its group.
       signalGroup(wranglerGroup, "SIGKILL");
       if (store) {
-        await Promise.race([store.stop().catch(() => {}), new Promise((r) => setTimeout(r, STOP_GRACE_MS))]);
+        store.kill("SIGTERM");
+        await Promise.race([storeExit, new Promise((r) => setTimeout(r, STOP_GRACE_MS))]);
+        signalGroup(/** @type {number} */ (store.pid), "SIGKILL");
       }
       process.exit(exitCode);
     })();
     return stopping;
   };
   let signals = 0;
-  for (const signal of /** @type {const} */ (["SIGINT", "SIGTERM", "SIGHUP"])) {
-    process.on(signal, () => {
-      signals += 1;
-      if (signals === 1) {
-        console.error(`\nnpm run dev: stopping the Worker${store ? " and the store" : ""}…`);
-        void stop(0);
-      } else {
-        signalGroup(wranglerGroup, "SIGKILL");
-        process.exit(1);
-      }
-    });
-  }
+  onStopSignal = () => {
+    signals += 1;
+    if (signals === 1) {
+      console.error(`\nnpm run dev: stopping the Worker${store ? " and the store" : ""}…`);
+      void stop(0);
+    } else {
+      signalGroup(wranglerGroup, "SIGKILL");
+      if (store) signalGroup(/** @type {number} */ (store.pid), "SIGKILL");
+      process.exit(1);
+    }
+  };
   // `npm run dev` stopped by a signal to npm: npm passes it to the shell that runs this script,
   // not to this process, which is then left alone. Stop when the parent is gone.
   const parent = process.ppid;
@@ -250,19 +337,27 @@ async function main() {
   }, 1000).unref();
   void wranglerExit.then(({ code, signal }) => {
     if (stopping) return;
+    showStartupOutput();
     console.error(`\nnpm run dev: wrangler dev exited (${signal ?? `code ${code}`}); stopping.`);
     void stop(code === 0 ? 1 : (code ?? 1));
   });
+  void storeExit.then(() => {
+    if (stopping || !store) return;
+    console.error("\nnpm run dev: the embedded store exited; stopping.");
+    void stop(1);
+  });
 
-  const workerUrl = `http://127.0.0.1:${port}`;
   const readyTimeout = Number(process.env.DEV_READY_TIMEOUT_MS) || 90_000;
   const answer = await waitForWorker(workerUrl, Date.now() + readyTimeout, wranglerExit);
   if (stopping) return;
   if (answer === undefined) {
+    showStartupOutput();
     console.error(`\nnpm run dev: the Worker did not answer on ${workerUrl} within ${readyTimeout / 1000} s; stopping.`);
     await stop(1);
     return;
   }
+  startupOutput.length = 0;
+  started = true;
   let health;
   if (answer.status === 503) {
     health = `GET /healthz answered 503: the Worker cannot reach the store (${answer.body}).`;
@@ -276,12 +371,13 @@ async function main() {
       adminToken,
       generated: plan.generate,
       devVarsPath: shown(devVarsPath),
+      inspectorPort,
       store: store
         ? {
             kind: "embedded",
-            endpoint: store.S3_ENDPOINT,
-            bucket: store.S3_BUCKET,
-            accessKeyId: store.S3_ACCESS_KEY_ID,
+            endpoint: storeSettings.S3_ENDPOINT,
+            bucket: storeSettings.S3_BUCKET,
+            accessKeyId: storeSettings.S3_ACCESS_KEY_ID,
             credentialsPath: shown(join(dataDir, "store-credentials.json")),
             dataPath: shown(join(dataDir, "store")),
           }

@@ -6,6 +6,7 @@ import { ApiError, onError } from "./errors";
 import type { AppEnv } from "./http";
 import { observability } from "./observability";
 import { health } from "./routes/health";
+import { index } from "./routes/index";
 import { items } from "./routes/items";
 import { namespaces } from "./routes/namespaces";
 import { openapi } from "./routes/openapi";
@@ -15,7 +16,7 @@ export const app = new Hono<AppEnv>();
 
 app.onError(onError);
 app.notFound(() => {
-  throw new ApiError("not_found", "no such route");
+  throw new ApiError("no_such_route", "no such route: see /v1/openapi.json");
 });
 
 // First: a request id and timings for every answer, errors included (X-Request-Id, Server-Timing, one log line).
@@ -31,6 +32,8 @@ app.use("*", async (c, next) => {
 });
 
 app.route("/healthz", health);
+// Public, like /healthz; before the token check, so that even a bad token gets the index.
+app.route("/", index);
 
 app.use("/v1/*", async (c, next) => {
   c.set("principal", await authenticate(c.req.header("authorization"), c.get("config")));

@@ -47,6 +47,8 @@ describe("parseConfig", () => {
     ["STORAGE_TIMEOUT_MS", "fast"],
     ["S3_ENDPOINT", "not a url"],
     ["S3_ENDPOINT", "ftp://x"],
+    ["S3_DIALECT", "rgw"],
+    ["S3_DIALECT", "Standard"],
   ])("refuses %s=%j, naming it", (name, value) => {
     const err = failure({ ...minimal, [name]: value });
     expect(err.message).toContain(name);
@@ -56,5 +58,12 @@ describe("parseConfig", () => {
     const config = parseConfig({ ...minimal, PUBLIC_READ_NAMESPACES: " a, b ,", S3_PREFIX: "cache" });
     expect(config.publicReadNamespaces).toEqual(["a", "b"]);
     expect(config.s3.prefix).toBe("cache/");
+  });
+  it("reads S3_DIALECT: a named dialect, or null (probe the store) when empty", () => {
+    expect(parseConfig(minimal).s3.dialect).toBeNull();
+    expect(parseConfig({ ...minimal, S3_DIALECT: " " }).s3.dialect).toBeNull();
+    expect(parseConfig({ ...minimal, S3_DIALECT: "standard" }).s3.dialect).toEqual({ ifMatch: "quoted", copyIfMatch: true });
+    expect(parseConfig({ ...minimal, S3_DIALECT: "ceph-rgw" }).s3.dialect).toEqual({ ifMatch: "bare", copyIfMatch: false });
+    expect(failure({ ...minimal, S3_DIALECT: "minio" }).message).toContain("standard, ceph-rgw");
   });
 });

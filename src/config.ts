@@ -1,4 +1,5 @@
 import { ApiError } from "./errors";
+import { dialectNamed, NAMED_DIALECTS, type StoreDialect } from "./storage/dialect";
 
 /** Settings of the Worker, parsed and checked once per set of bindings (see `configFor`). */
 /**
@@ -26,6 +27,8 @@ export interface S3Settings {
   secretAccessKey: string;
   /** Every object key starts with it, so one bucket can hold other things too. */
   prefix: string;
+  /** How the store reads conditional headers, as `S3_DIALECT` names it; null: learned by a probe. */
+  dialect: StoreDialect | null;
 }
 
 export const DEFAULTS = {
@@ -88,6 +91,8 @@ export function parseConfig(bindings: object): Config {
   if (endpointUrl.protocol !== "http:" && endpointUrl.protocol !== "https:") invalid("S3_ENDPOINT", "an http(s) URL");
   const prefix = text(env, "S3_PREFIX") ?? "cloudcached/";
   if (prefix.startsWith("/") || prefix.includes("//")) invalid("S3_PREFIX", "a key prefix without leading or doubled slashes");
+  const dialectName = text(env, "S3_DIALECT");
+  const dialect = dialectName === undefined ? null : (dialectNamed(dialectName) ?? invalid("S3_DIALECT", `one of ${Object.keys(NAMED_DIALECTS).join(", ")}, or empty`));
   return {
     s3: {
       endpoint: endpoint.replace(/\/+$/, ""),
@@ -96,6 +101,7 @@ export function parseConfig(bindings: object): Config {
       accessKeyId: required(env, "S3_ACCESS_KEY_ID"),
       secretAccessKey: required(env, "S3_SECRET_ACCESS_KEY"),
       prefix: prefix === "" || prefix.endsWith("/") ? prefix : `${prefix}/`,
+      dialect,
     },
     defaultTtl: integer(env, "DEFAULT_TTL", 0),
     maxTtl: integer(env, "MAX_TTL", 1),

@@ -70,7 +70,7 @@ describe("normalizeContentType", () => {
     expect(normalizeContentType("text/plain; charset=utf-8")).toBe("text/plain; charset=utf-8");
     expect(normalizeContentType("application/vnd.api+json")).toBe("application/vnd.api+json");
   });
-  it.each(["text", "a/b\u0001", "x".repeat(300) + "/y", "/plain", "text/"])("refuses %j", (raw) => {
+  it.each(["text", "a/b\u0001", `${"x".repeat(300)}/y`, "/plain", "text/"])("refuses %j", (raw) => {
     expect(thrown(() => normalizeContentType(raw))).toBe("400 bad_request");
   });
 });

@@ -1,3 +1,4 @@
+import { waitBeforeRetry, type BackoffPolicy } from "./backoff";
 import { ApiError } from "./errors";
 import { expiresAtFor, isExpired, type ItemMeta } from "./item";
 import type { LocationCache } from "./location-cache";
@@ -220,7 +221,9 @@ export function parseCounter(text: string): number {
   return value;
 }
 
+/** Between tries of a write that lost a race or met a busy store: up to 10, 20, … 200 ms. */
+const WRITE_RETRY: BackoffPolicy = { floorMs: 0, baseMs: 5, capMs: 200 };
+
 function backoff(attempt: number): Promise<void> {
-  const ceiling = Math.min(200, 5 * 2 ** attempt);
-  return new Promise((resolve) => setTimeout(resolve, Math.random() * ceiling));
+  return waitBeforeRetry(attempt, WRITE_RETRY);
 }

@@ -5,9 +5,13 @@ import { MAX_KEY_BYTES, NAMESPACE_PATTERN } from "./schema";
 export { MAX_KEY_BYTES };
 
 const NAMESPACE = new RegExp(NAMESPACE_PATTERN);
-// Control characters U+0000–U+001F and U+007F are refused anywhere in a key.
-// eslint-disable-next-line no-control-regex
+// biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is its purpose.
 const CONTROL = /[\u0000-\u001f\u007f]/;
+
+/** Whether `text` holds a control character (U+0000–U+001F, U+007F): refused anywhere in a key or prefix. */
+export function hasControlCharacter(text: string): boolean {
+  return CONTROL.test(text);
+}
 
 export function validateNamespace(namespace: string): string {
   if (!NAMESPACE.test(namespace)) {
@@ -40,7 +44,7 @@ export function validateKey(key: string): string {
   if (utf8Length(key) > MAX_KEY_BYTES) {
     throw new ApiError("bad_request", `invalid key: longer than ${MAX_KEY_BYTES} bytes of UTF-8`);
   }
-  if (CONTROL.test(key)) throw new ApiError("bad_request", "invalid key: contains a control character");
+  if (hasControlCharacter(key)) throw new ApiError("bad_request", "invalid key: contains a control character");
   if (/[\ud800-\udfff]/u.test(key.replace(/[\ud800-\udbff][\udc00-\udfff]/g, ""))) {
     throw new ApiError("bad_request", "invalid key: not valid UTF-8");
   }

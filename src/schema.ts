@@ -33,6 +33,8 @@ export interface ParamSpec {
   required: boolean;
   description: string;
   schema: JsonSchema;
+  /** A value a generated client's documentation shows. */
+  example?: string | number;
 }
 
 export const NAMESPACE_PATTERN = "^[a-z0-9][a-z0-9_-]{0,63}$";
@@ -51,6 +53,7 @@ export const namespaceParam: ParamSpec = {
   required: true,
   description: "The namespace: 1–64 characters of a-z 0-9 _ -, starting with a letter or digit.",
   schema: { type: "string", pattern: NAMESPACE_PATTERN },
+  example: "default",
 };
 
 export const keyParam: ParamSpec = {
@@ -61,6 +64,7 @@ export const keyParam: ParamSpec = {
     `Everything after /items/, percent-decoded once: 1–${MAX_KEY_BYTES} bytes of UTF-8; may contain '/', spaces, '+', any Unicode; ` +
     "no control characters, no '.' or '..' segment, no empty segment.",
   schema: { type: "string", minLength: 1 },
+  example: "users/42/profile",
 };
 
 /** `ttl` (seconds): its bounds and default are the deployment's settings, so the spec is built from them. */

@@ -3,7 +3,7 @@ import type { Scope } from "./auth";
 import type { Config } from "./config";
 import { ApiError } from "./errors";
 import { nowSeconds } from "./item";
-import { MAX_KEY_BYTES, utf8Length, validateNamespace } from "./names";
+import { hasControlCharacter, MAX_KEY_BYTES, utf8Length, validateNamespace } from "./names";
 import { allowedFields, MAX_TOKEN_NAMESPACES, SCOPES as SCHEMA_SCOPES, tokenRequestSchema } from "./schema";
 
 /**
@@ -95,9 +95,6 @@ function namespaceList(value: unknown, fail: (message: string) => never): readon
   return namespaces;
 }
 
-// eslint-disable-next-line no-control-regex
-const CONTROL = /[\u0000-\u001f\u007f]/;
-
 /**
  * Checks a key prefix: text that valid keys may start with. Every complete segment (before a `/`)
  * must be a valid key segment (not empty, `.` or `..`); the last, partial segment may be anything a
@@ -106,7 +103,7 @@ const CONTROL = /[\u0000-\u001f\u007f]/;
 export function keyPrefixProblem(prefix: string): string | null {
   if (prefix.length === 0) return "must not be empty (leave it out to allow every key)";
   if (utf8Length(prefix) > MAX_KEY_BYTES) return `must be at most ${MAX_KEY_BYTES} bytes of UTF-8`;
-  if (CONTROL.test(prefix)) return "must not contain control characters";
+  if (hasControlCharacter(prefix)) return "must not contain control characters";
   if (/[\ud800-\udfff]/u.test(prefix.replace(/[\ud800-\udbff][\udc00-\udfff]/g, ""))) return "must be valid UTF-8";
   const segments = prefix.split("/");
   segments.pop();

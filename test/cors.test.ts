@@ -73,7 +73,7 @@ describe("CORS", () => {
       [await send(`/v1/${ns}/items/k`, { headers }, bindings), 401, "unauthorized"],
       [await send(`/v1/${ns}/items/k`, { headers: { ...headers, ...bearer("forged") } }, bindings), 401, "unauthorized"],
       [await send(`/v1/${ns}/items/nope`, { headers: { ...headers, ...ADMIN } }, bindings), 404, "not_found"],
-      [await send("/nowhere", { headers }, bindings), 404, "not_found"],
+      [await send("/nowhere", { headers }, bindings), 404, "no_such_route"],
       [await send(`/v1/${ns}/items/a%2F..%2Fb`, { headers: { ...headers, ...ADMIN } }, bindings), 400, "bad_request"],
       [await send(`/v1/${ns}/items/k`, { method: "PATCH", headers: { ...headers, ...ADMIN } }, bindings), 405, "method_not_allowed"],
       // A missing setting is still a readable 500.

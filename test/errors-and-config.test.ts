@@ -56,6 +56,18 @@ describe("configuration", () => {
     const body = await expectError(await withBindings({ MAX_TTL: "lots" }, "/v1/ns/items/k"), 500, "internal");
     expect(body.error.message).toContain("MAX_TTL");
   });
+
+  it("an unknown S3_DIALECT is a 500 naming the setting and the dialects there are", async () => {
+    for (const [path, init] of [
+      ["/v1/ns/items/k", {}],
+      ["/v1/ns/items/k", { method: "PUT", body: "x" }],
+    ] as const) {
+      const body = await expectError(await withBindings({ S3_DIALECT: "rgw" }, path, init), 500, "internal");
+      expect(body.error.message).toContain("S3_DIALECT");
+      expect(body.error.message).toContain("ceph-rgw");
+      expectNoLeak(JSON.stringify(body));
+    }
+  });
 });
 
 describe("limits", () => {
@@ -86,10 +98,10 @@ describe("limits", () => {
     await expectError(await api(`/v1/${ns}/items/k`, { method: "PUT", body: stream }), 411, "length_required");
   });
 
-  it("405 for other methods on an item, 404 for unknown routes", async () => {
+  it("405 for other methods on an item, 404 no_such_route for unknown routes", async () => {
     await expectError(await api("/v1/ns/items/k", { method: "PATCH", body: "x" }), 405, "method_not_allowed");
-    await expectError(await api("/v1/ns/nothing"), 404, "not_found");
-    await expectError(await api("/nowhere", { anonymous: true }), 404, "not_found");
+    await expectError(await api("/v1/ns/nothing"), 404, "no_such_route");
+    await expectError(await api("/nowhere", { anonymous: true }), 404, "no_such_route");
   });
 });
 

@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import { parseConfig } from "../src/config";
 import { objectKey } from "../src/storage/object-key";
 import { Storage } from "../src/storage/storage";
-import { api, expectError, sleep, uniqueNamespace } from "./helpers";
+import { api, apiSettled, expectError, sleep, uniqueNamespace } from "./helpers";
 
 const config = parseConfig(env);
 const storage = () => new Storage(config.s3, config.storageTimeoutMs);
@@ -15,8 +15,7 @@ describe("lazy expiry", () => {
     const key = objectKey(config.s3.prefix, ns, 0, "k");
     expect((await storage().head(key))?.size).toBe(5000);
     await sleep(2100);
-    await expectError(await api(`/v1/${ns}/items/k`), 404, "not_found");
-    await sleep(200);
+    await expectError(await apiSettled(`/v1/${ns}/items/k`), 404, "not_found");
     const after = await storage().head(key);
     expect(after?.tombstone).toBe(true);
     expect(after?.size).toBe(0);

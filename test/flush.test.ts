@@ -153,7 +153,8 @@ describe("POST /v1/{ns}/flush", () => {
         const mine = writes.filter((w) => w.key === key);
         for (const init of [{}, { headers: { "cache-control": "no-cache" } }]) {
           const read = await get(ns, key, init);
-          const body = read.status === 200 ? await read.text() : (await read.text(), null);
+          const text = await read.text();
+          const body = read.status === 200 ? text : null;
           const after = mine.filter((w) => w.start > flushEnd);
           if (after.length > 0) {
             // Begun after the flush ended: it must be there (the last such write of the key).

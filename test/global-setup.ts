@@ -5,7 +5,7 @@ import type { TestProject } from "vitest/node";
 // @ts-expect-error -- a plain ESM script shared with `npm run dev`; its shape is checked at run time.
 import { startEmbeddedStore } from "../scripts/embedded-store.mjs";
 
-import type { BrokenEndpoints, StoreBindings } from "./provided";
+import type { BrokenEndpoints } from "./provided";
 
 async function listen(server: Server): Promise<string> {
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));

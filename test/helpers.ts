@@ -36,6 +36,14 @@ export async function withBindings(overrides: Partial<Record<keyof Env, string>>
   return response;
 }
 
+/**
+ * A request like `api`, answered once the Worker's background work for it (`waitUntil`: filling the
+ * location cache, emptying an expired object) is done: the runtime's own wait, not a guessed sleep.
+ */
+export function apiSettled(path: string, init: RequestInit = {}): Promise<Response> {
+  return withBindings({}, path, init);
+}
+
 export interface ErrorJson {
   error: { code: string; message: string };
 }
@@ -47,5 +55,8 @@ export async function expectError(response: Response, status: number, code: stri
   const body = JSON.parse(text) as ErrorJson;
   if (body.error?.code !== code) throw new Error(`expected code ${code}, got ${text}`);
   if (typeof body.error.message !== "string" || body.error.message === "") throw new Error(`no message: ${text}`);
+  // Wherever they come from, a 401 names the scheme that would succeed and a 405 the methods allowed.
+  if (status === 401 && response.headers.get("www-authenticate") !== "Bearer") throw new Error("a 401 without WWW-Authenticate: Bearer");
+  if (status === 405 && !/^[A-Z]+(, [A-Z]+)*$/.test(response.headers.get("allow") ?? "")) throw new Error("a 405 without an Allow header");
   return body;
 }

@@ -1,13 +1,12 @@
 import { describe, expect, it } from "vitest";
-import { api, expectError, sleep, uniqueNamespace } from "./helpers";
+import { api, apiSettled, expectError, sleep, uniqueNamespace } from "./helpers";
 
 const get = (path: string, headers: Record<string, string> = {}) => api(path, { headers });
 
 async function readTwice(path: string): Promise<[Response, Response]> {
-  const first = await get(path);
+  // The location cache is filled in the background (waitUntil): the first read returns once it is.
+  const first = await apiSettled(path);
   await first.text();
-  // The location cache is filled in the background (waitUntil): give it a moment.
-  await sleep(50);
   const second = await get(path);
   return [first, second];
 }
@@ -64,11 +63,9 @@ describe("the location cache", () => {
     const [, cached] = await readTwice(`/v1/${ns}/items/n`);
     await cached.text();
     await api(`/v1/${ns}/items/n?op=incr`, { method: "POST" });
-    expect(await (await get(`/v1/${ns}/items/n`)).text()).toBe("2");
-    await sleep(50);
+    expect(await (await apiSettled(`/v1/${ns}/items/n`)).text()).toBe("2");
     await api(`/v1/${ns}/items/n`, { method: "PUT", body: "3", headers: { "if-match": "*" } });
-    expect(await (await get(`/v1/${ns}/items/n`)).text()).toBe("3");
-    await sleep(50);
+    expect(await (await apiSettled(`/v1/${ns}/items/n`)).text()).toBe("3");
     const touched = await (await api(`/v1/${ns}/items/n?op=touch&ttl=0`, { method: "POST" })).json<{ etag: string }>();
     const afterTouch = await get(`/v1/${ns}/items/n`);
     expect(afterTouch.headers.get("x-expires-at")).toBeNull();
@@ -91,8 +88,7 @@ describe("the location cache", () => {
   it("HEAD does not fill the cache with an empty body", async () => {
     const ns = uniqueNamespace();
     await api(`/v1/${ns}/items/k`, { method: "PUT", body: "body" });
-    await api(`/v1/${ns}/items/k`, { method: "HEAD" });
-    await sleep(50);
+    await apiSettled(`/v1/${ns}/items/k`, { method: "HEAD" });
     const after = await get(`/v1/${ns}/items/k`);
     expect(await after.text()).toBe("body");
   });

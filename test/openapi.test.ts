@@ -73,4 +73,52 @@ describe("GET /v1/openapi.json", () => {
     await expectError(await api(`/v1/${ns}/batch`, { method: "POST", body: JSON.stringify({ get: ["a"], extra: 1 }) }), 400, "bad_request");
     await expectError(await api("/v1/tokens", { method: "POST", body: JSON.stringify({ namespaces: [ns], scopes: ["read"], extra: 1 }) }), 400, "bad_request");
   });
+
+  it("names every operation (operationId) and shows an example for its JSON bodies and path parameters", async () => {
+    type Operation = {
+      operationId?: string;
+      parameters?: { in: string; name: string; example?: unknown }[];
+      requestBody?: { content: Record<string, { example?: unknown }> };
+      responses: Record<string, { content?: Record<string, { example?: unknown }> }>;
+    };
+    const doc = (await fetchDoc()) as unknown as { paths: Record<string, Record<string, Operation>> };
+    const names: Record<string, string> = {};
+    for (const [path, operations] of Object.entries(doc.paths)) {
+      for (const [method, operation] of Object.entries(operations)) {
+        const where = `${method} ${path}`;
+        expect(operation.operationId, where).toMatch(/^[a-z][A-Za-z]+$/);
+        names[where] = operation.operationId as string;
+        for (const parameter of operation.parameters ?? []) {
+          if (parameter.in === "path") expect(parameter.example, `${where} ${parameter.name}`).toBeDefined();
+        }
+        // (This document's own answer is the one JSON body without an example.)
+        if (path === "/v1/openapi.json") continue;
+        for (const content of [operation.requestBody?.content, ...Object.values(operation.responses).map((r) => r.content)]) {
+          const body = content?.["application/json"];
+          if (body) expect(body.example, `${where}: an example of its JSON`).toBeDefined();
+        }
+      }
+    }
+    expect(new Set(Object.values(names)).size).toBe(Object.keys(names).length);
+    expect(names).toMatchObject({
+      "get /": "getIndex",
+      "get /v1": "getApiIndex",
+      "get /healthz": "getHealth",
+      "post /v1/tokens": "createToken",
+      "get /v1/{ns}/items/{key}": "getItem",
+      "head /v1/{ns}/items/{key}": "getItemHeaders",
+      "put /v1/{ns}/items/{key}": "setItem",
+      "post /v1/{ns}/items/{key}": "updateItem",
+      "delete /v1/{ns}/items/{key}": "deleteItem",
+      "post /v1/{ns}/batch": "runBatch",
+      "post /v1/{ns}/flush": "flushNamespace",
+      "get /v1/{ns}/keys": "listKeys",
+    });
+  });
+
+  it("shows an index example equal to what GET / answers", async () => {
+    const doc = (await fetchDoc()) as unknown as { paths: Record<string, { get: { responses: { 200: { content: { "application/json": { example: unknown } } } } } }> };
+    const example = doc.paths["/"]?.get.responses[200].content["application/json"].example;
+    expect(example).toEqual(await (await api("/", { anonymous: true })).json());
+  });
 });

@@ -1,6 +1,6 @@
 // A horizontal bar chart (SVG, no dependencies) of medians measured side by side, log scale.
 
-function escape(text) {
+function escapeXml(text) {
   return String(text).replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
 }
 
@@ -22,8 +22,8 @@ export function barChartSvg({ title, subtitle, bars }) {
   const parts = [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" font-family="sans-serif" font-size="12">`,
     `<rect width="100%" height="100%" fill="#fff"/>`,
-    `<text x="12" y="22" font-size="15" font-weight="bold">${escape(title)}</text>`,
-    `<text x="12" y="42" fill="#444">${escape(subtitle)}</text>`,
+    `<text x="12" y="22" font-size="15" font-weight="bold">${escapeXml(title)}</text>`,
+    `<text x="12" y="42" fill="#444">${escapeXml(subtitle)}</text>`,
   ];
   for (let power = lo; power <= hi; power++) {
     const gx = x(10 ** power);
@@ -33,7 +33,7 @@ export function barChartSvg({ title, subtitle, bars }) {
   bars.forEach((bar, index) => {
     const y = top + index * rowHeight;
     const barWidth = Math.max(1, x(bar.valueMs) - left);
-    parts.push(`<text x="${left - 8}" y="${y + 15}" text-anchor="end">${escape(bar.label)}</text>`);
+    parts.push(`<text x="${left - 8}" y="${y + 15}" text-anchor="end">${escapeXml(bar.label)}</text>`);
     parts.push(`<rect x="${left}" y="${y + 3}" width="${barWidth.toFixed(1)}" height="${rowHeight - 8}" fill="${colors[bar.group] ?? "#999"}"/>`);
     parts.push(`<text x="${(left + barWidth + 6).toFixed(1)}" y="${y + 15}">${bar.valueMs.toFixed(bar.valueMs < 1 ? 3 : 2)} ms</text>`);
   });

@@ -460,7 +460,7 @@ export class CloudCached {
   /** Batch `get`s of many keys, 100 a request: each run of keys with its answer. */
   private async *getRuns(keys: Iterable<string>, options: CallOptions): AsyncGenerator<[string[], BatchAnswer], void, undefined> {
     for (const run of chunk([...keys], MAX_BATCH_KEYS, (k) => k)) {
-      run.forEach((key) => encodeKey(key));
+      for (const key of run) encodeKey(key);
       yield [run, await this.batch({ get: run }, options)];
     }
   }
@@ -519,7 +519,7 @@ export class CloudCached {
   async deleteMany(keys: Iterable<string>, options: CallOptions = {}): Promise<Map<string, true | CloudCachedError>> {
     const result = new Map<string, true | CloudCachedError>();
     for (const run of chunk([...keys], MAX_BATCH_KEYS, (k) => k)) {
-      run.forEach((key) => encodeKey(key));
+      for (const key of run) encodeKey(key);
       const answer = await this.batch({ delete: run }, options);
       for (const key of run) result.set(key, readDeleted(answer, key));
     }

@@ -109,7 +109,7 @@ describe("types round-trip by content type", () => {
       const item = await cache.gets(key);
       expect(item?.contentType).toBe("application/octet-stream");
       expect(item?.value).toBeInstanceOf(Uint8Array);
-      expect([...(item?.value as Uint8Array)]).toStrictEqual([...expected]);
+      expect(Array.from(item?.value as Uint8Array)).toStrictEqual([...expected]);
     }
   });
 

@@ -6,6 +6,7 @@
  * @property {string} adminToken
  * @property {string[]} generated the secrets this run generated and wrote to .dev.vars
  * @property {string} devVarsPath as shown to the user
+ * @property {number} inspectorPort where a debugger attaches to the Worker
  * @property {{ kind: "embedded", endpoint: string, bucket: string, accessKeyId: string, credentialsPath: string, dataPath: string }
  *   | { kind: "external", endpoint: string, bucket: string }} store
  * @property {string} [health] a warning about GET /healthz, when it did not answer 200
@@ -39,6 +40,7 @@ export function formatBanner(info) {
     lines.push(`                S3 access key id ${store.accessKeyId}, secret key in ${store.credentialsPath}`);
   }
   lines.push(
+    `  Inspector:    127.0.0.1:${info.inspectorPort} (for a debugger; INSPECTOR_PORT chooses it)`,
     `  Admin token:  ${adminToken}`,
     info.generated.includes("ADMIN_TOKEN")
       ? `                (new: generated now and written to ${info.devVarsPath})`
@@ -53,6 +55,11 @@ export function formatBanner(info) {
   const others = info.generated.filter((name) => name !== "ADMIN_TOKEN");
   if (others.length > 0) lines.splice(lines.length - 6, 0, `  Also generated and written to ${info.devVarsPath}: ${others.join(", ")}`);
   if (info.health) lines.push("", `  Warning: ${info.health}`);
-  lines.push("", "  Ctrl-C stops the Worker and the store.", "");
+  lines.push(
+    "",
+    "  Settings: .dev.vars, and PORT, STORE_PORT, INSPECTOR_PORT, CLOUDCACHED_DEV_DIR in the environment (docs/dev.md).",
+    "  Ctrl-C stops the Worker and the store; `npm run reset` then starts afresh (deletes the store's data and the local cache).",
+    "",
+  );
   return lines.join("\n");
 }

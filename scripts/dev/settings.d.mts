@@ -10,6 +10,8 @@ export function wranglerDevArgs(options: {
   envFile: string;
   persistTo: string;
   port: number;
+  inspectorPort: number;
   vars: Record<string, string>;
 }): string[];
 export function parsePort(raw: string | undefined, name: string, fallback: number): number;
+export const STORE_OPTIONS_ENV: string;

@@ -9,6 +9,9 @@ export const GENERATED_NAMES = ["ADMIN_TOKEN", "TOKEN_SECRET"];
 /** What names a store of the user's own, beside S3_ENDPOINT. */
 export const EXTERNAL_STORE_NAMES = ["S3_BUCKET", "S3_ACCESS_KEY_ID", "S3_SECRET_ACCESS_KEY"];
 
+/** The environment variable that hands the embedded store's process its options (store-process.mjs). */
+export const STORE_OPTIONS_ENV = "CLOUDCACHED_STORE_OPTIONS";
+
 /** A problem in the user's settings: printed as it is, without a stack trace. */
 export class DevSettingsError extends Error {
   /** @param {string} message */
@@ -89,16 +92,19 @@ export function splitBindings(settings) {
 
 /**
  * The arguments of `wrangler dev`.
- * @param {{ configPath: string, envFile: string, persistTo: string, port: number, vars: Record<string, string> }} options
+ * @param {{ configPath: string, envFile: string, persistTo: string, port: number, inspectorPort: number, vars: Record<string, string> }} options
  * @returns {string[]}
  */
-export function wranglerDevArgs({ configPath, envFile, persistTo, port, vars }) {
+export function wranglerDevArgs({ configPath, envFile, persistTo, port, inspectorPort, vars }) {
   return [
     "dev",
     "--config", configPath,
     "--local",
     "--ip", "127.0.0.1",
     "--port", String(port),
+    // wrangler's default, 9229 when it is free, is the port a debugger or a second run wants.
+    "--inspector-ip", "127.0.0.1",
+    "--inspector-port", String(inspectorPort),
     "--persist-to", persistTo,
     // With an env file named, wrangler reads no .dev.vars of its own, and (as wrangler.toml lists
     // [secrets]) takes the listed secrets from this file and from its environment, which wins.

@@ -3,7 +3,7 @@ import type { Config } from "../config";
 import { ApiError, type ErrorBody } from "../errors";
 import { expiresAtFor } from "../item";
 import { isLive, Items, type ItemRef } from "../items";
-import { cacheKeyUrl, cacheMaxAge, isCacheable, LocationCache } from "../location-cache";
+import { cacheKeyUrl, cacheMaxAge, isCacheable, type LocationCache } from "../location-cache";
 import { mapLimit } from "../concurrency";
 import { encodeKeyPath, objectKey } from "../storage/object-key";
 import type { Storage } from "../storage/storage";

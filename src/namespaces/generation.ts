@@ -1,3 +1,4 @@
+import { waitBeforeRetry, type BackoffPolicy } from "../backoff";
 import { ApiError } from "../errors";
 import type { Storage } from "../storage/storage";
 
@@ -26,6 +27,8 @@ export function parseGeneration(text: string): number | null {
 
 /** Flushes lost to concurrent flushes before this one gives up (each loss means another flush won). */
 const FLUSH_ATTEMPTS = 12;
+/** Between those tries: up to 20, 40, … 200 ms. */
+const FLUSH_RETRY: BackoffPolicy = { floorMs: 0, baseMs: 10, capMs: 200 };
 
 /** After a flush, its location-cache entry is checked and, if lower, written again this much later. */
 const REMEMBER_AGAIN_MS = 100;
@@ -76,7 +79,9 @@ export class Generations {
   async stored(namespace: string): Promise<StoredGeneration> {
     const object = await this.storage.get(generationObjectKey(this.prefix, namespace));
     if (!object) return { generation: 0, etag: null };
-    const text = object.size > 64 ? (await object.body.cancel(), "") : await new Response(object.body).text();
+    // A generation is a few digits: anything larger is not one, and is not read.
+    if (object.size > 64) await object.body.cancel();
+    const text = object.size > 64 ? "" : await new Response(object.body).text();
     const generation = parseGeneration(text);
     if (generation === null) throw new ApiError("storage_error", `the flush generation of namespace ${namespace} is unreadable in storage`);
     return { generation, etag: object.etag };
@@ -130,7 +135,7 @@ export class Generations {
         return next;
       }
       // Another flush won this round: count up again from its generation (a flush is never skipped).
-      await new Promise((resolve) => setTimeout(resolve, Math.random() * Math.min(200, 10 * 2 ** attempt)));
+      await waitBeforeRetry(attempt, FLUSH_RETRY);
     }
     throw new ApiError("storage_unavailable", "too many concurrent flushes of this namespace; retry");
   }

@@ -1,5 +1,5 @@
 import { ApiError } from "../errors";
-import { MAX_KEY_BYTES, utf8Length } from "../names";
+import { hasControlCharacter, MAX_KEY_BYTES, utf8Length } from "../names";
 import { objectKey } from "../storage/object-key";
 import { NONCE_BYTES, type Storage } from "../storage/storage";
 import { cursorParam, DEFAULT_LIST_LIMIT, limitParam, MAX_LIST_LIMIT, readInteger } from "../schema";
@@ -31,8 +31,7 @@ export function parseLimit(raw: string | undefined): number {
 /** `prefix`: any text a key could start with (no control characters, at most 512 bytes). Pure. */
 export function parsePrefix(raw: string | undefined): string {
   if (raw === undefined) return "";
-  // eslint-disable-next-line no-control-regex
-  if (/[\u0000-\u001f\u007f]/.test(raw)) throw new ApiError("bad_request", "invalid prefix: contains a control character");
+  if (hasControlCharacter(raw)) throw new ApiError("bad_request", "invalid prefix: contains a control character");
   if (/[\ud800-\udfff]/.test(raw.replace(/[\ud800-\udbff][\udc00-\udfff]/g, ""))) throw new ApiError("bad_request", "invalid prefix: not valid UTF-8");
   if (utf8Length(raw) > MAX_KEY_BYTES) throw new ApiError("bad_request", `invalid prefix: longer than ${MAX_KEY_BYTES} bytes of UTF-8`);
   return raw;

@@ -1,5 +1,5 @@
 import { Hono } from "hono";
-import { ApiError } from "../errors";
+import { ApiError, otherMethods } from "../errors";
 import type { AppEnv } from "../http";
 import { Storage } from "../storage/storage";
 
@@ -16,3 +16,4 @@ health.get("/", async (c) => {
     return c.json({ ok: false, error }, 503);
   }
 });
+health.all("/", otherMethods(["GET", "HEAD"]));

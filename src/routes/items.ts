@@ -1,6 +1,6 @@
 import { Hono } from "hono";
 import { authorize, type Scope } from "../auth";
-import { ApiError } from "../errors";
+import { ApiError, otherMethods } from "../errors";
 import { noneMatchHits, parseEtagList } from "../etag";
 import type { AppContext, AppEnv } from "../http";
 import { expiresAtFor, isExpired, normalizeContentType, parseTtl } from "../item";
@@ -27,9 +27,7 @@ items.get("/:ns/items/*", read);
 items.put("/:ns/items/*", write);
 items.post("/:ns/items/*", operate);
 items.delete("/:ns/items/*", remove);
-items.all("/:ns/items/*", () => {
-  throw new ApiError("method_not_allowed", "allowed: GET, HEAD, PUT, POST, DELETE");
-});
+items.all("/:ns/items/*", otherMethods(["GET", "HEAD", "PUT", "POST", "DELETE"]));
 
 interface Located {
   ref: ItemRef;
@@ -50,7 +48,7 @@ interface Address {
 /** Validates the item's address and access: a refusal never costs a storage call. */
 function address(c: AppContext, scope: Scope): Address {
   const match = ITEM_PATH.exec(new URL(c.req.url).pathname);
-  if (!match) throw new ApiError("not_found", "no such route");
+  if (!match) throw new ApiError("no_such_route", "no such route");
   const namespace = validateNamespace(match[1] ?? "");
   const key = parseKey(match[2] ?? "");
   authorize(c.get("principal"), { scope, namespace, key });

@@ -2,7 +2,7 @@ import { Hono } from "hono";
 import { authorize } from "../auth";
 import { parseBatch, MAX_BATCH_BODY_BYTES } from "../batch/request";
 import { preauthorize, runBatch } from "../batch/run";
-import { ApiError } from "../errors";
+import { ApiError, otherMethods } from "../errors";
 import type { AppContext, AppEnv } from "../http";
 import { LocationCache } from "../location-cache";
 import { validateNamespace } from "../names";
@@ -15,17 +15,11 @@ import { Storage } from "../storage/storage";
 export const namespaces = new Hono<AppEnv>();
 
 namespaces.post("/:ns/batch", batch);
-namespaces.all("/:ns/batch", () => {
-  throw new ApiError("method_not_allowed", "allowed: POST");
-});
+namespaces.all("/:ns/batch", otherMethods(["POST"]));
 namespaces.post("/:ns/flush", flush);
-namespaces.all("/:ns/flush", () => {
-  throw new ApiError("method_not_allowed", "allowed: POST");
-});
+namespaces.all("/:ns/flush", otherMethods(["POST"]));
 namespaces.get("/:ns/keys", keys);
-namespaces.all("/:ns/keys", () => {
-  throw new ApiError("method_not_allowed", "allowed: GET, HEAD");
-});
+namespaces.all("/:ns/keys", otherMethods(["GET", "HEAD"]));
 
 function storageFor(c: AppContext): Storage {
   const config = c.get("config");

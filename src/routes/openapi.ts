@@ -1,5 +1,5 @@
 import { Hono } from "hono";
-import { ApiError } from "../errors";
+import { otherMethods } from "../errors";
 import type { AppEnv } from "../http";
 import { buildOpenApi } from "../openapi";
 
@@ -7,6 +7,4 @@ export const openapi = new Hono<AppEnv>();
 
 /** The API description; public, like /healthz: it reveals the contract, no secret or storage detail. */
 openapi.get("/openapi.json", (c) => c.json(buildOpenApi(c.get("config")), 200, { "cache-control": "public, max-age=300" }));
-openapi.all("/openapi.json", () => {
-  throw new ApiError("method_not_allowed", "allowed: GET, HEAD");
-});
+openapi.all("/openapi.json", otherMethods(["GET", "HEAD"]));

@@ -1,6 +1,6 @@
 import { Hono } from "hono";
 import { requireAdmin } from "../auth";
-import { ApiError } from "../errors";
+import { ApiError, otherMethods } from "../errors";
 import type { AppContext, AppEnv } from "../http";
 import { readCappedText } from "../request-body";
 import { mintToken, parseTokenRequest, tokenSecret } from "../tokens";
@@ -11,9 +11,7 @@ export const MAX_TOKEN_REQUEST_BYTES = 16 * 1024;
 export const tokens = new Hono<AppEnv>();
 
 tokens.post("/tokens", mint);
-tokens.all("/tokens", () => {
-  throw new ApiError("method_not_allowed", "allowed: POST");
-});
+tokens.all("/tokens", otherMethods(["POST"]));
 
 /** `POST /v1/tokens` (admin only) → `201 {"token", "expiresAt"}`. */
 async function mint(c: AppContext): Promise<Response> {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { conditionalPutOutcome, dialectFromProbe, ifMatchValue, STANDARD_DIALECT } from "./dialect";
+import { conditionalPutOutcome, conditionHeaders, decodeDialect, dialectFromProbe, dialectNamed, encodeDialect, ifMatchValue, nameOfDialect, STANDARD_DIALECT } from "./dialect";
 
 describe("ifMatchValue", () => {
   it("quotes for standard stores and strips for RGW-style ones", () => {
@@ -38,5 +38,40 @@ describe("conditionalPutOutcome", () => {
     expect(conditionalPutOutcome(409, "ConditionalRequestConflict", true)).toBe("conflict");
     expect(conditionalPutOutcome(409, "OperationAborted", false)).toBe("conflict");
     expect(conditionalPutOutcome(409, "BucketNotEmpty", true)).toBeNull();
+  });
+});
+
+describe("named dialects (S3_DIALECT)", () => {
+  it("knows standard and ceph-rgw, and nothing else", () => {
+    expect(dialectNamed("standard")).toEqual({ ifMatch: "quoted", copyIfMatch: true });
+    expect(dialectNamed("ceph-rgw")).toEqual({ ifMatch: "bare", copyIfMatch: false });
+    for (const name of ["", "Standard", "rgw", "toString", "__proto__"]) expect(dialectNamed(name)).toBeUndefined();
+  });
+  it("names what a probe found, when a name stands for it", () => {
+    expect(nameOfDialect(dialectFromProbe({ quotedIfMatch: 200, wrongCopyIfMatch: 412 }))).toBe("standard");
+    expect(nameOfDialect(dialectFromProbe({ quotedIfMatch: 412, bareIfMatch: 200, wrongCopyIfMatch: 200 }))).toBe("ceph-rgw");
+    expect(nameOfDialect({ ifMatch: "quoted", copyIfMatch: false })).toBeUndefined();
+  });
+});
+
+describe("a kept dialect", () => {
+  it("reads back what was kept", () => {
+    for (const dialect of [STANDARD_DIALECT, { ifMatch: "bare", copyIfMatch: false }, { ifMatch: "quoted", copyIfMatch: false }] as const) {
+      expect(decodeDialect(encodeDialect(dialect))).toEqual(dialect);
+    }
+  });
+  it("refuses anything else (the store is then probed again)", () => {
+    for (const text of ["", "not json", "null", "[]", '{"ifMatch":"weak","copyIfMatch":true}', '{"ifMatch":"bare"}', '{"ifMatch":"bare","copyIfMatch":"yes"}']) {
+      expect(decodeDialect(text)).toBeNull();
+    }
+  });
+});
+
+describe("conditionHeaders", () => {
+  it("sends each condition in the store's dialect", () => {
+    expect(conditionHeaders({ kind: "none" }, STANDARD_DIALECT)).toEqual({});
+    expect(conditionHeaders({ kind: "absent" }, { ifMatch: "bare", copyIfMatch: false })).toEqual({ "if-none-match": "*" });
+    expect(conditionHeaders({ kind: "match", etag: '"e"' }, STANDARD_DIALECT)).toEqual({ "if-match": '"e"' });
+    expect(conditionHeaders({ kind: "match", etag: '"e"' }, { ifMatch: "bare", copyIfMatch: false })).toEqual({ "if-match": "e" });
   });
 });

@@ -1,7 +1,12 @@
+import { copySource } from "./object-key";
+import { NONCE_BYTES } from "./object-format";
+import type { Transport } from "./transport";
+
 /**
  * How a store reads the conditional headers this Worker sends. S3-compatible stores differ here in
- * ways that break atomicity silently, so the Worker does not assume: it learns the dialect once per
- * isolate and store, with a probe on a scratch object (see `Storage.probeDialect`).
+ * ways that break atomicity silently, so the Worker does not assume: `S3_DIALECT` names the
+ * dialect, or a probe on a scratch object learns it (`probeDialect`, below), once per deployment
+ * and location (known-dialect.ts keeps what it learned).
  *
  * Measured (docs/resilience.md):
  * - AWS S3, R2, MinIO and Miniflare's local R2 endpoint take a quoted ETag in `If-Match`, as RFC 9110
@@ -20,6 +25,65 @@ export interface StoreDialect {
 
 /** What the RFC and AWS S3 do: the dialect assumed until a probe says otherwise. */
 export const STANDARD_DIALECT: StoreDialect = { ifMatch: "quoted", copyIfMatch: true };
+
+/** The dialects `S3_DIALECT` can name. */
+export const NAMED_DIALECTS = {
+  /** AWS S3, Cloudflare R2, MinIO, Miniflare's local R2 endpoint. */
+  standard: STANDARD_DIALECT,
+  /** Ceph RGW (and DigitalOcean Spaces, which runs on it). */
+  "ceph-rgw": { ifMatch: "bare", copyIfMatch: false },
+} as const satisfies Record<string, StoreDialect>;
+
+export type DialectName = keyof typeof NAMED_DIALECTS;
+
+/** The dialect a name stands for, or undefined for a name that is not one. Pure. */
+export function dialectNamed(name: string): StoreDialect | undefined {
+  return Object.hasOwn(NAMED_DIALECTS, name) ? NAMED_DIALECTS[name as DialectName] : undefined;
+}
+
+/** The name of a dialect, or undefined when a probe found a mix no name stands for. Pure. */
+export function nameOfDialect(dialect: StoreDialect): DialectName | undefined {
+  return (Object.keys(NAMED_DIALECTS) as DialectName[]).find((name) => {
+    const named = NAMED_DIALECTS[name];
+    return named.ifMatch === dialect.ifMatch && named.copyIfMatch === dialect.copyIfMatch;
+  });
+}
+
+/** A dialect as text, to be kept (known-dialect.ts). Pure. */
+export function encodeDialect(dialect: StoreDialect): string {
+  return JSON.stringify({ ifMatch: dialect.ifMatch, copyIfMatch: dialect.copyIfMatch });
+}
+
+/** A kept dialect read back; null for anything that is not one (it is then probed again). Pure. */
+export function decodeDialect(text: string): StoreDialect | null {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    return null;
+  }
+  if (typeof value !== "object" || value === null) return null;
+  const { ifMatch, copyIfMatch } = value as Record<string, unknown>;
+  if ((ifMatch !== "quoted" && ifMatch !== "bare") || typeof copyIfMatch !== "boolean") return null;
+  return { ifMatch, copyIfMatch };
+}
+
+export type WriteCondition =
+  | { kind: "none" }
+  | { kind: "absent" } // If-None-Match: *
+  | { kind: "match"; etag: string }; // If-Match: "<etag>"
+
+/** The headers that carry a write's condition, in the store's dialect. Pure. */
+export function conditionHeaders(condition: WriteCondition, dialect: StoreDialect): Record<string, string> {
+  switch (condition.kind) {
+    case "none":
+      return {};
+    case "absent":
+      return { "if-none-match": "*" };
+    case "match":
+      return { "if-match": ifMatchValue(condition.etag, dialect) };
+  }
+}
 
 /** The `If-Match` value for a quoted ETag, in the store's dialect. Pure. */
 export function ifMatchValue(etag: string, dialect: StoreDialect): string {
@@ -59,4 +123,49 @@ export function conditionalPutOutcome(status: number, code: string | undefined, 
   if (status === 404 && hasIfMatch && (code === undefined || code === "NoSuchKey")) return "precondition_failed";
   if (status === 409 && (code === "ConditionalRequestConflict" || code === "OperationAborted")) return "conflict";
   return null;
+}
+
+/**
+ * Writes a scratch object under `<prefix>.dialect-probe/` and asks the store how it treats
+ * `If-Match` on a PUT and `x-amz-copy-source-if-match` on a copy onto itself, then deletes it:
+ * three or four PUTs and a DELETE.
+ */
+export async function probeDialect(transport: Transport): Promise<StoreDialect> {
+  const { settings } = transport;
+  const key = `${settings.prefix}.dialect-probe/${crypto.randomUUID()}`;
+  const send = async (headers: Record<string, string>, body?: Uint8Array): Promise<Response> => {
+    const response = await transport.callObject("PUT", key, { method: "PUT", headers, ...(body ? { body } : {}) }, { idempotent: false });
+    await response.text().catch(() => "");
+    return response;
+  };
+  const scratch = () => crypto.getRandomValues(new Uint8Array(NONCE_BYTES));
+  try {
+    const created = await send({ "if-none-match": "*" }, scratch());
+    const etag = created.headers.get("etag");
+    if (!created.ok || !etag) return await transport.fail("PUT", created);
+    const answers: ProbeAnswers = { quotedIfMatch: 0, wrongCopyIfMatch: 0 };
+    const quoted = await send({ "if-match": ifMatchValue(etag, STANDARD_DIALECT) }, scratch());
+    answers.quotedIfMatch = quoted.status;
+    let current = quoted.headers.get("etag") ?? etag;
+    if (!quoted.ok) {
+      const bare = await send({ "if-match": ifMatchValue(etag, { ...STANDARD_DIALECT, ifMatch: "bare" }) }, scratch());
+      answers.bareIfMatch = bare.status;
+      current = bare.headers.get("etag") ?? current;
+    }
+    const wrong = `"${current.replace(/"/g, "").split("").reverse().join("")}0"`;
+    const copy = await send({
+      "x-amz-copy-source": copySource(settings.bucket, key),
+      "x-amz-copy-source-if-match": wrong,
+      "x-amz-metadata-directive": "REPLACE",
+      "content-type": "application/octet-stream",
+    });
+    answers.wrongCopyIfMatch = copy.status;
+    return dialectFromProbe(answers);
+  } finally {
+    // Awaited: a promise left running after the response may be cancelled, leaving the scratch object.
+    await transport
+      .callObject("DELETE", key, { method: "DELETE" }, { idempotent: true })
+      .then((response) => response.body?.cancel())
+      .catch(() => undefined);
+  }
 }

@@ -1,11 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { isRetryableStatus, s3ErrorCode, storageAnswerError, storageTimeoutError, storageUnavailableError } from "./failures";
+import { isRetryableStatus, storageAnswerError, storageTimeoutError, storageUnavailableError } from "./failures";
 
 describe("storage failures", () => {
-  it("reads the S3 error code", () => {
-    expect(s3ErrorCode('<?xml version="1.0"?><Error><Code>SlowDown</Code><Message>x</Message></Error>')).toBe("SlowDown");
-    expect(s3ErrorCode("not xml")).toBeUndefined();
-  });
   it("maps answers to 502, unreachable to 503, slow to 504", () => {
     expect(storageAnswerError("GET", 500, "InternalError")).toMatchObject({ status: 502, code: "storage_error" });
     expect(storageAnswerError("GET", 403, "SignatureDoesNotMatch").message).toContain("credentials");

@@ -1,11 +1,5 @@
 import { ApiError } from "../errors";
 
-/** Reads `<Code>` out of an S3 XML error body, for logs and for the few codes that matter. */
-export function s3ErrorCode(xml: string): string | undefined {
-  const match = /<Code>([^<]{1,100})<\/Code>/.exec(xml);
-  return match?.[1];
-}
-
 /**
  * An answer storage gave that the operation did not expect, as the error the client sees:
  * always `502 storage_error`, naming what failed but never the URL, bucket or credentials.

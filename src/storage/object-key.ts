@@ -23,6 +23,11 @@ export function objectUrl(endpoint: string, bucket: string, key: string): string
   return `${endpoint}/${encodeSegment(bucket)}/${encodeKeyPath(key)}`;
 }
 
+/** The `x-amz-copy-source` of a copy from `key` in `bucket`. */
+export function copySource(bucket: string, key: string): string {
+  return `/${encodeURIComponent(bucket)}/${encodeKeyPath(key)}`;
+}
+
 /** A query string exactly as SigV4 canonicalizes it (RFC 3986 encoding, sorted): what is sent is what is signed. */
 export function encodeQuery(params: Record<string, string>): string {
   return Object.keys(params)

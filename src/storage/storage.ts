@@ -1,49 +1,30 @@
-import { AwsClient } from "aws4fetch";
 import type { S3Settings } from "../config";
-import type { PhaseRecorder } from "../observability";
 import { ApiError } from "../errors";
-import { decodeExpiry, encodeExpiry, EXPIRES_HEADER, MAX_USER_METADATA_BYTES, TOMBSTONE_HEADER, userMetadataBytes, type ItemMeta } from "../item";
-import { conditionalPutOutcome, dialectFromProbe, ifMatchValue, STANDARD_DIALECT, type ProbeAnswers, type StoreDialect } from "./dialect";
-import { isRetryableStatus, s3ErrorCode, storageAnswerError, storageTimeoutError, storageUnavailableError } from "./failures";
-import { exactLength } from "./exact-length";
-import { ambiguousWriteOutcome, uploadEtag } from "./landed";
-import { encodeKeyPath, encodeQuery, objectUrl } from "./object-key";
-import { deleteRequestXml, isXmlSafe, parseDeleteResult, parseListResult, type DeleteEntry, type DeleteFailure, type ListPage } from "./xml";
+import { encodeExpiry, TOMBSTONE_HEADER, type ItemMeta } from "../item";
+import type { PhaseRecorder } from "../observability";
+import { conditionalPutOutcome, conditionHeaders, ifMatchValue, STANDARD_DIALECT, type StoreDialect, type WriteCondition } from "./dialect";
+import { storageAnswerError } from "./failures";
+import { dialectFor } from "./known-dialect";
+import { resolveAmbiguousWrite, uploadEtag } from "./landed";
+import { copySource } from "./object-key";
+import { checkMetadata, NONCE_BYTES, quoteEtag, readHead, type StoredHead, type StoredObject } from "./object-format";
+import { concat, emptyStream, exactLength, skipBytes } from "./streams";
+import { Transport } from "./transport";
+import { deleteRequestXml, errorCode, isXmlSafe, parseCopyResult, parseDeleteResult, parseListResult, type DeleteEntry, type DeleteFailure, type ListPage } from "./xml";
 
+/**
+ * The S3 operations: the only code that speaks S3 (with transport.ts under it). The rest of the
+ * Worker imports the storage layer's types from here.
+ */
+export type { WriteCondition } from "./dialect";
+export { NONCE_BYTES, quoteEtag, type StoredHead, type StoredObject } from "./object-format";
 export type { DeleteEntry, DeleteFailure, ListedObject, ListPage } from "./xml";
 
 /** Most keys one ListObjectsV2 or DeleteObjects call handles (S3's own limit). */
 export const MAX_KEYS_PER_CALL = 1000;
 
-/**
- * Every stored object starts with 16 random bytes before the value. S3 ETags are the MD5 of the
- * bytes, so without them writing the same value twice would give the same ETag, and a
- * compare-and-swap or an add over an expired item could be won twice (ABA). With them, every write
- * has its own ETag. Reads skip them with a Range request.
- */
-export const NONCE_BYTES = 16;
-
-export interface StoredHead {
-  /** The object's ETag as the store gives it (quoted): the item's ETag. */
-  etag: string;
-  /** Bytes of the value (without the nonce). */
-  size: number;
-  meta: ItemMeta;
-  /** An emptied, expired object left by a conditional delete. */
-  tombstone: boolean;
-}
-
-export interface StoredObject extends StoredHead {
-  body: ReadableStream<Uint8Array>;
-}
-
 /** A value to write: bytes already in memory (replayable) or a stream of known length (sent once). */
 export type ValueSource = Uint8Array | { stream: ReadableStream<Uint8Array>; length: number };
-
-export type WriteCondition =
-  | { kind: "none" }
-  | { kind: "absent" } // If-None-Match: *
-  | { kind: "match"; etag: string }; // If-Match: "<etag>"
 
 /**
  * A refused write. `conflict`: a race (409 ConditionalRequestConflict); `lost`: storage failed
@@ -51,175 +32,38 @@ export type WriteCondition =
  */
 export type WriteResult = { ok: true; etag: string } | { ok: false; reason: "precondition_failed" | "conflict" | "lost" };
 
-// One signing client per set of credentials and isolate: aws4fetch caches derived keys in it.
-// Keyed by the settings object itself: configFor() parses the bindings once per isolate, so a
-// request finds its client without building a key from the credentials.
-const clients = new WeakMap<S3Settings, AwsClient>();
-
-function clientFor(settings: S3Settings): AwsClient {
-  let client = clients.get(settings);
-  if (!client) {
-    // retries: 0 — aws4fetch would otherwise retry 5xx ten times with backoff; retries are ours.
-    client = new AwsClient({
-      accessKeyId: settings.accessKeyId,
-      secretAccessKey: settings.secretAccessKey,
-      service: "s3",
-      region: settings.region,
-      retries: 0,
-    });
-    clients.set(settings, client);
-  }
-  return client;
-}
-
-// The store's dialect, learned once per isolate and store (see dialect.ts); a failed probe is forgotten.
-const dialects = new Map<string, Promise<StoreDialect>>();
-
-interface CallOptions {
-  /** Idempotent calls are tried once more on a network error or a 5xx/429. */
-  idempotent: boolean;
-  /** For a streamed upload, the timeout starts when the last byte has been handed to storage. */
-  uploadDone?: Promise<unknown>;
-}
-
 /**
- * The only code that speaks S3. One instance serves one request: it holds the request's storage
- * budget, so that no request waits on storage more than twice `STORAGE_TIMEOUT_MS` in all.
+ * One instance serves one request: its transport holds the request's storage budget, so that no
+ * request waits on storage more than twice `STORAGE_TIMEOUT_MS` in all.
  */
 export class Storage {
-  private readonly client: AwsClient;
-  private readonly deadline: number;
+  private readonly transport: Transport;
 
   constructor(
-    private readonly settings: S3Settings,
-    private readonly timeoutMs: number,
+    settings: S3Settings,
+    timeoutMs: number,
     /** Told how long each call waited for storage's answer (the request's Server-Timing). */
-    private readonly recorder?: PhaseRecorder,
+    recorder?: PhaseRecorder,
   ) {
-    this.client = clientFor(settings);
-    this.deadline = Date.now() + 2 * timeoutMs;
+    this.transport = new Transport(settings, timeoutMs, recorder);
   }
 
-  /** How this store reads conditional headers: probed at the first write that depends on it. */
+  /** How this store reads conditional headers: S3_DIALECT, or learned at the first write that depends on it. */
   private dialect(): Promise<StoreDialect> {
-    const id = `${this.settings.endpoint}\n${this.settings.bucket}`;
-    let known = dialects.get(id);
-    if (!known) {
-      known = this.probeDialect();
-      dialects.set(id, known);
-      known.catch(() => dialects.delete(id));
-    }
-    return known;
-  }
-
-  /**
-   * Writes a scratch object and asks the store how it treats `If-Match` on a PUT and
-   * `x-amz-copy-source-if-match` on a copy onto itself, then deletes it. Four requests, once.
-   */
-  private async probeDialect(): Promise<StoreDialect> {
-    const key = `${this.settings.prefix}.dialect-probe/${crypto.randomUUID()}`;
-    const send = async (headers: Record<string, string>, body?: Uint8Array): Promise<Response> => {
-      const response = await this.call("PUT", this.url(key), { method: "PUT", headers, ...(body ? { body } : {}) }, { idempotent: false });
-      await response.text().catch(() => "");
-      return response;
-    };
-    const scratch = () => crypto.getRandomValues(new Uint8Array(NONCE_BYTES));
-    try {
-      const created = await send({ "if-none-match": "*" }, scratch());
-      const etag = created.headers.get("etag");
-      if (!created.ok || !etag) return this.fail("PUT", created);
-      const answers: ProbeAnswers = { quotedIfMatch: 0, wrongCopyIfMatch: 0 };
-      const quoted = await send({ "if-match": ifMatchValue(etag, STANDARD_DIALECT) }, scratch());
-      answers.quotedIfMatch = quoted.status;
-      let current = quoted.headers.get("etag") ?? etag;
-      if (!quoted.ok) {
-        const bare = await send({ "if-match": ifMatchValue(etag, { ...STANDARD_DIALECT, ifMatch: "bare" }) }, scratch());
-        answers.bareIfMatch = bare.status;
-        current = bare.headers.get("etag") ?? current;
-      }
-      const wrong = `"${current.replace(/"/g, "").split("").reverse().join("")}0"`;
-      const copy = await send({
-        "x-amz-copy-source": `/${encodeURIComponent(this.settings.bucket)}/${encodeKeyPath(key)}`,
-        "x-amz-copy-source-if-match": wrong,
-        "x-amz-metadata-directive": "REPLACE",
-        "content-type": "application/octet-stream",
-      });
-      answers.wrongCopyIfMatch = copy.status;
-      const dialect = dialectFromProbe(answers);
-      console.log(JSON.stringify({ level: "info", storage: "dialect", ...dialect }));
-      return dialect;
-    } finally {
-      // Awaited: a promise left running after the response may be cancelled, leaving the scratch object.
-      await this.delete(key).catch(() => undefined);
-    }
-  }
-
-  private url(key: string, query = ""): string {
-    return objectUrl(this.settings.endpoint, this.settings.bucket, key) + query;
-  }
-
-  /** One signed call, bounded in time; network failures and timeouts become 503/504. */
-  private async call(operation: string, url: string, init: RequestInit, options: CallOptions): Promise<Response> {
-    const attempts = options.idempotent ? 2 : 1;
-    for (let attempt = 1; ; attempt++) {
-      const budget = Math.min(this.timeoutMs, this.deadline - Date.now());
-      if (budget <= 0) throw storageTimeoutError(operation, this.timeoutMs);
-      const controller = new AbortController();
-      let timedOut = false;
-      let timer: number | null = null;
-      const arm = () => {
-        timer = setTimeout(() => {
-          timedOut = true;
-          controller.abort();
-        }, budget);
-      };
-      if (options.uploadDone) options.uploadDone.then(arm, arm);
-      else arm();
-      let response: Response;
-      const started = Date.now();
-      try {
-        response = await this.client.fetch(url, { ...init, signal: controller.signal });
-        this.recorder?.record("storage", Date.now() - started);
-      } catch (err) {
-        this.recorder?.record("storage", Date.now() - started);
-        clearTimeout(timer);
-        if (timedOut) throw storageTimeoutError(operation, this.timeoutMs);
-        if (err instanceof ApiError) throw err;
-        if (attempt < attempts) {
-          await jitter(attempt);
-          continue;
-        }
-        throw storageUnavailableError(operation);
-      }
-      // Headers are in: from here the body streams at the client's pace, so the timer stops.
-      clearTimeout(timer);
-      if (attempt < attempts && isRetryableStatus(response.status) && this.deadline - Date.now() > 0) {
-        await response.body?.cancel();
-        await jitter(attempt);
-        continue;
-      }
-      return response;
-    }
-  }
-
-  private async fail(operation: string, response: Response): Promise<never> {
-    const text = await response.text().catch(() => "");
-    const code = s3ErrorCode(text);
-    console.warn(JSON.stringify({ level: "warn", storage: operation, status: response.status, code }));
-    throw storageAnswerError(operation, response.status, code);
+    return dialectFor(this.transport);
   }
 
   /** HEAD: the item's facts without its value, or null when there is no object. */
   async head(key: string): Promise<StoredHead | null> {
-    const response = await this.call("HEAD", this.url(key), { method: "HEAD" }, { idempotent: true });
+    const response = await this.transport.callObject("HEAD", key, { method: "HEAD" }, { idempotent: true });
     if (response.status === 404) return null;
-    if (!response.ok) return this.fail("HEAD", response);
+    if (!response.ok) return this.transport.fail("HEAD", response);
     return readHead(response.headers, Number(response.headers.get("content-length") ?? "0"));
   }
 
   /** GET: the value as a stream (the nonce skipped by a Range request), or null when absent. */
   async get(key: string): Promise<StoredObject | null> {
-    const response = await this.call("GET", this.url(key), { headers: { range: `bytes=${NONCE_BYTES}-` } }, { idempotent: true });
+    const response = await this.transport.callObject("GET", key, { headers: { range: `bytes=${NONCE_BYTES}-` } }, { idempotent: true });
     if (response.status === 404) {
       await response.body?.cancel();
       return null;
@@ -234,7 +78,7 @@ export class Storage {
       const total = /\/(\d+)$/.exec(response.headers.get("content-range") ?? "")?.[1];
       const size = total === undefined ? Number(response.headers.get("content-length") ?? "0") + NONCE_BYTES : Number(total);
       const head = readHead(response.headers, size);
-      // A body cut short must fail, not end early (see exact-length.ts).
+      // A body cut short must fail, not end early (see streams.ts).
       return { ...head, body: (response.body ?? emptyStream()).pipeThrough(exactLength(head.size)) };
     }
     if (response.status === 200) {
@@ -243,7 +87,7 @@ export class Storage {
       const head = readHead(response.headers, size);
       return { ...head, body: (response.body ?? emptyStream()).pipeThrough(skipBytes(NONCE_BYTES)).pipeThrough(exactLength(head.size)) };
     }
-    return this.fail("GET", response);
+    return this.transport.fail("GET", response);
   }
 
   /**
@@ -300,18 +144,18 @@ export class Storage {
     const ourEtag = async (): Promise<string | Uint8Array> => (value instanceof Uint8Array ? uploadEtag(concat(nonce, value)) : nonce);
     let response: Response;
     try {
-      response = await this.call("PUT", this.url(key), { method: "PUT", headers, body }, { idempotent: false, ...(uploadDone ? { uploadDone } : {}) });
+      response = await this.transport.callObject("PUT", key, { method: "PUT", headers, body }, { idempotent: false, ...(uploadDone ? { uploadDone } : {}) });
     } catch (err) {
       // The connection dropped or the answer was late: the write may be stored all the same.
       if (err instanceof ApiError && (err.code === "storage_unavailable" || err.code === "storage_timeout")) {
-        const outcome = await this.resolve(key, await ourEtag()).catch(() => null);
+        const outcome = await resolveAmbiguousWrite(this.transport, key, await ourEtag()).catch(() => null);
         if (outcome?.landed) return { ok: true, etag: outcome.etag };
       }
       throw err;
     }
     if (response.status >= 500) {
-      const code = s3ErrorCode(await response.text().catch(() => ""));
-      const outcome = await this.resolve(key, await ourEtag()).catch(() => null);
+      const code = await this.transport.errorCodeOf(response);
+      const outcome = await resolveAmbiguousWrite(this.transport, key, await ourEtag()).catch(() => null);
       console.warn(JSON.stringify({ level: "warn", storage: "PUT", status: response.status, code, resolved: outcome ? (outcome.landed ? "landed" : "lost") : "unknown" }));
       if (outcome?.landed) return { ok: true, etag: outcome.etag };
       // Not stored: sending it again cannot write twice (Ceph RGW answers racing conditional PUTs so).
@@ -320,43 +164,16 @@ export class Storage {
     }
     if (response.status === 412 || response.status === 409 || (response.status === 404 && condition.kind === "match")) {
       // 412, or AWS's 404 for If-Match on a missing key; 409 ConditionalRequestConflict: try again.
-      const code = s3ErrorCode(await response.text().catch(() => ""));
+      const code = await this.transport.errorCodeOf(response);
       const outcome = conditionalPutOutcome(response.status, code, condition.kind === "match");
       if (outcome) return { ok: false, reason: outcome };
       throw storageAnswerError("PUT", response.status, code);
     }
-    if (!response.ok) return this.fail("PUT", response);
+    if (!response.ok) return this.transport.fail("PUT", response);
     await response.body?.cancel();
     const etag = response.headers.get("etag");
     if (!etag) throw new ApiError("storage_error", "storage accepted the PUT but gave no ETag");
     return { ok: true, etag: quoteEtag(etag) };
-  }
-
-  /**
-   * Whether the object now is the write whose ETag (or, for a streamed value, whose nonce) is
-   * `ours` (see landed.ts); throws when storage cannot tell.
-   */
-  private async resolve(key: string, ours: string | Uint8Array): Promise<{ landed: true; etag: string } | { landed: false }> {
-    if (ours instanceof Uint8Array) return this.resolveByNonce(key, ours);
-    const head = await this.head(key);
-    return ambiguousWriteOutcome(ours, head?.etag ?? null) === "landed" ? { landed: true, etag: ours } : { landed: false };
-  }
-
-  /**
-   * A streamed write landed when the object now starts with its nonce: 16 random bytes no other
-   * write has. A partial upload cannot land (its length is fixed), so no hash of the value is needed.
-   */
-  private async resolveByNonce(key: string, nonce: Uint8Array): Promise<{ landed: true; etag: string } | { landed: false }> {
-    const response = await this.call("GET", this.url(key), { headers: { range: `bytes=0-${NONCE_BYTES - 1}` } }, { idempotent: true });
-    if (response.status === 404 || response.status === 416) {
-      await response.body?.cancel();
-      return { landed: false };
-    }
-    if (response.status !== 206 && response.status !== 200) return this.fail("GET", response);
-    const stored = await firstBytes(response.body, NONCE_BYTES);
-    const etag = response.headers.get("etag");
-    const same = stored.byteLength === NONCE_BYTES && stored.every((byte, i) => byte === nonce[i]);
-    return same && etag ? { landed: true, etag: quoteEtag(etag) } : { landed: false };
   }
 
   /**
@@ -366,26 +183,25 @@ export class Storage {
   async replaceMeta(key: string, etag: string, meta: ItemMeta): Promise<WriteResult> {
     if (!(await this.dialect()).copyIfMatch) return this.rewrite(key, etag, meta);
     const headers: Record<string, string> = {
-      "x-amz-copy-source": `/${encodeURIComponent(this.settings.bucket)}/${encodeKeyPath(key)}`,
+      "x-amz-copy-source": copySource(this.transport.settings.bucket, key),
       "x-amz-copy-source-if-match": etag,
       "x-amz-metadata-directive": "REPLACE",
       "content-type": meta.contentType,
       ...encodeExpiry(meta.expiresAt),
     };
     checkMetadata(headers);
-    const response = await this.call("COPY", this.url(key), { method: "PUT", headers }, { idempotent: false });
+    const response = await this.transport.callObject("COPY", key, { method: "PUT", headers }, { idempotent: false });
     const text = await response.text();
     // A missing source is 404 on most stores; a failed copy-source condition is 412.
     if (response.status === 412 || response.status === 404) return { ok: false, reason: "precondition_failed" };
     if (!response.ok) {
-      const code = s3ErrorCode(text);
+      const code = errorCode(text);
       if (response.status === 409 && code === "ConditionalRequestConflict") return { ok: false, reason: "conflict" };
       throw storageAnswerError("COPY", response.status, code);
     }
-    // CopyObject can answer 200 with an error in its body.
-    if (/<Error>/.test(text)) throw storageAnswerError("COPY", 200, s3ErrorCode(text));
-    const copied = /<ETag>([^<]+)<\/ETag>/.exec(text)?.[1];
-    return { ok: true, etag: copied ? quoteEtag(decodeXmlText(copied)) : etag };
+    const copied = parseCopyResult(text);
+    if (!copied.ok) throw storageAnswerError("COPY", 200, copied.code);
+    return { ok: true, etag: copied.etag ? quoteEtag(copied.etag) : etag };
   }
 
   /**
@@ -418,17 +234,17 @@ export class Storage {
       [TOMBSTONE_HEADER]: "1",
       ...conditionHeaders({ kind: "match", etag }, await this.dialect()),
     };
-    const response = await this.call("PUT", this.url(key), { method: "PUT", headers, body: new Uint8Array(0) }, { idempotent: false });
+    const response = await this.transport.callObject("PUT", key, { method: "PUT", headers, body: new Uint8Array(0) }, { idempotent: false });
     if (response.status === 412 || response.status === 404) {
       await response.body?.cancel();
       return { ok: false, reason: "precondition_failed" };
     }
     if (response.status === 409) {
-      const code = s3ErrorCode(await response.text());
+      const code = await this.transport.errorCodeOf(response);
       if (code === "ConditionalRequestConflict" || code === "OperationAborted") return { ok: false, reason: "conflict" };
       throw storageAnswerError("PUT", 409, code);
     }
-    if (!response.ok) return this.fail("PUT", response);
+    if (!response.ok) return this.transport.fail("PUT", response);
     await response.body?.cancel();
     return { ok: true, etag: quoteEtag(response.headers.get("etag") ?? "") };
   }
@@ -439,12 +255,12 @@ export class Storage {
    */
   async delete(key: string, ifMatch?: string): Promise<boolean> {
     const init: RequestInit = ifMatch ? { method: "DELETE", headers: { "if-match": ifMatchValue(ifMatch, await this.dialect()) } } : { method: "DELETE" };
-    const response = await this.call("DELETE", this.url(key), init, { idempotent: true });
+    const response = await this.transport.callObject("DELETE", key, init, { idempotent: true });
     if (response.status === 412) {
       await response.body?.cancel();
       return false;
     }
-    if (response.status !== 404 && !response.ok) return this.fail("DELETE", response);
+    if (response.status !== 404 && !response.ok) return this.transport.fail("DELETE", response);
     await response.body?.cancel();
     return true;
   }
@@ -460,9 +276,9 @@ export class Storage {
       "max-keys": String(Math.max(1, Math.min(MAX_KEYS_PER_CALL, Math.floor(options.maxKeys)))),
     };
     if (options.startAfter) params["start-after"] = options.startAfter;
-    const url = `${this.settings.endpoint}/${encodeURIComponent(this.settings.bucket)}?${encodeQuery(params)}`;
-    const response = await this.call("LIST", url, { method: "GET" }, { idempotent: true });
-    if (!response.ok) return this.fail("LIST", response);
+    const url = this.transport.bucketUrl(params);
+    const response = await this.transport.call("LIST", url, { method: "GET" }, { idempotent: true });
+    if (!response.ok) return this.transport.fail("LIST", response);
     const text = await response.text();
     try {
       return parseListResult(text);
@@ -485,9 +301,9 @@ export class Storage {
       const body = new TextEncoder().encode(deleteRequestXml(entries));
       const md5 = await crypto.subtle.digest("MD5", body);
       const headers = { "content-type": "application/xml", "content-md5": btoa(String.fromCharCode(...new Uint8Array(md5))) };
-      const url = `${this.settings.endpoint}/${encodeURIComponent(this.settings.bucket)}?delete=`;
+      const url = this.transport.bucketUrl({ delete: "" });
       calls += 1;
-      const response = await this.call("DELETE_MANY", url, { method: "POST", headers, body }, { idempotent: true });
+      const response = await this.transport.call("DELETE_MANY", url, { method: "POST", headers, body }, { idempotent: true });
       const text = await response.text().catch(() => "");
       if (response.ok) {
         try {
@@ -496,10 +312,10 @@ export class Storage {
           // 200 with something else: fall through to single deletes.
         }
       } else if (response.status === 403 || (response.status >= 500 && response.status !== 501)) {
-        throw storageAnswerError("DELETE_MANY", response.status, s3ErrorCode(text));
+        throw storageAnswerError("DELETE_MANY", response.status, errorCode(text));
       } else {
         // 400 MalformedXML / 501 NotImplemented and the like: this store wants single deletes.
-        console.warn(JSON.stringify({ level: "warn", storage: "DELETE_MANY", status: response.status, code: s3ErrorCode(text), fallback: "DELETE" }));
+        console.warn(JSON.stringify({ level: "warn", storage: "DELETE_MANY", status: response.status, code: errorCode(text), fallback: "DELETE" }));
       }
     }
     const failures: DeleteFailure[] = [];
@@ -516,95 +332,7 @@ export class Storage {
 
   /** Asks storage anything: any authenticated answer about a (likely absent) object proves it is up. */
   async ping(key: string): Promise<void> {
-    const response = await this.call("HEAD", this.url(key), { method: "HEAD" }, { idempotent: false });
-    if (response.status !== 404 && !response.ok) return this.fail("HEAD", response);
+    const response = await this.transport.callObject("HEAD", key, { method: "HEAD" }, { idempotent: false });
+    if (response.status !== 404 && !response.ok) return this.transport.fail("HEAD", response);
   }
-}
-
-function conditionHeaders(condition: WriteCondition, dialect: StoreDialect): Record<string, string> {
-  switch (condition.kind) {
-    case "none":
-      return {};
-    case "absent":
-      return { "if-none-match": "*" };
-    case "match":
-      return { "if-match": ifMatchValue(condition.etag, dialect) };
-  }
-}
-
-function checkMetadata(headers: Record<string, string>): void {
-  if (userMetadataBytes(headers) > MAX_USER_METADATA_BYTES) {
-    throw new ApiError("bad_request", "item metadata exceeds the 2 KB that S3 allows");
-  }
-}
-
-function readHead(headers: Headers, objectSize: number): StoredHead {
-  return {
-    etag: quoteEtag(headers.get("etag") ?? ""),
-    size: Math.max(0, objectSize - NONCE_BYTES),
-    meta: {
-      contentType: headers.get("content-type") ?? "application/octet-stream",
-      expiresAt: decodeExpiry(headers.get(EXPIRES_HEADER)),
-    },
-    tombstone: headers.get(TOMBSTONE_HEADER) === "1",
-  };
-}
-
-/** ETags are strong and quoted in the API, whatever quoting a store uses. */
-export function quoteEtag(etag: string): string {
-  const bare = etag.replace(/^W\//, "").replace(/^"|"$/g, "");
-  return `"${bare}"`;
-}
-
-function decodeXmlText(text: string): string {
-  return text.replace(/&quot;/g, '"').replace(/&amp;/g, "&").replace(/&lt;/g, "<").replace(/&gt;/g, ">").replace(/&apos;/g, "'");
-}
-
-/** The first `count` bytes of a body (fewer if it is shorter); the rest is not read. */
-async function firstBytes(body: ReadableStream<Uint8Array> | null, count: number): Promise<Uint8Array> {
-  const bytes = new Uint8Array(count);
-  let filled = 0;
-  if (!body) return bytes.subarray(0, 0);
-  const reader = body.getReader();
-  try {
-    while (filled < count) {
-      const { done, value } = await reader.read();
-      if (done) break;
-      const take = Math.min(value.byteLength, count - filled);
-      bytes.set(value.subarray(0, take), filled);
-      filled += take;
-    }
-  } finally {
-    await reader.cancel().catch(() => undefined);
-  }
-  return bytes.subarray(0, filled);
-}
-
-function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
-  const bytes = new Uint8Array(a.byteLength + b.byteLength);
-  bytes.set(a, 0);
-  bytes.set(b, a.byteLength);
-  return bytes;
-}
-
-function emptyStream(): ReadableStream<Uint8Array> {
-  return new Response(new Uint8Array(0)).body as ReadableStream<Uint8Array>;
-}
-
-function skipBytes(count: number): TransformStream<Uint8Array, Uint8Array> {
-  let left = count;
-  return new TransformStream({
-    transform(chunk, controller) {
-      if (left >= chunk.byteLength) {
-        left -= chunk.byteLength;
-        return;
-      }
-      controller.enqueue(left > 0 ? chunk.subarray(left) : chunk);
-      left = 0;
-    },
-  });
-}
-
-function jitter(attempt: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, 20 * attempt + Math.random() * 30 * attempt));
 }

@@ -1,10 +1,10 @@
 import { describe, expect, it } from "vitest";
-import { decodeXml, deleteRequestXml, escapeXml, isXmlSafe, parseDeleteResult, parseListResult } from "./xml";
+import { decodeXml, deleteRequestXml, errorCode, escapeXml, isXmlSafe, parseCopyResult, parseDeleteResult, parseListResult } from "./xml";
 
 describe("decodeXml", () => {
   it("decodes named, decimal and hex references in one pass", () => {
     expect(decodeXml("a&amp;b&lt;c&gt;d&quot;e&apos;f")).toBe("a&b<c>d\"e'f");
-    expect(decodeXml("&#233;&#xE9;&#x1F600;")).toBe("ééé".slice(0, 2) + "\u{1F600}");
+    expect(decodeXml("&#233;&#xE9;&#x1F600;")).toBe(`${"ééé".slice(0, 2)}\u{1F600}`);
     expect(decodeXml("&amp;lt;")).toBe("&lt;");
   });
   it("leaves what is not a reference alone", () => {
@@ -56,5 +56,30 @@ describe("DeleteObjects", () => {
     expect(parseDeleteResult(xml)).toEqual([{ key: "b&c", code: "PreconditionFailed" }]);
     expect(parseDeleteResult("<DeleteResult/>")).toEqual([]);
     expect(() => parseDeleteResult("<Error><Code>x</Code></Error>")).toThrow();
+  });
+});
+
+describe("S3 error documents", () => {
+  it("reads the error code", () => {
+    expect(errorCode('<?xml version="1.0"?><Error><Code>SlowDown</Code><Message>x</Message></Error>')).toBe("SlowDown");
+    expect(errorCode("not xml")).toBeUndefined();
+    expect(errorCode("<Error><Code></Code></Error>")).toBeUndefined();
+    expect(errorCode(`<Error><Code>${"x".repeat(101)}</Code></Error>`)).toBeUndefined();
+  });
+});
+
+describe("CopyObject answers", () => {
+  it("reads the copy's ETag, each entity decoded once", () => {
+    const xml = `<?xml version="1.0" encoding="UTF-8"?><CopyObjectResult><LastModified>2026-01-02T03:04:05.000Z</LastModified><ETag>&quot;a&amp;lt;b&quot;</ETag></CopyObjectResult>`;
+    // "&amp;lt;" is the text "&lt;", not "<": decoding "&amp;" first and then "&lt;" would give "<".
+    expect(parseCopyResult(xml)).toEqual({ ok: true, etag: '"a&lt;b"' });
+    expect(parseCopyResult("<CopyObjectResult><ETag>&quot;9b2cf535f27731c974343645a3985328&quot;</ETag></CopyObjectResult>")).toEqual({
+      ok: true,
+      etag: '"9b2cf535f27731c974343645a3985328"',
+    });
+    expect(parseCopyResult("<CopyObjectResult></CopyObjectResult>")).toEqual({ ok: true, etag: undefined });
+  });
+  it("finds an error sent with a 200", () => {
+    expect(parseCopyResult("<Error><Code>InternalError</Code><Message>m</Message></Error>")).toEqual({ ok: false, code: "InternalError" });
   });
 });

@@ -23,7 +23,7 @@ export function escapeXml(text: string): string {
 
 /** Whether XML 1.0 can carry this text at all (no C0 controls but tab/CR/LF, no U+FFFE/U+FFFF). */
 export function isXmlSafe(text: string): boolean {
-  // eslint-disable-next-line no-control-regex
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: finding the characters XML cannot carry is its purpose.
   return !/[\u0000-\u0008\u000b\u000c\u000e-\u001f\ufffe\uffff]/.test(text);
 }
 
@@ -39,6 +39,21 @@ export function elementBlocks(xml: string, name: string): string[] {
   const pattern = new RegExp(`<${name}>([\\s\\S]*?)</${name}>`, "g");
   for (let match = pattern.exec(xml); match !== null; match = pattern.exec(xml)) blocks.push(match[1] ?? "");
   return blocks;
+}
+
+/** The `<Code>` of an S3 error document (for logs and the few codes that matter); undefined when there is none. */
+export function errorCode(xml: string): string | undefined {
+  const code = elementText(xml, "Code");
+  return code !== undefined && code.length > 0 && code.length <= 100 ? code : undefined;
+}
+
+/**
+ * What a CopyObject answer says: CopyObject can answer 200 with an `<Error>` in its body, so a 2xx
+ * is read for one. `etag` is the copy's ETag as the store wrote it (undefined when it gave none).
+ */
+export function parseCopyResult(xml: string): { ok: true; etag: string | undefined } | { ok: false; code: string | undefined } {
+  if (/<Error>/.test(xml)) return { ok: false, code: errorCode(xml) };
+  return { ok: true, etag: elementText(xml, "ETag") };
 }
 
 export interface ListedObject {

@@ -4,6 +4,7 @@ import { describe, expect, it } from "vitest";
 import { formatBanner, shellQuote } from "../../scripts/dev/banner.mjs";
 import { parseDevVars, setDevVars } from "../../scripts/dev/dev-vars.mjs";
 import { DevSettingsError, parsePort, planDevSettings, splitBindings, wranglerDevArgs } from "../../scripts/dev/settings.mjs";
+import { isRequestLogLine } from "../../scripts/dev/wrangler-output.mjs";
 
 describe("parseDevVars", () => {
   it("reads dotenv lines as wrangler does", () => {
@@ -116,15 +117,18 @@ describe("wranglerDevArgs", () => {
       envFile: "/dir/.wrangler/dev.env",
       persistTo: "/dir/.wrangler/state",
       port: 8787,
+      inspectorPort: 40123,
       vars: { S3_ENDPOINT: "http://127.0.0.1:9/cdn-cgi/local/r2/s3", DEFAULT_TTL: "60" },
     });
-    const after = (flag: string) => args[args.indexOf(flag) + 1];
+    const argAfter = (flag: string) => args[args.indexOf(flag) + 1];
     expect(args[0]).toBe("dev");
     expect(args).toContain("--local");
-    expect(after("--ip")).toBe("127.0.0.1");
-    expect(after("--port")).toBe("8787");
-    expect(after("--env-file")).toBe("/dir/.wrangler/dev.env");
-    expect(after("--persist-to")).toBe("/dir/.wrangler/state");
+    expect(argAfter("--ip")).toBe("127.0.0.1");
+    expect(argAfter("--port")).toBe("8787");
+    expect(argAfter("--inspector-ip")).toBe("127.0.0.1");
+    expect(argAfter("--inspector-port")).toBe("40123");
+    expect(argAfter("--env-file")).toBe("/dir/.wrangler/dev.env");
+    expect(argAfter("--persist-to")).toBe("/dir/.wrangler/state");
     expect(args).toContain("--var=S3_ENDPOINT:http://127.0.0.1:9/cdn-cgi/local/r2/s3");
     expect(args).toContain("--var=DEFAULT_TTL:60");
     expect(args.join(" ")).not.toMatch(/ADMIN_TOKEN|SECRET/);
@@ -148,6 +152,7 @@ describe("formatBanner", () => {
     workerUrl: "http://127.0.0.1:8787",
     adminToken: "TOKEN123",
     devVarsPath: ".dev.vars",
+    inspectorPort: 40123,
     store: {
       kind: "embedded" as const,
       endpoint: "http://127.0.0.1:9/cdn-cgi/local/r2/s3",
@@ -158,9 +163,12 @@ describe("formatBanner", () => {
     },
   };
 
-  it("shows the Worker, the store, the token and a curl example", () => {
+  it("shows the Worker, the store, the token, a curl example and where the settings are", () => {
     const text = formatBanner({ ...base, generated: ["ADMIN_TOKEN", "TOKEN_SECRET"] });
     expect(text).toMatch(/Worker: +http:\/\/127\.0\.0\.1:8787\n/);
+    expect(text).toContain("Inspector:    127.0.0.1:40123");
+    expect(text).toMatch(/PORT, STORE_PORT, INSPECTOR_PORT, CLOUDCACHED_DEV_DIR/);
+    expect(text).toContain("`npm run reset`");
     expect(text).toContain("Store:        http://127.0.0.1:9/cdn-cgi/local/r2/s3 (embedded; bucket cloudcached, data in .data/store)");
     expect(text).toMatch(/Admin token: +TOKEN123\n.*generated now and written to \.dev\.vars/);
     expect(text).toContain("Also generated and written to .dev.vars: TOKEN_SECRET");
@@ -187,5 +195,15 @@ describe("shellQuote", () => {
     expect(shellQuote("gLLuwA_0Wps-gm0cb")).toBe("gLLuwA_0Wps-gm0cb");
     expect(shellQuote("a$HOME b")).toBe("'a$HOME b'");
     expect(shellQuote("it's")).toBe("'it'\\''s'");
+  });
+});
+
+describe("isRequestLogLine", () => {
+  it("picks wrangler's own line per request, coloured or not, and nothing else", () => {
+    expect(isRequestLogLine("[wrangler:info] GET /v1/demo/items/a 200 OK (3ms)")).toBe(true);
+    expect(isRequestLogLine("\x1b[2m[wrangler:info] PUT /v1/demo/items/a 201 Created (12ms)\x1b[22m")).toBe(true);
+    expect(isRequestLogLine("[wrangler:info] Ready on http://127.0.0.1:8787")).toBe(false);
+    expect(isRequestLogLine('{"level":"info","method":"GET","route":"/healthz","status":200}')).toBe(false);
+    expect(isRequestLogLine("✘ [ERROR] Build failed")).toBe(false);
   });
 });

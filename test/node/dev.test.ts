@@ -29,6 +29,7 @@ interface Store {
 }
 const startEmbeddedStore = startStoreUntyped as (options: { secretAccessKey: string; bucket?: string }) => Promise<Store>;
 
+// biome-ignore lint/suspicious/noControlCharactersInRegex: an ANSI colour code starts with ESC.
 const stripAnsi = (text: string) => text.replace(/\x1b\[[0-9;]*m/g, "");
 
 function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
@@ -147,6 +148,23 @@ afterAll(async () => {
   for (const dir of dirs) await rm(dir, { recursive: true, force: true });
 });
 
+/** Runs `npm run reset` (scripts/reset.mjs) on `dir`. */
+function reset(dir: string): Promise<{ code: number | null; output: string }> {
+  const child = spawn(process.execPath, [join(ROOT, "scripts/reset.mjs")], {
+    cwd: ROOT,
+    env: { ...process.env, CLOUDCACHED_DEV_DIR: dir },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let output = "";
+  child.stdout.on("data", (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr.on("data", (chunk: Buffer) => (output += chunk.toString()));
+  return withTimeout(
+    new Promise((r) => child.once("exit", (code) => r({ code, output }))),
+    STOP_MS,
+    "scripts/reset.mjs to exit",
+  );
+}
+
 const auth = (token: string) => ({ authorization: `Bearer ${token}` });
 
 describe("npm run dev (scripts/dev.mjs)", () => {
@@ -163,6 +181,12 @@ describe("npm run dev (scripts/dev.mjs)", () => {
     const devVars = await readFile(join(dir, ".dev.vars"), "utf8");
     expect(devVars).toMatch(new RegExp(`^# my settings\\nADMIN_TOKEN=${token}\\nDEFAULT_TTL=120\\nTOKEN_SECRET=[A-Za-z0-9_-]{32,}\\n$`));
     expect(first.output()).toMatch(/Store: +http:\/\/127\.0\.0\.1:\d+\/cdn-cgi\/local\/r2\/s3 \(embedded/);
+    // wrangler's start-up output is kept back: the banner comes first.
+    expect(first.output().trimStart()).toMatch(/^CloudCached dev server\n/);
+    // Its debugger port is a free one, not 9229.
+    const inspector = Number(/^ {2}Inspector: +127\.0\.0\.1:(\d+) /m.exec(first.output())?.[1]);
+    expect(inspector).toBeGreaterThan(0);
+    expect(inspector).not.toBe(9229);
     const credentials = JSON.parse(await readFile(join(dir, ".data", "store-credentials.json"), "utf8")) as Record<string, string>;
     expect(credentials.secretAccessKey).toMatch(/^[A-Za-z0-9_-]{32,}$/);
 
@@ -196,6 +220,11 @@ describe("npm run dev (scripts/dev.mjs)", () => {
     await fetch(`${url}/v1/demo/items/doomed`, { method: "PUT", headers: auth(token), body: "x" });
     expect((await fetch(`${url}/v1/demo/items/doomed`, { method: "DELETE", headers: auth(token) })).status).toBe(204);
     expect((await fetch(`${url}/v1/demo/items/doomed`, { headers: auth(token) })).status).toBe(404);
+    // Each request is logged once, by the Worker, not again by wrangler.
+    const logged = Date.now() + 10_000;
+    while (!first.output().includes('"method":"DELETE"') && Date.now() < logged) await new Promise((r) => setTimeout(r, 100));
+    expect(first.output()).toContain('"method":"DELETE"');
+    expect(first.output()).not.toMatch(/\[wrangler:info\] (GET|PUT|DELETE)/);
 
     // Ctrl-C: wrangler, its workerd and the store's workerd all stop.
     // (wrangler's node processes, its workerd, the store's workerd)
@@ -270,6 +299,68 @@ describe("npm run dev (scripts/dev.mjs)", () => {
     while (stillRunning(started).length > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 250));
     expect(stillRunning(started)).toEqual([]);
   }, 180_000);
+
+  it("leaves nothing running when the launcher itself is killed outright, and the next run clears its lock and serves the data", async () => {
+    const dir = await tempDir();
+    const port = await freePort();
+    const first = launch(dir, port);
+    const { url, token } = await first.ready();
+    const lockPath = join(dir, ".wrangler", "dev.lock");
+    expect(JSON.parse(await readFile(lockPath, "utf8"))).toEqual({ pid: first.child.pid, url });
+    const put = await fetch(`${url}/v1/demo/items/kept`, { method: "PUT", headers: auth(token), body: "before the kill" });
+    expect(put.status).toBe(201);
+
+    // SIGKILL cannot be caught: wrangler, its workerd and the store notice by themselves.
+    // (wrangler's node processes, its workerd, the store's process and its workerd)
+    const started = first.started;
+    expect(started.length).toBeGreaterThanOrEqual(5);
+    first.child.kill("SIGKILL");
+    await first.exited();
+    const deadline = Date.now() + 5_000;
+    while ((stillRunning(started).length > 0 || !(await canListen(port))) && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(stillRunning(started)).toEqual([]);
+    expect(await canListen(port)).toBe(true);
+    // Its lock is left behind, naming a process that is gone.
+    expect(existsSync(lockPath)).toBe(true);
+
+    const second = launch(dir, port);
+    const again = await second.ready();
+    expect(second.output()).toContain(`a previous run (PID ${first.child.pid}) ended without stopping; its lock`);
+    const kept = await fetch(`${again.url}/v1/demo/items/kept`, { headers: { ...auth(token), "cache-control": "no-cache" } });
+    expect(kept.status).toBe(200);
+    expect(await kept.text()).toBe("before the kill");
+
+    // A third run on the same directory names the running one, whatever port it asks for.
+    const third = launch(dir, await freePort());
+    expect(await third.exited()).toBe(1);
+    expect(third.output()).toContain(`already running on ${dir}: PID ${second.child.pid}, serving ${again.url}.`);
+    expect(JSON.parse(await readFile(lockPath, "utf8"))).toEqual({ pid: second.child.pid, url: again.url });
+
+    // The item is now in the local location cache (.wrangler/state) too.
+    expect((await fetch(`${again.url}/v1/demo/items/kept`, { headers: auth(token) })).headers.get("x-cache")).toBe("HIT");
+    const refused = await reset(dir);
+    expect(refused.code).toBe(1);
+    expect(refused.output).toContain(`is running on this directory (PID ${second.child.pid}`);
+
+    expect(await stop(second, "SIGINT")).toBe(0);
+    expect(existsSync(lockPath)).toBe(false);
+
+    // `npm run reset` empties both the store and the location cache: the item is gone, not a HIT.
+    const done = await reset(dir);
+    expect(done.code).toBe(0);
+    expect(existsSync(join(dir, ".data"))).toBe(false);
+    expect(existsSync(join(dir, ".wrangler", "state"))).toBe(false);
+    expect(existsSync(join(dir, ".dev.vars"))).toBe(true);
+    const afresh = launch(dir, port);
+    const fresh = await afresh.ready();
+    expect(fresh.token).toBe(token);
+    const gone = await fetch(`${fresh.url}/v1/demo/items/kept`, { headers: auth(token) });
+    expect(gone.status).toBe(404);
+    expect(gone.headers.get("x-cache")).not.toBe("HIT");
+    expect(await stop(afresh, "SIGTERM")).toBe(0);
+  }, 400_000);
 
   it("refuses a busy port with a clear message, before writing anything", async () => {
     const dir = await tempDir();

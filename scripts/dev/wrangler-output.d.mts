@@ -1,0 +1,2 @@
+// Types of wrangler-output.mjs, for the TypeScript tests that import it.
+export function isRequestLogLine(line: string): boolean;

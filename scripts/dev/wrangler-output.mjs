@@ -1,0 +1,14 @@
+// Which of wrangler's output lines `npm run dev` passes on: pure functions, no I/O.
+
+// biome-ignore lint/suspicious/noControlCharactersInRegex: an ANSI colour code starts with ESC.
+const ANSI = /\x1b\[[0-9;]*m/g;
+
+/**
+ * wrangler's own line for each request (`[wrangler:info] GET /v1/... 200 OK (3ms)`): the Worker
+ * already logs every request as one JSON line, so this second one is left out.
+ * @param {string} line
+ * @returns {boolean}
+ */
+export function isRequestLogLine(line) {
+  return /^\[wrangler:info\] [A-Z]+ \S+ \d{3}\b/.test(line.replace(ANSI, ""));
+}
