@@ -27,7 +27,7 @@ describe("escapeKey / unescapeKey", () => {
     for (const key of awkward) {
       const stored = escapeKey(key);
       expect(keyProblem(stored), key).toBeNull();
-      // eslint-disable-next-line no-control-regex
+      // biome-ignore lint/suspicious/noControlCharactersInRegex: checking for control characters is the point.
       expect(stored, key).not.toMatch(/[\u0000-\u001f\u007f]/);
     }
   });

@@ -5,7 +5,7 @@
 // listing by prefix still finds them. Pure functions.
 
 // With `/` escaped the whole key is one segment, so a leading `.` is all a `.` or `..` segment needs.
-// eslint-disable-next-line no-control-regex
+// biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is its purpose.
 const ESCAPED = /^\.|[%/\u0000-\u001f\u007f]/g;
 
 function escapeChar(char: string): string {
