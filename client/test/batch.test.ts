@@ -68,7 +68,7 @@ describe("batches", () => {
     expect(present.get("null")).toBe(true);
     expect(present.get("big")).toBe(true);
     await expect(cache.getMany(["big"])).rejects.toMatchObject({ code: "value_too_large" });
-  });
+  }, 120_000);
 
   it("the raw batch answers as API.md shows", async () => {
     const cache = adminClient();

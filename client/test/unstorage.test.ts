@@ -261,7 +261,7 @@ describe("drivers: cloudcached", () => {
         expect(common).toBeGreaterThan(now + 590);
         const got = await ctx.storage.getItems(items.map(({ key }) => key));
         expect(got).toStrictEqual(items);
-      });
+      }, 120_000);
 
       it("getMeta: etag, content type, mtime, size and the seconds left", async () => {
         const before = Math.floor(Date.now() / 1000);
@@ -300,7 +300,7 @@ describe("drivers: cloudcached", () => {
         await ctx.driver.clear!("big:", {});
         expect(await ctx.storage.getKeys("big")).toStrictEqual([]);
         expect(await ctx.storage.getKeys()).toStrictEqual(["bigger:x"]);
-      }, 180_000);
+      }, 300_000);
 
       it("works mounted under a mountpoint and through prefixStorage; clearing the mount clears the driver", async () => {
         const mounted = createStorage().mount("cache", ctx.driver);
