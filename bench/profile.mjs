@@ -1,16 +1,15 @@
 #!/usr/bin/env node
 // `npm run bench:profile`: where a hit's and a PUT's time goes. Runs, interleaved in one loop in the
 // same workerd, the floor and Workers that each add one layer of the hit path (a Cache API lookup;
-// Hono routing; configuration + authentication), the real Worker's hit, and — for PUT — direct S3
-// HEAD then PUT in series (what `set` does to tell 201 from 200) beside a single direct S3 PUT.
+// Hono routing; configuration + authentication), the real Worker's hit (admin and scoped token), a
+// read of an absent key, a no-cache miss and a PUT beside the direct S3 calls they cannot avoid.
 import { execFileSync } from "node:child_process";
 import { build } from "esbuild";
 import { mkdir, mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { directS3 } from "./lib/direct-s3.mjs";
-import { keepAliveAgent } from "./lib/http.mjs";
-import { floorSide, interleave, RATIO_VALUE, workerSides } from "./lib/sides.mjs";
+import { floorSide, interleave, workerSides } from "./lib/sides.mjs";
 import { CACHE_FLOOR_HOST, startStack } from "./lib/stack.mjs";
 
 const ROOT = path.resolve(path.dirname(new URL(import.meta.url).pathname), "..");
@@ -103,13 +102,6 @@ async function main() {
       await side.prime();
     }
     await sides.cacheFloor.run(); // fills its cache entry
-    const headAgent = keepAliveAgent();
-    closers.push(() => headAgent.destroy());
-    const body = Buffer.from(RATIO_VALUE);
-    const s3HeadThenPut = async () => {
-      await s3.getVia(headAgent, "direct/ratio-get"); // a GET of 32 bytes costs what a HEAD does here
-      await s3.putVia(headAgent, "direct/ratio-put-2", body, "text/plain");
-    };
     const medians = await interleave(
       pick({
         floor: sides.floor.run,
@@ -118,17 +110,22 @@ async function main() {
         honoFloor: sides.honoFloor.run,
         honoAuthFloor: sides.honoAuthFloor.run,
         hit: worker.hit,
+        hitScoped: worker.hitScoped,
+        absent: worker.absent,
         miss: worker.miss,
         s3Get: worker.s3Get,
         put: worker.put,
         s3Put: worker.s3Put,
-        s3GetThenPut: s3HeadThenPut,
         ...(baseline && candidate
           ? {
               [`hit@${BASELINE}`]: baseline.hit,
+              [`hitScoped@${BASELINE}`]: baseline.hitScoped,
+              [`absent@${BASELINE}`]: baseline.absent,
               [`miss@${BASELINE}`]: baseline.miss,
               [`put@${BASELINE}`]: baseline.put,
               "hit@HEAD": candidate.hit,
+              "hitScoped@HEAD": candidate.hitScoped,
+              "absent@HEAD": candidate.absent,
               "miss@HEAD": candidate.miss,
               "put@HEAD": candidate.put,
             }

@@ -5,6 +5,7 @@ import { corsMiddleware } from "./cors";
 import { ApiError, onError } from "./errors";
 import type { AppEnv } from "./http";
 import { observability } from "./observability";
+import { RequestContext } from "./request-context";
 import { health } from "./routes/health";
 import { index } from "./routes/index";
 import { items } from "./routes/items";
@@ -26,8 +27,11 @@ app.use("*", observability());
 app.use("*", corsMiddleware());
 
 // Configuration first: a missing setting is a clear 500 on every route, never an open Worker.
+// Then the request's context, the one place its per-request objects are made (each at first use).
 app.use("*", async (c, next) => {
-  c.set("config", configFor(c.env));
+  const config = configFor(c.env);
+  c.set("config", config);
+  c.set("context", new RequestContext(config, c.get("metrics"), c.executionCtx, c.req.header("cache-control")));
   await next();
 });
 

@@ -1,6 +1,6 @@
 import type { Config } from "./config";
 import { ApiError } from "./errors";
-import { type Grant, tokenSecret, verifyToken } from "./tokens";
+import { type Grant, tokenSecret, verifyTokenOnce } from "./tokens";
 
 export type Scope = "read" | "write" | "flush";
 
@@ -59,8 +59,19 @@ async function expectedDigest(expected: string): Promise<ArrayBuffer> {
 
 /** Compares two secrets in time that does not depend on where they differ (or on their lengths). */
 export async function secretsEqual(given: string, expected: string): Promise<boolean> {
+  return (await compareSecret(given, expected)).equal;
+}
+
+/** `secretsEqual`, also handing back the given secret's SHA-256 (hex) for other uses. */
+async function compareSecret(given: string, expected: string): Promise<{ equal: boolean; givenDigest: string }> {
   const [a, b] = await Promise.all([crypto.subtle.digest("SHA-256", encoder.encode(given)), expectedDigest(expected)]);
-  return crypto.subtle.timingSafeEqual(a, b);
+  return { equal: crypto.subtle.timingSafeEqual(a, b), givenDigest: hex(a) };
+}
+
+function hex(bytes: ArrayBuffer): string {
+  let out = "";
+  for (const byte of new Uint8Array(bytes)) out += byte.toString(16).padStart(2, "0");
+  return out;
 }
 
 /**
@@ -71,8 +82,10 @@ export async function authenticate(header: string | null | undefined, config: Co
   const publicRead = config.publicReadNamespaces;
   const token = bearerToken(header);
   if (token === null) return { kind: "anonymous", publicRead };
-  if (await secretsEqual(token, config.adminToken)) return { kind: "admin" };
-  const grant = await verifyToken(token, tokenSecret(config));
+  const { equal, givenDigest } = await compareSecret(token, config.adminToken);
+  if (equal) return { kind: "admin" };
+  // A token verified before in this isolate is not verified again (its expiry is still checked).
+  const grant = await verifyTokenOnce(token, givenDigest, tokenSecret(config));
   return { kind: "token", grant, publicRead };
 }
 

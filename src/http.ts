@@ -3,6 +3,7 @@ import type { Principal } from "./auth";
 import type { Config } from "./config";
 import type { ErrorCode } from "./errors";
 import type { RequestMetrics } from "./observability";
+import type { RequestContext } from "./request-context";
 
 /** Hono's typed bindings and per-request variables for the whole app. */
 export interface AppEnv {
@@ -11,6 +12,8 @@ export interface AppEnv {
     config: Config;
     principal: Principal;
     metrics: RequestMetrics;
+    /** The request's storage, location cache, generations and verbs, each built at first use (request-context.ts). */
+    context: RequestContext;
     /** Set by onError, for the request's log line. */
     errorCode: ErrorCode;
   };

@@ -1,7 +1,8 @@
 import { waitBeforeRetry, type BackoffPolicy } from "./backoff";
 import { ApiError } from "./errors";
 import { expiresAtFor, isExpired, type ItemMeta } from "./item";
-import type { LocationCache } from "./location-cache";
+import { cacheKeyUrl, type LocationCache } from "./location-cache";
+import { encodeKeyPath, objectKey } from "./storage/object-key";
 import type { StoredHead, StoredObject, Storage, ValueSource, WriteCondition, WriteResult } from "./storage/storage";
 
 /** One item, located: its object key in the bucket and its entry URL in the location cache. */
@@ -12,12 +13,21 @@ export interface ItemRef {
   cacheUrl: string;
 }
 
+/** An item's place at a generation of its namespace, for one deployment (deployment.ts). Pure. */
+export function itemRef(prefix: string, deployment: string, namespace: string, generation: number, key: string): ItemRef {
+  return {
+    namespace,
+    key,
+    objectKey: objectKey(prefix, namespace, generation, key),
+    cacheUrl: cacheKeyUrl(deployment, namespace, generation, encodeKeyPath(key)),
+  };
+}
+
 export type WriteMode = { kind: "set" } | { kind: "add" } | { kind: "replace" } | { kind: "cas"; etag: string };
 
 export interface Written {
   etag: string;
   expiresAt: number | null;
-  created: boolean;
 }
 
 /** Largest magnitude a counter may hold: values stay exact as JSON numbers (±(2^53−1)). */
@@ -48,16 +58,21 @@ export class Items {
 
   /** set / add / replace / cas. */
   async write(ref: ItemRef, value: ValueSource, meta: ItemMeta, mode: WriteMode): Promise<Written> {
-    const written = mode.kind === "set" ? await this.set(ref, value, meta) : await this.conditionalWrite(ref, value, meta, mode);
-    await this.cache.delete(ref.cacheUrl);
-    return written;
+    // This location's copy is dropped while the value travels to storage (so the write waits for
+    // storage alone), and once more after storage has it: a read that refilled the old value from
+    // storage meanwhile is undone.
+    const dropping = this.cache.delete(ref.cacheUrl);
+    try {
+      return mode.kind === "set" ? await this.set(ref, value, meta) : await this.conditionalWrite(ref, value, meta, mode);
+    } finally {
+      await dropping.catch(() => undefined);
+      this.waitUntil(this.cache.delete(ref.cacheUrl).catch(() => undefined));
+    }
   }
 
+  /** One PUT and nothing before it: a plain set does not say whether it created the item (API.md). */
   private async set(ref: ItemRef, value: ValueSource, meta: ItemMeta): Promise<Written> {
-    // Whether this write creates the item (201 or 200) is read in parallel: the PUT goes out at once
-    // but sends its body only after the HEAD has answered, so the HEAD sees the state before it.
-    const before = this.storage.head(ref.objectKey).catch(() => undefined);
-    let result = await this.storage.put(ref.objectKey, value, meta, { kind: "none" }, { holdBodyUntil: before });
+    let result = await this.storage.put(ref.objectKey, value, meta, { kind: "none" });
     // AWS may answer 409 ConditionalRequestConflict to writes racing on one key: a value still in
     // memory is sent again (bounded, with jitter); a streamed one cannot be.
     for (let attempt = 1; !result.ok && result.reason !== "precondition_failed" && value instanceof Uint8Array && attempt < WRITE_ATTEMPTS; attempt++) {
@@ -65,9 +80,7 @@ export class Items {
       result = await this.storage.put(ref.objectKey, value, meta, { kind: "none" });
     }
     if (!result.ok) throw notStored(result.reason);
-    const previous = await before;
-    const created = previous !== undefined && previous?.etag !== result.etag && !isLive(previous);
-    return { etag: result.etag, expiresAt: meta.expiresAt, created };
+    return { etag: result.etag, expiresAt: meta.expiresAt };
   }
 
   private async conditionalWrite(ref: ItemRef, value: ValueSource, meta: ItemMeta, mode: Exclude<WriteMode, { kind: "set" }>): Promise<Written> {
@@ -78,7 +91,7 @@ export class Items {
       const condition = conditionFor(mode, current);
       if (condition === null) throw preconditionFailed(mode);
       const result: WriteResult = await this.storage.put(ref.objectKey, value, meta, condition);
-      if (result.ok) return { etag: result.etag, expiresAt: meta.expiresAt, created: !isLive(current) };
+      if (result.ok) return { etag: result.etag, expiresAt: meta.expiresAt };
       // A cas names one version: once that is gone, the answer is final.
       if (mode.kind === "cas" && result.reason === "precondition_failed") throw preconditionFailed(mode);
       if (replayable && attempt < WRITE_ATTEMPTS) {

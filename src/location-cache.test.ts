@@ -25,11 +25,12 @@ describe("isCacheable", () => {
 });
 
 describe("cacheKeyUrl", () => {
-  it("separates namespaces, generations and keys", () => {
-    const a = cacheKeyUrl("ns", 0, "a%20b");
-    expect(a).not.toBe(cacheKeyUrl("ns", 1, "a%20b"));
-    expect(a).not.toBe(cacheKeyUrl("ns2", 0, "a%20b"));
-    expect(a).not.toBe(cacheKeyUrl("ns", 0, "a%2Bb"));
+  it("separates deployments, namespaces, generations and keys", () => {
+    const a = cacheKeyUrl("d1", "ns", 0, "a%20b");
+    expect(a).not.toBe(cacheKeyUrl("d1", "ns", 1, "a%20b"));
+    expect(a).not.toBe(cacheKeyUrl("d1", "ns2", 0, "a%20b"));
+    expect(a).not.toBe(cacheKeyUrl("d1", "ns", 0, "a%2Bb"));
+    expect(a).not.toBe(cacheKeyUrl("d2", "ns", 0, "a%20b"));
     expect(new URL(a).protocol).toBe("https:");
   });
 });

@@ -1,4 +1,4 @@
-import type { PhaseRecorder } from "./observability";
+import { timed, type PhaseRecorder } from "./observability";
 import { isExpired, remainingSeconds } from "./item";
 
 /**
@@ -49,11 +49,11 @@ export function isCacheable(size: number, maxAge: number): boolean {
 }
 
 /**
- * The cache key of an item: one per namespace generation and key, on a host of its own so that no
- * request URL ever collides with it.
+ * The cache key of an item: one per deployment (deployment.ts), namespace generation and key, on a
+ * host of its own so that no request URL ever collides with it.
  */
-export function cacheKeyUrl(namespace: string, generation: number, encodedKey: string): string {
-  return `https://cloudcached.cache/${namespace}/${generation}/${encodedKey}`;
+export function cacheKeyUrl(deployment: string, namespace: string, generation: number, encodedKey: string): string {
+  return `https://cloudcached.cache/${deployment}/${namespace}/${generation}/${encodedKey}`;
 }
 
 export interface CachedItem {
@@ -70,18 +70,8 @@ export class LocationCache {
   ) {}
 
   /** Times one call to the Cache API for the request's Server-Timing. */
-  private async timed<T>(work: Promise<T>): Promise<T> {
-    if (!this.recorder) return work;
-    const started = Date.now();
-    try {
-      return await work;
-    } finally {
-      this.recorder.record("cache", Date.now() - started);
-    }
-  }
-
-  static default(recorder?: PhaseRecorder): LocationCache {
-    return new LocationCache(caches.default, recorder);
+  private timed<T>(work: Promise<T>): Promise<T> {
+    return timed(this.recorder, "cache", work);
   }
 
   /** A live entry, or null. An expired one is dropped, never served. */

@@ -9,6 +9,17 @@ export interface PhaseRecorder {
   record(phase: Phase, ms: number): void;
 }
 
+/** Times `work` under `phase` for `recorder` (if any), whether it succeeds or fails. */
+export async function timed<T>(recorder: PhaseRecorder | undefined, phase: Phase, work: Promise<T>): Promise<T> {
+  if (!recorder) return work;
+  const started = Date.now();
+  try {
+    return await work;
+  } finally {
+    recorder.record(phase, Date.now() - started);
+  }
+}
+
 /**
  * One request's id and timings. Durations are wall-clock time around I/O (in Workers, `Date.now()`
  * advances across I/O), summed per phase: three storage calls of one request add up.
@@ -26,13 +37,8 @@ export class RequestMetrics implements PhaseRecorder {
   }
 
   /** Times `work` under `phase`, whether it succeeds or fails. */
-  async time<T>(phase: Phase, work: Promise<T>): Promise<T> {
-    const started = Date.now();
-    try {
-      return await work;
-    } finally {
-      this.record(phase, Date.now() - started);
-    }
+  time<T>(phase: Phase, work: Promise<T>): Promise<T> {
+    return timed(this, phase, work);
   }
 
   summary(now = Date.now()): { total: number; cache: number; storage: number; cacheCalls: number; storageCalls: number } {

@@ -130,8 +130,8 @@ export function buildOpenApi(config: Config): Record<string, unknown> {
         ],
         requestBody: { required: true, content: { "*/*": { schema: { type: "string", format: "binary", maxLength: config.maxValueBytes } } } },
         responses: {
-          200: { description: "Replaced.", headers: itemHeaders, content: json(ref("Written"), writtenExample) },
-          201: { description: "Created.", headers: itemHeaders, content: json(ref("Written"), writtenExample) },
+          200: { description: "Stored (set, replace, cas; a set does not say whether it created the item).", headers: itemHeaders, content: json(ref("Written"), writtenExample) },
+          201: { description: "Created (add, If-None-Match: *).", headers: itemHeaders, content: json(ref("Written"), writtenExample) },
           ...errors("bad_request", "length_required", "precondition_failed", "value_too_large"),
         },
       },

@@ -11,6 +11,7 @@ import {
   parseTokenRequest,
   tokenSecret,
   verifyToken,
+  verifyTokenOnce,
 } from "./tokens";
 
 const SECRET = "unit-test-secret-0123456789abcdefghij";
@@ -102,6 +103,22 @@ describe("tokens", () => {
     expect(expiresAt).toBe(1_060);
     expect(await verifyToken(token, SECRET, 1_059)).toEqual({ namespaces: ["ns1"], prefix: "user/42/", scopes: ["read"], expiresAt: 1_060 });
     await refusedAsync(verifyToken(token, SECRET, 1_060), /^token expired$/);
+  });
+
+  it("a token verified once is remembered per isolate by its digest and secret, and still expires", async () => {
+    const { token } = await mintToken(request, SECRET, 1_000);
+    const digest = "d".repeat(64);
+    expect((await verifyTokenOnce(token, digest, SECRET, 1_001)).namespaces).toEqual(["ns1"]);
+    // Remembered: the grant is found by digest and secret (here a digest standing for another token
+    // finds it too, which shows the signature is not checked again)…
+    expect((await verifyTokenOnce("not even a token", digest, SECRET, 1_002)).namespaces).toEqual(["ns1"]);
+    // …never under another secret, and never past its expiry.
+    await refusedAsync(verifyTokenOnce("not even a token", digest, `${SECRET}x`, 1_002), /^invalid token$/);
+    await refusedAsync(verifyTokenOnce(token, digest, SECRET, 1_060), /^token expired$/);
+    // A refused token is not remembered.
+    const other = "e".repeat(64);
+    await refusedAsync(verifyTokenOnce(`${token}x`, other, SECRET, 1_001), /^invalid token$/);
+    await refusedAsync(verifyTokenOnce(token.slice(0, -3), other, SECRET, 1_001), /^invalid token$/);
   });
 
   it("refuses another key, a tampered payload, another algorithm and alg none, never echoing the token", async () => {

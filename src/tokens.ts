@@ -193,14 +193,52 @@ export function grantFromClaims(claims: Record<string, unknown>): Grant {
   return { namespaces, prefix, scopes, expiresAt: claims.exp };
 }
 
+// The HMAC key made from TOKEN_SECRET, imported once per isolate (one secret per deployment; the
+// bound only guards against a test's many bindings). Only settled keys are kept: a promise is never
+// shared between requests.
+const verifyKeys = new Map<string, CryptoKey>();
+const MAX_VERIFY_KEYS = 16;
+
+async function verifyKey(secret: string): Promise<CryptoKey> {
+  const known = verifyKeys.get(secret);
+  if (known) return known;
+  const key = await crypto.subtle.importKey("raw", new TextEncoder().encode(secret), { name: "HMAC", hash: "SHA-256" }, false, ["verify"]);
+  if (verifyKeys.size >= MAX_VERIFY_KEYS) verifyKeys.clear();
+  verifyKeys.set(secret, key);
+  return key;
+}
+
+// Grants of tokens this isolate has verified, by secret and the token's SHA-256: a token is
+// stateless and valid exactly until its `exp`, so its signature need not be checked again.
+const verifiedGrants = new Map<string, Grant>();
+const MAX_VERIFIED_GRANTS = 10_000;
+
+/**
+ * `verifyToken`, remembered per isolate: `tokenDigest` (the token's SHA-256, hex, which
+ * authentication computes anyway) finds a grant verified before; its expiry is checked every time.
+ */
+export async function verifyTokenOnce(token: string, tokenDigest: string, secret: string, now: number = nowSeconds()): Promise<Grant> {
+  const id = `${tokenDigest}\n${secret}`;
+  const known = verifiedGrants.get(id);
+  if (known) {
+    if (known.expiresAt <= now) throw new ApiError("unauthorized", "token expired");
+    return known;
+  }
+  const grant = await verifyToken(token, secret, now);
+  if (verifiedGrants.size >= MAX_VERIFIED_GRANTS) verifiedGrants.clear();
+  verifiedGrants.set(id, grant);
+  return grant;
+}
+
 /** The grant of a token, or 401: malformed, signed with another key or algorithm, tampered with, or expired. */
 export async function verifyToken(token: string, secret: string, now: number = nowSeconds()): Promise<Grant> {
   if (token.length > MAX_TOKEN_CHARS) invalidToken();
+  const key = await verifyKey(secret);
   let claims: Record<string, unknown>;
   try {
     // The algorithm is pinned: a token whose header names another one (or `none`) is refused.
     // Expiry is checked below, after the signature, so "expired" is only ever said of a genuine token.
-    claims = await verify(token, secret, { alg: TOKEN_ALGORITHM, iss: TOKEN_ISSUER, exp: false, iat: false, nbf: false });
+    claims = await verify(token, key, { alg: TOKEN_ALGORITHM, iss: TOKEN_ISSUER, exp: false, iat: false, nbf: false });
   } catch {
     return invalidToken();
   }

@@ -1,6 +1,7 @@
 import { describe, expect, inject, it } from "vitest";
 import { MAX_BATCH_BODY_BYTES } from "../src/batch/request";
 import { MAX_BATCH_VALUE_BYTES } from "../src/batch/run";
+import { proxy, viaProxy } from "./faults";
 import { api, expectError, sleep, uniqueNamespace, withBindings } from "./helpers";
 
 /** Nothing listens there (test/global-setup.ts). */
@@ -35,7 +36,7 @@ const now = () => Math.floor(Date.now() / 1000);
 describe("POST /v1/{ns}/batch", () => {
   it("answers API.md's example: sets and deletes first, then gets", async () => {
     const ns = uniqueNamespace("batch");
-    expect((await api(`/v1/${ns}/items/c`, { method: "PUT", body: "doomed" })).status).toBe(201);
+    expect((await api(`/v1/${ns}/items/c`, { method: "PUT", body: "doomed" })).status).toBe(200);
     const answer = await batch(ns, {
       set: [
         { key: "a", value: "hello", ttl: 60, contentType: "text/plain" },
@@ -96,20 +97,25 @@ describe("POST /v1/{ns}/batch", () => {
     const hit = await api(`/v1/${ns}/items/long`);
     expect(hit.headers.get("x-cache")).toBe("HIT");
     await hit.text();
-    // Cached: answered even when storage is unreachable.
-    const offline = await withBindings({ S3_ENDPOINT: UNREACHABLE }, `/v1/${ns}/batch`, { method: "POST", body: JSON.stringify({ get: ["long"] }) });
-    expect(((await offline.json()) as Answer).get.long).toMatchObject({ value: "l" });
+    // Cached: answered even when storage is unreachable (reached through the fault proxy here).
+    const viaProxyBatch = (body: unknown, headers: Record<string, string> = {}) => viaProxy(`/v1/${ns}/batch`, { method: "POST", body: JSON.stringify(body), headers });
+    expect(((await (await viaProxyBatch({ get: ["long"] })).json()) as Answer).get.long).toMatchObject({ value: "l" });
+    await proxy.fault({ mode: "reset", path: ns, count: 100 });
+    expect(((await (await viaProxyBatch({ get: ["long"] })).json()) as Answer).get.long).toMatchObject({ value: "l" });
+    expect((await proxy.requests(ns)).filter((r) => r.fault !== null)).toStrictEqual([]);
+    await proxy.clear(ns);
     await sleep(2100);
     expect((await batch(ns, { get: ["k", "long"] })).get).toMatchObject({ k: null, long: { value: "l" } });
     // no-cache asks storage for every get.
-    const fresh = await withBindings({ S3_ENDPOINT: UNREACHABLE }, `/v1/${ns}/batch`, { method: "POST", body: JSON.stringify({ get: ["long"] }), headers: { "cache-control": "no-cache" } });
-    expect(fresh.status).toBe(503);
+    await proxy.fault({ mode: "reset", path: ns, count: 100 });
+    expect((await viaProxyBatch({ get: ["long"] }, { "cache-control": "no-cache" })).status).toBe(503);
+    await proxy.clear(ns);
   });
 
   it("a key's failure is that key's error, not the batch's", async () => {
     const ns = uniqueNamespace("berr");
     const big = new Uint8Array(MAX_BATCH_VALUE_BYTES + 1).fill(97);
-    expect((await api(`/v1/${ns}/items/big`, { method: "PUT", body: big, headers: { "content-type": "text/plain" } })).status).toBe(201);
+    expect((await api(`/v1/${ns}/items/big`, { method: "PUT", body: big, headers: { "content-type": "text/plain" } })).status).toBe(200);
     const answer = await batch(ns, { set: [{ key: "ok", value: "fine" }], get: ["big", "ok"] });
     expect((answer.get.big as KeyError).error.code).toBe("value_too_large");
     expect((answer.get.big as KeyError).error.message).toMatch(/GET/);
@@ -124,16 +130,20 @@ describe("POST /v1/{ns}/batch", () => {
     expect((smallAnswer.set.s1 as KeyError).error.code).toBe("value_too_large");
     expect(smallAnswer.set.s2).toMatchObject({ etag: expect.stringMatching(/^"/) });
     // A store failure is each key's error, in API.md's shape (the generation is known here already).
-    const down = await withBindings({ S3_ENDPOINT: UNREACHABLE }, `/v1/${ns}/batch`, {
+    expect((await viaProxy(`/v1/${ns}/batch`, { method: "POST", body: JSON.stringify({ get: ["ok"] }) })).status).toBe(200);
+    await proxy.fault({ mode: "reset", path: `/${ns}/`, count: 1000 });
+    const down = await viaProxy(`/v1/${ns}/batch`, {
       method: "POST",
       body: JSON.stringify({ set: [{ key: "w", value: "x" }], delete: ["d"], get: ["not-cached"] }),
     });
     expect(down.status).toBe(200);
+    // The gets are read as the answer streams out: the fault stays until it is read.
     const downAnswer = (await down.json()) as Answer;
+    await proxy.clear(`/${ns}/`);
     expect((downAnswer.set.w as KeyError).error.code).toBe("storage_unavailable");
     expect((downAnswer.delete.d as KeyError).error.code).toBe("storage_unavailable");
     expect((downAnswer.get["not-cached"] as KeyError).error.code).toBe("storage_unavailable");
-    expect(JSON.stringify(downAnswer)).not.toContain(UNREACHABLE);
+    expect(JSON.stringify(downAnswer)).not.toContain(proxy.settings().endpoint);
     // When not even the namespace's generation can be read, the whole batch fails.
     const blind = await withBindings({ S3_ENDPOINT: UNREACHABLE }, `/v1/${uniqueNamespace("bdown")}/batch`, { method: "POST", body: JSON.stringify({ get: ["a"] }) });
     await expectError(blind, 503, "storage_unavailable");

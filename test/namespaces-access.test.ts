@@ -15,8 +15,8 @@ const json = (body: unknown, headers: Record<string, string>): RequestInit => ({
 describe("scopes and prefixes on batch, keys and flush", () => {
   it("batch: read for gets, write for sets and deletes, per key; a key outside the token's prefix is that key's 403", async () => {
     const ns = uniqueNamespace("acc");
-    expect((await api(`/v1/${ns}/items/user/1/a`, { method: "PUT", body: "a", headers: { "content-type": "text/plain" } })).status).toBe(201);
-    expect((await api(`/v1/${ns}/items/other`, { method: "PUT", body: "o" })).status).toBe(201);
+    expect((await api(`/v1/${ns}/items/user/1/a`, { method: "PUT", body: "a", headers: { "content-type": "text/plain" } })).status).toBe(200);
+    expect((await api(`/v1/${ns}/items/other`, { method: "PUT", body: "o" })).status).toBe(200);
     const readWrite = await mint({ namespaces: [ns], scopes: ["read", "write"], prefix: "user/1/" });
     const response = await send(`/v1/${ns}/batch`, json({ set: [{ key: "user/1/b", value: "b" }, { key: "other", value: "x" }], get: ["user/1/a", "other"] }, bearer(readWrite)));
     expect(response.status).toBe(200);
@@ -45,7 +45,7 @@ describe("scopes and prefixes on batch, keys and flush", () => {
 
   it("keys: needs read; a prefix-limited token lists only inside its prefix", async () => {
     const ns = uniqueNamespace("acck");
-    for (const key of ["user/1/a", "user/1/b", "user/2/c"]) expect((await api(`/v1/${ns}/items/${key}`, { method: "PUT", body: "v" })).status).toBe(201);
+    for (const key of ["user/1/a", "user/1/b", "user/2/c"]) expect((await api(`/v1/${ns}/items/${key}`, { method: "PUT", body: "v" })).status).toBe(200);
     const limited = await mint({ namespaces: [ns], scopes: ["read"], prefix: "user/1/" });
     const listed = await send(`/v1/${ns}/keys?prefix=user/1/`, { headers: bearer(limited) });
     expect(((await listed.json()) as { keys: { key: string }[] }).keys.map((k) => k.key)).toEqual(["user/1/a", "user/1/b"]);
@@ -68,7 +68,7 @@ describe("scopes and prefixes on batch, keys and flush", () => {
 
   it("public namespaces: anyone lists keys and batch-gets; nobody sets or flushes without a token", async () => {
     const ns = uniqueNamespace("accp");
-    expect((await api(`/v1/${ns}/items/k`, { method: "PUT", body: "v", headers: { "content-type": "text/plain" } })).status).toBe(201);
+    expect((await api(`/v1/${ns}/items/k`, { method: "PUT", body: "v", headers: { "content-type": "text/plain" } })).status).toBe(200);
     const bindings = { PUBLIC_READ_NAMESPACES: ns };
     const keys = await send(`/v1/${ns}/keys`, {}, bindings);
     expect(((await keys.json()) as { keys: { key: string }[] }).keys.map((k) => k.key)).toEqual(["k"]);

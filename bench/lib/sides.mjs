@@ -65,10 +65,19 @@ export function workerSides({ base, host, token, namespace, s3, memcached, label
     request(agent, itemUrl(key), { method: "PUT", headers: { ...auth, "content-type": "text/plain", "content-length": String(body.length) }, body });
   const agents = new Map();
   const agent = (name) => agents.get(name) ?? agents.set(name, keepAliveAgent()).get(name);
+  // A token scoped to reading this namespace (minted in prime): a hit with it checks a signature.
+  let scopedAuth = null;
   return {
     async prime() {
       for (const key of ["ratio-hit", "ratio-miss", "ratio-put"]) expectStatus(await put(agent("prime"), key), [200, 201], `${label} PUT`);
       expectStatus(await request(agent("prime"), itemUrl("ratio-hit"), { headers: auth }), [200], `${label} GET`);
+      const mintBody = Buffer.from(JSON.stringify({ namespaces: [namespace], scopes: ["read"], ttl: 86_400 }));
+      const minted = expectStatus(
+        await request(agent("prime"), `${base}/v1/tokens`, { method: "POST", headers: { ...auth, "content-type": "application/json", "content-length": String(mintBody.length) }, body: mintBody, keepBody: true }),
+        [201],
+        `${label} token`,
+      );
+      scopedAuth = { ...auth, authorization: `Bearer ${JSON.parse(minted.body.toString("utf8")).token}` };
       await s3.putVia(agent("prime-s3"), "direct/ratio-get", body, "text/plain");
       if (memcached && !memcached.missing) await memcached.set("ratio-get", body);
       await new Promise((resolve) => setTimeout(resolve, 100));
@@ -77,6 +86,15 @@ export function workerSides({ base, host, token, namespace, s3, memcached, label
       const answer = expectStatus(await request(agent("hit"), itemUrl("ratio-hit"), { headers: auth }), [200], `${label} hit`);
       if (answer.size !== body.length) throw new Error(`${label} hit: ${answer.size} bytes`);
       return answer.headers["x-cache"] === "HIT";
+    },
+    hitScoped: async () => {
+      const answer = expectStatus(await request(agent("hit-scoped"), itemUrl("ratio-hit"), { headers: scopedAuth }), [200], `${label} hit (scoped token)`);
+      if (answer.size !== body.length) throw new Error(`${label} hit (scoped token): ${answer.size} bytes`);
+      return answer.headers["x-cache"] === "HIT";
+    },
+    absent: async () => {
+      // Never written, so never cached: storage answers every time.
+      expectStatus(await request(agent("absent"), itemUrl("ratio-absent"), { headers: auth }), [404], `${label} absent read`);
     },
     miss: async () => {
       const answer = expectStatus(

@@ -61,8 +61,6 @@ export interface WriteResult {
   etag: string;
   /** Unix seconds, or null when it never expires. */
   expiresAt: number | null;
-  /** Whether this write created the item (HTTP 201). */
-  created: boolean;
 }
 
 export type CacheStatus = "HIT" | "MISS" | "STALE";
@@ -395,7 +393,7 @@ export class CloudCached {
     }
     if (status !== 200 && status !== 201) return answer.fail();
     const body = await answer.json<{ etag: string; expiresAt: number | null }>();
-    return { etag: body.etag, expiresAt: body.expiresAt ?? null, created: status === 201 };
+    return { etag: body.etag, expiresAt: body.expiresAt ?? null };
   }
 
   /** Sets a new expiry without sending the value; null when the key is absent. */
@@ -499,7 +497,7 @@ export class CloudCached {
   async setMany(
     entries: Iterable<ManyEntry> | Record<string, Storable>,
     options: ManyOptions = {},
-  ): Promise<Map<string, Omit<WriteResult, "created"> | CloudCachedError>> {
+  ): Promise<Map<string, WriteResult | CloudCachedError>> {
     checkCount(options.ttl, "ttl");
     const sets: BatchSetEntry[] = entriesOf(entries).map(([key, value, own]) => {
       encodeKey(key);
@@ -507,7 +505,7 @@ export class CloudCached {
       checkCount(ttl, "ttl");
       return { key, ...encodeBatchValue(value), ...(ttl === undefined ? {} : { ttl }) };
     });
-    const result = new Map<string, Omit<WriteResult, "created"> | CloudCachedError>();
+    const result = new Map<string, WriteResult | CloudCachedError>();
     for (const run of chunk(sets, MAX_BATCH_KEYS, (entry) => entry.key)) {
       const answer = await this.batch({ set: run }, options);
       for (const { key } of run) result.set(key, readWritten(answer, key));

@@ -64,7 +64,8 @@ describe("cloudcached CLI", () => {
     const e = env();
     const set = await cli(["set", "doc", '{"a":[1,2]}', "--type", "application/json", "--ttl", "0", "--json"], e);
     expect(set.code).toBe(0);
-    expect(JSON.parse(set.stdout)).toMatchObject({ stored: true, created: true, expiresAt: null });
+    expect(JSON.parse(set.stdout)).toMatchObject({ stored: true, expiresAt: null });
+    expect(JSON.parse(set.stdout)).not.toHaveProperty("created");
     const get = await cli(["get", "doc", "--json"], e);
     const parsed = JSON.parse(get.stdout) as Record<string, unknown>;
     expect(parsed).toMatchObject({ key: "doc", value: { a: [1, 2] }, contentType: "application/json", expiresAt: null });

@@ -1,12 +1,10 @@
 import { authorize, type Principal, type Scope } from "../auth";
-import type { Config } from "../config";
 import { ApiError, type ErrorBody } from "../errors";
 import { expiresAtFor } from "../item";
-import { isLive, Items, type ItemRef } from "../items";
-import { cacheKeyUrl, cacheMaxAge, isCacheable, type LocationCache } from "../location-cache";
+import type { ItemRef } from "../items";
 import { mapLimit } from "../concurrency";
-import { encodeKeyPath, objectKey } from "../storage/object-key";
-import type { Storage } from "../storage/storage";
+import { readItem } from "../read";
+import type { RequestContext } from "../request-context";
 import type { BatchRequest, BatchSet } from "./request";
 import { encodeValue, type ValueEncoding } from "./encoding";
 
@@ -31,15 +29,10 @@ export interface GotValue {
 export type KeyError = ErrorBody;
 
 export interface BatchContext {
-  config: Config;
+  /** The request's storage, location cache, generations and verbs (`no-cache` included). */
+  context: RequestContext;
   principal: Principal;
   namespace: string;
-  generation: number;
-  storage: Storage;
-  cache: LocationCache;
-  waitUntil: (promise: Promise<unknown>) => void;
-  /** `Cache-Control: no-cache`: gets ask storage, not this location's cache. */
-  fresh: boolean;
 }
 
 function keyError(err: unknown): KeyError {
@@ -59,31 +52,22 @@ function access(ctx: Pick<BatchContext, "principal" | "namespace">, scope: Scope
   }
 }
 
-function refFor(ctx: BatchContext, key: string): ItemRef {
-  return {
-    namespace: ctx.namespace,
-    key,
-    objectKey: objectKey(ctx.config.s3.prefix, ctx.namespace, ctx.generation, key),
-    cacheUrl: cacheKeyUrl(ctx.namespace, ctx.generation, encodeKeyPath(key)),
-  };
-}
-
-async function setOne(ctx: BatchContext, items: Items, entry: BatchSet, denied: KeyError | null): Promise<{ etag: string; expiresAt: number | null } | KeyError> {
+async function setOne(ctx: BatchContext, ref: ItemRef, entry: BatchSet, denied: KeyError | null): Promise<{ etag: string; expiresAt: number | null } | KeyError> {
   if (denied) return denied;
+  const { config, items } = ctx.context;
   try {
-    if (entry.value.byteLength > ctx.config.maxValueBytes) throw new ApiError("value_too_large", `the value is larger than ${ctx.config.maxValueBytes} bytes`);
-    const meta = { contentType: entry.contentType, expiresAt: expiresAtFor(entry.ttl ?? ctx.config.defaultTtl) };
-    const written = await items.write(refFor(ctx, entry.key), entry.value, meta, { kind: "set" });
-    return { etag: written.etag, expiresAt: written.expiresAt };
+    if (entry.value.byteLength > config.maxValueBytes) throw new ApiError("value_too_large", `the value is larger than ${config.maxValueBytes} bytes`);
+    const meta = { contentType: entry.contentType, expiresAt: expiresAtFor(entry.ttl ?? config.defaultTtl) };
+    return await items.write(ref, entry.value, meta, { kind: "set" });
   } catch (err) {
     return keyError(err);
   }
 }
 
-async function deleteOne(ctx: BatchContext, items: Items, key: string, denied: KeyError | null): Promise<Record<string, never> | KeyError> {
+async function deleteOne(ctx: BatchContext, ref: ItemRef, denied: KeyError | null): Promise<Record<string, never> | KeyError> {
   if (denied) return denied;
   try {
-    await items.remove(refFor(ctx, key), null);
+    await ctx.context.items.remove(ref, null);
     return {};
   } catch (err) {
     return keyError(err);
@@ -94,42 +78,19 @@ function tooLarge(key: string): ApiError {
   return new ApiError("value_too_large", `the value is larger than the ${MAX_BATCH_VALUE_BYTES} bytes a batch answers; read it with GET /v1/{ns}/items/${key}`);
 }
 
-/** One batch get, as a single read would answer it: this location's cache first, then storage. */
-async function getOne(ctx: BatchContext, items: Items, key: string): Promise<GotValue | KeyError | null> {
+/** One batch get: exactly a single GET's read (read.ts), its value then given whole, as JSON text or base64. */
+async function getOne(ctx: BatchContext, key: string): Promise<GotValue | KeyError | null> {
   const denied = access(ctx, "read", key);
   if (denied) return denied;
-  const ref = refFor(ctx, key);
   try {
-    if (!ctx.fresh) {
-      const hit = await ctx.cache.match(ref.cacheUrl);
-      if (hit) {
-        if (Number(hit.response.headers.get("content-length") ?? "0") > MAX_BATCH_VALUE_BYTES) {
-          await hit.response.body?.cancel();
-          throw tooLarge(key);
-        }
-        const contentType = hit.response.headers.get("content-type") ?? "application/octet-stream";
-        const bytes = new Uint8Array(await hit.response.arrayBuffer());
-        return { ...encodeValue(bytes, contentType), contentType, etag: hit.response.headers.get("etag") ?? "", expiresAt: hit.expiresAt };
-      }
-    }
-    const stored = await ctx.storage.get(ref.objectKey);
-    if (!stored || !isLive(stored)) {
-      await stored?.body.cancel();
-      if (stored) items.expireLater(ref, stored);
-      return null;
-    }
-    if (stored.size > MAX_BATCH_VALUE_BYTES) {
-      await stored.body.cancel();
+    const found = await readItem(ctx.context, ctx.namespace, key, { head: false });
+    if (!found) return null;
+    if (found.size > MAX_BATCH_VALUE_BYTES) {
+      await found.body?.cancel();
       throw tooLarge(key);
     }
-    const bytes = new Uint8Array(await new Response(stored.body).arrayBuffer());
-    const maxAge = cacheMaxAge(stored.meta.expiresAt, ctx.config.edgeTtl);
-    if (isCacheable(bytes.byteLength, maxAge)) {
-      const headers = new Headers({ etag: stored.etag, "content-type": stored.meta.contentType, "content-length": String(bytes.byteLength) });
-      const body = new Response(bytes).body as ReadableStream<Uint8Array>;
-      ctx.waitUntil(ctx.cache.put(ref.cacheUrl, body, headers, stored.meta.expiresAt, maxAge).catch(() => undefined));
-    }
-    return { ...encodeValue(bytes, stored.meta.contentType), contentType: stored.meta.contentType, etag: stored.etag, expiresAt: stored.meta.expiresAt };
+    const bytes = new Uint8Array(await new Response(found.body).arrayBuffer());
+    return { ...encodeValue(bytes, found.contentType), contentType: found.contentType, etag: found.etag, expiresAt: found.expiresAt };
   } catch (err) {
     return keyError(err);
   }
@@ -165,7 +126,11 @@ export async function runBatch(ctx: BatchContext, request: BatchRequest): Promis
   const deleteAccess = request.delete.map((key) => access(ctx, "write", key));
   for (const key of request.get) access(ctx, "read", key);
 
-  const items = new Items(ctx.storage, ctx.cache, ctx.waitUntil);
+  // The namespace's generation, once for the whole batch: when even it cannot be learned, the batch
+  // fails as a whole. Writes go to it; each get's own read (read.ts) then finds it confirmed.
+  const { generations, fresh } = ctx.context;
+  const generation = await generations.current(ctx.namespace, { fresh });
+  const refFor = (key: string) => ctx.context.ref(ctx.namespace, generation, key);
   type Change = { kind: "set"; index: number } | { kind: "delete"; index: number };
   const changes: Change[] = [...request.set.map((_, index) => ({ kind: "set" as const, index })), ...request.delete.map((_, index) => ({ kind: "delete" as const, index }))];
   const setAnswers: Record<string, unknown> = {};
@@ -173,10 +138,10 @@ export async function runBatch(ctx: BatchContext, request: BatchRequest): Promis
   await mapLimit(changes, BATCH_CONCURRENCY, async (change) => {
     if (change.kind === "set") {
       const entry = request.set[change.index] as BatchSet;
-      setAnswers[entry.key] = await setOne(ctx, items, entry, setAccess[change.index] ?? null);
+      setAnswers[entry.key] = await setOne(ctx, refFor(entry.key), entry, setAccess[change.index] ?? null);
     } else {
       const key = request.delete[change.index] as string;
-      deleteAnswers[key] = await deleteOne(ctx, items, key, deleteAccess[change.index] ?? null);
+      deleteAnswers[key] = await deleteOne(ctx, refFor(key), deleteAccess[change.index] ?? null);
     }
   });
   // Answer keys in the order they were given.
@@ -191,7 +156,7 @@ export async function runBatch(ctx: BatchContext, request: BatchRequest): Promis
   const launch = () => {
     while (launched < gets.length && launched < emitted + BATCH_CONCURRENCY) {
       const index = launched++;
-      pending.set(index, getOne(ctx, items, gets[index] as string));
+      pending.set(index, getOne(ctx, gets[index] as string));
     }
   };
   let started = false;

@@ -1,21 +1,65 @@
 import { waitBeforeRetry, type BackoffPolicy } from "../backoff";
 import { ApiError } from "../errors";
+import { timed, type PhaseRecorder } from "../observability";
 import type { Storage } from "../storage/storage";
 
 /**
  * A namespace's flush generation: part of every object key and every location-cache key of its
  * items, so a flush only has to count it up (O(1)); the old generation's objects are left for the
- * sweep. It lives in the bucket, in one small object per namespace changed by conditional writes.
+ * sweep. It lives in the bucket, in one small object per namespace changed by conditional writes;
+ * each location keeps it in its cache for EDGE_TTL, and each isolate in memory for a second.
+ *
+ * The bound this gives (API.md): a flush is seen at once by the isolate that made it and by every
+ * `no-cache` read, within MEMORY_TRUST_MS by the rest of the location, within EDGE_TTL everywhere.
  */
+
+/** How long an isolate uses a generation it confirmed without asking the location cache again. */
+export const MEMORY_TRUST_MS = 1000;
+
+/** What this isolate knows of a namespace's generation. */
+export interface KnownGeneration {
+  generation: number;
+  /** Unix ms until which it is used without asking (see `trustedUntil`). */
+  trustedUntil: number;
+}
+
+/**
+ * How a request learns its namespace's generation. Pure.
+ * - `memory`: confirmed within the last second: no lookup at all.
+ * - `beside`: the isolate knows one, but it is older (or the request is `no-cache`): the item is
+ *   looked up under it while the generation is confirmed, never after; it is used only if they agree.
+ * - `first`: nothing known: the generation is learned before anything else.
+ */
+export type GenerationPlan = "memory" | "beside" | "first";
+
+export function generationPlan(known: KnownGeneration | undefined, nowMs: number, fresh: boolean): GenerationPlan {
+  if (known === undefined) return "first";
+  if (fresh) return "beside";
+  return nowMs < known.trustedUntil ? "memory" : "beside";
+}
+
+/**
+ * Until when a generation may be used without asking: a second after the lookup that confirmed it
+ * began, and never past EDGE_TTL after storage was asked (so the bound across locations stays
+ * EDGE_TTL, not EDGE_TTL + 1 s). Pure.
+ */
+export function trustedUntil(lookupStartedMs: number, fetchedFromStorageMs: number, edgeTtlSeconds: number): number {
+  return Math.min(lookupStartedMs + MEMORY_TRUST_MS, fetchedFromStorageMs + edgeTtlSeconds * 1000);
+}
+
+/** The generation to use given what memory and a lookup say: generations only grow, so the higher. Pure. */
+export function newerGeneration(known: number | undefined, looked: number): number {
+  return known === undefined || looked > known ? looked : known;
+}
 
 /** Where a namespace's generation is kept. `.` sorts before any namespace and never starts one. */
 export function generationObjectKey(prefix: string, namespace: string): string {
   return `${prefix}.generations/${namespace}`;
 }
 
-/** The location-cache entry holding a namespace's generation (a host no request URL can have). */
-export function generationCacheUrl(prefix: string, namespace: string): string {
-  return `https://cloudcached.cache/.generation/${encodeURIComponent(prefix)}/${namespace}`;
+/** The location-cache entry holding a namespace's generation (a host no request URL can have), per deployment. */
+export function generationCacheUrl(deployment: string, namespace: string): string {
+  return `https://cloudcached.cache/${deployment}/.generation/${namespace}`;
 }
 
 /** A stored generation's text: a non-negative whole number. Pure. */
@@ -37,28 +81,24 @@ const REMEMBER_AGAIN_MS = 100;
 const FETCHED_AT = "x-fetched-at";
 
 /**
- * Highest generation this isolate has seen per namespace (generations only grow, so any one seen
- * is a floor for the current one). It costs nothing to consult and closes the window in which a
- * slow read of the old generation could overwrite a flush's entry in the location cache.
+ * What this isolate knows per deployment and namespace. Generations only grow, so any one seen is
+ * a floor for the current one: a slow read of the old generation can never undo a flush seen here.
  */
-const floors = new Map<string, number>();
-const MAX_FLOORS = 10_000;
+const memory = new Map<string, KnownGeneration>();
+const MAX_REMEMBERED = 10_000;
 
-function raiseFloor(id: string, generation: number): number {
-  const floor = floors.get(id);
-  // Generation 0 is recorded too: lastKnownGeneration tells "seen 0" from "never seen".
-  if (floor !== undefined && generation <= floor) return floor;
-  if (floors.size >= MAX_FLOORS) floors.clear();
-  floors.set(id, generation);
-  return generation;
+function learn(id: string, generation: number, until: number): number {
+  const known = memory.get(id);
+  const current = newerGeneration(known?.generation, generation);
+  if (known === undefined && memory.size >= MAX_REMEMBERED) memory.clear();
+  memory.set(id, { generation: current, trustedUntil: Math.max(until, known?.generation === current ? known.trustedUntil : 0) });
+  return current;
 }
 
-/**
- * The highest generation of a namespace this isolate has seen, or null: what a read falls back to
- * when storage cannot be asked, to find this location's copy and serve it as STALE (src/stale.ts).
- */
-export function lastKnownGeneration(prefix: string, namespace: string): number | null {
-  return floors.get(`${prefix}\n${namespace}`) ?? null;
+/** A request's generation: the one to look the item up under now (null: none known yet), and its confirmation if one is needed. */
+export interface GenerationLookup {
+  known: number | null;
+  confirmation: Promise<number> | null;
 }
 
 export interface StoredGeneration {
@@ -67,41 +107,84 @@ export interface StoredGeneration {
   etag: string | null;
 }
 
+/** Reads a namespace's generation from storage (one GET), never from a cached copy. */
+export async function storedGeneration(storage: Storage, prefix: string, namespace: string): Promise<StoredGeneration> {
+  const object = await storage.get(generationObjectKey(prefix, namespace));
+  if (!object) return { generation: 0, etag: null };
+  // A generation is a few digits: anything larger is not one, and is not read.
+  if (object.size > 64) await object.body.cancel();
+  const text = object.size > 64 ? "" : await new Response(object.body).text();
+  const generation = parseGeneration(text);
+  if (generation === null) throw new ApiError("storage_error", `the flush generation of namespace ${namespace} is unreadable in storage`);
+  return { generation, etag: object.etag };
+}
+
 export class Generations {
+  /** Confirmations this request started, by namespace (one object serves one request): a batch's many gets share one. */
+  private readonly confirming = new Map<string, Promise<number>>();
+
   constructor(
     private readonly storage: Storage,
+    /** The deployment's name (deployment.ts): this isolate's memory and the location's entries are per deployment. */
+    private readonly deployment: string,
     private readonly prefix: string,
     private readonly cache: Cache,
     private readonly edgeTtl: number,
+    /** Background work (a refreshed location entry) that must not delay the answer. */
+    private readonly waitUntil: (promise: Promise<unknown>) => void = () => undefined,
+    /** Told how long each Cache API call took (the request's Server-Timing). */
+    private readonly recorder?: PhaseRecorder,
   ) {}
 
+  private id(namespace: string): string {
+    return `${this.deployment}\n${namespace}`;
+  }
+
   /** Reads the generation from storage: one GET. */
-  async stored(namespace: string): Promise<StoredGeneration> {
-    const object = await this.storage.get(generationObjectKey(this.prefix, namespace));
-    if (!object) return { generation: 0, etag: null };
-    // A generation is a few digits: anything larger is not one, and is not read.
-    if (object.size > 64) await object.body.cancel();
-    const text = object.size > 64 ? "" : await new Response(object.body).text();
-    const generation = parseGeneration(text);
-    if (generation === null) throw new ApiError("storage_error", `the flush generation of namespace ${namespace} is unreadable in storage`);
-    return { generation, etag: object.etag };
+  stored(namespace: string): Promise<StoredGeneration> {
+    return storedGeneration(this.storage, this.prefix, namespace);
   }
 
   /**
-   * The namespace's current generation as this location knows it: from the location cache (no
-   * storage call), else from storage at most once per EDGE_TTL. `fresh` asks storage regardless.
+   * What a request uses: the generation this isolate knows (if any) and, unless it was confirmed
+   * within the last second, its confirmation (the location cache, else storage; storage for `fresh`),
+   * already under way so the caller can run its own lookup beside it.
+   */
+  lookup(namespace: string, options: { fresh?: boolean; now?: number } = {}): GenerationLookup {
+    const now = options.now ?? Date.now();
+    const known = memory.get(this.id(namespace));
+    const plan = generationPlan(known, now, options.fresh ?? false);
+    if (plan === "memory") return { known: known?.generation ?? null, confirmation: null };
+    const memo = `${options.fresh ? "fresh" : "any"}\n${namespace}`;
+    let confirmation = this.confirming.get(memo);
+    if (!confirmation) {
+      confirmation = this.confirm(namespace, options.fresh ?? false, now);
+      this.confirming.set(memo, confirmation);
+      // Awaited by the caller, or dropped when its own lookup failed first: never an unhandled rejection.
+      confirmation.catch(() => undefined);
+    }
+    return { known: plan === "beside" ? (known?.generation ?? null) : null, confirmation };
+  }
+
+  /**
+   * The namespace's current generation as this isolate and location know it: from memory (confirmed
+   * within a second), the location cache, else storage at most once per EDGE_TTL. `fresh` asks storage.
    */
   async current(namespace: string, options: { fresh?: boolean; now?: number } = {}): Promise<number> {
-    const id = `${this.prefix}\n${namespace}`;
-    const url = generationCacheUrl(this.prefix, namespace);
-    const now = options.now ?? Date.now();
-    if (!options.fresh) {
+    const { known, confirmation } = this.lookup(namespace, options);
+    return confirmation ? confirmation : (known as number);
+  }
+
+  private async confirm(namespace: string, fresh: boolean, now: number): Promise<number> {
+    const id = this.id(namespace);
+    const url = generationCacheUrl(this.deployment, namespace);
+    if (!fresh) {
       const cached = await this.cached(url, now);
-      if (cached !== null) return raiseFloor(id, cached);
+      if (cached !== null) return learn(id, cached.generation, trustedUntil(now, cached.fetchedAt, this.edgeTtl));
     }
     const { generation } = await this.stored(namespace);
-    const current = raiseFloor(id, generation);
-    await this.remember(url, current, now);
+    const current = learn(id, generation, trustedUntil(now, now, this.edgeTtl));
+    this.waitUntil(this.remember(url, current, now).catch(() => undefined));
     return current;
   }
 
@@ -123,10 +206,11 @@ export class Generations {
         etag === null ? { kind: "absent" } : { kind: "match", etag },
       );
       if (result.ok) {
-        const current = raiseFloor(`${this.prefix}\n${namespace}`, next);
-        // This location sees the flush at once: its entry now names the new generation.
-        const url = generationCacheUrl(this.prefix, namespace);
-        await this.remember(url, current, Date.now());
+        const now = Date.now();
+        // This isolate sees the flush at once; the rest of the location once its entry names the new generation.
+        const current = learn(this.id(namespace), next, trustedUntil(now, now, this.edgeTtl));
+        const url = generationCacheUrl(this.deployment, namespace);
+        await this.remember(url, current, now);
         waitUntil?.(
           new Promise((resolve) => setTimeout(resolve, REMEMBER_AGAIN_MS))
             .then(() => this.remember(url, current, Date.now()))
@@ -140,14 +224,14 @@ export class Generations {
     throw new ApiError("storage_unavailable", "too many concurrent flushes of this namespace; retry");
   }
 
-  private async cached(url: string, now: number): Promise<number | null> {
-    const hit = await this.cache.match(url);
+  private async cached(url: string, now: number): Promise<{ generation: number; fetchedAt: number } | null> {
+    const hit = await timed(this.recorder, "cache", this.cache.match(url));
     if (!hit) return null;
     const fetchedAt = Number(hit.headers.get(FETCHED_AT));
     const generation = parseGeneration(await hit.text());
     // Whatever the cache's own clock does, an entry older than EDGE_TTL is not trusted.
     if (generation === null || !Number.isFinite(fetchedAt) || now - fetchedAt >= this.edgeTtl * 1000) return null;
-    return generation;
+    return { generation, fetchedAt };
   }
 
   /**
@@ -157,8 +241,8 @@ export class Generations {
   private async remember(url: string, generation: number, now: number): Promise<void> {
     if (this.edgeTtl < 1) return;
     const existing = await this.cached(url, now);
-    if (existing !== null && existing >= generation) return;
+    if (existing !== null && existing.generation >= generation) return;
     const headers = { "content-type": "text/plain", "cache-control": `max-age=${this.edgeTtl}`, [FETCHED_AT]: String(now) };
-    await this.cache.put(url, new Response(String(generation), { headers }));
+    await timed(this.recorder, "cache", this.cache.put(url, new Response(String(generation), { headers })));
   }
 }

@@ -1,7 +1,6 @@
 import { Hono } from "hono";
 import { ApiError, otherMethods } from "../errors";
 import type { AppEnv } from "../http";
-import { Storage } from "../storage/storage";
 
 export const health = new Hono<AppEnv>();
 
@@ -9,7 +8,7 @@ export const health = new Hono<AppEnv>();
 health.get("/", async (c) => {
   const config = c.get("config");
   try {
-    await new Storage(config.s3, config.storageTimeoutMs, c.get("metrics")).ping(`${config.s3.prefix}.healthz`);
+    await c.get("context").storage.ping(`${config.s3.prefix}.healthz`);
     return c.json({ ok: true });
   } catch (err) {
     const error = err instanceof ApiError ? err.body().error : { code: "internal", message: "internal error" };

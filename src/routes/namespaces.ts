@@ -4,12 +4,9 @@ import { parseBatch, MAX_BATCH_BODY_BYTES } from "../batch/request";
 import { preauthorize, runBatch } from "../batch/run";
 import { ApiError, otherMethods } from "../errors";
 import type { AppContext, AppEnv } from "../http";
-import { LocationCache } from "../location-cache";
 import { validateNamespace } from "../names";
-import { generationsFor, wantsFresh } from "../namespaces/context";
 import { decodeCursor, listKeys, parseLimit, parsePrefix } from "../namespaces/listing";
 import { readCappedText } from "../request-body";
-import { Storage } from "../storage/storage";
 
 /** API.md's Batch and Namespace sections: batch, flush, keys. */
 export const namespaces = new Hono<AppEnv>();
@@ -21,11 +18,6 @@ namespaces.all("/:ns/flush", otherMethods(["POST"]));
 namespaces.get("/:ns/keys", keys);
 namespaces.all("/:ns/keys", otherMethods(["GET", "HEAD"]));
 
-function storageFor(c: AppContext): Storage {
-  const config = c.get("config");
-  return new Storage(config.s3, config.storageTimeoutMs, c.get("metrics"));
-}
-
 const batchTooLarge = () => new ApiError("value_too_large", `a batch body is at most ${MAX_BATCH_BODY_BYTES} bytes; write large values with PUT`);
 
 async function batch(c: AppContext): Promise<Response> {
@@ -34,22 +26,7 @@ async function batch(c: AppContext): Promise<Response> {
   // The body is parsed as JSON whatever its Content-Type says (curl -d sends a form type).
   const request = parseBatch(await readCappedText(c.req.raw, MAX_BATCH_BODY_BYTES, batchTooLarge), config.maxTtl);
   preauthorize(c.get("principal"), namespace, request);
-  const storage = storageFor(c);
-  const fresh = wantsFresh(c);
-  const generation = await generationsFor(c, storage).current(namespace, { fresh });
-  const body = await runBatch(
-    {
-      config,
-      principal: c.get("principal"),
-      namespace,
-      generation,
-      storage,
-      cache: LocationCache.default(c.get("metrics")),
-      waitUntil: (promise) => c.executionCtx.waitUntil(promise),
-      fresh,
-    },
-    request,
-  );
+  const body = await runBatch({ context: c.get("context"), principal: c.get("principal"), namespace }, request);
   return new Response(body, { status: 200, headers: { "content-type": "application/json; charset=UTF-8", "cache-control": "no-store" } });
 }
 
@@ -57,7 +34,8 @@ async function batch(c: AppContext): Promise<Response> {
 async function flush(c: AppContext): Promise<Response> {
   const namespace = validateNamespace(c.req.param("ns") ?? "");
   authorize(c.get("principal"), { scope: "flush", namespace });
-  await generationsFor(c, storageFor(c)).flush(namespace, (promise) => c.executionCtx.waitUntil(promise));
+  const { generations, waitUntil } = c.get("context");
+  await generations.flush(namespace, waitUntil);
   return c.body(null, 204);
 }
 
@@ -69,8 +47,8 @@ async function keys(c: AppContext): Promise<Response> {
   const after = decodeCursor(c.req.query("cursor"));
   // A token limited to a key prefix may list only within it (an empty listing prefix is refused to it).
   authorize(c.get("principal"), { scope: "read", namespace, keyPrefix });
-  const storage = storageFor(c);
-  const generation = await generationsFor(c, storage).current(namespace, { fresh: wantsFresh(c) });
+  const { storage, generations, fresh } = c.get("context");
+  const generation = await generations.current(namespace, { fresh });
   const page = await listKeys(storage, { prefix: config.s3.prefix, namespace, generation, keyPrefix, limit, after });
   return c.json(page, 200, { "cache-control": "no-store" });
 }

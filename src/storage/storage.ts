@@ -90,17 +90,13 @@ export class Storage {
     return this.transport.fail("GET", response);
   }
 
-  /**
-   * PUT with the item's metadata, optionally conditional. A 2xx means storage has it. With
-   * `holdBodyUntil`, the request goes out at once but its body only once that promise settles:
-   * storage cannot store the object before then (used to read the previous state first).
-   */
+  /** PUT with the item's metadata, optionally conditional. A 2xx means storage has it. */
   async put(
     key: string,
     value: ValueSource,
     meta: ItemMeta,
     condition: WriteCondition,
-    options: { extraHeaders?: Record<string, string>; holdBodyUntil?: Promise<unknown> } = {},
+    options: { extraHeaders?: Record<string, string> } = {},
   ): Promise<WriteResult> {
     const dialect = condition.kind === "match" ? await this.dialect() : STANDARD_DIALECT;
     const headers: Record<string, string> = {
@@ -113,28 +109,21 @@ export class Storage {
     const nonce = crypto.getRandomValues(new Uint8Array(NONCE_BYTES));
     let body: BodyInit;
     let uploadDone: Promise<unknown> | undefined;
-    if (value instanceof Uint8Array && !options.holdBodyUntil) {
+    if (value instanceof Uint8Array) {
       const bytes = new Uint8Array(NONCE_BYTES + value.byteLength);
       bytes.set(nonce, 0);
       bytes.set(value, NONCE_BYTES);
       body = bytes;
     } else {
       // A FixedLengthStream gives storage the Content-Length it needs, without buffering the value.
-      const length = value instanceof Uint8Array ? value.byteLength : value.length;
-      const framed = new FixedLengthStream(NONCE_BYTES + length);
-      const gate = (options.holdBodyUntil ?? Promise.resolve()).catch(() => undefined);
-      uploadDone = gate.then(async () => {
+      const framed = new FixedLengthStream(NONCE_BYTES + value.length);
+      uploadDone = (async () => {
         const writer = framed.writable.getWriter();
         await writer.write(nonce);
-        if (value instanceof Uint8Array) {
-          if (value.byteLength > 0) await writer.write(value);
-          await writer.close();
-        } else {
-          writer.releaseLock();
-          // Piped natively: no chunk of a streamed value passes through JavaScript (memory stays flat).
-          await value.stream.pipeTo(framed.writable);
-        }
-      });
+        writer.releaseLock();
+        // Piped natively: no chunk of a streamed value passes through JavaScript (memory stays flat).
+        await value.stream.pipeTo(framed.writable);
+      })();
       uploadDone.catch(() => undefined);
       body = framed.readable;
     }

@@ -2,7 +2,7 @@ import type { Config } from "../config";
 import { mapLimit } from "../concurrency";
 import { ApiError } from "../errors";
 import { nowSeconds } from "../item";
-import { Generations } from "../namespaces/generation";
+import { storedGeneration } from "../namespaces/generation";
 import { Storage, type DeleteEntry, type ListedObject, type ListPage } from "../storage/storage";
 import { isSweepable, needsRefresh, parseObjectKey, triage } from "./classify";
 
@@ -151,11 +151,10 @@ async function sweepChunk(chunk: ListedObject[], ctx: ChunkContext): Promise<Out
 
   // The current generation of each namespace met, read from storage (never a cached copy).
   const unknown = [...new Set(parsed.flatMap((p) => (p.kind === "item" && !ctx.generations.has(p.namespace) ? [p.namespace] : [])))];
-  const reader = new Generations(ctx.storage, ctx.prefix, caches.default, 0);
   await mapLimit(unknown, CONCURRENCY, async (namespace) => {
     if (!ctx.budget.take()) return;
     try {
-      ctx.generations.set(namespace, (await reader.stored(namespace)).generation);
+      ctx.generations.set(namespace, (await storedGeneration(ctx.storage, ctx.prefix, namespace)).generation);
     } catch {
       // Unreadable now: its objects wait for a later run.
     }

@@ -205,7 +205,7 @@ describe("npm run dev (scripts/dev.mjs)", () => {
       headers: { ...auth(token), "content-type": "text/plain" },
       body: "world",
     });
-    expect(put.status).toBe(201);
+    expect(put.status).toBe(200);
     // DEFAULT_TTL=120 from .dev.vars reached the Worker (wrangler.toml says 3600).
     const expiresAt = Number(put.headers.get("x-expires-at"));
     expect(expiresAt).toBeGreaterThanOrEqual(now + 110);
@@ -273,7 +273,7 @@ describe("npm run dev (scripts/dev.mjs)", () => {
       // The Worker signs with the user's keys: a wrong secret would make the store answer 403.
       expect((await fetch(`${url}/healthz`)).status).toBe(200);
       const put = await fetch(`${url}/v1/own/items/k`, { method: "PUT", headers: auth(token), body: "v" });
-      expect(put.status).toBe(201);
+      expect(put.status).toBe(200);
       // The object is in the user's bucket, under the S3_PREFIX that .dev.vars set.
       const s3 = new AwsClient({ accessKeyId: store.S3_ACCESS_KEY_ID, secretAccessKey: store.S3_SECRET_ACCESS_KEY, service: "s3", region: "auto" });
       const listed = await s3.fetch(`${store.S3_ENDPOINT}/${store.S3_BUCKET}?list-type=2&prefix=devtest%2F`);

@@ -68,7 +68,7 @@ function expiry(expiresAt: number | null): string {
 }
 
 function written(result: WriteResult): Record<string, unknown> {
-  return { stored: true, created: result.created, etag: result.etag, expiresAt: result.expiresAt };
+  return { stored: true, etag: result.etag, expiresAt: result.expiresAt };
 }
 
 export async function execute(action: Action, client: CloudCached, io: Io, json: boolean): Promise<number> {
