@@ -26,6 +26,9 @@ export default defineConfig({
                   ADMIN_TOKEN: TEST_ADMIN_TOKEN,
                   TOKEN_SECRET: TEST_TOKEN_SECRET,
                   EDGE_TTL: "60",
+                  // The suite runs batches of 100 keys, as on Workers Paid; test/subrequests.test.ts
+                  // holds every route's worst case to the Free plan's 50 and to 1000 itself.
+                  SUBREQUEST_LIMIT: "1000",
                   // test/fuzz.test.ts replays a run when given its seed: FUZZ_SEED=123 npx vitest run test/fuzz.test.ts
                   FUZZ_SEED: process.env.FUZZ_SEED ?? "",
                 },

@@ -19,7 +19,7 @@ const BASELINE = process.argv.includes("--baseline") ? process.argv[process.argv
 /** `--only a,b,c`: run only these sides (names as printed); `--samples N`: rounds after warm-up. */
 const ONLY = process.argv.includes("--only") ? new Set(process.argv[process.argv.indexOf("--only") + 1].split(",")) : null;
 const SAMPLES = process.argv.includes("--samples") ? Number(process.argv[process.argv.indexOf("--samples") + 1]) : null;
-const VARIANTS = ["cache-delete-floor", "hono-floor", "hono-auth-floor"];
+const VARIANTS = ["cache-delete-floor", "hono-floor", "hono-auth-floor", "observability-floor", "chain-floor", "chain-nolog-floor"];
 
 async function bundleVariants() {
   const outdir = await mkdtemp(path.join(tmpdir(), "cloudcached-bench-profile-"));
@@ -41,7 +41,7 @@ async function bundleVariants() {
     // Both sides of the A/B built the same way (esbuild), from REF's src/ and from this checkout's.
     const tree = path.join(outdir, "baseline-tree");
     await mkdir(tree, { recursive: true });
-    execFileSync("sh", ["-c", `git archive ${JSON.stringify(BASELINE)} src | tar -x -C ${JSON.stringify(tree)}`], { cwd: ROOT });
+    execFileSync("sh", ["-c", `git archive ${JSON.stringify(BASELINE)} src package.json | tar -x -C ${JSON.stringify(tree)}`], { cwd: ROOT });
     for (const [name, srcRoot] of [
       ["baseline", tree],
       ["candidate", ROOT],
@@ -88,6 +88,9 @@ async function main() {
       cacheDeleteFloor: floorSide(stack.url, "cache-delete-floor.bench"),
       honoFloor: floorSide(stack.url, "hono-floor.bench", itemPath),
       honoAuthFloor: floorSide(stack.url, "hono-auth-floor.bench", itemPath, auth),
+      observabilityFloor: floorSide(stack.url, "observability-floor.bench", itemPath, auth),
+      chainFloor: floorSide(stack.url, "chain-floor.bench", itemPath, auth),
+      chainNologFloor: floorSide(stack.url, "chain-nolog-floor.bench", itemPath, auth),
     };
     for (const side of Object.values(sides)) closers.push(side.close);
     const worker = workerSides({ base: stack.url, token: stack.adminToken, namespace: "profile", s3, memcached: null, label: "local" });
@@ -109,6 +112,9 @@ async function main() {
         cacheDeleteFloor: sides.cacheDeleteFloor.run,
         honoFloor: sides.honoFloor.run,
         honoAuthFloor: sides.honoAuthFloor.run,
+        observabilityFloor: sides.observabilityFloor.run,
+        chainFloor: sides.chainFloor.run,
+        chainNologFloor: sides.chainNologFloor.run,
         hit: worker.hit,
         hitScoped: worker.hitScoped,
         absent: worker.absent,

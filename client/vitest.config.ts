@@ -1,10 +1,13 @@
-// The typed client's tests, in Node (not in the Workers pool): `npm run test:client`.
-// They run against the real Worker (bundled as `wrangler deploy` would) and the embedded store; the
-// browser test needs Debian's chromium (.ci/browser-deps.sh).
+// The client's tests, in Node (not in the Workers pool), against the real Worker (bundled as
+// `wrangler deploy` would) and the embedded store.
+//   project "client" (`npm run test:client`, part of `npm test`): Node, workerd and Chromium, which
+//     the first run installs into the per-user tools cache (scripts/tools.mjs);
+//   project "runtimes" (`npm run test:runtimes`, which installs Bun and Deno first; CI runs it).
 import { resolve } from "node:path";
-import { defineConfig } from "vitest/config";
+import { configDefaults, defineConfig } from "vitest/config";
 
 const root = resolve(import.meta.dirname, "..");
+const RUNTIMES = "client/test/runtimes.test.ts";
 
 const shared: { root: string; globalSetup: string[]; testTimeout: number; hookTimeout: number; environment: "node" } = {
   root,
@@ -18,7 +21,16 @@ export default defineConfig({
   root,
   test: {
     projects: [
-      { test: { ...shared, name: "client", include: ["client/src/**/*.test.ts", "client/test/*.test.ts"] } },
+      {
+        test: {
+          ...shared,
+          name: "client",
+          globalSetup: ["./client/test/support/browser-setup.ts", ...shared.globalSetup],
+          include: ["client/src/**/*.test.ts", "client/test/*.test.ts"],
+          exclude: [...configDefaults.exclude, RUNTIMES],
+        },
+      },
+      { test: { ...shared, name: "runtimes", include: [RUNTIMES] } },
     ],
   },
 });

@@ -1,6 +1,7 @@
 import { Hono } from "hono";
 import { authenticate } from "./auth";
 import { configFor } from "./config";
+import { contentSafety } from "./content-safety";
 import { corsMiddleware } from "./cors";
 import { ApiError, onError } from "./errors";
 import type { AppEnv } from "./http";
@@ -22,6 +23,9 @@ app.notFound(() => {
 
 // First: a request id and timings for every answer, errors included (X-Request-Id, Server-Timing, one log line).
 app.use("*", observability());
+
+// Every answer, errors included, is safe to open in a browser: no sniffing, no script, active types downloaded.
+app.use("*", contentSafety());
 
 // CORS before everything else: a preflight needs no token, and every answer (errors too) carries its headers.
 app.use("*", corsMiddleware());

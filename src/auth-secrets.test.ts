@@ -1,12 +1,17 @@
 import { describe, expect, it } from "vitest";
-import { secretsEqual } from "./auth";
+import { secretsEqual } from "./secrets";
 
-describe("secretsEqual (the expected secret's digest is computed once per value)", () => {
+describe("secretsEqual", () => {
   it("accepts the same secret and refuses others, also of other lengths", async () => {
     expect(await secretsEqual("admin-token-1", "admin-token-1")).toBe(true);
     expect(await secretsEqual("admin-token-2", "admin-token-1")).toBe(false);
     expect(await secretsEqual("admin-token-1x", "admin-token-1")).toBe(false);
     expect(await secretsEqual("", "admin-token-1")).toBe(false);
+    expect(secretsEqual("admin-token-", "admin-token-1")).toBe(false);
+    // The expected secret is compared as if repeated: its repetitions must not pass.
+    expect(secretsEqual("admin-token-1admin-token-1", "admin-token-1")).toBe(false);
+    expect(secretsEqual("aa", "a")).toBe(false);
+    expect(secretsEqual("a", "aa")).toBe(false);
   });
 
   it("stays right when the expected secret changes, and after many different ones", async () => {
@@ -14,7 +19,6 @@ describe("secretsEqual (the expected secret's digest is computed once per value)
       const expected = `secret-${i}`;
       expect(await secretsEqual(expected, expected)).toBe(true);
       expect(await secretsEqual(`secret-${i + 1}`, expected)).toBe(false);
-      // An earlier expected value is still checked against its own digest, not a stale one.
       expect(await secretsEqual("secret-0", expected)).toBe(i === 0);
     }
   });

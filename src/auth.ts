@@ -1,6 +1,7 @@
 import type { Config } from "./config";
 import { ApiError } from "./errors";
-import { type Grant, tokenSecret, verifyTokenOnce } from "./tokens";
+import { secretsEqual } from "./secrets";
+import { grantOf, type Grant, tokenSecret } from "./tokens";
 
 export type Scope = "read" | "write" | "flush";
 
@@ -40,39 +41,7 @@ export function bearerToken(header: string | null | undefined): string | null {
   return match[1];
 }
 
-const encoder = new TextEncoder();
-
-// The expected secret's digest is the same for every request of an isolate: computed once per value
-// (one ADMIN_TOKEN per deployment; the bound only guards against a test's many bindings). Only the
-// settled bytes are kept: a promise is never shared between requests.
-const expectedDigests = new Map<string, ArrayBuffer>();
-const MAX_EXPECTED_DIGESTS = 16;
-
-async function expectedDigest(expected: string): Promise<ArrayBuffer> {
-  const known = expectedDigests.get(expected);
-  if (known) return known;
-  const digest = await crypto.subtle.digest("SHA-256", encoder.encode(expected));
-  if (expectedDigests.size >= MAX_EXPECTED_DIGESTS) expectedDigests.clear();
-  expectedDigests.set(expected, digest);
-  return digest;
-}
-
-/** Compares two secrets in time that does not depend on where they differ (or on their lengths). */
-export async function secretsEqual(given: string, expected: string): Promise<boolean> {
-  return (await compareSecret(given, expected)).equal;
-}
-
-/** `secretsEqual`, also handing back the given secret's SHA-256 (hex) for other uses. */
-async function compareSecret(given: string, expected: string): Promise<{ equal: boolean; givenDigest: string }> {
-  const [a, b] = await Promise.all([crypto.subtle.digest("SHA-256", encoder.encode(given)), expectedDigest(expected)]);
-  return { equal: crypto.subtle.timingSafeEqual(a, b), givenDigest: hex(a) };
-}
-
-function hex(bytes: ArrayBuffer): string {
-  let out = "";
-  for (const byte of new Uint8Array(bytes)) out += byte.toString(16).padStart(2, "0");
-  return out;
-}
+const ADMIN: Principal = Object.freeze({ kind: "admin" });
 
 /**
  * No header: anonymous. ADMIN_TOKEN (compared in constant time): admin. Anything else must be a
@@ -82,10 +51,8 @@ export async function authenticate(header: string | null | undefined, config: Co
   const publicRead = config.publicReadNamespaces;
   const token = bearerToken(header);
   if (token === null) return { kind: "anonymous", publicRead };
-  const { equal, givenDigest } = await compareSecret(token, config.adminToken);
-  if (equal) return { kind: "admin" };
-  // A token verified before in this isolate is not verified again (its expiry is still checked).
-  const grant = await verifyTokenOnce(token, givenDigest, tokenSecret(config));
+  if (secretsEqual(token, config.adminToken)) return ADMIN;
+  const grant = await grantOf(token, tokenSecret(config));
   return { kind: "token", grant, publicRead };
 }
 

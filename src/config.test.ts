@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { parseConfig } from "./config";
+import { parseConfig, REQUIRED_SETTINGS } from "./config";
 import { ApiError } from "./errors";
 
 const minimal = {
@@ -25,15 +25,16 @@ describe("parseConfig", () => {
     expect(config).toMatchObject({
       defaultTtl: 3600,
       maxTtl: 31_536_000,
-      maxValueBytes: 104_857_600,
+      maxValueBytes: 100_000_000,
       edgeTtl: 60,
       maxTokenTtl: 2_592_000,
       storageTimeoutMs: 10_000,
+      subrequestLimit: 50,
       publicReadNamespaces: [],
     });
     expect(config.s3).toMatchObject({ endpoint: "http://127.0.0.1:9000", region: "auto", prefix: "cloudcached/" });
   });
-  it.each(["S3_ENDPOINT", "S3_BUCKET", "S3_ACCESS_KEY_ID", "S3_SECRET_ACCESS_KEY", "ADMIN_TOKEN"])("names a missing %s, never a value", (name) => {
+  it.each(REQUIRED_SETTINGS)("names a missing %s, never a value", (name) => {
     const err = failure({ ...minimal, [name]: "" });
     expect(err.status).toBe(500);
     expect(err.code).toBe("internal");
@@ -49,6 +50,8 @@ describe("parseConfig", () => {
     ["S3_ENDPOINT", "ftp://x"],
     ["S3_DIALECT", "rgw"],
     ["S3_DIALECT", "Standard"],
+    ["SUBREQUEST_LIMIT", "10"],
+    ["SUBREQUEST_LIMIT", "many"],
   ])("refuses %s=%j, naming it", (name, value) => {
     const err = failure({ ...minimal, [name]: value });
     expect(err.message).toContain(name);

@@ -1,4 +1,8 @@
+import { MIN_SUBREQUEST_LIMIT, parseSubrequestLimit } from "./budget";
 import { ApiError } from "./errors";
+import { REQUIRED_SETTINGS } from "./required-settings";
+
+export { REQUIRED_SETTINGS };
 import { dialectNamed, NAMED_DIALECTS, type StoreDialect } from "./storage/dialect";
 
 /** Settings of the Worker, parsed and checked once per set of bindings (see `configFor`). */
@@ -14,6 +18,8 @@ export interface Config {
   edgeTtl: number;
   maxTokenTtl: number;
   storageTimeoutMs: number;
+  /** Calls to storage and the location cache one request may make (the plan's subrequests per invocation). */
+  subrequestLimit: number;
   publicReadNamespaces: readonly string[];
   adminToken: string;
   tokenSecret: string | undefined;
@@ -34,7 +40,7 @@ export interface S3Settings {
 export const DEFAULTS = {
   DEFAULT_TTL: 3600,
   MAX_TTL: 31_536_000,
-  MAX_VALUE_BYTES: 104_857_600,
+  MAX_VALUE_BYTES: 100_000_000,
   EDGE_TTL: 60,
   MAX_TOKEN_TTL: 2_592_000,
   STORAGE_TIMEOUT_MS: 10_000,
@@ -58,7 +64,7 @@ function text(env: Source, name: string): string | undefined {
   return trimmed === "" ? undefined : trimmed;
 }
 
-function required(env: Source, name: string): string {
+function required(env: Source, name: (typeof REQUIRED_SETTINGS)[number]): string {
   return text(env, name) ?? missing(name);
 }
 
@@ -109,6 +115,7 @@ export function parseConfig(bindings: object): Config {
     edgeTtl: integer(env, "EDGE_TTL", 0),
     maxTokenTtl: integer(env, "MAX_TOKEN_TTL", 1),
     storageTimeoutMs: integer(env, "STORAGE_TIMEOUT_MS", 1),
+    subrequestLimit: parseSubrequestLimit(text(env, "SUBREQUEST_LIMIT")) ?? invalid("SUBREQUEST_LIMIT", `a whole number >= ${MIN_SUBREQUEST_LIMIT} (50 on the Free plan, 1000 on Paid)`),
     publicReadNamespaces: list(env, "PUBLIC_READ_NAMESPACES"),
     adminToken: required(env, "ADMIN_TOKEN"),
     tokenSecret: text(env, "TOKEN_SECRET"),

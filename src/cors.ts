@@ -1,7 +1,7 @@
 import type { MiddlewareHandler } from "hono";
 import { cors } from "hono/cors";
 import { ApiError } from "./errors";
-import type { AppEnv } from "./http";
+import { type AppEnv, setResponseHeader } from "./http";
 
 /** API.md's Access section: what a browser on an allowed origin may send and read. */
 export const CORS_ALLOW_METHODS = ["GET", "HEAD", "PUT", "POST", "DELETE", "OPTIONS"];
@@ -69,6 +69,6 @@ export function corsMiddleware(): MiddlewareHandler<AppEnv> {
     if (origin !== undefined && origins.has(origin)) return handler(c, next);
     await next();
     // The answer depends on Origin whenever CORS is on: caches must not give one origin's to another.
-    if (origins.size > 0) c.header("Vary", "Origin", { append: true });
+    if (origins.size > 0) setResponseHeader(c, "vary", "Origin", { append: true });
   };
 }

@@ -20,3 +20,19 @@ export interface AppEnv {
 }
 
 export type AppContext = Context<AppEnv>;
+
+/**
+ * Sets (or appends) a header on the answer a middleware has after `next()`: in place, copying the
+ * response only if its headers are immutable (a fetched one). Hono's `c.header` would copy it
+ * every time once the answer is final.
+ */
+export function setResponseHeader(c: AppContext, name: string, value: string, options: { append?: boolean } = {}): void {
+  try {
+    if (options.append) c.res.headers.append(name, value);
+    else c.res.headers.set(name, value);
+  } catch {
+    c.res = new Response(c.res.body, c.res);
+    if (options.append) c.res.headers.append(name, value);
+    else c.res.headers.set(name, value);
+  }
+}

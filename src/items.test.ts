@@ -1,6 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { ApiError } from "./errors";
-import { conditionFor, isLive, parseCounter } from "./items";
+import { conditionFor, isLive } from "./items";
 import type { StoredHead } from "./storage/storage";
 
 const NOW = 1_000_000;
@@ -35,25 +34,4 @@ describe("conditionFor", () => {
     expect(conditionFor({ kind: "cas", etag: '"v1"' }, head('"v2"', null), NOW)).toBeNull();
     expect(conditionFor({ kind: "cas", etag: '"v1"' }, head('"v1"', NOW - 5), NOW)).toBeNull();
   });
-});
-
-describe("parseCounter", () => {
-  it("reads base-10 integers within ±(2^53−1)", () => {
-    expect(parseCounter("42")).toBe(42);
-    expect(parseCounter("-7")).toBe(-7);
-    expect(parseCounter("9007199254740991")).toBe(Number.MAX_SAFE_INTEGER);
-  });
-  it.each([["4.2", "not_a_number"], ["", "not_a_number"], [" 1", "not_a_number"], ["+1", "not_a_number"], ["1e3", "not_a_number"], ["abc", "not_a_number"], ["9007199254740992", "out_of_range"]])(
-    "refuses %j with %s",
-    (text, code) => {
-      try {
-        parseCounter(text);
-        throw new Error("no error");
-      } catch (err) {
-        expect(err).toBeInstanceOf(ApiError);
-        expect((err as ApiError).code).toBe(code);
-        expect((err as ApiError).status).toBe(409);
-      }
-    },
-  );
 });

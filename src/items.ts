@@ -1,4 +1,6 @@
 import { waitBeforeRetry, type BackoffPolicy } from "./backoff";
+import { PLANNED_CALLS } from "./budget";
+import { COUNTER_LIMIT, readCounter } from "./counter";
 import { ApiError } from "./errors";
 import { expiresAtFor, isExpired, type ItemMeta } from "./item";
 import { cacheKeyUrl, type LocationCache } from "./location-cache";
@@ -30,9 +32,6 @@ export interface Written {
   expiresAt: number | null;
 }
 
-/** Largest magnitude a counter may hold: values stay exact as JSON numbers (±(2^53−1)). */
-export const COUNTER_LIMIT = Number.MAX_SAFE_INTEGER;
-
 /** Attempts for a conditional write that lost a race, when its value can be sent again. */
 const WRITE_ATTEMPTS = 8;
 /** Reads of a counter that may fail (storage errors) before the request gives up with 502. */
@@ -58,15 +57,14 @@ export class Items {
 
   /** set / add / replace / cas. */
   async write(ref: ItemRef, value: ValueSource, meta: ItemMeta, mode: WriteMode): Promise<Written> {
-    // This location's copy is dropped while the value travels to storage (so the write waits for
-    // storage alone), and once more after storage has it: a read that refilled the old value from
-    // storage meanwhile is undone.
-    const dropping = this.cache.delete(ref.cacheUrl);
+    // This location's copy is dropped once, after storage has the value and before the answer:
+    // the old copy is gone when the client hears back, and so is one that a read refilled from
+    // storage while the value travelled. (Dropping it also before the PUT, beside it, undid
+    // nothing more and cost a second Cache API call: ~1 ms of a set in the benchmark's runtime.)
     try {
       return mode.kind === "set" ? await this.set(ref, value, meta) : await this.conditionalWrite(ref, value, meta, mode);
     } finally {
-      await dropping.catch(() => undefined);
-      this.waitUntil(this.cache.delete(ref.cacheUrl).catch(() => undefined));
+      await this.cache.delete(ref.cacheUrl).catch(() => undefined);
     }
   }
 
@@ -75,9 +73,10 @@ export class Items {
     let result = await this.storage.put(ref.objectKey, value, meta, { kind: "none" });
     // AWS may answer 409 ConditionalRequestConflict to writes racing on one key: a value still in
     // memory is sent again (bounded, with jitter); a streamed one cannot be.
+    // Each retry only out of spare subrequests (src/budget.ts).
     for (let attempt = 1; !result.ok && result.reason !== "precondition_failed" && value instanceof Uint8Array && attempt < WRITE_ATTEMPTS; attempt++) {
       await backoff(attempt);
-      result = await this.storage.put(ref.objectKey, value, meta, { kind: "none" });
+      result = await this.storage.budget.attempt(attempt + 1, PLANNED_CALLS.retriedPut, () => this.storage.put(ref.objectKey, value, meta, { kind: "none" }));
     }
     if (!result.ok) throw notStored(result.reason);
     return { etag: result.etag, expiresAt: meta.expiresAt };
@@ -87,10 +86,13 @@ export class Items {
     const replayable = value instanceof Uint8Array;
     for (let attempt = 1; ; attempt++) {
       // An add of a small value first assumes the key is free: one round trip in the common case.
-      const current = mode.kind === "add" && replayable && attempt === 1 ? null : await this.storage.head(ref.objectKey);
-      const condition = conditionFor(mode, current);
-      if (condition === null) throw preconditionFailed(mode);
-      const result: WriteResult = await this.storage.put(ref.objectKey, value, meta, condition);
+      // A retry only out of spare subrequests (src/budget.ts).
+      const result: WriteResult = await this.storage.budget.attempt(attempt, PLANNED_CALLS.retriedConditionalWrite, async () => {
+        const current = mode.kind === "add" && replayable && attempt === 1 ? null : await this.storage.head(ref.objectKey);
+        const condition = conditionFor(mode, current);
+        if (condition === null) throw preconditionFailed(mode);
+        return this.storage.put(ref.objectKey, value, meta, condition);
+      });
       if (result.ok) return { etag: result.etag, expiresAt: meta.expiresAt };
       // A cas names one version: once that is gone, the answer is final.
       if (mode.kind === "cas" && result.reason === "precondition_failed") throw preconditionFailed(mode);
@@ -110,9 +112,11 @@ export class Items {
   /** Sets a new expiry without sending the value again. */
   async touch(ref: ItemRef, expiresAt: number | null): Promise<{ etag: string; expiresAt: number | null }> {
     for (let attempt = 1; ; attempt++) {
-      const current = await this.storage.head(ref.objectKey);
-      if (!current || !isLive(current)) throw new ApiError("not_found", "no such item");
-      const result = await this.storage.replaceMeta(ref.objectKey, current.etag, { contentType: current.meta.contentType, expiresAt });
+      const result = await this.storage.budget.attempt(attempt, PLANNED_CALLS.retriedTouch, async () => {
+        const current = await this.storage.head(ref.objectKey);
+        if (!current || !isLive(current)) throw new ApiError("not_found", "no such item");
+        return this.storage.replaceMeta(ref.objectKey, current.etag, { contentType: current.meta.contentType, expiresAt });
+      });
       if (result.ok) {
         await this.cache.delete(ref.cacheUrl);
         return { etag: result.etag, expiresAt };
@@ -128,7 +132,8 @@ export class Items {
     for (let attempt = 1; ; attempt++) {
       let current: StoredObject | null;
       try {
-        current = await this.storage.get(ref.objectKey);
+        // A retried step only out of spare subrequests (src/budget.ts).
+        current = await this.storage.budget.attempt(attempt + readFailures, PLANNED_CALLS.retriedCount, () => this.storage.get(ref.objectKey));
       } catch (err) {
         // Nothing is written yet, so the whole step may start over. Ceph RGW answers a GET racing
         // the creation of the same key with 500 UnknownError, more than once in a row.
@@ -148,7 +153,7 @@ export class Items {
         meta = { contentType: "text/plain", expiresAt: expiresAtFor(options.ttl ?? options.defaultTtl) };
         condition = current ? { kind: "match", etag: current.etag } : { kind: "absent" };
       } else {
-        const value = await readCounter(current.body, current.size);
+        const value = await readCounter(current.body);
         next = value + delta;
         if (!Number.isSafeInteger(next)) throw new ApiError("out_of_range", `the result is outside ±${COUNTER_LIMIT}`);
         meta = { contentType: current.meta.contentType, expiresAt: options.ttl === undefined ? current.meta.expiresAt : expiresAtFor(options.ttl) };
@@ -182,7 +187,10 @@ export class Items {
   /** An expired object found on a read is emptied in the background, only if it is still that version. */
   expireLater(ref: ItemRef, head: StoredHead): void {
     if (head.tombstone) return;
-    this.waitUntil(this.storage.tombstone(ref.objectKey, head.etag).catch(() => undefined));
+    // Optional (a later read or the sweep does it otherwise): only out of spare subrequests,
+    // a probe of the store's dialect included when it is not known yet.
+    const calls = 1 + (this.storage.dialectUnknown() ? PLANNED_CALLS.dialectProbe : 0);
+    this.waitUntil(this.storage.budget.ifSpare(calls, () => this.storage.tombstone(ref.objectKey, head.etag)).catch(() => undefined));
   }
 }
 
@@ -214,24 +222,6 @@ function preconditionFailed(mode: Exclude<WriteMode, { kind: "set" }>): ApiError
     cas: "the item is absent or not at that ETag",
   }[mode.kind];
   return new ApiError("precondition_failed", why);
-}
-
-/** Reads a counter's text (a few bytes at most) and parses it. */
-async function readCounter(body: ReadableStream<Uint8Array>, size: number): Promise<number> {
-  if (size > 20) {
-    await body.cancel();
-    throw new ApiError("not_a_number", "the item's value is not an integer");
-  }
-  const text = await new Response(body).text();
-  return parseCounter(text);
-}
-
-/** A counter's value: base-10 integer text within ±(2^53−1). Pure. */
-export function parseCounter(text: string): number {
-  if (!/^-?[0-9]{1,20}$/.test(text)) throw new ApiError("not_a_number", "the item's value is not an integer");
-  const value = Number(text);
-  if (!Number.isSafeInteger(value)) throw new ApiError("out_of_range", `the item's value is outside ±${COUNTER_LIMIT}`);
-  return value;
 }
 
 /** Between tries of a write that lost a race or met a busy store: up to 10, 20, … 200 ms. */

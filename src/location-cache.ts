@@ -1,3 +1,4 @@
+import { SubrequestBudget } from "./budget";
 import { timed, type PhaseRecorder } from "./observability";
 import { isExpired, remainingSeconds } from "./item";
 
@@ -63,10 +64,16 @@ export interface CachedItem {
   fresh: boolean;
 }
 
+/**
+ * Every call is counted in the request's subrequests (src/budget.ts): a lookup and the removal of a
+ * written item's entry are planned; a refill and the removal of an expired entry (the cache drops it
+ * at its own max-age anyway) are made only out of spare subrequests.
+ */
 export class LocationCache {
   constructor(
     private readonly cache: Cache,
     private readonly recorder?: PhaseRecorder,
+    private readonly budget: SubrequestBudget = SubrequestBudget.unbounded(),
   ) {}
 
   /** Times one call to the Cache API for the request's Server-Timing. */
@@ -76,13 +83,14 @@ export class LocationCache {
 
   /** A live entry, or null. An expired one is dropped, never served. */
   async match(url: string, now?: number): Promise<CachedItem | null> {
+    this.budget.take("cache");
     const response = await this.timed(this.cache.match(url));
     if (!response) return null;
     const raw = response.headers.get(ENTRY_EXPIRES);
     const expiresAt = raw === null || raw === "never" ? null : Number(raw);
     if (Number.isNaN(expiresAt) || isExpired(expiresAt, now)) {
       await response.body?.cancel();
-      await this.timed(this.cache.delete(url));
+      if (this.budget.tryTake("cache")) await this.timed(this.cache.delete(url));
       return null;
     }
     return { response, expiresAt, fresh: isFresh(response.headers.get(ENTRY_FRESH_UNTIL), now === undefined ? undefined : now * 1000) };
@@ -95,6 +103,11 @@ export class LocationCache {
    * part of a stream that arrived before it failed.
    */
   async put(url: string, body: ReadableStream<Uint8Array> | null, headers: Headers, expiresAt: number | null, maxAge: number, nowMs: number = Date.now()): Promise<void> {
+    // A refill is optional: without a spare subrequest the value is served, not kept.
+    if (!this.budget.tryTake("cache")) {
+      await body?.cancel();
+      return;
+    }
     const bytes = body ? new Uint8Array(await new Response(body).arrayBuffer()) : new Uint8Array(0);
     const declared = headers.get("content-length");
     if (declared !== null && Number(declared) !== bytes.byteLength) throw new Error("the value came up short: not cached");
@@ -106,7 +119,14 @@ export class LocationCache {
     await this.timed(this.cache.put(url, new Response(bytes, { status: 200, headers: entryHeaders })));
   }
 
+  /** Removes an entry: planned (after a write, this location must not serve the old value). */
   async delete(url: string): Promise<void> {
+    this.budget.take("cache");
     await this.timed(this.cache.delete(url));
+  }
+
+  /** Removes an entry only out of spare subrequests (hygiene: a stale copy found absent in storage). */
+  async deleteIfSpare(url: string): Promise<void> {
+    if (this.budget.tryTake("cache")) await this.timed(this.cache.delete(url));
   }
 }

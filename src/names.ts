@@ -1,25 +1,15 @@
+import { hasControlCharacter, hasLoneSurrogate, keyProblem, MAX_KEY_BYTES, namespaceProblem, utf8Length } from "../client/src/names";
 import { ApiError } from "./errors";
-import { MAX_KEY_BYTES, NAMESPACE_PATTERN } from "./schema";
+
+// The rules themselves live in the client's names module, so the client refuses exactly what the
+// Worker refuses, with the same message, before a request leaves (the client never imports the Worker).
 
 /** Longest key, in bytes of UTF-8 (API.md). */
-export { MAX_KEY_BYTES };
-
-const NAMESPACE = new RegExp(NAMESPACE_PATTERN);
-// biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is its purpose.
-const CONTROL = /[\u0000-\u001f\u007f]/;
-
-/** Whether `text` holds a control character (U+0000–U+001F, U+007F): refused anywhere in a key or prefix. */
-export function hasControlCharacter(text: string): boolean {
-  return CONTROL.test(text);
-}
+export { hasControlCharacter, hasLoneSurrogate, MAX_KEY_BYTES, utf8Length };
 
 export function validateNamespace(namespace: string): string {
-  if (!NAMESPACE.test(namespace)) {
-    throw new ApiError(
-      "bad_request",
-      "invalid namespace: 1-64 characters of a-z 0-9 _ -, starting with a letter or digit",
-    );
-  }
+  const problem = namespaceProblem(namespace);
+  if (problem !== null) throw new ApiError("bad_request", problem);
   return namespace;
 }
 
@@ -40,25 +30,7 @@ export function parseKey(raw: string): string {
 
 /** Validates an already-decoded key (as a batch body gives it). */
 export function validateKey(key: string): string {
-  if (key.length === 0) throw new ApiError("bad_request", "invalid key: empty");
-  if (utf8Length(key) > MAX_KEY_BYTES) {
-    throw new ApiError("bad_request", `invalid key: longer than ${MAX_KEY_BYTES} bytes of UTF-8`);
-  }
-  if (hasControlCharacter(key)) throw new ApiError("bad_request", "invalid key: contains a control character");
-  if (/[\ud800-\udfff]/u.test(key.replace(/[\ud800-\udbff][\udc00-\udfff]/g, ""))) {
-    throw new ApiError("bad_request", "invalid key: not valid UTF-8");
-  }
-  for (const segment of key.split("/")) {
-    if (segment === "") throw new ApiError("bad_request", "invalid key: empty path segment");
-    if (segment === "." || segment === "..") {
-      throw new ApiError("bad_request", "invalid key: '.' and '..' segments are not allowed");
-    }
-  }
+  const problem = keyProblem(key);
+  if (problem !== null) throw new ApiError("bad_request", problem);
   return key;
-}
-
-const encoder = new TextEncoder();
-
-export function utf8Length(text: string): number {
-  return encoder.encode(text).byteLength;
 }

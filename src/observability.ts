@@ -1,5 +1,5 @@
 import type { Context, MiddlewareHandler } from "hono";
-import type { AppEnv } from "./http";
+import { type AppEnv, setResponseHeader } from "./http";
 
 /** Where a request's time went: the phases named in `Server-Timing` and the request's log line. */
 export type Phase = "cache" | "storage";
@@ -73,28 +73,19 @@ export function logLine(fields: {
   errorCode?: string | undefined;
 }): string {
   const { summary } = fields;
+  // One object, no spreads: JSON.stringify leaves out the fields that are undefined.
   return JSON.stringify({
     level: fields.status >= 500 ? "error" : "info",
     requestId: fields.requestId,
     method: fields.method,
     route: fields.route,
-    ...(fields.namespace ? { namespace: fields.namespace } : {}),
+    namespace: fields.namespace || undefined,
     status: fields.status,
-    ...(fields.cache ? { cache: fields.cache } : {}),
-    ...(fields.errorCode ? { error: fields.errorCode } : {}),
+    cache: fields.cache || undefined,
+    error: fields.errorCode || undefined,
     ms: { total: summary.total, cache: summary.cache, storage: summary.storage },
     calls: { cache: summary.cacheCalls, storage: summary.storageCalls },
   });
-}
-
-/** Sets a header on the outgoing response, copying it first if its headers are immutable (a fetched one). */
-function setHeader(c: Context<AppEnv>, name: string, value: string): void {
-  try {
-    c.res.headers.set(name, value);
-  } catch {
-    c.res = new Response(c.res.body, c.res);
-    c.res.headers.set(name, value);
-  }
 }
 
 /**
@@ -107,20 +98,40 @@ export function observability(): MiddlewareHandler<AppEnv> {
     c.set("metrics", metrics);
     await next();
     const summary = metrics.summary();
-    setHeader(c, "x-request-id", metrics.requestId);
-    setHeader(c, "server-timing", serverTiming(summary));
-    const namespace = /^\/v1\/([a-z0-9][a-z0-9_-]{0,63})\//.exec(c.req.path)?.[1];
-    console.log(
-      logLine({
-        requestId: metrics.requestId,
-        method: c.req.method,
-        route: c.req.routePath,
-        namespace,
-        status: c.res.status,
-        cache: c.res.headers.get("x-cache"),
-        summary,
-        errorCode: c.get("errorCode"),
-      }),
+    setResponseHeader(c, "x-request-id", metrics.requestId);
+    setResponseHeader(c, "server-timing", serverTiming(summary));
+    // What the line says is read now; the line itself is built and written after the answer.
+    const { method, path, routePath } = c.req;
+    const status = c.res.status;
+    const cache = c.res.headers.get("x-cache");
+    const errorCode = c.get("errorCode");
+    afterAnswer(c, () =>
+      console.log(logLine({ requestId: metrics.requestId, method, route: routePath, namespace: NAMESPACE_IN_PATH.exec(path)?.[1], status, cache, summary, errorCode })),
     );
   };
+}
+
+const NAMESPACE_IN_PATH = /^\/v1\/([a-z0-9][a-z0-9_-]{0,63})\//;
+
+/**
+ * Runs `write` once the answer has left (the request is kept alive for it): writing a log line
+ * costs the runtime about as much as the rest of a hit's own work, and the client need not wait
+ * for it. Without an execution context (a request made in-process) it runs at once.
+ */
+function afterAnswer(c: Context<AppEnv>, write: () => void): void {
+  let executionCtx: Context<AppEnv>["executionCtx"];
+  try {
+    executionCtx = c.executionCtx;
+  } catch {
+    write();
+    return;
+  }
+  executionCtx.waitUntil(
+    new Promise<void>((resolve) =>
+      setTimeout(() => {
+        write();
+        resolve();
+      }, 0),
+    ),
+  );
 }

@@ -227,6 +227,11 @@ export function buildOpenApi(config: Config): Record<string, unknown> {
             description: { type: "string" },
             version: { type: "string" },
             links: { type: "object", properties: { api: { type: "string" }, openapi: { type: "string" }, health: { type: "string" } } },
+            limits: {
+              type: "object",
+              description: "What one request may do on this deployment: its calls to storage and the location cache (SUBREQUEST_LIMIT), and the most keys one batch may hold within them.",
+              properties: { subrequestsPerRequest: { type: "integer" }, batchKeys: { type: "integer", minimum: 1, maximum: 100 } },
+            },
             docs: { type: "string" },
           },
         },

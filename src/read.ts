@@ -149,7 +149,7 @@ export async function readItem(ctx: RequestContext, namespace: string, key: stri
   if (!found || !isLive(found)) {
     await release(found);
     if (found && isExpired(found.meta.expiresAt)) ctx.items.expireLater(ref, found);
-    if (copy) ctx.waitUntil(ctx.cache.delete(ref.cacheUrl).catch(() => undefined));
+    if (copy) ctx.waitUntil(ctx.cache.deleteIfSpare(ref.cacheUrl).catch(() => undefined));
     return null;
   }
   const item: FoundItem = { etag: found.etag, expiresAt: found.meta.expiresAt, contentType: found.meta.contentType, size: found.size, body: null, xCache: "MISS" };

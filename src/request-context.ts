@@ -1,3 +1,4 @@
+import { SubrequestBudget } from "./budget";
 import type { Config } from "./config";
 import { deploymentOf } from "./deployment";
 import { itemRef, Items, type ItemRef } from "./items";
@@ -26,6 +27,8 @@ export class RequestContext {
   private cacheOnce: LocationCache | undefined;
   private generationsOnce: Generations | undefined;
   private itemsOnce: Items | undefined;
+  /** The request's subrequests: every storage and Cache API call is counted in it, up to SUBREQUEST_LIMIT. */
+  readonly budget: SubrequestBudget;
 
   constructor(
     readonly config: Config,
@@ -36,6 +39,7 @@ export class RequestContext {
     private readonly rawCache: Cache = caches.default,
   ) {
     this.deployment = deploymentOf(config.s3);
+    this.budget = new SubrequestBudget(config.subrequestLimit);
     this.fresh = wantsFresh(cacheControl);
   }
 
@@ -44,12 +48,12 @@ export class RequestContext {
 
   /** The request's storage, holding its budget (2 × STORAGE_TIMEOUT_MS from its first call). */
   get storage(): Storage {
-    this.storageOnce ??= new Storage(this.config.s3, this.config.storageTimeoutMs, this.metrics);
+    this.storageOnce ??= new Storage(this.config.s3, this.config.storageTimeoutMs, this.metrics, this.budget);
     return this.storageOnce;
   }
 
   get cache(): LocationCache {
-    this.cacheOnce ??= new LocationCache(this.rawCache, this.metrics);
+    this.cacheOnce ??= new LocationCache(this.rawCache, this.metrics, this.budget);
     return this.cacheOnce;
   }
 

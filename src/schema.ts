@@ -1,3 +1,5 @@
+// The name rules are shared with the client, which refuses what the Worker refuses (client/src/names.ts).
+import { MAX_KEY_BYTES, NAMESPACE_PATTERN } from "../client/src/names";
 import { ApiError } from "./errors";
 
 /**
@@ -37,8 +39,6 @@ export interface ParamSpec {
   example?: string | number;
 }
 
-export const NAMESPACE_PATTERN = "^[a-z0-9][a-z0-9_-]{0,63}$";
-export const MAX_KEY_BYTES = 512;
 export const MAX_SAFE = Number.MAX_SAFE_INTEGER;
 export const MAX_LIST_LIMIT = 1000;
 export const DEFAULT_LIST_LIMIT = 100;

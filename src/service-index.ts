@@ -1,4 +1,5 @@
 import { version } from "../package.json";
+import { indexLimits } from "./budget";
 import type { Config } from "./config";
 
 /** What `GET /` and `GET /v1` answer: what this service is and where its description lives. */
@@ -7,6 +8,8 @@ export interface ServiceIndex {
   description: string;
   version: string;
   links: { api: string; openapi: string; health: string };
+  /** What one request may do here: its subrequests (SUBREQUEST_LIMIT) and the batch size that fits them. */
+  limits: { subrequestsPerRequest: number; batchKeys: number };
   docs: string;
 }
 
@@ -14,12 +17,13 @@ export interface ServiceIndex {
  * The index, from this deployment's settings (nothing secret: it is public, like /healthz).
  * Its argument is there for fields that depend on the deployment.
  */
-export function buildIndex(_config: Config): ServiceIndex {
+export function buildIndex(config: Config): ServiceIndex {
   return {
     name: "CloudCached",
     description: "A memcached-style cache over HTTP: a Cloudflare Worker over an S3-compatible bucket.",
     version,
     links: { api: "/v1", openapi: "/v1/openapi.json", health: "/healthz" },
+    limits: indexLimits(config.subrequestLimit),
     docs: "The operations, their parameters and errors: /v1/openapi.json (OpenAPI 3.1); the guide: docs/API.md in CloudCached's source.",
   };
 }

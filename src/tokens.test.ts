@@ -5,6 +5,7 @@ import { ApiError } from "./errors";
 import {
   DEFAULT_TOKEN_TTL,
   grantFromClaims,
+  grantOf,
   keyPrefixProblem,
   MAX_TOKEN_NAMESPACES,
   mintToken,
@@ -119,6 +120,20 @@ describe("tokens", () => {
     const other = "e".repeat(64);
     await refusedAsync(verifyTokenOnce(`${token}x`, other, SECRET, 1_001), /^invalid token$/);
     await refusedAsync(verifyTokenOnce(token.slice(0, -3), other, SECRET, 1_001), /^invalid token$/);
+  });
+
+  it("a recent token's grant is found again at once, only under its secret, and still expires", async () => {
+    const { token } = await mintToken(request, SECRET, 1_000);
+    const first = await grantOf(token, SECRET, 1_001);
+    expect(first.namespaces).toEqual(["ns1"]);
+    expect(await grantOf(token, SECRET, 1_002)).toBe(first);
+    await refusedAsync(grantOf(token, SECRET, 1_060), /^token expired$/);
+    await refusedAsync(grantOf(token, `${SECRET}x`, 1_002), /^invalid token$/);
+    // Prefixes, extensions and repetitions of a remembered token are other tokens.
+    for (const other of [token.slice(0, -1), `${token}x`, `${token}${token}`, `${token.slice(0, -10)}${token.at(-10) === "A" ? "B" : "A"}${token.slice(-9)}`]) {
+      await refusedAsync(grantOf(other, SECRET, 1_002), /^invalid token$/);
+    }
+    expect(await grantOf(token, SECRET, 1_003)).toBe(first);
   });
 
   it("refuses another key, a tampered payload, another algorithm and alg none, never echoing the token", async () => {

@@ -53,6 +53,32 @@ describe("incr / decr", () => {
     await expectError(await post(`/v1/${ns}/items/min?op=decr&by=2`), 409, "out_of_range");
   });
 
+  it("reads the value byte for byte as -?[0-9]+: a byte-order mark, a space or a plus sign is 409 not_a_number", async () => {
+    const ns = uniqueNamespace();
+    const refused: [string, Uint8Array][] = [
+      ["BOM + 5", new Uint8Array([0xef, 0xbb, 0xbf, 0x35])],
+      ["5 + BOM", new Uint8Array([0x35, 0xef, 0xbb, 0xbf])],
+      ["+5", new TextEncoder().encode("+5")],
+      ["5 ", new TextEncoder().encode("5 ")],
+      ["5\\n", new TextEncoder().encode("5\n")],
+    ];
+    for (const [label, value] of refused) {
+      await (await api(`/v1/${ns}/items/bad`, { method: "PUT", body: value })).text();
+      await expectError(await post(`/v1/${ns}/items/bad?op=incr`), 409, "not_a_number").catch((err: Error) => {
+        throw new Error(`${label}: ${err.message}`);
+      });
+      // Nothing was written: the value is still those bytes.
+      expect(new Uint8Array(await (await api(`/v1/${ns}/items/bad`, { headers: { "cache-control": "no-cache" } })).arrayBuffer()), label).toEqual(value);
+    }
+    // What the rule accepts, leading zeros included however many: "05", "-0", 22 bytes of "0…05".
+    for (const [value, next] of [["05", 6], ["-0", 1], [`${"0".repeat(21)}5`, 6]] as const) {
+      await put(`/v1/${ns}/items/ok`, value);
+      const counted = await post(`/v1/${ns}/items/ok?op=incr`);
+      expect(counted.status, value).toBe(200);
+      expect((await counted.json<{ value: number }>()).value, value).toBe(next);
+    }
+  });
+
   it("an expired counter is absent: 404, or recreated from initial", async () => {
     const ns = uniqueNamespace();
     await put(`/v1/${ns}/items/n?ttl=1`, "10");
@@ -99,10 +125,11 @@ describe("touch", () => {
   it("ttl=0 makes it permanent; an absent or expired item is 404", async () => {
     const ns = uniqueNamespace();
     await expectError(await post(`/v1/${ns}/items/none?op=touch&ttl=10`), 404, "not_found");
-    await put(`/v1/${ns}/items/k?ttl=1`, "v");
+    // ttl=3: the touch must arrive while the item lives, however loaded the machine is.
+    await put(`/v1/${ns}/items/k?ttl=3`, "v");
     const forever = await post(`/v1/${ns}/items/k?op=touch&ttl=0`);
     expect((await forever.json<{ expiresAt: null }>()).expiresAt).toBeNull();
-    await sleep(2100);
+    await sleep(3100);
     expect(await (await api(`/v1/${ns}/items/k`)).text()).toBe("v");
     await put(`/v1/${ns}/items/short?ttl=1`, "v");
     await sleep(2100);

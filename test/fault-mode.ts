@@ -3,6 +3,7 @@ export type FaultMode =
   | "error500" // 500 InternalError, request not forwarded
   | "slowdown503" // 503 SlowDown, request not forwarded
   | "conflict409" // 409 ConditionalRequestConflict, request not forwarded
+  | "throttle429" // 429, request not forwarded (R2 past one write per second to one key)
   | "hang" // never answers (the connection stays open until the client gives up)
   | "reset" // the connection is reset before anything is forwarded
   | "resetAfter" // forwarded; the store's answer is dropped and the connection reset

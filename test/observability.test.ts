@@ -13,6 +13,13 @@ function timing(response: Response): Record<string, number> {
   return out;
 }
 
+/** The log line of `response`'s request among `lines` (each request writes one, once its answer has left). */
+function lineOf(lines: string[], response: Response): string {
+  const line = lines.find((candidate) => candidate.includes(`"requestId":"${response.headers.get("x-request-id")}"`));
+  if (line === undefined) throw new Error(`no log line for request ${response.headers.get("x-request-id")}`);
+  return line;
+}
+
 describe("observability", () => {
   afterEach(() => vi.restoreAllMocks());
 
@@ -62,7 +69,7 @@ describe("observability", () => {
       try {
         const response = await withBindings({}, path, init);
         await response.arrayBuffer();
-        const entry = JSON.parse(lines.find((line) => line.includes('"requestId"')) as string) as { calls: { cache: number; storage: number } };
+        const entry = JSON.parse(lineOf(lines, response)) as { calls: { cache: number; storage: number } };
         return { ...entry.calls, xCache: response.headers.get("x-cache") };
       } finally {
         spy.mockRestore();
@@ -99,7 +106,8 @@ describe("observability", () => {
     });
     const response = await withBindings({}, `/v1/${ns}/items/secret-key-name`);
     expect(await response.text()).toBe("secret-value");
-    const requestLines = lines.filter((line) => line.includes('"requestId"'));
+    // A line is written once the answer has left: an earlier request's may arrive here too.
+    const requestLines = lines.filter((line) => line.includes(`"requestId":"${response.headers.get("x-request-id")}"`));
     expect(requestLines).toHaveLength(1);
     const entry = JSON.parse(requestLines[0] as string) as Record<string, unknown>;
     expect(entry).toMatchObject({ level: "info", method: "GET", route: "/v1/:ns/items/*", namespace: ns, status: 200 });
@@ -118,8 +126,8 @@ describe("observability", () => {
     vi.spyOn(console, "log").mockImplementation((...args: unknown[]) => {
       lines.push(args.map(String).join(" "));
     });
-    await withBindings({}, "/v1/ns/items/k", { headers: { authorization: "Bearer not-the-token-123" } });
-    const entry = JSON.parse(lines.find((line) => line.includes('"requestId"')) as string) as Record<string, unknown>;
+    const response = await withBindings({}, "/v1/ns/items/k", { headers: { authorization: "Bearer not-the-token-123" } });
+    const entry = JSON.parse(lineOf(lines, response)) as Record<string, unknown>;
     expect(entry).toMatchObject({ status: 401, error: "unauthorized" });
     expect(lines.join("\n")).not.toContain("not-the-token-123");
   });

@@ -18,7 +18,7 @@ export function testStorage(config: Config = testConfig()): Storage {
  * its own signed ListObjectsV2 calls with continuation tokens, not the Worker's `Storage.list`.
  */
 export async function listAll(prefix: string): Promise<{ key: string; size: number }[]> {
-  const client = new AwsClient({ accessKeyId: env.S3_ACCESS_KEY_ID, secretAccessKey: env.S3_SECRET_ACCESS_KEY, region: env.S3_REGION || "auto", service: "s3" });
+  const client = new AwsClient({ accessKeyId: env.S3_ACCESS_KEY_ID, secretAccessKey: env.S3_SECRET_ACCESS_KEY, region: testConfig().s3.region, service: "s3" });
   const found: { key: string; size: number }[] = [];
   let token: string | null = null;
   do {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { type BatchAnswer, chunk, readDeleted, readGot, readPresent, readWritten } from "./batch.js";
+import { type BatchAnswer, batchKeysFrom, chunk, MAX_BATCH_KEYS, readDeleted, readGot, readPresent, readWritten } from "./batch.js";
 import { CloudCachedError } from "./errors.js";
 
 describe("chunk", () => {
@@ -50,5 +50,15 @@ describe("reading a batch answer", () => {
     expect(readDeleted(answer, "c")).toBe(true);
     expect(readDeleted(answer, "d")).toMatchObject({ code: "forbidden" });
     expect(readDeleted(answer, "e")).toBeInstanceOf(CloudCachedError);
+  });
+});
+
+describe("batchKeysFrom (GET /v1)", () => {
+  it("is the index's limits.batchKeys, at most 100; 100 when the index does not say", () => {
+    expect(batchKeysFrom({ limits: { batchKeys: 16, subrequestsPerRequest: 50 } })).toBe(16);
+    expect(batchKeysFrom({ limits: { batchKeys: 250 } })).toBe(MAX_BATCH_KEYS);
+    for (const unknown of [null, {}, { limits: null }, { limits: { batchKeys: 0 } }, { limits: { batchKeys: "11" } }, { limits: { batchKeys: 2.5 } }]) {
+      expect(batchKeysFrom(unknown)).toBe(MAX_BATCH_KEYS);
+    }
   });
 });

@@ -7,6 +7,17 @@ import { CloudCachedError, errorFromBatch } from "./errors.js";
 /** At most this many keys (get + set + delete) in one batch request. */
 export const MAX_BATCH_KEYS = 100;
 
+/**
+ * How many keys one batch may hold on this deployment, from its `GET /v1` index (`limits.batchKeys`:
+ * what fits the deployment's subrequests per request, 16 at the Free plan's 50); MAX_BATCH_KEYS when
+ * the index does not say (an older server). Pure.
+ */
+export function batchKeysFrom(index: unknown): number {
+  const limits = typeof index === "object" && index !== null ? (index as { limits?: unknown }).limits : undefined;
+  const keys = typeof limits === "object" && limits !== null ? (limits as { batchKeys?: unknown }).batchKeys : undefined;
+  return typeof keys === "number" && Number.isInteger(keys) && keys >= 1 ? Math.min(keys, MAX_BATCH_KEYS) : MAX_BATCH_KEYS;
+}
+
 export interface BatchSetEntry extends BatchValue {
   key: string;
   ttl?: number;

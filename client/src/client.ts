@@ -2,6 +2,7 @@ import {
   type BatchAnswer,
   type BatchRequest,
   type BatchSetEntry,
+  batchKeysFrom,
   chunk,
   MAX_BATCH_KEYS,
   readDeleted,
@@ -10,7 +11,7 @@ import {
   readWritten,
 } from "./batch.js";
 import { type CachedValue, decodeValue, encodeBatchValue, encodeValue, type Storable } from "./codec.js";
-import { CloudCachedError } from "./errors.js";
+import { CloudCachedError, isAbsent } from "./errors.js";
 import { encodeKey, encodeNamespace, itemPath, type Query } from "./paths.js";
 import { DEFAULT_RETRY, isIdempotent } from "./retry.js";
 import { type Answer, type Call, type FetchLike, Transport } from "./transport.js";
@@ -202,6 +203,8 @@ export class CloudCached {
   readonly namespace: string;
   private readonly options: CloudCachedOptions;
   private readonly transport: Transport;
+  /** The deployment's batch size (GET /v1), asked once per client; a failed ask is asked again. */
+  private batchKeys: Promise<number> | undefined;
 
   constructor(options: CloudCachedOptions) {
     if (!options || typeof options.url !== "string" || options.url === "") throw new TypeError("CloudCached: `url` is required");
@@ -331,17 +334,24 @@ export class CloudCached {
     const headers: Record<string, string> = options.fresh ? { "cache-control": "no-cache" } : {};
     const answer = await this.send({ method, path: this.path(key), headers, ...(options.signal ? { signal: options.signal } : {}) });
     if (answer.response.status === 404 && method === "HEAD") {
+      // A HEAD answer has no body to tell an absent item from a wrong URL: on a miss, a GET tells.
       await answer.discard();
-      return null;
+      return this.read("GET", key, options);
     }
-    if (answer.response.status === 404) {
-      // A 404 of this API is `not_found` for the item; anything else (a wrong URL) is an error.
-      const error = await answer.fail().catch((err: unknown) => err);
-      if (error instanceof CloudCachedError && error.code === "not_found") return null;
-      throw error;
-    }
+    if (answer.response.status === 404) return this.absent(answer);
     if (answer.response.status !== 200) return answer.fail();
     return answer;
+  }
+
+  /**
+   * A 404 answer: null when it says the item is absent (API.md's `not_found`); anything else —
+   * `no_such_route`, a 404 from a server that is not CloudCached — is thrown, so that a wrong URL
+   * never looks like a cache miss.
+   */
+  private async absent(answer: Answer): Promise<null> {
+    const error: unknown = await answer.fail().catch((err: unknown) => err);
+    if (isAbsent(error)) return null;
+    throw error;
   }
 
   // ---- Writes ----------------------------------------------------------------------------------
@@ -405,10 +415,7 @@ export class CloudCached {
       query: { op: "touch", ttl },
       ...(options.signal ? { signal: options.signal } : {}),
     });
-    if (answer.response.status === 404) {
-      await answer.discard();
-      return null;
-    }
+    if (answer.response.status === 404) return this.absent(answer);
     if (answer.response.status !== 200) return answer.fail();
     const body = await answer.json<Touched>();
     return { etag: body.etag, expiresAt: body.expiresAt ?? null };
@@ -430,17 +437,14 @@ export class CloudCached {
     checkCount(options.ttl, "ttl");
     const query: Query = { op, by, initial: options.initial, ttl: options.ttl };
     const answer = await this.send({ method: "POST", path: this.path(key), query, ...(options.signal ? { signal: options.signal } : {}) });
-    if (answer.response.status === 404) {
-      await answer.discard();
-      return null;
-    }
+    if (answer.response.status === 404) return this.absent(answer);
     if (answer.response.status !== 200) return answer.fail();
     return (await answer.json<{ value: number }>()).value;
   }
 
   // ---- Batches ---------------------------------------------------------------------------------
 
-  /** One raw `POST /v1/{ns}/batch` (at most 100 keys in all). */
+  /** One raw `POST /v1/{ns}/batch` (at most `batchSize()` keys in all). */
   async batch(request: BatchRequest, options: CallOptions = {}): Promise<BatchAnswer> {
     const readOnly = (request.set?.length ?? 0) === 0 && (request.delete?.length ?? 0) === 0;
     const answer = await this.transport.send({
@@ -455,15 +459,36 @@ export class CloudCached {
     return answer.json<BatchAnswer>();
   }
 
-  /** Batch `get`s of many keys, 100 a request: each run of keys with its answer. */
+  /**
+   * How many keys one batch may hold on this deployment: its index (`GET /v1`) says what fits its
+   * subrequests per request (SUBREQUEST_LIMIT); 100 when it does not say.
+   */
+  batchSize(options: CallOptions = {}): Promise<number> {
+    this.batchKeys ??= (async () => {
+      const answer = await this.send({ method: "GET", path: "/v1", ...(options.signal ? { signal: options.signal } : {}) });
+      if (answer.response.status !== 200) {
+        await answer.discard();
+        return MAX_BATCH_KEYS;
+      }
+      return batchKeysFrom(await answer.json<unknown>().catch(() => null));
+    })();
+    this.batchKeys.catch(() => {
+      this.batchKeys = undefined;
+    });
+    return this.batchKeys;
+  }
+
+  /** Batch `get`s of many keys, `batchSize()` a request: each run of keys with its answer. */
   private async *getRuns(keys: Iterable<string>, options: CallOptions): AsyncGenerator<[string[], BatchAnswer], void, undefined> {
-    for (const run of chunk([...keys], MAX_BATCH_KEYS, (k) => k)) {
-      for (const key of run) encodeKey(key);
+    const all = [...keys];
+    for (const key of all) encodeKey(key);
+    const size = await this.batchSize(options);
+    for (const run of chunk(all, size, (k) => k)) {
       yield [run, await this.batch({ get: run }, options)];
     }
   }
 
-  /** Values of many keys (null for an absent one), in batches of 100. Throws the first key's error, if any. */
+  /** Values of many keys (null for an absent one), in batches of `batchSize()`. Throws the first key's error, if any. */
   async getMany<T = CachedValue>(keys: Iterable<string>, options: CallOptions = {}): Promise<Map<string, T | null>> {
     const result = new Map<string, T | null>();
     for await (const [run, answer] of this.getRuns(keys, options)) {
@@ -477,7 +502,7 @@ export class CloudCached {
   }
 
   /**
-   * Whether each key holds a live item, in batches of 100 (a stored `null` counts; a value too large
+   * Whether each key holds a live item, in batches of `batchSize()` (a stored `null` counts; a value too large
    * for a batch too). The batch has no HEAD: values up to 1 MiB travel and are dropped. Throws the
    * first key's error, if any.
    */
@@ -493,7 +518,7 @@ export class CloudCached {
     return result;
   }
 
-  /** Sets many keys, in batches of 100: each key's result, or its own error. An entry may carry its own `{ ttl }`. */
+  /** Sets many keys, in batches of `batchSize()`: each key's result, or its own error. An entry may carry its own `{ ttl }`. */
   async setMany(
     entries: Iterable<ManyEntry> | Record<string, Storable>,
     options: ManyOptions = {},
@@ -506,17 +531,19 @@ export class CloudCached {
       return { key, ...encodeBatchValue(value), ...(ttl === undefined ? {} : { ttl }) };
     });
     const result = new Map<string, WriteResult | CloudCachedError>();
-    for (const run of chunk(sets, MAX_BATCH_KEYS, (entry) => entry.key)) {
+    const size = await this.batchSize(options);
+    for (const run of chunk(sets, size, (entry) => entry.key)) {
       const answer = await this.batch({ set: run }, options);
       for (const { key } of run) result.set(key, readWritten(answer, key));
     }
     return result;
   }
 
-  /** Deletes many keys, in batches of 100: `true` for each, or its own error. */
+  /** Deletes many keys, in batches of `batchSize()`: `true` for each, or its own error. */
   async deleteMany(keys: Iterable<string>, options: CallOptions = {}): Promise<Map<string, true | CloudCachedError>> {
     const result = new Map<string, true | CloudCachedError>();
-    for (const run of chunk([...keys], MAX_BATCH_KEYS, (k) => k)) {
+    const size = await this.batchSize(options);
+    for (const run of chunk([...keys], size, (k) => k)) {
       for (const key of run) encodeKey(key);
       const answer = await this.batch({ delete: run }, options);
       for (const key of run) result.set(key, readDeleted(answer, key));

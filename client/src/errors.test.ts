@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { CloudCachedError, codeForStatus, errorFromBatch, errorFromBody, statusForCode } from "./errors.js";
+import { CloudCachedError, codeForStatus, errorFromBatch, errorFromBody, isAbsent, statusForCode } from "./errors.js";
 
 describe("errors", () => {
   it("reads API.md's error body", () => {
@@ -26,5 +26,18 @@ describe("errors", () => {
     expect(errorFromBatch(null)).toBeNull();
     expect(statusForCode("not_a_number")).toBe(409);
     expect(statusForCode("toString")).toBe(500);
+  });
+
+  it("only API.md's 404 not_found means absent: a 404 without our JSON is no_such_route (a wrong URL), with a hint", () => {
+    expect(codeForStatus(404)).toBe("no_such_route");
+    const foreign = errorFromBody(404, "<h1>Not Found</h1>");
+    expect(foreign).toMatchObject({ status: 404, code: "no_such_route" });
+    expect(foreign.message).toContain("is the URL the Worker's origin");
+    expect(isAbsent(foreign)).toBe(false);
+    expect(isAbsent(errorFromBody(404, JSON.stringify({ error: { code: "no_such_route", message: "m" } })))).toBe(false);
+    expect(isAbsent(errorFromBody(404, JSON.stringify({ error: { code: "not_found", message: "m" } })))).toBe(true);
+    expect(isAbsent(new CloudCachedError(400, "not_found", "m"))).toBe(false);
+    expect(isAbsent(new Error("not_found"))).toBe(false);
+    expect(statusForCode("no_such_route")).toBe(404);
   });
 });

@@ -8,6 +8,7 @@ export type ApiErrorCode =
   | "unauthorized"
   | "forbidden"
   | "not_found"
+  | "no_such_route"
   | "method_not_allowed"
   | "not_a_number"
   | "out_of_range"
@@ -51,13 +52,17 @@ function isErrorShape(value: unknown): value is ErrorShape {
   );
 }
 
-/** The code a status stands for when the answer carries no JSON error (a proxy's page, say). */
+/**
+ * The code a status stands for when the answer carries no JSON error (a proxy's page, say). A 404
+ * without one is `no_such_route`, never `not_found`: only the API says an item is absent, so a URL
+ * that reaches some other server is an error, not a cache miss.
+ */
 export function codeForStatus(status: number): ErrorCode {
   switch (status) {
     case 400: return "bad_request";
     case 401: return "unauthorized";
     case 403: return "forbidden";
-    case 404: return "not_found";
+    case 404: return "no_such_route";
     case 405: return "method_not_allowed";
     case 409: return "out_of_range";
     case 411: return "length_required";
@@ -79,7 +84,13 @@ export function errorFromBody(status: number, text: string): CloudCachedError {
     parsed = undefined;
   }
   if (isErrorShape(parsed)) return new CloudCachedError(status, parsed.error.code, parsed.error.message);
-  return new CloudCachedError(status, codeForStatus(status), `HTTP ${status}`);
+  const hint = status === 404 ? " without a CloudCached error: is the URL the Worker's origin (no path)?" : "";
+  return new CloudCachedError(status, codeForStatus(status), `HTTP ${status}${hint}`);
+}
+
+/** Whether an error says the item is absent: API.md's `404 not_found`, and nothing else. */
+export function isAbsent(error: unknown): boolean {
+  return error instanceof CloudCachedError && error.status === 404 && error.code === "not_found";
 }
 
 /** Reads an unsuccessful response into the error it stands for. */
@@ -98,6 +109,7 @@ const STATUS_OF_CODE: Record<ApiErrorCode, number> = {
   unauthorized: 401,
   forbidden: 403,
   not_found: 404,
+  no_such_route: 404,
   method_not_allowed: 405,
   not_a_number: 409,
   out_of_range: 409,

@@ -1,4 +1,4 @@
-// cloudcached/client: a typed client for CloudCached's HTTP API (see docs/client.md).
+// cloudcached: a typed client for CloudCached's HTTP API (see docs/client.md).
 export { CloudCached, quoteEtag, SEED_TTL } from "./client.js";
 export type {
   CacheStatus,

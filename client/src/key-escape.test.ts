@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { keyProblem } from "./paths.js";
+import { keyProblem } from "./names.js";
 import { escapeKey, unescapeKey } from "./key-escape.js";
 
 const awkward = [

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { CloudCachedError } from "./errors.js";
-import { buildUrl, encodeKey, itemPath, keyProblem } from "./paths.js";
+import { keyProblem } from "./names.js";
+import { buildUrl, encodeKey, itemPath } from "./paths.js";
 
 describe("encodeKey", () => {
   it("percent-encodes each segment and keeps the slashes", () => {

@@ -1,34 +1,24 @@
 import { CloudCachedError } from "./errors.js";
+import { keyProblem, namespaceProblem } from "./names.js";
 
 /**
- * Why a key cannot be sent, or null when it can. The URL parser of every runtime resolves `.` and
- * `..` segments (also `%2e`) before a request leaves, so such a key would silently address another
- * item: it is refused here, as the server would refuse it. Empty keys and empty segments too.
+ * The key as it goes in a URL: each `/`-separated segment percent-encoded, the slashes kept. A key
+ * the server would refuse is refused here, before any request, with the server's error: a `.` or
+ * `..` segment would otherwise be resolved by the URL parser and address another item.
  */
-export function keyProblem(key: string): string | null {
-  if (key === "") return "invalid key: empty";
-  for (const segment of key.split("/")) {
-    if (segment === "") return "invalid key: empty path segment";
-    if (segment === "." || segment === "..") return "invalid key: '.' and '..' segments are not allowed";
-  }
-  return null;
-}
-
-/** The key as it goes in a URL: each `/`-separated segment percent-encoded, the slashes kept. */
 export function encodeKey(key: string): string {
   if (typeof key !== "string") throw new TypeError("a key must be a string");
   const problem = keyProblem(key);
   if (problem !== null) throw new CloudCachedError(400, "bad_request", problem);
-  try {
-    return key.split("/").map(encodeURIComponent).join("/");
-  } catch {
-    throw new CloudCachedError(400, "bad_request", "invalid key: not valid UTF-8 (a lone surrogate)");
-  }
+  return key.split("/").map(encodeURIComponent).join("/");
 }
 
+/** The namespace as it goes in a URL; one the server would refuse is refused here, with its error. */
 export function encodeNamespace(namespace: string): string {
-  if (typeof namespace !== "string" || namespace === "") throw new TypeError("a namespace must be a non-empty string");
-  return encodeURIComponent(namespace);
+  if (typeof namespace !== "string") throw new TypeError("a namespace must be a string");
+  const problem = namespaceProblem(namespace);
+  if (problem !== null) throw new CloudCachedError(400, "bad_request", problem);
+  return namespace;
 }
 
 /** `/v1/{ns}/items/{key}`. */

@@ -1,5 +1,6 @@
 // NEEDS the batch endpoint (POST /v1/{ns}/batch, API.md "Batch"): getMany / setMany / deleteMany.
 import { describe, expect, it } from "vitest";
+import { MAX_BATCH_KEYS } from "../src/batch.js";
 import { CloudCachedError } from "../src/index.js";
 import { adminClient } from "./support/helpers.js";
 
@@ -93,5 +94,19 @@ describe("batches", () => {
     await expect(cache.getMany([tooLong])).rejects.toBeInstanceOf(CloudCachedError);
     const results = await cache.setMany([["ok", 1]]);
     expect(results.get("ok")).not.toBeInstanceOf(CloudCachedError);
+  });
+});
+
+describe("the batch size a deployment allows (GET /v1)", () => {
+  it("getMany, setMany and deleteMany split their keys by it", async () => {
+    const cache = adminClient();
+    const size = await cache.batchSize();
+    expect(size).toBeGreaterThanOrEqual(1);
+    expect(size).toBeLessThanOrEqual(MAX_BATCH_KEYS);
+    const entries = Array.from({ length: 2 * size + 1 }, (_, i) => [`split/${i}`, i] as const);
+    const written = await cache.setMany(entries);
+    expect([...written.values()].every((w) => !(w instanceof CloudCachedError))).toBe(true);
+    const got = await cache.getMany(entries.map(([key]) => key));
+    for (const [key, value] of entries) expect(got.get(key)).toBe(value);
   });
 });

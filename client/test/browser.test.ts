@@ -1,5 +1,5 @@
-// CORS (ALLOWED_ORIGINS) and scoped tokens (POST /v1/tokens) from a browser. A real Chromium (Debian's
-// `chromium`, installed by .ci/browser-deps.sh) loads a page from another origin than the Worker's;
+// CORS (ALLOWED_ORIGINS) and scoped tokens (POST /v1/tokens) from a browser. A real Chromium (from the
+// tools cache, or CHROMIUM_PATH: client/test/support/browser-setup.ts) loads a page from another origin than the Worker's;
 // the page imports the client (bundled for the browser by esbuild) and, with a short-lived token
 // limited to one prefix, writes and reads through CORS. The Worker's ALLOWED_ORIGINS lists the
 // page's origin (client/test/support/stack.ts).
@@ -9,8 +9,6 @@ import { join } from "node:path";
 import { type BrowserContext, chromium, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { adminClient, workerUrl } from "./support/helpers.js";
-
-const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 
 interface RoundTrip {
   text: unknown;
@@ -32,8 +30,10 @@ describe("the client in a real browser, across origins", () => {
 
   beforeAll(async () => {
     profile = await mkdtemp(join(tmpdir(), "cloudcached-chromium-"));
+    const browser = inject("chromium");
     context = await chromium.launchPersistentContext(profile, {
-      executablePath: CHROMIUM,
+      executablePath: browser.path,
+      env: { ...process.env, ...browser.env },
       headless: true,
       args: [
         "--headless",

@@ -1,4 +1,4 @@
-// The `cloudcached` bin (dist/client/cli.js, as `npm run build` makes it) against the real Worker.
+// The `cloudcached` bin (client/dist/cli.js, as the package builds it) against the real Worker.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { cli } from "./support/cli.js";
 import { errorBody, type FaultServer, startFaultServer } from "./support/fault-server.js";

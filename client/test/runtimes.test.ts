@@ -1,7 +1,7 @@
 // The client under Bun and under Deno, each a child process running the client as esbuild bundles
 // it (one ESM file, web APIs only) against the real Worker and embedded store of this run. The
-// binaries come from the root's exact-version devDependencies `bun` and `deno`
-// (client/test/support/runtimes.ts). Deno runs with no permission but network access to the
+// binaries, at exact versions, come from the per-user tools cache (`npm run test:runtimes` installs
+// them first: scripts/tools.mjs, client/test/support/runtimes.ts). Deno runs with no permission but network access to the
 // Worker's host:port and reading the two files, so nothing else (env, fs, other hosts) is needed.
 import { execFile } from "node:child_process";
 import { copyFile, mkdir, mkdtemp, rm } from "node:fs/promises";

@@ -1,7 +1,7 @@
 // What `npm run dev` hands the Worker, decided from `.dev.vars`: pure functions, no I/O.
 
-/** The Worker's secrets (wrangler.toml `[secrets] required`); everything else is a var. */
-export const SECRET_NAMES = ["S3_ACCESS_KEY_ID", "S3_SECRET_ACCESS_KEY", "ADMIN_TOKEN", "TOKEN_SECRET"];
+/** The Worker's secrets (wrangler.toml `[secrets] required`, the bucket's name and endpoint too); everything else is a var. */
+export const SECRET_NAMES = ["S3_ENDPOINT", "S3_BUCKET", "S3_ACCESS_KEY_ID", "S3_SECRET_ACCESS_KEY", "ADMIN_TOKEN", "TOKEN_SECRET"];
 
 /** Secrets `npm run dev` generates (and writes into .dev.vars) when .dev.vars has none. */
 export const GENERATED_NAMES = ["ADMIN_TOKEN", "TOKEN_SECRET"];

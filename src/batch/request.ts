@@ -44,11 +44,17 @@ function keyAt(value: unknown, where: string): string {
 /** Strict standard base64 (padding required), as API.md's example uses. */
 export function decodeBase64(text: string): Uint8Array | null {
   if (text.length % 4 !== 0 || !/^[A-Za-z0-9+/]*={0,2}$/.test(text)) return null;
+  let binary: string;
   try {
-    return Uint8Array.from(atob(text), (c) => c.charCodeAt(0));
+    binary = atob(text);
   } catch {
     return null;
   }
+  // A plain loop: Uint8Array.from with a callback costs about 14 times the CPU (~100 ms per MiB),
+  // and the Free plan allows 10 ms of CPU per request.
+  const bytes = new Uint8Array(binary.length);
+  for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
+  return bytes;
 }
 
 const SET_FIELDS = new Set(allowedFields(batchSetSchema));

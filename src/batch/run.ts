@@ -1,4 +1,5 @@
 import { authorize, type Principal, type Scope } from "../auth";
+import { PLANNED_CALLS, plannedBatchCalls, plannedKeyCalls } from "../budget";
 import { ApiError, type ErrorBody } from "../errors";
 import { expiresAtFor } from "../item";
 import type { ItemRef } from "../items";
@@ -126,10 +127,17 @@ export async function runBatch(ctx: BatchContext, request: BatchRequest): Promis
   const deleteAccess = request.delete.map((key) => access(ctx, "write", key));
   for (const key of request.get) access(ctx, "read", key);
 
+  // Every call the batch may need is promised up front, before any is made: a batch that cannot fit
+  // this deployment's SUBREQUEST_LIMIT is a 400 naming it (src/budget.ts). Each key gives its share
+  // back once done, so retries and refills can use what is left.
+  const { generations, fresh, budget } = ctx.context;
+  const keyCount = request.get.length + request.set.length + request.delete.length;
+  budget.reserve(plannedBatchCalls({ gets: request.get.length, sets: request.set.length, deletes: request.delete.length, fresh }), `a batch of ${keyCount} keys`);
+  const done = (kind: "get" | "set" | "delete") => budget.release(plannedKeyCalls(kind, fresh));
+
   // The namespace's generation, once for the whole batch: when even it cannot be learned, the batch
   // fails as a whole. Writes go to it; each get's own read (read.ts) then finds it confirmed.
-  const { generations, fresh } = ctx.context;
-  const generation = await generations.current(ctx.namespace, { fresh });
+  const generation = await generations.current(ctx.namespace, { fresh }).finally(() => budget.release(PLANNED_CALLS.generation));
   const refFor = (key: string) => ctx.context.ref(ctx.namespace, generation, key);
   type Change = { kind: "set"; index: number } | { kind: "delete"; index: number };
   const changes: Change[] = [...request.set.map((_, index) => ({ kind: "set" as const, index })), ...request.delete.map((_, index) => ({ kind: "delete" as const, index }))];
@@ -143,6 +151,7 @@ export async function runBatch(ctx: BatchContext, request: BatchRequest): Promis
       const key = request.delete[change.index] as string;
       deleteAnswers[key] = await deleteOne(ctx, refFor(key), deleteAccess[change.index] ?? null);
     }
+    done(change.kind);
   });
   // Answer keys in the order they were given.
   const ordered = (keys: string[], answers: Record<string, unknown>) => Object.fromEntries(keys.map((key) => [key, answers[key]]));
@@ -156,7 +165,7 @@ export async function runBatch(ctx: BatchContext, request: BatchRequest): Promis
   const launch = () => {
     while (launched < gets.length && launched < emitted + BATCH_CONCURRENCY) {
       const index = launched++;
-      pending.set(index, getOne(ctx, gets[index] as string));
+      pending.set(index, getOne(ctx, gets[index] as string).finally(() => done("get")));
     }
   };
   let started = false;

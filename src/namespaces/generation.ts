@@ -1,4 +1,5 @@
 import { waitBeforeRetry, type BackoffPolicy } from "../backoff";
+import { PLANNED_CALLS } from "../budget";
 import { ApiError } from "../errors";
 import { timed, type PhaseRecorder } from "../observability";
 import type { Storage } from "../storage/storage";
@@ -197,14 +198,17 @@ export class Generations {
   async flush(namespace: string, waitUntil?: (promise: Promise<unknown>) => void): Promise<number> {
     const key = generationObjectKey(this.prefix, namespace);
     for (let attempt = 1; attempt <= FLUSH_ATTEMPTS; attempt++) {
-      const { generation, etag } = await this.stored(namespace);
-      const next = generation + 1;
-      const result = await this.storage.put(
-        key,
-        new TextEncoder().encode(String(next)),
-        { contentType: "text/plain", expiresAt: null },
-        etag === null ? { kind: "absent" } : { kind: "match", etag },
-      );
+      // A retry only out of spare subrequests (src/budget.ts).
+      const { next, result } = await this.storage.budget.attempt(attempt, PLANNED_CALLS.retriedFlush, async () => {
+        const { generation, etag } = await this.stored(namespace);
+        const written = await this.storage.put(
+          key,
+          new TextEncoder().encode(String(generation + 1)),
+          { contentType: "text/plain", expiresAt: null },
+          etag === null ? { kind: "absent" } : { kind: "match", etag },
+        );
+        return { next: generation + 1, result: written };
+      });
       if (result.ok) {
         const now = Date.now();
         // This isolate sees the flush at once; the rest of the location once its entry names the new generation.
@@ -225,6 +229,7 @@ export class Generations {
   }
 
   private async cached(url: string, now: number): Promise<{ generation: number; fetchedAt: number } | null> {
+    this.storage.budget.take("cache");
     const hit = await timed(this.recorder, "cache", this.cache.match(url));
     if (!hit) return null;
     const fetchedAt = Number(hit.headers.get(FETCHED_AT));
@@ -240,9 +245,17 @@ export class Generations {
    */
   private async remember(url: string, generation: number, now: number): Promise<void> {
     if (this.edgeTtl < 1) return;
-    const existing = await this.cached(url, now);
-    if (existing !== null && existing.generation >= generation) return;
-    const headers = { "content-type": "text/plain", "cache-control": `max-age=${this.edgeTtl}`, [FETCHED_AT]: String(now) };
-    await timed(this.recorder, "cache", this.cache.put(url, new Response(String(generation), { headers })));
+    // Optional (the next request asks storage again): a match and a put, only out of spare subrequests.
+    const budget = this.storage.budget;
+    if (!budget.tryReserve(2)) return;
+    try {
+      const existing = await this.cached(url, now);
+      if (existing !== null && existing.generation >= generation) return;
+      const headers = { "content-type": "text/plain", "cache-control": `max-age=${this.edgeTtl}`, [FETCHED_AT]: String(now) };
+      budget.take("cache");
+      await timed(this.recorder, "cache", this.cache.put(url, new Response(String(generation), { headers })));
+    } finally {
+      budget.release(2);
+    }
   }
 }

@@ -1,6 +1,6 @@
 import { ApiError } from "../errors";
 import { hasControlCharacter, MAX_KEY_BYTES, utf8Length } from "../names";
-import { objectKey } from "../storage/object-key";
+import { keyOfStoredName, objectKey } from "../storage/object-key";
 import { NONCE_BYTES, type Storage } from "../storage/storage";
 import { cursorParam, DEFAULT_LIST_LIMIT, limitParam, MAX_LIST_LIMIT, readInteger } from "../schema";
 
@@ -72,17 +72,18 @@ export async function listKeys(
   storage: Storage,
   options: { prefix: string; namespace: string; generation: number; keyPrefix: string; limit: number; after: string | null },
 ): Promise<KeyPage> {
-  const base = objectKey(options.prefix, options.namespace, options.generation, "");
+  const at = (key: string) => objectKey(options.prefix, options.namespace, options.generation, key);
+  const base = at("");
   const page = await storage.list({
-    prefix: base + options.keyPrefix,
+    prefix: at(options.keyPrefix),
     maxKeys: options.limit,
-    ...(options.after === null ? {} : { startAfter: base + options.after }),
+    ...(options.after === null ? {} : { startAfter: at(options.after) }),
   });
   const keys: ListedKey[] = [];
   let last: string | null = null;
   for (const object of page.objects) {
     if (!object.key.startsWith(base)) continue;
-    last = object.key.slice(base.length);
+    last = keyOfStoredName(object.key.slice(base.length));
     if (object.size < NONCE_BYTES) continue;
     keys.push({ key: last, size: object.size - NONCE_BYTES, lastModified: Math.floor(object.lastModified / 1000) });
   }

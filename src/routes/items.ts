@@ -7,6 +7,7 @@ import { expiresAtFor, normalizeContentType, parseTtl } from "../item";
 import type { ItemRef, WriteMode } from "../items";
 import { parseKey, validateNamespace } from "../names";
 import { readItem } from "../read";
+import { rawPathOf } from "../request-path";
 import type { ValueSource } from "../storage/storage";
 import { byParam, initialParam, opParam, readEnum, readInteger } from "../schema";
 
@@ -30,7 +31,7 @@ interface Address {
 
 /** Validates the item's address and access: a refusal never costs a storage call. */
 function address(c: AppContext, scope: Scope): Address {
-  const match = ITEM_PATH.exec(new URL(c.req.url).pathname);
+  const match = ITEM_PATH.exec(rawPathOf(c.req.url));
   if (!match) throw new ApiError("no_such_route", "no such route");
   const namespace = validateNamespace(match[1] ?? "");
   const key = parseKey(match[2] ?? "");
@@ -48,10 +49,9 @@ async function locate(c: AppContext, { namespace, key }: Address): Promise<ItemR
   return ctx.ref(namespace, await ctx.generations.current(namespace), key);
 }
 
-function itemHeaders(etag: string, expiresAt: number | null, xCache: "HIT" | "MISS" | "STALE"): Headers {
-  const headers = new Headers({ etag, "cache-control": "private, no-cache", "x-cache": xCache });
-  if (expiresAt !== null) headers.set("x-expires-at", String(expiresAt));
-  return headers;
+/** The headers every answer about one item carries; plain, so each response builds its Headers once. */
+function itemHeaders(etag: string, expiresAt: number | null): Record<string, string> {
+  return expiresAt === null ? { etag } : { etag, "x-expires-at": String(expiresAt) };
 }
 
 /** GET and HEAD: the one read (read.ts), answered as API.md says (304 for a matching If-None-Match). */
@@ -60,13 +60,15 @@ async function read(c: AppContext): Promise<Response> {
   const head = c.req.method === "HEAD";
   const found = await readItem(c.get("context"), namespace, key, { head });
   if (!found) throw new ApiError("not_found", "no such item");
-  const headers = itemHeaders(found.etag, found.expiresAt, found.xCache);
+  const headers = itemHeaders(found.etag, found.expiresAt);
+  headers["cache-control"] = "private, no-cache";
+  headers["x-cache"] = found.xCache;
   if (noneMatchHits(c.req.header("if-none-match"), found.etag)) {
     await found.body?.cancel();
     return new Response(null, { status: 304, headers });
   }
-  headers.set("content-type", found.contentType);
-  headers.set("content-length", String(found.size));
+  headers["content-type"] = found.contentType;
+  headers["content-length"] = String(found.size);
   return new Response(found.body, { status: 200, headers });
 }
 
@@ -109,10 +111,7 @@ async function write(c: AppContext): Promise<Response> {
   const value = await valueSource(c, config.maxValueBytes);
   const ref = await locate(c, target);
   const written = await c.get("context").items.write(ref, value, { contentType, expiresAt: expiresAtFor(ttl) }, mode);
-  const headers = itemHeaders(written.etag, written.expiresAt, "MISS");
-  headers.delete("x-cache");
-  headers.delete("cache-control");
-  return c.json({ etag: written.etag, expiresAt: written.expiresAt }, mode.kind === "add" ? 201 : 200, Object.fromEntries(headers));
+  return c.json({ etag: written.etag, expiresAt: written.expiresAt }, mode.kind === "add" ? 201 : 200, itemHeaders(written.etag, written.expiresAt));
 }
 
 async function operate(c: AppContext): Promise<Response> {
@@ -123,7 +122,7 @@ async function operate(c: AppContext): Promise<Response> {
   if (op === "touch") {
     const ttl = parseTtl(rawTtl, config.defaultTtl, config.maxTtl);
     const touched = await c.get("context").items.touch(await locate(c, target), expiresAtFor(ttl));
-    return c.json(touched, 200, { etag: touched.etag, ...(touched.expiresAt === null ? {} : { "x-expires-at": String(touched.expiresAt) }) });
+    return c.json(touched, 200, itemHeaders(touched.etag, touched.expiresAt));
   }
   const by = readInteger(byParam, c.req.query("by")) ?? 1;
   const initial = readInteger(initialParam, c.req.query("initial"));

@@ -25,6 +25,10 @@ describe("dialectFromProbe", () => {
 });
 
 describe("conditionalPutOutcome", () => {
+  it("429 (R2: one key written more than about once a second) is a conflict: nothing written, try again", () => {
+    expect(conditionalPutOutcome(429, "TooManyRequests", true)).toBe("conflict");
+    expect(conditionalPutOutcome(429, undefined, false)).toBe("conflict");
+  });
   it("412 is a failed precondition everywhere", () => {
     expect(conditionalPutOutcome(412, "PreconditionFailed", true)).toBe("precondition_failed");
     expect(conditionalPutOutcome(412, undefined, false)).toBe("precondition_failed");

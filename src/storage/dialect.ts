@@ -122,6 +122,8 @@ export function conditionalPutOutcome(status: number, code: string | undefined, 
   if (status === 412) return "precondition_failed";
   if (status === 404 && hasIfMatch && (code === undefined || code === "NoSuchKey")) return "precondition_failed";
   if (status === 409 && (code === "ConditionalRequestConflict" || code === "OperationAborted")) return "conflict";
+  // Too many writes to one key (R2 allows about one per second): nothing was written, try again later.
+  if (status === 429) return "conflict";
   return null;
 }
 

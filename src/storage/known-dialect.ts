@@ -22,6 +22,11 @@ export function dialectCacheUrl(settings: Pick<S3Settings, "endpoint" | "bucket"
 // is forgotten, so the next write asks again.
 const learned = new WeakMap<S3Settings, Promise<StoreDialect>>();
 
+/** Whether the dialect is known without a call (S3_DIALECT, or learned by this isolate). */
+export function dialectKnown(transport: Transport): boolean {
+  return transport.settings.dialect !== null || learned.has(transport.settings);
+}
+
 /** The dialect of the transport's store, from wherever it is known first. */
 export function dialectFor(transport: Transport): Promise<StoreDialect> {
   const { settings } = transport;
@@ -47,6 +52,7 @@ async function recallOrProbe(transport: Transport): Promise<StoreDialect> {
     }
   };
   // The location cache is a saving, never a dependency: if it fails, the store is probed.
+  transport.budget.take("cache");
   const hit = await timed(cache.match(url)).catch(() => undefined);
   const kept = hit ? decodeDialect(await hit.text().catch(() => "")) : null;
   if (kept) return kept;
@@ -55,6 +61,7 @@ async function recallOrProbe(transport: Transport): Promise<StoreDialect> {
   const entry = new Response(encodeDialect(dialect), {
     headers: { "content-type": "application/json", "cache-control": `max-age=${DIALECT_CACHE_SECONDS}` },
   });
-  await timed(cache.put(url, entry)).catch(() => undefined);
+  // Keeping it is optional: only out of spare subrequests.
+  if (transport.budget.tryTake("cache")) await timed(cache.put(url, entry)).catch(() => undefined);
   return dialect;
 }

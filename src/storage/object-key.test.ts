@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { encodeKeyPath, objectKey, objectUrl } from "./object-key";
+import { encodeKeyPath, keyOfStoredName, objectKey, objectUrl, storedKeyName } from "./object-key";
 
 describe("object keys", () => {
   it("lays out prefix, namespace, generation and key", () => {
@@ -17,5 +17,23 @@ describe("object keys", () => {
   });
   it("builds path-style URLs", () => {
     expect(objectUrl("http://127.0.0.1:9000", "bucket", "p/ns/0/k ey")).toBe("http://127.0.0.1:9000/bucket/p/ns/0/k%20ey");
+  });
+  it("names line separators in the key DEL + L / DEL + P (the embedded store cannot route them), and reads them back", () => {
+    expect(objectKey("p/", "ns", 0, "a\u2028b/\u2029")).toBe("p/ns/0/a\u007fLb/\u007fP");
+    expect(storedKeyName("\u2028\u2029\u2028")).toBe("\u007fL\u007fP\u007fL");
+    for (const key of ["a\u2028b", "\u2029", "L\u2028P", "plain/key", "\u0085\u00a0\u3000\ufeff", "\u{1f600}", "a\u2028\u2028/\u2029L"]) {
+      expect(keyOfStoredName(storedKeyName(key)), JSON.stringify(key)).toBe(key);
+      expect(storedKeyName(key)).not.toMatch(/[\u2028\u2029]/);
+      expect(new TextEncoder().encode(storedKeyName(key)).byteLength).toBeLessThanOrEqual(new TextEncoder().encode(key).byteLength);
+    }
+  });
+  it("leaves every other key's name as it was, so objects written before keep theirs", () => {
+    for (const key of ["a", "L", "P", "a/b/c", "\u0085", "\u2027\u202a", "é", "%7F", "\\u2028"]) expect(storedKeyName(key)).toBe(key);
+    // A name with no DEL in it (every object an earlier version wrote) reads back as itself.
+    expect(keyOfStoredName("a\u2028b")).toBe("a\u2028b");
+  });
+  it("maps a prefix of a key to a prefix of its name", () => {
+    const key = "x\u2028y\u2029z";
+    for (let end = 0; end <= key.length; end++) expect(storedKeyName(key).startsWith(storedKeyName(key.slice(0, end)))).toBe(true);
   });
 });

@@ -3,7 +3,27 @@
  * the namespace's flush counter, so a flush only has to change it.
  */
 export function objectKey(prefix: string, namespace: string, generation: number, key: string): string {
-  return `${prefix}${namespace}/${generation}/${key}`;
+  return `${prefix}${namespace}/${generation}/${storedKeyName(key)}`;
+}
+
+const LINE_SEPARATORS = /[\u2028\u2029]/g;
+const ESCAPED_SEPARATORS = /\u007f[LP]/g;
+
+/**
+ * Line separators in the key are stored as DEL (U+007F) + `L` (U+2028) or + `P` (U+2029): the
+ * embedded store's S3 endpoint (Miniflare's local R2) matches object paths with a regular expression
+ * whose `.` stops at line terminators, so it answers 404 for any object named with one. DEL never
+ * occurs in a valid key, so this naming is one-to-one and leaves every other key as it was (objects
+ * written before keep their names); it maps prefixes to prefixes (a listing by prefix still works)
+ * and never makes a name longer. Pure.
+ */
+export function storedKeyName(key: string): string {
+  return key.replace(LINE_SEPARATORS, (c) => (c === "\u2028" ? "\u007fL" : "\u007fP"));
+}
+
+/** The item key an object's stored name stands for (the inverse of `storedKeyName`). Pure. */
+export function keyOfStoredName(name: string): string {
+  return name.replace(ESCAPED_SEPARATORS, (escaped) => (escaped === "\u007fL" ? "\u2028" : "\u2029"));
 }
 
 /**

@@ -4,11 +4,12 @@ import { encodeExpiry, TOMBSTONE_HEADER, type ItemMeta } from "../item";
 import type { PhaseRecorder } from "../observability";
 import { conditionalPutOutcome, conditionHeaders, ifMatchValue, STANDARD_DIALECT, type StoreDialect, type WriteCondition } from "./dialect";
 import { storageAnswerError } from "./failures";
-import { dialectFor } from "./known-dialect";
+import { dialectFor, dialectKnown } from "./known-dialect";
 import { resolveAmbiguousWrite, uploadEtag } from "./landed";
 import { copySource } from "./object-key";
 import { checkMetadata, NONCE_BYTES, quoteEtag, readHead, type StoredHead, type StoredObject } from "./object-format";
 import { concat, emptyStream, exactLength, skipBytes } from "./streams";
+import { SubrequestBudget } from "../budget";
 import { Transport } from "./transport";
 import { deleteRequestXml, errorCode, isXmlSafe, parseCopyResult, parseDeleteResult, parseListResult, type DeleteEntry, type DeleteFailure, type ListPage } from "./xml";
 
@@ -44,8 +45,15 @@ export class Storage {
     timeoutMs: number,
     /** Told how long each call waited for storage's answer (the request's Server-Timing). */
     recorder?: PhaseRecorder,
+    /** The request's subrequests: every call to storage is counted in it (src/budget.ts). */
+    readonly budget: SubrequestBudget = SubrequestBudget.unbounded(),
   ) {
-    this.transport = new Transport(settings, timeoutMs, recorder);
+    this.transport = new Transport(settings, timeoutMs, recorder, budget);
+  }
+
+  /** Whether a write conditional on a version may need a probe of the store's dialect first (its calls, planned). */
+  dialectUnknown(): boolean {
+    return !dialectKnown(this.transport);
   }
 
   /** How this store reads conditional headers: S3_DIALECT, or learned at the first write that depends on it. */
@@ -151,8 +159,8 @@ export class Storage {
       if (outcome && value instanceof Uint8Array) return { ok: false, reason: "lost" };
       throw storageAnswerError("PUT", response.status, code);
     }
-    if (response.status === 412 || response.status === 409 || (response.status === 404 && condition.kind === "match")) {
-      // 412, or AWS's 404 for If-Match on a missing key; 409 ConditionalRequestConflict: try again.
+    if (response.status === 412 || response.status === 409 || response.status === 429 || (response.status === 404 && condition.kind === "match")) {
+      // 412, or AWS's 404 for If-Match on a missing key; 409 ConditionalRequestConflict or 429 (one key written too often): try again.
       const code = await this.transport.errorCodeOf(response);
       const outcome = conditionalPutOutcome(response.status, code, condition.kind === "match");
       if (outcome) return { ok: false, reason: outcome };

@@ -1,5 +1,6 @@
 import { AwsClient } from "aws4fetch";
 import { waitBeforeRetry, type BackoffPolicy } from "../backoff";
+import { SubrequestBudget } from "../budget";
 import type { S3Settings } from "../config";
 import { ApiError } from "../errors";
 import type { PhaseRecorder } from "../observability";
@@ -41,7 +42,7 @@ export interface CallOptions {
 
 /**
  * Signed calls to the store, bounded in time. One instance serves one request: it holds the
- * request's storage budget, so that no request waits on storage more than twice
+ * request's time on storage, so that no request waits on storage more than twice
  * `STORAGE_TIMEOUT_MS` in all.
  */
 export class Transport {
@@ -53,6 +54,8 @@ export class Transport {
     private readonly timeoutMs: number,
     /** Told how long each call waited for an answer (the request's Server-Timing). */
     readonly recorder?: PhaseRecorder,
+    /** The request's subrequests: a call is counted before it is made; a retry only when spare. */
+    readonly budget: SubrequestBudget = SubrequestBudget.unbounded(),
   ) {
     this.client = clientFor(settings);
     this.deadline = Date.now() + 2 * timeoutMs;
@@ -71,9 +74,10 @@ export class Transport {
   /** One signed call, bounded in time; network failures and timeouts become 503/504. */
   async call(operation: string, url: string, init: RequestInit, options: CallOptions): Promise<Response> {
     const attempts = options.idempotent ? IDEMPOTENT_ATTEMPTS : 1;
+    this.budget.take("storage");
     for (let attempt = 1; ; attempt++) {
-      const budget = Math.min(this.timeoutMs, this.deadline - Date.now());
-      if (budget <= 0) throw storageTimeoutError(operation, this.timeoutMs);
+      const timeLeft = Math.min(this.timeoutMs, this.deadline - Date.now());
+      if (timeLeft <= 0) throw storageTimeoutError(operation, this.timeoutMs);
       const controller = new AbortController();
       let timedOut = false;
       let timer: number | null = null;
@@ -81,7 +85,7 @@ export class Transport {
         timer = setTimeout(() => {
           timedOut = true;
           controller.abort();
-        }, budget);
+        }, timeLeft);
       };
       if (options.uploadDone) options.uploadDone.then(arm, arm);
       else arm();
@@ -95,7 +99,7 @@ export class Transport {
         clearTimeout(timer);
         if (timedOut) throw storageTimeoutError(operation, this.timeoutMs);
         if (err instanceof ApiError) throw err;
-        if (attempt < attempts) {
+        if (attempt < attempts && this.budget.tryTake("storage")) {
           await waitBeforeRetry(attempt, RETRY_BACKOFF);
           continue;
         }
@@ -103,7 +107,8 @@ export class Transport {
       }
       // Headers are in: from here the body streams at the client's pace, so the timer stops.
       clearTimeout(timer);
-      if (attempt < attempts && isRetryableStatus(response.status) && this.deadline - Date.now() > 0) {
+      // A retry is made only out of spare subrequests: it never takes one that planned work needs.
+      if (attempt < attempts && isRetryableStatus(response.status) && this.deadline - Date.now() > 0 && this.budget.tryTake("storage")) {
         await response.body?.cancel();
         await waitBeforeRetry(attempt, RETRY_BACKOFF);
         continue;

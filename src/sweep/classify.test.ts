@@ -8,6 +8,11 @@ describe("parseObjectKey", () => {
     expect(parseObjectKey("cc/", "cc/ns-1/0/a/b c")).toEqual({ kind: "item", namespace: "ns-1", generation: 0, key: "a/b c" });
     expect(parseObjectKey("cc/", "cc/ns/12/k")).toEqual({ kind: "item", namespace: "ns", generation: 12, key: "k" });
   });
+  it("reads a key's line separators back from their stored names, and a raw one as itself", () => {
+    expect(parseObjectKey("cc/", "cc/ns/0/a\u007fLb\u007fP")).toEqual({ kind: "item", namespace: "ns", generation: 0, key: "a\u2028b\u2029" });
+    expect(parseObjectKey("cc/", "cc/ns/0/a\u2028")).toEqual({ kind: "item", namespace: "ns", generation: 0, key: "a\u2028" });
+    expect(parseObjectKey("cc/", "cc/ns/0/a\u007fX")).toEqual({ kind: "foreign" });
+  });
   it("recognizes internal objects and never claims foreign ones", () => {
     expect(parseObjectKey("cc/", "cc/.generations/ns")).toEqual({ kind: "internal" });
     expect(parseObjectKey("cc/", "cc/.sweep/cursor")).toEqual({ kind: "internal" });

@@ -1,5 +1,6 @@
 import { isExpired } from "../item";
 import { validateKey, validateNamespace } from "../names";
+import { keyOfStoredName } from "../storage/object-key";
 import type { StoredHead } from "../storage/storage";
 
 /** What the sweep decides about one listed object, as pure functions of what it knows. */
@@ -17,7 +18,7 @@ export function parseObjectKey(prefix: string, objectKey: string): ParsedObject 
   const match = /^([^/]+)\/(0|[1-9][0-9]{0,14})\/(.+)$/s.exec(rest);
   if (!match) return { kind: "foreign" };
   try {
-    return { kind: "item", namespace: validateNamespace(match[1] as string), generation: Number(match[2]), key: validateKey(match[3] as string) };
+    return { kind: "item", namespace: validateNamespace(match[1] as string), generation: Number(match[2]), key: validateKey(keyOfStoredName(match[3] as string)) };
   } catch {
     return { kind: "foreign" };
   }

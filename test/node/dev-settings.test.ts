@@ -95,7 +95,7 @@ describe("planDevSettings", () => {
 });
 
 describe("splitBindings", () => {
-  it("sends the four secrets apart from the vars, and leaves empty values to wrangler.toml", () => {
+  it("sends the secrets (the bucket's endpoint and name too) apart from the vars, and leaves empty values to wrangler.toml", () => {
     const { secrets, vars } = splitBindings({
       ADMIN_TOKEN: "a",
       TOKEN_SECRET: "t",
@@ -105,8 +105,8 @@ describe("splitBindings", () => {
       DEFAULT_TTL: "60",
       ALLOWED_ORIGINS: "",
     });
-    expect(secrets).toEqual({ ADMIN_TOKEN: "a", TOKEN_SECRET: "t", S3_ACCESS_KEY_ID: "k", S3_SECRET_ACCESS_KEY: "s" });
-    expect(vars).toEqual({ S3_ENDPOINT: "http://127.0.0.1:1/x", DEFAULT_TTL: "60" });
+    expect(secrets).toEqual({ ADMIN_TOKEN: "a", TOKEN_SECRET: "t", S3_ACCESS_KEY_ID: "k", S3_SECRET_ACCESS_KEY: "s", S3_ENDPOINT: "http://127.0.0.1:1/x" });
+    expect(vars).toEqual({ DEFAULT_TTL: "60" });
   });
 });
 

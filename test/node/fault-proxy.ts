@@ -32,7 +32,7 @@ interface Seen {
   fault: FaultMode | null;
 }
 
-const MODES = new Set<FaultMode>(["error500", "slowdown503", "conflict409", "hang", "reset", "resetAfter", "cutResponse", "cutRequest", "delay"]);
+const MODES = new Set<FaultMode>(["error500", "slowdown503", "conflict409", "throttle429", "hang", "reset", "resetAfter", "cutResponse", "cutRequest", "delay"]);
 const MAX_SEEN = 50_000;
 
 export interface FaultProxy {
@@ -216,6 +216,9 @@ export async function startFaultProxy(upstream: string): Promise<FaultProxy> {
       case "conflict409":
         req.resume();
         return s3Error(res, 409, "ConditionalRequestConflict");
+      case "throttle429":
+        req.resume();
+        return s3Error(res, 429, "TooManyRequests");
       case "hang":
         req.resume();
         return;

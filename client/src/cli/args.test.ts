@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { parseCommandLine } from "./args.js";
+import { negativesAsValues, parseCommandLine } from "./args.js";
 
 const env = { CLOUDCACHED_URL: "http://127.0.0.1:8787", CLOUDCACHED_TOKEN: "t" };
 
@@ -66,5 +66,27 @@ describe("parseCommandLine", () => {
     });
     expect(parseCommandLine(["token"], env)).toMatchObject({ kind: "usage" });
     expect(parseCommandLine(["token", "--scopes", "admin"], env)).toMatchObject({ kind: "usage" });
+  });
+
+  it("a negative --ttl or touch ttl gets the CLI's own message, not parseArgs' option syntax", () => {
+    const refusal = { kind: "usage", message: "--ttl must be a whole number of seconds, 0 or more (0: never expires), got '-5'" };
+    expect(parseCommandLine(["set", "k", "v", "--ttl", "-5"], env)).toStrictEqual(refusal);
+    expect(parseCommandLine(["set", "k", "v", "--ttl=-5"], env)).toStrictEqual(refusal);
+    expect(parseCommandLine(["touch", "k", "-5"], env)).toMatchObject({ kind: "usage", message: expect.stringMatching(/^ttl must be a whole number of seconds.*got '-5'$/) });
+    expect(parseCommandLine(["set", "k", "v", "--ttl", "1.5"], env)).toMatchObject({ kind: "usage", message: expect.stringContaining("got '1.5'") });
+    expect(parseCommandLine(["incr", "k", "-3"], env)).toMatchObject({ kind: "usage", message: "by must be a non-negative integer, got '-3'" });
+  });
+
+  it("a negative number is a value: stored as text, or --initial's signed integer", () => {
+    expect(parseCommandLine(["set", "k", "-5", "--ttl", "60"], env)).toMatchObject({ action: { command: "set", key: "k", value: { kind: "arg", text: "-5" }, ttl: 60 } });
+    expect(parseCommandLine(["incr", "k", "--initial", "-10", "2"], env)).toMatchObject({ action: { command: "incr", by: 2, initial: -10 } });
+    expect(parseCommandLine(["set", "-1", "v"], env)).toMatchObject({ action: { key: "-1", value: { kind: "arg", text: "v" } } });
+  });
+
+  it("negativesAsValues: options keep their values, positionals their order; nothing changes without a negative number", () => {
+    expect(negativesAsValues(["set", "k", "v", "--ttl", "60"])).toStrictEqual(["set", "k", "v", "--ttl", "60"]);
+    expect(negativesAsValues(["--url", "u", "set", "k", "-5", "--json", "--ttl", "-1"])).toStrictEqual(["--url=u", "--json", "--ttl=-1", "--", "set", "k", "-5"]);
+    expect(negativesAsValues(["set", "k", "-", "--ttl", "-2", "--", "--x"])).toStrictEqual(["--ttl=-2", "--", "set", "k", "-", "--x"]);
+    expect(negativesAsValues(["get", "-3", "--ttl"])).toStrictEqual(["--ttl", "--", "get", "-3"]);
   });
 });

@@ -102,6 +102,52 @@ function integer(raw: string | undefined, name: string, signed = false): number 
   return Number(raw);
 }
 
+/** An expiry in seconds: a whole number, 0 or more. */
+function seconds(raw: string | undefined, name: string): number | undefined {
+  if (raw !== undefined && !/^\d{1,16}$/.test(raw)) {
+    throw new Usage(`${name} must be a whole number of seconds, 0 or more (0: never expires), got '${raw}'`);
+  }
+  return integer(raw, name);
+}
+
+/** A token that is a negative number ("-5"), which parseArgs would take for an option. */
+const NEGATIVE_NUMBER = /^-\d/;
+
+function takesValue(name: string): boolean {
+  return Object.hasOwn(OPTIONS, name) && OPTIONS[name as keyof typeof OPTIONS].type === "string";
+}
+
+/**
+ * node:util's parseArgs reads "-5" as an unknown option, so `--ttl -5` or `touch k -5` would end in
+ * its message about option syntax instead of ours about the number. This is the same command line
+ * with every negative number read as a value: an option's value joined to it ("--ttl=-5"), the
+ * positionals, in their order, after "--".
+ */
+export function negativesAsValues(argv: readonly string[]): string[] {
+  if (!argv.some((token) => NEGATIVE_NUMBER.test(token))) return [...argv];
+  const options: string[] = [];
+  const positionals: string[] = [];
+  for (let i = 0; i < argv.length; i += 1) {
+    const token = argv[i] as string;
+    if (token === "--") {
+      positionals.push(...argv.slice(i + 1));
+      break;
+    }
+    if (!token.startsWith("-") || token === "-" || NEGATIVE_NUMBER.test(token)) {
+      positionals.push(token);
+      continue;
+    }
+    const next = argv[i + 1];
+    if (token.startsWith("--") && takesValue(token.slice(2)) && next !== undefined) {
+      options.push(`${token}=${next}`);
+      i += 1;
+    } else {
+      options.push(token);
+    }
+  }
+  return [...options, "--", ...positionals];
+}
+
 function list(raw: string | undefined): string[] {
   return (raw ?? "")
     .split(",")
@@ -127,7 +173,7 @@ export function parseCommandLine(argv: readonly string[], env: Readonly<Record<s
 }
 
 function parse(argv: readonly string[], env: Readonly<Record<string, string | undefined>>): Parsed {
-  const { values, positionals } = parseArgs({ args: [...argv], options: OPTIONS, allowPositionals: true, strict: true });
+  const { values, positionals } = parseArgs({ args: negativesAsValues(argv), options: OPTIONS, allowPositionals: true, strict: true });
   if (values.help) return { kind: "help", text: HELP };
   if (values.version) return { kind: "version" };
   const [word, ...rest] = positionals;
@@ -147,7 +193,7 @@ function parse(argv: readonly string[], env: Readonly<Record<string, string | un
     namespace: values.ns ?? (env.CLOUDCACHED_NAMESPACE || "default"),
     timeoutMs: integer(values.timeout, "--timeout"),
   };
-  const ttl = integer(values.ttl, "--ttl");
+  const ttl = seconds(values.ttl, "--ttl");
 
   const arity = (min: number, max: number, shape: string): void => {
     if (rest.length < min || rest.length > max) throw new Usage(`usage: cloudcached ${word} ${shape}`);
@@ -185,7 +231,7 @@ function parse(argv: readonly string[], env: Readonly<Record<string, string | un
     case "touch":
       arity(1, 2, "<key> [ttl]");
       if (rest[1] !== undefined && ttl !== undefined) throw new Usage("give the ttl as an argument or with --ttl, not both");
-      action = { command: "touch", key: key(), ttl: integer(rest[1], "ttl") ?? ttl };
+      action = { command: "touch", key: key(), ttl: seconds(rest[1], "ttl") ?? ttl };
       break;
     case "keys":
       arity(0, 1, "[prefix] [--limit N]");

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { CloudCachedError } from "../errors.js";
-import { EXIT, exitCodeFor } from "./exit-codes.js";
+import { EXIT, exitCodeFor, InputError } from "./exit-codes.js";
 
 describe("exitCodeFor", () => {
   it("4xx → 3, 5xx → 4, no answer → 5, a bad argument or local file → 2", () => {
@@ -12,6 +12,7 @@ describe("exitCodeFor", () => {
     expect(exitCodeFor(new CloudCachedError(0, "timeout", "m"))).toBe(5);
     expect(exitCodeFor(new TypeError("ttl must be"))).toBe(2);
     expect(exitCodeFor(Object.assign(new Error("no such file"), { code: "ENOENT" }))).toBe(2);
+    expect(exitCodeFor(new InputError("--file /x: no such file"))).toBe(2);
     expect(exitCodeFor(new Error("?"))).toBe(4);
   });
 });

@@ -15,6 +15,11 @@ export const EXIT = {
   unreachable: 5,
 } as const;
 
+/** A local input the command cannot use (a --file that is missing, a folder, unreadable): said in our words. */
+export class InputError extends Error {
+  override readonly name = "InputError";
+}
+
 export function exitCodeFor(err: unknown): number {
   if (err instanceof CloudCachedError) {
     if (err.status === 0) return EXIT.unreachable;
@@ -23,7 +28,7 @@ export function exitCodeFor(err: unknown): number {
   }
   // The client refuses a bad argument (a negative ttl, an unstorable value) with a TypeError; a
   // local file that cannot be read is the caller's mistake too.
-  if (err instanceof TypeError) return EXIT.usage;
+  if (err instanceof TypeError || err instanceof InputError) return EXIT.usage;
   if (err instanceof Error && "code" in err && typeof err.code === "string" && /^E[A-Z]+$/.test(err.code)) return EXIT.usage;
   return EXIT.failed;
 }

@@ -1,14 +1,14 @@
 // Carries out one parsed command line with a client, writing to the given streams.
 
 import { createReadStream } from "node:fs";
-import { stat } from "node:fs/promises";
+import { access, constants, stat } from "node:fs/promises";
 import { Readable, type Writable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { bytesToBase64 } from "../base64.js";
 import type { CloudCached, WriteResult } from "../client.js";
 import { CloudCachedError } from "../errors.js";
 import type { Action, ValueSource } from "./args.js";
-import { EXIT, exitCodeFor } from "./exit-codes.js";
+import { EXIT, exitCodeFor, InputError } from "./exit-codes.js";
 
 export interface Io {
   stdout: Writable & { isTTY?: boolean };
@@ -49,6 +49,31 @@ async function readAll(stream: Readable): Promise<Uint8Array> {
   return bytes;
 }
 
+/** Node's error for a file (ENOENT, a syscall's name) as the CLI's own message. */
+function fileProblem(path: string, err: unknown): InputError {
+  const code = err instanceof Error && "code" in err ? String(err.code) : "";
+  const why: Record<string, string> = {
+    ENOENT: "no such file",
+    ENOTDIR: "no such file (a part of the path is not a folder)",
+    EACCES: "permission denied",
+    EPERM: "permission denied",
+    EISDIR: "it is a folder, not a file",
+  };
+  return new InputError(`--file ${path}: ${why[code] ?? `cannot read it (${code || String(err)})`}`);
+}
+
+/** The size of a regular file that can be read, checked before anything is sent. */
+async function readableFile(path: string): Promise<{ size: number }> {
+  try {
+    const info = await stat(path);
+    if (info.isDirectory()) throw Object.assign(new Error("folder"), { code: "EISDIR" });
+    await access(path, constants.R_OK);
+    return { size: info.size };
+  } catch (err) {
+    throw fileProblem(path, err);
+  }
+}
+
 /** The value to write: an argument (text), stdin (bytes, read whole) or a file (streamed with its size). */
 async function valueFrom(source: ValueSource, io: Io): Promise<{ value: string | Uint8Array | ReadableStream<Uint8Array>; size?: number }> {
   switch (source.kind) {
@@ -57,7 +82,7 @@ async function valueFrom(source: ValueSource, io: Io): Promise<{ value: string |
     case "stdin":
       return { value: await readAll(io.stdin) };
     case "file": {
-      const { size } = await stat(source.path);
+      const { size } = await readableFile(source.path);
       return { value: Readable.toWeb(createReadStream(source.path)) as ReadableStream<Uint8Array>, size };
     }
   }

@@ -2,7 +2,7 @@ import { spawn } from "node:child_process";
 import { join } from "node:path";
 import { ROOT } from "./stack.js";
 
-export const CLI = join(ROOT, "dist/client/cli.js");
+export const CLI = join(ROOT, "client/dist/cli.js");
 
 export interface CliResult {
   code: number | null;

@@ -1,8 +1,8 @@
 // The real stack the client's tests talk to, started once per run from Node: the embedded S3 store
 // (scripts/embedded-store.mjs), the Worker as `wrangler deploy --dry-run` bundles it, running in
 // Miniflare (workerd) on 127.0.0.1 with the store's settings, and a static server on another
-// origin for the browser test's page. The client is built first (tsc → dist/client), so the CLI
-// and import tests run exactly what `npm run build` ships.
+// origin for the browser test's page. The client is built first (tsc → client/dist), so the CLI
+// tests run exactly what the package ships.
 
 import { execFile } from "node:child_process";
 import { randomBytes } from "node:crypto";

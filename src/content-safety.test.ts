@@ -1,0 +1,67 @@
+import { describe, expect, it } from "vitest";
+import { mustDownload } from "./content-safety";
+
+describe("mustDownload: active types are downloaded, never shown inline", () => {
+  it.each([
+    "text/html",
+    "TEXT/HTML; charset=utf-8",
+    " text/html ",
+    "application/xhtml+xml",
+    "image/svg+xml",
+    "image/svg",
+    "image/SVG+XML;charset=utf-8",
+    "text/xml",
+    "application/xml",
+    "application/atom+xml",
+    "application/rss+xml",
+    "application/mathml+xml",
+    "text/xsl",
+    "application/xslt+xml",
+    "text/javascript",
+    "application/javascript",
+    "text/css",
+    "application/pdf",
+    "message/rfc822",
+    "multipart/x-mixed-replace; boundary=x",
+    "application/octet-stream",
+    "application/wasm",
+    "font/woff2",
+    "text/markdown",
+    "text/vtt",
+    "text/cache-manifest",
+    "application/x-shockwave-flash",
+    "image/x-html",
+    "video/xml",
+    "nonsense",
+    "",
+    "text/",
+    "/plain",
+    "text/plain/x",
+  ])("%j", (type) => {
+    expect(mustDownload(type)).toBe(true);
+  });
+});
+
+describe("mustDownload: passive types are shown", () => {
+  it.each([
+    "text/plain",
+    "text/plain; charset=utf-8",
+    "Text/Plain",
+    "text/csv",
+    "application/json",
+    "application/json; charset=UTF-8",
+    "application/problem+json",
+    "application/ld+json",
+    "image/png",
+    "image/jpeg",
+    "image/gif",
+    "image/webp",
+    "image/avif",
+    "audio/mpeg",
+    "audio/ogg",
+    "video/mp4",
+    "video/webm",
+  ])("%j", (type) => {
+    expect(mustDownload(type)).toBe(false);
+  });
+});

@@ -1,0 +1,59 @@
+import type { MiddlewareHandler } from "hono";
+import type { AppEnv } from "./http";
+
+/**
+ * What stops a stored value from running as a page on the API's own origin (anyone who may write to
+ * a public-read namespace could otherwise publish a script every visitor of its URL runs):
+ * - `nosniff`: a browser takes the stored Content-Type as given, never guesses HTML from the bytes;
+ * - a CSP `sandbox` with nothing allowed: whatever a browser renders runs no script, in an opaque
+ *   origin, and loads nothing (inline styles stay allowed, for a browser's own image and text views);
+ * - `Content-Disposition: attachment` for every type a browser would render actively (HTML, SVG,
+ *   XML, PDF, …): such a value is downloaded, never shown, when its URL is opened.
+ * The stored Content-Type itself is always sent as written, so clients restore the value's type.
+ */
+export const CONTENT_SECURITY_POLICY = "default-src 'none'; style-src 'unsafe-inline'; sandbox";
+
+/**
+ * Types a browser shows passively when their URL is opened: text, JSON, raster images, audio and
+ * video. Anything else, unknown types included, is downloaded instead.
+ */
+const PASSIVE_TYPES = new Set(["text/plain", "text/csv", "application/json"]);
+const PASSIVE_FAMILIES = new Set(["image", "audio", "video"]);
+
+/**
+ * Whether a response with this Content-Type must be sent as an attachment: true for every type not
+ * known to be passive (`text/html`, `image/svg+xml`, `application/xml`, `application/pdf`, …, and an
+ * unreadable type). Parameters and case do not matter. Pure.
+ */
+export function mustDownload(contentType: string): boolean {
+  const essence = (contentType.split(";", 1)[0] ?? "").trim().toLowerCase();
+  const match = /^([a-z0-9!#$&^_.+-]+)\/([a-z0-9!#$&^_.+-]+)$/.exec(essence);
+  if (!match) return true;
+  const [, family, subtype] = match as unknown as [string, string, string];
+  // XML of any kind may carry script (SVG, XHTML) or a stylesheet that makes HTML of it.
+  if (subtype.includes("xml") || subtype.includes("svg") || subtype.includes("html")) return true;
+  if (PASSIVE_TYPES.has(essence) || subtype.endsWith("+json")) return false;
+  return !PASSIVE_FAMILIES.has(family);
+}
+
+/**
+ * Sets the headers above on every answer of the API (items from any tier, 304s, listings, batches
+ * and errors alike); `attachment` on any answer whose Content-Type is not passive.
+ */
+export function contentSafety(): MiddlewareHandler<AppEnv> {
+  return async (c, next) => {
+    await next();
+    let headers = c.res.headers;
+    try {
+      headers.set("x-content-type-options", "nosniff");
+    } catch {
+      // Headers of a response taken as it came (a fetch, a cache match) are immutable: copy it.
+      c.res = new Response(c.res.body, c.res);
+      headers = c.res.headers;
+      headers.set("x-content-type-options", "nosniff");
+    }
+    headers.set("content-security-policy", CONTENT_SECURITY_POLICY);
+    const contentType = headers.get("content-type");
+    if (contentType !== null && mustDownload(contentType)) headers.set("content-disposition", "attachment");
+  };
+}

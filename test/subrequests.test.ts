@@ -1,0 +1,184 @@
+import { describe, expect, it } from "vitest";
+import { maxBatchKeys } from "../src/budget";
+import { objectKey } from "../src/storage/object-key";
+import { proxy, viaProxy } from "./faults";
+import { uniqueNamespace } from "./helpers";
+import { testConfig, testStorage } from "./store";
+import { countSubrequests, type Counted } from "./subrequests";
+
+// Every route's worst case, its subrequests counted where the runtime counts them (every fetch to
+// the store, every Cache API call: test/subrequests.ts), held to SUBREQUEST_LIMIT at the Free plan's
+// 50 and at 1000. Storage goes through the fault proxy, which makes the worst cases happen.
+
+const LIMITS = [50, 1000] as const;
+
+interface Answer {
+  status: number;
+  etag: string | null;
+  body: string;
+}
+
+/**
+ * The Worker at this limit, through the fault proxy, with time enough for every retry it allows.
+ * The body is read here: a batch does its gets while its answer streams.
+ */
+async function at(limit: number, prefix: string, path: string, init: RequestInit = {}): Promise<Answer> {
+  const response = await viaProxy(path, init, { SUBREQUEST_LIMIT: String(limit), S3_PREFIX: prefix, STORAGE_TIMEOUT_MS: "5000" });
+  return { status: response.status, etag: response.headers.get("etag"), body: await response.text() };
+}
+
+/** A bucket prefix no other test uses: its generations, its dialect entry and its objects are its own. */
+function uniquePrefix(): string {
+  return `${uniqueNamespace("sub")}/`;
+}
+
+/**
+ * An item written straight to the store, never through the Worker: no isolate and no location has
+ * seen its namespace, so the next request is the first of its kind (generation unknown everywhere,
+ * and with a prefix of its own, the store's dialect too).
+ */
+async function seed(prefix: string, namespace: string, key: string, value: string): Promise<string> {
+  const written = await testStorage(testConfig({ S3_PREFIX: prefix })).put(objectKey(prefix, namespace, 0, key), new TextEncoder().encode(value), { contentType: "text/plain", expiresAt: null }, { kind: "none" });
+  if (!written.ok) throw new Error(`seeding ${key} failed: ${written.reason}`);
+  return written.etag;
+}
+
+function report(route: string, limit: number, counted: Counted<Answer>): void {
+  // The numbers the docs quote (docs/deploy.md): visible with `npx vitest run test/subrequests.test.ts`.
+  console.info(JSON.stringify({ subrequests: route, limit, status: counted.result.status, total: counted.total, storage: counted.storage, cache: counted.cache }));
+}
+
+describe.each(LIMITS)("SUBREQUEST_LIMIT=%i: every route's worst case stays within it", (limit) => {
+  it("the first request of an isolate: a compare-and-swap that probes the store's dialect, its answer lost, storage failing once", async () => {
+    const prefix = uniquePrefix();
+    const ns = uniqueNamespace("sub-cas");
+    const etag = await seed(prefix, ns, "k", "one");
+    // The generation's GET fails once; the cas PUT lands but its answer is lost (resolved by a HEAD).
+    await proxy.fault({ mode: "error500", path: `/${prefix}.generations/${ns}`, method: "GET", count: 1 });
+    await proxy.fault({ mode: "resetAfter", path: `/${prefix}${ns}/`, method: "PUT", count: 1 });
+    const counted = await countSubrequests(() => at(limit, prefix, `/v1/${ns}/items/k`, { method: "PUT", body: "two", headers: { "if-match": etag } }));
+    report("cas, first request", limit, counted);
+    expect(counted.result.status).toBe(200);
+    expect(counted.total).toBeLessThanOrEqual(limit);
+    // It really probed: four requests under the probe's scratch key at least.
+    expect((await proxy.requests(`/${prefix}.dialect-probe/`)).length).toBeGreaterThanOrEqual(4);
+    await proxy.clear(`/${prefix}`);
+  });
+
+  it("a read whose every storage call fails once, on a location that knows nothing yet", async () => {
+    const prefix = uniquePrefix();
+    const ns = uniqueNamespace("sub-get");
+    await seed(prefix, ns, "k", "");
+    await proxy.fault({ mode: "error500", path: `/${prefix}.generations/${ns}`, method: "GET", count: 1 });
+    await proxy.fault({ mode: "error500", path: `/${prefix}${ns}/`, method: "GET", count: 1 });
+    await proxy.fault({ mode: "error500", path: `/${prefix}${ns}/`, method: "HEAD", count: 1 });
+    const counted = await countSubrequests(() => at(limit, prefix, `/v1/${ns}/items/k`, { headers: { "cache-control": "no-cache" } }));
+    report("GET, every call failing once", limit, counted);
+    expect(counted.result.status).toBe(200);
+    expect(counted.total).toBeLessThanOrEqual(limit);
+    await proxy.clear(`/${prefix}`);
+  });
+
+  it("a counter whose every write loses a race: it stops at the limit with a clear 503, never a 500", async () => {
+    const prefix = uniquePrefix();
+    const ns = uniqueNamespace("sub-incr");
+    expect((await at(limit, prefix, `/v1/${ns}/items/n?op=incr&initial=1`, { method: "POST" })).status).toBe(200);
+    // Enough conflicts to outlast the budget at 50 (each lost race costs a GET and a PUT).
+    const conflicts = limit === 50 ? 1000 : 20;
+    await proxy.fault({ mode: "conflict409", path: `/${prefix}${ns}/`, method: "PUT", count: conflicts });
+    const counted = await countSubrequests(() => at(limit, prefix, `/v1/${ns}/items/n?op=incr`, { method: "POST" }));
+    report("incr, every write racing", limit, counted);
+    expect(counted.total).toBeLessThanOrEqual(limit);
+    expect([200, 503]).toContain(counted.result.status);
+    if (limit === 50) expect(counted.result.status).toBe(503);
+    await proxy.clear(`/${prefix}`);
+  });
+
+  it("a flush that keeps losing to other flushes", async () => {
+    const prefix = uniquePrefix();
+    const ns = uniqueNamespace("sub-flush");
+    await proxy.fault({ mode: "conflict409", path: `/${prefix}.generations/${ns}`, method: "PUT", count: 1000 });
+    const counted = await countSubrequests(() => at(limit, prefix, `/v1/${ns}/flush`, { method: "POST" }));
+    report("flush, losing every race", limit, counted);
+    expect(counted.total).toBeLessThanOrEqual(limit);
+    expect(counted.result.status).toBe(503);
+    await proxy.clear(`/${prefix}`);
+  });
+
+  it("a listing of keys on a location that knows nothing yet, storage failing once; a health check", async () => {
+    const prefix = uniquePrefix();
+    const ns = uniqueNamespace("sub-keys");
+    await seed(prefix, ns, "k", "v");
+    await proxy.fault({ mode: "error500", path: `/${prefix}`, method: "GET", count: 1 });
+    const keys = await countSubrequests(() => at(limit, prefix, `/v1/${ns}/keys`));
+    report("keys", limit, keys);
+    expect(keys.result.status).toBe(200);
+    expect(keys.total).toBeLessThanOrEqual(limit);
+    const health = await countSubrequests(() => at(limit, prefix, "/healthz"));
+    expect(health.result.status).toBe(200);
+    expect(health.total).toBeLessThanOrEqual(limit);
+    await proxy.clear(`/${prefix}`);
+  });
+
+  it("the batch size GET /v1 would give fits: a batch of that many misses", async () => {
+    const prefix = uniquePrefix();
+    const ns = uniqueNamespace("sub-batch");
+    const keys = Array.from({ length: maxBatchKeys(limit) }, (_, i) => `k${i}`);
+    const counted = await countSubrequests(() => at(limit, prefix, `/v1/${ns}/batch`, { method: "POST", body: JSON.stringify({ get: keys }) }));
+    report(`batch of ${keys.length} misses`, limit, counted);
+    expect(counted.result.status).toBe(200);
+    expect(counted.total).toBeLessThanOrEqual(limit);
+  });
+  it("a batch of empty values (each read costs a GET and a HEAD) on a location that knows nothing yet", async () => {
+    const prefix = uniquePrefix();
+    const ns = uniqueNamespace("sub-empty");
+    const keys = Array.from({ length: maxBatchKeys(limit) }, (_, i) => `e${i}`);
+    for (const key of keys) await seed(prefix, ns, key, "");
+    const counted = await countSubrequests(() => at(limit, prefix, `/v1/${ns}/batch`, { method: "POST", body: JSON.stringify({ get: keys }), headers: { "cache-control": "no-cache" } }));
+    report(`batch of ${keys.length} empty values`, limit, counted);
+    expect(counted.result.status).toBe(200);
+    expect(counted.total).toBeLessThanOrEqual(limit);
+    const got = (JSON.parse(counted.result.body) as { get: Record<string, { value: string } | null> }).get;
+    for (const key of keys) expect(got[key]).toMatchObject({ value: "" });
+  });
+
+  it("a batch of sets whose every PUT loses a race: retries stop at the limit, each key answered", async () => {
+    const prefix = uniquePrefix();
+    const ns = uniqueNamespace("sub-race");
+    const keys = Array.from({ length: maxBatchKeys(limit) }, (_, i) => `r${i}`);
+    await proxy.fault({ mode: "conflict409", path: `/${prefix}${ns}/`, method: "PUT", count: 100_000 });
+    const counted = await countSubrequests(() => at(limit, prefix, `/v1/${ns}/batch`, { method: "POST", body: JSON.stringify({ set: keys.map((key) => ({ key, value: key })) }) }));
+    await proxy.clear(`/${prefix}`);
+    report(`batch of ${keys.length} racing sets`, limit, counted);
+    expect(counted.result.status).toBe(200);
+    expect(counted.total).toBeLessThanOrEqual(limit);
+    const set = (JSON.parse(counted.result.body) as { set: Record<string, { error?: { code: string } }> }).set;
+    for (const key of keys) expect(set[key]?.error?.code).toBe("storage_unavailable");
+  });
+
+  it("a batch of sets whose every PUT answer is lost (each resolved by a HEAD)", async () => {
+    const prefix = uniquePrefix();
+    const ns = uniqueNamespace("sub-lost");
+    const keys = Array.from({ length: maxBatchKeys(limit) }, (_, i) => `l${i}`);
+    await proxy.fault({ mode: "resetAfter", path: `/${prefix}${ns}/`, method: "PUT", count: keys.length });
+    const counted = await countSubrequests(() => at(limit, prefix, `/v1/${ns}/batch`, { method: "POST", body: JSON.stringify({ set: keys.map((key) => ({ key, value: key })) }) }));
+    await proxy.clear(`/${prefix}`);
+    report(`batch of ${keys.length} sets, answers lost`, limit, counted);
+    expect(counted.result.status).toBe(200);
+    expect(counted.total).toBeLessThanOrEqual(limit);
+    const set = (JSON.parse(counted.result.body) as { set: Record<string, { etag?: string }> }).set;
+    for (const key of keys) expect(set[key]?.etag).toMatch(/^"/);
+  });
+
+});
+
+describe("SUBREQUEST_LIMIT=50: a batch larger than the limit allows", () => {
+  it("is refused before any call, naming the limit (at 1000 every batch the API accepts fits)", async () => {
+    const keys = Array.from({ length: maxBatchKeys(50) + 1 }, (_, i) => `k${i}`);
+    const counted = await countSubrequests(() => at(50, uniquePrefix(), `/v1/${uniqueNamespace("sub-big")}/batch`, { method: "POST", body: JSON.stringify({ get: keys }) }));
+    expect(counted.result.status).toBe(400);
+    expect(JSON.parse(counted.result.body)).toMatchObject({ error: { code: "bad_request", message: expect.stringContaining("SUBREQUEST_LIMIT") } });
+    expect(counted.total).toBe(0);
+    expect(maxBatchKeys(1000)).toBe(100);
+  });
+});
