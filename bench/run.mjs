@@ -289,7 +289,7 @@ function render(results) {
   const out = [];
   out.push(`CloudCached benchmark (${results.mode}) — ${results.machine.date}, ${results.machine.cpus} × ${results.machine.cpuModel}, load ${results.machine.loadavgStart.join(" ")}`);
   out.push(`CloudCached rows: ${results.machine.cloudcachedClient}.`);
-  out.push("", "The seed's table: 10 runs each (p99 of 10 runs = the slowest run).", "");
+  out.push("", "The original table: 10 runs each (p99 of 10 runs = the slowest run).", "");
   out.push(
     table(
       ["system", "op", "value", "runs", "avg s", "total s", "p50 ms", "p99 ms"],
@@ -409,7 +409,7 @@ async function main() {
       putVia: (agent, key, ...rest) => client.putVia(agent, `${stack.prefix}${key}`, ...rest),
     });
 
-    log("the seed's table");
+    log("the original table");
     const seedRows = await seedTable({ cc, s3: prefixed(s3), memcached });
 
     log(`local sides, interleaved: ${SETTINGS.warmup} warm-up + ${SETTINGS.samples} rounds`);

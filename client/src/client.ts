@@ -16,8 +16,8 @@ import { encodeKey, encodeNamespace, itemPath, type Query } from "./paths.js";
 import { DEFAULT_RETRY, isIdempotent } from "./retry.js";
 import { type Answer, type Call, type FetchLike, Transport } from "./transport.js";
 
-/** The seed's `time_to_expire` default, kept by `put` and `update` whatever the server's DEFAULT_TTL. */
-export const SEED_TTL = 3600;
+/** The ttl `put` and `update` send when none is given (the original API's `time_to_expire=3600`), whatever the server's DEFAULT_TTL. */
+export const DEFAULT_PUT_TTL = 3600;
 
 export interface CloudCachedOptions {
   /** The Worker's base URL, e.g. `https://cache.example.com` (a path prefix is kept). */
@@ -245,7 +245,7 @@ export class CloudCached {
     return `/v1/${encodeNamespace(this.namespace)}/${rest}`;
   }
 
-  // ---- The seed's four calls -------------------------------------------------------------------
+  // ---- The four original calls ------------------------------------------------------------------
 
   /** The value, its type restored from its content type, or null when the key is absent or expired. */
   async get<T = CachedValue>(key: string, options: ReadOptions = {}): Promise<T | null> {
@@ -254,7 +254,7 @@ export class CloudCached {
   }
 
   /**
-   * Stores a value for `ttl` seconds (default 3600, as the seed's `time_to_expire`; 0 = never).
+   * Stores a value for `ttl` seconds (default `DEFAULT_PUT_TTL`, 3600, the original `time_to_expire`; 0 = never).
    * With `replace` false (the default) it is memcached's `add`: stored only if the
    * key is absent, else `false`. With `replace` true it overwrites (`set`). `true` when stored.
    */
@@ -265,7 +265,7 @@ export class CloudCached {
       typeof ttlOrOptions === "object" && ttlOrOptions !== null
         ? ttlOrOptions
         : { ...(ttlOrOptions === undefined ? {} : { ttl: ttlOrOptions }), ...(replace === undefined ? {} : { replace }) };
-    const written = await this.write(key, value, options.replace ? { kind: "set" } : { kind: "add" }, { ...options, ttl: options.ttl ?? SEED_TTL });
+    const written = await this.write(key, value, options.replace ? { kind: "set" } : { kind: "add" }, { ...options, ttl: options.ttl ?? DEFAULT_PUT_TTL });
     return written !== null;
   }
 
@@ -275,7 +275,7 @@ export class CloudCached {
   async update(key: string, value: Storable, ttlOrOptions?: number | WriteOptions): Promise<boolean> {
     const options: WriteOptions =
       typeof ttlOrOptions === "object" && ttlOrOptions !== null ? ttlOrOptions : ttlOrOptions === undefined ? {} : { ttl: ttlOrOptions };
-    return (await this.write(key, value, { kind: "replace" }, { ...options, ttl: options.ttl ?? SEED_TTL })) !== null;
+    return (await this.write(key, value, { kind: "replace" }, { ...options, ttl: options.ttl ?? DEFAULT_PUT_TTL })) !== null;
   }
 
   /** Deletes the key (`true` whether or not it existed). With `{ etag }`, only that version: `false` if it changed. */
@@ -480,6 +480,7 @@ export class CloudCached {
 
   /** Batch `get`s of many keys, `batchSize()` a request: each run of keys with its answer. */
   private async *getRuns(keys: Iterable<string>, options: CallOptions): AsyncGenerator<[string[], BatchAnswer], void, undefined> {
+    // Every key is checked before anything is sent, the batch size lookup included.
     const all = [...keys];
     for (const key of all) encodeKey(key);
     const size = await this.batchSize(options);
@@ -542,9 +543,10 @@ export class CloudCached {
   /** Deletes many keys, in batches of `batchSize()`: `true` for each, or its own error. */
   async deleteMany(keys: Iterable<string>, options: CallOptions = {}): Promise<Map<string, true | CloudCachedError>> {
     const result = new Map<string, true | CloudCachedError>();
+    const all = [...keys];
+    for (const key of all) encodeKey(key);
     const size = await this.batchSize(options);
-    for (const run of chunk([...keys], size, (k) => k)) {
-      for (const key of run) encodeKey(key);
+    for (const run of chunk(all, size, (k) => k)) {
       const answer = await this.batch({ delete: run }, options);
       for (const key of run) result.set(key, readDeleted(answer, key));
     }

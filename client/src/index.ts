@@ -1,5 +1,5 @@
 // cloudcached: a typed client for CloudCached's HTTP API (see docs/client.md).
-export { CloudCached, quoteEtag, SEED_TTL } from "./client.js";
+export { CloudCached, quoteEtag, DEFAULT_PUT_TTL } from "./client.js";
 export type {
   CacheStatus,
   CallOptions,

@@ -1,5 +1,5 @@
 // The typed client against the real Worker (Miniflare/workerd) and the embedded S3 store: the
-// seed's four calls, the memcached verbs, types round-tripping by content type, and errors.
+// four original calls, the memcached verbs, types round-tripping by content type, and errors.
 import { describe, expect, it } from "vitest";
 import { CloudCached, CloudCachedError } from "../src/index.js";
 import { adminClient, workerUrl } from "./support/helpers.js";
@@ -9,7 +9,7 @@ async function rawGet(cache: CloudCached, key: string): Promise<Response> {
   return fetch(`${workerUrl()}${path}`, { headers: { authorization: `Bearer ${(await import("./support/helpers.js")).adminToken()}`, "cache-control": "no-cache" } });
 }
 
-describe("the seed's four calls", () => {
+describe("the four original calls", () => {
   it("get → null for an absent key; put stores; put again without replace is false; with replace overwrites", async () => {
     const cache = adminClient();
     expect(await cache.get("greeting")).toBeNull();
@@ -266,7 +266,7 @@ describe("the memcached verbs", () => {
     expect(err).toBeInstanceOf(CloudCachedError);
     expect((err as CloudCachedError).status).toBe(409);
     expect((err as CloudCachedError).code).toBe("not_a_number");
-    // A counter stored as text by put (the seed's way) counts too.
+    // A counter stored as text by put (the original way) counts too.
     await cache.set("s", "41");
     expect(await cache.incr("s")).toBe(42);
     await expect(cache.incr("n", -1)).rejects.toThrow(TypeError);

@@ -135,7 +135,7 @@ describe("the request", () => {
     expect(add?.headers).toMatchObject({ authorization: "Bearer tok", "if-none-match": "*", "content-type": "application/json" });
     expect(set?.headers["if-none-match"]).toBeUndefined();
     expect(set?.headers["if-match"]).toBeUndefined();
-    // put and update keep the seed's time_to_expire=3600 when no ttl is given.
+    // put and update keep the original time_to_expire=3600 (DEFAULT_PUT_TTL) when no ttl is given.
     expect(set?.url).toBe("/v1/ns/items/k?ttl=3600");
     expect(replace?.url).toBe("/v1/ns/items/k?ttl=3600");
     expect(replace?.headers).toMatchObject({ "if-match": "*", "content-type": "application/octet-stream" });

@@ -247,8 +247,9 @@ export class Storage {
   }
 
   /**
-   * DELETE, whether or not the object exists. With `ifMatch`, stores with conditional deletes
-   * (AWS S3, Ceph) delete only that version and answer false when it changed; others ignore it.
+   * DELETE, whether or not the object exists. With `ifMatch`, a store with conditional deletes
+   * (AWS S3) deletes only that version and answers false when it changed; others (Ceph RGW 16, the
+   * embedded store: measured) ignore it and delete.
    */
   async delete(key: string, ifMatch?: string): Promise<boolean> {
     const init: RequestInit = ifMatch ? { method: "DELETE", headers: { "if-match": ifMatchValue(ifMatch, await this.dialect()) } } : { method: "DELETE" };
