@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { type BatchAnswer, batchKeysFrom, chunk, MAX_BATCH_KEYS, readDeleted, readGot, readWritten } from "./batch.js";
+import { type BatchAnswer, batchKeysFrom, chunk, MAX_BATCH_KEYS, readDeleted, readGot, readPresent, readWritten } from "./batch.js";
 import { CloudCachedError } from "./errors.js";
 
 describe("chunk", () => {
@@ -19,6 +19,7 @@ describe("reading a batch answer", () => {
       j: { value: '{"x":1}', encoding: "utf8", contentType: "application/json", etag: '"3"', expiresAt: null },
       zz: null,
       no: { error: { code: "forbidden", message: "outside the token's prefix" } },
+      big: { error: { code: "value_too_large", message: "read it with GET" } },
       __proto__: { value: "proto", encoding: "utf8", contentType: "text/plain", etag: '"4"', expiresAt: null },
     },
     set: { a: { etag: '"5"', expiresAt: null }, bad: { error: { code: "value_too_large", message: "too big" } } },
@@ -33,6 +34,14 @@ describe("reading a batch answer", () => {
     expect(readGot(answer, "no")).toMatchObject({ status: 403, code: "forbidden" });
     expect(readGot(answer, "missing")).toBeInstanceOf(CloudCachedError);
     expect(readGot(answer, "constructor")).toBeInstanceOf(CloudCachedError);
+  });
+
+  it("presence: a value or a value too large for a batch is there, null is not, other errors are the key's", () => {
+    expect(readPresent(answer, "a")).toBe(true);
+    expect(readPresent(answer, "big")).toBe(true);
+    expect(readPresent(answer, "zz")).toBe(false);
+    expect(readPresent(answer, "no")).toMatchObject({ status: 403, code: "forbidden" });
+    expect(readPresent(answer, "missing")).toBeInstanceOf(CloudCachedError);
   });
 
   it("sets and deletes", () => {

@@ -81,6 +81,19 @@ export function readGot(answer: BatchAnswer, key: string): CachedValue | null | 
   return decodeBatchValue(got.value, got.encoding, got.contentType);
 }
 
+/**
+ * Whether a `get` entry shows a live item: a value, or the key's `value_too_large` (there, too big
+ * for a batch to carry); null is absent; any other per-key error is that error.
+ */
+export function readPresent(answer: BatchAnswer, key: string): boolean | CloudCachedError {
+  const entry = entryFor(answer.get, key);
+  if (entry === undefined) return missing("get", key);
+  if (entry === null) return false;
+  const failed = errorFromBatch(entry);
+  if (failed) return failed.code === "value_too_large" ? true : failed;
+  return true;
+}
+
 export function readWritten(answer: BatchAnswer, key: string): WrittenEntry | CloudCachedError {
   const entry = entryFor(answer.set, key);
   if (entry === undefined) return missing("set", key);

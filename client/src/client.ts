@@ -7,6 +7,7 @@ import {
   MAX_BATCH_KEYS,
   readDeleted,
   readGot,
+  readPresent,
   readWritten,
 } from "./batch.js";
 import { type CachedValue, decodeValue, encodeBatchValue, encodeValue, type Storable } from "./codec.js";
@@ -119,8 +120,18 @@ export interface ListOptions extends CallOptions {
 }
 
 export interface ManyOptions extends CallOptions {
+  /** Seconds to live for every entry that names none of its own. */
   ttl?: number;
 }
+
+/** What one entry of `setMany` may set for itself. */
+export interface EntryOptions {
+  /** Seconds to live for this entry (over `ManyOptions.ttl`); 0 = never expires. */
+  ttl?: number;
+}
+
+/** An entry of `setMany`: a key, its value, and optionally its own options. */
+export type ManyEntry = readonly [key: string, value: Storable, options?: EntryOptions];
 
 export type Scope = "read" | "write" | "flush";
 
@@ -179,8 +190,8 @@ function infoOf(response: Response): ItemInfo {
   };
 }
 
-function entriesOf(values: Iterable<readonly [string, Storable]> | Record<string, Storable>): [string, Storable][] {
-  if (Symbol.iterator in values) return [...(values as Iterable<readonly [string, Storable]>)].map(([k, v]) => [k, v]);
+function entriesOf(values: Iterable<ManyEntry> | Record<string, Storable>): ManyEntry[] {
+  if (Symbol.iterator in values) return [...(values as Iterable<ManyEntry>)];
   return Object.entries(values);
 }
 
@@ -314,10 +325,15 @@ export class CloudCached {
 
   /** Whether a live item exists (a HEAD: no value is sent). */
   async has(key: string, options: ReadOptions = {}): Promise<boolean> {
+    return (await this.info(key, options)) !== null;
+  }
+
+  /** The item's ETag, expiry and content type without its value (a HEAD), or null when absent. */
+  async info(key: string, options: ReadOptions = {}): Promise<ItemInfo | null> {
     const answer = await this.read("HEAD", key, options);
-    if (answer === null) return false;
+    if (answer === null) return null;
     await answer.discard();
-    return true;
+    return infoOf(answer.response);
   }
 
   private async read(method: "GET" | "HEAD", key: string, options: ReadOptions): Promise<Answer | null> {
@@ -468,15 +484,21 @@ export class CloudCached {
     return this.batchKeys;
   }
 
-  /** Values of many keys (null for an absent one), in batches of `batchSize()`. Throws the first key's error, if any. */
-  async getMany<T = CachedValue>(keys: Iterable<string>, options: CallOptions = {}): Promise<Map<string, T | null>> {
-    const result = new Map<string, T | null>();
+  /** Batch `get`s of many keys, `batchSize()` a request: each run of keys with its answer. */
+  private async *getRuns(keys: Iterable<string>, options: CallOptions): AsyncGenerator<[string[], BatchAnswer], void, undefined> {
     // Every key is checked before anything is sent, the batch size lookup included.
     const all = [...keys];
     for (const key of all) encodeKey(key);
     const size = await this.batchSize(options);
     for (const run of chunk(all, size, (k) => k)) {
-      const answer = await this.batch({ get: run }, options);
+      yield [run, await this.batch({ get: run }, options)];
+    }
+  }
+
+  /** Values of many keys (null for an absent one), in batches of `batchSize()`. Throws the first key's error, if any. */
+  async getMany<T = CachedValue>(keys: Iterable<string>, options: CallOptions = {}): Promise<Map<string, T | null>> {
+    const result = new Map<string, T | null>();
+    for await (const [run, answer] of this.getRuns(keys, options)) {
       for (const key of run) {
         const got = readGot(answer, key);
         if (got instanceof CloudCachedError) throw got;
@@ -486,15 +508,34 @@ export class CloudCached {
     return result;
   }
 
-  /** Sets many keys, in batches of `batchSize()`: each key's result, or its own error. */
+  /**
+   * Whether each key holds a live item, in batches of `batchSize()` (a stored `null` counts; a value too large
+   * for a batch too). The batch has no HEAD: values up to 1 MiB travel and are dropped. Throws the
+   * first key's error, if any.
+   */
+  async hasMany(keys: Iterable<string>, options: CallOptions = {}): Promise<Map<string, boolean>> {
+    const result = new Map<string, boolean>();
+    for await (const [run, answer] of this.getRuns(keys, options)) {
+      for (const key of run) {
+        const present = readPresent(answer, key);
+        if (present instanceof CloudCachedError) throw present;
+        result.set(key, present);
+      }
+    }
+    return result;
+  }
+
+  /** Sets many keys, in batches of `batchSize()`: each key's result, or its own error. An entry may carry its own `{ ttl }`. */
   async setMany(
-    entries: Iterable<readonly [string, Storable]> | Record<string, Storable>,
+    entries: Iterable<ManyEntry> | Record<string, Storable>,
     options: ManyOptions = {},
   ): Promise<Map<string, WriteResult | CloudCachedError>> {
     checkCount(options.ttl, "ttl");
-    const sets: BatchSetEntry[] = entriesOf(entries).map(([key, value]) => {
+    const sets: BatchSetEntry[] = entriesOf(entries).map(([key, value, own]) => {
       encodeKey(key);
-      return { key, ...encodeBatchValue(value), ...(options.ttl === undefined ? {} : { ttl: options.ttl }) };
+      const ttl = own?.ttl ?? options.ttl;
+      checkCount(ttl, "ttl");
+      return { key, ...encodeBatchValue(value), ...(ttl === undefined ? {} : { ttl }) };
     });
     const result = new Map<string, WriteResult | CloudCachedError>();
     const size = await this.batchSize(options);

@@ -43,6 +43,34 @@ describe("batches", () => {
     expect([...after.values()].every((v) => v === null)).toBe(true);
   });
 
+  it("setMany: an entry's own ttl wins over the call's, which applies to the rest", async () => {
+    const cache = adminClient();
+    const now = Math.floor(Date.now() / 1000);
+    const results = await cache.setMany([["own", 1, { ttl: 30 }], ["never", 2, { ttl: 0 }], ["shared", 3]], { ttl: 600 });
+    const expiry = (key: string) => (results.get(key) as { expiresAt: number | null }).expiresAt;
+    expect(expiry("own")).toBeGreaterThanOrEqual(now + 30);
+    expect(expiry("own")).toBeLessThan(now + 60);
+    expect(expiry("never")).toBeNull();
+    expect(expiry("shared")).toBeGreaterThanOrEqual(now + 600);
+    expect((await cache.info("own"))?.expiresAt).toBe(expiry("own"));
+    await expect(cache.setMany([["bad", 1, { ttl: -1 }]])).rejects.toThrow(TypeError);
+  });
+
+  it("hasMany: true for live items (a stored null and a value too large for a batch included), false for absent or deleted, in batches of 100", async () => {
+    const cache = adminClient();
+    await cache.setMany(Array.from({ length: 120 }, (_, i) => [`k${i}`, i] as const));
+    await cache.set("null", null);
+    await cache.set("big", new Uint8Array(1024 * 1024 + 1));
+    await cache.delete("k3");
+    const keys = [...Array.from({ length: 120 }, (_, i) => `k${i}`), "null", "big", "absent"];
+    const present = await cache.hasMany(keys);
+    expect(present.size).toBe(keys.length);
+    expect([...present.entries()].filter(([, there]) => !there).map(([key]) => key).sort()).toStrictEqual(["absent", "k3"]);
+    expect(present.get("null")).toBe(true);
+    expect(present.get("big")).toBe(true);
+    await expect(cache.getMany(["big"])).rejects.toMatchObject({ code: "value_too_large" });
+  }, 120_000);
+
   it("the raw batch answers as API.md shows", async () => {
     const cache = adminClient();
     const answer = await cache.batch({

@@ -301,6 +301,20 @@ describe("the memcached verbs", () => {
     expect(await cache.has("h")).toBe(true);
   });
 
+  it("info (HEAD): the ETag, expiry and content type a read would give, without the value; null when absent", async () => {
+    const cache = adminClient();
+    expect(await cache.info("i")).toBeNull();
+    const written = await cache.set("i", { a: 1 }, { ttl: 90 });
+    const info = await cache.info("i", { fresh: true });
+    expect(info).toMatchObject({ etag: written.etag, expiresAt: written.expiresAt, contentType: "application/json" });
+    expect(info).not.toHaveProperty("value");
+    const { value, ...read } = (await cache.gets("i"))!;
+    expect(value).toStrictEqual({ a: 1 });
+    expect({ ...read, cache: null }).toStrictEqual({ ...info, cache: null });
+    await cache.set("forever", "x", { ttl: 0 });
+    expect((await cache.info("forever"))?.expiresAt).toBeNull();
+  });
+
   it("withNamespace isolates", async () => {
     const a = adminClient();
     const b = a.withNamespace(`${a.namespace}-b`);

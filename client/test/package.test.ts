@@ -3,7 +3,7 @@
 // app would — the library from plain Node 20 ESM and from TypeScript, and the `cloudcached` bin —
 // against the real Worker. Also installed from a path, as `npm install /path/to/repo/client` does.
 import { execFile } from "node:child_process";
-import { cp, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
+import { cp, mkdir, mkdtemp, readdir, readFile, rm, symlink, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
@@ -170,6 +170,48 @@ describe("the cloudcached package, packed and installed into another project", (
       const text = await readFile(join(dir, name), "utf8");
       expect(text, name).not.toMatch(/from\s+["']node:|import\(["']node:|require\(|\bBuffer\.[a-z]|\bprocess\.[a-z]/);
     }
+  });
+
+  it("imports as cloudcached/keyv and cloudcached/unstorage beside a stock keyv and unstorage, which stay optional peers", async () => {
+    const installed = JSON.parse(await readFile(join(app, "node_modules/cloudcached/package.json"), "utf8")) as {
+      exports: Record<string, Record<string, string>>;
+      peerDependencies: Record<string, string>;
+      peerDependenciesMeta: Record<string, { optional?: boolean }>;
+    };
+    for (const name of ["keyv", "unstorage"]) {
+      expect(installed.exports[`./${name}`]).toMatchObject({ types: `./dist/${name}.d.ts`, default: `./dist/${name}.js` });
+      expect(installed.peerDependencies[name]).toBeDefined();
+      expect(installed.peerDependenciesMeta[name]).toStrictEqual({ optional: true });
+    }
+    // The client itself never loads them: only the adapters' own modules name them.
+    const dist = join(app, "node_modules/cloudcached/dist");
+    for (const name of await readdir(dist)) {
+      if (!name.endsWith(".js") || name === "keyv.js" || name === "unstorage.js") continue;
+      expect(await readFile(join(dist, name), "utf8"), name).not.toMatch(/from\s+["'](keyv|unstorage)["']/);
+    }
+    // An app of its own that brings the stock peers (the ones this repository tests against).
+    const withPeers = await scratchProject(work, "app-with-peers");
+    // A copy, not a link: Node resolves a linked package's imports from where it really lies.
+    await cp(join(app, "node_modules/cloudcached"), join(withPeers, "node_modules/cloudcached"), { recursive: true });
+    for (const peer of ["keyv", "unstorage"]) await symlink(join(ROOT, "node_modules", peer), join(withPeers, "node_modules", peer), "dir");
+    const script = `
+      import Keyv from "keyv";
+      import { createStorage } from "unstorage";
+      import { KeyvCloudCached } from "cloudcached/keyv";
+      import cloudcachedDriver from "cloudcached/unstorage";
+      const settings = { url: process.env.URL, token: process.env.TOKEN, namespace: process.env.NS };
+      const keyv = new Keyv({ store: new KeyvCloudCached(settings), namespace: "app" });
+      await keyv.set("k", { n: 1 }, 60_000);
+      const storage = createStorage({ driver: cloudcachedDriver({ ...settings, base: "u" }) });
+      await storage.setItem("a/b", "v");
+      console.log(JSON.stringify({ keyv: await keyv.get("k"), unstorage: await storage.getItem("a:b"), keys: await storage.getKeys() }));
+    `;
+    await writeFile(join(withPeers, "adapters.mjs"), script);
+    const { stdout } = await run(process.execPath, ["adapters.mjs"], {
+      cwd: withPeers,
+      env: { PATH: process.env.PATH ?? "", URL: workerUrl(), TOKEN: adminToken(), NS: uniqueNamespace("pkgadapt") },
+    });
+    expect(JSON.parse(stdout)).toStrictEqual({ keyv: { n: 1 }, unstorage: "v", keys: ["a:b"] });
   });
 
   it("installs from a path too (npm install /path/to/repo/client): the four calls and the bin", async () => {

@@ -100,7 +100,9 @@ describe("keys the Worker refuses are refused by every call of the client, befor
     ["touch", (key) => cache.touch(key, 60)],
     ["incr", (key) => cache.incr(key)],
     ["decr", (key) => cache.decr(key)],
+    ["info", (key) => cache.info(key)],
     ["getMany", (key) => cache.getMany(["fine", key])],
+    ["hasMany", (key) => cache.hasMany(["fine", key])],
     ["setMany", (key) => cache.setMany([["fine", 1], [key, 2]])],
     ["deleteMany", (key) => cache.deleteMany(["fine", key])],
   ];

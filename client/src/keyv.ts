@@ -1,0 +1,124 @@
+// cloudcached/keyv: a Keyv storage adapter over the typed client (docs/keyv.md).
+//
+// Keyv prefixes every key with its namespace (`keyv:` unless told otherwise) and sets the adapter's
+// `namespace`; the adapter keeps those keys as they are, escaped (key-escape.ts), in one CloudCached
+// namespace. So `clear()` under a Keyv namespace deletes the keys with that prefix (a listing and
+// batch deletes), and without one it flushes the whole CloudCached namespace (O(1)).
+import type { KeyvStoreAdapter, StoredData } from "keyv";
+import { keyvTtlSeconds } from "./adapter-ttl.js";
+import { type ClientSource, clientOf, deleteByPrefix, throwFirstError } from "./adapters.js";
+import type { CloudCached } from "./client.js";
+import type { Storable } from "./codec.js";
+import { escapeKey } from "./key-escape.js";
+
+/** The client's own options (url, token, namespace, …), or `{ client }`: a client already made. */
+export type KeyvCloudCachedOptions = ClientSource;
+
+/** One entry of Keyv's `setMany`: the key (prefixed), the serialized value, its ttl in milliseconds. */
+export interface KeyvEntry {
+  key: string;
+  value: unknown;
+  ttl?: number;
+}
+
+type ErrorListener = (error: unknown) => void;
+
+/** Conditional deletes tried before a delete that keeps losing races is made unconditional. */
+const DELETE_ATTEMPTS = 5;
+
+/**
+ * A Keyv store on CloudCached: `new Keyv({ store: new KeyvCloudCached({ url, token, namespace }) })`.
+ * Values arrive already serialized by Keyv (a string) and are stored as text; ttl is in milliseconds.
+ */
+export class KeyvCloudCached implements KeyvStoreAdapter {
+  /** Keyv's namespace, set by Keyv itself: the prefix (`namespace:`) of every key it sends. */
+  namespace?: string | undefined;
+  /** What the adapter is, for Keyv and for code that inspects stores. */
+  readonly opts: { dialect: "cloudcached"; url: string; namespace: string };
+  readonly client: CloudCached;
+  private readonly errorListeners: ErrorListener[] = [];
+
+  constructor(options: KeyvCloudCachedOptions) {
+    this.client = clientOf(options);
+    this.opts = { dialect: "cloudcached", url: "url" in options ? options.url : "", namespace: this.client.namespace };
+  }
+
+  /** Keyv subscribes to `error`: a failed `get` (which Keyv reads as a miss) is reported there too. */
+  on(event: string, listener: ErrorListener): this {
+    if (event === "error") this.errorListeners.push(listener);
+    return this;
+  }
+
+  async get<Value>(key: string): Promise<StoredData<Value> | undefined> {
+    try {
+      const value = await this.client.get<StoredData<Value>>(escapeKey(key));
+      return value ?? undefined;
+    } catch (error) {
+      for (const listener of this.errorListeners) listener(error);
+      throw error;
+    }
+  }
+
+  /** Many values in batches of 100 keys, in the order asked (undefined for a miss). */
+  async getMany<Value>(keys: string[]): Promise<Array<StoredData<Value | undefined>>> {
+    const stored = keys.map(escapeKey);
+    const values = await this.client.getMany<StoredData<Value>>(stored);
+    return stored.map((key) => values.get(key) ?? undefined);
+  }
+
+  /** Stores Keyv's value (the client refuses, as a TypeError, what it cannot store). */
+  async set(key: string, value: unknown, ttl?: number): Promise<boolean> {
+    await this.client.set(escapeKey(key), value as Storable, { ttl: keyvTtlSeconds(ttl) });
+    return true;
+  }
+
+  /**
+   * Sets many entries in batches of 100, each with its own ttl. Keyv's adapter type wants nothing
+   * back: a key the server refused is thrown (the others are stored), and Keyv reports it.
+   */
+  async setMany(entries: KeyvEntry[]): Promise<void> {
+    const stored = entries.map(({ key, value, ttl }) => [escapeKey(key), value as Storable, { ttl: keyvTtlSeconds(ttl) }] as const);
+    throwFirstError(await this.client.setMany(stored));
+  }
+
+  async has(key: string): Promise<boolean> {
+    return this.client.has(escapeKey(key));
+  }
+
+  /**
+   * Deletes the key; true only if this call deleted a live item. The server's DELETE does not say
+   * whether anything was there, so the item's version is read from storage and only that version
+   * is deleted: of two racing deletes, one answers true.
+   */
+  async delete(key: string): Promise<boolean> {
+    const stored = escapeKey(key);
+    for (let attempt = 0; attempt < DELETE_ATTEMPTS; attempt += 1) {
+      const info = await this.client.info(stored, { fresh: true });
+      if (info === null) return false;
+      if (await this.client.delete(stored, { etag: info.etag })) return true;
+    }
+    await this.client.delete(stored);
+    return true;
+  }
+
+  /** Whether each key is there, in batches of 100 keys. */
+  async hasMany(keys: string[]): Promise<boolean[]> {
+    const stored = keys.map(escapeKey);
+    const present = await this.client.hasMany(stored);
+    return stored.map((key) => present.get(key) === true);
+  }
+
+  /** Deletes the keys in batches of 100; true if any of them was there (asked in batches first). */
+  async deleteMany(keys: string[]): Promise<boolean> {
+    const stored = keys.map(escapeKey);
+    const present = await this.client.hasMany(stored);
+    throwFirstError(await this.client.deleteMany(stored));
+    return [...present.values()].some(Boolean);
+  }
+
+  /** Under a Keyv namespace: deletes that namespace's keys. Without one: flushes the CloudCached namespace. */
+  async clear(): Promise<void> {
+    if (!this.namespace) return this.client.flush();
+    return deleteByPrefix(this.client, escapeKey(`${this.namespace}:`));
+  }
+}
