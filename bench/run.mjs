@@ -16,6 +16,7 @@ import { directS3 } from "./lib/direct-s3.mjs";
 import { keepAliveAgent, request } from "./lib/http.mjs";
 import { expectStatus, floorSide, interleave, workerSides } from "./lib/sides.mjs";
 import { startMemcached } from "./lib/memcached.mjs";
+import { gatewayBench, renderGateway } from "./lib/gateway.mjs";
 import { measurePeakRss, patternChunks } from "./lib/memory.mjs";
 import { CACHE_FLOOR_HOST, FLOOR_BODY, FLOOR_HOST, startStack, WAN_HOST } from "./lib/stack.mjs";
 import { explainedRatios, GOALS, goalRatios } from "./lib/goals.mjs";
@@ -304,6 +305,7 @@ function render(results) {
     for (const [name, s] of Object.entries(sides)) sideRows.push([scenario, name, s.n, s.refused, s.errors, ms(s.p50Ms), ms(s.p99Ms)]);
   }
   out.push(table(["scenario", "side", "n", "left out", "transport errors", "p50 ms", "p99 ms"], sideRows, [2, 3, 4, 5, 6]));
+  if (results.gateway) out.push(...renderGateway(results.gateway));
   out.push("", "Ratios against the goals:", "");
   out.push(
     table(
@@ -437,6 +439,9 @@ async function main() {
       { warmup: SETTINGS.warmup, samples: SETTINGS.samples },
     );
 
+    log("memcached gateway: memjs and pymemcache hits, a multi-get of one batch's keys, beside HTTP");
+    const gateway = await gatewayBench({ base: stack.url, token: stack.adminToken, memcached, settings: SETTINGS, cleanups });
+
     log(`WAN sides (+${WAN_ROUND_TRIP_MS} ms round trip to storage), interleaved: ${SETTINGS.wanSamples} rounds`);
     const wan = workerSides({ base: stack.url, host: WAN_HOST, token: stack.adminToken, namespace: "bench-wan", s3: prefixed(s3Wan), memcached: null, label: "WAN" });
     cleanups.push(async () => wan.close());
@@ -484,6 +489,7 @@ async function main() {
         method: `${mem.method}, each in a fresh workerd`,
       },
       memcachedMissing: memcached.missing ?? null,
+      gateway,
       machine,
     };
     const outdir = path.join(ROOT, "bench/results", QUICK ? "quick" : "");

@@ -5,7 +5,9 @@ import { readFileSync } from "node:fs";
 import { CloudCached } from "./client.js";
 import { parseCommandLine } from "./cli/args.js";
 import { EXIT } from "./cli/exit-codes.js";
+import { parseGatewayCommandLine } from "./cli/gateway-args.js";
 import { execute, type Io, report } from "./cli/run.js";
+import { startGateway } from "./gateway/gateway.js";
 
 function version(): string {
   try {
@@ -16,7 +18,30 @@ function version(): string {
   }
 }
 
+/** `cloudcached gateway`: runs until SIGINT or SIGTERM. */
+async function gateway(argv: readonly string[], env: Readonly<Record<string, string | undefined>>, io: Io): Promise<number> {
+  const parsed = parseGatewayCommandLine(argv, env);
+  if (parsed.kind === "help") {
+    io.stdout.write(parsed.text);
+    return EXIT.ok;
+  }
+  if (parsed.kind === "usage") {
+    io.stderr.write(`cloudcached gateway: ${parsed.message}\n`);
+    return EXIT.usage;
+  }
+  const running = await startGateway({ ...parsed.options, version: version() });
+  io.stderr.write(`cloudcached gateway: memcached on ${running.host}:${running.port} → ${parsed.options.url} (namespace ${parsed.options.namespace})\n`);
+  await new Promise<void>((resolve) => {
+    const stop = (): void => resolve();
+    process.once("SIGINT", stop);
+    process.once("SIGTERM", stop);
+  });
+  await running.close();
+  return EXIT.ok;
+}
+
 export async function main(argv: readonly string[], env: Readonly<Record<string, string | undefined>>, io: Io): Promise<number> {
+  if (argv[0] === "gateway") return gateway(argv.slice(1), env, io);
   const parsed = parseCommandLine(argv, env);
   switch (parsed.kind) {
     case "help":

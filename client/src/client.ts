@@ -97,7 +97,7 @@ export interface CounterOptions extends CallOptions {
 }
 
 export interface DeleteOptions extends CallOptions {
-  /** Delete only this version (compare-and-delete). */
+  /** Delete only this version (compare-and-delete); `"*"`: only a live item, so `false` tells it was absent. */
   etag?: string;
 }
 
@@ -278,9 +278,10 @@ export class CloudCached {
     return (await this.write(key, value, { kind: "replace" }, { ...options, ttl: options.ttl ?? DEFAULT_PUT_TTL })) !== null;
   }
 
-  /** Deletes the key (`true` whether or not it existed). With `{ etag }`, only that version: `false` if it changed. */
+  /** Deletes the key (`true` whether or not it existed). With `{ etag }`, only that version: `false` if it changed (with `"*"`: if it was absent). */
   async delete(key: string, options: DeleteOptions = {}): Promise<boolean> {
-    const headers: Record<string, string> = options.etag === undefined ? {} : { "if-match": quoteEtag(options.etag) };
+    const headers: Record<string, string> =
+      options.etag === undefined ? {} : { "if-match": options.etag === "*" ? "*" : quoteEtag(options.etag) };
     const answer = await this.send(
       { method: "DELETE", path: this.path(key), headers, ...(options.signal ? { signal: options.signal } : {}) },
       options.etag !== undefined,
@@ -300,11 +301,16 @@ export class CloudCached {
 
   /** The value with its ETag (for `cas`), expiry and content type, or null when absent. */
   async gets<T = CachedValue>(key: string, options: ReadOptions = {}): Promise<Item<T> | null> {
+    const item = await this.getBytes(key, options);
+    return item === null ? null : { ...item, value: decodeValue(item.value, item.contentType) as T };
+  }
+
+  /** The value's exact bytes whatever its content type, with its metadata, or null when absent. */
+  async getBytes(key: string, options: ReadOptions = {}): Promise<Item<Uint8Array> | null> {
     const answer = await this.read("GET", key, options);
     if (answer === null) return null;
     const info = infoOf(answer.response);
-    const bytes = await answer.bytes();
-    return { ...info, value: decodeValue(bytes, info.contentType) as T };
+    return { ...info, value: await answer.bytes() };
   }
 
   /** The value as a stream of bytes (for large values), with its metadata, or null when absent. */

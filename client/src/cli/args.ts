@@ -46,6 +46,7 @@ Commands:
   flush                           drop every item of the namespace
   token --scopes read,write[,flush] [--namespaces a,b] [--prefix P] [--ttl N]
                                   mint a scoped token (needs the admin token)
+  gateway [--listen HOST:PORT]    serve the memcached protocols locally (see gateway --help)
 
 Options:
   --url URL         the Worker's URL           (or CLOUDCACHED_URL)

@@ -1,0 +1,190 @@
+// The memcached gateway's cost (`cloudcached gateway`, in a process of its own as a user runs it):
+// a hit through it with memjs (binary) and with pymemcache (text), beside the same hit over HTTP
+// from Node and beside memcached itself; a multi-get beside one batch request of the same keys, as
+// many as one batch may hold on the deployment (GET /v1's limits.batchKeys).
+// Goal: a gateway hit ≤ 1.15 × the HTTP hit. Missing tools (memcached, pymemcache) leave their
+// rows out, said so in the results.
+import { execFile, spawn } from "node:child_process";
+import { existsSync } from "node:fs";
+import { mkdtemp, rm } from "node:fs/promises";
+import net from "node:net";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { promisify } from "node:util";
+import memjs from "memjs";
+import { keepAliveAgent, request } from "./http.mjs";
+import { expectStatus, interleave, RATIO_VALUE } from "./sides.mjs";
+import { judge } from "./stats.mjs";
+
+const ROOT = path.resolve(path.dirname(new URL(import.meta.url).pathname), "../..");
+const run = promisify(execFile);
+const NAMESPACE = "bench-gateway";
+export const GATEWAY_GOAL = { goal: 1.15, direction: "atMost", says: "gateway hit (memjs) p50 ≤ 1.15 × HTTP hit p50" };
+
+/** The CLI bundled from this checkout's source, run as `cloudcached gateway` on a free port. */
+async function startGatewayProcess({ base, token }) {
+  const { build } = await import("esbuild");
+  const dir = await mkdtemp(path.join(tmpdir(), "cloudcached-bench-gateway-"));
+  const cli = path.join(dir, "cli.mjs");
+  await build({ entryPoints: [path.join(ROOT, "client/src/cli.ts")], bundle: true, format: "esm", platform: "node", target: "node20", outfile: cli, logLevel: "silent" });
+  const child = spawn(process.execPath, [cli, "gateway", "--listen", "127.0.0.1:0", "--url", base, "--token", token, "--ns", NAMESPACE], { stdio: ["ignore", "ignore", "pipe"] });
+  const killOnExit = () => child.kill("SIGTERM");
+  process.on("exit", killOnExit);
+  const port = await new Promise((resolve, reject) => {
+    let err = "";
+    child.stderr.on("data", (part) => {
+      err += part;
+      const match = / on 127\.0\.0\.1:(\d+) /.exec(err);
+      if (match) resolve(Number(match[1]));
+    });
+    child.once("exit", (code) => reject(new Error(`cloudcached gateway exited (${code}): ${err.trim()}`)));
+  });
+  return {
+    port,
+    async stop() {
+      process.off("exit", killOnExit);
+      const exited = new Promise((resolve) => child.once("exit", resolve));
+      child.kill("SIGTERM");
+      await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 3000))]);
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** A text-protocol connection that sends one line and resolves when the answer's END arrives. */
+function textConnection(port) {
+  const socket = net.connect({ host: "127.0.0.1", port, noDelay: true });
+  let received = "";
+  let waiting = null;
+  socket.setEncoding("latin1");
+  socket.on("data", (part) => {
+    received += part;
+    if (waiting && received.endsWith("END\r\n")) {
+      const done = waiting;
+      waiting = null;
+      const answer = received;
+      received = "";
+      done(answer);
+    }
+  });
+  return {
+    ready: new Promise((resolve, reject) => {
+      socket.once("connect", resolve);
+      socket.once("error", reject);
+    }),
+    ask: (line) =>
+      new Promise((resolve) => {
+        waiting = resolve;
+        socket.write(line);
+      }),
+    close: () => socket.destroy(),
+  };
+}
+
+/** Debian's python3 with pymemcache, or null. */
+async function python() {
+  for (const candidate of ["/usr/bin/python3", "python3"]) {
+    if (candidate.startsWith("/") && !existsSync(candidate)) continue;
+    try {
+      await run(candidate, ["-c", "import pymemcache"]);
+      return candidate;
+    } catch {
+      // not this one
+    }
+  }
+  return null;
+}
+
+async function pymemcacheHit(interpreter, port, key, settings) {
+  const { stdout } = await run(interpreter, [path.join(ROOT, "bench/lib/pymemcache-hit.py"), "127.0.0.1", String(port), key, String(settings.warmup), String(settings.samples)], { timeout: 120_000 });
+  return JSON.parse(stdout);
+}
+
+/**
+ * Measures the gateway against the Worker at `base`, beside memcached (from bench/lib/memcached.mjs,
+ * or `{ missing }`). Registers what it starts in `cleanups`.
+ */
+export async function gatewayBench({ base, token, memcached, settings, cleanups }) {
+  const gateway = await startGatewayProcess({ base, token });
+  cleanups.push(() => gateway.stop());
+  const agent = keepAliveAgent();
+  cleanups.push(async () => agent.destroy());
+  const auth = { authorization: `Bearer ${token}` };
+  const itemUrl = (key) => `${base}/v1/${NAMESPACE}/items/${key}`;
+  const body = Buffer.from(RATIO_VALUE);
+  const index = expectStatus(await request(agent, `${base}/v1`, { headers: auth, keepBody: true }), [200], "GET /v1");
+  const batchKeys = JSON.parse(index.body.toString("utf8")).limits?.batchKeys;
+  if (!Number.isInteger(batchKeys) || batchKeys < 1) throw new Error("GET /v1 names no limits.batchKeys");
+  const MULTI_KEYS = Array.from({ length: batchKeys }, (_, i) => `multi-${i}`);
+  for (const key of ["ratio-hit", ...MULTI_KEYS]) {
+    expectStatus(await request(agent, itemUrl(key), { method: "PUT", headers: { ...auth, "content-type": "text/plain", "content-length": String(body.length) }, body }), [200, 201], "gateway bench PUT");
+  }
+  const viaGateway = memjs.Client.create(`127.0.0.1:${gateway.port}`, { retries: 0, timeout: 10, logger: { log: () => undefined } });
+  cleanups.push(async () => viaGateway.close());
+  const multi = textConnection(gateway.port);
+  await multi.ready;
+  cleanups.push(async () => multi.close());
+  const batchBody = JSON.stringify({ get: MULTI_KEYS });
+  const multiLine = `get ${MULTI_KEYS.join(" ")}\r\n`;
+
+  const medians = await interleave(
+    {
+      httpHit: async () => {
+        const answer = expectStatus(await request(agent, itemUrl("ratio-hit"), { headers: auth }), [200], "HTTP hit");
+        if (answer.size !== body.length) throw new Error(`HTTP hit: ${answer.size} bytes`);
+        return answer.headers["x-cache"] === "HIT";
+      },
+      gatewayMemjsHit: async () => {
+        const { value } = await viaGateway.get("ratio-hit");
+        if (value?.length !== body.length) throw new Error("gateway (memjs) hit: wrong value");
+      },
+      httpBatch: async () => {
+        const answer = expectStatus(
+          await request(agent, `${base}/v1/${NAMESPACE}/batch`, { method: "POST", headers: { ...auth, "content-type": "application/json" }, body: batchBody }),
+          [200],
+          "HTTP batch",
+        );
+        if (answer.size < batchKeys * body.length) throw new Error("HTTP batch: short answer");
+      },
+      gatewayMultiget: async () => {
+        const answer = await multi.ask(multiLine);
+        if (answer.split("VALUE ").length !== batchKeys + 1) throw new Error(`gateway multi-get: not ${batchKeys} values`);
+      },
+      ...(memcached.missing ? {} : { memcachedMemjsGet: async () => {
+        const bytes = await memcached.get("ratio-get");
+        if (bytes.byteLength !== body.length) throw new Error("memcached GET: wrong size");
+      } }),
+    },
+    { warmup: settings.warmup, samples: settings.samples },
+  );
+
+  const interpreter = await python();
+  const pymemcache = interpreter
+    ? {
+        gateway: await pymemcacheHit(interpreter, gateway.port, "ratio-hit", settings),
+        ...(memcached.missing ? {} : { memcached: await pymemcacheHit(interpreter, memcached.port, "ratio-get", settings) }),
+      }
+    : { missing: "apt-get update && apt-get install -y python3-pymemcache" };
+  const ratios = {
+    memjsHitOverHttpHit: medians.gatewayMemjsHit.p50Ms / medians.httpHit.p50Ms,
+    ...(pymemcache.gateway ? { pymemcacheHitOverHttpHit: pymemcache.gateway.p50Ms / medians.httpHit.p50Ms } : {}),
+    multigetOverBatch: medians.gatewayMultiget.p50Ms / medians.httpBatch.p50Ms,
+  };
+  return { batchKeys, medians, pymemcache, ratios, goal: { ...judge(ratios.memjsHitOverHttpHit, GATEWAY_GOAL.goal, GATEWAY_GOAL.direction), says: GATEWAY_GOAL.says } };
+}
+
+/** The report's lines for the gateway's part. */
+export function renderGateway(result) {
+  const ms = (value) => (value === undefined ? "—" : value.toFixed(3));
+  const lines = ["", `memcached gateway (\`cloudcached gateway\`, its own process; 32-byte value; multi-get and batch of ${result.batchKeys} keys; p50 ms):`, ""];
+  for (const [name, side] of Object.entries(result.medians)) lines.push(`  ${name.padEnd(22)} ${ms(side.p50Ms).padStart(8)}   (n ${side.n}, p99 ${ms(side.p99Ms)})`);
+  if (result.pymemcache.missing) lines.push(`  pymemcache rows left out: ${result.pymemcache.missing}`);
+  else {
+    lines.push(`  ${"pymemcache via gateway".padEnd(22)} ${ms(result.pymemcache.gateway.p50Ms).padStart(8)}   (timed in Python, n ${result.pymemcache.gateway.n})`);
+    if (result.pymemcache.memcached) lines.push(`  ${"pymemcache memcached".padEnd(22)} ${ms(result.pymemcache.memcached.p50Ms).padStart(8)}   (timed in Python)`);
+  }
+  lines.push("");
+  for (const [name, value] of Object.entries(result.ratios)) lines.push(`  ${name.padEnd(26)} ${value.toFixed(2)}`);
+  lines.push(`  goal: ${result.goal.says}: ${result.goal.met ? "yes" : "NO"}`);
+  return lines;
+}

@@ -1,0 +1,54 @@
+import { describe, expect, it } from "vitest";
+import { keyOf, parseTextCommand, tokenize } from "./text-parser.js";
+
+const parse = (line: string): ReturnType<typeof parseTextCommand> => parseTextCommand(line, 1024);
+const answer = (line: string, noreply = false, swallow = 0): unknown => ({ kind: "answer", line, noreply, swallow });
+
+describe("parseTextCommand", () => {
+  it("retrievals", () => {
+    expect(tokenize("  get  a   b ")).toEqual(["get", "a", "b"]);
+    expect(parse("get a b")).toEqual({ kind: "get", keys: ["a", "b"], withCas: false });
+    expect(parse("gets a")).toEqual({ kind: "get", keys: ["a"], withCas: true });
+    expect(parse("gat 10 a b")).toEqual({ kind: "gat", keys: ["a", "b"], withCas: false, exptime: 10 });
+    expect(parse("gats -1 a")).toEqual({ kind: "gat", keys: ["a"], withCas: true, exptime: -1 });
+    expect(parse("get")).toEqual(answer("ERROR"));
+    expect(parse("gat x a")).toEqual(answer("CLIENT_ERROR invalid exptime argument"));
+  });
+
+  it("storage commands, noreply, and their errors", () => {
+    expect(parse("set k 5 0 3")).toEqual({ kind: "store", verb: "set", key: "k", flags: 5, exptime: 0, bytes: 3, cas: 0n, noreply: false });
+    expect(parse("cas k 0 -1 3 18446744073709551615 noreply")).toEqual({
+      kind: "store", verb: "cas", key: "k", flags: 0, exptime: -1, bytes: 3, cas: 18446744073709551615n, noreply: true,
+    });
+    expect(parse("set k 0 0")).toEqual(answer("ERROR"));
+    expect(parse("set k 0 0 1 2")).toEqual(answer("ERROR"));
+    expect(parse("set k x 0 1")).toEqual(answer("CLIENT_ERROR bad command line format"));
+    expect(parse("set k 4294967296 0 1")).toEqual(answer("CLIENT_ERROR bad command line format"));
+    expect(parse("set k 0 0 -1 noreply")).toEqual(answer("CLIENT_ERROR bad command line format", true));
+    expect(parse(`set ${"k".repeat(251)} 0 0 1`)).toEqual(answer("CLIENT_ERROR bad command line format"));
+    expect(parse("set k 0 0 1025")).toEqual({ kind: "tooLarge", key: "k", noreply: false, swallow: 1027 });
+    expect(parse("add k 0 0 1025")).toEqual(answer("SERVER_ERROR object too large for cache", false, 1027));
+  });
+
+  it("delete, incr/decr, touch, flush_all and the rest", () => {
+    expect(parse("delete k")).toEqual({ kind: "delete", key: "k", noreply: false });
+    expect(parse("delete k 0 noreply")).toEqual({ kind: "delete", key: "k", noreply: true });
+    expect(parse("delete k 1")).toEqual(answer("CLIENT_ERROR bad command line format.  Usage: delete <key> [noreply]"));
+    expect(parse("incr k 18446744073709551615")).toEqual({ kind: "delta", key: "k", incr: true, by: 18446744073709551615n, noreply: false });
+    expect(parse("decr k x")).toEqual(answer("CLIENT_ERROR invalid numeric delta argument"));
+    expect(parse("touch k 10 noreply")).toEqual({ kind: "touch", key: "k", exptime: 10, noreply: true });
+    expect(parse("flush_all")).toEqual({ kind: "flush", noreply: false });
+    expect(parse("flush_all 0 noreply")).toEqual({ kind: "flush", noreply: true });
+    expect(parse("flush_all 5")).toMatchObject({ kind: "answer", line: expect.stringMatching(/^CLIENT_ERROR flush_all with a delay/) as unknown });
+    expect(parse("verbosity 1")).toEqual({ kind: "verbosity", noreply: false });
+    expect(parse("stats items")).toEqual({ kind: "stats", argument: "items" });
+    expect(parse("mg k v")).toEqual({ kind: "meta", code: "mg", tokens: ["k", "v"] });
+    expect(parse("")).toEqual(answer("ERROR"));
+    expect(parse("GET k")).toEqual(answer("ERROR"));
+  });
+
+  it("keys are bytes: UTF-8 kept, anything else refused", () => {
+    expect(keyOf(Buffer.from("clé", "utf8").toString("latin1"))).toEqual({ key: "clé" });
+    expect(keyOf("\xff")).toEqual({ error: "CLIENT_ERROR invalid key: not UTF-8" });
+  });
+});

@@ -1,0 +1,158 @@
+// memcached's text protocol: one command line (without its line end) parsed into what to do, or
+// into memcached's own error answer. Pure. A line is a latin1 string: one character per byte, so a
+// key's bytes are kept exactly and checked as UTF-8 here.
+
+import { keyError, MAX_FLAGS, parseSigned32, parseUnsigned, U64_MAX } from "./semantics.js";
+
+export type StorageVerb = "set" | "add" | "replace" | "append" | "prepend" | "cas";
+
+export type TextCommand =
+  | { kind: "get"; keys: string[]; withCas: boolean }
+  | { kind: "gat"; keys: string[]; withCas: boolean; exptime: number }
+  | { kind: "store"; verb: StorageVerb; key: string; flags: number; exptime: number; bytes: number; cas: bigint; noreply: boolean }
+  | { kind: "delete"; key: string; noreply: boolean }
+  | { kind: "delta"; key: string; incr: boolean; by: bigint; noreply: boolean }
+  | { kind: "touch"; key: string; exptime: number; noreply: boolean }
+  | { kind: "flush"; noreply: boolean }
+  | { kind: "version" }
+  | { kind: "verbosity"; noreply: boolean }
+  | { kind: "stats"; argument: string | null }
+  | { kind: "quit" }
+  | { kind: "meta"; code: string; tokens: string[] }
+  /** A `set` over the size limit: its data skipped, the key's old value deleted. */
+  | { kind: "tooLarge"; key: string; noreply: boolean; swallow: number }
+  /** An answer without any work: `line` (unless `noreply`), then `swallow` bytes of data to skip. */
+  | { kind: "answer"; line: string; noreply: boolean; swallow: number };
+
+const BAD_FORMAT = "CLIENT_ERROR bad command line format";
+const utf8 = new TextDecoder("utf-8", { fatal: true });
+
+/** memcached splits a command on spaces only (a run of them counts once). */
+export function tokenize(line: string): string[] {
+  return line.split(" ").filter((token) => token !== "");
+}
+
+/** A key token (latin1 bytes) as the UTF-8 string the API uses, or the error line. */
+export function keyOf(token: string): { key: string } | { error: string } {
+  const bytes = Buffer.from(token, "latin1");
+  let key: string;
+  try {
+    key = utf8.decode(bytes);
+  } catch {
+    return { error: "CLIENT_ERROR invalid key: not UTF-8" };
+  }
+  const problem = keyError(key, bytes.byteLength);
+  if (problem === null) return { key };
+  return { error: problem === "bad command line format" ? BAD_FORMAT : `CLIENT_ERROR ${problem}` };
+}
+
+function answer(line: string, noreply = false, swallow = 0): TextCommand {
+  return { kind: "answer", line, noreply, swallow };
+}
+
+function keysOf(tokens: string[]): { keys: string[] } | { error: string } {
+  const keys: string[] = [];
+  for (const token of tokens) {
+    const parsed = keyOf(token);
+    if ("error" in parsed) return parsed;
+    keys.push(parsed.key);
+  }
+  return { keys };
+}
+
+/**
+ * Parses one command line. `maxValueBytes` is the largest value the gateway accepts: a storage
+ * command over it answers "object too large" and its data block is skipped, as memcached does.
+ */
+export function parseTextCommand(line: string, maxValueBytes: number): TextCommand {
+  const tokens = tokenize(line);
+  const [name, ...args] = tokens;
+  const noreply = args[args.length - 1] === "noreply";
+  switch (name) {
+    case "get":
+    case "gets": {
+      if (args.length === 0) return answer("ERROR");
+      const parsed = keysOf(args);
+      return "error" in parsed ? answer(parsed.error) : { kind: "get", keys: parsed.keys, withCas: name === "gets" };
+    }
+    case "gat":
+    case "gats": {
+      if (args.length < 2) return answer("ERROR");
+      const exptime = parseSigned32(args[0] as string);
+      if (exptime === null) return answer("CLIENT_ERROR invalid exptime argument");
+      const parsed = keysOf(args.slice(1));
+      return "error" in parsed ? answer(parsed.error) : { kind: "gat", keys: parsed.keys, withCas: name === "gats", exptime };
+    }
+    case "set":
+    case "add":
+    case "replace":
+    case "append":
+    case "prepend":
+    case "cas": {
+      const needed = name === "cas" ? 5 : 4;
+      if (args.length !== needed && !(args.length === needed + 1 && noreply)) return answer("ERROR");
+      const flags = parseUnsigned(args[1] as string, BigInt(MAX_FLAGS));
+      const exptime = parseSigned32(args[2] as string);
+      const bytes = parseSigned32(args[3] as string);
+      const cas = name === "cas" ? parseUnsigned(args[4] as string, U64_MAX) : 0n;
+      if (flags === null || exptime === null || bytes === null || bytes < 0 || cas === null) return answer(BAD_FORMAT, noreply);
+      const key = keyOf(args[0] as string);
+      if ("error" in key) return answer(key.error, noreply);
+      // memcached also drops the key's old value on a refused set, so no stale value outlives it.
+      if (bytes > maxValueBytes) return name === "set" ? { kind: "tooLarge", key: key.key, noreply, swallow: bytes + 2 } : answer("SERVER_ERROR object too large for cache", noreply, bytes + 2);
+      return { kind: "store", verb: name, key: key.key, flags: Number(flags), exptime, bytes, cas, noreply };
+    }
+    case "delete": {
+      if (args.length < 1 || args.length > 3) return answer("ERROR");
+      const zero = args[1] === "0";
+      const valid = args.length === 1 || (args.length === 2 && (zero || noreply)) || (args.length === 3 && zero && noreply);
+      if (!valid) return answer("CLIENT_ERROR bad command line format.  Usage: delete <key> [noreply]", noreply);
+      const key = keyOf(args[0] as string);
+      return "error" in key ? answer(key.error, noreply) : { kind: "delete", key: key.key, noreply };
+    }
+    case "incr":
+    case "decr": {
+      if (args.length !== 2 && !(args.length === 3 && noreply)) return answer("ERROR");
+      const key = keyOf(args[0] as string);
+      if ("error" in key) return answer(key.error, noreply);
+      const by = parseUnsigned(args[1] as string, U64_MAX);
+      if (by === null) return answer("CLIENT_ERROR invalid numeric delta argument", noreply);
+      return { kind: "delta", key: key.key, incr: name === "incr", by, noreply };
+    }
+    case "touch": {
+      if (args.length !== 2 && !(args.length === 3 && noreply)) return answer("ERROR");
+      const key = keyOf(args[0] as string);
+      if ("error" in key) return answer(key.error, noreply);
+      const exptime = parseSigned32(args[1] as string);
+      if (exptime === null) return answer("CLIENT_ERROR invalid exptime argument", noreply);
+      return { kind: "touch", key: key.key, exptime, noreply };
+    }
+    case "flush_all": {
+      const rest = noreply ? args.slice(0, -1) : args;
+      if (rest.length > 1) return answer("ERROR");
+      if (rest.length === 1) {
+        const delay = parseSigned32(rest[0] as string);
+        if (delay === null) return answer(BAD_FORMAT, noreply);
+        if (delay !== 0) return answer("CLIENT_ERROR flush_all with a delay is not supported: the namespace is flushed at once or not at all", noreply);
+      }
+      return { kind: "flush", noreply };
+    }
+    case "version":
+      return { kind: "version" };
+    case "verbosity":
+      if (args.length !== 1 && !(args.length === 2 && noreply)) return answer("ERROR");
+      return { kind: "verbosity", noreply };
+    case "stats":
+      return { kind: "stats", argument: args.length === 0 ? null : args.join(" ") };
+    case "quit":
+      return { kind: "quit" };
+    case "mg":
+    case "ms":
+    case "md":
+    case "ma":
+    case "mn":
+      return { kind: "meta", code: name, tokens: args };
+    default:
+      return answer("ERROR");
+  }
+}
