@@ -1,11 +1,11 @@
-import { hasControlCharacter, hasLoneSurrogate, keyProblem, MAX_KEY_BYTES, namespaceProblem, utf8Length } from "../client/src/names";
+import { hasControlCharacter, keyProblem, MAX_KEY_BYTES, namespaceProblem, utf8Length } from "../client/src/names";
 import { ApiError } from "./errors";
 
 // The rules themselves live in the client's names module, so the client refuses exactly what the
 // Worker refuses, with the same message, before a request leaves (the client never imports the Worker).
 
 /** Longest key, in bytes of UTF-8 (API.md). */
-export { hasControlCharacter, hasLoneSurrogate, MAX_KEY_BYTES, utf8Length };
+export { hasControlCharacter, MAX_KEY_BYTES, utf8Length };
 
 export function validateNamespace(namespace: string): string {
   const problem = namespaceProblem(namespace);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { keyProblem, MAX_KEY_BYTES, namespaceProblem } from "./names.js";
+import { hasLoneSurrogate, keyProblem, MAX_KEY_BYTES, namespaceProblem, utf8Length } from "./names.js";
 
 describe("namespaceProblem", () => {
   it.each(["a", "0", "users", "my_ns-1", "a".repeat(64)])("accepts %s", (ns) => {
@@ -36,5 +36,18 @@ describe("keyProblem", () => {
   });
   it("counts bytes of UTF-8, not characters: 256 two-byte characters fit", () => {
     expect(keyProblem("é".repeat(256))).toBeNull();
+  });
+});
+
+describe("utf8Length and hasLoneSurrogate (no encoding per request)", () => {
+  it("counts UTF-8 bytes as TextEncoder writes them, lone surrogates as U+FFFD", () => {
+    const encoder = new TextEncoder();
+    for (const text of ["", "abc", "é", "€", "😀", "a😀b", "\ud800", "\udc00", "a\ud800b", "\ud83d\ud83d\ude00", "\ude00\ud83d", `${"x".repeat(600)}€😀`]) {
+      expect(utf8Length(text), JSON.stringify(text)).toBe(encoder.encode(text).byteLength);
+    }
+  });
+  it("finds a surrogate without its pair, anywhere", () => {
+    for (const text of ["\ud800", "a\udc00", "\ud83d\ud83d\ude00", "\ude00\ud83d", "😀\ud83d"]) expect(hasLoneSurrogate(text), JSON.stringify(text)).toBe(true);
+    for (const text of ["", "abc", "😀", "a😀b😀", "€é"]) expect(hasLoneSurrogate(text), JSON.stringify(text)).toBe(false);
   });
 });
