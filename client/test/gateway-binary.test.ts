@@ -2,9 +2,9 @@
 // multi-gets pipelined with NOOP, cas, flags, bad frames), the same assertions against the gateway
 // and a real memcached.
 import memjs from "memjs";
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { RawConnection } from "./support/raw-socket.js";
-import { TARGETS, type Target } from "./support/memcached-servers.js";
+import { TARGETS, useRawSession } from "./support/memcached-servers.js";
 
 interface Packet {
   opcode: number;
@@ -60,27 +60,17 @@ async function packetsUntil(conn: RawConnection, opcode = 0x0a): Promise<Packet[
 }
 
 describe.each(TARGETS)("binary protocol: $name", ({ start }) => {
-  let target: Target;
+  const session = useRawSession(start);
+  const { key } = session;
   let client: memjs.Client;
-  let conn: RawConnection;
-  let n = 0;
-  const key = (label: string): string => {
-    n += 1;
-    return `${label}-${n}`;
-  };
 
-  beforeAll(async () => {
-    target = await start();
-    client = memjs.Client.create(`${target.host}:${target.port}`, { retries: 0, timeout: 10, logger: { log: () => undefined } });
+  // After the session's own hooks: the server is up first, and this client closes before it stops.
+  beforeAll(() => {
+    client = memjs.Client.create(`${session.target.host}:${session.target.port}`, { retries: 0, timeout: 10, logger: { log: () => undefined } });
   });
-  afterAll(async () => {
+  afterAll(() => {
     client?.close();
-    await target?.stop();
   });
-  beforeEach(async () => {
-    conn = await RawConnection.open(target.host, target.port);
-  });
-  afterEach(() => conn?.close());
 
   it("memjs: set, get, add, replace, delete", async () => {
     const k = key("j");
@@ -110,8 +100,8 @@ describe.each(TARGETS)("binary protocol: $name", ({ start }) => {
     expect((await client.get(t)).value?.toString()).toBe("abcd");
     expect(await client.touch(t, 100)).toBe(true);
     expect(await client.touch(`${t}-absent`, 100)).toBe(false);
-    conn.send(request(0x0b, { opaque: 4 }));
-    const [version] = await packetsUntil(conn, 0x0b);
+    session.conn.send(request(0x0b, { opaque: 4 }));
+    const [version] = await packetsUntil(session.conn, 0x0b);
     expect([version?.status, version?.opaque]).toEqual([0, 4]);
     expect(version?.value.toString()).toMatch(/^\d+\.\d+\.\d+/);
   });
@@ -119,17 +109,17 @@ describe.each(TARGETS)("binary protocol: $name", ({ start }) => {
   it("quiet gets pipelined with NOOP: hits only, in order, then NOOP", async () => {
     const keys = Array.from({ length: 120 }, (_, i) => `${key("q")}-${i}`);
     for (const [i, k] of keys.entries()) {
-      if (i % 2 === 0) conn.send(request(0x11, { key: k, extras: setExtras(i, 0), value: `v${i}`, opaque: i })); // SETQ
+      if (i % 2 === 0) session.conn.send(request(0x11, { key: k, extras: setExtras(i, 0), value: `v${i}`, opaque: i })); // SETQ
     }
-    conn.send(Buffer.concat([...keys.map((k, i) => request(0x0d, { key: k, opaque: 1000 + i })), request(0x0a, { opaque: 9 })])); // GETKQ…, NOOP
-    const packets = await packetsUntil(conn);
+    session.conn.send(Buffer.concat([...keys.map((k, i) => request(0x0d, { key: k, opaque: 1000 + i })), request(0x0a, { opaque: 9 })])); // GETKQ…, NOOP
+    const packets = await packetsUntil(session.conn);
     const noop = packets.pop();
     expect([noop?.opcode, noop?.opaque]).toEqual([0x0a, 9]);
     expect(packets.map((p) => [p.opcode, p.status, p.opaque, p.key, p.value.toString(), p.extras.readUInt32BE(0)])).toEqual(
       keys.flatMap((k, i) => (i % 2 === 0 ? [[0x0d, 0, 1000 + i, k, `v${i}`, i]] : [])),
     );
-    conn.send(Buffer.concat([request(0x09, { key: keys[0] as string, opaque: 1 }), request(0x09, { key: keys[1] as string, opaque: 2 }), request(0x0a, { opaque: 3 })]));
-    const getq = await packetsUntil(conn);
+    session.conn.send(Buffer.concat([request(0x09, { key: keys[0] as string, opaque: 1 }), request(0x09, { key: keys[1] as string, opaque: 2 }), request(0x0a, { opaque: 3 })]));
+    const getq = await packetsUntil(session.conn);
     expect(getq.map((p) => [p.opcode, p.opaque, p.key, p.value.toString()])).toEqual([
       [0x09, 1, "", "v0"],
       [0x0a, 3, "", ""],
@@ -138,46 +128,46 @@ describe.each(TARGETS)("binary protocol: $name", ({ start }) => {
 
   it("cas: a set with the cas of a get stores once; flags round-trip; delete with a stale cas is refused", async () => {
     const k = key("cas");
-    conn.send(request(0x01, { key: k, extras: setExtras(0xdeadbeef, 0), value: "a", opaque: 1 }));
-    conn.send(request(0x00, { key: k, opaque: 2 }));
-    const [stored, got] = await packetsUntil(conn, 0x00);
+    session.conn.send(request(0x01, { key: k, extras: setExtras(0xdeadbeef, 0), value: "a", opaque: 1 }));
+    session.conn.send(request(0x00, { key: k, opaque: 2 }));
+    const [stored, got] = await packetsUntil(session.conn, 0x00);
     expect(stored?.status).toBe(0);
     expect(got?.extras.readUInt32BE(0)).toBe(0xdeadbeef);
     expect(got?.cas).toBe(stored?.cas);
-    conn.send(request(0x01, { key: k, extras: setExtras(1, 0), value: "b", cas: got?.cas as bigint, opaque: 3 }));
-    const [first] = await packetsUntil(conn, 0x01);
+    session.conn.send(request(0x01, { key: k, extras: setExtras(1, 0), value: "b", cas: got?.cas as bigint, opaque: 3 }));
+    const [first] = await packetsUntil(session.conn, 0x01);
     expect(first?.status).toBe(0);
-    conn.send(request(0x01, { key: k, extras: setExtras(1, 0), value: "c", cas: got?.cas as bigint, opaque: 4 }));
-    const [second] = await packetsUntil(conn, 0x01);
+    session.conn.send(request(0x01, { key: k, extras: setExtras(1, 0), value: "c", cas: got?.cas as bigint, opaque: 4 }));
+    const [second] = await packetsUntil(session.conn, 0x01);
     expect([second?.status, second?.value.toString()]).toEqual([0x0002, "Data exists for key."]);
-    conn.send(request(0x04, { key: k, cas: got?.cas as bigint, opaque: 5 }));
-    const [deleted] = await packetsUntil(conn, 0x04);
+    session.conn.send(request(0x04, { key: k, cas: got?.cas as bigint, opaque: 5 }));
+    const [deleted] = await packetsUntil(session.conn, 0x04);
     expect(deleted?.status).toBe(0x0002);
-    conn.send(request(0x04, { key: k, cas: first?.cas as bigint, opaque: 6 }));
-    const [deletedNow] = await packetsUntil(conn, 0x04);
+    session.conn.send(request(0x04, { key: k, cas: first?.cas as bigint, opaque: 6 }));
+    const [deletedNow] = await packetsUntil(session.conn, 0x04);
     expect(deletedNow?.status).toBe(0);
   });
 
   it("errors: not found, non-numeric incr, unknown opcode, too large; the connection stays usable", async () => {
     const k = key("e");
-    conn.send(request(0x00, { key: k, opaque: 7 }));
-    const [miss] = await packetsUntil(conn, 0x00);
+    session.conn.send(request(0x00, { key: k, opaque: 7 }));
+    const [miss] = await packetsUntil(session.conn, 0x00);
     expect([miss?.status, miss?.opaque, miss?.value.toString()]).toEqual([1, 7, "Not found"]);
-    conn.send(request(0x01, { key: k, extras: setExtras(0, 0), value: "abc" }));
-    await packetsUntil(conn, 0x01);
+    session.conn.send(request(0x01, { key: k, extras: setExtras(0, 0), value: "abc" }));
+    await packetsUntil(session.conn, 0x01);
     const incr = Buffer.alloc(20);
     incr.writeBigUInt64BE(1n, 0);
-    conn.send(request(0x05, { key: k, extras: incr }));
-    const [nonNumeric] = await packetsUntil(conn, 0x05);
+    session.conn.send(request(0x05, { key: k, extras: incr }));
+    const [nonNumeric] = await packetsUntil(session.conn, 0x05);
     expect(nonNumeric?.status).toBe(0x0006);
-    conn.send(request(0x01, { key: k, extras: setExtras(0, 0), value: Buffer.alloc(2 * 1024 * 1024, 1), opaque: 9 }));
-    const [tooLarge] = await packetsUntil(conn, 0x01);
+    session.conn.send(request(0x01, { key: k, extras: setExtras(0, 0), value: Buffer.alloc(2 * 1024 * 1024, 1), opaque: 9 }));
+    const [tooLarge] = await packetsUntil(session.conn, 0x01);
     expect([tooLarge?.status, tooLarge?.opaque]).toEqual([0x0003, 9]);
-    conn.send(request(0x0a, { opaque: 10 }));
-    const [noop] = await packetsUntil(conn);
+    session.conn.send(request(0x0a, { opaque: 10 }));
+    const [noop] = await packetsUntil(session.conn);
     expect([noop?.status, noop?.opaque]).toEqual([0, 10]);
     // on a connection of its own, with no body: memcached reads past an unknown command's body
-    const other = await RawConnection.open(target.host, target.port);
+    const other = await RawConnection.open(session.target.host, session.target.port);
     other.send(request(0x30, { opaque: 8 }));
     const [unknown] = await packetsUntil(other, 0x30).finally(() => other.close());
     expect([unknown?.status, unknown?.opaque, unknown?.value.toString()]).toEqual([0x0081, 8, "Unknown command"]);
@@ -185,23 +175,23 @@ describe.each(TARGETS)("binary protocol: $name", ({ start }) => {
 
   it("quiet writes answer only on failure; quit closes", async () => {
     const k = key("qw");
-    conn.send(Buffer.concat([
+    session.conn.send(Buffer.concat([
       request(0x11, { key: k, extras: setExtras(0, 0), value: "a", opaque: 1 }), // SETQ: silent
       request(0x12, { key: k, extras: setExtras(0, 0), value: "b", opaque: 2 }), // ADDQ: exists
       request(0x14, { key: `${k}-absent`, opaque: 3 }), // DELETEQ: not found
       request(0x19, { key: k, value: "z", opaque: 4 }), // APPENDQ: silent
       request(0x0a, { opaque: 5 }),
     ]));
-    const packets = await packetsUntil(conn);
+    const packets = await packetsUntil(session.conn);
     expect(packets.map((p) => [p.opcode, p.status, p.opaque])).toEqual([
       [0x12, 0x0002, 2],
       [0x14, 0x0001, 3],
       [0x0a, 0, 5],
     ]);
     expect((await client.get(k)).value?.toString()).toBe("az");
-    conn.send(request(0x07, { opaque: 6 }));
-    const [quit] = await packetsUntil(conn, 0x07);
+    session.conn.send(request(0x07, { opaque: 6 }));
+    const [quit] = await packetsUntil(session.conn, 0x07);
     expect(quit?.opaque).toBe(6);
-    await conn.closedByServer();
+    await session.conn.closedByServer();
   });
 });

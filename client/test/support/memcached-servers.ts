@@ -8,7 +8,9 @@ import { existsSync } from "node:fs";
 import net from "node:net";
 import { installCommand } from "../../../scripts/debian-tools.mjs";
 import { startGateway, type Gateway, type GatewayOptions } from "../../src/gateway/gateway.js";
+import { afterAll, afterEach, beforeAll, beforeEach } from "vitest";
 import { adminToken, uniqueNamespace, workerUrl } from "./helpers.js";
+import { RawConnection } from "./raw-socket.js";
 
 
 export interface Target {
@@ -101,3 +103,45 @@ export const TARGETS: { name: Target["name"]; start: () => Promise<Target> }[] =
   { name: "gateway", start: () => startGatewayTarget() },
   { name: "memcached", start: () => startMemcached() },
 ];
+
+/** One test file's hold on a server: its target, a raw connection of the running test, and keys never used before. */
+export interface RawSession {
+  readonly target: Target;
+  readonly conn: RawConnection;
+  key(label: string): string;
+}
+
+/**
+ * Starts the server once for the enclosing describe block and opens a fresh raw connection for each
+ * test, so one test's failure leaves no half-read answer to the next. Call it inside `describe`.
+ */
+export function useRawSession(start: () => Promise<Target>): RawSession {
+  let target: Target | undefined;
+  let conn: RawConnection | undefined;
+  let n = 0;
+  beforeAll(async () => {
+    target = await start();
+  });
+  afterAll(async () => {
+    await target?.stop();
+  });
+  beforeEach(async () => {
+    conn = await RawConnection.open(session.target.host, session.target.port);
+  });
+  afterEach(() => conn?.close());
+  const session: RawSession = {
+    get target(): Target {
+      if (!target) throw new Error("the server has not started");
+      return target;
+    },
+    get conn(): RawConnection {
+      if (!conn) throw new Error("no connection outside a test");
+      return conn;
+    },
+    key(label: string): string {
+      n += 1;
+      return `${label}-${n}`;
+    },
+  };
+  return session;
+}
