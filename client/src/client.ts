@@ -14,7 +14,7 @@ import { type CachedValue, decodeValue, encodeBatchValue, encodeValue, type Stor
 import { CloudCachedError, isAbsent } from "./errors.js";
 import { encodeKey, encodeNamespace, itemPath, type Query } from "./paths.js";
 import { DEFAULT_RETRY, isIdempotent } from "./retry.js";
-import { type Answer, type Call, type FetchLike, Transport } from "./transport.js";
+import { type Answer, type Call, type FetchLike, type ResponseLike, Transport } from "./transport.js";
 
 /** The ttl `put` and `update` send when none is given (the original API's `time_to_expire=3600`), whatever the server's DEFAULT_TTL. */
 export const DEFAULT_PUT_TTL = 3600;
@@ -171,17 +171,17 @@ export function quoteEtag(etag: string): string {
   return etag.startsWith('"') || etag.startsWith("W/") ? etag : `"${etag}"`;
 }
 
-function expiresAtOf(response: Response): number | null {
+function expiresAtOf(response: ResponseLike): number | null {
   const raw = response.headers.get("x-expires-at");
   return raw !== null && /^\d+$/.test(raw) ? Number(raw) : null;
 }
 
-function cacheOf(response: Response): CacheStatus | null {
+function cacheOf(response: ResponseLike): CacheStatus | null {
   const raw = response.headers.get("x-cache")?.toUpperCase();
   return raw === "HIT" || raw === "MISS" || raw === "STALE" ? raw : null;
 }
 
-function infoOf(response: Response): ItemInfo {
+function infoOf(response: ResponseLike): ItemInfo {
   return {
     etag: response.headers.get("etag") ?? "",
     expiresAt: expiresAtOf(response),

@@ -93,17 +93,6 @@ export function isAbsent(error: unknown): boolean {
   return error instanceof CloudCachedError && error.status === 404 && error.code === "not_found";
 }
 
-/** Reads an unsuccessful response into the error it stands for. */
-export async function errorFromResponse(response: Response): Promise<CloudCachedError> {
-  let text = "";
-  try {
-    text = await response.text();
-  } catch {
-    text = "";
-  }
-  return errorFromBody(response.status, text);
-}
-
 const STATUS_OF_CODE: Record<ApiErrorCode, number> = {
   bad_request: 400,
   unauthorized: 401,

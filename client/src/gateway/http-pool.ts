@@ -1,11 +1,12 @@
 // A `fetch` for the typed client over node:http(s) with a bounded pool of keep-alive connections
 // to the Worker: at most `maxSockets` at once, reused between requests, so a hit costs no new
 // connection. Bodies are small buffered values here (the gateway holds each whole), so the
-// answer's body is read whole before the Response is built.
+// answer's body is read whole and handed over as it is: no web Response, Headers or stream is
+// built for it, which is most of what a hit would otherwise cost the gateway.
 
 import http from "node:http";
 import https from "node:https";
-import type { FetchLike } from "../transport.js";
+import type { FetchLike, ResponseLike } from "../transport.js";
 
 export interface Pool {
   fetch: FetchLike;
@@ -20,19 +21,66 @@ function bodyBytes(body: RequestInit["body"]): Buffer | string | undefined {
   throw new TypeError("the gateway's pool sends only strings and bytes");
 }
 
+/** The request's headers as node:http takes them (the client passes a plain object already). */
 function headersOf(init: RequestInit): Record<string, string> {
+  const given = init.headers;
+  if (given === undefined) return {};
+  if (!(given instanceof Headers) && !Array.isArray(given)) return { ...given };
   const out: Record<string, string> = {};
-  new Headers(init.headers).forEach((value, name) => {
+  new Headers(given).forEach((value, name) => {
     out[name] = value;
   });
   return out;
+}
+
+/** An answer read whole: what the typed client reads of a Response, without building one. */
+export class BufferedResponse implements ResponseLike {
+  readonly ok: boolean;
+  readonly headers: { get(name: string): string | null };
+
+  constructor(
+    readonly status: number,
+    received: http.IncomingHttpHeaders,
+    private readonly bytes: Buffer | null,
+  ) {
+    this.ok = status >= 200 && status < 300;
+    this.headers = {
+      get(name: string): string | null {
+        const value = received[name.toLowerCase()];
+        if (value === undefined) return null;
+        return Array.isArray(value) ? value.join(", ") : value;
+      },
+    };
+  }
+
+  get body(): ReadableStream<Uint8Array> | null {
+    const bytes = this.bytes;
+    if (bytes === null) return null;
+    return new ReadableStream<Uint8Array>({
+      start(controller) {
+        if (bytes.byteLength > 0) controller.enqueue(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength));
+        controller.close();
+      },
+    });
+  }
+
+  async arrayBuffer(): Promise<ArrayBuffer> {
+    const bytes = this.bytes ?? Buffer.alloc(0);
+    const copy = new ArrayBuffer(bytes.byteLength);
+    new Uint8Array(copy).set(bytes);
+    return copy;
+  }
+
+  async text(): Promise<string> {
+    return (this.bytes ?? Buffer.alloc(0)).toString("utf8");
+  }
 }
 
 export function keepAlivePool(maxSockets: number): Pool {
   const options = { keepAlive: true, maxSockets, maxFreeSockets: maxSockets, scheduling: "lifo" as const };
   const agents = { "http:": new http.Agent(options), "https:": new https.Agent(options) };
   const fetch: FetchLike = (input, init) =>
-    new Promise<Response>((resolve, reject) => {
+    new Promise<ResponseLike>((resolve, reject) => {
       const target = new URL(input);
       const secure = target.protocol === "https:";
       const signal = init.signal ?? undefined;
@@ -40,13 +88,14 @@ export function keepAlivePool(maxSockets: number): Pool {
       const body = bodyBytes(init.body);
       const headers = headersOf(init);
       if (body !== undefined) headers["content-length"] = String(Buffer.byteLength(body));
+      const method = init.method ?? "GET";
       const request = (secure ? https : http).request(
         {
           protocol: target.protocol,
           hostname: target.hostname,
           port: target.port,
           path: target.pathname + target.search,
-          method: init.method ?? "GET",
+          method,
           headers,
           agent: secure ? agents["https:"] : agents["http:"],
         },
@@ -57,10 +106,9 @@ export function keepAlivePool(maxSockets: number): Pool {
           response.on("end", () => {
             signal?.removeEventListener("abort", onAbort);
             const status = response.statusCode ?? 502;
-            const out = new Headers();
-            for (let i = 0; i + 1 < response.rawHeaders.length; i += 2) out.append(response.rawHeaders[i] as string, response.rawHeaders[i + 1] as string);
-            const noBody = status === 204 || status === 304 || init.method === "HEAD";
-            resolve(new Response(noBody ? null : Buffer.concat(parts), { status, headers: out }));
+            const noBody = status === 204 || status === 304 || method === "HEAD";
+            const bytes = noBody ? null : parts.length === 1 ? (parts[0] as Buffer) : Buffer.concat(parts);
+            resolve(new BufferedResponse(status, response.headers, bytes));
           });
         },
       );

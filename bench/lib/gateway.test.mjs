@@ -1,0 +1,36 @@
+// node --test bench/: the gateway's ratios and goal from a run's medians.
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { GATEWAY_GOAL, gatewayGoal, gatewayRatios } from "./gateway.mjs";
+
+const side = (p50Ms) => ({ p50Ms });
+const near = (actual, expected, what) => assert.ok(Math.abs(actual - expected) < 1e-9, `${what}: ${actual}, not ${expected}`);
+const run = {
+  hits: { httpHit: side(1), gatewayMemjsHit: side(1.4), memcachedMemjsGet: side(0.2) },
+  batches: { httpBatch: side(8), gatewayMultiget: side(8.8) },
+  near: { httpHit: side(4), gatewayMemjsHit: side(4.4) },
+  pymemcache: { gateway: { p50Ms: 1.2, http: side(0.8) }, memcached: side(0.05) },
+};
+
+test("ratios: each comparison over its own HTTP side; the loopback floor is HTTP + memcached's round trip", () => {
+  const r = gatewayRatios(run);
+  near(r.memjsHitOverHttpHitNear, 1.1, "memjsHitOverHttpHitNear");
+  near(r.memjsHitOverHttpHit, 1.4, "memjsHitOverHttpHit");
+  near(r.loopbackFloor, 1.2, "loopbackFloor");
+  near(r.memjsHitBeyondMemcachedOverHttpHit, 1.2, "memjsHitBeyondMemcachedOverHttpHit");
+  near(r.pymemcacheHitOverHttpHit, 1.5, "pymemcacheHitOverHttpHit");
+  near(r.multigetOverBatch, 1.1, "multigetOverBatch");
+});
+
+test("without memcached or pymemcache, their ratios are left out, not invented", () => {
+  const r = gatewayRatios({ ...run, hits: { httpHit: side(1), gatewayMemjsHit: side(1.4) }, pymemcache: { missing: "apt-get …" } });
+  assert.deepEqual(Object.keys(r).sort(), ["memjsHitOverHttpHit", "memjsHitOverHttpHitNear", "multigetOverBatch"]);
+});
+
+test("the goal is judged on the hit with the Worker at a distance", () => {
+  assert.equal(gatewayGoal(gatewayRatios(run)).met, true);
+  const slow = { ...run, near: { httpHit: side(4), gatewayMemjsHit: side(4.7) } };
+  const goal = gatewayGoal(gatewayRatios(slow));
+  assert.equal(goal.met, false);
+  assert.equal(goal.goal, GATEWAY_GOAL.goal);
+});
