@@ -29,4 +29,4 @@ export type { BatchAnswer, BatchRequest, BatchSetEntry } from "./batch.js";
 export type { CachedValue, JsonValue, Storable } from "./codec.js";
 export { CloudCachedError } from "./errors.js";
 export type { ApiErrorCode, ErrorCode } from "./errors.js";
-export type { FetchLike } from "./transport.js";
+export type { FetchLike, ResponseLike } from "./transport.js";
