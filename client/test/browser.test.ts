@@ -1,13 +1,11 @@
-// CORS (ALLOWED_ORIGINS) and scoped tokens (POST /v1/tokens) from a browser. A real Chromium (from the
-// tools cache, or CHROMIUM_PATH: client/test/support/browser-setup.ts) loads a page from another origin than the Worker's;
+// CORS (ALLOWED_ORIGINS) and scoped tokens (POST /v1/tokens) from a browser. A real Chromium
+// (client/test/support/chromium.ts) loads a page from another origin than the Worker's;
 // the page imports the client (bundled for the browser by esbuild) and, with a short-lived token
 // limited to one prefix, writes and reads through CORS. The Worker's ALLOWED_ORIGINS lists the
 // page's origin (client/test/support/stack.ts).
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { type BrowserContext, chromium, type Page } from "playwright-core";
+import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { type Chromium, launchChromium } from "./support/chromium.js";
 import { adminClient, workerUrl } from "./support/helpers.js";
 
 interface RoundTrip {
@@ -24,34 +22,16 @@ interface RoundTrip {
 }
 
 describe("the client in a real browser, across origins", () => {
-  let profile: string;
-  let context: BrowserContext;
+  let browser: Chromium | undefined;
   let page: Page;
 
   beforeAll(async () => {
-    profile = await mkdtemp(join(tmpdir(), "cloudcached-chromium-"));
-    const browser = inject("chromium");
-    context = await chromium.launchPersistentContext(profile, {
-      executablePath: browser.path,
-      env: { ...process.env, ...browser.env },
-      headless: true,
-      args: [
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-quic",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-      ],
-    });
-    page = context.pages()[0] ?? (await context.newPage());
+    browser = await launchChromium();
+    page = browser.context.pages()[0] ?? (await browser.context.newPage());
   }, 60_000);
 
   afterAll(async () => {
-    await context?.close();
-    await rm(profile, { recursive: true, force: true });
+    await browser?.close();
   });
 
   it("writes and reads every type with a short-lived token limited to a prefix", async () => {

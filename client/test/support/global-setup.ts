@@ -6,6 +6,7 @@ declare module "vitest" {
     workerUrl: string;
     adminToken: string;
     pageOrigin: string;
+    publicNamespace: string;
   }
 }
 
@@ -14,5 +15,6 @@ export default async function setup(project: TestProject): Promise<() => Promise
   project.provide("workerUrl", stack.workerUrl);
   project.provide("adminToken", stack.adminToken);
   project.provide("pageOrigin", stack.pageOrigin);
+  project.provide("publicNamespace", stack.publicNamespace);
   return () => stack.stop();
 }

@@ -24,6 +24,8 @@ export interface Stack {
   workerUrl: string;
   adminToken: string;
   pageOrigin: string;
+  /** A namespace in the Worker's PUBLIC_READ_NAMESPACES: its items are read with no token. */
+  publicNamespace: string;
   stop(): Promise<void>;
 }
 
@@ -106,6 +108,7 @@ export async function startStack(): Promise<Stack> {
   for (const [name, value] of Object.entries(config.vars ?? {})) vars[name] = typeof value === "string" ? value : JSON.stringify(value);
 
   const adminToken = `admin-${randomBytes(12).toString("hex")}`;
+  const publicNamespace = "public-read";
   worker = new Miniflare({
     modules: true,
     scriptPath: join(work, "index.js"),
@@ -125,10 +128,11 @@ export async function startStack(): Promise<Stack> {
       ADMIN_TOKEN: adminToken,
       TOKEN_SECRET: randomBytes(32).toString("hex"),
       ALLOWED_ORIGINS: page.origin,
+      PUBLIC_READ_NAMESPACES: publicNamespace,
     },
   });
   const url = await worker.ready;
-  return { workerUrl: url.origin, adminToken, pageOrigin: page.origin, stop };
+  return { workerUrl: url.origin, adminToken, pageOrigin: page.origin, publicNamespace, stop };
   } catch (err) {
     await stop().catch(() => undefined);
     throw err;
