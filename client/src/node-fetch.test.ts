@@ -257,6 +257,32 @@ describe("nodeFetch", () => {
     expect(pulls).toBe(total + 1);
   });
 
+  it("an abort while a stream is sent rejects with the reason and cancels the stream", async () => {
+    const local = await localServer((req) => req.pause());
+    const fetch = pooled();
+    const controller = new AbortController();
+    let cancelled: unknown;
+    let pulls = 0;
+    const source = new ReadableStream<Uint8Array>({
+      pull(c) {
+        pulls += 1;
+        // One chunk, then nothing more for now: the source is slow.
+        if (pulls === 1) c.enqueue(new Uint8Array(1000));
+        else return new Promise<void>(() => undefined);
+      },
+      cancel(reason) {
+        cancelled = reason ?? "cancelled";
+      },
+    });
+    const pending = fetch(local.url, { method: "PUT", body: source, duplex: "half", signal: controller.signal } as RequestInit);
+    while (pulls < 2) await new Promise((resolve) => setTimeout(resolve, 10));
+    const reason = new Error("stop the upload");
+    controller.abort(reason);
+    await expect(pending).rejects.toBe(reason);
+    while (cancelled === undefined) await new Promise((resolve) => setTimeout(resolve, 10));
+    expect(cancelled).toBeDefined();
+  });
+
   it("has no body for HEAD, 204 and 304, and keeps the connection for the next request", async () => {
     const local = await localServer((req, res) => {
       const status = Number(new URL(req.url ?? "/", "http://x").searchParams.get("status") ?? 200);

@@ -192,17 +192,22 @@ export class NodeResponse implements ResponseLike {
 /** Writes a streamed body with backpressure: the next chunk is read only once the socket took the last. */
 async function pump(stream: ReadableStream<Uint8Array>, request: http.ClientRequest): Promise<void> {
   const reader = stream.getReader();
+  let sent = false;
+  // A request that ends early (aborted, the connection broken) cancels the source, as fetch does,
+  // even while the source is slow to give its next chunk.
+  request.once("close", () => {
+    if (!sent) reader.cancel().catch(() => undefined);
+  });
   try {
     while (!request.destroyed) {
       const { done, value } = await reader.read();
       if (done) {
+        sent = true;
         request.end();
         return;
       }
       if (!request.write(value)) await drained(request);
     }
-    // The request ended early (aborted, or the connection broke): the rest is not wanted.
-    await reader.cancel().catch(() => undefined);
   } catch (err) {
     request.destroy(err instanceof Error ? err : new Error(String(err)));
     await reader.cancel(err).catch(() => undefined);
