@@ -199,8 +199,9 @@ async function pump(stream: ReadableStream<Uint8Array>, request: http.ClientRequ
     if (!sent) reader.cancel().catch(() => undefined);
   });
   try {
-    while (!request.destroyed) {
+    for (;;) {
       const { done, value } = await reader.read();
+      if (request.destroyed) return;
       if (done) {
         sent = true;
         request.end();
