@@ -8,6 +8,7 @@ import { EXIT } from "./cli/exit-codes.js";
 import { parseGatewayCommandLine } from "./cli/gateway-args.js";
 import { execute, type Io, report } from "./cli/run.js";
 import { startGateway } from "./gateway/gateway.js";
+import { nodeFetch } from "./node-fetch.js";
 
 function version(): string {
   try {
@@ -55,11 +56,14 @@ export async function main(argv: readonly string[], env: Readonly<Record<string,
       return EXIT.usage;
     case "run": {
       const { url, token, namespace, timeoutMs } = parsed.connection;
+      const fetch = nodeFetch();
       try {
-        const client = new CloudCached({ url, namespace, ...(token ? { token } : {}), ...(timeoutMs === undefined ? {} : { timeoutMs }) });
+        const client = new CloudCached({ url, namespace, fetch, ...(token ? { token } : {}), ...(timeoutMs === undefined ? {} : { timeoutMs }) });
         return await execute(parsed.action, client, io, parsed.json);
       } catch (err) {
         return report(err, io, parsed.json);
+      } finally {
+        fetch.close();
       }
     }
   }

@@ -162,14 +162,39 @@ describe("the cloudcached package, packed and installed into another project", (
     expect(failed).toContain("TS2322");
   });
 
-  it("the library (everything but the CLI) imports no node: module and uses no Buffer or process", async () => {
+  it("the universal library (., keyv, unstorage and all they import) loads no node: module and uses no Buffer or process", async () => {
     const dir = join(app, "node_modules/cloudcached/dist");
-    const files = (await readdir(dir)).filter((name) => name.endsWith(".js") && name !== "cli.js");
-    expect(files).toContain("index.js");
-    for (const name of files) {
+    const seen = new Set<string>();
+    const pending = ["index.js", "keyv.js", "unstorage.js"];
+    for (let name = pending.pop(); name !== undefined; name = pending.pop()) {
+      if (seen.has(name)) continue;
+      seen.add(name);
       const text = await readFile(join(dir, name), "utf8");
       expect(text, name).not.toMatch(/from\s+["']node:|import\(["']node:|require\(|\bBuffer\.[a-z]|\bprocess\.[a-z]/);
+      for (const [, imported] of text.matchAll(/(?:from|import)\s*\(?\s*["']\.\/([^"']+)["']/g)) if (imported) pending.push(imported);
     }
+    expect(seen).toContain("client.js");
+    expect(seen).not.toContain("node-fetch.js");
+  });
+
+  it("imports as cloudcached/node: a call over nodeFetch, then close", async () => {
+    const installed = JSON.parse(await readFile(join(app, "node_modules/cloudcached/package.json"), "utf8")) as { exports: Record<string, Record<string, string>> };
+    expect(installed.exports["./node"]).toStrictEqual({ types: "./dist/node-fetch.d.ts", default: "./dist/node-fetch.js" });
+    const script = `
+      import { CloudCached } from "cloudcached";
+      import { nodeFetch } from "cloudcached/node";
+      const fetch = nodeFetch({ maxSockets: 4 });
+      const cache = new CloudCached({ url: process.env.URL, token: process.env.TOKEN, namespace: process.env.NS, fetch });
+      await cache.set("k", { over: "node:http" });
+      console.log(JSON.stringify({ get: await cache.get("k"), has: await cache.has("absent") }));
+      fetch.close();
+    `;
+    await writeFile(join(app, "node-fetch.mjs"), script);
+    const { stdout } = await run(process.execPath, ["node-fetch.mjs"], {
+      cwd: app,
+      env: { PATH: process.env.PATH ?? "", URL: workerUrl(), TOKEN: adminToken(), NS: uniqueNamespace("pkgnode") },
+    });
+    expect(JSON.parse(stdout)).toStrictEqual({ get: { over: "node:http" }, has: false });
   });
 
   it("imports as cloudcached/keyv and cloudcached/unstorage beside a stock keyv and unstorage, which stay optional peers", async () => {

@@ -1,9 +1,9 @@
 // `cloudcached gateway`: memcached's protocols on a local port, our HTTP API behind them.
 
 import { CloudCached } from "../client.js";
+import { nodeFetch } from "../node-fetch.js";
 import { Backend } from "./backend.js";
 import { CasTable } from "./cas-table.js";
-import { keepAlivePool } from "./http-pool.js";
 import { listen } from "./server.js";
 import { Stats } from "./stats.js";
 
@@ -58,12 +58,12 @@ export function versionString(clientVersion: string): string {
 
 export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   const settings = { ...GATEWAY_DEFAULTS, ...Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)) } as Required<GatewayOptions>;
-  const pool = keepAlivePool(settings.poolSize);
+  const fetch = nodeFetch({ maxSockets: settings.poolSize });
   const client = new CloudCached({
     url: settings.url,
     namespace: settings.namespace,
     ...(settings.token ? { token: settings.token } : {}),
-    fetch: pool.fetch,
+    fetch,
     timeoutMs: settings.timeoutMs,
     retries: settings.retries,
   });
@@ -81,7 +81,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     backend,
     stats,
   ).catch((err: unknown) => {
-    pool.close();
+    fetch.close();
     throw err;
   });
   return {
@@ -91,7 +91,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     stats,
     async close() {
       await server.close();
-      pool.close();
+      fetch.close();
     },
   };
 }

@@ -5,17 +5,22 @@ import { createServer, type IncomingMessage, type ServerResponse } from "node:ht
 export type Fault =
   | { status: number; body?: string; headers?: Record<string, string> }
   | { hang: true }
-  | { destroy: true };
+  | { destroy: true }
+  /** A 200 that promises `length` bytes, sends `sent`, and never the rest. */
+  | { stall: { length: number; sent: string } };
 
 export interface FaultServer {
   url: string;
   requests: { method: string; url: string; headers: IncomingMessage["headers"] }[];
+  /** TCP connections accepted so far. */
+  connections: number;
   close(): Promise<void>;
 }
 
 export async function startFaultServer(script: Fault[], fallback: Fault = { status: 500 }): Promise<FaultServer> {
   const requests: FaultServer["requests"] = [];
   const hanging = new Set<ServerResponse>();
+  let connections = 0;
   const server = createServer((req, res) => {
     requests.push({ method: req.method ?? "", url: req.url ?? "", headers: req.headers });
     req.resume();
@@ -28,7 +33,15 @@ export async function startFaultServer(script: Fault[], fallback: Fault = { stat
       req.socket.destroy();
       return;
     }
+    if ("stall" in fault) {
+      hanging.add(res);
+      res.writeHead(200, { "content-type": "application/octet-stream", "content-length": String(fault.stall.length) }).write(fault.stall.sent);
+      return;
+    }
     res.writeHead(fault.status, { "content-type": "application/json", ...fault.headers }).end(fault.body ?? "");
+  });
+  server.on("connection", () => {
+    connections += 1;
   });
   await new Promise<void>((done) => server.listen(0, "127.0.0.1", done));
   const address = server.address();
@@ -36,6 +49,9 @@ export async function startFaultServer(script: Fault[], fallback: Fault = { stat
   return {
     url: `http://127.0.0.1:${address.port}`,
     requests,
+    get connections() {
+      return connections;
+    },
     close: () =>
       new Promise<void>((done) => {
         for (const res of hanging) res.destroy();
