@@ -9,7 +9,8 @@ import { join } from "node:path";
 import { PassThrough, Readable } from "node:stream";
 import { promisify } from "node:util";
 import { afterEach, describe, expect, it } from "vitest";
-import { DRAIN_LIMIT, type NodeFetch, NodeResponse, nodeFetch } from "./node-fetch.js";
+import { createServer as createTcpServer, type Socket } from "node:net";
+import { DRAIN_LIMIT, IDLE_MS, isStaleConnection, type NodeFetch, NodeResponse, nodeFetch } from "./node-fetch.js";
 
 const bytesOf = (text: string): Buffer => Buffer.from(text, "utf8");
 
@@ -387,3 +388,95 @@ describe("nodeFetch", () => {
     }
   });
 });
+
+describe("isStaleConnection: when a failed request may be sent again on a new connection", () => {
+  const reset = Object.assign(new Error("socket hang up"), { code: "ECONNRESET" });
+  const pipe = Object.assign(new Error("write EPIPE"), { code: "EPIPE" });
+  it("only a reset or broken pipe on a reused connection, before any answer", () => {
+    expect(isStaleConnection(reset, true, false)).toBe(true);
+    expect(isStaleConnection(pipe, true, false)).toBe(true);
+    expect(isStaleConnection(reset, false, false)).toBe(false); // a new connection: the server may have seen it
+    expect(isStaleConnection(reset, true, true)).toBe(false); // an answer began
+    expect(isStaleConnection(Object.assign(new Error("refused"), { code: "ECONNREFUSED" }), true, false)).toBe(false);
+    expect(isStaleConnection(new Error("no code"), true, false)).toBe(false);
+    expect(isStaleConnection(null, true, false)).toBe(false);
+  });
+});
+
+/**
+ * A keep-alive server that answers the first request of each connection and resets (RST) the
+ * connection when a second request arrives on it: what a server closing an idle connection just as
+ * the client reuses it looks like to the client. Counts connections and requests.
+ */
+async function resettingServer(): Promise<{ url: string; connections: number; requests: number; reset: number }> {
+  const seen = { url: "", connections: 0, requests: 0, reset: 0 };
+  const sockets = new Set<Socket>();
+  const server = createTcpServer((socket) => {
+    sockets.add(socket);
+    seen.connections += 1;
+    let buffered = "";
+    let answered = 0;
+    socket.on("data", (data) => {
+      buffered += data.toString("latin1");
+      for (;;) {
+        const end = buffered.indexOf("\r\n\r\n");
+        if (end < 0) return;
+        const head = buffered.slice(0, end);
+        const length = Number(/content-length: *(\d+)/i.exec(head)?.[1] ?? 0);
+        if (buffered.length < end + 4 + length) return;
+        buffered = buffered.slice(end + 4 + length);
+        seen.requests += 1;
+        if (answered === 1) {
+          seen.reset += 1;
+          socket.resetAndDestroy();
+          return;
+        }
+        answered += 1;
+        socket.write("HTTP/1.1 200 OK\r\ncontent-length: 2\r\nconnection: keep-alive\r\n\r\nok");
+      }
+    });
+    socket.on("error", () => undefined);
+    socket.on("close", () => sockets.delete(socket));
+  });
+  seen.url = `http://${await listening(server as unknown as Server)}`;
+  opened.push({
+    close: () => {
+      for (const socket of sockets) socket.destroy();
+      server.close();
+    },
+  });
+  return seen;
+}
+
+describe("nodeFetch: pooled connections the server closed", () => {
+  it("sends a request again, once, on a new connection when its reused one is reset before any answer", async () => {
+    const server = await resettingServer();
+    const fetch = pooled();
+    expect(await (await fetch(server.url, { method: "GET" })).text()).toBe("ok");
+    // Reuses the connection, which the server resets: sent again on a new one, answered there.
+    expect(await (await fetch(server.url, { method: "PUT", body: "value" })).text()).toBe("ok");
+    expect(server).toMatchObject({ connections: 2, requests: 3, reset: 1 });
+  });
+
+  it("does not send a streamed body twice: the reset is the caller's error", async () => {
+    const server = await resettingServer();
+    const fetch = pooled();
+    await (await fetch(server.url, { method: "GET" })).text();
+    const err = await fetch(server.url, { method: "PUT", body: streamOf(1, 8) }).catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: "ECONNRESET" });
+    expect(server).toMatchObject({ connections: 1, requests: 2, reset: 1 });
+  });
+
+  it("closes an idle pooled connection after IDLE_MS, before a server would", async () => {
+    const local = await localServer(echo);
+    const fetch = pooled();
+    const serverSide = new Promise<Socket>((resolve) => local.server.once("connection", resolve));
+    await (await fetch(local.url, { method: "GET" })).arrayBuffer();
+    const socket = await serverSide;
+    const idleSince = Date.now();
+    await once(socket, "close");
+    expect(Date.now() - idleSince).toBeGreaterThanOrEqual(IDLE_MS - 100);
+    expect(local.connections).toBe(1);
+  }, IDLE_MS + 10_000);
+});
+

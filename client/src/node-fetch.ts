@@ -24,6 +24,20 @@ export interface NodeFetch extends FetchLike {
 
 export const DEFAULT_MAX_SOCKETS = 64;
 
+/** An idle pooled connection is closed after this long. */
+export const IDLE_MS = 4_000;
+
+/**
+ * Whether a request that failed on a reused connection before any answer may be sent again on a
+ * new one: the server closed the idle connection as the request went out (Node's documented race),
+ * so it never saw the request. Pure.
+ */
+export function isStaleConnection(error: unknown, reusedSocket: boolean, answered: boolean): boolean {
+  if (!reusedSocket || answered) return false;
+  const code = (error as { code?: unknown } | null)?.code;
+  return code === "ECONNRESET" || code === "EPIPE";
+}
+
 /** A cancelled body with at most this much left unread is drained, so its connection is kept; a longer one is cut. */
 export const DRAIN_LIMIT = 64 * 1024;
 
@@ -237,7 +251,9 @@ function hostnameOf(url: URL): string {
 export function nodeFetch(options: NodeFetchOptions = {}): NodeFetch {
   const maxSockets = options.maxSockets ?? DEFAULT_MAX_SOCKETS;
   if (!Number.isSafeInteger(maxSockets) || maxSockets < 1) throw new TypeError(`maxSockets must be a positive integer, got ${String(maxSockets)}`);
-  const settings = { keepAlive: true, maxSockets, maxFreeSockets: maxSockets, scheduling: "lifo" as const };
+  // An idle connection is closed after IDLE_MS (sooner if the server's Keep-Alive hint says so), as
+  // undici does: a server closing it first would make the next request on it fail.
+  const settings = { keepAlive: true, maxSockets, maxFreeSockets: maxSockets, scheduling: "lifo" as const, timeout: IDLE_MS };
   const agents = { http: new http.Agent(settings), https: new https.Agent(settings) };
   let closed = false;
 
@@ -263,6 +279,7 @@ export function nodeFetch(options: NodeFetchOptions = {}): NodeFetch {
         // Else node:http sends the stream chunked.
       }
       let answer: http.IncomingMessage | undefined;
+      let request: http.ClientRequest;
       const forget = (): void => signal?.removeEventListener("abort", onAbort);
       function onAbort(): void {
         // The reason exactly as given (a timeout's CloudCachedError, a caller's AbortError), as fetch rejects with it.
@@ -272,39 +289,47 @@ export function nodeFetch(options: NodeFetchOptions = {}): NodeFetch {
         else request.destroy(reason);
         reject(reason);
       }
-      const request = (secure ? https : http).request(
-        {
-          protocol: target.protocol,
-          hostname: hostnameOf(target),
-          port: target.port,
-          path: target.pathname + target.search,
-          method,
-          headers,
-          agent: secure ? agents.https : agents.http,
-        },
-        (message) => {
-          answer = message;
-          message.once("end", forget);
-          message.once("close", forget);
-          const status = message.statusCode ?? 502;
-          if (method === "HEAD" || status === 204 || status === 304) {
-            // Nothing to read: consumed at once, so the connection goes back to the pool.
-            message.on("error", () => undefined);
-            message.resume();
-            resolve(new NodeResponse(status, message.headers, null));
-          } else {
-            resolve(new NodeResponse(status, message.headers, message));
-          }
-        },
-      );
+      /** Sends the request; `retry`: whether a stale pooled connection may cost one more attempt. */
+      const send = (retry: boolean): void => {
+        request = (secure ? https : http).request(
+          {
+            protocol: target.protocol,
+            hostname: hostnameOf(target),
+            port: target.port,
+            path: target.pathname + target.search,
+            method,
+            headers,
+            agent: secure ? agents.https : agents.http,
+          },
+          (message) => {
+            answer = message;
+            message.once("end", forget);
+            message.once("close", forget);
+            const status = message.statusCode ?? 502;
+            if (method === "HEAD" || status === 204 || status === 304) {
+              // Nothing to read: consumed at once, so the connection goes back to the pool.
+              message.on("error", () => undefined);
+              message.resume();
+              resolve(new NodeResponse(status, message.headers, null));
+            } else {
+              resolve(new NodeResponse(status, message.headers, message));
+            }
+          },
+        );
+        const sent = request;
+        sent.on("error", (err) => {
+          // A streamed body cannot be sent twice; a whole one (or none) can.
+          const replayable = body === null || "whole" in body;
+          if (retry && replayable && !signal?.aborted && isStaleConnection(err, sent.reusedSocket, answer !== undefined)) return send(false);
+          forget();
+          reject(err);
+        });
+        if (body === null) sent.end();
+        else if ("whole" in body) sent.end(body.whole);
+        else void pump(body.stream, sent);
+      };
       signal?.addEventListener("abort", onAbort, { once: true });
-      request.on("error", (err) => {
-        forget();
-        reject(err);
-      });
-      if (body === null) request.end();
-      else if ("whole" in body) request.end(body.whole);
-      else void pump(body.stream, request);
+      send(true);
     });
 
   return Object.assign(fetch, {
