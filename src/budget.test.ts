@@ -9,6 +9,7 @@ import {
   PLANNED_CALLS,
   plannedBatchCalls,
   SubrequestBudget,
+  sweepCallLimit,
 } from "./budget";
 
 describe("planning a batch", () => {
@@ -28,6 +29,14 @@ describe("planning a batch", () => {
     }
     expect(maxBatchKeys(50)).toBe(16);
     expect(maxBatchKeys(1000)).toBe(MAX_BATCH_KEYS);
+  });
+});
+
+describe("a run of the sweep", () => {
+  it("makes SWEEP_BUDGET calls, never more than SUBREQUEST_LIMIT", () => {
+    expect(sweepCallLimit(45, 50)).toBe(45);
+    expect(sweepCallLimit(500, 50)).toBe(50);
+    expect(sweepCallLimit(500, 1000)).toBe(500);
   });
 });
 

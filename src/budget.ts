@@ -83,6 +83,14 @@ export function indexLimits(subrequestLimit: number): { subrequestsPerRequest: n
   return { subrequestsPerRequest: subrequestLimit, batchKeys: maxBatchKeys(subrequestLimit) };
 }
 
+/**
+ * The calls one run of the sweep may make: `SWEEP_BUDGET`, held to `SUBREQUEST_LIMIT` — a scheduled
+ * invocation has the same subrequest limit as a request, so a larger budget could never be spent. Pure.
+ */
+export function sweepCallLimit(sweepBudget: number, subrequestLimit: number): number {
+  return Math.min(sweepBudget, subrequestLimit);
+}
+
 /** A batch's planned calls per key, to give back as each key is done. Pure. */
 export function plannedKeyCalls(kind: "get" | "set" | "delete", fresh: boolean): number {
   if (kind === "get") return fresh ? PLANNED_CALLS.batchGetFresh : PLANNED_CALLS.batchGet;

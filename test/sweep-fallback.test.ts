@@ -34,16 +34,16 @@ describe("deleting many objects", () => {
   it("uses one DeleteObjects call (with the Content-MD5 the store checks)", async () => {
     const prefix = uniquePrefix("dm");
     const { storage, keys } = await objects(prefix, 5);
-    expect(await storage.deleteMany(keys.map((key) => ({ key })))).toEqual({ failures: [], calls: 1 });
+    expect(await storage.deleteMany(keys.map((key) => ({ key })))).toEqual({ failures: [], unsent: [], calls: 1 });
     expect(await listAll(prefix)).toEqual([]);
-    expect(await storage.deleteMany([{ key: `${prefix}absent` }])).toEqual({ failures: [], calls: 1 });
+    expect(await storage.deleteMany([{ key: `${prefix}absent` }])).toEqual({ failures: [], unsent: [], calls: 1 });
   });
 
   it("falls back to one DELETE per key where a store refuses DeleteObjects, and the sweep still finishes", async () => {
     const prefix = uniquePrefix("fb");
     const { storage, keys } = await objects(prefix, 3);
     const seen = refuseDeleteObjects(501, "NotImplemented");
-    expect(await storage.deleteMany(keys.map((key) => ({ key })))).toEqual({ failures: [], calls: 4 });
+    expect(await storage.deleteMany(keys.map((key) => ({ key })))).toEqual({ failures: [], unsent: [], calls: 4 });
     expect(seen.refused).toBe(1);
     expect(await listAll(prefix)).toEqual([]);
 

@@ -9,7 +9,7 @@ import { resolveAmbiguousWrite, uploadEtag } from "./landed";
 import { copySource } from "./object-key";
 import { checkMetadata, NONCE_BYTES, quoteEtag, readHead, type StoredHead, type StoredObject } from "./object-format";
 import { concat, emptyStream, exactLength, skipBytes } from "./streams";
-import { SubrequestBudget } from "../budget";
+import { PLANNED_CALLS, SubrequestBudget } from "../budget";
 import { Transport } from "./transport";
 import { deleteRequestXml, errorCode, isXmlSafe, parseCopyResult, parseDeleteResult, parseListResult, type DeleteEntry, type DeleteFailure, type ListPage } from "./xml";
 
@@ -289,10 +289,11 @@ export class Storage {
    * DeleteObjects (`POST ?delete`, with the Content-MD5 that AWS and MinIO require) for up to 1000
    * keys; an entry with an ETag is deleted only at that version where the store supports it.
    * Answers the keys that were not deleted, and the calls it took. A store without DeleteObjects (or refusing the request)
-   * gets one DELETE per key instead.
+   * gets one DELETE per key instead, each made only out of spare subrequests (the caller planned
+   * one call): the keys left unsent for want of them are answered apart, to be deleted another time.
    */
-  async deleteMany(entries: readonly DeleteEntry[]): Promise<{ failures: DeleteFailure[]; calls: number }> {
-    if (entries.length === 0) return { failures: [], calls: 0 };
+  async deleteMany(entries: readonly DeleteEntry[]): Promise<{ failures: DeleteFailure[]; unsent: string[]; calls: number }> {
+    if (entries.length === 0) return { failures: [], unsent: [], calls: 0 };
     let calls = 0;
     if (entries.length > MAX_KEYS_PER_CALL) throw new Error(`deleteMany: at most ${MAX_KEYS_PER_CALL} keys`);
     if (entries.every((entry) => isXmlSafe(entry.key))) {
@@ -305,7 +306,7 @@ export class Storage {
       const text = await response.text().catch(() => "");
       if (response.ok) {
         try {
-          return { failures: parseDeleteResult(text), calls };
+          return { failures: parseDeleteResult(text), unsent: [], calls };
         } catch {
           // 200 with something else: fall through to single deletes.
         }
@@ -317,15 +318,21 @@ export class Storage {
       }
     }
     const failures: DeleteFailure[] = [];
+    const unsent: string[] = [];
     for (const entry of entries) {
-      calls += 1;
-      try {
-        if (!(await this.delete(entry.key, entry.etag))) failures.push({ key: entry.key, code: "PreconditionFailed" });
-      } catch (err) {
-        failures.push({ key: entry.key, code: err instanceof ApiError ? err.code : "InternalError" });
-      }
+      // A delete at a version may first need the store's dialect (its lookup, or its probe).
+      const cost = 1 + (entry.etag !== undefined && this.dialectUnknown() ? PLANNED_CALLS.dialectProbe : 0);
+      const sent = await this.budget.ifSpare(cost, async () => {
+        calls += 1;
+        try {
+          if (!(await this.delete(entry.key, entry.etag))) failures.push({ key: entry.key, code: "PreconditionFailed" });
+        } catch (err) {
+          failures.push({ key: entry.key, code: err instanceof ApiError ? err.code : "InternalError" });
+        }
+      });
+      if (!sent) unsent.push(entry.key);
     }
-    return { failures, calls };
+    return { failures, unsent, calls };
   }
 
   /** Asks storage anything: any authenticated answer about a (likely absent) object proves it is up. */

@@ -1,7 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { StoredHead } from "../storage/storage";
 import { isSweepable, needsRefresh, parseObjectKey, triage } from "./classify";
-import { sweepBudget } from "./sweep";
 
 describe("parseObjectKey", () => {
   it("splits an item's object key", () => {
@@ -38,12 +37,6 @@ describe("triage and isSweepable", () => {
     expect(isSweepable(head(999), 1000, 60)).toBeNull();
     expect(isSweepable(head(5000), 1000, 60)).toBeNull();
     expect(isSweepable(head(null), 1000, 60)).toBeNull();
-  });
-  it("reads SWEEP_BUDGET", () => {
-    expect(sweepBudget(undefined)).toBe(45);
-    expect(sweepBudget("500")).toBe(500);
-    expect(sweepBudget("4")).toBe(45);
-    expect(sweepBudget("x")).toBe(45);
   });
 });
 

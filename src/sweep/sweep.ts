@@ -1,3 +1,4 @@
+import { PLANNED_CALLS, SubrequestBudget } from "../budget";
 import type { Config } from "../config";
 import { mapLimit } from "../concurrency";
 import { ApiError } from "../errors";
@@ -8,12 +9,28 @@ import { isSweepable, needsRefresh, parseObjectKey, triage } from "./classify";
 
 /**
  * The sweep: removes objects of flushed generations, tombstones and items whose expiry passed
- * long enough ago, a bounded number of storage calls per run, resuming where the last run stopped
- * (its cursor is kept in the bucket). A pass walks the whole prefix in key order, then starts over.
+ * long enough ago, a bounded number of calls per run, resuming where the last run stopped (its
+ * cursor is kept in the bucket). A pass walks the whole prefix in key order, then starts over.
+ *
+ * A run is one invocation, with the subrequests of one (src/budget.ts): every call to storage and
+ * to the location cache (the store's dialect, looked up before a write at a version) is counted,
+ * retries included. Each step is made only when its worst case fits in what is left, with one call
+ * kept for saving the cursor; what does not fit waits for the next run.
  */
 
-/** Storage calls per run unless SWEEP_BUDGET says otherwise: fits the 50 subrequests of any plan. */
-export const DEFAULT_SWEEP_BUDGET = 45;
+/** Worst-case calls per step of a run. */
+const STEP_CALLS = {
+  /** Saving the cursor: kept from the start of the run for its end. */
+  cursor: 1,
+  list: 1,
+  /** A namespace's generation from storage: the GET, and a HEAD if the object were empty (a ranged GET's 416). */
+  generation: 2,
+  head: 1,
+  /** Rewriting a generation object: the copy, or (Ceph RGW) a GET, a conditional PUT and a check whether it landed. */
+  refresh: 3,
+  /** DeleteObjects; a store without it gets single deletes, each only out of spare calls (storage.ts). */
+  deleteMany: 1,
+} as const;
 /** An item is swept only once its expiry passed this long ago, and only if not written this recently. */
 export const SWEEP_GRACE_SECONDS = 60;
 /** Objects decided together: their HEADs run concurrently, then one DeleteObjects removes them. */
@@ -21,6 +38,7 @@ const CHUNK = 16;
 const CONCURRENCY = 8;
 
 export interface SweepOptions {
+  /** Calls to storage and the location cache this run may make (`sweepCallLimit`, src/budget.ts). */
   budget: number;
   graceSeconds: number;
   /** Unix ms (tests may move it); default now. */
@@ -30,7 +48,9 @@ export interface SweepOptions {
 }
 
 export interface SweepReport {
+  /** Calls made to storage and the location cache, never more than `limit`. */
   calls: number;
+  limit: number;
   listed: number;
   deleted: { flushed: number; expired: number; tombstones: number };
   /** Generation objects rewritten so that an age-based lifecycle rule never removes them. */
@@ -45,28 +65,8 @@ export interface SweepReport {
   error?: string;
 }
 
-/** SWEEP_BUDGET: a whole number of storage calls ≥ 5, else the default. Pure. */
-export function sweepBudget(raw: unknown): number {
-  const text = typeof raw === "string" ? raw.trim() : "";
-  if (!/^\d{1,6}$/.test(text) || Number(text) < 5) return DEFAULT_SWEEP_BUDGET;
-  return Number(text);
-}
-
 export function sweepCursorKey(prefix: string): string {
   return `${prefix}.sweep/cursor`;
-}
-
-class Budget {
-  constructor(public left: number) {}
-  take(): boolean {
-    if (this.left <= 0) return false;
-    this.left -= 1;
-    return true;
-  }
-  /** Calls already made beyond those taken (the per-key fallback of a store without DeleteObjects). */
-  charge(calls: number): void {
-    this.left -= calls;
-  }
 }
 
 type Outcome = "done" | "pending";
@@ -74,11 +74,11 @@ type Outcome = "done" | "pending";
 export async function sweep(config: Config, options: SweepOptions): Promise<SweepReport> {
   const prefix = config.s3.prefix;
   const now = options.now ?? Date.now();
-  const budget = new Budget(options.budget - 1); // one call is kept for saving the cursor
-  const storage = () => new Storage(config.s3, config.storageTimeoutMs);
-  const report: SweepReport = { calls: 0, listed: 0, deleted: { flushed: 0, expired: 0, tombstones: 0 }, refreshed: 0, failed: 0, cursor: "", passComplete: false, stoppedBy: "end" };
+  const budget = new SubrequestBudget(options.budget);
+  budget.reserve(STEP_CALLS.cursor, "a run of the sweep");
+  const storage = () => new Storage(config.s3, config.storageTimeoutMs, undefined, budget);
+  const report: SweepReport = { calls: 0, limit: options.budget, listed: 0, deleted: { flushed: 0, expired: 0, tombstones: 0 }, refreshed: 0, failed: 0, cursor: "", passComplete: false, stoppedBy: "end" };
 
-  budget.take();
   const cursorObject = await storage().get(sweepCursorKey(prefix));
   let after = "";
   if (cursorObject) {
@@ -94,13 +94,14 @@ export async function sweep(config: Config, options: SweepOptions): Promise<Swee
   const generations = new Map<string, number>();
   // Page after page while the budget lasts; a page is handled in chunks, in key order.
   for (;;) {
-    if (!budget.take()) return finish(report, budget, options, storage, prefix, "budget");
     let page: ListPage;
     try {
-      page = await storage().list({ prefix, maxKeys: pageSize, ...(report.cursor ? { startAfter: report.cursor } : {}) });
+      const listed = await budget.ifSpare(STEP_CALLS.list, () => storage().list({ prefix, maxKeys: pageSize, ...(report.cursor ? { startAfter: report.cursor } : {}) }));
+      if (!listed) return finish(report, budget, storage, prefix, "budget");
+      page = listed.value;
     } catch (err) {
       report.error = err instanceof ApiError ? err.message : "listing failed";
-      return finish(report, budget, options, storage, prefix, "error");
+      return finish(report, budget, storage, prefix, "error");
     }
     report.listed += page.objects.length;
     for (let start = 0; start < page.objects.length; start += CHUNK) {
@@ -108,20 +109,21 @@ export async function sweep(config: Config, options: SweepOptions): Promise<Swee
       const outcome = await sweepChunk(chunk, { prefix, now, graceSeconds: options.graceSeconds, budget, generations, storage: storage(), report });
       for (let i = 0; i < chunk.length; i++) {
         // The cursor only ever passes objects that are done: a pending one is met again next run.
-        if (outcome[i] === "pending") return finish(report, budget, options, storage, prefix, "budget");
+        if (outcome[i] === "pending") return finish(report, budget, storage, prefix, "budget");
         report.cursor = (chunk[i] as ListedObject).key;
       }
     }
     if (!page.truncated || page.objects.length === 0) {
       report.cursor = "";
       report.passComplete = true;
-      return finish(report, budget, options, storage, prefix, "end");
+      return finish(report, budget, storage, prefix, "end");
     }
   }
 }
 
-async function finish(report: SweepReport, budget: Budget, options: SweepOptions, storage: () => Storage, prefix: string, stoppedBy: SweepReport["stoppedBy"]): Promise<SweepReport> {
+async function finish(report: SweepReport, budget: SubrequestBudget, storage: () => Storage, prefix: string, stoppedBy: SweepReport["stoppedBy"]): Promise<SweepReport> {
   report.stoppedBy = report.stoppedBy === "error" ? "error" : stoppedBy;
+  budget.release(STEP_CALLS.cursor);
   try {
     // The reserved call: the cursor is saved whatever happened, so the next run resumes here.
     const body = new TextEncoder().encode(JSON.stringify({ after: report.cursor, savedAt: new Date().toISOString() }));
@@ -130,7 +132,7 @@ async function finish(report: SweepReport, budget: Budget, options: SweepOptions
     report.error = err instanceof ApiError ? err.message : "saving the cursor failed";
     report.stoppedBy = "error";
   }
-  report.calls = options.budget - budget.left;
+  report.calls = budget.used;
   return report;
 }
 
@@ -138,7 +140,7 @@ interface ChunkContext {
   prefix: string;
   now: number;
   graceSeconds: number;
-  budget: Budget;
+  budget: SubrequestBudget;
   generations: Map<string, number>;
   storage: Storage;
   report: SweepReport;
@@ -152,9 +154,9 @@ async function sweepChunk(chunk: ListedObject[], ctx: ChunkContext): Promise<Out
   // The current generation of each namespace met, read from storage (never a cached copy).
   const unknown = [...new Set(parsed.flatMap((p) => (p.kind === "item" && !ctx.generations.has(p.namespace) ? [p.namespace] : [])))];
   await mapLimit(unknown, CONCURRENCY, async (namespace) => {
-    if (!ctx.budget.take()) return;
     try {
-      ctx.generations.set(namespace, (await storedGeneration(ctx.storage, ctx.prefix, namespace)).generation);
+      const read = await ctx.budget.ifSpare(STEP_CALLS.generation, () => storedGeneration(ctx.storage, ctx.prefix, namespace));
+      if (read) ctx.generations.set(namespace, read.value.generation);
     } catch {
       // Unreadable now: its objects wait for a later run.
     }
@@ -163,14 +165,13 @@ async function sweepChunk(chunk: ListedObject[], ctx: ChunkContext): Promise<Out
   // Old generation objects are rewritten in place (only at the listed version: a flush wins).
   const refresh = chunk.flatMap((object, index) => (needsRefresh(ctx.prefix, object.key, object.lastModified, ctx.now) ? [index] : []));
   await mapLimit(refresh, CONCURRENCY, async (index) => {
-    if (!ctx.budget.take()) {
-      outcome[index] = "pending";
-      return;
-    }
     const object = chunk[index] as ListedObject;
+    // A copy at a version may first need the store's dialect (its lookup, or its probe).
+    const calls = STEP_CALLS.refresh + (ctx.storage.dialectUnknown() ? PLANNED_CALLS.dialectProbe : 0);
     try {
-      const result = await ctx.storage.replaceMeta(object.key, object.etag, { contentType: "text/plain", expiresAt: null });
-      if (result.ok) ctx.report.refreshed += 1;
+      const result = await ctx.budget.ifSpare(calls, () => ctx.storage.replaceMeta(object.key, object.etag, { contentType: "text/plain", expiresAt: null }));
+      if (!result) outcome[index] = "pending";
+      else if (result.value.ok) ctx.report.refreshed += 1;
     } catch {
       // Tried again next pass.
     }
@@ -193,13 +194,14 @@ async function sweepChunk(chunk: ListedObject[], ctx: ChunkContext): Promise<Out
 
   // Read each candidate's expiry just before deleting it, and delete only that version.
   await mapLimit(inspect, CONCURRENCY, async (index) => {
-    if (!ctx.budget.take()) {
-      outcome[index] = "pending";
-      return;
-    }
     const object = chunk[index] as ListedObject;
     try {
-      const head = await ctx.storage.head(object.key);
+      const looked = await ctx.budget.ifSpare(STEP_CALLS.head, () => ctx.storage.head(object.key));
+      if (!looked) {
+        outcome[index] = "pending";
+        return;
+      }
+      const head = looked.value;
       if (!head) return;
       const verdict = isSweepable(head, nowSeconds(ctx.now), ctx.graceSeconds);
       if (verdict) deletions.push({ index, entry: { key: object.key, etag: head.etag }, kind: verdict === "tombstone" ? "tombstones" : "expired" });
@@ -209,16 +211,17 @@ async function sweepChunk(chunk: ListedObject[], ctx: ChunkContext): Promise<Out
   });
 
   if (deletions.length > 0) {
-    if (!ctx.budget.take()) {
-      for (const deletion of deletions) outcome[deletion.index] = "pending";
-      return outcome;
-    }
     try {
-      const { failures, calls } = await ctx.storage.deleteMany(deletions.map((d) => d.entry));
-      ctx.budget.charge(calls - 1);
-      const failed = new Set(failures.map((f) => f.key));
+      const done = await ctx.budget.ifSpare(STEP_CALLS.deleteMany, () => ctx.storage.deleteMany(deletions.map((d) => d.entry)));
+      if (!done) {
+        for (const deletion of deletions) outcome[deletion.index] = "pending";
+        return outcome;
+      }
+      const failed = new Set(done.value.failures.map((f) => f.key));
+      const unsent = new Set(done.value.unsent);
       for (const deletion of deletions) {
-        if (failed.has(deletion.entry.key)) ctx.report.failed += 1;
+        if (unsent.has(deletion.entry.key)) outcome[deletion.index] = "pending";
+        else if (failed.has(deletion.entry.key)) ctx.report.failed += 1;
         else ctx.report.deleted[deletion.kind] += 1;
       }
     } catch {
