@@ -5,6 +5,7 @@ import {
   DEFAULT_SUBREQUEST_LIMIT,
   maxBatchKeys,
   MIN_SUBREQUEST_LIMIT,
+  MIN_SWEEP_BUDGET,
   parseSubrequestLimit,
   PLANNED_CALLS,
   plannedBatchCalls,
@@ -37,6 +38,10 @@ describe("a run of the sweep", () => {
     expect(sweepCallLimit(45, 50)).toBe(45);
     expect(sweepCallLimit(500, 50)).toBe(50);
     expect(sweepCallLimit(500, 1000)).toBe(500);
+  });
+  it("the smallest SWEEP_BUDGET finishes the dearest object; every allowed SUBREQUEST_LIMIT holds it", () => {
+    expect(MIN_SWEEP_BUDGET).toBe(14);
+    expect(sweepCallLimit(MIN_SWEEP_BUDGET, MIN_SUBREQUEST_LIMIT)).toBe(MIN_SWEEP_BUDGET);
   });
 });
 

@@ -53,7 +53,7 @@ describe("parseConfig", () => {
     ["S3_DIALECT", "Standard"],
     ["SUBREQUEST_LIMIT", "10"],
     ["SUBREQUEST_LIMIT", "many"],
-    ["SWEEP_BUDGET", "4"],
+    ["SWEEP_BUDGET", "13"],
     ["SWEEP_BUDGET", "lots"],
   ])("refuses %s=%j, naming it", (name, value) => {
     const err = failure({ ...minimal, [name]: value });

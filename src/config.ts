@@ -1,4 +1,4 @@
-import { MIN_SUBREQUEST_LIMIT, parseSubrequestLimit } from "./budget";
+import { MIN_SUBREQUEST_LIMIT, MIN_SWEEP_BUDGET, parseSubrequestLimit } from "./budget";
 import { ApiError } from "./errors";
 import { REQUIRED_SETTINGS } from "./required-settings";
 
@@ -119,7 +119,7 @@ export function parseConfig(bindings: object): Config {
     maxTokenTtl: integer(env, "MAX_TOKEN_TTL", 1),
     storageTimeoutMs: integer(env, "STORAGE_TIMEOUT_MS", 1),
     subrequestLimit: parseSubrequestLimit(text(env, "SUBREQUEST_LIMIT")) ?? invalid("SUBREQUEST_LIMIT", `a whole number >= ${MIN_SUBREQUEST_LIMIT} (50 on the Free plan, 1000 on Paid)`),
-    sweepBudget: integer(env, "SWEEP_BUDGET", 5),
+    sweepBudget: integer(env, "SWEEP_BUDGET", MIN_SWEEP_BUDGET),
     publicReadNamespaces: list(env, "PUBLIC_READ_NAMESPACES"),
     adminToken: required(env, "ADMIN_TOKEN"),
     tokenSecret: text(env, "TOKEN_SECRET"),

@@ -24,6 +24,12 @@ export type { DeleteEntry, DeleteFailure, ListedObject, ListPage } from "./xml";
 /** Most keys one ListObjectsV2 or DeleteObjects call handles (S3's own limit). */
 export const MAX_KEYS_PER_CALL = 1000;
 
+/**
+ * Stores that answered a DeleteObjects in this isolate, by settings object (configFor() parses the
+ * bindings once per isolate): true once one worked, false once one was refused.
+ */
+const deletesMany = new WeakMap<S3Settings, boolean>();
+
 /** A value to write: bytes already in memory (replayable) or a stream of known length (sent once). */
 export type ValueSource = Uint8Array | { stream: ReadableStream<Uint8Array>; length: number };
 
@@ -59,6 +65,11 @@ export class Storage {
   /** How this store reads conditional headers: S3_DIALECT, or learned at the first write that depends on it. */
   private dialect(): Promise<StoreDialect> {
     return dialectFor(this.transport);
+  }
+
+  /** Whether `deleteMany` may need one DELETE per object: until a DeleteObjects has worked here. */
+  mayDeleteOneByOne(): boolean {
+    return deletesMany.get(this.transport.settings) !== true;
   }
 
   /** HEAD: the item's facts without its value, or null when there is no object. */
@@ -306,7 +317,9 @@ export class Storage {
       const text = await response.text().catch(() => "");
       if (response.ok) {
         try {
-          return { failures: parseDeleteResult(text), unsent: [], calls };
+          const failures = parseDeleteResult(text);
+          deletesMany.set(this.transport.settings, true);
+          return { failures, unsent: [], calls };
         } catch {
           // 200 with something else: fall through to single deletes.
         }
@@ -314,6 +327,7 @@ export class Storage {
         throw storageAnswerError("DELETE_MANY", response.status, errorCode(text));
       } else {
         // 400 MalformedXML / 501 NotImplemented and the like: this store wants single deletes.
+        deletesMany.set(this.transport.settings, false);
         console.warn(JSON.stringify({ level: "warn", storage: "DELETE_MANY", status: response.status, code: errorCode(text), fallback: "DELETE" }));
       }
     }

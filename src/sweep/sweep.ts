@@ -1,11 +1,11 @@
-import { PLANNED_CALLS, SubrequestBudget } from "../budget";
+import { SubrequestBudget, SWEEP_CALLS } from "../budget";
 import type { Config } from "../config";
 import { mapLimit } from "../concurrency";
 import { ApiError } from "../errors";
 import { nowSeconds } from "../item";
 import { storedGeneration } from "../namespaces/generation";
 import { Storage, type DeleteEntry, type ListedObject, type ListPage } from "../storage/storage";
-import { isSweepable, needsRefresh, parseObjectKey, triage } from "./classify";
+import { admitChunk, isSweepable, needsRefresh, parseObjectKey, triage, type ChunkCosts, type ChunkEntry, type ParsedObject } from "./classify";
 
 /**
  * The sweep: removes objects of flushed generations, tombstones and items whose expiry passed
@@ -14,23 +14,11 @@ import { isSweepable, needsRefresh, parseObjectKey, triage } from "./classify";
  *
  * A run is one invocation, with the subrequests of one (src/budget.ts): every call to storage and
  * to the location cache (the store's dialect, looked up before a write at a version) is counted,
- * retries included. Each step is made only when its worst case fits in what is left, with one call
- * kept for saving the cursor; what does not fit waits for the next run.
+ * retries included, within `options.budget`. One call is kept for saving the cursor; a listing is
+ * made only when a call is spare; a chunk takes, in key order, the objects whose worst case fits in
+ * what is left (`admitChunk`), and the rest wait for the next run.
  */
 
-/** Worst-case calls per step of a run. */
-const STEP_CALLS = {
-  /** Saving the cursor: kept from the start of the run for its end. */
-  cursor: 1,
-  list: 1,
-  /** A namespace's generation from storage: the GET, and a HEAD if the object were empty (a ranged GET's 416). */
-  generation: 2,
-  head: 1,
-  /** Rewriting a generation object: the copy, or (Ceph RGW) a GET, a conditional PUT and a check whether it landed. */
-  refresh: 3,
-  /** DeleteObjects; a store without it gets single deletes, each only out of spare calls (storage.ts). */
-  deleteMany: 1,
-} as const;
 /** An item is swept only once its expiry passed this long ago, and only if not written this recently. */
 export const SWEEP_GRACE_SECONDS = 60;
 /** Objects decided together: their HEADs run concurrently, then one DeleteObjects removes them. */
@@ -75,7 +63,7 @@ export async function sweep(config: Config, options: SweepOptions): Promise<Swee
   const prefix = config.s3.prefix;
   const now = options.now ?? Date.now();
   const budget = new SubrequestBudget(options.budget);
-  budget.reserve(STEP_CALLS.cursor, "a run of the sweep");
+  budget.reserve(SWEEP_CALLS.cursorSave, "a run of the sweep");
   const storage = () => new Storage(config.s3, config.storageTimeoutMs, undefined, budget);
   const report: SweepReport = { calls: 0, limit: options.budget, listed: 0, deleted: { flushed: 0, expired: 0, tombstones: 0 }, refreshed: 0, failed: 0, cursor: "", passComplete: false, stoppedBy: "end" };
 
@@ -96,7 +84,7 @@ export async function sweep(config: Config, options: SweepOptions): Promise<Swee
   for (;;) {
     let page: ListPage;
     try {
-      const listed = await budget.ifSpare(STEP_CALLS.list, () => storage().list({ prefix, maxKeys: pageSize, ...(report.cursor ? { startAfter: report.cursor } : {}) }));
+      const listed = await budget.ifSpare(SWEEP_CALLS.list, () => storage().list({ prefix, maxKeys: pageSize, ...(report.cursor ? { startAfter: report.cursor } : {}) }));
       if (!listed) return finish(report, budget, storage, prefix, "budget");
       page = listed.value;
     } catch (err) {
@@ -123,7 +111,7 @@ export async function sweep(config: Config, options: SweepOptions): Promise<Swee
 
 async function finish(report: SweepReport, budget: SubrequestBudget, storage: () => Storage, prefix: string, stoppedBy: SweepReport["stoppedBy"]): Promise<SweepReport> {
   report.stoppedBy = report.stoppedBy === "error" ? "error" : stoppedBy;
-  budget.release(STEP_CALLS.cursor);
+  budget.release(SWEEP_CALLS.cursorSave);
   try {
     // The reserved call: the cursor is saved whatever happened, so the next run resumes here.
     const body = new TextEncoder().encode(JSON.stringify({ after: report.cursor, savedAt: new Date().toISOString() }));
@@ -148,60 +136,90 @@ interface ChunkContext {
 
 /** Decides and deletes one chunk; answers, per object, whether it is done or must wait for the next run. */
 async function sweepChunk(chunk: ListedObject[], ctx: ChunkContext): Promise<Outcome[]> {
-  const outcome: Outcome[] = chunk.map(() => "done");
   const parsed = chunk.map((object) => parseObjectKey(ctx.prefix, object.key));
+  const costs = (): ChunkCosts => ({ knownNamespaces: new Set(ctx.generations.keys()), singleDeletes: ctx.storage.mayDeleteOneByOne(), dialectUnknown: ctx.storage.dialectUnknown() });
+  const entries = () => chunk.map((object, index) => entryOf(object, parsed[index] as ParsedObject, ctx));
 
-  // The current generation of each namespace met, read from storage (never a cached copy).
-  const unknown = [...new Set(parsed.flatMap((p) => (p.kind === "item" && !ctx.generations.has(p.namespace) ? [p.namespace] : [])))];
-  await mapLimit(unknown, CONCURRENCY, async (namespace) => {
+  // First the generations of the namespaces met, as far as their objects, at their worst, fit.
+  const reach = admitChunk(entries(), ctx.budget.spare, costs());
+  const unread = [...new Set(parsed.slice(0, reach.admitted).flatMap((p) => (p.kind === "item" && !ctx.generations.has(p.namespace) ? [p.namespace] : [])))];
+  await ctx.budget.ifSpare(reach.calls, () => readGenerations(unread, ctx));
+
+  // Then each object as it now stands, in key order, as far as its calls fit; an object whose
+  // generation is still unknown (unread, or unreadable) waits, and every one after it.
+  const decided = entries();
+  const unknown = decided.findIndex((entry) => entry.kind === "item");
+  const plan = admitChunk(unknown === -1 ? decided : decided.slice(0, unknown), ctx.budget.spare, costs());
+  const outcome: Outcome[] = chunk.map((_, index) => (index < plan.admitted ? "done" : "pending"));
+  const deletions = (await ctx.budget.ifSpare(plan.calls, () => inspectChunk(chunk.slice(0, plan.admitted), decided, ctx)))?.value ?? [];
+  if (deletions.length === 0) return outcome;
+
+  // The calls promised to the chunk are given back by now, for the deletion to use (a store without
+  // DeleteObjects gets single DELETEs, each only out of spare calls: storage.ts).
+  try {
+    const { failures, unsent } = await ctx.storage.deleteMany(deletions.map((d) => d.entry));
+    const failed = new Set(failures.map((f) => f.key));
+    const later = new Set(unsent);
+    for (const deletion of deletions) {
+      if (later.has(deletion.entry.key)) outcome[deletion.index] = "pending";
+      else if (failed.has(deletion.entry.key)) ctx.report.failed += 1;
+      else ctx.report.deleted[deletion.kind] += 1;
+    }
+  } catch {
+    // The store failed the whole request: these objects wait for the next run.
+    for (const deletion of deletions) outcome[deletion.index] = "pending";
+  }
+  return outcome;
+}
+
+/** What one object may still cost, given the generations read so far. */
+function entryOf(object: ListedObject, parsed: ParsedObject, ctx: ChunkContext): ChunkEntry {
+  if (parsed.kind !== "item") return needsRefresh(ctx.prefix, object.key, object.lastModified, ctx.now) ? { kind: "refresh" } : { kind: "skip" };
+  const current = ctx.generations.get(parsed.namespace);
+  if (current === undefined) return { kind: "item", namespace: parsed.namespace };
+  const verdict = triage(parsed.generation, current, object.lastModified, ctx.now, ctx.graceSeconds);
+  return verdict === "flushed" || verdict === "inspect" ? { kind: verdict } : { kind: "skip" };
+}
+
+/** The current generation of each namespace, read from storage (never a cached copy). */
+async function readGenerations(namespaces: string[], ctx: ChunkContext): Promise<void> {
+  await mapLimit(namespaces, CONCURRENCY, async (namespace) => {
     try {
-      const read = await ctx.budget.ifSpare(STEP_CALLS.generation, () => storedGeneration(ctx.storage, ctx.prefix, namespace));
-      if (read) ctx.generations.set(namespace, read.value.generation);
+      ctx.generations.set(namespace, (await storedGeneration(ctx.storage, ctx.prefix, namespace)).generation);
     } catch {
       // Unreadable now: its objects wait for a later run.
     }
   });
+}
+
+interface Deletion {
+  index: number;
+  entry: DeleteEntry;
+  kind: "flushed" | "expired" | "tombstones";
+}
+
+/** Rewrites the chunk's old generation objects and HEADs its candidates: what to delete. */
+async function inspectChunk(admitted: ListedObject[], entries: ChunkEntry[], ctx: ChunkContext): Promise<Deletion[]> {
+  const deletions: Deletion[] = [];
+  const indexes = (kind: ChunkEntry["kind"]) => admitted.flatMap((_, index) => ((entries[index] as ChunkEntry).kind === kind ? [index] : []));
+  for (const index of indexes("flushed")) deletions.push({ index, entry: { key: (admitted[index] as ListedObject).key }, kind: "flushed" });
 
   // Old generation objects are rewritten in place (only at the listed version: a flush wins).
-  const refresh = chunk.flatMap((object, index) => (needsRefresh(ctx.prefix, object.key, object.lastModified, ctx.now) ? [index] : []));
-  await mapLimit(refresh, CONCURRENCY, async (index) => {
-    const object = chunk[index] as ListedObject;
-    // A copy at a version may first need the store's dialect (its lookup, or its probe).
-    const calls = STEP_CALLS.refresh + (ctx.storage.dialectUnknown() ? PLANNED_CALLS.dialectProbe : 0);
+  await mapLimit(indexes("refresh"), CONCURRENCY, async (index) => {
+    const object = admitted[index] as ListedObject;
     try {
-      const result = await ctx.budget.ifSpare(calls, () => ctx.storage.replaceMeta(object.key, object.etag, { contentType: "text/plain", expiresAt: null }));
-      if (!result) outcome[index] = "pending";
-      else if (result.value.ok) ctx.report.refreshed += 1;
+      const result = await ctx.storage.replaceMeta(object.key, object.etag, { contentType: "text/plain", expiresAt: null });
+      if (result.ok) ctx.report.refreshed += 1;
     } catch {
       // Tried again next pass.
     }
   });
 
-  const deletions: { index: number; entry: DeleteEntry; kind: "flushed" | "expired" | "tombstones" }[] = [];
-  const inspect: number[] = [];
-  parsed.forEach((p, index) => {
-    if (p.kind !== "item") return;
-    const current = ctx.generations.get(p.namespace);
-    if (current === undefined) {
-      outcome[index] = "pending";
-      return;
-    }
-    const object = chunk[index] as ListedObject;
-    const verdict = triage(p.generation, current, object.lastModified, ctx.now, ctx.graceSeconds);
-    if (verdict === "flushed") deletions.push({ index, entry: { key: object.key }, kind: "flushed" });
-    else if (verdict === "inspect") inspect.push(index);
-  });
-
   // Read each candidate's expiry just before deleting it, and delete only that version.
-  await mapLimit(inspect, CONCURRENCY, async (index) => {
-    const object = chunk[index] as ListedObject;
+  await mapLimit(indexes("inspect"), CONCURRENCY, async (index) => {
+    const object = admitted[index] as ListedObject;
     try {
-      const looked = await ctx.budget.ifSpare(STEP_CALLS.head, () => ctx.storage.head(object.key));
-      if (!looked) {
-        outcome[index] = "pending";
-        return;
-      }
-      const head = looked.value;
+      const head = await ctx.storage.head(object.key);
       if (!head) return;
       const verdict = isSweepable(head, nowSeconds(ctx.now), ctx.graceSeconds);
       if (verdict) deletions.push({ index, entry: { key: object.key, etag: head.etag }, kind: verdict === "tombstone" ? "tombstones" : "expired" });
@@ -209,25 +227,5 @@ async function sweepChunk(chunk: ListedObject[], ctx: ChunkContext): Promise<Out
       // A failed HEAD: leave the object for the next pass.
     }
   });
-
-  if (deletions.length > 0) {
-    try {
-      const done = await ctx.budget.ifSpare(STEP_CALLS.deleteMany, () => ctx.storage.deleteMany(deletions.map((d) => d.entry)));
-      if (!done) {
-        for (const deletion of deletions) outcome[deletion.index] = "pending";
-        return outcome;
-      }
-      const failed = new Set(done.value.failures.map((f) => f.key));
-      const unsent = new Set(done.value.unsent);
-      for (const deletion of deletions) {
-        if (unsent.has(deletion.entry.key)) outcome[deletion.index] = "pending";
-        else if (failed.has(deletion.entry.key)) ctx.report.failed += 1;
-        else ctx.report.deleted[deletion.kind] += 1;
-      }
-    } catch {
-      // The store failed the whole request: these objects wait for the next run.
-      for (const deletion of deletions) outcome[deletion.index] = "pending";
-    }
-  }
-  return outcome;
+  return deletions;
 }
