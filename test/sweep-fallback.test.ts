@@ -1,26 +1,14 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { sweep } from "../src/sweep/sweep";
+import { refuseDeleteObjects } from "./faults";
 import { uniqueNamespace, withBindings } from "./helpers";
 import { listAll, testConfig, testStorage, uniquePrefix } from "./store";
 
-// Fault injection only: the store under test is real; this wrapper makes it refuse DeleteObjects.
+// Fault injection only: the store under test is real; a wrapper makes it refuse DeleteObjects.
 const realFetch = globalThis.fetch;
 afterEach(() => {
   globalThis.fetch = realFetch;
 });
-
-function refuseDeleteObjects(status: number, code: string): { refused: number } {
-  const seen = { refused: 0 };
-  globalThis.fetch = (async (input: RequestInfo | URL, init?: RequestInit) => {
-    const request = new Request(input, init);
-    if (request.method === "POST" && new URL(request.url).searchParams.has("delete")) {
-      seen.refused += 1;
-      return new Response(`<?xml version="1.0"?><Error><Code>${code}</Code></Error>`, { status, headers: { "content-type": "application/xml" } });
-    }
-    return realFetch(request);
-  }) as typeof fetch;
-  return seen;
-}
 
 async function objects(prefix: string, count: number) {
   const config = testConfig({ S3_PREFIX: prefix });

@@ -5,7 +5,7 @@ import worker from "../src/index";
 import { generationObjectKey } from "../src/namespaces/generation";
 import { objectKey } from "../src/storage/object-key";
 import { sweep, sweepCursorKey, type SweepReport } from "../src/sweep/sweep";
-import { proxy } from "./faults";
+import { proxy, refuseDeleteObjects } from "./faults";
 import { uniqueNamespace } from "./helpers";
 import { listAll, testConfig, testStorage, uniquePrefix } from "./store";
 import { countSubrequests } from "./subrequests";
@@ -17,20 +17,11 @@ import { countSubrequests } from "./subrequests";
 // the dearest case), with a storage call failing once (a retry), every run in a new isolate (the
 // dialect unknown, probed at first).
 
-// Fault injection only: the store is real; this wrapper makes it refuse DeleteObjects, as some do.
+// Fault injection only: the store is real; a wrapper makes it refuse DeleteObjects, as some do.
 const realFetch = globalThis.fetch;
 afterEach(() => {
   globalThis.fetch = realFetch;
 });
-function refuseDeleteObjects(): void {
-  globalThis.fetch = (async (input: RequestInfo | URL, init?: RequestInit) => {
-    const request = new Request(input, init);
-    if (request.method === "POST" && new URL(request.url).searchParams.has("delete")) {
-      return new Response(`<?xml version="1.0"?><Error><Code>NotImplemented</Code></Error>`, { status: 501, headers: { "content-type": "application/xml" } });
-    }
-    return realFetch(request);
-  }) as typeof fetch;
-}
 
 const DAY_MS = 86_400_000;
 const encode = (text: string) => new TextEncoder().encode(text);
