@@ -5,10 +5,12 @@ import {
   DEFAULT_SUBREQUEST_LIMIT,
   maxBatchKeys,
   MIN_SUBREQUEST_LIMIT,
+  MIN_SWEEP_BUDGET,
   parseSubrequestLimit,
   PLANNED_CALLS,
   plannedBatchCalls,
   SubrequestBudget,
+  sweepCallLimit,
 } from "./budget";
 
 describe("planning a batch", () => {
@@ -28,6 +30,18 @@ describe("planning a batch", () => {
     }
     expect(maxBatchKeys(50)).toBe(16);
     expect(maxBatchKeys(1000)).toBe(MAX_BATCH_KEYS);
+  });
+});
+
+describe("a run of the sweep", () => {
+  it("makes SWEEP_BUDGET calls, never more than SUBREQUEST_LIMIT", () => {
+    expect(sweepCallLimit(45, 50)).toBe(45);
+    expect(sweepCallLimit(500, 50)).toBe(50);
+    expect(sweepCallLimit(500, 1000)).toBe(500);
+  });
+  it("the smallest SWEEP_BUDGET finishes the dearest object; every allowed SUBREQUEST_LIMIT holds it", () => {
+    expect(MIN_SWEEP_BUDGET).toBe(14);
+    expect(sweepCallLimit(MIN_SWEEP_BUDGET, MIN_SUBREQUEST_LIMIT)).toBe(MIN_SWEEP_BUDGET);
   });
 });
 

@@ -83,6 +83,41 @@ export function indexLimits(subrequestLimit: number): { subrequestsPerRequest: n
   return { subrequestsPerRequest: subrequestLimit, batchKeys: maxBatchKeys(subrequestLimit) };
 }
 
+/** Worst-case calls per step of a run of the sweep (src/sweep/): every one also a subrequest. */
+export const SWEEP_CALLS = {
+  /** Reading the cursor, at the start of a run. */
+  cursorRead: 1,
+  /** Saving it, at the end: kept from the start of the run. */
+  cursorSave: 1,
+  list: 1,
+  /** A namespace's generation from storage: the GET, and a HEAD if the object were empty (a ranged GET's 416). */
+  generation: 2,
+  head: 1,
+  /** Rewriting a generation object: the copy, or (Ceph RGW) a GET, a conditional PUT and a check whether it landed. */
+  refresh: 3,
+  /** One DeleteObjects for a chunk's deletions. */
+  deleteMany: 1,
+  /** Where a store refuses DeleteObjects: one DELETE per object instead. */
+  singleDelete: 1,
+} as const;
+
+/**
+ * The smallest `SWEEP_BUDGET` accepted: a run that can finish at least one object whatever it is,
+ * so that its cursor always moves — the cursor read, a listing, the cursor saved, and the dearest
+ * object: an item of a namespace not met yet (its generation, its HEAD, a DeleteObjects refused,
+ * the store's dialect probed for its single delete at that version).
+ */
+export const MIN_SWEEP_BUDGET =
+  SWEEP_CALLS.cursorRead + SWEEP_CALLS.list + SWEEP_CALLS.cursorSave + SWEEP_CALLS.generation + SWEEP_CALLS.head + SWEEP_CALLS.deleteMany + SWEEP_CALLS.singleDelete + PLANNED_CALLS.dialectProbe;
+
+/**
+ * The calls one run of the sweep may make: `SWEEP_BUDGET`, held to `SUBREQUEST_LIMIT` — a scheduled
+ * invocation has the same subrequest limit as a request, so a larger budget could never be spent. Pure.
+ */
+export function sweepCallLimit(sweepBudget: number, subrequestLimit: number): number {
+  return Math.min(sweepBudget, subrequestLimit);
+}
+
 /** A batch's planned calls per key, to give back as each key is done. Pure. */
 export function plannedKeyCalls(kind: "get" | "set" | "delete", fresh: boolean): number {
   if (kind === "get") return fresh ? PLANNED_CALLS.batchGetFresh : PLANNED_CALLS.batchGet;

@@ -30,6 +30,7 @@ describe("parseConfig", () => {
       maxTokenTtl: 2_592_000,
       storageTimeoutMs: 10_000,
       subrequestLimit: 50,
+      sweepBudget: 45,
       publicReadNamespaces: [],
     });
     expect(config.s3).toMatchObject({ endpoint: "http://127.0.0.1:9000", region: "auto", prefix: "cloudcached/" });
@@ -52,6 +53,8 @@ describe("parseConfig", () => {
     ["S3_DIALECT", "Standard"],
     ["SUBREQUEST_LIMIT", "10"],
     ["SUBREQUEST_LIMIT", "many"],
+    ["SWEEP_BUDGET", "13"],
+    ["SWEEP_BUDGET", "lots"],
   ])("refuses %s=%j, naming it", (name, value) => {
     const err = failure({ ...minimal, [name]: value });
     expect(err.message).toContain(name);

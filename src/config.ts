@@ -1,4 +1,4 @@
-import { MIN_SUBREQUEST_LIMIT, parseSubrequestLimit } from "./budget";
+import { MIN_SUBREQUEST_LIMIT, MIN_SWEEP_BUDGET, parseSubrequestLimit } from "./budget";
 import { ApiError } from "./errors";
 import { REQUIRED_SETTINGS } from "./required-settings";
 
@@ -20,6 +20,8 @@ export interface Config {
   storageTimeoutMs: number;
   /** Calls to storage and the location cache one request may make (the plan's subrequests per invocation). */
   subrequestLimit: number;
+  /** Calls to storage and the location cache one run of the sweep may make; held to `subrequestLimit` (src/budget.ts, `sweepCallLimit`). */
+  sweepBudget: number;
   publicReadNamespaces: readonly string[];
   adminToken: string;
   tokenSecret: string | undefined;
@@ -44,6 +46,7 @@ export const DEFAULTS = {
   EDGE_TTL: 60,
   MAX_TOKEN_TTL: 2_592_000,
   STORAGE_TIMEOUT_MS: 10_000,
+  SWEEP_BUDGET: 45,
 } as const;
 
 type Source = Partial<Record<string, unknown>>;
@@ -116,6 +119,7 @@ export function parseConfig(bindings: object): Config {
     maxTokenTtl: integer(env, "MAX_TOKEN_TTL", 1),
     storageTimeoutMs: integer(env, "STORAGE_TIMEOUT_MS", 1),
     subrequestLimit: parseSubrequestLimit(text(env, "SUBREQUEST_LIMIT")) ?? invalid("SUBREQUEST_LIMIT", `a whole number >= ${MIN_SUBREQUEST_LIMIT} (50 on the Free plan, 1000 on Paid)`),
+    sweepBudget: integer(env, "SWEEP_BUDGET", MIN_SWEEP_BUDGET),
     publicReadNamespaces: list(env, "PUBLIC_READ_NAMESPACES"),
     adminToken: required(env, "ADMIN_TOKEN"),
     tokenSecret: text(env, "TOKEN_SECRET"),

@@ -1,14 +1,16 @@
 import { app } from "./app";
+import { sweepCallLimit } from "./budget";
 import { configFor } from "./config";
 import { ApiError } from "./errors";
-import { sweep, sweepBudget, SWEEP_GRACE_SECONDS } from "./sweep/sweep";
+import { sweep, SWEEP_GRACE_SECONDS } from "./sweep/sweep";
 
 export default {
   fetch: app.fetch,
   /** Cron Trigger (wrangler.toml `[triggers] crons`): one bounded run of the sweep. */
   async scheduled(_controller, env, _ctx) {
     try {
-      const report = await sweep(configFor(env), { budget: sweepBudget(env.SWEEP_BUDGET), graceSeconds: SWEEP_GRACE_SECONDS });
+      const config = configFor(env);
+      const report = await sweep(config, { budget: sweepCallLimit(config.sweepBudget, config.subrequestLimit), graceSeconds: SWEEP_GRACE_SECONDS });
       console.log(JSON.stringify({ level: report.stoppedBy === "error" ? "warn" : "info", sweep: report }));
     } catch (err) {
       console.error(JSON.stringify({ level: "error", sweep: "failed", message: err instanceof ApiError ? err.message : "internal error" }));

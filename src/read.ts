@@ -2,6 +2,7 @@ import { Flights } from "./coalesce";
 import { isExpired } from "./item";
 import { isLive, type ItemRef } from "./items";
 import { cacheMaxAge, isCacheable, type CachedItem } from "./location-cache";
+import { newerGeneration } from "./namespaces/generation";
 import type { RequestContext } from "./request-context";
 import { canServeStale } from "./stale";
 import { storageUnavailableError } from "./storage/failures";
@@ -127,11 +128,14 @@ export async function readItem(ctx: RequestContext, namespace: string, key: stri
       void stored?.then(release, () => undefined);
       return staleOr(ctx, copy, err, head);
     }
-    if (confirmed !== generation) {
+    // Generations only grow: a confirmation below what this isolate knew when the read began (a
+    // flush seen here since it was asked: a batch's gets share one) changes nothing.
+    const current = newerGeneration(generation, confirmed);
+    if (current !== generation) {
       // Flushed since this isolate last looked: the item is read again under the current generation.
       void stored?.then(release, () => undefined);
       await drop(copy);
-      generation = confirmed;
+      generation = current;
       ref = ctx.ref(namespace, generation, key);
       if (ctx.fresh) stored = fetchStored(ref);
       else copy = await ctx.cache.match(ref.cacheUrl);

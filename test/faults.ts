@@ -38,3 +38,21 @@ export function viaProxy(path: string, init: RequestInit = {}, overrides: Partia
   }
   return withBindings({ S3_ENDPOINT: inject("faultProxy").endpoint, STORAGE_TIMEOUT_MS: "400", ...overrides }, path, init);
 }
+
+/**
+ * Makes the store refuse DeleteObjects, as some stores do, by wrapping this isolate's `fetch`
+ * (calls go on through whatever wrapped it before); the caller restores `globalThis.fetch`.
+ */
+export function refuseDeleteObjects(status = 501, code = "NotImplemented"): { refused: number } {
+  const seen = { refused: 0 };
+  const next = globalThis.fetch;
+  globalThis.fetch = (async (input: RequestInfo | URL, init?: RequestInit) => {
+    const request = new Request(input, init);
+    if (request.method === "POST" && new URL(request.url).searchParams.has("delete")) {
+      seen.refused += 1;
+      return new Response(`<?xml version="1.0"?><Error><Code>${code}</Code></Error>`, { status, headers: { "content-type": "application/xml" } });
+    }
+    return next(request);
+  }) as typeof fetch;
+  return seen;
+}

@@ -17,7 +17,8 @@ export interface Counted<T> {
 
 type CacheMethod = "match" | "put" | "delete";
 
-export async function countSubrequests<T>(work: () => Promise<T>): Promise<Counted<T>> {
+/** `work` may read the count so far (`sofar()`), to set apart calls it makes on another's behalf. */
+export async function countSubrequests<T>(work: (sofar: () => number) => Promise<T>): Promise<Counted<T>> {
   const storeOrigins = [new URL(inject("faultProxy").endpoint).origin, new URL(inject("storeBindings").S3_ENDPOINT).origin];
   const counted: Counted<undefined> = { result: undefined, storage: 0, cache: { match: 0, put: 0, delete: 0 }, total: 0 };
   const originalFetch = globalThis.fetch;
@@ -39,8 +40,9 @@ export async function countSubrequests<T>(work: () => Promise<T>): Promise<Count
     });
   }
   try {
-    const result = await work();
-    const total = counted.storage + counted.cache.match + counted.cache.put + counted.cache.delete;
+    const sofar = () => counted.storage + counted.cache.match + counted.cache.put + counted.cache.delete;
+    const result = await work(sofar);
+    const total = sofar();
     return { result, storage: counted.storage, cache: { ...counted.cache }, total };
   } finally {
     globalThis.fetch = originalFetch;

@@ -1,26 +1,14 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { sweep } from "../src/sweep/sweep";
+import { refuseDeleteObjects } from "./faults";
 import { uniqueNamespace, withBindings } from "./helpers";
 import { listAll, testConfig, testStorage, uniquePrefix } from "./store";
 
-// Fault injection only: the store under test is real; this wrapper makes it refuse DeleteObjects.
+// Fault injection only: the store under test is real; a wrapper makes it refuse DeleteObjects.
 const realFetch = globalThis.fetch;
 afterEach(() => {
   globalThis.fetch = realFetch;
 });
-
-function refuseDeleteObjects(status: number, code: string): { refused: number } {
-  const seen = { refused: 0 };
-  globalThis.fetch = (async (input: RequestInfo | URL, init?: RequestInit) => {
-    const request = new Request(input, init);
-    if (request.method === "POST" && new URL(request.url).searchParams.has("delete")) {
-      seen.refused += 1;
-      return new Response(`<?xml version="1.0"?><Error><Code>${code}</Code></Error>`, { status, headers: { "content-type": "application/xml" } });
-    }
-    return realFetch(request);
-  }) as typeof fetch;
-  return seen;
-}
 
 async function objects(prefix: string, count: number) {
   const config = testConfig({ S3_PREFIX: prefix });
@@ -34,16 +22,16 @@ describe("deleting many objects", () => {
   it("uses one DeleteObjects call (with the Content-MD5 the store checks)", async () => {
     const prefix = uniquePrefix("dm");
     const { storage, keys } = await objects(prefix, 5);
-    expect(await storage.deleteMany(keys.map((key) => ({ key })))).toEqual({ failures: [], calls: 1 });
+    expect(await storage.deleteMany(keys.map((key) => ({ key })))).toEqual({ failures: [], unsent: [], calls: 1 });
     expect(await listAll(prefix)).toEqual([]);
-    expect(await storage.deleteMany([{ key: `${prefix}absent` }])).toEqual({ failures: [], calls: 1 });
+    expect(await storage.deleteMany([{ key: `${prefix}absent` }])).toEqual({ failures: [], unsent: [], calls: 1 });
   });
 
   it("falls back to one DELETE per key where a store refuses DeleteObjects, and the sweep still finishes", async () => {
     const prefix = uniquePrefix("fb");
     const { storage, keys } = await objects(prefix, 3);
     const seen = refuseDeleteObjects(501, "NotImplemented");
-    expect(await storage.deleteMany(keys.map((key) => ({ key })))).toEqual({ failures: [], calls: 4 });
+    expect(await storage.deleteMany(keys.map((key) => ({ key })))).toEqual({ failures: [], unsent: [], calls: 4 });
     expect(seen.refused).toBe(1);
     expect(await listAll(prefix)).toEqual([]);
 

@@ -1,5 +1,6 @@
 import { createExecutionContext, createScheduledController, env, waitOnExecutionContext } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
+import { MIN_SWEEP_BUDGET } from "../src/budget";
 import worker from "../src/index";
 import { generationObjectKey } from "../src/namespaces/generation";
 import { sweep, sweepCursorKey } from "../src/sweep/sweep";
@@ -99,7 +100,7 @@ describe("the sweep", () => {
     }
     expect((await call(`/v1/${ns}/flush`, { method: "POST" })).status).toBe(204);
     await put(ns, "live", "v");
-    const budget = 6;
+    const budget = MIN_SWEEP_BUDGET;
     const reports = [];
     for (let run = 0; run < 10; run++) {
       const report = await sweep(config, { budget, graceSeconds: 60 });

@@ -9,7 +9,7 @@ import { resolveAmbiguousWrite, uploadEtag } from "./landed";
 import { copySource } from "./object-key";
 import { checkMetadata, NONCE_BYTES, quoteEtag, readHead, type StoredHead, type StoredObject } from "./object-format";
 import { concat, emptyStream, exactLength, skipBytes } from "./streams";
-import { SubrequestBudget } from "../budget";
+import { PLANNED_CALLS, SubrequestBudget } from "../budget";
 import { Transport } from "./transport";
 import { deleteRequestXml, errorCode, isXmlSafe, parseCopyResult, parseDeleteResult, parseListResult, type DeleteEntry, type DeleteFailure, type ListPage } from "./xml";
 
@@ -23,6 +23,12 @@ export type { DeleteEntry, DeleteFailure, ListedObject, ListPage } from "./xml";
 
 /** Most keys one ListObjectsV2 or DeleteObjects call handles (S3's own limit). */
 export const MAX_KEYS_PER_CALL = 1000;
+
+/**
+ * Stores that answered a DeleteObjects in this isolate, by settings object (configFor() parses the
+ * bindings once per isolate): true once one worked, false once one was refused.
+ */
+const deletesMany = new WeakMap<S3Settings, boolean>();
 
 /** A value to write: bytes already in memory (replayable) or a stream of known length (sent once). */
 export type ValueSource = Uint8Array | { stream: ReadableStream<Uint8Array>; length: number };
@@ -59,6 +65,11 @@ export class Storage {
   /** How this store reads conditional headers: S3_DIALECT, or learned at the first write that depends on it. */
   private dialect(): Promise<StoreDialect> {
     return dialectFor(this.transport);
+  }
+
+  /** Whether `deleteMany` may need one DELETE per object: until a DeleteObjects has worked here. */
+  mayDeleteOneByOne(): boolean {
+    return deletesMany.get(this.transport.settings) !== true;
   }
 
   /** HEAD: the item's facts without its value, or null when there is no object. */
@@ -289,10 +300,11 @@ export class Storage {
    * DeleteObjects (`POST ?delete`, with the Content-MD5 that AWS and MinIO require) for up to 1000
    * keys; an entry with an ETag is deleted only at that version where the store supports it.
    * Answers the keys that were not deleted, and the calls it took. A store without DeleteObjects (or refusing the request)
-   * gets one DELETE per key instead.
+   * gets one DELETE per key instead, each made only out of spare subrequests (the caller planned
+   * one call): the keys left unsent for want of them are answered apart, to be deleted another time.
    */
-  async deleteMany(entries: readonly DeleteEntry[]): Promise<{ failures: DeleteFailure[]; calls: number }> {
-    if (entries.length === 0) return { failures: [], calls: 0 };
+  async deleteMany(entries: readonly DeleteEntry[]): Promise<{ failures: DeleteFailure[]; unsent: string[]; calls: number }> {
+    if (entries.length === 0) return { failures: [], unsent: [], calls: 0 };
     let calls = 0;
     if (entries.length > MAX_KEYS_PER_CALL) throw new Error(`deleteMany: at most ${MAX_KEYS_PER_CALL} keys`);
     if (entries.every((entry) => isXmlSafe(entry.key))) {
@@ -305,7 +317,9 @@ export class Storage {
       const text = await response.text().catch(() => "");
       if (response.ok) {
         try {
-          return { failures: parseDeleteResult(text), calls };
+          const failures = parseDeleteResult(text);
+          deletesMany.set(this.transport.settings, true);
+          return { failures, unsent: [], calls };
         } catch {
           // 200 with something else: fall through to single deletes.
         }
@@ -313,19 +327,26 @@ export class Storage {
         throw storageAnswerError("DELETE_MANY", response.status, errorCode(text));
       } else {
         // 400 MalformedXML / 501 NotImplemented and the like: this store wants single deletes.
+        deletesMany.set(this.transport.settings, false);
         console.warn(JSON.stringify({ level: "warn", storage: "DELETE_MANY", status: response.status, code: errorCode(text), fallback: "DELETE" }));
       }
     }
     const failures: DeleteFailure[] = [];
+    const unsent: string[] = [];
     for (const entry of entries) {
-      calls += 1;
-      try {
-        if (!(await this.delete(entry.key, entry.etag))) failures.push({ key: entry.key, code: "PreconditionFailed" });
-      } catch (err) {
-        failures.push({ key: entry.key, code: err instanceof ApiError ? err.code : "InternalError" });
-      }
+      // A delete at a version may first need the store's dialect (its lookup, or its probe).
+      const cost = 1 + (entry.etag !== undefined && this.dialectUnknown() ? PLANNED_CALLS.dialectProbe : 0);
+      const sent = await this.budget.ifSpare(cost, async () => {
+        calls += 1;
+        try {
+          if (!(await this.delete(entry.key, entry.etag))) failures.push({ key: entry.key, code: "PreconditionFailed" });
+        } catch (err) {
+          failures.push({ key: entry.key, code: err instanceof ApiError ? err.code : "InternalError" });
+        }
+      });
+      if (!sent) unsent.push(entry.key);
     }
-    return { failures, calls };
+    return { failures, unsent, calls };
   }
 
   /** Asks storage anything: any authenticated answer about a (likely absent) object proves it is up. */

@@ -1,7 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { StoredHead } from "../storage/storage";
-import { isSweepable, needsRefresh, parseObjectKey, triage } from "./classify";
-import { sweepBudget } from "./sweep";
+import { admitChunk, isSweepable, needsRefresh, parseObjectKey, triage, type ChunkCosts, type ChunkEntry } from "./classify";
 
 describe("parseObjectKey", () => {
   it("splits an item's object key", () => {
@@ -39,12 +38,6 @@ describe("triage and isSweepable", () => {
     expect(isSweepable(head(5000), 1000, 60)).toBeNull();
     expect(isSweepable(head(null), 1000, 60)).toBeNull();
   });
-  it("reads SWEEP_BUDGET", () => {
-    expect(sweepBudget(undefined)).toBe(45);
-    expect(sweepBudget("500")).toBe(500);
-    expect(sweepBudget("4")).toBe(45);
-    expect(sweepBudget("x")).toBe(45);
-  });
 });
 
 describe("needsRefresh", () => {
@@ -55,5 +48,35 @@ describe("needsRefresh", () => {
     expect(needsRefresh("cc/", "cc/.generations/ns", now - 29 * day, now)).toBe(false);
     expect(needsRefresh("cc/", "cc/.sweep/cursor", now - 31 * day, now)).toBe(false);
     expect(needsRefresh("cc/", "cc/ns/0/k", now - 31 * day, now)).toBe(false);
+  });
+});
+
+describe("admitChunk", () => {
+  const item = (namespace: string): ChunkEntry => ({ kind: "item", namespace });
+  const known: ChunkCosts = { knownNamespaces: new Set(), singleDeletes: false, dialectUnknown: false };
+
+  it("counts each namespace's generation once, each HEAD, one DeleteObjects per chunk", () => {
+    // a: generation 2 + HEAD 1 + DeleteObjects 1; a again: HEAD 1; b: generation 2 + HEAD 1.
+    expect(admitChunk([item("a"), item("a"), item("b")], 100, known)).toEqual({ admitted: 3, calls: 8 });
+    expect(admitChunk([item("a"), item("a")], 100, { ...known, knownNamespaces: new Set(["a"]) })).toEqual({ admitted: 2, calls: 3 });
+    expect(admitChunk([{ kind: "skip" }, item("a")], 100, known)).toEqual({ admitted: 2, calls: 4 });
+    // Decided objects: a flushed one needs no HEAD.
+    expect(admitChunk([{ kind: "flushed" }, { kind: "flushed" }, { kind: "inspect" }], 100, known)).toEqual({ admitted: 3, calls: 2 });
+  });
+
+  it("plans a DELETE per object and the dialect once where DeleteObjects has not worked yet", () => {
+    const unknown = { ...known, singleDeletes: true, dialectUnknown: true };
+    // a: 2 + 1 + 1 + 1 + 6 (the dialect, probed at worst); then 1 + 1 per item.
+    expect(admitChunk([item("a"), item("a")], 100, unknown)).toEqual({ admitted: 2, calls: 13 });
+    // A refresh needs the dialect too, counted once for the chunk.
+    expect(admitChunk([{ kind: "refresh" }, item("a")], 100, unknown)).toEqual({ admitted: 2, calls: 9 + 5 });
+    // A flushed object is deleted at no version: no dialect.
+    expect(admitChunk([{ kind: "flushed" }, { kind: "flushed" }], 100, unknown)).toEqual({ admitted: 2, calls: 3 });
+  });
+
+  it("takes objects in key order, never one past an object that does not fit", () => {
+    expect(admitChunk([item("a"), item("b"), item("b")], 5, known)).toEqual({ admitted: 1, calls: 4 });
+    expect(admitChunk([item("a")], 3, known)).toEqual({ admitted: 0, calls: 0 });
+    expect(admitChunk([{ kind: "refresh" }, item("a")], 3, known)).toEqual({ admitted: 1, calls: 3 });
   });
 });

@@ -1,3 +1,4 @@
+import { PLANNED_CALLS, SWEEP_CALLS } from "../budget";
 import { isExpired } from "../item";
 import { validateKey, validateNamespace } from "../names";
 import { keyOfStoredName } from "../storage/object-key";
@@ -55,4 +56,62 @@ export const GENERATION_REFRESH_DAYS = 30;
 
 export function needsRefresh(prefix: string, objectKey: string, lastModifiedMs: number, nowMs: number): boolean {
   return objectKey.startsWith(`${prefix}.generations/`) && lastModifiedMs < nowMs - GENERATION_REFRESH_DAYS * 86_400_000;
+}
+
+/** What one listed object may cost a run. */
+export type ChunkEntry =
+  | { kind: "skip" } // foreign, internal with nothing to do, too recent, of a newer generation
+  | { kind: "refresh" } // an old generation object, to rewrite at its version
+  | { kind: "flushed" } // of a flushed generation: deleted without a closer look
+  | { kind: "inspect" } // a HEAD, then deleted at that version if it expired
+  | { kind: "item"; namespace: string }; // its generation not read yet: at worst its read, then "inspect"
+
+export interface ChunkCosts {
+  /** Namespaces whose generation this run already read. */
+  knownNamespaces: ReadonlySet<string>;
+  /** Until a DeleteObjects has worked, the store may want one DELETE per object (storage.ts). */
+  singleDeletes: boolean;
+  /** A write or delete at a version may first need the store's dialect (its lookup or probe): once. */
+  dialectUnknown: boolean;
+}
+
+/**
+ * How many of a chunk's objects, in key order, fit in `spare` calls at their worst, and those
+ * calls: each namespace's generation once, each HEAD, the chunk's DeleteObjects once, each object's
+ * own DELETE where the store may want one, the dialect once. Taking objects in order, never skipping
+ * one, means the first object of a chunk always comes first: the cursor always moves. Pure.
+ */
+export function admitChunk(entries: readonly ChunkEntry[], spare: number, costs: ChunkCosts): { admitted: number; calls: number } {
+  const namespaces = new Set(costs.knownNamespaces);
+  let dialectCounted = !costs.dialectUnknown;
+  let deletionCounted = false;
+  let calls = 0;
+  let admitted = 0;
+  for (const entry of entries) {
+    let cost = 0;
+    let needsDialect = false;
+    let deletes = false;
+    if (entry.kind === "refresh") {
+      cost = SWEEP_CALLS.refresh;
+      needsDialect = true;
+    } else if (entry.kind !== "skip") {
+      deletes = true;
+      if (entry.kind === "item" && !namespaces.has(entry.namespace)) cost += SWEEP_CALLS.generation;
+      if (entry.kind !== "flushed") cost += SWEEP_CALLS.head;
+      if (!deletionCounted) cost += SWEEP_CALLS.deleteMany;
+      if (costs.singleDeletes) {
+        cost += SWEEP_CALLS.singleDelete;
+        // A flushed object is deleted whatever its version; any other at the version its HEAD saw.
+        needsDialect = entry.kind !== "flushed";
+      }
+    }
+    if (needsDialect && !dialectCounted) cost += PLANNED_CALLS.dialectProbe;
+    if (calls + cost > spare) break;
+    calls += cost;
+    admitted += 1;
+    if (needsDialect) dialectCounted = true;
+    if (deletes) deletionCounted = true;
+    if (entry.kind === "item") namespaces.add(entry.namespace);
+  }
+  return { admitted, calls };
 }

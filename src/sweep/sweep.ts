@@ -1,19 +1,24 @@
+import { SubrequestBudget, SWEEP_CALLS } from "../budget";
 import type { Config } from "../config";
 import { mapLimit } from "../concurrency";
 import { ApiError } from "../errors";
 import { nowSeconds } from "../item";
 import { storedGeneration } from "../namespaces/generation";
 import { Storage, type DeleteEntry, type ListedObject, type ListPage } from "../storage/storage";
-import { isSweepable, needsRefresh, parseObjectKey, triage } from "./classify";
+import { admitChunk, isSweepable, needsRefresh, parseObjectKey, triage, type ChunkCosts, type ChunkEntry, type ParsedObject } from "./classify";
 
 /**
  * The sweep: removes objects of flushed generations, tombstones and items whose expiry passed
- * long enough ago, a bounded number of storage calls per run, resuming where the last run stopped
- * (its cursor is kept in the bucket). A pass walks the whole prefix in key order, then starts over.
+ * long enough ago, a bounded number of calls per run, resuming where the last run stopped (its
+ * cursor is kept in the bucket). A pass walks the whole prefix in key order, then starts over.
+ *
+ * A run is one invocation, with the subrequests of one (src/budget.ts): every call to storage and
+ * to the location cache (the store's dialect, looked up before a write at a version) is counted,
+ * retries included, within `options.budget`. One call is kept for saving the cursor; a listing is
+ * made only when a call is spare; a chunk takes, in key order, the objects whose worst case fits in
+ * what is left (`admitChunk`), and the rest wait for the next run.
  */
 
-/** Storage calls per run unless SWEEP_BUDGET says otherwise: fits the 50 subrequests of any plan. */
-export const DEFAULT_SWEEP_BUDGET = 45;
 /** An item is swept only once its expiry passed this long ago, and only if not written this recently. */
 export const SWEEP_GRACE_SECONDS = 60;
 /** Objects decided together: their HEADs run concurrently, then one DeleteObjects removes them. */
@@ -21,6 +26,7 @@ const CHUNK = 16;
 const CONCURRENCY = 8;
 
 export interface SweepOptions {
+  /** Calls to storage and the location cache this run may make (`sweepCallLimit`, src/budget.ts). */
   budget: number;
   graceSeconds: number;
   /** Unix ms (tests may move it); default now. */
@@ -30,7 +36,9 @@ export interface SweepOptions {
 }
 
 export interface SweepReport {
+  /** Calls made to storage and the location cache, never more than `limit`. */
   calls: number;
+  limit: number;
   listed: number;
   deleted: { flushed: number; expired: number; tombstones: number };
   /** Generation objects rewritten so that an age-based lifecycle rule never removes them. */
@@ -45,28 +53,8 @@ export interface SweepReport {
   error?: string;
 }
 
-/** SWEEP_BUDGET: a whole number of storage calls ≥ 5, else the default. Pure. */
-export function sweepBudget(raw: unknown): number {
-  const text = typeof raw === "string" ? raw.trim() : "";
-  if (!/^\d{1,6}$/.test(text) || Number(text) < 5) return DEFAULT_SWEEP_BUDGET;
-  return Number(text);
-}
-
 export function sweepCursorKey(prefix: string): string {
   return `${prefix}.sweep/cursor`;
-}
-
-class Budget {
-  constructor(public left: number) {}
-  take(): boolean {
-    if (this.left <= 0) return false;
-    this.left -= 1;
-    return true;
-  }
-  /** Calls already made beyond those taken (the per-key fallback of a store without DeleteObjects). */
-  charge(calls: number): void {
-    this.left -= calls;
-  }
 }
 
 type Outcome = "done" | "pending";
@@ -74,11 +62,11 @@ type Outcome = "done" | "pending";
 export async function sweep(config: Config, options: SweepOptions): Promise<SweepReport> {
   const prefix = config.s3.prefix;
   const now = options.now ?? Date.now();
-  const budget = new Budget(options.budget - 1); // one call is kept for saving the cursor
-  const storage = () => new Storage(config.s3, config.storageTimeoutMs);
-  const report: SweepReport = { calls: 0, listed: 0, deleted: { flushed: 0, expired: 0, tombstones: 0 }, refreshed: 0, failed: 0, cursor: "", passComplete: false, stoppedBy: "end" };
+  const budget = new SubrequestBudget(options.budget);
+  budget.reserve(SWEEP_CALLS.cursorSave, "a run of the sweep");
+  const storage = () => new Storage(config.s3, config.storageTimeoutMs, undefined, budget);
+  const report: SweepReport = { calls: 0, limit: options.budget, listed: 0, deleted: { flushed: 0, expired: 0, tombstones: 0 }, refreshed: 0, failed: 0, cursor: "", passComplete: false, stoppedBy: "end" };
 
-  budget.take();
   const cursorObject = await storage().get(sweepCursorKey(prefix));
   let after = "";
   if (cursorObject) {
@@ -94,13 +82,14 @@ export async function sweep(config: Config, options: SweepOptions): Promise<Swee
   const generations = new Map<string, number>();
   // Page after page while the budget lasts; a page is handled in chunks, in key order.
   for (;;) {
-    if (!budget.take()) return finish(report, budget, options, storage, prefix, "budget");
     let page: ListPage;
     try {
-      page = await storage().list({ prefix, maxKeys: pageSize, ...(report.cursor ? { startAfter: report.cursor } : {}) });
+      const listed = await budget.ifSpare(SWEEP_CALLS.list, () => storage().list({ prefix, maxKeys: pageSize, ...(report.cursor ? { startAfter: report.cursor } : {}) }));
+      if (!listed) return finish(report, budget, storage, prefix, "budget");
+      page = listed.value;
     } catch (err) {
       report.error = err instanceof ApiError ? err.message : "listing failed";
-      return finish(report, budget, options, storage, prefix, "error");
+      return finish(report, budget, storage, prefix, "error");
     }
     report.listed += page.objects.length;
     for (let start = 0; start < page.objects.length; start += CHUNK) {
@@ -108,20 +97,21 @@ export async function sweep(config: Config, options: SweepOptions): Promise<Swee
       const outcome = await sweepChunk(chunk, { prefix, now, graceSeconds: options.graceSeconds, budget, generations, storage: storage(), report });
       for (let i = 0; i < chunk.length; i++) {
         // The cursor only ever passes objects that are done: a pending one is met again next run.
-        if (outcome[i] === "pending") return finish(report, budget, options, storage, prefix, "budget");
+        if (outcome[i] === "pending") return finish(report, budget, storage, prefix, "budget");
         report.cursor = (chunk[i] as ListedObject).key;
       }
     }
     if (!page.truncated || page.objects.length === 0) {
       report.cursor = "";
       report.passComplete = true;
-      return finish(report, budget, options, storage, prefix, "end");
+      return finish(report, budget, storage, prefix, "end");
     }
   }
 }
 
-async function finish(report: SweepReport, budget: Budget, options: SweepOptions, storage: () => Storage, prefix: string, stoppedBy: SweepReport["stoppedBy"]): Promise<SweepReport> {
+async function finish(report: SweepReport, budget: SubrequestBudget, storage: () => Storage, prefix: string, stoppedBy: SweepReport["stoppedBy"]): Promise<SweepReport> {
   report.stoppedBy = report.stoppedBy === "error" ? "error" : stoppedBy;
+  budget.release(SWEEP_CALLS.cursorSave);
   try {
     // The reserved call: the cursor is saved whatever happened, so the next run resumes here.
     const body = new TextEncoder().encode(JSON.stringify({ after: report.cursor, savedAt: new Date().toISOString() }));
@@ -130,7 +120,7 @@ async function finish(report: SweepReport, budget: Budget, options: SweepOptions
     report.error = err instanceof ApiError ? err.message : "saving the cursor failed";
     report.stoppedBy = "error";
   }
-  report.calls = options.budget - budget.left;
+  report.calls = budget.used;
   return report;
 }
 
@@ -138,7 +128,7 @@ interface ChunkContext {
   prefix: string;
   now: number;
   graceSeconds: number;
-  budget: Budget;
+  budget: SubrequestBudget;
   generations: Map<string, number>;
   storage: Storage;
   report: SweepReport;
@@ -146,28 +136,77 @@ interface ChunkContext {
 
 /** Decides and deletes one chunk; answers, per object, whether it is done or must wait for the next run. */
 async function sweepChunk(chunk: ListedObject[], ctx: ChunkContext): Promise<Outcome[]> {
-  const outcome: Outcome[] = chunk.map(() => "done");
   const parsed = chunk.map((object) => parseObjectKey(ctx.prefix, object.key));
+  const costs = (): ChunkCosts => ({ knownNamespaces: new Set(ctx.generations.keys()), singleDeletes: ctx.storage.mayDeleteOneByOne(), dialectUnknown: ctx.storage.dialectUnknown() });
+  const entries = () => chunk.map((object, index) => entryOf(object, parsed[index] as ParsedObject, ctx));
 
-  // The current generation of each namespace met, read from storage (never a cached copy).
-  const unknown = [...new Set(parsed.flatMap((p) => (p.kind === "item" && !ctx.generations.has(p.namespace) ? [p.namespace] : [])))];
-  await mapLimit(unknown, CONCURRENCY, async (namespace) => {
-    if (!ctx.budget.take()) return;
+  // First the generations of the namespaces met, as far as their objects, at their worst, fit.
+  const reach = admitChunk(entries(), ctx.budget.spare, costs());
+  const unread = [...new Set(parsed.slice(0, reach.admitted).flatMap((p) => (p.kind === "item" && !ctx.generations.has(p.namespace) ? [p.namespace] : [])))];
+  await ctx.budget.ifSpare(reach.calls, () => readGenerations(unread, ctx));
+
+  // Then each object as it now stands, in key order, as far as its calls fit; an object whose
+  // generation is still unknown (unread, or unreadable) waits, and every one after it.
+  const decided = entries();
+  const unknown = decided.findIndex((entry) => entry.kind === "item");
+  const plan = admitChunk(unknown === -1 ? decided : decided.slice(0, unknown), ctx.budget.spare, costs());
+  const outcome: Outcome[] = chunk.map((_, index) => (index < plan.admitted ? "done" : "pending"));
+  const deletions = (await ctx.budget.ifSpare(plan.calls, () => inspectChunk(chunk.slice(0, plan.admitted), decided, ctx)))?.value ?? [];
+  if (deletions.length === 0) return outcome;
+
+  // The calls promised to the chunk are given back by now, for the deletion to use (a store without
+  // DeleteObjects gets single DELETEs, each only out of spare calls: storage.ts).
+  try {
+    const { failures, unsent } = await ctx.storage.deleteMany(deletions.map((d) => d.entry));
+    const failed = new Set(failures.map((f) => f.key));
+    const later = new Set(unsent);
+    for (const deletion of deletions) {
+      if (later.has(deletion.entry.key)) outcome[deletion.index] = "pending";
+      else if (failed.has(deletion.entry.key)) ctx.report.failed += 1;
+      else ctx.report.deleted[deletion.kind] += 1;
+    }
+  } catch {
+    // The store failed the whole request: these objects wait for the next run.
+    for (const deletion of deletions) outcome[deletion.index] = "pending";
+  }
+  return outcome;
+}
+
+/** What one object may still cost, given the generations read so far. */
+function entryOf(object: ListedObject, parsed: ParsedObject, ctx: ChunkContext): ChunkEntry {
+  if (parsed.kind !== "item") return needsRefresh(ctx.prefix, object.key, object.lastModified, ctx.now) ? { kind: "refresh" } : { kind: "skip" };
+  const current = ctx.generations.get(parsed.namespace);
+  if (current === undefined) return { kind: "item", namespace: parsed.namespace };
+  const verdict = triage(parsed.generation, current, object.lastModified, ctx.now, ctx.graceSeconds);
+  return verdict === "flushed" || verdict === "inspect" ? { kind: verdict } : { kind: "skip" };
+}
+
+/** The current generation of each namespace, read from storage (never a cached copy). */
+async function readGenerations(namespaces: string[], ctx: ChunkContext): Promise<void> {
+  await mapLimit(namespaces, CONCURRENCY, async (namespace) => {
     try {
       ctx.generations.set(namespace, (await storedGeneration(ctx.storage, ctx.prefix, namespace)).generation);
     } catch {
       // Unreadable now: its objects wait for a later run.
     }
   });
+}
+
+interface Deletion {
+  index: number;
+  entry: DeleteEntry;
+  kind: "flushed" | "expired" | "tombstones";
+}
+
+/** Rewrites the chunk's old generation objects and HEADs its candidates: what to delete. */
+async function inspectChunk(admitted: ListedObject[], entries: ChunkEntry[], ctx: ChunkContext): Promise<Deletion[]> {
+  const deletions: Deletion[] = [];
+  const indexes = (kind: ChunkEntry["kind"]) => admitted.flatMap((_, index) => ((entries[index] as ChunkEntry).kind === kind ? [index] : []));
+  for (const index of indexes("flushed")) deletions.push({ index, entry: { key: (admitted[index] as ListedObject).key }, kind: "flushed" });
 
   // Old generation objects are rewritten in place (only at the listed version: a flush wins).
-  const refresh = chunk.flatMap((object, index) => (needsRefresh(ctx.prefix, object.key, object.lastModified, ctx.now) ? [index] : []));
-  await mapLimit(refresh, CONCURRENCY, async (index) => {
-    if (!ctx.budget.take()) {
-      outcome[index] = "pending";
-      return;
-    }
-    const object = chunk[index] as ListedObject;
+  await mapLimit(indexes("refresh"), CONCURRENCY, async (index) => {
+    const object = admitted[index] as ListedObject;
     try {
       const result = await ctx.storage.replaceMeta(object.key, object.etag, { contentType: "text/plain", expiresAt: null });
       if (result.ok) ctx.report.refreshed += 1;
@@ -176,28 +215,9 @@ async function sweepChunk(chunk: ListedObject[], ctx: ChunkContext): Promise<Out
     }
   });
 
-  const deletions: { index: number; entry: DeleteEntry; kind: "flushed" | "expired" | "tombstones" }[] = [];
-  const inspect: number[] = [];
-  parsed.forEach((p, index) => {
-    if (p.kind !== "item") return;
-    const current = ctx.generations.get(p.namespace);
-    if (current === undefined) {
-      outcome[index] = "pending";
-      return;
-    }
-    const object = chunk[index] as ListedObject;
-    const verdict = triage(p.generation, current, object.lastModified, ctx.now, ctx.graceSeconds);
-    if (verdict === "flushed") deletions.push({ index, entry: { key: object.key }, kind: "flushed" });
-    else if (verdict === "inspect") inspect.push(index);
-  });
-
   // Read each candidate's expiry just before deleting it, and delete only that version.
-  await mapLimit(inspect, CONCURRENCY, async (index) => {
-    if (!ctx.budget.take()) {
-      outcome[index] = "pending";
-      return;
-    }
-    const object = chunk[index] as ListedObject;
+  await mapLimit(indexes("inspect"), CONCURRENCY, async (index) => {
+    const object = admitted[index] as ListedObject;
     try {
       const head = await ctx.storage.head(object.key);
       if (!head) return;
@@ -207,24 +227,5 @@ async function sweepChunk(chunk: ListedObject[], ctx: ChunkContext): Promise<Out
       // A failed HEAD: leave the object for the next pass.
     }
   });
-
-  if (deletions.length > 0) {
-    if (!ctx.budget.take()) {
-      for (const deletion of deletions) outcome[deletion.index] = "pending";
-      return outcome;
-    }
-    try {
-      const { failures, calls } = await ctx.storage.deleteMany(deletions.map((d) => d.entry));
-      ctx.budget.charge(calls - 1);
-      const failed = new Set(failures.map((f) => f.key));
-      for (const deletion of deletions) {
-        if (failed.has(deletion.entry.key)) ctx.report.failed += 1;
-        else ctx.report.deleted[deletion.kind] += 1;
-      }
-    } catch {
-      // The store failed the whole request: these objects wait for the next run.
-      for (const deletion of deletions) outcome[deletion.index] = "pending";
-    }
-  }
-  return outcome;
+  return deletions;
 }
