@@ -25,23 +25,33 @@ async function loadTypedClient() {
   const { build } = await import("esbuild");
   const outdir = await mkdtemp(path.join(tmpdir(), "cloudcached-bench-client-"));
   const outfile = path.join(outdir, "client.mjs");
-  await build({ entryPoints: [entry], bundle: true, format: "esm", platform: "node", target: "node20", outfile, logLevel: "silent" });
+  // The client and, when this checkout has it, cloudcached/node's nodeFetch, in one module.
+  const nodeEntry = path.join(path.dirname(entry), "node-fetch.ts");
+  const hasNode = existsSync(nodeEntry);
+  const contents = `export { CloudCached } from ${JSON.stringify(entry)};\n${hasNode ? `export { nodeFetch } from ${JSON.stringify(nodeEntry)};\n` : ""}`;
+  await build({ stdin: { contents, resolveDir: path.dirname(entry), loader: "ts" }, bundle: true, format: "esm", platform: "node", target: "node20", outfile, logLevel: "silent" });
   const module = await import(pathToFileURL(outfile).href);
   await rm(outdir, { recursive: true, force: true });
-  return { CloudCached: module.CloudCached, source: path.relative(ROOT, entry) || entry };
+  return { CloudCached: module.CloudCached, nodeFetch: module.nodeFetch ?? null, source: path.relative(ROOT, entry) || entry };
 }
 
 function contentTypeOf(value) {
   return typeof value === "string" ? "text/plain; charset=utf-8" : "application/json";
 }
 
-/** The adapter the table's CloudCached rows use: `get(key, { fresh })` → `{ value, cache }`, `set(key, value)`. */
-export async function cloudcachedClient({ url, token, namespace }) {
+/**
+ * The adapter the table's CloudCached rows use: `get(key, { fresh })` → `{ value, cache }`, `set(key, value)`.
+ * `transport: "node"` gives the typed client cloudcached/node's nodeFetch (null when this checkout has none).
+ */
+export async function cloudcachedClient({ url, token, namespace, transport = "fetch" }) {
   const typed = await loadTypedClient();
+  if (transport === "node" && !typed?.nodeFetch) return null;
   if (typed) {
-    const client = new typed.CloudCached({ url, token, namespace, retries: 0 });
+    const fetch = transport === "node" ? typed.nodeFetch() : undefined;
+    const client = new typed.CloudCached({ url, token, namespace, retries: 0, ...(fetch ? { fetch } : {}) });
     return {
-      kind: `typed client (cloudcached/client, bundled from ${typed.source})`,
+      kind: `typed client (cloudcached/client, bundled from ${typed.source}${fetch ? ", over nodeFetch" : ", over Node's fetch"})`,
+      close: () => fetch?.close(),
       async get(key, { fresh = false } = {}) {
         const item = await client.gets(key, { fresh });
         if (item === null) throw new Error(`CloudCached: ${key} is absent`);
@@ -56,6 +66,7 @@ export async function cloudcachedClient({ url, token, namespace }) {
   const auth = { authorization: `Bearer ${token}` };
   return {
     kind: "plain fetch (the typed client's source is not in this checkout)",
+    close: () => undefined,
     async get(key, { fresh = false } = {}) {
       const response = await fetch(itemUrl(key), { headers: { ...auth, ...(fresh ? { "cache-control": "no-cache" } : {}) } });
       if (response.status !== 200) throw new Error(`CloudCached GET answered ${response.status}`);

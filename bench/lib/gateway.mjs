@@ -1,11 +1,12 @@
 // The memcached gateway's cost (`cloudcached gateway`, in a process of its own as a user runs it):
 // a hit through it with memjs (binary) and with pymemcache (text), beside the same hit over HTTP
 // (from Node, and from Python for pymemcache), beside the typed client's hit over Node's own fetch
-// (what a Node app rewritten for the HTTP API would pay) and beside memcached itself; a multi-get
-// beside one batch request of the same keys, as many as one batch may hold on the deployment
-// (GET /v1's limits.batchKeys). Each comparison is interleaved only with its own kind: a batch's
-// background work in workerd would otherwise land on whichever hit follows it, and on a 2-core
-// machine it hurts the three-process gateway path more than the two-process HTTP one.
+// and over cloudcached/node's nodeFetch (what a Node app rewritten for the HTTP API would pay) and
+// beside memcached itself; a multi-get beside one batch request of the same keys, as many as one
+// batch may hold on the deployment (GET /v1's limits.batchKeys). Each comparison is interleaved only
+// with its own kind: a batch's background work in workerd would otherwise land on whichever hit
+// follows it, and on a 2-core machine it hurts the three-process gateway path more than the
+// two-process HTTP one.
 //
 // Goal: a gateway hit ≤ 1.15 × the HTTP hit with the Worker EDGE_ROUND_TRIP_MS away, as a backend
 // beside a Cloudflare location sees it. On loopback the memcached round trip alone (memjs against
@@ -129,6 +130,7 @@ export function gatewayRatios({ hits, near, batches, pymemcache }) {
     memjsHitOverHttpHitNear: near.gatewayMemjsHit.p50Ms / near.httpHit.p50Ms,
     memjsHitOverHttpHit: hits.gatewayMemjsHit.p50Ms / hits.httpHit.p50Ms,
     ...(hits.typedClientHit ? { memjsHitOverTypedClientHit: hits.gatewayMemjsHit.p50Ms / hits.typedClientHit.p50Ms } : {}),
+    ...(hits.typedClientNodeFetchHit ? { memjsHitOverTypedClientNodeFetchHit: hits.gatewayMemjsHit.p50Ms / hits.typedClientNodeFetchHit.p50Ms } : {}),
     ...(memcachedMs === undefined
       ? {}
       : {
@@ -182,6 +184,9 @@ export async function gatewayBench({ base, token, memcached, settings, cleanups 
   const viaNearGateway = memjsClient(nearGateway.port);
   // What a Node app calling the HTTP API through the typed client pays (Node's own fetch).
   const typed = await cloudcachedClient({ url: base, token, namespace: NAMESPACE });
+  // …and through cloudcached/node's nodeFetch, when this checkout has it.
+  const typedNode = await cloudcachedClient({ url: base, token, namespace: NAMESPACE, transport: "node" });
+  if (typedNode) cleanups.push(async () => typedNode.close());
   const multi = textConnection(gateway.port);
   await multi.ready;
   cleanups.push(async () => multi.close());
@@ -196,17 +201,19 @@ export async function gatewayBench({ base, token, memcached, settings, cleanups 
     const { value } = await client.get("ratio-hit");
     if (value?.length !== body.length) throw new Error("gateway (memjs) hit: wrong value");
   };
+  const typedHit = (client) => async () => {
+    const { value, cache } = await client.get("ratio-hit");
+    if (value !== RATIO_VALUE) throw new Error("typed client hit: wrong value");
+    return cache === "HIT";
+  };
   const rounds = { warmup: settings.warmup, samples: settings.samples };
 
   const hits = await interleave(
     {
       httpHit: httpHit(agent, base),
       gatewayMemjsHit: memjsHit(viaGateway),
-      typedClientHit: async () => {
-        const { value, cache } = await typed.get("ratio-hit");
-        if (value !== RATIO_VALUE) throw new Error("typed client hit: wrong value");
-        return cache === "HIT";
-      },
+      typedClientHit: typedHit(typed),
+      ...(typedNode ? { typedClientNodeFetchHit: typedHit(typedNode) } : {}),
       ...(memcached.missing ? {} : { memcachedMemjsGet: async () => {
         const bytes = await memcached.get("ratio-get");
         if (bytes.byteLength !== body.length) throw new Error("memcached GET: wrong size");
@@ -245,7 +252,7 @@ export async function gatewayBench({ base, token, memcached, settings, cleanups 
   const addedMs = { loopback: hits.gatewayMemjsHit.p50Ms - hits.httpHit.p50Ms, near: near.gatewayMemjsHit.p50Ms - near.httpHit.p50Ms };
   // The proxy's timers make the distance a little longer than asked: what it added, measured.
   const edgeAddedMs = near.httpHit.p50Ms - hits.httpHit.p50Ms;
-  return { batchKeys, typedClient: typed.kind, edgeRoundTripMs: EDGE_ROUND_TRIP_MS, edgeAddedMs, medians: { hits, batches, near }, pymemcache, ratios, addedMs, goal: gatewayGoal(ratios) };
+  return { batchKeys, typedClient: [typed.kind, typedNode?.kind ?? "no cloudcached/node in this checkout"], edgeRoundTripMs: EDGE_ROUND_TRIP_MS, edgeAddedMs, medians: { hits, batches, near }, pymemcache, ratios, addedMs, goal: gatewayGoal(ratios) };
 }
 
 /** The report's lines for the gateway's part. */

@@ -6,7 +6,7 @@ import { GATEWAY_GOAL, gatewayGoal, gatewayRatios } from "./gateway.mjs";
 const side = (p50Ms) => ({ p50Ms });
 const near = (actual, expected, what) => assert.ok(Math.abs(actual - expected) < 1e-9, `${what}: ${actual}, not ${expected}`);
 const run = {
-  hits: { httpHit: side(1), gatewayMemjsHit: side(1.4), typedClientHit: side(1.75), memcachedMemjsGet: side(0.2) },
+  hits: { httpHit: side(1), gatewayMemjsHit: side(1.4), typedClientHit: side(1.75), typedClientNodeFetchHit: side(1.12), memcachedMemjsGet: side(0.2) },
   batches: { httpBatch: side(8), gatewayMultiget: side(8.8) },
   near: { httpHit: side(4), gatewayMemjsHit: side(4.4) },
   pymemcache: { gateway: { p50Ms: 1.2, http: side(0.8) }, memcached: side(0.05) },
@@ -18,6 +18,7 @@ test("ratios: each comparison over its own HTTP side; the loopback floor is HTTP
   near(r.memjsHitOverHttpHit, 1.4, "memjsHitOverHttpHit");
   near(r.loopbackFloor, 1.2, "loopbackFloor");
   near(r.memjsHitOverTypedClientHit, 0.8, "memjsHitOverTypedClientHit");
+  near(r.memjsHitOverTypedClientNodeFetchHit, 1.25, "memjsHitOverTypedClientNodeFetchHit");
   near(r.memjsHitBeyondMemcachedOverHttpHit, 1.2, "memjsHitBeyondMemcachedOverHttpHit");
   near(r.pymemcacheHitOverHttpHit, 1.5, "pymemcacheHitOverHttpHit");
   near(r.multigetOverBatch, 1.1, "multigetOverBatch");
