@@ -2,12 +2,11 @@
 // order; a run of gets already received (GETQ/GETKQ … NOOP, as clients pipeline a multi-get) is
 // one multi-key read: one batch request per `batchSize()` keys.
 
-import type { Backend, Hit, StoreMode } from "./backend.js";
+import type { Hit, StoreMode } from "./backend.js";
 import { errorResponse, flagsExtras, HEADER_BYTES, OP, QUIET_OF, readHeader, readRequest, type Request, response, STATUS } from "./binary-codec.js";
 import { failureOf } from "./failure.js";
-import type { Stats } from "./stats.js";
 import { keyOf } from "./text-parser.js";
-import type { Limits, Output } from "./text-session.js";
+import { Session } from "./session.js";
 
 const GETS: ReadonlySet<number> = new Set([OP.get, OP.getq, OP.getk, OP.getkq]);
 const STORES: ReadonlyMap<number, StoreMode> = new Map<number, StoreMode>([
@@ -28,30 +27,8 @@ function keyFrom(request: Request): string {
   return parsed.key;
 }
 
-export class BinarySession {
-  private buffer: Buffer = Buffer.alloc(0);
+export class BinarySession extends Session {
   private swallow = 0;
-  private running = false;
-  private closed = false;
-
-  constructor(
-    private readonly backend: Backend,
-    private readonly stats: Stats,
-    private readonly limits: Limits,
-    private readonly version: string,
-    private readonly output: Output,
-  ) {}
-
-  feed(data: Buffer): void {
-    if (this.closed) return;
-    this.buffer = this.buffer.byteLength === 0 ? data : Buffer.concat([this.buffer, data]);
-    if (!this.running) void this.run();
-  }
-
-  close(): void {
-    this.closed = true;
-    this.buffer = Buffer.alloc(0);
-  }
 
   /** The complete requests buffered now (too-large ones answered and skipped). */
   private take(): (Request | Buffer[])[] {
@@ -86,7 +63,7 @@ export class BinarySession {
     }
   }
 
-  private async run(): Promise<void> {
+  protected async run(): Promise<void> {
     this.running = true;
     try {
       while (!this.closed) {

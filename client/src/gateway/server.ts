@@ -5,7 +5,8 @@ import net from "node:net";
 import type { Backend } from "./backend.js";
 import { BinarySession } from "./binary-session.js";
 import type { Stats } from "./stats.js";
-import { type Limits, type Output, TextSession } from "./text-session.js";
+import type { Limits, Output } from "./session.js";
+import { TextSession } from "./text-session.js";
 
 export interface ServerSettings extends Limits {
   host: string;

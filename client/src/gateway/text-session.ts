@@ -2,25 +2,12 @@
 // read from the byte stream, commands carried out one after another in order (pipelining), answers
 // written in the same order.
 
-import type { Backend, Hit } from "./backend.js";
+import type { Hit } from "./backend.js";
 import { failureLine, failureOf } from "./failure.js";
 import { executeMeta } from "./meta-commands.js";
 import { type MetaRequest, parseMeta } from "./meta-parser.js";
-import type { Stats } from "./stats.js";
+import { Session } from "./session.js";
 import { parseTextCommand, type TextCommand } from "./text-parser.js";
-
-export interface Limits {
-  /** The longest command line (a multi-get's keys included). */
-  maxLineBytes: number;
-  /** The largest value accepted. */
-  maxValueBytes: number;
-}
-
-export interface Output {
-  write(chunks: Buffer[]): void;
-  /** Ends the connection once what was written is sent. */
-  end(): void;
-}
 
 const CRLF = Buffer.from("\r\n");
 const line = (text: string): Buffer => Buffer.from(`${text}\r\n`, "latin1");
@@ -31,33 +18,10 @@ type Waiting =
   | { kind: "data"; command: Extract<TextCommand, { kind: "store" }> | { kind: "meta"; request: MetaRequest }; bytes: number }
   | { kind: "swallow"; bytes: number };
 
-export class TextSession {
-  private buffer: Buffer = Buffer.alloc(0);
+export class TextSession extends Session {
   private waiting: Waiting = { kind: "line" };
-  private running = false;
-  private closed = false;
 
-  constructor(
-    private readonly backend: Backend,
-    private readonly stats: Stats,
-    private readonly limits: Limits,
-    private readonly version: string,
-    private readonly output: Output,
-  ) {}
-
-  feed(data: Buffer): void {
-    if (this.closed) return;
-    this.buffer = this.buffer.byteLength === 0 ? data : Buffer.concat([this.buffer, data]);
-    if (!this.running) void this.run();
-  }
-
-  /** Stops reading: nothing more is carried out. */
-  close(): void {
-    this.closed = true;
-    this.buffer = Buffer.alloc(0);
-  }
-
-  private async run(): Promise<void> {
+  protected async run(): Promise<void> {
     this.running = true;
     const pending: Buffer[] = [];
     const flush = (): void => {
