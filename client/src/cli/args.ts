@@ -1,6 +1,7 @@
 // The command line of `cloudcached`, parsed into what to do. Pure: argv and env in, a plan out.
 
 import { parseArgs } from "node:util";
+import { serverFrom, Usage, usageMessage } from "./command-line.js";
 
 export const COMMANDS = ["get", "set", "add", "replace", "delete", "incr", "decr", "touch", "keys", "flush", "token"] as const;
 export type Command = (typeof COMMANDS)[number];
@@ -92,7 +93,6 @@ const OPTIONS = {
   version: { type: "boolean" },
 } as const;
 
-class Usage extends Error {}
 
 function integer(raw: string | undefined, name: string, signed = false): number | undefined {
   if (raw === undefined) return undefined;
@@ -164,12 +164,7 @@ export function parseCommandLine(argv: readonly string[], env: Readonly<Record<s
   try {
     return parse(argv, env);
   } catch (err) {
-    if (err instanceof Usage) return { kind: "usage", message: err.message };
-    // node:util's parseArgs throws TypeErrors for unknown options and missing option values.
-    if (err instanceof TypeError && "code" in err && String(err.code).startsWith("ERR_PARSE_ARGS")) {
-      return { kind: "usage", message: err.message };
-    }
-    throw err;
+    return { kind: "usage", message: usageMessage(err) };
   }
 }
 
@@ -181,19 +176,7 @@ function parse(argv: readonly string[], env: Readonly<Record<string, string | un
   if (word === undefined) throw new Usage("no command given (see --help)");
   if (!isCommand(word)) throw new Usage(`unknown command '${word}' (see --help)`);
 
-  const url = values.url ?? env.CLOUDCACHED_URL;
-  if (url === undefined || url === "") throw new Usage("no server URL: pass --url or set CLOUDCACHED_URL");
-  try {
-    new URL(url);
-  } catch {
-    throw new Usage(`--url is not a URL: '${url}'`);
-  }
-  const connection: Connection = {
-    url,
-    token: values.token ?? (env.CLOUDCACHED_TOKEN || undefined),
-    namespace: values.ns ?? (env.CLOUDCACHED_NAMESPACE || "default"),
-    timeoutMs: integer(values.timeout, "--timeout"),
-  };
+  const connection: Connection = { ...serverFrom(values, env), timeoutMs: integer(values.timeout, "--timeout") };
   const ttl = seconds(values.ttl, "--ttl");
 
   const arity = (min: number, max: number, shape: string): void => {

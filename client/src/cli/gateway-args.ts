@@ -2,6 +2,7 @@
 
 import { parseArgs } from "node:util";
 import type { GatewayOptions } from "../gateway/gateway.js";
+import { serverFrom, Usage, usageMessage } from "./command-line.js";
 
 export const GATEWAY_HELP = `Usage: cloudcached gateway [options]
 
@@ -41,8 +42,6 @@ const OPTIONS = {
   help: { type: "boolean", short: "h" },
 } as const;
 
-class Usage extends Error {}
-
 function count(raw: string | undefined, name: string, min: number): number | undefined {
   if (raw === undefined) return undefined;
   if (!/^\d{1,12}$/.test(raw) || Number(raw) < min) throw new Usage(`${name} must be an integer of at least ${min}, got '${raw}'`);
@@ -62,16 +61,9 @@ export function parseGatewayCommandLine(argv: readonly string[], env: Readonly<R
     const { values, positionals } = parseArgs({ args: [...argv], options: OPTIONS, allowPositionals: true, strict: true });
     if (values.help) return { kind: "help", text: GATEWAY_HELP };
     if (positionals.length > 0) throw new Usage(`gateway takes no arguments, got '${positionals[0]}' (see cloudcached gateway --help)`);
-    const url = values.url ?? env.CLOUDCACHED_URL;
-    if (url === undefined || url === "") throw new Usage("no server URL: pass --url or set CLOUDCACHED_URL");
-    try {
-      new URL(url);
-    } catch {
-      throw new Usage(`--url is not a URL: '${url}'`);
-    }
+    const { url, token, namespace } = serverFrom({ ...values, ns: values.ns ?? values.namespace }, env);
     if (values.ns !== undefined && values.namespace !== undefined && values.ns !== values.namespace) throw new Usage("give --ns or --namespace, not both");
     const { host, port } = parseListen(values.listen ?? (env.CLOUDCACHED_GATEWAY_LISTEN || "127.0.0.1:11211"));
-    const token = values.token ?? (env.CLOUDCACHED_TOKEN || undefined);
     const numbers = {
       timeoutMs: count(values.timeout, "--timeout", 1),
       poolSize: count(values.pool, "--pool", 1),
@@ -81,7 +73,7 @@ export function parseGatewayCommandLine(argv: readonly string[], env: Readonly<R
     };
     const options: GatewayOptions = {
       url,
-      namespace: values.ns ?? values.namespace ?? (env.CLOUDCACHED_NAMESPACE || "default"),
+      namespace,
       host,
       port,
       ...(token ? { token } : {}),
@@ -89,8 +81,6 @@ export function parseGatewayCommandLine(argv: readonly string[], env: Readonly<R
     };
     return { kind: "run", options };
   } catch (err) {
-    if (err instanceof Usage) return { kind: "usage", message: err.message };
-    if (err instanceof TypeError && "code" in err && String(err.code).startsWith("ERR_PARSE_ARGS")) return { kind: "usage", message: err.message };
-    throw err;
+    return { kind: "usage", message: usageMessage(err) };
   }
 }
