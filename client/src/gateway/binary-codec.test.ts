@@ -1,21 +1,10 @@
 import { describe, expect, it } from "vitest";
+import { binaryRequest } from "../../test/support/binary-request.js";
 import { errorResponse, flagsExtras, OP, readHeader, readRequest, response, STATUS } from "./binary-codec.js";
-
-function requestBytes(opcode: number, key: string, extras: Buffer, value: string, opaque: number, cas: bigint): Buffer {
-  const header = Buffer.alloc(24);
-  header.writeUInt8(0x80, 0);
-  header.writeUInt8(opcode, 1);
-  header.writeUInt16BE(key.length, 2);
-  header.writeUInt8(extras.length, 4);
-  header.writeUInt32BE(extras.length + key.length + value.length, 8);
-  header.writeUInt32BE(opaque, 12);
-  header.writeBigUInt64BE(cas, 16);
-  return Buffer.concat([header, extras, Buffer.from(key), Buffer.from(value)]);
-}
 
 describe("binary codec", () => {
   it("reads a request's header, extras, key and value", () => {
-    const bytes = requestBytes(OP.set, "key", Buffer.from([0, 0, 0, 7, 0, 0, 0, 9]), "value", 42, 12345n);
+    const bytes = binaryRequest(OP.set, { key: "key", extras: Buffer.from([0, 0, 0, 7, 0, 0, 0, 9]), value: "value", opaque: 42, cas: 12345n });
     const header = readHeader(bytes);
     if ("error" in header) throw new Error(header.error);
     expect(header).toEqual({ opcode: OP.set, keyLength: 3, extrasLength: 8, bodyLength: 16, opaque: 42, cas: 12345n });
@@ -24,10 +13,10 @@ describe("binary codec", () => {
   });
 
   it("refuses what is not a request", () => {
-    const bytes = requestBytes(OP.get, "k", Buffer.alloc(0), "", 0, 0n);
+    const bytes = binaryRequest(OP.get, { key: "k" });
     bytes[0] = 0x81;
     expect(readHeader(bytes)).toEqual({ error: "bad magic" });
-    const short = requestBytes(OP.get, "key", Buffer.alloc(0), "", 0, 0n);
+    const short = binaryRequest(OP.get, { key: "key" });
     short.writeUInt32BE(1, 8);
     expect(readHeader(short)).toEqual({ error: "key and extras longer than the body" });
   });
