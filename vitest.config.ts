@@ -4,7 +4,7 @@ import { TEST_ADMIN_TOKEN, TEST_TOKEN_SECRET } from "./test/constants";
 
 export default defineConfig({
   test: {
-    // The Worker logs one JSON line per request (src/observability.ts): thousands in a run.
+    // The Worker logs one JSON line per request (src/http/observability.ts): thousands in a run.
     // test/observability.test.ts checks them itself; here they would bury the report.
     onConsoleLog: (log: string) => !log.includes('"requestId":'),
     testTimeout: 30_000,

@@ -1,7 +1,7 @@
-import { app } from "./app";
-import { sweepCallLimit } from "./budget";
-import { configFor } from "./config";
-import { ApiError } from "./errors";
+import { app } from "./http/app";
+import { sweepCallLimit } from "./platform/budget";
+import { configFor } from "./platform/config";
+import { ApiError } from "./http/errors";
 import { sweep, SWEEP_GRACE_SECONDS } from "./sweep/sweep";
 
 export default {

@@ -1,7 +1,7 @@
 import { createExecutionContext, env, SELF, waitOnExecutionContext } from "cloudflare:test";
 import { sign } from "hono/jwt";
 import { expect } from "vitest";
-import { app } from "../src/app";
+import { app } from "../src/http/app";
 import { TEST_TOKEN_SECRET } from "./constants";
 import { ADMIN, ORIGIN } from "./helpers";
 

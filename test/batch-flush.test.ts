@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { BATCH_CONCURRENCY } from "../src/batch/run";
-import { maxBatchKeys } from "../src/budget";
+import { maxBatchKeys } from "../src/platform/budget";
 import { objectKey } from "../src/storage/object-key";
 import { uniqueNamespace, withBindings } from "./helpers";
 import { testConfig, testStorage } from "./store";

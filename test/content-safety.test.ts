@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { CONTENT_SECURITY_POLICY } from "../src/content-safety";
+import { CONTENT_SECURITY_POLICY } from "../src/http/content-safety";
 import { proxy, viaProxy } from "./faults";
 import { api, expectError, sleep, uniqueNamespace } from "./helpers";
 

@@ -1,5 +1,5 @@
 import { describe, expect, inject, it } from "vitest";
-import { Generations, storedGeneration } from "../src/namespaces/generation";
+import { Generations, storedGeneration } from "../src/cache/generation";
 import { proxy, viaProxy } from "./faults";
 import { api, expectError, sleep, uniqueNamespace, withBindings } from "./helpers";
 import { listAll, testConfig, testStorage } from "./store";

@@ -1,7 +1,7 @@
 import { env } from "cloudflare:test";
 import { sign } from "hono/jwt";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { ERROR_STATUS, type ErrorCode } from "../src/errors";
+import { ERROR_STATUS, type ErrorCode } from "../src/http/errors";
 import { base64url, mint, send, signWithTestSecret } from "./access-helpers";
 import { TEST_ADMIN_TOKEN, TEST_TOKEN_SECRET } from "./constants";
 import { uniqueNamespace } from "./helpers";

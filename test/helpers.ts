@@ -1,5 +1,5 @@
 import { createExecutionContext, env, SELF, waitOnExecutionContext } from "cloudflare:test";
-import { app } from "../src/app";
+import { app } from "../src/http/app";
 import { TEST_ADMIN_TOKEN } from "./constants";
 
 export const ORIGIN = "http://cloudcached.test";

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { app } from "../src/app";
+import { app } from "../src/http/app";
 import { api, expectError, uniqueNamespace } from "./helpers";
 
 interface OpenApiDoc {

@@ -1,6 +1,6 @@
 import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { parseConfig, type Config } from "../src/config";
+import { parseConfig, type Config } from "../src/platform/config";
 import { decodeDialect, nameOfDialect, type StoreDialect } from "../src/storage/dialect";
 import { dialectCacheUrl } from "../src/storage/known-dialect";
 import { Storage } from "../src/storage/storage";

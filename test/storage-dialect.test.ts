@@ -1,6 +1,6 @@
 import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { parseConfig } from "../src/config";
+import { parseConfig } from "../src/platform/config";
 import { Storage } from "../src/storage/storage";
 import { api, uniqueNamespace } from "./helpers";
 

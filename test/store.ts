@@ -1,6 +1,6 @@
 import { env } from "cloudflare:test";
 import { AwsClient } from "aws4fetch";
-import { parseConfig, type Config } from "../src/config";
+import { parseConfig, type Config } from "../src/platform/config";
 import { Storage } from "../src/storage/storage";
 
 /** The Worker's configuration under test, optionally with another S3 prefix (a bucket area of its own). */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { maxBatchKeys } from "../src/budget";
+import { maxBatchKeys } from "../src/platform/budget";
 import { objectKey } from "../src/storage/object-key";
 import { proxy, viaProxy } from "./faults";
 import { uniqueNamespace } from "./helpers";

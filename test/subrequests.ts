@@ -3,7 +3,7 @@ import { inject } from "vitest";
 /**
  * Counts the subrequests a piece of work really makes, as Cloudflare would: every `fetch()` to the
  * store and every Cache API call (`match`, `put`, `delete` on `caches.default`), whatever code made
- * it. It watches the runtime's own entry points, not the Worker's counter (src/budget.ts), so a
+ * it. It watches the runtime's own entry points, not the Worker's counter (src/platform/budget.ts), so a
  * call the budget forgot to count is counted here. The work must run in this isolate (the
  * `withBindings`/`viaProxy` helpers call the app directly, waiting for its `waitUntil` work too),
  * one piece at a time.

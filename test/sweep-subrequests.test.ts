@@ -1,8 +1,8 @@
 import { createExecutionContext, createScheduledController, env, waitOnExecutionContext } from "cloudflare:test";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { MIN_SWEEP_BUDGET, sweepCallLimit } from "../src/budget";
+import { MIN_SWEEP_BUDGET, sweepCallLimit } from "../src/platform/budget";
 import worker from "../src/index";
-import { generationObjectKey } from "../src/namespaces/generation";
+import { generationObjectKey } from "../src/cache/generation";
 import { objectKey } from "../src/storage/object-key";
 import { sweep, sweepCursorKey, type SweepReport } from "../src/sweep/sweep";
 import { proxy, refuseDeleteObjects } from "./faults";

@@ -1,8 +1,8 @@
 import { createExecutionContext, createScheduledController, env, waitOnExecutionContext } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { MIN_SWEEP_BUDGET } from "../src/budget";
+import { MIN_SWEEP_BUDGET } from "../src/platform/budget";
 import worker from "../src/index";
-import { generationObjectKey } from "../src/namespaces/generation";
+import { generationObjectKey } from "../src/cache/generation";
 import { sweep, sweepCursorKey } from "../src/sweep/sweep";
 import { sleep, uniqueNamespace, withBindings } from "./helpers";
 import { listAll, testConfig, testStorage, uniquePrefix } from "./store";

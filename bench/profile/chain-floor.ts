@@ -2,12 +2,12 @@
 // configuration + request context, authentication) before a constant answer: what every request
 // pays before its route runs, so that `hit − chainFloor − (cacheFloor − floor)` is the route's own work.
 import { Hono } from "hono";
-import { authenticate } from "../../src/auth";
-import { configFor } from "../../src/config";
-import { corsMiddleware } from "../../src/cors";
-import type { AppEnv } from "../../src/http";
-import { observability } from "../../src/observability";
-import { RequestContext } from "../../src/request-context";
+import { authenticate } from "../../src/auth/auth";
+import { configFor } from "../../src/platform/config";
+import { corsMiddleware } from "../../src/http/cors";
+import type { AppEnv } from "../../src/http/http";
+import { observability } from "../../src/http/observability";
+import { RequestContext } from "../../src/http/request-context";
 
 const app = new Hono<AppEnv>();
 app.use("*", observability());

@@ -1,9 +1,9 @@
 // Profile variant: the Hono app with the Worker's configuration and authentication middleware, and
 // a constant answer: what every request pays before its route runs.
 import { Hono } from "hono";
-import { authenticate } from "../../src/auth";
-import { configFor } from "../../src/config";
-import type { AppEnv } from "../../src/http";
+import { authenticate } from "../../src/auth/auth";
+import { configFor } from "../../src/platform/config";
+import type { AppEnv } from "../../src/http/http";
 
 const app = new Hono<AppEnv>();
 app.use("*", async (c, next) => {

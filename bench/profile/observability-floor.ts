@@ -1,7 +1,7 @@
 // Profile variant: Hono with the observability middleware only (request id, Server-Timing, log line).
 import { Hono } from "hono";
-import type { AppEnv } from "../../src/http";
-import { observability } from "../../src/observability";
+import type { AppEnv } from "../../src/http/http";
+import { observability } from "../../src/http/observability";
 
 const app = new Hono<AppEnv>();
 app.use("*", observability());

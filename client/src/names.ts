@@ -1,6 +1,6 @@
 /**
  * API.md's rules for namespaces and keys, written once: the Worker refuses with them (as `400
- * bad_request`, src/names.ts) and the client refuses with them before any request leaves, with the
+ * bad_request`, src/items/names.ts) and the client refuses with them before any request leaves, with the
  * same message. Pure, web-standard code only: this file is part of the client package.
  */
 

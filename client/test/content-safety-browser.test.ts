@@ -1,4 +1,4 @@
-// What a real Chromium does when a user opens a stored item's URL (src/content-safety.ts): items are
+// What a real Chromium does when a user opens a stored item's URL (src/http/content-safety.ts): items are
 // written into a public-read namespace (readable with no token, like any link a visitor follows) and
 // each URL is opened as a top-level navigation. Active types are downloaded with their exact bytes,
 // even though the same answer carries CSP `sandbox` (Chromium blocks downloads a sandboxed document

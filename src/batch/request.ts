@@ -1,7 +1,7 @@
-import { ApiError } from "../errors";
-import { normalizeContentType } from "../item";
-import { validateKey } from "../names";
-import { allowedFields, batchRequestSchema, batchSetSchema, MAX_BATCH_KEYS } from "../schema";
+import { ApiError } from "../http/errors";
+import { normalizeContentType } from "../items/item";
+import { validateKey } from "../items/names";
+import { allowedFields, batchRequestSchema, batchSetSchema, MAX_BATCH_KEYS } from "../http/schema";
 
 /** The body of `POST /v1/{ns}/batch`, checked whole before anything touches storage. Pure. */
 

@@ -1,11 +1,12 @@
-import { authorize, type Principal, type Scope } from "../auth";
-import { PLANNED_CALLS, plannedBatchCalls, plannedKeyCalls } from "../budget";
-import { ApiError, type ErrorBody } from "../errors";
-import { expiresAtFor } from "../item";
-import type { ItemRef } from "../items";
-import { mapLimit } from "../concurrency";
-import { readItem } from "../read";
-import type { RequestContext } from "../request-context";
+import { authorize, type Principal } from "../auth/auth";
+import type { Scope } from "../auth/tokens";
+import { PLANNED_CALLS, plannedBatchCalls, plannedKeyCalls } from "../platform/budget";
+import { ApiError, type ErrorBody } from "../http/errors";
+import { expiresAtFor } from "../items/item";
+import type { ItemRef } from "../items/items";
+import { mapLimit } from "../platform/concurrency";
+import { readItem } from "../items/read";
+import type { RequestContext } from "../http/request-context";
 import type { BatchRequest, BatchSet } from "./request";
 import { encodeValue, type ValueEncoding } from "./encoding";
 
@@ -128,7 +129,7 @@ export async function runBatch(ctx: BatchContext, request: BatchRequest): Promis
   for (const key of request.get) access(ctx, "read", key);
 
   // Every call the batch may need is promised up front, before any is made: a batch that cannot fit
-  // this deployment's SUBREQUEST_LIMIT is a 400 naming it (src/budget.ts). Each key gives its share
+  // this deployment's SUBREQUEST_LIMIT is a 400 naming it (src/platform/budget.ts). Each key gives its share
   // back once done, so retries and refills can use what is left.
   const { generations, fresh, budget } = ctx.context;
   const keyCount = request.get.length + request.set.length + request.delete.length;

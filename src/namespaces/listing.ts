@@ -1,8 +1,8 @@
-import { ApiError } from "../errors";
-import { hasControlCharacter, MAX_KEY_BYTES, utf8Length } from "../names";
+import { ApiError } from "../http/errors";
+import { hasControlCharacter, MAX_KEY_BYTES, utf8Length } from "../items/names";
 import { keyOfStoredName, objectKey } from "../storage/object-key";
 import { NONCE_BYTES, type Storage } from "../storage/storage";
-import { cursorParam, DEFAULT_LIST_LIMIT, limitParam, MAX_LIST_LIMIT, readInteger } from "../schema";
+import { cursorParam, DEFAULT_LIST_LIMIT, limitParam, MAX_LIST_LIMIT, readInteger } from "../http/schema";
 
 const CURSOR = new RegExp(cursorParam.schema.pattern ?? "");
 

@@ -1,4 +1,4 @@
-import { ApiError } from "../errors";
+import { ApiError } from "../http/errors";
 
 /**
  * An answer storage gave that the operation did not expect, as the error the client sees:

@@ -1,5 +1,6 @@
-import type { S3Settings } from "../config";
-import { decodeDialect, encodeDialect, nameOfDialect, probeDialect, type StoreDialect } from "./dialect";
+import type { S3Settings } from "../platform/config";
+import { decodeDialect, encodeDialect, nameOfDialect, type StoreDialect } from "./dialect";
+import { probeDialect } from "./dialect-probe";
 import type { Transport } from "./transport";
 
 /**

@@ -1,5 +1,5 @@
-import { ApiError } from "../errors";
-import { decodeExpiry, EXPIRES_HEADER, MAX_USER_METADATA_BYTES, TOMBSTONE_HEADER, userMetadataBytes, type ItemMeta } from "../item";
+import { ApiError } from "../http/errors";
+import { decodeExpiry, EXPIRES_HEADER, MAX_USER_METADATA_BYTES, TOMBSTONE_HEADER, userMetadataBytes, type ItemMeta } from "../items/item";
 
 /**
  * What an item's object looks like in the bucket, and how its facts are read back from an answer's

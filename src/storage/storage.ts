@@ -1,7 +1,7 @@
-import type { S3Settings } from "../config";
-import { ApiError } from "../errors";
-import { encodeExpiry, TOMBSTONE_HEADER, type ItemMeta } from "../item";
-import type { PhaseRecorder } from "../observability";
+import type { S3Settings } from "../platform/config";
+import { ApiError } from "../http/errors";
+import { encodeExpiry, TOMBSTONE_HEADER, type ItemMeta } from "../items/item";
+import type { PhaseRecorder } from "../platform/metrics";
 import { conditionalPutOutcome, conditionHeaders, ifMatchValue, STANDARD_DIALECT, type StoreDialect, type WriteCondition } from "./dialect";
 import { storageAnswerError } from "./failures";
 import { dialectFor, dialectKnown } from "./known-dialect";
@@ -9,7 +9,7 @@ import { resolveAmbiguousWrite, uploadEtag } from "./landed";
 import { copySource } from "./object-key";
 import { checkMetadata, NONCE_BYTES, quoteEtag, readHead, type StoredHead, type StoredObject } from "./object-format";
 import { concat, emptyStream, exactLength, skipBytes } from "./streams";
-import { PLANNED_CALLS, SubrequestBudget } from "../budget";
+import { PLANNED_CALLS, SubrequestBudget } from "../platform/budget";
 import { Transport } from "./transport";
 import { deleteRequestXml, errorCode, isXmlSafe, parseCopyResult, parseDeleteResult, parseListResult, type DeleteEntry, type DeleteFailure, type ListPage } from "./xml";
 
@@ -51,7 +51,7 @@ export class Storage {
     timeoutMs: number,
     /** Told how long each call waited for storage's answer (the request's Server-Timing). */
     recorder?: PhaseRecorder,
-    /** The request's subrequests: every call to storage is counted in it (src/budget.ts). */
+    /** The request's subrequests: every call to storage is counted in it (src/platform/budget.ts). */
     readonly budget: SubrequestBudget = SubrequestBudget.unbounded(),
   ) {
     this.transport = new Transport(settings, timeoutMs, recorder, budget);

@@ -1,9 +1,9 @@
 import { AwsClient } from "aws4fetch";
-import { waitBeforeRetry, type BackoffPolicy } from "../backoff";
-import { SubrequestBudget } from "../budget";
-import type { S3Settings } from "../config";
-import { ApiError } from "../errors";
-import type { PhaseRecorder } from "../observability";
+import { waitBeforeRetry, type BackoffPolicy } from "../platform/backoff";
+import { SubrequestBudget } from "../platform/budget";
+import type { S3Settings } from "../platform/config";
+import { ApiError } from "../http/errors";
+import type { PhaseRecorder } from "../platform/metrics";
 import { isRetryableStatus, storageAnswerError, storageTimeoutError, storageUnavailableError } from "./failures";
 import { encodeQuery, objectUrl } from "./object-key";
 import { errorCode } from "./xml";

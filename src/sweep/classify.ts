@@ -1,6 +1,6 @@
-import { PLANNED_CALLS, SWEEP_CALLS } from "../budget";
-import { isExpired } from "../item";
-import { validateKey, validateNamespace } from "../names";
+import { PLANNED_CALLS, SWEEP_CALLS } from "../platform/budget";
+import { isExpired } from "../items/item";
+import { validateKey, validateNamespace } from "../items/names";
 import { keyOfStoredName } from "../storage/object-key";
 import type { StoredHead } from "../storage/storage";
 

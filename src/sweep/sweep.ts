@@ -1,9 +1,9 @@
-import { SubrequestBudget, SWEEP_CALLS } from "../budget";
-import type { Config } from "../config";
-import { mapLimit } from "../concurrency";
-import { ApiError } from "../errors";
-import { nowSeconds } from "../item";
-import { storedGeneration } from "../namespaces/generation";
+import { SubrequestBudget, SWEEP_CALLS } from "../platform/budget";
+import type { Config } from "../platform/config";
+import { mapLimit } from "../platform/concurrency";
+import { ApiError } from "../http/errors";
+import { nowSeconds } from "../items/item";
+import { storedGeneration } from "../cache/generation";
 import { Storage, type DeleteEntry, type ListedObject, type ListPage } from "../storage/storage";
 import { admitChunk, isSweepable, needsRefresh, parseObjectKey, triage, type ChunkCosts, type ChunkEntry, type ParsedObject } from "./classify";
 
@@ -12,7 +12,7 @@ import { admitChunk, isSweepable, needsRefresh, parseObjectKey, triage, type Chu
  * long enough ago, a bounded number of calls per run, resuming where the last run stopped (its
  * cursor is kept in the bucket). A pass walks the whole prefix in key order, then starts over.
  *
- * A run is one invocation, with the subrequests of one (src/budget.ts): every call to storage and
+ * A run is one invocation, with the subrequests of one (src/platform/budget.ts): every call to storage and
  * to the location cache (the store's dialect, looked up before a write at a version) is counted,
  * retries included, within `options.budget`. One call is kept for saving the cursor; a listing is
  * made only when a call is spare; a chunk takes, in key order, the objects whose worst case fits in
@@ -26,7 +26,7 @@ const CHUNK = 16;
 const CONCURRENCY = 8;
 
 export interface SweepOptions {
-  /** Calls to storage and the location cache this run may make (`sweepCallLimit`, src/budget.ts). */
+  /** Calls to storage and the location cache this run may make (`sweepCallLimit`, src/platform/budget.ts). */
   budget: number;
   graceSeconds: number;
   /** Unix ms (tests may move it); default now. */

@@ -1,6 +1,6 @@
 import { unstable_readConfig } from "wrangler";
 import { describe, expect, it } from "vitest";
-import { REQUIRED_SETTINGS } from "../../src/required-settings";
+import { REQUIRED_SETTINGS } from "../../src/platform/required-settings";
 
 /**
  * `npm run deploy` (`wrangler deploy`, no environment) deploys wrangler.toml as it is: to workers.dev,

@@ -1,0 +1,132 @@
+import { SubrequestBudget } from "../platform/budget";
+import { timed, type PhaseRecorder } from "../platform/metrics";
+import { isExpired, remainingSeconds } from "../items/item";
+
+/**
+ * The location's hot tier (Workers Cache API, `caches.default`). It knows nothing of S3: it keeps
+ * finished responses under a synthetic URL and hands them back, and every entry carries the item's
+ * expiry so a hit can be refused once the item has expired.
+ */
+
+/** Largest value kept in the location cache: a copy is made while the value streams to the client. */
+export const MAX_CACHED_BYTES = 10 * 1024 * 1024;
+
+/** Header on a cached entry: the item's expiry, checked on every hit (`never` when it never expires). */
+const ENTRY_EXPIRES = "x-expires-at";
+/** Header on a cached entry: until when (unix ms) it may be served without asking storage. */
+const ENTRY_FRESH_UNTIL = "x-fresh-until";
+
+/**
+ * Longest an entry is kept for an item that never expires. Past its freshness an entry is only
+ * served when storage fails (stale-if-error, `X-Cache: STALE`), so it is kept as long as the item
+ * lives: its remaining TTL, and at most this.
+ */
+export const MAX_ENTRY_SECONDS = 7 * 24 * 3600;
+
+/**
+ * Seconds an entry is fresh (served as a HIT without asking storage): the item's remaining TTL,
+ * capped at `EDGE_TTL`, the bound on how stale another location's copy can be. 0 means: do not
+ * cache. The entry itself is kept longer, for stale-if-error (`entryLifetime`).
+ */
+export function cacheMaxAge(expiresAt: number | null, edgeTtl: number, now?: number): number {
+  const remaining = remainingSeconds(expiresAt, now);
+  return remaining === null ? edgeTtl : Math.min(remaining, edgeTtl);
+}
+
+/** Seconds the cache keeps an entry: as long as the item lives (stale-if-error), at most a week. Pure. */
+export function entryLifetime(expiresAt: number | null, now?: number): number {
+  const remaining = remainingSeconds(expiresAt, now);
+  return remaining === null ? MAX_ENTRY_SECONDS : Math.min(remaining, MAX_ENTRY_SECONDS);
+}
+
+/** Whether an entry may still be served without asking storage. Pure. */
+export function isFresh(freshUntil: string | null, nowMs: number = Date.now()): boolean {
+  if (freshUntil === null || !/^\d{1,16}$/.test(freshUntil)) return false;
+  return nowMs < Number(freshUntil);
+}
+
+export function isCacheable(size: number, maxAge: number): boolean {
+  return maxAge >= 1 && size <= MAX_CACHED_BYTES;
+}
+
+/**
+ * The cache key of an item: one per deployment (deployment.ts), namespace generation and key, on a
+ * host of its own so that no request URL ever collides with it.
+ */
+export function cacheKeyUrl(deployment: string, namespace: string, generation: number, encodedKey: string): string {
+  return `https://cloudcached.cache/${deployment}/${namespace}/${generation}/${encodedKey}`;
+}
+
+export interface CachedItem {
+  response: Response;
+  expiresAt: number | null;
+  /** Within EDGE_TTL of when it was stored: a HIT. Otherwise only a STALE answer when storage fails. */
+  fresh: boolean;
+}
+
+/**
+ * Every call is counted in the request's subrequests (src/platform/budget.ts): a lookup and the removal of a
+ * written item's entry are planned; a refill and the removal of an expired entry (the cache drops it
+ * at its own max-age anyway) are made only out of spare subrequests.
+ */
+export class LocationCache {
+  constructor(
+    private readonly cache: Cache,
+    private readonly recorder?: PhaseRecorder,
+    private readonly budget: SubrequestBudget = SubrequestBudget.unbounded(),
+  ) {}
+
+  /** Times one call to the Cache API for the request's Server-Timing. */
+  private timed<T>(work: Promise<T>): Promise<T> {
+    return timed(this.recorder, "cache", work);
+  }
+
+  /** A live entry, or null. An expired one is dropped, never served. */
+  async match(url: string, now?: number): Promise<CachedItem | null> {
+    this.budget.take("cache");
+    const response = await this.timed(this.cache.match(url));
+    if (!response) return null;
+    const raw = response.headers.get(ENTRY_EXPIRES);
+    const expiresAt = raw === null || raw === "never" ? null : Number(raw);
+    if (Number.isNaN(expiresAt) || isExpired(expiresAt, now)) {
+      await response.body?.cancel();
+      if (this.budget.tryTake("cache")) await this.timed(this.cache.delete(url));
+      return null;
+    }
+    return { response, expiresAt, fresh: isFresh(response.headers.get(ENTRY_FRESH_UNTIL), now === undefined ? undefined : now * 1000) };
+  }
+
+  /**
+   * Stores a value's response, fresh for `maxAge` seconds and kept while the item lives (the caller
+   * checks `isCacheable` first). The body is collected first (entries are at most MAX_CACHED_BYTES):
+   * a body that fails or comes up short is never stored — Miniflare's cache was seen keeping the
+   * part of a stream that arrived before it failed.
+   */
+  async put(url: string, body: ReadableStream<Uint8Array> | null, headers: Headers, expiresAt: number | null, maxAge: number, nowMs: number = Date.now()): Promise<void> {
+    // A refill is optional: without a spare subrequest the value is served, not kept.
+    if (!this.budget.tryTake("cache")) {
+      await body?.cancel();
+      return;
+    }
+    const bytes = body ? new Uint8Array(await new Response(body).arrayBuffer()) : new Uint8Array(0);
+    const declared = headers.get("content-length");
+    if (declared !== null && Number(declared) !== bytes.byteLength) throw new Error("the value came up short: not cached");
+    const entryHeaders = new Headers(headers);
+    entryHeaders.set(ENTRY_EXPIRES, expiresAt === null ? "never" : String(expiresAt));
+    entryHeaders.set(ENTRY_FRESH_UNTIL, String(nowMs + maxAge * 1000));
+    // The cache's own lifetime; the client's copy carries API.md's `private, no-cache` instead.
+    entryHeaders.set("cache-control", `max-age=${Math.max(maxAge, entryLifetime(expiresAt, Math.floor(nowMs / 1000)))}`);
+    await this.timed(this.cache.put(url, new Response(bytes, { status: 200, headers: entryHeaders })));
+  }
+
+  /** Removes an entry: planned (after a write, this location must not serve the old value). */
+  async delete(url: string): Promise<void> {
+    this.budget.take("cache");
+    await this.timed(this.cache.delete(url));
+  }
+
+  /** Removes an entry only out of spare subrequests (hygiene: a stale copy found absent in storage). */
+  async deleteIfSpare(url: string): Promise<void> {
+    if (this.budget.tryTake("cache")) await this.timed(this.cache.delete(url));
+  }
+}

@@ -1,0 +1,66 @@
+import { describe, expect, it } from "vitest";
+import { RequestMetrics } from "../platform/metrics";
+import { logLine, requestIdFor, serverTiming } from "./observability";
+
+describe("serverTiming", () => {
+  it("names the phases that happened, and the total", () => {
+    expect(serverTiming({ total: 12, cache: 1, storage: 9, cacheCalls: 1, storageCalls: 2 })).toBe('cache;desc="location cache";dur=1, storage;desc="S3";dur=9, total;dur=12');
+    expect(serverTiming({ total: 3, cache: 0, storage: 0, cacheCalls: 1, storageCalls: 0 })).toBe('cache;desc="location cache";dur=0, total;dur=3');
+    expect(serverTiming({ total: 0, cache: 0, storage: 0, cacheCalls: 0, storageCalls: 0 })).toBe("total;dur=0");
+  });
+});
+
+describe("RequestMetrics", () => {
+  it("sums each phase over its calls", async () => {
+    const metrics = new RequestMetrics("id");
+    metrics.record("storage", 5);
+    metrics.record("storage", 7);
+    await metrics.time("cache", Promise.resolve(1));
+    await expect(metrics.time("cache", Promise.reject(new Error("x")))).rejects.toThrow("x");
+    const summary = metrics.summary(metrics.started + 20);
+    expect(summary).toMatchObject({ total: 20, storage: 12, storageCalls: 2, cacheCalls: 2 });
+  });
+});
+
+describe("requestIdFor", () => {
+  it("uses Cloudflare's ray id when it looks like one, else a random UUID", () => {
+    expect(requestIdFor("8c1a2b3c4d5e6f70-AMS")).toBe("8c1a2b3c4d5e6f70-AMS");
+    expect(requestIdFor(undefined)).toMatch(/^[0-9a-f-]{36}$/);
+    expect(requestIdFor("bad ray\nid")).toMatch(/^[0-9a-f-]{36}$/);
+    expect(requestIdFor(undefined)).not.toBe(requestIdFor(undefined));
+  });
+});
+
+describe("logLine", () => {
+  it("is one JSON line with what an operator needs", () => {
+    const line = logLine({
+      requestId: "r1",
+      method: "GET",
+      route: "/v1/:ns/items/*",
+      namespace: "users",
+      status: 200,
+      cache: "HIT",
+      summary: { total: 4, cache: 1, storage: 0, cacheCalls: 1, storageCalls: 0 },
+    });
+    expect(line).not.toContain("\n");
+    expect(JSON.parse(line)).toEqual({
+      level: "info",
+      requestId: "r1",
+      method: "GET",
+      route: "/v1/:ns/items/*",
+      namespace: "users",
+      status: 200,
+      cache: "HIT",
+      ms: { total: 4, cache: 1, storage: 0 },
+      calls: { cache: 1, storage: 0 },
+    });
+  });
+  it("marks server errors and names the error code", () => {
+    const parsed = JSON.parse(
+      logLine({ requestId: "r", method: "PUT", route: "/v1/:ns/items/*", namespace: undefined, status: 503, cache: null, errorCode: "storage_unavailable", summary: { total: 1, cache: 0, storage: 1, cacheCalls: 0, storageCalls: 1 } }),
+    );
+    expect(parsed.level).toBe("error");
+    expect(parsed.error).toBe("storage_unavailable");
+    expect(parsed).not.toHaveProperty("namespace");
+  });
+});

@@ -1,0 +1,93 @@
+import type { Context, MiddlewareHandler } from "hono";
+import { type AppEnv, setResponseHeader } from "./http";
+import { RequestMetrics } from "../platform/metrics";
+
+/** The `Server-Timing` header (RFC: `name;dur=ms`), phases that did not happen left out. Pure. */
+export function serverTiming(summary: { total: number; cache: number; storage: number; cacheCalls: number; storageCalls: number }): string {
+  const parts: string[] = [];
+  if (summary.cacheCalls > 0) parts.push(`cache;desc="location cache";dur=${summary.cache}`);
+  if (summary.storageCalls > 0) parts.push(`storage;desc="S3";dur=${summary.storage}`);
+  parts.push(`total;dur=${summary.total}`);
+  return parts.join(", ");
+}
+
+/** A request id: Cloudflare's own ray id when there is one (it ties our log to Cloudflare's), else random. */
+export function requestIdFor(cfRay: string | undefined): string {
+  if (cfRay && /^[0-9a-zA-Z-]{1,64}$/.test(cfRay)) return cfRay;
+  return crypto.randomUUID();
+}
+
+/** The log line of one request: what an operator needs, never a token, a key or a value. Pure. */
+export function logLine(fields: {
+  requestId: string;
+  method: string;
+  route: string;
+  namespace: string | undefined;
+  status: number;
+  cache: string | null;
+  summary: ReturnType<RequestMetrics["summary"]>;
+  errorCode?: string | undefined;
+}): string {
+  const { summary } = fields;
+  // One object, no spreads: JSON.stringify leaves out the fields that are undefined.
+  return JSON.stringify({
+    level: fields.status >= 500 ? "error" : "info",
+    requestId: fields.requestId,
+    method: fields.method,
+    route: fields.route,
+    namespace: fields.namespace || undefined,
+    status: fields.status,
+    cache: fields.cache || undefined,
+    error: fields.errorCode || undefined,
+    ms: { total: summary.total, cache: summary.cache, storage: summary.storage },
+    calls: { cache: summary.cacheCalls, storage: summary.storageCalls },
+  });
+}
+
+/**
+ * The app's first middleware: gives the request an id and a metrics collector; on the way out sets
+ * `X-Request-Id` and `Server-Timing` and writes one JSON log line.
+ */
+export function observability(): MiddlewareHandler<AppEnv> {
+  return async (c, next) => {
+    const metrics = new RequestMetrics(requestIdFor(c.req.header("cf-ray")));
+    c.set("metrics", metrics);
+    await next();
+    const summary = metrics.summary();
+    setResponseHeader(c, "x-request-id", metrics.requestId);
+    setResponseHeader(c, "server-timing", serverTiming(summary));
+    // What the line says is read now; the line itself is built and written after the answer.
+    const { method, path, routePath } = c.req;
+    const status = c.res.status;
+    const cache = c.res.headers.get("x-cache");
+    const errorCode = c.get("errorCode");
+    afterAnswer(c, () =>
+      console.log(logLine({ requestId: metrics.requestId, method, route: routePath, namespace: NAMESPACE_IN_PATH.exec(path)?.[1], status, cache, summary, errorCode })),
+    );
+  };
+}
+
+const NAMESPACE_IN_PATH = /^\/v1\/([a-z0-9][a-z0-9_-]{0,63})\//;
+
+/**
+ * Runs `write` once the answer has left (the request is kept alive for it): writing a log line
+ * costs the runtime about as much as the rest of a hit's own work, and the client need not wait
+ * for it. Without an execution context (a request made in-process) it runs at once.
+ */
+function afterAnswer(c: Context<AppEnv>, write: () => void): void {
+  let executionCtx: Context<AppEnv>["executionCtx"];
+  try {
+    executionCtx = c.executionCtx;
+  } catch {
+    write();
+    return;
+  }
+  executionCtx.waitUntil(
+    new Promise<void>((resolve) =>
+      setTimeout(() => {
+        write();
+        resolve();
+      }, 0),
+    ),
+  );
+}

@@ -1,0 +1,248 @@
+import type { Config } from "../platform/config";
+import { ERROR_STATUS } from "./errors";
+import {
+  batchRequestSchema,
+  byParam,
+  cursorParam,
+  initialParam,
+  keyParam,
+  limitParam,
+  namespaceParam,
+  opParam,
+  prefixParam,
+  tokenRequestSchema,
+  ttlParam,
+  type JsonSchema,
+  type ParamSpec,
+} from "./schema";
+import { buildIndex } from "./service-index";
+import { DEFAULT_TOKEN_TTL } from "../auth/tokens";
+
+/**
+ * GET /v1/openapi.json: the API as OpenAPI 3.1, built from src/http/schema.ts — the same objects the
+ * validators read — and from this deployment's settings (ttl bounds, value size).
+ */
+
+type Operation = Record<string, unknown>;
+
+const ref = (name: string): JsonSchema => ({ $ref: `#/components/schemas/${name}` });
+/** A JSON body; `example` is what a generated client's documentation shows for it. */
+const json = (schema: JsonSchema, example?: unknown) => ({ "application/json": { schema, ...(example === undefined ? {} : { example }) } });
+
+const ETAG_EXAMPLE = '"9a0364b9e99bb480dd25e1f0284c8555"';
+const EXPIRES_AT_EXAMPLE = 1767225600;
+const writtenExample = { etag: ETAG_EXAMPLE, expiresAt: EXPIRES_AT_EXAMPLE };
+
+function errors(...codes: (keyof typeof ERROR_STATUS)[]): Record<string, unknown> {
+  const byStatus: Record<string, string[]> = {};
+  for (const code of ["unauthorized", "forbidden", "internal", "storage_error", "storage_unavailable", "storage_timeout", ...codes] as const) {
+    const status = String(ERROR_STATUS[code]);
+    byStatus[status] = [...(byStatus[status] ?? []), code];
+  }
+  return Object.fromEntries(
+    Object.entries(byStatus).map(([status, list]) => {
+      const [first = "internal", ...rest] = [...new Set(list)];
+      const example = { error: { code: first, message: "…", requestId: "1b4e28ba-2fa1-11d2-883f-0016d3cca427" } };
+      return [status, { description: [first, ...rest].join(", "), content: json(ref("Error"), example) }];
+    }),
+  );
+}
+
+const itemHeaders = {
+  ETag: { description: "The item's version (strong ETag).", schema: { type: "string" } },
+  "X-Expires-At": { description: "Unix seconds; absent when the item never expires.", schema: { type: "integer" } },
+  "X-Cache": { description: "HIT, MISS or STALE.", schema: { type: "string", enum: ["HIT", "MISS", "STALE"] } },
+};
+
+export function buildOpenApi(config: Config): Record<string, unknown> {
+  const ttl = ttlParam(config.defaultTtl, config.maxTtl);
+  const param = (spec: ParamSpec) => ({
+    name: spec.name,
+    in: spec.in,
+    required: spec.required,
+    description: spec.description,
+    schema: spec.schema,
+    ...(spec.example === undefined ? {} : { example: spec.example }),
+  });
+  const item = [param(namespaceParam), param(keyParam)];
+  const ifNoneMatch = { name: "If-None-Match", in: "header", required: false, schema: { type: "string" } };
+  const read: Operation = {
+    operationId: "getItem",
+    summary: "Read an item",
+    parameters: [...item, ifNoneMatch, { name: "Cache-Control", in: "header", required: false, description: "no-cache: answered from storage.", schema: { type: "string" } }],
+    responses: {
+      200: { description: "The value, byte for byte.", headers: itemHeaders, content: { "*/*": { schema: { type: "string", format: "binary" } } } },
+      304: { description: "If-None-Match names the current ETag." },
+      ...errors("bad_request", "not_found"),
+    },
+  };
+  const index = (operationId: string): Operation => ({
+    operationId,
+    summary: "What this service is, and links to this document",
+    security: [],
+    responses: { 200: { description: "The index.", content: json(ref("Index"), buildIndex(config)) } },
+  });
+  const paths: Record<string, Record<string, Operation>> = {
+    "/": { get: index("getIndex") },
+    "/v1": { get: index("getApiIndex") },
+    "/healthz": {
+      get: {
+        operationId: "getHealth",
+        summary: "Health: whether storage answers",
+        security: [],
+        responses: {
+          200: { description: "Storage answers.", content: json(ref("Health"), { ok: true }) },
+          503: {
+            description: "Storage does not answer.",
+            content: json(ref("Health"), { ok: false, error: { code: "storage_unavailable", message: "storage did not answer" } }),
+          },
+        },
+      },
+    },
+    "/v1/openapi.json": {
+      get: { operationId: "getOpenApi", summary: "This document", security: [], responses: { 200: { description: "OpenAPI 3.1", content: json({ type: "object" }) } } },
+    },
+    "/v1/tokens": {
+      post: {
+        operationId: "createToken",
+        summary: "Mint a scoped token (admin only)",
+        requestBody: {
+          required: true,
+          content: json(tokenRequestSchema(config.maxTokenTtl, DEFAULT_TOKEN_TTL), { namespaces: ["default"], scopes: ["read"], prefix: "public/", ttl: 3600 }),
+        },
+        responses: {
+          201: { description: "The token.", content: json(ref("Token"), { token: "eyJhbGciOiJIUzI1NiJ9.eyJucyI6WyJkZWZhdWx0Il19.c2lnbmF0dXJl", expiresAt: EXPIRES_AT_EXAMPLE }) },
+          ...errors("bad_request"),
+        },
+      },
+    },
+    "/v1/{ns}/items/{key}": {
+      get: read,
+      head: { ...read, operationId: "getItemHeaders", summary: "Read an item's headers" },
+      put: {
+        operationId: "setItem",
+        summary: "Write an item: set; add with If-None-Match: *; replace with If-Match: *; cas with If-Match: \"<etag>\"",
+        parameters: [
+          ...item,
+          param(ttl),
+          { name: "If-None-Match", in: "header", required: false, schema: { type: "string", enum: ["*"] } },
+          { name: "If-Match", in: "header", required: false, schema: { type: "string" } },
+        ],
+        requestBody: { required: true, content: { "*/*": { schema: { type: "string", format: "binary", maxLength: config.maxValueBytes } } } },
+        responses: {
+          200: { description: "Stored (set, replace, cas; a set does not say whether it created the item).", headers: itemHeaders, content: json(ref("Written"), writtenExample) },
+          201: { description: "Created (add, If-None-Match: *).", headers: itemHeaders, content: json(ref("Written"), writtenExample) },
+          ...errors("bad_request", "length_required", "precondition_failed", "value_too_large"),
+        },
+      },
+      post: {
+        operationId: "updateItem",
+        summary: "touch, incr or decr",
+        parameters: [...item, param(opParam), param(ttl), param(byParam), param(initialParam)],
+        responses: {
+          200: {
+            description: "touch: {etag, expiresAt}; incr/decr: {value, etag}.",
+            content: json({ oneOf: [ref("Written"), ref("Counter")] } as JsonSchema, { value: 43, etag: ETAG_EXAMPLE }),
+          },
+          ...errors("bad_request", "not_found", "not_a_number", "out_of_range"),
+        },
+      },
+      delete: {
+        operationId: "deleteItem",
+        summary: "Delete an item (with If-Match: only that version)",
+        parameters: [...item, { name: "If-Match", in: "header", required: false, schema: { type: "string" } }],
+        responses: { 204: { description: "Gone, whether or not it existed." }, ...errors("bad_request", "precondition_failed") },
+      },
+    },
+    "/v1/{ns}/batch": {
+      post: {
+        operationId: "runBatch",
+        summary: "get, set and delete many keys at once",
+        parameters: [param(namespaceParam)],
+        requestBody: {
+          required: true,
+          content: json(batchRequestSchema, { set: [{ key: "greeting", value: "hello", ttl: 60 }], delete: ["old"], get: ["greeting", "missing"] }),
+        },
+        responses: {
+          200: {
+            description: "Per key: the result or that key's error.",
+            content: json(
+              { type: "object" },
+              {
+                set: { greeting: writtenExample },
+                delete: { old: {} },
+                get: { greeting: { value: "hello", encoding: "utf8", contentType: "text/plain", ...writtenExample }, missing: null },
+              },
+            ),
+          },
+          ...errors("bad_request", "value_too_large"),
+        },
+      },
+    },
+    "/v1/{ns}/flush": {
+      post: { operationId: "flushNamespace", summary: "Drop every item of the namespace (O(1))", parameters: [param(namespaceParam)], responses: { 204: { description: "Flushed." }, ...errors("bad_request") } },
+    },
+    "/v1/{ns}/keys": {
+      get: {
+        operationId: "listKeys",
+        summary: "List keys (from storage; an expired item may be listed until swept)",
+        parameters: [param(namespaceParam), param(prefixParam), param(limitParam), param(cursorParam)],
+        responses: {
+          200: {
+            description: "A page of keys.",
+            content: json(ref("KeyPage"), { keys: [{ key: "greeting", size: 5, lastModified: 1767222000 }], cursor: null }),
+          },
+          ...errors("bad_request"),
+        },
+      },
+    },
+  };
+  return {
+    openapi: "3.1.0",
+    info: { title: "CloudCached", version: "1", description: buildIndex(config).description },
+    security: [{ bearer: [] }],
+    paths,
+    components: {
+      securitySchemes: { bearer: { type: "http", scheme: "bearer", description: "ADMIN_TOKEN, or a token from POST /v1/tokens." } },
+      schemas: {
+        Error: {
+          type: "object",
+          required: ["error"],
+          properties: {
+            error: {
+              type: "object",
+              required: ["code", "message"],
+              properties: { code: { type: "string", enum: Object.keys(ERROR_STATUS) }, message: { type: "string" }, requestId: { type: "string" } },
+            },
+          },
+        },
+        Written: { type: "object", properties: { etag: { type: "string" }, expiresAt: { type: ["integer", "null"] } } },
+        Counter: { type: "object", properties: { value: { type: "integer" }, etag: { type: "string" } } },
+        Token: { type: "object", properties: { token: { type: "string" }, expiresAt: { type: "integer" } } },
+        Health: { type: "object", properties: { ok: { type: "boolean" } } },
+        Index: {
+          type: "object",
+          properties: {
+            name: { type: "string" },
+            description: { type: "string" },
+            version: { type: "string" },
+            links: { type: "object", properties: { api: { type: "string" }, openapi: { type: "string" }, health: { type: "string" } } },
+            limits: {
+              type: "object",
+              description: "What one request may do on this deployment: its calls to storage and the location cache (SUBREQUEST_LIMIT), and the most keys one batch may hold within them.",
+              properties: { subrequestsPerRequest: { type: "integer" }, batchKeys: { type: "integer", minimum: 1, maximum: 100 } },
+            },
+            docs: { type: "string" },
+          },
+        },
+        KeyPage: {
+          type: "object",
+          properties: {
+            keys: { type: "array", items: { type: "object", properties: { key: { type: "string" }, size: { type: "integer" }, lastModified: { type: "integer" } } } },
+            cursor: { type: ["string", "null"] },
+          },
+        },
+      },
+    },
+  };
+}

@@ -1,0 +1,74 @@
+import { SubrequestBudget } from "../platform/budget";
+import type { Config } from "../platform/config";
+import { deploymentOf } from "../platform/deployment";
+import { itemRef, Items, type ItemRef } from "../items/items";
+import { LocationCache } from "../cache/location-cache";
+import { Generations } from "../cache/generation";
+import type { RequestMetrics } from "../platform/metrics";
+import { Storage } from "../storage/storage";
+
+/** `Cache-Control: no-cache` on the request: storage's answer is wanted, not the location's. Pure. */
+export function wantsFresh(cacheControl: string | undefined): boolean {
+  return cacheControl !== undefined && /\bno-cache\b/i.test(cacheControl);
+}
+
+/**
+ * Everything a request works with, made once per request in one place (the app's middleware) and
+ * each part only when first used: a hit never builds a storage client's budget or the verbs.
+ * What outlives a request (the parsed config, the signing client, the deployment's name, the
+ * known generations) is made once per isolate by the modules that own it.
+ */
+export class RequestContext {
+  /** The deployment's name in every location-cache URL (deployment.ts). */
+  readonly deployment: string;
+  /** `Cache-Control: no-cache`: reads ask storage, never this location's copy alone. */
+  readonly fresh: boolean;
+  private storageOnce: Storage | undefined;
+  private cacheOnce: LocationCache | undefined;
+  private generationsOnce: Generations | undefined;
+  private itemsOnce: Items | undefined;
+  /** The request's subrequests: every storage and Cache API call is counted in it, up to SUBREQUEST_LIMIT. */
+  readonly budget: SubrequestBudget;
+
+  constructor(
+    readonly config: Config,
+    readonly metrics: RequestMetrics,
+    private readonly executionCtx: Pick<ExecutionContext, "waitUntil">,
+    cacheControl: string | undefined,
+    /** The location's cache: `caches.default` in production. */
+    private readonly rawCache: Cache = caches.default,
+  ) {
+    this.deployment = deploymentOf(config.s3);
+    this.budget = new SubrequestBudget(config.subrequestLimit);
+    this.fresh = wantsFresh(cacheControl);
+  }
+
+  /** Work that must not delay the answer (refills, lazy deletes), kept alive after it. */
+  readonly waitUntil = (promise: Promise<unknown>): void => this.executionCtx.waitUntil(promise);
+
+  /** The request's storage, holding its budget (2 × STORAGE_TIMEOUT_MS from its first call). */
+  get storage(): Storage {
+    this.storageOnce ??= new Storage(this.config.s3, this.config.storageTimeoutMs, this.metrics, this.budget);
+    return this.storageOnce;
+  }
+
+  get cache(): LocationCache {
+    this.cacheOnce ??= new LocationCache(this.rawCache, this.metrics, this.budget);
+    return this.cacheOnce;
+  }
+
+  get generations(): Generations {
+    this.generationsOnce ??= new Generations(this.storage, this.deployment, this.config.s3.prefix, this.rawCache, this.config.edgeTtl, this.waitUntil, this.metrics);
+    return this.generationsOnce;
+  }
+
+  get items(): Items {
+    this.itemsOnce ??= new Items(this.storage, this.cache, this.waitUntil);
+    return this.itemsOnce;
+  }
+
+  /** Where an item of `namespace` lives at `generation`: its object key and its location-cache URL. */
+  ref(namespace: string, generation: number, key: string): ItemRef {
+    return itemRef(this.config.s3.prefix, this.deployment, namespace, generation, key);
+  }
+}

@@ -1,0 +1,148 @@
+import { Hono } from "hono";
+import { authorize } from "../../auth/auth";
+import type { Scope } from "../../auth/tokens";
+import { ApiError, otherMethods } from "../errors";
+import { noneMatchHits, parseEtagList } from "../../items/etag";
+import type { AppContext, AppEnv } from "../http";
+import { expiresAtFor, normalizeContentType, parseTtl } from "../../items/item";
+import type { ItemRef, WriteMode } from "../../items/items";
+import { parseKey, validateNamespace } from "../../items/names";
+import { readItem } from "../../items/read";
+import { rawPathOf } from "../request-path";
+import type { ValueSource } from "../../storage/storage";
+import { byParam, initialParam, opParam, readEnum, readInteger } from "../schema";
+
+/** Values up to this size are read into memory, so a conditional write that lost a race can be retried. */
+export const REPLAYABLE_BYTES = 1024 * 1024;
+
+const ITEM_PATH = /^\/v1\/([^/]*)\/items\/(.*)$/;
+
+export const items = new Hono<AppEnv>();
+
+items.get("/:ns/items/*", read);
+items.put("/:ns/items/*", write);
+items.post("/:ns/items/*", operate);
+items.delete("/:ns/items/*", remove);
+items.all("/:ns/items/*", otherMethods(["GET", "HEAD", "PUT", "POST", "DELETE"]));
+
+interface Address {
+  namespace: string;
+  key: string;
+}
+
+/** Validates the item's address and access: a refusal never costs a storage call. */
+function address(c: AppContext, scope: Scope): Address {
+  const match = ITEM_PATH.exec(rawPathOf(c.req.url));
+  if (!match) throw new ApiError("no_such_route", "no such route");
+  const namespace = validateNamespace(match[1] ?? "");
+  const key = parseKey(match[2] ?? "");
+  authorize(c.get("principal"), { scope, namespace, key });
+  return { namespace, key };
+}
+
+/**
+ * The item's place for a write: the namespace's generation as this isolate and location know it
+ * (namespaces/generation.ts). Handlers validate the rest of the request before calling it, so a
+ * 4xx never waits on storage.
+ */
+async function locate(c: AppContext, { namespace, key }: Address): Promise<ItemRef> {
+  const ctx = c.get("context");
+  return ctx.ref(namespace, await ctx.generations.current(namespace), key);
+}
+
+/** The headers every answer about one item carries; plain, so each response builds its Headers once. */
+function itemHeaders(etag: string, expiresAt: number | null): Record<string, string> {
+  return expiresAt === null ? { etag } : { etag, "x-expires-at": String(expiresAt) };
+}
+
+/** GET and HEAD: the one read (read.ts), answered as API.md says (304 for a matching If-None-Match). */
+async function read(c: AppContext): Promise<Response> {
+  const { namespace, key } = address(c, "read");
+  const head = c.req.method === "HEAD";
+  const found = await readItem(c.get("context"), namespace, key, { head });
+  if (!found) throw new ApiError("not_found", "no such item");
+  const headers = itemHeaders(found.etag, found.expiresAt);
+  headers["cache-control"] = "private, no-cache";
+  headers["x-cache"] = found.xCache;
+  if (noneMatchHits(c.req.header("if-none-match"), found.etag)) {
+    await found.body?.cancel();
+    return new Response(null, { status: 304, headers });
+  }
+  headers["content-type"] = found.contentType;
+  headers["content-length"] = String(found.size);
+  return new Response(found.body, { status: 200, headers });
+}
+
+function writeMode(c: AppContext): WriteMode {
+  const ifMatch = parseEtagList(c.req.header("if-match"));
+  const ifNoneMatch = parseEtagList(c.req.header("if-none-match"));
+  if (ifMatch !== null && ifNoneMatch !== null) throw new ApiError("bad_request", "send If-Match or If-None-Match, not both");
+  if (ifNoneMatch !== null) {
+    if (ifNoneMatch !== "*") throw new ApiError("bad_request", "on PUT, If-None-Match must be '*' (add)");
+    return { kind: "add" };
+  }
+  if (ifMatch === null) return { kind: "set" };
+  if (ifMatch === "*") return { kind: "replace" };
+  if (ifMatch.length !== 1 || !ifMatch[0]) throw new ApiError("bad_request", "If-Match must be '*' or one quoted ETag");
+  return { kind: "cas", etag: ifMatch[0] };
+}
+
+/** The request body as a value source: small ones in memory (replayable), larger ones streamed. */
+async function valueSource(c: AppContext, maxValueBytes: number): Promise<ValueSource> {
+  const declared = c.req.header("content-length");
+  const body = c.req.raw.body;
+  if (declared === undefined) {
+    if (body === null) return new Uint8Array(0);
+    throw new ApiError("length_required", "send the value with a Content-Length");
+  }
+  if (!/^\d{1,16}$/.test(declared)) throw new ApiError("bad_request", "invalid Content-Length");
+  const length = Number(declared);
+  if (length > maxValueBytes) throw new ApiError("value_too_large", `the value is larger than ${maxValueBytes} bytes`);
+  if (body === null || length === 0) return new Uint8Array(0);
+  if (length <= REPLAYABLE_BYTES) return new Uint8Array(await c.req.arrayBuffer());
+  return { stream: body, length };
+}
+
+async function write(c: AppContext): Promise<Response> {
+  const target = address(c, "write");
+  const config = c.get("config");
+  const ttl = parseTtl(c.req.query("ttl"), config.defaultTtl, config.maxTtl);
+  const contentType = normalizeContentType(c.req.header("content-type"));
+  const mode = writeMode(c);
+  const value = await valueSource(c, config.maxValueBytes);
+  const ref = await locate(c, target);
+  const written = await c.get("context").items.write(ref, value, { contentType, expiresAt: expiresAtFor(ttl) }, mode);
+  return c.json({ etag: written.etag, expiresAt: written.expiresAt }, mode.kind === "add" ? 201 : 200, itemHeaders(written.etag, written.expiresAt));
+}
+
+async function operate(c: AppContext): Promise<Response> {
+  const op = readEnum<"touch" | "incr" | "decr">(opParam, c.req.query("op"));
+  const target = address(c, "write");
+  const config = c.get("config");
+  const rawTtl = c.req.query("ttl");
+  if (op === "touch") {
+    const ttl = parseTtl(rawTtl, config.defaultTtl, config.maxTtl);
+    const touched = await c.get("context").items.touch(await locate(c, target), expiresAtFor(ttl));
+    return c.json(touched, 200, itemHeaders(touched.etag, touched.expiresAt));
+  }
+  const by = readInteger(byParam, c.req.query("by")) ?? 1;
+  const initial = readInteger(initialParam, c.req.query("initial"));
+  const ttl = rawTtl === undefined ? undefined : parseTtl(rawTtl, config.defaultTtl, config.maxTtl);
+  const counted = await c.get("context").items.count(await locate(c, target), op === "incr" ? by : -by, {
+    ...(initial === undefined ? {} : { initial }),
+    ...(ttl === undefined ? {} : { ttl }),
+    defaultTtl: config.defaultTtl,
+  });
+  return c.json(counted, 200, { etag: counted.etag });
+}
+
+async function remove(c: AppContext): Promise<Response> {
+  const target = address(c, "write");
+  const ifMatch = parseEtagList(c.req.header("if-match"));
+  if (ifMatch !== null && ifMatch !== "*" && (ifMatch.length !== 1 || !ifMatch[0])) {
+    throw new ApiError("bad_request", "If-Match must be '*' or one quoted ETag");
+  }
+  await c.get("context").items.remove(await locate(c, target), ifMatch === null ? null : ifMatch === "*" ? "*" : (ifMatch[0] as string));
+  return c.body(null, 204);
+}
+

@@ -1,0 +1,31 @@
+import { Hono } from "hono";
+import { requireAdmin } from "../../auth/auth";
+import { ApiError, otherMethods } from "../errors";
+import type { AppContext, AppEnv } from "../http";
+import { readCappedText } from "../request-body";
+import { mintToken, parseTokenRequest, tokenSecret } from "../../auth/tokens";
+
+/** The largest `POST /v1/tokens` body read; a token request is a few hundred bytes. */
+export const MAX_TOKEN_REQUEST_BYTES = 16 * 1024;
+
+export const tokens = new Hono<AppEnv>();
+
+tokens.post("/tokens", mint);
+tokens.all("/tokens", otherMethods(["POST"]));
+
+/** `POST /v1/tokens` (admin only) → `201 {"token", "expiresAt"}`. */
+async function mint(c: AppContext): Promise<Response> {
+  requireAdmin(c.get("principal"));
+  const config = c.get("config");
+  const secret = tokenSecret(config);
+  const text = await readCappedText(c.req.raw, MAX_TOKEN_REQUEST_BYTES, () => new ApiError("bad_request", `the body is larger than ${MAX_TOKEN_REQUEST_BYTES} bytes`));
+  let body: unknown;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    throw new ApiError("bad_request", "the body must be a JSON object: {\"namespaces\", \"scopes\", \"prefix\"?, \"ttl\"?}");
+  }
+  const request = parseTokenRequest(body, config.maxTokenTtl);
+  const minted = await mintToken(request, secret);
+  return c.json(minted, 201, { "cache-control": "no-store" });
+}

@@ -1,0 +1,76 @@
+import { ApiError } from "../http/errors";
+import { readInteger, ttlParam } from "../http/schema";
+
+/** What the Worker keeps beside a value: its expiry and its content type. */
+export interface ItemMeta {
+  /** Absolute unix seconds, or null when the item never expires. */
+  expiresAt: number | null;
+  contentType: string;
+}
+
+export const DEFAULT_CONTENT_TYPE = "application/octet-stream";
+const MAX_CONTENT_TYPE_LENGTH = 256;
+
+export function nowSeconds(now: number = Date.now()): number {
+  return Math.floor(now / 1000);
+}
+
+/**
+ * The `ttl` query parameter: absent → `defaultTtl`; otherwise a non-negative whole number of seconds
+ * no larger than `maxTtl`. `0` means "never expires".
+ */
+export function parseTtl(raw: string | null | undefined, defaultTtl: number, maxTtl: number): number {
+  return readInteger(ttlParam(defaultTtl, maxTtl), raw) ?? defaultTtl;
+}
+
+export function expiresAtFor(ttl: number, now: number = nowSeconds()): number | null {
+  return ttl === 0 ? null : now + ttl;
+}
+
+/** The rule every tier obeys: an item is expired from its expiry second on. */
+export function isExpired(expiresAt: number | null, now: number = nowSeconds()): boolean {
+  return expiresAt !== null && expiresAt <= now;
+}
+
+/** Whole seconds an item has left, or null when it never expires. */
+export function remainingSeconds(expiresAt: number | null, now: number = nowSeconds()): number | null {
+  return expiresAt === null ? null : Math.max(0, expiresAt - now);
+}
+
+/** The stored `Content-Type`: a plain header value, short enough to fit any store's limits. */
+export function normalizeContentType(raw: string | null | undefined): string {
+  if (raw === null || raw === undefined || raw.trim() === "") return DEFAULT_CONTENT_TYPE;
+  const value = raw.trim();
+  if (value.length > MAX_CONTENT_TYPE_LENGTH || !/^[\x20-\x7e]+$/.test(value) || !/^[^\s/;]+\/[^\s/;]+/.test(value)) {
+    throw new ApiError("bad_request", `invalid Content-Type: a type/subtype of at most ${MAX_CONTENT_TYPE_LENGTH} printable characters`);
+  }
+  return value;
+}
+
+/** User metadata header holding the expiry (unix seconds); absent means "never". */
+export const EXPIRES_HEADER = "x-amz-meta-cc-expires";
+/** Marks a tombstone: an emptied, expired object left by a conditional delete until the sweep removes it. */
+export const TOMBSTONE_HEADER = "x-amz-meta-cc-tombstone";
+/** AWS allows 2 KB of user metadata in all; ours must always fit, whatever the store enforces. */
+export const MAX_USER_METADATA_BYTES = 2048;
+
+export function encodeExpiry(expiresAt: number | null): Record<string, string> {
+  return expiresAt === null ? {} : { [EXPIRES_HEADER]: String(expiresAt) };
+}
+
+/**
+ * Reads the expiry back. A value this Worker did not write (garbage) counts as already expired:
+ * serving an item whose expiry cannot be read could serve it past its expiry.
+ */
+export function decodeExpiry(raw: string | null): number | null {
+  if (raw === null) return null;
+  return /^\d{1,16}$/.test(raw) ? Number(raw) : 0;
+}
+
+export function userMetadataBytes(headers: Record<string, string>): number {
+  let total = 0;
+  for (const [name, value] of Object.entries(headers)) {
+    if (name.startsWith("x-amz-meta-")) total += name.length - "x-amz-meta-".length + value.length;
+  }
+  return total;
+}

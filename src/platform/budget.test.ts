@@ -1,0 +1,132 @@
+import { describe, expect, it } from "vitest";
+import { ApiError } from "../http/errors";
+import { MAX_BATCH_KEYS } from "../http/schema";
+import {
+  DEFAULT_SUBREQUEST_LIMIT,
+  maxBatchKeys,
+  MIN_SUBREQUEST_LIMIT,
+  MIN_SWEEP_BUDGET,
+  parseSubrequestLimit,
+  PLANNED_CALLS,
+  plannedBatchCalls,
+  SubrequestBudget,
+  sweepCallLimit,
+} from "./budget";
+
+describe("planning a batch", () => {
+  it("adds the generation and each key's worst case", () => {
+    expect(plannedBatchCalls({ gets: 0, sets: 0, deletes: 0, fresh: false })).toBe(PLANNED_CALLS.generation);
+    expect(plannedBatchCalls({ gets: 10, sets: 2, deletes: 3, fresh: false })).toBe(2 + 10 * 3 + 2 * 3 + 3 * 2);
+    expect(plannedBatchCalls({ gets: 10, sets: 0, deletes: 0, fresh: true })).toBe(2 + 10 * 2);
+  });
+
+  it("the batch size that fits: any mix of that many keys is within the limit", () => {
+    for (const limit of [20, 50, 64, 1000]) {
+      const keys = maxBatchKeys(limit);
+      for (const kind of ["gets", "sets", "deletes"] as const) {
+        expect(plannedBatchCalls({ gets: 0, sets: 0, deletes: 0, fresh: false, [kind]: keys })).toBeLessThanOrEqual(limit);
+      }
+      if (keys < MAX_BATCH_KEYS) expect(plannedBatchCalls({ gets: 0, sets: keys + 1, deletes: 0, fresh: false })).toBeGreaterThan(limit);
+    }
+    expect(maxBatchKeys(50)).toBe(16);
+    expect(maxBatchKeys(1000)).toBe(MAX_BATCH_KEYS);
+  });
+});
+
+describe("a run of the sweep", () => {
+  it("makes SWEEP_BUDGET calls, never more than SUBREQUEST_LIMIT", () => {
+    expect(sweepCallLimit(45, 50)).toBe(45);
+    expect(sweepCallLimit(500, 50)).toBe(50);
+    expect(sweepCallLimit(500, 1000)).toBe(500);
+  });
+  it("the smallest SWEEP_BUDGET finishes the dearest object; every allowed SUBREQUEST_LIMIT holds it", () => {
+    expect(MIN_SWEEP_BUDGET).toBe(14);
+    expect(sweepCallLimit(MIN_SWEEP_BUDGET, MIN_SUBREQUEST_LIMIT)).toBe(MIN_SWEEP_BUDGET);
+  });
+});
+
+describe("SUBREQUEST_LIMIT", () => {
+  it("defaults to the Free plan's 50; accepts whole numbers from the minimum up", () => {
+    expect(parseSubrequestLimit(undefined)).toBe(DEFAULT_SUBREQUEST_LIMIT);
+    expect(DEFAULT_SUBREQUEST_LIMIT).toBe(50);
+    expect(parseSubrequestLimit("1000")).toBe(1000);
+    expect(parseSubrequestLimit(String(MIN_SUBREQUEST_LIMIT))).toBe(MIN_SUBREQUEST_LIMIT);
+    for (const bad of [String(MIN_SUBREQUEST_LIMIT - 1), "0", "-5", "50.5", "lots", "1e3"]) expect(parseSubrequestLimit(bad)).toBeNull();
+  });
+});
+
+describe("SubrequestBudget", () => {
+  it("counts planned calls and refuses one past the limit with a 503, never a 500", () => {
+    const budget = new SubrequestBudget(3);
+    budget.take("cache");
+    budget.take("storage");
+    budget.take("storage");
+    expect(budget.calls).toEqual({ cache: 1, storage: 2 });
+    let error: unknown;
+    try {
+      budget.take("storage");
+    } catch (err) {
+      error = err;
+    }
+    expect(error).toBeInstanceOf(ApiError);
+    expect((error as ApiError).status).toBe(503);
+    expect((error as ApiError).message).toContain("SUBREQUEST_LIMIT");
+    expect(budget.used).toBe(3);
+  });
+
+  it("optional calls never take what planned work was promised", () => {
+    const budget = new SubrequestBudget(10);
+    budget.reserve(8, "this batch");
+    expect(budget.tryTake("cache")).toBe(true);
+    expect(budget.tryTake("cache")).toBe(true);
+    expect(budget.tryTake("cache")).toBe(false);
+    expect(budget.tryReserve(1)).toBe(false);
+    // The planned work runs: 8 calls, all of them fit.
+    for (let i = 0; i < 8; i++) budget.take("storage");
+    expect(budget.used).toBe(10);
+    budget.release(8);
+    expect(budget.spare).toBe(0);
+  });
+
+  it("a reservation that cannot fit is a 400 naming the limit", () => {
+    const budget = new SubrequestBudget(50);
+    let error: unknown;
+    try {
+      budget.reserve(51, "a batch of 20 keys");
+    } catch (err) {
+      error = err;
+    }
+    expect((error as ApiError).status).toBe(400);
+    expect((error as ApiError).message).toMatch(/a batch of 20 keys needs up to 51 .* limit of 50 .*SUBREQUEST_LIMIT/);
+    expect(budget.spare).toBe(50);
+  });
+
+  it("optional work reserved while spare, given back when done", () => {
+    const budget = new SubrequestBudget(5);
+    expect(budget.tryReserve(5)).toBe(true);
+    expect(budget.tryTake("cache")).toBe(false);
+    budget.take("storage");
+    budget.release(5);
+    expect(budget.spare).toBe(4);
+  });
+
+  it("ifSpare runs optional work only out of spare calls, promised to it while it runs", async () => {
+    const budget = new SubrequestBudget(4);
+    budget.reserve(2, "planned work");
+    const ran = await budget.ifSpare(2, async () => {
+      expect(budget.spare).toBe(0);
+      expect(await budget.ifSpare(1, async () => "nested")).toBeNull();
+      budget.take("storage");
+      return "retried";
+    });
+    expect(ran).toEqual({ value: "retried" });
+    expect(budget.spare).toBe(1);
+    expect(await budget.ifSpare(2, async () => "too many")).toBeNull();
+  });
+
+  it("unbounded: for work with a budget of its own", () => {
+    const budget = SubrequestBudget.unbounded();
+    for (let i = 0; i < 5000; i++) budget.take("storage");
+    expect(budget.tryReserve(1_000_000)).toBe(true);
+  });
+});

@@ -1,0 +1,225 @@
+import { ApiError } from "../http/errors";
+import { MAX_BATCH_KEYS } from "../http/schema";
+
+/**
+ * A request's subrequests. Cloudflare allows one invocation of a Worker a fixed number of them
+ * (50 on the Free plan, 1,000 or more on Paid), and every Cache API call (`match`, `put`, `delete`)
+ * counts against the same quota as `fetch()`; past it the runtime throws, and the client would get a
+ * 500. So every storage call (src/storage/transport.ts) and every location-cache call (the item
+ * cache, the generation, the dialect) is counted here, against `SUBREQUEST_LIMIT`, including work
+ * left to `waitUntil` (it runs in the same invocation).
+ *
+ * Calls are of two kinds. The ones a request cannot do without are planned: a batch promises them
+ * up front (`reserve`, a 400 naming the limit when they cannot fit), and single requests need few
+ * enough that any allowed limit holds them (`MIN_SUBREQUEST_LIMIT`). The ones it can do without —
+ * a retry, a refill of the location cache, emptying an expired object, a hygiene delete — happen
+ * only out of what no planned call may still need (`tryTake`, `tryReserve`), so they can never
+ * starve a planned one: a request does less rather than fail.
+ */
+
+/** The Free plan's subrequests per invocation: the default, safe on every plan. */
+export const FREE_PLAN_SUBREQUESTS = 50;
+/** The Paid plan's (at least: Cloudflare's limits page has listed 1,000 and, later, 10,000). */
+export const PAID_PLAN_SUBREQUESTS = 1000;
+export const DEFAULT_SUBREQUEST_LIMIT = FREE_PLAN_SUBREQUESTS;
+
+/**
+ * Worst-case planned calls, per part of a request. They name the calls of the code paths they plan
+ * (tests count the real calls of each route's worst case and hold them to the limit).
+ */
+export const PLANNED_CALLS = {
+  /** The namespace's generation: the location cache (match), then storage (GET). Keeping it (a match and a put) is optional. */
+  generation: 2,
+  /** A probe of the store's dialect: the location cache (match), up to four PUTs, the DELETE of its scratch object. */
+  dialectProbe: 6,
+  /** A batch get: the location cache (match), storage (GET), and a HEAD when the value is empty (S3 answers its ranged GET 416). */
+  batchGet: 3,
+  /** Without the location cache (`Cache-Control: no-cache`). */
+  batchGetFresh: 2,
+  /** A batch set: the PUT, a check whether a PUT whose answer was lost landed, the location cache's entry removed beside it (delete). */
+  batchSet: 3,
+  /** A retried PUT: the PUT and a check whether it landed when its answer was lost. */
+  retriedPut: 2,
+  /** A retried conditional write: the state (HEAD), the PUT, a check whether it landed. */
+  retriedConditionalWrite: 3,
+  /** A retried touch: the state (HEAD), the copy (or, on Ceph RGW, a GET, a PUT and a check). */
+  retriedTouch: 4,
+  /** A retried counter step: the value (GET), the PUT, a check whether it landed. */
+  retriedCount: 3,
+  /** A retried flush: the generation (GET), its PUT, a check whether it landed. */
+  retriedFlush: 3,
+  /** A batch delete: the DELETE and the location cache's entry removed. */
+  batchDelete: 2,
+} as const;
+
+/**
+ * The smallest `SUBREQUEST_LIMIT` accepted: every single-item request fits in it with room to spare
+ * (its planned calls: generation 3, dialect probe 6, a read-modify-write of 5 and the cache's entry).
+ */
+export const MIN_SUBREQUEST_LIMIT = 20;
+
+export interface BatchShape {
+  gets: number;
+  sets: number;
+  deletes: number;
+  /** `Cache-Control: no-cache`: gets skip the location cache. */
+  fresh: boolean;
+}
+
+/** The calls a batch plans (its worst case without retries or refills). Pure. */
+export function plannedBatchCalls(shape: BatchShape): number {
+  const perGet = shape.fresh ? PLANNED_CALLS.batchGetFresh : PLANNED_CALLS.batchGet;
+  return PLANNED_CALLS.generation + shape.gets * perGet + shape.sets * PLANNED_CALLS.batchSet + shape.deletes * PLANNED_CALLS.batchDelete;
+}
+
+/** The most keys of any kind one batch may hold under `limit` (at most MAX_BATCH_KEYS). Pure. */
+export function maxBatchKeys(limit: number): number {
+  const perKey = Math.max(PLANNED_CALLS.batchGet, PLANNED_CALLS.batchSet, PLANNED_CALLS.batchDelete);
+  return Math.max(0, Math.min(MAX_BATCH_KEYS, Math.floor((limit - PLANNED_CALLS.generation) / perKey)));
+}
+
+/** What the index (`GET /v1`) tells clients: the subrequests a request may make, the batch size that fits. Pure. */
+export function indexLimits(subrequestLimit: number): { subrequestsPerRequest: number; batchKeys: number } {
+  return { subrequestsPerRequest: subrequestLimit, batchKeys: maxBatchKeys(subrequestLimit) };
+}
+
+/** Worst-case calls per step of a run of the sweep (src/sweep/): every one also a subrequest. */
+export const SWEEP_CALLS = {
+  /** Reading the cursor, at the start of a run. */
+  cursorRead: 1,
+  /** Saving it, at the end: kept from the start of the run. */
+  cursorSave: 1,
+  list: 1,
+  /** A namespace's generation from storage: the GET, and a HEAD if the object were empty (a ranged GET's 416). */
+  generation: 2,
+  head: 1,
+  /** Rewriting a generation object: the copy, or (Ceph RGW) a GET, a conditional PUT and a check whether it landed. */
+  refresh: 3,
+  /** One DeleteObjects for a chunk's deletions. */
+  deleteMany: 1,
+  /** Where a store refuses DeleteObjects: one DELETE per object instead. */
+  singleDelete: 1,
+} as const;
+
+/**
+ * The smallest `SWEEP_BUDGET` accepted: a run that can finish at least one object whatever it is,
+ * so that its cursor always moves — the cursor read, a listing, the cursor saved, and the dearest
+ * object: an item of a namespace not met yet (its generation, its HEAD, a DeleteObjects refused,
+ * the store's dialect probed for its single delete at that version).
+ */
+export const MIN_SWEEP_BUDGET =
+  SWEEP_CALLS.cursorRead + SWEEP_CALLS.list + SWEEP_CALLS.cursorSave + SWEEP_CALLS.generation + SWEEP_CALLS.head + SWEEP_CALLS.deleteMany + SWEEP_CALLS.singleDelete + PLANNED_CALLS.dialectProbe;
+
+/**
+ * The calls one run of the sweep may make: `SWEEP_BUDGET`, held to `SUBREQUEST_LIMIT` — a scheduled
+ * invocation has the same subrequest limit as a request, so a larger budget could never be spent. Pure.
+ */
+export function sweepCallLimit(sweepBudget: number, subrequestLimit: number): number {
+  return Math.min(sweepBudget, subrequestLimit);
+}
+
+/** A batch's planned calls per key, to give back as each key is done. Pure. */
+export function plannedKeyCalls(kind: "get" | "set" | "delete", fresh: boolean): number {
+  if (kind === "get") return fresh ? PLANNED_CALLS.batchGetFresh : PLANNED_CALLS.batchGet;
+  return kind === "set" ? PLANNED_CALLS.batchSet : PLANNED_CALLS.batchDelete;
+}
+
+/** `SUBREQUEST_LIMIT`: a whole number ≥ MIN_SUBREQUEST_LIMIT; unset → the default. Pure. */
+export function parseSubrequestLimit(raw: string | undefined): number | null {
+  if (raw === undefined) return DEFAULT_SUBREQUEST_LIMIT;
+  if (!/^\d{1,9}$/.test(raw) || Number(raw) < MIN_SUBREQUEST_LIMIT) return null;
+  return Number(raw);
+}
+
+export type CallKind = "storage" | "cache";
+
+/** The error of a planned call with no subrequest left: a clear, retryable 503, never the runtime's 500. */
+export function budgetSpentError(limit: number): ApiError {
+  return new ApiError("storage_unavailable", `this request used all ${limit} calls to storage and the location cache it may make (SUBREQUEST_LIMIT); retry`);
+}
+
+/** One request's count of subrequests, bounded by `limit`. */
+export class SubrequestBudget {
+  private usedCalls = 0;
+  private reservedCalls = 0;
+  /** Calls made, by kind (for the log line and the tests). */
+  readonly calls: Record<CallKind, number> = { storage: 0, cache: 0 };
+
+  constructor(readonly limit: number) {}
+
+  /** No bound: for work that has a budget of its own (the sweep) and for unit tests. */
+  static unbounded(): SubrequestBudget {
+    return new SubrequestBudget(Number.POSITIVE_INFINITY);
+  }
+
+  get used(): number {
+    return this.usedCalls;
+  }
+
+  /** Calls that no planned work may still need. */
+  get spare(): number {
+    return this.limit - this.usedCalls - this.reservedCalls;
+  }
+
+  /** A planned call: counted; when none is left at all, the request's clear 503 (planning keeps this from happening). */
+  take(kind: CallKind): void {
+    if (this.usedCalls >= this.limit) throw budgetSpentError(this.limit);
+    this.usedCalls += 1;
+    this.calls[kind] += 1;
+  }
+
+  /** A call the request can do without: made (and counted) only out of spare calls. */
+  tryTake(kind: CallKind): boolean {
+    if (this.spare < 1) return false;
+    this.take(kind);
+    return true;
+  }
+
+  /**
+   * Promises `calls` to planned work, so that nothing optional takes them; a `400` naming the limit
+   * when they do not fit (what: the work, as the client would name it).
+   */
+  reserve(calls: number, what: string): void {
+    if (calls > this.spare) {
+      throw new ApiError("bad_request", `${what} needs up to ${calls} calls to storage and the location cache, more than this deployment's limit of ${this.limit} per request (SUBREQUEST_LIMIT); split it (GET /v1 tells the batch size that fits)`);
+    }
+    this.reservedCalls += calls;
+  }
+
+  /** Promises `calls` to optional work when they are spare; false (nothing promised) when not. */
+  tryReserve(calls: number): boolean {
+    if (calls > this.spare) return false;
+    this.reservedCalls += calls;
+    return true;
+  }
+
+  /** Gives back a promise made by `reserve`/`tryReserve`, once that work is done. */
+  release(calls: number): void {
+    this.reservedCalls = Math.max(0, this.reservedCalls - calls);
+  }
+
+  /**
+   * Try `n` of a retry loop whose tries cost at most `calls` calls each: the first is planned; a
+   * further one runs only out of spare calls, else the request's clear 503 — retries stop at the
+   * limit, never past it.
+   */
+  async attempt<T>(n: number, calls: number, work: () => Promise<T>): Promise<T> {
+    if (n <= 1) return work();
+    const done = await this.ifSpare(calls, work);
+    if (!done) throw budgetSpentError(this.limit);
+    return done.value;
+  }
+
+  /**
+   * Optional work of at most `calls` calls (a retry, a cleanup): run only when they are spare, and
+   * promised to it while it runs; null when they are not spare (the work does not run).
+   */
+  async ifSpare<T>(calls: number, work: () => Promise<T>): Promise<{ value: T } | null> {
+    if (!this.tryReserve(calls)) return null;
+    try {
+      return { value: await work() };
+    } finally {
+      this.release(calls);
+    }
+  }
+}

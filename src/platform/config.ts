@@ -1,0 +1,139 @@
+import { MIN_SUBREQUEST_LIMIT, MIN_SWEEP_BUDGET, parseSubrequestLimit } from "./budget";
+import { ApiError } from "../http/errors";
+import { REQUIRED_SETTINGS } from "./required-settings";
+
+export { REQUIRED_SETTINGS };
+import { dialectNamed, NAMED_DIALECTS, type StoreDialect } from "../storage/dialect";
+
+/** Settings of the Worker, parsed and checked once per set of bindings (see `configFor`). */
+/**
+ * ALLOWED_ORIGINS is read by src/http/cors.ts on its own: CORS runs before this, so that even an error
+ * about the configuration reaches a browser.
+ */
+export interface Config {
+  s3: S3Settings;
+  defaultTtl: number;
+  maxTtl: number;
+  maxValueBytes: number;
+  edgeTtl: number;
+  maxTokenTtl: number;
+  storageTimeoutMs: number;
+  /** Calls to storage and the location cache one request may make (the plan's subrequests per invocation). */
+  subrequestLimit: number;
+  /** Calls to storage and the location cache one run of the sweep may make; held to `subrequestLimit` (src/platform/budget.ts, `sweepCallLimit`). */
+  sweepBudget: number;
+  publicReadNamespaces: readonly string[];
+  adminToken: string;
+  tokenSecret: string | undefined;
+}
+
+export interface S3Settings {
+  endpoint: string;
+  bucket: string;
+  region: string;
+  accessKeyId: string;
+  secretAccessKey: string;
+  /** Every object key starts with it, so one bucket can hold other things too. */
+  prefix: string;
+  /** How the store reads conditional headers, as `S3_DIALECT` names it; null: learned by a probe. */
+  dialect: StoreDialect | null;
+}
+
+export const DEFAULTS = {
+  DEFAULT_TTL: 3600,
+  MAX_TTL: 31_536_000,
+  MAX_VALUE_BYTES: 100_000_000,
+  EDGE_TTL: 60,
+  MAX_TOKEN_TTL: 2_592_000,
+  STORAGE_TIMEOUT_MS: 10_000,
+  SWEEP_BUDGET: 45,
+} as const;
+
+type Source = Partial<Record<string, unknown>>;
+
+function missing(name: string): never {
+  throw new ApiError("internal", `server misconfigured: the setting ${name} is missing`);
+}
+
+function invalid(name: string, rule: string): never {
+  throw new ApiError("internal", `server misconfigured: the setting ${name} must be ${rule}`);
+}
+
+function text(env: Source, name: string): string | undefined {
+  const value = env[name];
+  if (value === undefined || value === null) return undefined;
+  if (typeof value !== "string") return String(value);
+  const trimmed = value.trim();
+  return trimmed === "" ? undefined : trimmed;
+}
+
+function required(env: Source, name: (typeof REQUIRED_SETTINGS)[number]): string {
+  return text(env, name) ?? missing(name);
+}
+
+function integer(env: Source, name: keyof typeof DEFAULTS, min: number): number {
+  const raw = text(env, name);
+  if (raw === undefined) return DEFAULTS[name];
+  if (!/^\d+$/.test(raw) || !Number.isSafeInteger(Number(raw)) || Number(raw) < min) {
+    invalid(name, `a whole number >= ${min}`);
+  }
+  return Number(raw);
+}
+
+function list(env: Source, name: string): string[] {
+  return (text(env, name) ?? "")
+    .split(",")
+    .map((part) => part.trim())
+    .filter((part) => part !== "");
+}
+
+/** Reads every setting of API.md's configuration; a missing or malformed one is named (never its value). */
+export function parseConfig(bindings: object): Config {
+  const env = bindings as Source;
+  const endpoint = required(env, "S3_ENDPOINT");
+  let endpointUrl: URL;
+  try {
+    endpointUrl = new URL(endpoint);
+  } catch {
+    invalid("S3_ENDPOINT", "an http(s) URL");
+  }
+  if (endpointUrl.protocol !== "http:" && endpointUrl.protocol !== "https:") invalid("S3_ENDPOINT", "an http(s) URL");
+  const prefix = text(env, "S3_PREFIX") ?? "cloudcached/";
+  if (prefix.startsWith("/") || prefix.includes("//")) invalid("S3_PREFIX", "a key prefix without leading or doubled slashes");
+  const dialectName = text(env, "S3_DIALECT");
+  const dialect = dialectName === undefined ? null : (dialectNamed(dialectName) ?? invalid("S3_DIALECT", `one of ${Object.keys(NAMED_DIALECTS).join(", ")}, or empty`));
+  return {
+    s3: {
+      endpoint: endpoint.replace(/\/+$/, ""),
+      bucket: required(env, "S3_BUCKET"),
+      region: text(env, "S3_REGION") ?? "auto",
+      accessKeyId: required(env, "S3_ACCESS_KEY_ID"),
+      secretAccessKey: required(env, "S3_SECRET_ACCESS_KEY"),
+      prefix: prefix === "" || prefix.endsWith("/") ? prefix : `${prefix}/`,
+      dialect,
+    },
+    defaultTtl: integer(env, "DEFAULT_TTL", 0),
+    maxTtl: integer(env, "MAX_TTL", 1),
+    maxValueBytes: integer(env, "MAX_VALUE_BYTES", 1),
+    edgeTtl: integer(env, "EDGE_TTL", 0),
+    maxTokenTtl: integer(env, "MAX_TOKEN_TTL", 1),
+    storageTimeoutMs: integer(env, "STORAGE_TIMEOUT_MS", 1),
+    subrequestLimit: parseSubrequestLimit(text(env, "SUBREQUEST_LIMIT")) ?? invalid("SUBREQUEST_LIMIT", `a whole number >= ${MIN_SUBREQUEST_LIMIT} (50 on the Free plan, 1000 on Paid)`),
+    sweepBudget: integer(env, "SWEEP_BUDGET", MIN_SWEEP_BUDGET),
+    publicReadNamespaces: list(env, "PUBLIC_READ_NAMESPACES"),
+    adminToken: required(env, "ADMIN_TOKEN"),
+    tokenSecret: text(env, "TOKEN_SECRET"),
+  };
+}
+
+// Bindings are the same object for every request of an isolate: parse them once, at first use.
+const parsed = new WeakMap<object, Config>();
+
+export function configFor(env: object): Config {
+  let config = parsed.get(env);
+  if (!config) {
+    config = parseConfig(env);
+    parsed.set(env, config);
+  }
+  return config;
+}

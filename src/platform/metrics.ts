@@ -1,0 +1,44 @@
+/** Where a request's time went: the phases named in `Server-Timing` and the request's log line. */
+export type Phase = "cache" | "storage";
+
+/** Something that can be told how long a call took (the storage and location-cache code take one). */
+export interface PhaseRecorder {
+  record(phase: Phase, ms: number): void;
+}
+
+/** Times `work` under `phase` for `recorder` (if any), whether it succeeds or fails. */
+export async function timed<T>(recorder: PhaseRecorder | undefined, phase: Phase, work: Promise<T>): Promise<T> {
+  if (!recorder) return work;
+  const started = Date.now();
+  try {
+    return await work;
+  } finally {
+    recorder.record(phase, Date.now() - started);
+  }
+}
+
+/**
+ * One request's id and timings. Durations are wall-clock time around I/O (in Workers, `Date.now()`
+ * advances across I/O), summed per phase: three storage calls of one request add up.
+ */
+export class RequestMetrics implements PhaseRecorder {
+  readonly started = Date.now();
+  private readonly totals: Record<Phase, number> = { cache: 0, storage: 0 };
+  private readonly calls: Record<Phase, number> = { cache: 0, storage: 0 };
+
+  constructor(readonly requestId: string) {}
+
+  record(phase: Phase, ms: number): void {
+    this.totals[phase] += ms;
+    this.calls[phase] += 1;
+  }
+
+  /** Times `work` under `phase`, whether it succeeds or fails. */
+  time<T>(phase: Phase, work: Promise<T>): Promise<T> {
+    return timed(this, phase, work);
+  }
+
+  summary(now = Date.now()): { total: number; cache: number; storage: number; cacheCalls: number; storageCalls: number } {
+    return { total: now - this.started, ...this.totals, cacheCalls: this.calls.cache, storageCalls: this.calls.storage };
+  }
+}
