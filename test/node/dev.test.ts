@@ -167,6 +167,15 @@ function reset(dir: string): Promise<{ code: number | null; output: string }> {
 
 const auth = (token: string) => ({ authorization: `Bearer ${token}` });
 
+/** Reads a body to its end, keeping none of it: how many bytes it had. */
+async function byteCount(body: ReadableStream<Uint8Array> | null): Promise<number> {
+  if (body === null) return 0;
+  const reader = body.getReader();
+  let count = 0;
+  for (let part = await reader.read(); !part.done; part = await reader.read()) count += part.value.byteLength;
+  return count;
+}
+
 describe("npm run dev (scripts/dev.mjs)", () => {
   it("runs the Worker and the embedded store, serves the printed token, keeps data across a restart, and leaves nothing running", async () => {
     const dir = await tempDir();
@@ -272,9 +281,7 @@ describe("npm run dev (scripts/dev.mjs)", () => {
         signal: AbortSignal.timeout(60_000),
       });
       expect(response.status).toBe(200);
-      let received = 0;
-      for await (const chunk of response.body ?? []) received += chunk.byteLength;
-      expect(received).toBe(size);
+      expect(await byteCount(response.body)).toBe(size);
       expect(sockets() - before, `sockets held by npm run dev's processes after read ${read}, beyond the ${before} before`).toBeLessThan(slack);
     }
     const health = await fetch(`${url}/healthz`, { signal: AbortSignal.timeout(15_000) });
