@@ -21,7 +21,7 @@ import { parseDevVars, setDevVars } from "./dev/dev-vars.mjs";
 import { LAUNCHER_PIPE_ENV, LAUNCHER_PIPE_FD } from "./dev/launcher-pipe.mjs";
 import { acquireLock, lockHolder, releaseLock } from "./dev/lock.mjs";
 import { DevSettingsError, parsePort, planDevSettings, STORE_OPTIONS_ENV, splitBindings, wranglerDevArgs } from "./dev/settings.mjs";
-import { isRequestLogLine } from "./dev/wrangler-output.mjs";
+import { isLauncherNotice, isRequestLogLine } from "./dev/wrangler-output.mjs";
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 const STOP_GRACE_MS = 10_000;
@@ -256,10 +256,11 @@ async function main() {
     inspectorPort,
     vars,
   });
-  // Its own process group, so that stopping it reaches workerd too. The preloaded module kills that
-  // group when the launcher is gone.
-  const exitWithLauncher = pathToFileURL(join(ROOT, "scripts", "dev", "exit-with-launcher.mjs")).href;
-  const wrangler = spawn(process.execPath, ["--import", exitWithLauncher, wranglerBin, ...args], {
+  // Its own process group, so that stopping it reaches workerd too. Two preloaded modules: one kills
+  // that group when the launcher is gone; the other keeps wrangler's inspector proxy from opening a
+  // connection for every chunk of a response body the Worker reads (gate-inspector-network.mjs).
+  const preloads = ["exit-with-launcher.mjs", "gate-inspector-network.mjs"].flatMap((name) => ["--import", pathToFileURL(join(ROOT, "scripts", "dev", name)).href]);
+  const wrangler = spawn(process.execPath, [...preloads, wranglerBin, ...args], {
     cwd: ROOT,
     detached: true,
     stdio: withLauncherPipe(["ignore", "pipe", "pipe"]),
@@ -274,13 +275,14 @@ async function main() {
   });
   // wrangler's start-up output (its banner, the bindings table, warnings about features this project
   // does not use) is kept back, and shown only if the Worker does not start; then its lines pass,
-  // except its own line per request, which the Worker's log line already says.
+  // except its own line per request, which the Worker's log line already says. The launcher's own
+  // notices from inside wrangler pass at once.
   /** @type {string[]} */
   const startupOutput = [];
   let started = false;
   for (const [stream, sink] of /** @type {const} */ ([[wrangler.stdout, process.stdout], [wrangler.stderr, process.stderr]])) {
     createInterface({ input: stream, crlfDelay: Infinity }).on("line", (line) => {
-      if (!started) startupOutput.push(line);
+      if (!started && !isLauncherNotice(line)) startupOutput.push(line);
       else if (!isRequestLogLine(line)) sink.write(`${line}\n`);
     });
   }

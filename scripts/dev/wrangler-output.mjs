@@ -12,3 +12,13 @@ const ANSI = /\x1b\[[0-9;]*m/g;
 export function isRequestLogLine(line) {
   return /^\[wrangler:info\] [A-Z]+ \S+ \d{3}\b/.test(line.replace(ANSI, ""));
 }
+
+/**
+ * A line that `npm run dev`'s own code wrote from inside wrangler (gate-inspector-network.mjs): shown
+ * at once, even while wrangler's start-up output is kept back.
+ * @param {string} line
+ * @returns {boolean}
+ */
+export function isLauncherNotice(line) {
+  return line.replace(ANSI, "").startsWith("npm run dev: ");
+}

@@ -1,10 +1,17 @@
 // The decisions of `npm run dev` (scripts/dev/*.mjs): .dev.vars parsing and updating, store choice,
-// wrangler's arguments, the banner. The launcher itself is exercised in dev.test.ts.
+// wrangler's arguments, the banner, the correction of wrangler's inspector proxy. The launcher itself
+// is exercised in dev.test.ts.
+import { execFileSync } from "node:child_process";
+import { readFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
 import { describe, expect, it } from "vitest";
 import { formatBanner, shellQuote } from "../../scripts/dev/banner.mjs";
 import { parseDevVars, setDevVars } from "../../scripts/dev/dev-vars.mjs";
 import { DevSettingsError, parsePort, planDevSettings, splitBindings, wranglerDevArgs } from "../../scripts/dev/settings.mjs";
-import { isRequestLogLine } from "../../scripts/dev/wrangler-output.mjs";
+import { gateNetworkEnable } from "../../scripts/dev/inspector-network.mjs";
+import { isLauncherNotice, isRequestLogLine } from "../../scripts/dev/wrangler-output.mjs";
 
 describe("parseDevVars", () => {
   it("reads dotenv lines as wrangler does", () => {
@@ -205,5 +212,66 @@ describe("isRequestLogLine", () => {
     expect(isRequestLogLine("[wrangler:info] Ready on http://127.0.0.1:8787")).toBe(false);
     expect(isRequestLogLine('{"level":"info","method":"GET","route":"/healthz","status":200}')).toBe(false);
     expect(isRequestLogLine("✘ [ERROR] Build failed")).toBe(false);
+  });
+});
+
+describe("isLauncherNotice", () => {
+  it("picks the launcher's own lines from wrangler's output", () => {
+    expect(isLauncherNotice("npm run dev: this wrangler's inspector proxy is not the one expected, …")).toBe(true);
+    expect(isLauncherNotice("\x1b[33mnpm run dev: coloured\x1b[39m")).toBe(true);
+    expect(isLauncherNotice("[wrangler:info] Ready on http://127.0.0.1:8787")).toBe(false);
+    expect(isLauncherNotice("see npm run dev: not at the start")).toBe(false);
+  });
+});
+
+describe("gateNetworkEnable (wrangler's inspector proxy)", () => {
+  const root = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
+  const proxyPath = join(dirname(createRequire(join(root, "package.json")).resolve("wrangler/package.json")), "wrangler-dist", "InspectorProxyWorker.js");
+  const shipped = readFileSync(proxyPath, "utf8");
+  const networkEnable = /this\.sendRuntimeMessage\(\s*\{\s*method: "Network\.enable"/g;
+
+  it("turns the installed wrangler's Network events on only with a debugger attached, and changes nothing else", () => {
+    const { outcome, source } = gateNetworkEnable(shipped);
+    expect(outcome).toBe("gated");
+    expect(source.match(networkEnable)).toHaveLength(1);
+    expect(source).toMatch(/if \(this\.websockets\.devtools !== void 0\) \{ this\.sendRuntimeMessage\(\s*\{ method: "Network\.enable", id: this\.nextCounter\(\) \},\s*runtime\s*\); \}/);
+    // Everything else is as shipped: taking the condition out again gives the shipped source.
+    expect(source.replace(/if \(this\.websockets\.devtools !== void 0\) \{ (this\.sendRuntimeMessage\(\s*\{ method: "Network\.enable"[^;]*;) \}/, "$1")).toBe(shipped);
+  });
+
+  it("leaves a proxy that has the fix as it is, its own output included", () => {
+    const once = gateNetworkEnable(shipped).source;
+    expect(gateNetworkEnable(once)).toEqual({ outcome: "already-gated", source: once });
+    // The shape of the upstream fix (wrangler 4.100.0's InspectorProxyWorker.js).
+    const upstream = [
+      "    if (this.websockets.devtools !== void 0) {",
+      "      this.sendRuntimeMessage(",
+      '        { method: "Network.enable", id: this.nextCounter() },',
+      "        runtime",
+      "      );",
+      "    }",
+    ].join("\n");
+    expect(gateNetworkEnable(upstream)).toEqual({ outcome: "already-gated", source: upstream });
+  });
+
+  it("leaves a source it does not know as it is", () => {
+    expect(gateNetworkEnable("export default {}")).toEqual({ outcome: "not-found", source: "export default {}" });
+    const twice = 'this.sendRuntimeMessage({ method: "Network.enable", id: this.nextCounter() }, runtime);'.repeat(2);
+    expect(gateNetworkEnable(twice).outcome).toBe("not-found");
+  });
+
+  it("is what wrangler reads when gate-inspector-network.mjs is preloaded (as a Buffer or a string), and other files are read as they are", () => {
+    const preload = pathToFileURL(join(root, "scripts/dev/gate-inspector-network.mjs")).href;
+    const script = [
+      'const fs = require("node:fs");',
+      "const [proxy, other] = process.argv.slice(1);",
+      'const asBuffer = fs.readFileSync(proxy); const asString = fs.readFileSync(proxy, { encoding: "utf8" });',
+      'process.stdout.write(JSON.stringify({ buffer: Buffer.isBuffer(asBuffer) && asBuffer.toString("utf8") === asString, proxy: asString, other: fs.readFileSync(other, "utf8") }));',
+    ].join("\n");
+    const output = execFileSync(process.execPath, ["--import", preload, "-e", script, proxyPath, join(root, "package.json")], { cwd: root, encoding: "utf8" });
+    const read = JSON.parse(output) as { buffer: boolean; proxy: string; other: string };
+    expect(read.buffer).toBe(true);
+    expect(read.proxy).toBe(gateNetworkEnable(shipped).source);
+    expect(read.other).toBe(readFileSync(join(root, "package.json"), "utf8"));
   });
 });

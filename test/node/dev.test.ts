@@ -1,7 +1,7 @@
 // `npm run dev` (scripts/dev.mjs), run for real: wrangler dev + the embedded store in a temporary
 // directory (CLOUDCACHED_DEV_DIR), items through the printed token, data kept across a restart,
-// nothing left running after SIGINT or SIGTERM, and clear refusals for a busy port or incomplete
-// store settings. Every wait is bounded.
+// large reads that leave no sockets behind, nothing left running after SIGINT or SIGTERM, and clear
+// refusals for a busy port or incomplete store settings. Every wait is bounded.
 import { type ChildProcess, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { existsSync } from "node:fs";
@@ -14,7 +14,7 @@ import { AwsClient } from "aws4fetch";
 import { afterAll, afterEach, describe, expect, it } from "vitest";
 // @ts-expect-error -- a plain ESM script shared with `npm run dev`; its shape is checked at run time.
 import { startEmbeddedStore as startStoreUntyped } from "../../scripts/embedded-store.mjs";
-import { descendants, stillRunning } from "./processes";
+import { descendants, openSockets, stillRunning } from "./processes";
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
 const READY_MS = 120_000;
@@ -167,6 +167,15 @@ function reset(dir: string): Promise<{ code: number | null; output: string }> {
 
 const auth = (token: string) => ({ authorization: `Bearer ${token}` });
 
+/** Reads a body to its end, keeping none of it: how many bytes it had. */
+async function byteCount(body: ReadableStream<Uint8Array> | null): Promise<number> {
+  if (body === null) return 0;
+  const reader = body.getReader();
+  let count = 0;
+  for (let part = await reader.read(); !part.done; part = await reader.read()) count += part.value.byteLength;
+  return count;
+}
+
 describe("npm run dev (scripts/dev.mjs)", () => {
   it("runs the Worker and the embedded store, serves the printed token, keeps data across a restart, and leaves nothing running", async () => {
     const dir = await tempDir();
@@ -245,6 +254,39 @@ describe("npm run dev (scripts/dev.mjs)", () => {
 
     expect(await stop(second, "SIGTERM")).toBe(0);
     expect(stillRunning(second.started)).toEqual([]);
+  }, 300_000);
+
+  it("serves 30 reads of a 30 MB item streamed from storage, and its processes' sockets stay where they were", async () => {
+    const dir = await tempDir();
+    const launcher = launch(dir, await freePort());
+    const { url, token } = await launcher.ready();
+    const size = 30_000_000;
+    const put = await fetch(`${url}/v1/large/items/value`, {
+      method: "PUT",
+      headers: { ...auth(token), "content-type": "application/octet-stream" },
+      body: new Uint8Array(size).fill(7),
+    });
+    expect(put.status).toBe(200);
+    const root = launcher.child.pid as number;
+    const sockets = () => openSockets([root, ...descendants(root)]);
+    const before = sockets();
+    // wrangler's inspector proxy used to open a connection for each chunk the Worker read from storage
+    // (about 2,500 per read of this item, left open for seconds), until the dev server ran out of file
+    // descriptors. Checked after every read, so that this fails at the first read rather than the last.
+    const slack = 64;
+    for (let read = 1; read <= 30; read += 1) {
+      // no-cache: every read streams the value from storage, as a miss does.
+      const response = await fetch(`${url}/v1/large/items/value`, {
+        headers: { ...auth(token), "cache-control": "no-cache" },
+        signal: AbortSignal.timeout(60_000),
+      });
+      expect(response.status).toBe(200);
+      expect(await byteCount(response.body)).toBe(size);
+      expect(sockets() - before, `sockets held by npm run dev's processes after read ${read}, beyond the ${before} before`).toBeLessThan(slack);
+    }
+    const health = await fetch(`${url}/healthz`, { signal: AbortSignal.timeout(15_000) });
+    expect(health.status).toBe(200);
+    expect(await stop(launcher, "SIGTERM")).toBe(0);
   }, 300_000);
 
   it("uses the store named in .dev.vars and starts none of its own", async () => {

@@ -1,7 +1,7 @@
-// Process-tree helpers for the Node-side tests: which processes a command started, and whether
-// they are still running.
+// Process-tree helpers for the Node-side tests: which processes a command started, whether they are
+// still running, and how many sockets they hold.
 import { execFileSync } from "node:child_process";
-import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, readlinkSync } from "node:fs";
 
 interface ProcessInfo {
   pid: number;
@@ -61,4 +61,40 @@ export function descendants(root: number): number[] {
 export function stillRunning(pids: readonly number[]): number[] {
   const live = new Set(processTable().filter((p) => !p.zombie).map((p) => p.pid));
   return pids.filter((pid) => live.has(pid));
+}
+
+/**
+ * How many sockets (TCP, Unix, any kind) `pids` hold open together: /proc/<pid>/fd on Linux, `lsof`
+ * elsewhere. A process that exits meanwhile counts for nothing.
+ */
+export function openSockets(pids: readonly number[]): number {
+  if (!existsSync("/proc/self/fd")) {
+    if (pids.length === 0) return 0;
+    let listed = "";
+    try {
+      listed = execFileSync("lsof", ["-n", "-P", "-p", pids.join(",")], { encoding: "utf8", maxBuffer: 64 * 1024 * 1024 });
+    } catch (err) {
+      // lsof exits 1 when one of the processes is gone; what it found is still on stdout.
+      listed = (err as { stdout?: string }).stdout ?? "";
+    }
+    // Columns: COMMAND PID USER FD TYPE ...
+    return listed.split("\n").filter((line) => /^(IPv4|IPv6|unix|sock)$/.test(line.trim().split(/\s+/)[4] ?? "")).length;
+  }
+  let count = 0;
+  for (const pid of pids) {
+    let fds: string[];
+    try {
+      fds = readdirSync(`/proc/${pid}/fd`);
+    } catch {
+      continue; // exited meanwhile
+    }
+    for (const fd of fds) {
+      try {
+        if (readlinkSync(`/proc/${pid}/fd/${fd}`).startsWith("socket:")) count += 1;
+      } catch {
+        // closed meanwhile
+      }
+    }
+  }
+  return count;
 }
