@@ -43,6 +43,13 @@ async function seed(prefix: string, namespace: string, key: string, value: strin
   return written.etag;
 }
 
+/** The next read of the namespace's generation, of an item's value and of its head each fail once (500). */
+async function readsFailOnce(prefix: string, namespace: string): Promise<void> {
+  await proxy.fault({ mode: "error500", path: `/${prefix}.generations/${namespace}`, method: "GET", count: 1 });
+  await proxy.fault({ mode: "error500", path: `/${prefix}${namespace}/`, method: "GET", count: 1 });
+  await proxy.fault({ mode: "error500", path: `/${prefix}${namespace}/`, method: "HEAD", count: 1 });
+}
+
 function report(route: string, limit: number, counted: Counted<Answer>): void {
   // The numbers the docs quote (docs/deploy.md): visible with `npx vitest run test/subrequests.test.ts`.
   console.info(JSON.stringify({ subrequests: route, limit, status: counted.result.status, total: counted.total, storage: counted.storage, cache: counted.cache }));
@@ -69,9 +76,7 @@ describe.each(LIMITS)("SUBREQUEST_LIMIT=%i: every route's worst case stays withi
     const prefix = uniquePrefix();
     const ns = uniqueNamespace("sub-get");
     await seed(prefix, ns, "k", "");
-    await proxy.fault({ mode: "error500", path: `/${prefix}.generations/${ns}`, method: "GET", count: 1 });
-    await proxy.fault({ mode: "error500", path: `/${prefix}${ns}/`, method: "GET", count: 1 });
-    await proxy.fault({ mode: "error500", path: `/${prefix}${ns}/`, method: "HEAD", count: 1 });
+    await readsFailOnce(prefix, ns);
     const counted = await countSubrequests(() => at(limit, prefix, `/v1/${ns}/items/k`, { headers: { "cache-control": "no-cache" } }));
     report("GET, every call failing once", limit, counted);
     expect(counted.result.status).toBe(200);
@@ -83,9 +88,7 @@ describe.each(LIMITS)("SUBREQUEST_LIMIT=%i: every route's worst case stays withi
     const prefix = uniquePrefix();
     const ns = uniqueNamespace("sub-stale");
     await seed(prefix, ns, "k", "", { expiresAt: Math.floor(Date.now() / 1000) - 5, grace: 600 });
-    await proxy.fault({ mode: "error500", path: `/${prefix}.generations/${ns}`, method: "GET", count: 1 });
-    await proxy.fault({ mode: "error500", path: `/${prefix}${ns}/`, method: "GET", count: 1 });
-    await proxy.fault({ mode: "error500", path: `/${prefix}${ns}/`, method: "HEAD", count: 1 });
+    await readsFailOnce(prefix, ns);
     const counted = await countSubrequests(() => at(limit, prefix, `/v1/${ns}/items/k`, { headers: { "cache-control": "max-stale" } }));
     report("GET max-stale, stale, every call failing once", limit, counted);
     expect(counted.result.status).toBe(200);
@@ -101,9 +104,7 @@ describe.each(LIMITS)("SUBREQUEST_LIMIT=%i: every route's worst case stays withi
     // The copy is kept here by a first read, then left past its freshness (EDGE_TTL 1 s).
     expect((await at(limit, prefix, `/v1/${ns}/items/k`, {}, edge)).status).toBe(200);
     await new Promise((resolve) => setTimeout(resolve, 1100));
-    await proxy.fault({ mode: "error500", path: `/${prefix}.generations/${ns}`, method: "GET", count: 1 });
-    await proxy.fault({ mode: "error500", path: `/${prefix}${ns}/`, method: "GET", count: 1 });
-    await proxy.fault({ mode: "error500", path: `/${prefix}${ns}/`, method: "HEAD", count: 1 });
+    await readsFailOnce(prefix, ns);
     const counted = await countSubrequests(() => at(limit, prefix, `/v1/${ns}/items/k`, { headers: { "cache-control": "max-stale=60" } }, edge));
     report("GET max-stale, copy past freshness, refresh failing once", limit, counted);
     expect(counted.result.status).toBe(200);
