@@ -22,8 +22,8 @@ interface Answer {
  * The Worker at this limit, through the fault proxy, with time enough for every retry it allows.
  * The body is read here: a batch does its gets while its answer streams.
  */
-async function at(limit: number, prefix: string, path: string, init: RequestInit = {}): Promise<Answer> {
-  const response = await viaProxy(path, init, { SUBREQUEST_LIMIT: String(limit), S3_PREFIX: prefix, STORAGE_TIMEOUT_MS: "5000" });
+async function at(limit: number, prefix: string, path: string, init: RequestInit = {}, overrides: Partial<Record<keyof Env, string>> = {}): Promise<Answer> {
+  const response = await viaProxy(path, init, { SUBREQUEST_LIMIT: String(limit), S3_PREFIX: prefix, STORAGE_TIMEOUT_MS: "5000", ...overrides });
   return { status: response.status, etag: response.headers.get("etag"), body: await response.text() };
 }
 
@@ -37,10 +37,17 @@ function uniquePrefix(): string {
  * seen its namespace, so the next request is the first of its kind (generation unknown everywhere,
  * and with a prefix of its own, the store's dialect too).
  */
-async function seed(prefix: string, namespace: string, key: string, value: string): Promise<string> {
-  const written = await testStorage(testConfig({ S3_PREFIX: prefix })).put(objectKey(prefix, namespace, 0, key), new TextEncoder().encode(value), { contentType: "text/plain", expiresAt: null }, { kind: "none" });
+async function seed(prefix: string, namespace: string, key: string, value: string, lifetime: { expiresAt: number | null; grace?: number } = { expiresAt: null }): Promise<string> {
+  const written = await testStorage(testConfig({ S3_PREFIX: prefix })).put(objectKey(prefix, namespace, 0, key), new TextEncoder().encode(value), { contentType: "text/plain", ...lifetime }, { kind: "none" });
   if (!written.ok) throw new Error(`seeding ${key} failed: ${written.reason}`);
   return written.etag;
+}
+
+/** The next read of the namespace's generation, of an item's value and of its head each fail once (500). */
+async function readsFailOnce(prefix: string, namespace: string): Promise<void> {
+  await proxy.fault({ mode: "error500", path: `/${prefix}.generations/${namespace}`, method: "GET", count: 1 });
+  await proxy.fault({ mode: "error500", path: `/${prefix}${namespace}/`, method: "GET", count: 1 });
+  await proxy.fault({ mode: "error500", path: `/${prefix}${namespace}/`, method: "HEAD", count: 1 });
 }
 
 function report(route: string, limit: number, counted: Counted<Answer>): void {
@@ -69,11 +76,53 @@ describe.each(LIMITS)("SUBREQUEST_LIMIT=%i: every route's worst case stays withi
     const prefix = uniquePrefix();
     const ns = uniqueNamespace("sub-get");
     await seed(prefix, ns, "k", "");
-    await proxy.fault({ mode: "error500", path: `/${prefix}.generations/${ns}`, method: "GET", count: 1 });
-    await proxy.fault({ mode: "error500", path: `/${prefix}${ns}/`, method: "GET", count: 1 });
-    await proxy.fault({ mode: "error500", path: `/${prefix}${ns}/`, method: "HEAD", count: 1 });
+    await readsFailOnce(prefix, ns);
     const counted = await countSubrequests(() => at(limit, prefix, `/v1/${ns}/items/k`, { headers: { "cache-control": "no-cache" } }));
     report("GET, every call failing once", limit, counted);
+    expect(counted.result.status).toBe(200);
+    expect(counted.total).toBeLessThanOrEqual(limit);
+    await proxy.clear(`/${prefix}`);
+  });
+
+  it("a max-stale read of a stale empty value, on a location that knows nothing yet, every storage call failing once", async () => {
+    const prefix = uniquePrefix();
+    const ns = uniqueNamespace("sub-stale");
+    await seed(prefix, ns, "k", "", { expiresAt: Math.floor(Date.now() / 1000) - 5, grace: 600 });
+    await readsFailOnce(prefix, ns);
+    const counted = await countSubrequests(() => at(limit, prefix, `/v1/${ns}/items/k`, { headers: { "cache-control": "max-stale" } }));
+    report("GET max-stale, stale, every call failing once", limit, counted);
+    expect(counted.result.status).toBe(200);
+    expect(counted.total).toBeLessThanOrEqual(limit);
+    await proxy.clear(`/${prefix}`);
+  });
+
+  it("a max-stale read given this location's copy past its freshness, its background refresh failing once per call", async () => {
+    const prefix = uniquePrefix();
+    const ns = uniqueNamespace("sub-swr");
+    const edge = { EDGE_TTL: "1" };
+    await seed(prefix, ns, "k", "");
+    // The copy is kept here by a first read, then left past its freshness (EDGE_TTL 1 s).
+    expect((await at(limit, prefix, `/v1/${ns}/items/k`, {}, edge)).status).toBe(200);
+    await new Promise((resolve) => setTimeout(resolve, 1100));
+    await readsFailOnce(prefix, ns);
+    const counted = await countSubrequests(() => at(limit, prefix, `/v1/${ns}/items/k`, { headers: { "cache-control": "max-stale=60" } }, edge));
+    report("GET max-stale, copy past freshness, refresh failing once", limit, counted);
+    expect(counted.result.status).toBe(200);
+    expect(counted.total).toBeLessThanOrEqual(limit);
+    // The refresh really ran: storage was asked for the item after the answer.
+    expect((await proxy.requests(`/${prefix}${ns}/`)).filter((r) => r.method === "GET").length).toBeGreaterThanOrEqual(2);
+    await proxy.clear(`/${prefix}`);
+  });
+
+  it("the first request of an isolate: a soft expiry (op=expire) that probes the store's dialect, storage failing once, its copy racing", async () => {
+    const prefix = uniquePrefix();
+    const ns = uniqueNamespace("sub-expire");
+    await seed(prefix, ns, "k", "v", { expiresAt: Math.floor(Date.now() / 1000) + 3600, grace: 600 });
+    await proxy.fault({ mode: "error500", path: `/${prefix}.generations/${ns}`, method: "GET", count: 1 });
+    await proxy.fault({ mode: "error500", path: `/${prefix}${ns}/`, method: "HEAD", count: 1 });
+    await proxy.fault({ mode: "conflict409", path: `/${prefix}${ns}/`, method: "PUT", count: 1 });
+    const counted = await countSubrequests(() => at(limit, prefix, `/v1/${ns}/items/k?op=expire`, { method: "POST" }));
+    report("op=expire, first request", limit, counted);
     expect(counted.result.status).toBe(200);
     expect(counted.total).toBeLessThanOrEqual(limit);
     await proxy.clear(`/${prefix}`);

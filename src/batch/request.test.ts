@@ -13,14 +13,14 @@ describe("parseBatch", () => {
       delete: ["c"],
       get: ["a", "b", "zz"],
     });
-    expect(batch.get).toEqual(["a", "b", "zz"]);
+    expect(batch.get).toEqual([{ key: "a" }, { key: "b" }, { key: "zz" }]);
     expect(batch.delete).toEqual(["c"]);
     expect(batch.set[0]).toEqual({ key: "a", value: new TextEncoder().encode("hello"), ttl: 60, contentType: "text/plain" });
     expect(batch.set[1]).toEqual({ key: "b", value: new Uint8Array([0, 1, 2]), ttl: undefined, contentType: "application/octet-stream" });
   });
   it("accepts an empty batch and repeated gets or deletes (answered once)", () => {
     expect(parse({})).toEqual({ get: [], set: [], delete: [] });
-    expect(parse({ get: ["a", "a"], delete: ["b", "b"] })).toEqual({ get: ["a"], set: [], delete: ["b"] });
+    expect(parse({ get: ["a", "a"], delete: ["b", "b"] })).toEqual({ get: [{ key: "a" }], set: [], delete: ["b"] });
   });
   it("refuses malformed or unexpected bodies, naming the problem", () => {
     const cases: [string, RegExp][] = [
@@ -45,9 +45,24 @@ describe("parseBatch", () => {
       [JSON.stringify({ set: [{ key: "a", value: "x", contentType: "nope" }] }), /contentType/],
       [JSON.stringify({ set: [{ key: "a", value: "x" }, { key: "a", value: "y" }] }), /set twice/],
       [JSON.stringify({ set: [{ key: "a", value: "x" }], delete: ["a"] }), /both set and deleted/],
+      [JSON.stringify({ set: [{ key: "a", value: "x", grace: -1 }] }), /set\[0\].grace/],
+      [JSON.stringify({ set: [{ key: "a", value: "x", grace: 2.5 }] }), /set\[0\].grace/],
+      [JSON.stringify({ set: [{ key: "a", value: "x", grace: 31_536_001 }] }), /set\[0\].grace: at most/],
+      [JSON.stringify({ get: [{ key: "a", maxStale: -1 }] }), /get\[0\].maxStale/],
+      [JSON.stringify({ get: [{ key: "a", maxStale: "30" }] }), /get\[0\].maxStale/],
+      [JSON.stringify({ get: [{ key: "a", maxStale: false }] }), /get\[0\].maxStale/],
+      [JSON.stringify({ get: [{ maxStale: 3 }] }), /get\[0\].key/],
+      [JSON.stringify({ get: [{ key: "a", stale: 3 }] }), /get\[0\]: unknown field 'stale'/],
+      [JSON.stringify({ get: ["a", { key: "a", maxStale: 3 }] }), /'a' is asked twice with different options/],
       [JSON.stringify({ get: Array.from({ length: 60 }, (_, i) => `g${i}`), delete: Array.from({ length: 41 }, (_, i) => `d${i}`) }), /too many keys: 101/],
     ];
     for (const [body, message] of cases) expect(() => parseBatch(body, 31_536_000), body).toThrow(message);
+  });
+  it("reads a set's grace and a get's maxStale (seconds, or true for any staleness within grace)", () => {
+    const batch = parse({ set: [{ key: "s", value: "v", ttl: 60, grace: 300 }], get: ["a", { key: "b", maxStale: 30 }, { key: "c", maxStale: true }, { key: "d" }, { key: "b", maxStale: 30 }] });
+    expect(batch.set[0]?.grace).toBe(300);
+    expect(batch.get).toEqual([{ key: "a" }, { key: "b", maxStale: 30 }, { key: "c", maxStale: Number.POSITIVE_INFINITY }, { key: "d" }]);
+    expect(parse({ set: [{ key: "s", value: "v" }] }).set[0]?.grace).toBeUndefined();
   });
   it("allows exactly the maximum", () => {
     expect(parse({ get: Array.from({ length: MAX_BATCH_KEYS }, (_, i) => `k${i}`) }).get).toHaveLength(MAX_BATCH_KEYS);

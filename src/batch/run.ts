@@ -7,7 +7,8 @@ import type { ItemRef } from "../items/items";
 import { mapLimit } from "../platform/concurrency";
 import { readItem } from "../items/read";
 import type { RequestContext } from "../http/request-context";
-import type { BatchRequest, BatchSet } from "./request";
+import type { MaxStale } from "../items/grace";
+import type { BatchGet, BatchRequest, BatchSet } from "./request";
 import { encodeValue, type ValueEncoding } from "./encoding";
 
 /** Storage calls of one batch in flight at once. */
@@ -26,6 +27,8 @@ export interface GotValue {
   contentType: string;
   etag: string;
   expiresAt: number | null;
+  /** Present (true) when the answer is STALE, as a GET's `X-Cache: STALE`: an expiry in the past means stale by grace. */
+  stale?: true;
 }
 
 export type KeyError = ErrorBody;
@@ -59,7 +62,7 @@ async function setOne(ctx: BatchContext, ref: ItemRef, entry: BatchSet, denied: 
   const { config, items } = ctx.context;
   try {
     if (entry.value.byteLength > config.maxValueBytes) throw new ApiError("value_too_large", `the value is larger than ${config.maxValueBytes} bytes`);
-    const meta = { contentType: entry.contentType, expiresAt: expiresAtFor(entry.ttl ?? config.defaultTtl) };
+    const meta = { contentType: entry.contentType, expiresAt: expiresAtFor(entry.ttl ?? config.defaultTtl), grace: entry.grace ?? 0 };
     return await items.write(ref, entry.value, meta, { kind: "set" });
   } catch (err) {
     return keyError(err);
@@ -80,19 +83,25 @@ function tooLarge(key: string): ApiError {
   return new ApiError("value_too_large", `the value is larger than the ${MAX_BATCH_VALUE_BYTES} bytes a batch answers; read it with GET /v1/{ns}/items/${key}`);
 }
 
-/** One batch get: exactly a single GET's read (read.ts), its value then given whole, as JSON text or base64. */
-async function getOne(ctx: BatchContext, key: string): Promise<GotValue | KeyError | null> {
+/**
+ * One batch get: exactly a single GET's read (read.ts), its value then given whole, as JSON text or
+ * base64. Its `max-stale` is the entry's own, else the batch request's `Cache-Control` (`batchMaxStale`).
+ */
+async function getOne(ctx: BatchContext, get: BatchGet, batchMaxStale: MaxStale): Promise<GotValue | KeyError | null> {
+  const { key } = get;
   const denied = access(ctx, "read", key);
   if (denied) return denied;
   try {
-    const found = await readItem(ctx.context, ctx.namespace, key, { head: false });
+    const found = await readItem(ctx.context, ctx.namespace, key, { head: false, maxStale: get.maxStale ?? batchMaxStale });
     if (!found) return null;
     if (found.size > MAX_BATCH_VALUE_BYTES) {
       await found.body?.cancel();
       throw tooLarge(key);
     }
     const bytes = new Uint8Array(await new Response(found.body).arrayBuffer());
-    return { ...encodeValue(bytes, found.contentType), contentType: found.contentType, etag: found.etag, expiresAt: found.expiresAt };
+    const got: GotValue = { ...encodeValue(bytes, found.contentType), contentType: found.contentType, etag: found.etag, expiresAt: found.expiresAt };
+    if (found.xCache === "STALE") got.stale = true;
+    return got;
   } catch (err) {
     return keyError(err);
   }
@@ -114,7 +123,7 @@ export function preauthorize(principal: Principal, namespace: string, request: B
   }
   for (const entry of request.set) access(ctx, "write", entry.key);
   for (const key of request.delete) access(ctx, "write", key);
-  for (const key of request.get) access(ctx, "read", key);
+  for (const get of request.get) access(ctx, "read", get.key);
 }
 
 /**
@@ -126,7 +135,9 @@ export async function runBatch(ctx: BatchContext, request: BatchRequest): Promis
   // Access first, for every key: a batch without a usable token fails before it writes anything.
   const setAccess = request.set.map((entry) => access(ctx, "write", entry.key));
   const deleteAccess = request.delete.map((key) => access(ctx, "write", key));
-  for (const key of request.get) access(ctx, "read", key);
+  for (const get of request.get) access(ctx, "read", get.key);
+  // A malformed `Cache-Control: max-stale` fails the batch before it writes anything.
+  const batchMaxStale = ctx.context.maxStale;
 
   // Every call the batch may need is promised up front, before any is made: a batch that cannot fit
   // this deployment's SUBREQUEST_LIMIT is a 400 naming it (src/platform/budget.ts). Each key gives its share
@@ -166,7 +177,7 @@ export async function runBatch(ctx: BatchContext, request: BatchRequest): Promis
   const launch = () => {
     while (launched < gets.length && launched < emitted + BATCH_CONCURRENCY) {
       const index = launched++;
-      pending.set(index, getOne(ctx, gets[index] as string).finally(() => done("get")));
+      pending.set(index, getOne(ctx, gets[index] as BatchGet, batchMaxStale).finally(() => done("get")));
     }
   };
   let started = false;
@@ -185,7 +196,7 @@ export async function runBatch(ctx: BatchContext, request: BatchRequest): Promis
       }
       const answer = await (pending.get(emitted) as Promise<GotValue | KeyError | null>);
       pending.delete(emitted);
-      const key = gets[emitted] as string;
+      const key = (gets[emitted] as BatchGet).key;
       controller.enqueue(encoder.encode(`${emitted > 0 ? "," : ""}${JSON.stringify(key)}:${JSON.stringify(answer)}`));
       emitted += 1;
       launch();

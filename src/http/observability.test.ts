@@ -8,6 +8,13 @@ describe("serverTiming", () => {
     expect(serverTiming({ total: 3, cache: 0, storage: 0, cacheCalls: 1, storageCalls: 0 })).toBe('cache;desc="location cache";dur=0, total;dur=3');
     expect(serverTiming({ total: 0, cache: 0, storage: 0, cacheCalls: 0, storageCalls: 0 })).toBe("total;dur=0");
   });
+  it("tells stale by grace apart from stale-if-error, and marks a background refresh", () => {
+    const base = { total: 2, cache: 1, storage: 0, cacheCalls: 1, storageCalls: 0 };
+    expect(serverTiming({ ...base, served: { staleGrace: 1, staleError: 0, refresh: 0 } })).toBe('cache;desc="location cache";dur=1, stale-grace;desc="stale by grace", total;dur=2');
+    expect(serverTiming({ ...base, served: { staleGrace: 0, staleError: 1, refresh: 0 } })).toBe('cache;desc="location cache";dur=1, stale-error;desc="stale-if-error", total;dur=2');
+    expect(serverTiming({ ...base, served: { staleGrace: 1, staleError: 0, refresh: 1 } })).toContain('refresh;desc="location copy past freshness, refreshed in the background"');
+    expect(serverTiming({ ...base, served: { staleGrace: 0, staleError: 0, refresh: 0 } })).toBe('cache;desc="location cache";dur=1, total;dur=2');
+  });
 });
 
 describe("RequestMetrics", () => {
@@ -54,6 +61,14 @@ describe("logLine", () => {
       ms: { total: 4, cache: 1, storage: 0 },
       calls: { cache: 1, storage: 0 },
     });
+  });
+  it("names how a read was served beyond HIT and MISS, only when it was", () => {
+    const summary = { total: 4, cache: 1, storage: 0, cacheCalls: 1, storageCalls: 0 };
+    const line = (served: { staleGrace: number; staleError: number; refresh: number }) =>
+      JSON.parse(logLine({ requestId: "r", method: "GET", route: "/v1/:ns/items/*", namespace: "n", status: 200, cache: "STALE", summary: { ...summary, served } }));
+    expect(line({ staleGrace: 1, staleError: 0, refresh: 1 }).served).toEqual({ staleGrace: 1, refresh: 1 });
+    expect(line({ staleGrace: 0, staleError: 2, refresh: 0 }).served).toEqual({ staleError: 2 });
+    expect(line({ staleGrace: 0, staleError: 0, refresh: 0 })).not.toHaveProperty("served");
   });
   it("marks server errors and names the error code", () => {
     const parsed = JSON.parse(

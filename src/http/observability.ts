@@ -1,14 +1,34 @@
 import type { Context, MiddlewareHandler } from "hono";
 import { type AppEnv, setResponseHeader } from "./http";
-import { RequestMetrics } from "../platform/metrics";
+import { RequestMetrics, type ServedCounts, type ServedKind } from "../platform/metrics";
 
-/** The `Server-Timing` header (RFC: `name;dur=ms`), phases that did not happen left out. Pure. */
-export function serverTiming(summary: { total: number; cache: number; storage: number; cacheCalls: number; storageCalls: number }): string {
+/** Server-Timing's name and description of each way a read may be answered beyond HIT and MISS. */
+const SERVED_TIMING: Record<ServedKind, string> = {
+  staleGrace: 'stale-grace;desc="stale by grace"',
+  staleError: 'stale-error;desc="stale-if-error"',
+  refresh: 'refresh;desc="location copy past freshness, refreshed in the background"',
+};
+
+/**
+ * The `Server-Timing` header (RFC: `name;dur=ms`), phases that did not happen left out, and a mark
+ * (no duration) for each way a read was answered beyond HIT and MISS. Pure.
+ */
+export function serverTiming(summary: { total: number; cache: number; storage: number; cacheCalls: number; storageCalls: number; served?: ServedCounts }): string {
   const parts: string[] = [];
   if (summary.cacheCalls > 0) parts.push(`cache;desc="location cache";dur=${summary.cache}`);
   if (summary.storageCalls > 0) parts.push(`storage;desc="S3";dur=${summary.storage}`);
+  for (const [kind, timing] of Object.entries(SERVED_TIMING) as [ServedKind, string][]) {
+    if ((summary.served?.[kind] ?? 0) > 0) parts.push(timing);
+  }
   parts.push(`total;dur=${summary.total}`);
   return parts.join(", ");
+}
+
+/** The log line's `served` field: only the kinds that happened, or undefined (left out). Pure. */
+function servedField(served: ServedCounts | undefined): Partial<ServedCounts> | undefined {
+  if (!served) return undefined;
+  const happened = Object.entries(served).filter(([, count]) => count > 0);
+  return happened.length > 0 ? (Object.fromEntries(happened) as Partial<ServedCounts>) : undefined;
 }
 
 /** A request id: Cloudflare's own ray id when there is one (it ties our log to Cloudflare's), else random. */
@@ -25,7 +45,7 @@ export function logLine(fields: {
   namespace: string | undefined;
   status: number;
   cache: string | null;
-  summary: ReturnType<RequestMetrics["summary"]>;
+  summary: Omit<ReturnType<RequestMetrics["summary"]>, "served"> & { served?: ServedCounts };
   errorCode?: string | undefined;
 }): string {
   const { summary } = fields;
@@ -38,6 +58,7 @@ export function logLine(fields: {
     namespace: fields.namespace || undefined,
     status: fields.status,
     cache: fields.cache || undefined,
+    served: servedField(summary.served),
     error: fields.errorCode || undefined,
     ms: { total: summary.total, cache: summary.cache, storage: summary.storage },
     calls: { cache: summary.cacheCalls, storage: summary.storageCalls },

@@ -4,6 +4,7 @@ import {
   batchRequestSchema,
   byParam,
   cursorParam,
+  graceParam,
   initialParam,
   keyParam,
   limitParam,
@@ -51,7 +52,10 @@ function errors(...codes: (keyof typeof ERROR_STATUS)[]): Record<string, unknown
 const itemHeaders = {
   ETag: { description: "The item's version (strong ETag).", schema: { type: "string" } },
   "X-Expires-At": { description: "Unix seconds; absent when the item never expires.", schema: { type: "integer" } },
-  "X-Cache": { description: "HIT, MISS or STALE.", schema: { type: "string", enum: ["HIT", "MISS", "STALE"] } },
+  "X-Cache": {
+    description: "HIT (this location's copy), MISS (storage was asked) or STALE: with a past X-Expires-At, an expired item within its grace (asked for with max-stale); with a future one, storage failed and a live copy stood in.",
+    schema: { type: "string", enum: ["HIT", "MISS", "STALE"] },
+  },
 };
 
 export function buildOpenApi(config: Config): Record<string, unknown> {
@@ -69,7 +73,19 @@ export function buildOpenApi(config: Config): Record<string, unknown> {
   const read: Operation = {
     operationId: "getItem",
     summary: "Read an item",
-    parameters: [...item, ifNoneMatch, { name: "Cache-Control", in: "header", required: false, description: "no-cache: answered from storage.", schema: { type: "string" } }],
+    parameters: [
+      ...item,
+      ifNoneMatch,
+      {
+        name: "Cache-Control",
+        in: "header",
+        required: false,
+        description:
+          "no-cache: answered from storage. max-stale (any staleness within the item's grace) or max-stale=N (at most N seconds past expiry): an expired item within its grace is answered STALE, and this location's copy is taken up to N seconds past its freshness (refreshed in the background).",
+        schema: { type: "string" },
+        example: "max-stale=30",
+      },
+    ],
     responses: {
       200: { description: "The value, byte for byte.", headers: itemHeaders, content: { "*/*": { schema: { type: "string", format: "binary" } } } },
       304: { description: "If-None-Match names the current ETag." },
@@ -125,6 +141,7 @@ export function buildOpenApi(config: Config): Record<string, unknown> {
         parameters: [
           ...item,
           param(ttl),
+          param(graceParam(config.maxTtl)),
           { name: "If-None-Match", in: "header", required: false, schema: { type: "string", enum: ["*"] } },
           { name: "If-Match", in: "header", required: false, schema: { type: "string" } },
         ],
@@ -137,11 +154,11 @@ export function buildOpenApi(config: Config): Record<string, unknown> {
       },
       post: {
         operationId: "updateItem",
-        summary: "touch, incr or decr",
+        summary: "touch, expire (soft expiry: stale from now, for the item's grace), incr or decr",
         parameters: [...item, param(opParam), param(ttl), param(byParam), param(initialParam)],
         responses: {
           200: {
-            description: "touch: {etag, expiresAt}; incr/decr: {value, etag}.",
+            description: "touch, expire: {etag, expiresAt}; incr/decr: {value, etag}.",
             content: json({ oneOf: [ref("Written"), ref("Counter")] } as JsonSchema, { value: 43, etag: ETAG_EXAMPLE }),
           },
           ...errors("bad_request", "not_found", "not_a_number", "out_of_range"),
@@ -161,7 +178,7 @@ export function buildOpenApi(config: Config): Record<string, unknown> {
         parameters: [param(namespaceParam)],
         requestBody: {
           required: true,
-          content: json(batchRequestSchema, { set: [{ key: "greeting", value: "hello", ttl: 60 }], delete: ["old"], get: ["greeting", "missing"] }),
+          content: json(batchRequestSchema, { set: [{ key: "greeting", value: "hello", ttl: 60, grace: 300 }], delete: ["old"], get: ["greeting", "missing", { key: "report", maxStale: 30 }] }),
         },
         responses: {
           200: {
@@ -171,7 +188,11 @@ export function buildOpenApi(config: Config): Record<string, unknown> {
               {
                 set: { greeting: writtenExample },
                 delete: { old: {} },
-                get: { greeting: { value: "hello", encoding: "utf8", contentType: "text/plain", ...writtenExample }, missing: null },
+                get: {
+                  greeting: { value: "hello", encoding: "utf8", contentType: "text/plain", ...writtenExample },
+                  missing: null,
+                  report: { value: "42 rows", encoding: "utf8", contentType: "text/plain", etag: ETAG_EXAMPLE, expiresAt: EXPIRES_AT_EXAMPLE - 10, stale: true },
+                },
               },
             ),
           },

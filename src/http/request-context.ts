@@ -1,6 +1,7 @@
 import { SubrequestBudget } from "../platform/budget";
 import type { Config } from "../platform/config";
 import { deploymentOf } from "../platform/deployment";
+import { parseMaxStale, type MaxStale } from "../items/grace";
 import { itemRef, Items, type ItemRef } from "../items/items";
 import { LocationCache } from "../cache/location-cache";
 import { Generations } from "../cache/generation";
@@ -27,6 +28,7 @@ export class RequestContext {
   private cacheOnce: LocationCache | undefined;
   private generationsOnce: Generations | undefined;
   private itemsOnce: Items | undefined;
+  private maxStaleOnce: { value: MaxStale } | undefined;
   /** The request's subrequests: every storage and Cache API call is counted in it, up to SUBREQUEST_LIMIT. */
   readonly budget: SubrequestBudget;
 
@@ -34,13 +36,22 @@ export class RequestContext {
     readonly config: Config,
     readonly metrics: RequestMetrics,
     private readonly executionCtx: Pick<ExecutionContext, "waitUntil">,
-    cacheControl: string | undefined,
+    private readonly cacheControl: string | undefined,
     /** The location's cache: `caches.default` in production. */
     private readonly rawCache: Cache = caches.default,
   ) {
     this.deployment = deploymentOf(config.s3);
     this.budget = new SubrequestBudget(config.subrequestLimit);
     this.fresh = wantsFresh(cacheControl);
+  }
+
+  /**
+   * `Cache-Control: max-stale[=N]` on the request: reads may be given a stale value (grace.ts).
+   * Read only by the routes that read items, so a malformed one is a 400 there and nowhere else.
+   */
+  get maxStale(): MaxStale {
+    this.maxStaleOnce ??= { value: parseMaxStale(this.cacheControl) };
+    return this.maxStaleOnce.value;
   }
 
   /** Work that must not delay the answer (refills, lazy deletes), kept alive after it. */

@@ -10,7 +10,7 @@ import { ApiError } from "./errors";
 
 /** The subset of JSON Schema (as OpenAPI 3.1 uses it) these descriptions need. */
 export interface JsonSchema {
-  type?: "string" | "integer" | "boolean" | "object" | "array" | "null" | readonly ("string" | "integer" | "null" | "object")[];
+  type?: "string" | "integer" | "boolean" | "object" | "array" | "null" | readonly ("string" | "integer" | "boolean" | "null" | "object")[];
   description?: string;
   pattern?: string;
   minimum?: number;
@@ -27,6 +27,7 @@ export interface JsonSchema {
   required?: readonly string[];
   additionalProperties?: boolean | JsonSchema;
   $ref?: string;
+  oneOf?: readonly JsonSchema[];
 }
 
 export interface ParamSpec {
@@ -78,12 +79,23 @@ export function ttlParam(defaultTtl: number, maxTtl: number): ParamSpec {
   };
 }
 
+/** `grace` (seconds): how long an item stays stale after its expiry; bounded by the deployment's MAX_TTL. */
+export function graceParam(maxTtl: number): ParamSpec {
+  return {
+    name: "grace",
+    in: "query",
+    required: false,
+    description: "Seconds the item stays stale after it expires (served only to reads with Cache-Control: max-stale), then gone.",
+    schema: { type: "integer", minimum: 0, maximum: maxTtl, default: 0 },
+  };
+}
+
 export const opParam: ParamSpec = {
   name: "op",
   in: "query",
   required: true,
-  description: "touch: set a new expiry; incr / decr: atomic counter.",
-  schema: { type: "string", enum: ["touch", "incr", "decr"] },
+  description: "touch: set a new expiry; expire: expire now and start the item's grace (soft expiry); incr / decr: atomic counter.",
+  schema: { type: "string", enum: ["touch", "expire", "incr", "decr"] },
 };
 
 export const byParam: ParamSpec = {
@@ -170,6 +182,23 @@ export const batchSetSchema: JsonSchema = {
     encoding: { type: "string", enum: ["utf8", "base64"], default: "utf8" },
     ttl: { type: "integer", minimum: 0, description: "As the ttl of a PUT (at most MAX_TTL); default DEFAULT_TTL." },
     contentType: { type: "string", default: "application/octet-stream" },
+    grace: { type: "integer", minimum: 0, default: 0, description: "As the grace of a PUT (at most MAX_TTL): seconds the item stays stale after it expires." },
+  },
+};
+
+export const batchGetSchema: JsonSchema = {
+  type: "object",
+  additionalProperties: false,
+  required: ["key"],
+  description: "A get with options; a key alone is the same get without them.",
+  properties: {
+    key: keySchema,
+    maxStale: {
+      type: ["integer", "boolean"],
+      minimum: 0,
+      description:
+        "As Cache-Control: max-stale on a GET: an expired item within its grace is answered (stale: true) if at most this many seconds past its expiry; true: any staleness within the grace. Default: the batch request's own Cache-Control.",
+    },
   },
 };
 
@@ -178,7 +207,7 @@ export const batchRequestSchema: JsonSchema = {
   additionalProperties: false,
   description: `Sets and deletes are applied first, then gets; at most ${MAX_BATCH_KEYS} keys in all.`,
   properties: {
-    get: { type: "array", items: keySchema, maxItems: MAX_BATCH_KEYS },
+    get: { type: "array", items: { oneOf: [keySchema, batchGetSchema] }, maxItems: MAX_BATCH_KEYS },
     set: { type: "array", items: batchSetSchema, maxItems: MAX_BATCH_KEYS },
     delete: { type: "array", items: keySchema, maxItems: MAX_BATCH_KEYS },
   },

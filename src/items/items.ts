@@ -2,7 +2,7 @@ import { waitBeforeRetry, type BackoffPolicy } from "../platform/backoff";
 import { PLANNED_CALLS } from "../platform/budget";
 import { COUNTER_LIMIT, readCounter } from "./counter";
 import { ApiError } from "../http/errors";
-import { expiresAtFor, isExpired, type ItemMeta } from "./item";
+import { expiresAtFor, isExpired, isGone, type ItemMeta } from "./item";
 import { cacheKeyUrl, type LocationCache } from "../cache/location-cache";
 import { encodeKeyPath, objectKey } from "../storage/object-key";
 import type { StoredHead, StoredObject, Storage, ValueSource, WriteCondition, WriteResult } from "../storage/storage";
@@ -109,13 +109,16 @@ export class Items {
     }
   }
 
-  /** Sets a new expiry without sending the value again. */
+  /**
+   * Sets a new expiry without sending the value again; the item keeps its grace. `touch` gives a
+   * later expiry, `expire` (soft expiry) now: the item is stale from now on, for its grace.
+   */
   async touch(ref: ItemRef, expiresAt: number | null): Promise<{ etag: string; expiresAt: number | null }> {
     for (let attempt = 1; ; attempt++) {
       const result = await this.storage.budget.attempt(attempt, PLANNED_CALLS.retriedTouch, async () => {
         const current = await this.storage.head(ref.objectKey);
         if (!current || !isLive(current)) throw new ApiError("not_found", "no such item");
-        return this.storage.replaceMeta(ref.objectKey, current.etag, { contentType: current.meta.contentType, expiresAt });
+        return this.storage.replaceMeta(ref.objectKey, current.etag, { contentType: current.meta.contentType, expiresAt, grace: current.meta.grace ?? 0 });
       });
       if (result.ok) {
         await this.cache.delete(ref.cacheUrl);
@@ -156,7 +159,7 @@ export class Items {
         const value = await readCounter(current.body);
         next = value + delta;
         if (!Number.isSafeInteger(next)) throw new ApiError("out_of_range", `the result is outside ±${COUNTER_LIMIT}`);
-        meta = { contentType: current.meta.contentType, expiresAt: options.ttl === undefined ? current.meta.expiresAt : expiresAtFor(options.ttl) };
+        meta = { contentType: current.meta.contentType, expiresAt: options.ttl === undefined ? current.meta.expiresAt : expiresAtFor(options.ttl), grace: current.meta.grace ?? 0 };
         condition = { kind: "match", etag: current.etag };
       }
       const result = await this.storage.put(ref.objectKey, new TextEncoder().encode(String(next)), meta, condition);
@@ -184,9 +187,12 @@ export class Items {
     await this.cache.delete(ref.cacheUrl);
   }
 
-  /** An expired object found on a read is emptied in the background, only if it is still that version. */
+  /**
+   * An object found gone on a read (past its expiry and its grace) is emptied in the background,
+   * only if it is still that version. A stale one, within its grace, is kept.
+   */
   expireLater(ref: ItemRef, head: StoredHead): void {
-    if (head.tombstone) return;
+    if (head.tombstone || !isGone(head.meta.expiresAt, head.meta.grace)) return;
     // Optional (a later read or the sweep does it otherwise): only out of spare subrequests,
     // a probe of the store's dialect included when it is not known yet.
     const calls = 1 + (this.storage.dialectUnknown() ? PLANNED_CALLS.dialectProbe : 0);

@@ -18,6 +18,16 @@ export async function timed<T>(recorder: PhaseRecorder | undefined, phase: Phase
 }
 
 /**
+ * How a read's answer came about, beyond HIT and MISS: stale by the item's grace (a `max-stale`
+ * reader given an expired item), stale-if-error (storage failed, a live copy stood in), or a
+ * location copy past its freshness given to a `max-stale` reader and refreshed in the background.
+ * X-Cache says STALE for both stale kinds; Server-Timing and the log line tell them apart.
+ */
+export type ServedKind = "staleGrace" | "staleError" | "refresh";
+
+export type ServedCounts = Record<ServedKind, number>;
+
+/**
  * One request's id and timings. Durations are wall-clock time around I/O (in Workers, `Date.now()`
  * advances across I/O), summed per phase: three storage calls of one request add up.
  */
@@ -25,8 +35,15 @@ export class RequestMetrics implements PhaseRecorder {
   readonly started = Date.now();
   private readonly totals: Record<Phase, number> = { cache: 0, storage: 0 };
   private readonly calls: Record<Phase, number> = { cache: 0, storage: 0 };
+  /** Reads of this request (one, or a batch's gets) answered each way. */
+  private readonly servedCounts: ServedCounts = { staleGrace: 0, staleError: 0, refresh: 0 };
 
   constructor(readonly requestId: string) {}
+
+  /** Counts a read answered `kind` (read.ts). */
+  served(kind: ServedKind): void {
+    this.servedCounts[kind] += 1;
+  }
 
   record(phase: Phase, ms: number): void {
     this.totals[phase] += ms;
@@ -38,7 +55,7 @@ export class RequestMetrics implements PhaseRecorder {
     return timed(this, phase, work);
   }
 
-  summary(now = Date.now()): { total: number; cache: number; storage: number; cacheCalls: number; storageCalls: number } {
-    return { total: now - this.started, ...this.totals, cacheCalls: this.calls.cache, storageCalls: this.calls.storage };
+  summary(now = Date.now()): { total: number; cache: number; storage: number; cacheCalls: number; storageCalls: number; served: ServedCounts } {
+    return { total: now - this.started, ...this.totals, cacheCalls: this.calls.cache, storageCalls: this.calls.storage, served: { ...this.servedCounts } };
   }
 }

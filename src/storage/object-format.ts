@@ -1,5 +1,5 @@
 import { ApiError } from "../http/errors";
-import { decodeExpiry, EXPIRES_HEADER, MAX_USER_METADATA_BYTES, TOMBSTONE_HEADER, userMetadataBytes, type ItemMeta } from "../items/item";
+import { decodeExpiry, decodeGrace, EXPIRES_HEADER, GRACE_HEADER, MAX_USER_METADATA_BYTES, TOMBSTONE_HEADER, userMetadataBytes, type ItemMeta } from "../items/item";
 
 /**
  * What an item's object looks like in the bucket, and how its facts are read back from an answer's
@@ -42,6 +42,7 @@ export function readHead(headers: Headers, objectSize: number): StoredHead {
     meta: {
       contentType: headers.get("content-type") ?? "application/octet-stream",
       expiresAt: decodeExpiry(headers.get(EXPIRES_HEADER)),
+      grace: decodeGrace(headers.get(GRACE_HEADER)),
     },
     tombstone: headers.get(TOMBSTONE_HEADER) === "1",
   };

@@ -38,6 +38,12 @@ describe("triage and isSweepable", () => {
     expect(isSweepable(head(5000), 1000, 60)).toBeNull();
     expect(isSweepable(head(null), 1000, 60)).toBeNull();
   });
+  it("keeps an item within its own grace (max-stale readers may still be served it), then deletes it", () => {
+    const graced = (expiresAt: number, grace: number): StoredHead => ({ etag: '"e"', size: 1, meta: { expiresAt, grace, contentType: "x/y" }, tombstone: false });
+    expect(isSweepable(graced(900, 100), 1000, 60)).toBeNull();
+    expect(isSweepable(graced(841, 100), 1000, 60)).toBeNull();
+    expect(isSweepable(graced(840, 100), 1000, 60)).toBe("expired");
+  });
 });
 
 describe("needsRefresh", () => {

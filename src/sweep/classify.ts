@@ -1,5 +1,5 @@
 import { PLANNED_CALLS, SWEEP_CALLS } from "../platform/budget";
-import { isExpired } from "../items/item";
+import { isGone } from "../items/item";
 import { validateKey, validateNamespace } from "../items/names";
 import { keyOfStoredName } from "../storage/object-key";
 import type { StoredHead } from "../storage/storage";
@@ -39,12 +39,13 @@ export function triage(generation: number, current: number, lastModifiedMs: numb
 }
 
 /**
- * Whether a HEAD shows an object the sweep may delete: a tombstone, or an item whose expiry passed
- * at least `graceSeconds` ago. A live item, or one only just expired, is left alone.
+ * Whether a HEAD shows an object the sweep may delete: a tombstone, or an item gone (past its expiry
+ * and its own grace) at least `graceSeconds` ago. A live item, a stale one still within its grace
+ * (max-stale readers may be served it), or one only just gone, is left alone.
  */
 export function isSweepable(head: StoredHead, nowSeconds: number, graceSeconds: number): "tombstone" | "expired" | null {
   if (head.tombstone) return "tombstone";
-  if (head.meta.expiresAt !== null && isExpired(head.meta.expiresAt + graceSeconds, nowSeconds)) return "expired";
+  if (head.meta.expiresAt !== null && isGone(head.meta.expiresAt + graceSeconds, head.meta.grace, nowSeconds)) return "expired";
   return null;
 }
 

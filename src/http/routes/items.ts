@@ -4,7 +4,7 @@ import type { Scope } from "../../auth/tokens";
 import { ApiError, otherMethods } from "../errors";
 import { noneMatchHits, parseEtagList } from "../../items/etag";
 import type { AppContext, AppEnv } from "../http";
-import { expiresAtFor, normalizeContentType, parseTtl } from "../../items/item";
+import { expiresAtFor, normalizeContentType, nowSeconds, parseGrace, parseTtl } from "../../items/item";
 import type { ItemRef, WriteMode } from "../../items/items";
 import { parseKey, validateNamespace } from "../../items/names";
 import { readItem } from "../../items/read";
@@ -59,7 +59,8 @@ function itemHeaders(etag: string, expiresAt: number | null): Record<string, str
 async function read(c: AppContext): Promise<Response> {
   const { namespace, key } = address(c, "read");
   const head = c.req.method === "HEAD";
-  const found = await readItem(c.get("context"), namespace, key, { head });
+  const context = c.get("context");
+  const found = await readItem(context, namespace, key, { head, maxStale: context.maxStale });
   if (!found) throw new ApiError("not_found", "no such item");
   const headers = itemHeaders(found.etag, found.expiresAt);
   headers["cache-control"] = "private, no-cache";
@@ -107,22 +108,24 @@ async function write(c: AppContext): Promise<Response> {
   const target = address(c, "write");
   const config = c.get("config");
   const ttl = parseTtl(c.req.query("ttl"), config.defaultTtl, config.maxTtl);
+  const grace = parseGrace(c.req.query("grace"), config.maxTtl);
   const contentType = normalizeContentType(c.req.header("content-type"));
   const mode = writeMode(c);
   const value = await valueSource(c, config.maxValueBytes);
   const ref = await locate(c, target);
-  const written = await c.get("context").items.write(ref, value, { contentType, expiresAt: expiresAtFor(ttl) }, mode);
+  const written = await c.get("context").items.write(ref, value, { contentType, expiresAt: expiresAtFor(ttl), grace }, mode);
   return c.json({ etag: written.etag, expiresAt: written.expiresAt }, mode.kind === "add" ? 201 : 200, itemHeaders(written.etag, written.expiresAt));
 }
 
 async function operate(c: AppContext): Promise<Response> {
-  const op = readEnum<"touch" | "incr" | "decr">(opParam, c.req.query("op"));
+  const op = readEnum<"touch" | "expire" | "incr" | "decr">(opParam, c.req.query("op"));
   const target = address(c, "write");
   const config = c.get("config");
   const rawTtl = c.req.query("ttl");
-  if (op === "touch") {
-    const ttl = parseTtl(rawTtl, config.defaultTtl, config.maxTtl);
-    const touched = await c.get("context").items.touch(await locate(c, target), expiresAtFor(ttl));
+  if (op === "touch" || op === "expire") {
+    // Soft expiry is a touch to now: the item is stale from now on, for its grace, to max-stale readers.
+    const expiresAt = op === "expire" ? nowSeconds() : expiresAtFor(parseTtl(rawTtl, config.defaultTtl, config.maxTtl));
+    const touched = await c.get("context").items.touch(await locate(c, target), expiresAt);
     return c.json(touched, 200, itemHeaders(touched.etag, touched.expiresAt));
   }
   const by = readInteger(byParam, c.req.query("by")) ?? 1;
