@@ -21,10 +21,18 @@ export function batchKeysFrom(index: unknown): number {
 export interface BatchSetEntry extends BatchValue {
   key: string;
   ttl?: number;
+  /** Seconds the item stays stale after it expires. */
+  grace?: number;
+}
+
+/** A batch get that asks for more than the key: a stale value (`maxStale`, seconds or `true` for any within grace). */
+export interface BatchGetEntry {
+  key: string;
+  maxStale?: number | true;
 }
 
 export interface BatchRequest {
-  get?: string[];
+  get?: (string | BatchGetEntry)[];
   set?: BatchSetEntry[];
   delete?: string[];
 }

@@ -12,6 +12,8 @@ import {
 } from "./batch.js";
 import { type CachedValue, decodeValue, encodeBatchValue, encodeValue, type Storable } from "./codec.js";
 import { CloudCachedError, isAbsent } from "./errors.js";
+import { type Factory, type GetOrSetDefaults, type GetOrSetOptions, GetOrSetRunner, type GetOrSetStats, type LeaseRead } from "./get-or-set.js";
+import { leaseStateOf, type ResolvedSettings } from "./get-or-set-plan.js";
 import { encodeKey, encodeNamespace, itemPath, type Query } from "./paths.js";
 import { DEFAULT_RETRY, isIdempotent } from "./retry.js";
 import { type Answer, type Call, type FetchLike, type ResponseLike, Transport } from "./transport.js";
@@ -32,6 +34,8 @@ export interface CloudCachedOptions {
   timeoutMs?: number;
   /** Further attempts of a safe request after a network error, a timeout, a 503 or a 504. Default 2. */
   retries?: number;
+  /** Defaults of every `getOrSet` call of this client (each call may override them). */
+  getOrSet?: GetOrSetDefaults;
 }
 
 export interface CallOptions {
@@ -42,11 +46,19 @@ export interface CallOptions {
 export interface ReadOptions extends CallOptions {
   /** Ask storage, not this location's cache: read-your-writes made at any location (`Cache-Control: no-cache`). */
   fresh?: boolean;
+  /**
+   * Accept a stale value: an item past its expiry but within its grace, up to this many seconds past it
+   * (`true`: any time within the grace). Such an item comes back with `cache: "STALE"` and its past
+   * `expiresAt`. Without it a read never gets a stale value.
+   */
+  maxStale?: number | true;
 }
 
 export interface WriteOptions extends CallOptions {
   /** Seconds to live; 0 = never expires. Omitted: the server's `DEFAULT_TTL` (3600 unless configured). */
   ttl?: number;
+  /** Seconds the item stays stale after it expires: served to readers that ask with `maxStale`, absent to the rest. Default 0. */
+  grace?: number;
   /** Stored instead of the type the value implies (e.g. `text/html` for a string). */
   contentType?: string;
   /** The byte length of a ReadableStream value (required to stream one). */
@@ -122,12 +134,16 @@ export interface ListOptions extends CallOptions {
 export interface ManyOptions extends CallOptions {
   /** Seconds to live for every entry that names none of its own. */
   ttl?: number;
+  /** Seconds of grace for every entry that names none of its own. */
+  grace?: number;
 }
 
 /** What one entry of `setMany` may set for itself. */
 export interface EntryOptions {
   /** Seconds to live for this entry (over `ManyOptions.ttl`); 0 = never expires. */
   ttl?: number;
+  /** Seconds this entry stays stale after it expires (see `WriteOptions.grace`). */
+  grace?: number;
 }
 
 /** An entry of `setMany`: a key, its value, and optionally its own options. */
@@ -190,6 +206,14 @@ function infoOf(response: ResponseLike): ItemInfo {
   };
 }
 
+/** `Cache-Control`'s `max-stale` for a read's `maxStale`, or "" for none. */
+function maxStaleDirective(maxStale: number | true | undefined): string {
+  if (maxStale === undefined) return "";
+  if (maxStale === true) return "max-stale";
+  checkCount(maxStale, "maxStale");
+  return `max-stale=${maxStale}`;
+}
+
 function entriesOf(values: Iterable<ManyEntry> | Record<string, Storable>): ManyEntry[] {
   if (Symbol.iterator in values) return [...(values as Iterable<ManyEntry>)];
   return Object.entries(values);
@@ -205,6 +229,7 @@ export class CloudCached {
   private readonly transport: Transport;
   /** The deployment's batch size (GET /v1), asked once per client; a failed ask is asked again. */
   private batchKeys: Promise<number> | undefined;
+  private readonly getOrSetRunner: GetOrSetRunner;
 
   constructor(options: CloudCachedOptions) {
     if (!options || typeof options.url !== "string" || options.url === "") throw new TypeError("CloudCached: `url` is required");
@@ -226,6 +251,18 @@ export class CloudCached {
       timeoutMs: options.timeoutMs ?? DEFAULT_TIMEOUT_MS,
       retry: { ...DEFAULT_RETRY, retries: options.retries ?? DEFAULT_RETRY.retries },
     });
+    this.getOrSetRunner = new GetOrSetRunner(
+      {
+        read: (key, lease, refreshBelow) => this.leaseRead(key, lease, refreshBelow),
+        write: (key, value, settings, token) => this.leaseWrite(key, value, settings, token),
+        release: async (key, token) => {
+          const answer = await this.send({ method: "DELETE", path: this.path(key), headers: { "x-lease-token": token } });
+          if (answer.response.status !== 204 && !answer.response.ok) return answer.fail();
+          await answer.discard();
+        },
+      },
+      options.getOrSet ?? {},
+    );
   }
 
   /** The same client for another namespace. */
@@ -337,7 +374,9 @@ export class CloudCached {
   }
 
   private async read(method: "GET" | "HEAD", key: string, options: ReadOptions): Promise<Answer | null> {
-    const headers: Record<string, string> = options.fresh ? { "cache-control": "no-cache" } : {};
+    const headers: Record<string, string> = {};
+    const cacheControl = [options.fresh ? "no-cache" : "", maxStaleDirective(options.maxStale)].filter(Boolean).join(", ");
+    if (cacheControl) headers["cache-control"] = cacheControl;
     const answer = await this.send({ method, path: this.path(key), headers, ...(options.signal ? { signal: options.signal } : {}) });
     if (answer.response.status === 404 && method === "HEAD") {
       // A HEAD answer has no body to tell an absent item from a wrong URL: on a miss, a GET tells.
@@ -382,8 +421,9 @@ export class CloudCached {
     return this.write(key, value, { kind: "cas", etag: quoteEtag(etag) }, options);
   }
 
-  private async write(key: string, value: Storable, mode: WriteMode, options: WriteOptions): Promise<WriteResult | null> {
+  private async write(key: string, value: Storable, mode: WriteMode, options: WriteOptions, leaseToken?: string): Promise<WriteResult | null> {
     checkCount(options.ttl, "ttl");
+    checkCount(options.grace, "grace");
     const path = this.path(key);
     const encoded = encodeValue(value, {
       ...(options.contentType === undefined ? {} : { contentType: options.contentType }),
@@ -394,10 +434,11 @@ export class CloudCached {
     if (mode.kind === "add") headers["if-none-match"] = "*";
     if (mode.kind === "replace") headers["if-match"] = "*";
     if (mode.kind === "cas") headers["if-match"] = mode.etag;
+    if (leaseToken !== undefined) headers["x-lease-token"] = leaseToken;
     const answer = await this.send({
       method: "PUT",
       path,
-      query: { ttl: options.ttl },
+      query: { ttl: options.ttl, grace: options.grace },
       headers,
       body: encoded.body,
       ...(options.signal ? { signal: options.signal } : {}),
@@ -425,6 +466,65 @@ export class CloudCached {
     if (answer.response.status !== 200) return answer.fail();
     const body = await answer.json<Touched>();
     return { etag: body.etag, expiresAt: body.expiresAt ?? null };
+  }
+
+  /**
+   * Soft expiry: the item expires now and its grace starts now, so `maxStale` readers (and `getOrSet`)
+   * are served it as stale while one caller recomputes it; plain reads find it absent. An item written
+   * without grace is simply gone. null when the key is absent.
+   */
+  async expire(key: string, options: CallOptions = {}): Promise<Touched | null> {
+    const answer = await this.send({ method: "POST", path: this.path(key), query: { op: "expire" }, ...(options.signal ? { signal: options.signal } : {}) });
+    if (answer.response.status === 404) return this.absent(answer);
+    if (answer.response.status !== 200) return answer.fail();
+    const body = await answer.json<Touched>();
+    return { etag: body.etag, expiresAt: body.expiresAt ?? null };
+  }
+
+  // ---- Caching under load ----------------------------------------------------------------------
+
+  /**
+   * The key's value, or the factory's, computed by exactly one caller at a time across every process
+   * that uses this deployment (a lease on the Worker): the others are served the stale value when
+   * there is one (`grace`), or wait for the winner's value, and take over if the winner's lease lapses.
+   * Settings are seconds; see `GetOrSetOptions`. A factory that throws rejects the call, unless a stale
+   * value stood in: then the stale value is the answer.
+   */
+  getOrSet<T extends Storable = CachedValue>(key: string, factory: Factory<T>, options: GetOrSetOptions = {}): Promise<T> {
+    encodeKey(key);
+    return this.getOrSetRunner.run(key, factory, options);
+  }
+
+  /** getOrSet's counts for this client instance (a copy). */
+  stats(): GetOrSetStats {
+    return { ...this.getOrSetRunner.stats };
+  }
+
+  /** getOrSet's read: a stale value accepted, the lease asked for when `lease` is given. */
+  private async leaseRead(key: string, lease: number | null, refreshBelow: number | undefined): Promise<LeaseRead> {
+    const headers: Record<string, string> = { "cache-control": "max-stale" };
+    if (lease !== null) {
+      headers["x-lease"] = String(lease);
+      if (refreshBelow !== undefined) headers["x-refresh-below"] = String(refreshBelow);
+    }
+    const answer = await this.send({ method: "GET", path: this.path(key), headers });
+    const leaseState = leaseStateOf(answer.response.headers);
+    if (answer.response.status === 404) {
+      await this.absent(answer);
+      return { found: "absent", value: null, lease: leaseState };
+    }
+    if (answer.response.status !== 200) return answer.fail();
+    const info = infoOf(answer.response);
+    const value = decodeValue(await answer.bytes(), info.contentType);
+    // STALE with a future expiry is a live copy standing in for failed storage, not a stale value.
+    const stale = info.cache === "STALE" && info.expiresAt !== null && info.expiresAt * 1000 <= Date.now();
+    return { found: stale ? "stale" : "live", value, lease: leaseState };
+  }
+
+  /** getOrSet's write: a `set` that releases the lease its token names. */
+  private async leaseWrite(key: string, value: Storable, settings: ResolvedSettings, token: string | null): Promise<void> {
+    const options: WriteOptions = { grace: settings.grace, ...(settings.ttl === undefined ? {} : { ttl: settings.ttl }) };
+    await this.write(key, value, { kind: "set" }, options, token ?? undefined);
   }
 
   /** Adds `by` (default 1) to an integer value atomically; the new value, or null when absent (without `initial`). */
@@ -534,8 +634,10 @@ export class CloudCached {
     const sets: BatchSetEntry[] = entriesOf(entries).map(([key, value, own]) => {
       encodeKey(key);
       const ttl = own?.ttl ?? options.ttl;
+      const grace = own?.grace ?? options.grace;
       checkCount(ttl, "ttl");
-      return { key, ...encodeBatchValue(value), ...(ttl === undefined ? {} : { ttl }) };
+      checkCount(grace, "grace");
+      return { key, ...encodeBatchValue(value), ...(ttl === undefined ? {} : { ttl }), ...(grace === undefined ? {} : { grace }) };
     });
     const result = new Map<string, WriteResult | CloudCachedError>();
     const size = await this.batchSize(options);

@@ -25,8 +25,9 @@ export type {
   WriteOptions,
   WriteResult,
 } from "./client.js";
-export type { BatchAnswer, BatchRequest, BatchSetEntry } from "./batch.js";
+export type { BatchAnswer, BatchGetEntry, BatchRequest, BatchSetEntry } from "./batch.js";
 export type { CachedValue, JsonValue, Storable } from "./codec.js";
+export type { Factory, GetOrSetDefaults, GetOrSetOptions, GetOrSetStats, WaitUntil } from "./get-or-set.js";
 export { CloudCachedError } from "./errors.js";
 export type { ApiErrorCode, ErrorCode } from "./errors.js";
 export type { FetchLike, ResponseLike } from "./transport.js";
