@@ -242,14 +242,8 @@ export class BinarySession extends Session {
       this.stats.reset();
       return end;
     }
-    if (group !== "") {
-      const pairs = statGroup(group, this.stats.settings) ?? [];
-      return [...pairs.flatMap(([name, value]) => response({ opcode: OP.stat, opaque: request.opaque, key: Buffer.from(name), value: Buffer.from(value) })), ...end];
-    }
-    const out: Buffer[] = [];
-    for (const [name, value] of this.stats.report(this.version)) {
-      out.push(...response({ opcode: OP.stat, opaque: request.opaque, key: Buffer.from(name), value: Buffer.from(value) }));
-    }
-    return [...out, ...end];
+    // A group the gateway does not know answers no pairs, only the end.
+    const pairs = group === "" ? this.stats.report(this.version) : (statGroup(group, this.stats.settings) ?? []);
+    return [...pairs.flatMap(([name, value]) => response({ opcode: OP.stat, opaque: request.opaque, key: Buffer.from(name), value: Buffer.from(value) })), ...end];
   }
 }
