@@ -46,8 +46,9 @@ export abstract class Session {
   feed(data: Buffer): void {
     if (this.closed) return;
     this.input.append(data);
-    if (!this.running) void this.drive();
-    this.updateReading();
+    // Bytes that come while a command waits are only kept (and may stop the reading); others start a run.
+    if (this.running) this.updateReading();
+    else void this.drive();
   }
 
   /** Stops reading: nothing more is carried out. */
