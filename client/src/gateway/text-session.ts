@@ -56,7 +56,6 @@ export class TextSession extends Session {
     flush();
   }
 
-
   /** The next thing to do with what is buffered, or null to wait for more bytes. */
   private next(): Step | null {
     const waiting = this.waiting;
