@@ -20,6 +20,15 @@ class _NotCloudCached(http.server.BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(body)
 
+    def do_PUT(self) -> None:
+        self.rfile.read(int(self.headers.get("Content-Length", "0")))
+        body = b"<html><body>OK</body></html>"
+        self.send_response(200)
+        self.send_header("Content-Type", "text/html")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
     def log_message(self, format: str, *args: object) -> None:
         pass
 
@@ -51,6 +60,13 @@ class FailuresTest(unittest.TestCase):
         self.addCleanup(client.close)
         error = self.assertFails(404, "no_such_route", client)
         self.assertIn("URL", error.message)
+        # a 200 that is not the API's answer is an error too, not a success nor a KeyError
+        with self.assertRaises(CloudCachedError) as caught:
+            client.put("k", "v")
+        self.assertEqual((caught.exception.status, caught.exception.code), (200, "internal"))
+        with self.assertRaises(CloudCachedError) as caught:
+            client.set("k", "v")
+        self.assertEqual((caught.exception.status, caught.exception.code), (200, "internal"))
 
     def test_nothing_listening_is_a_network_error(self) -> None:
         with socket.socket() as probe:

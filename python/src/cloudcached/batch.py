@@ -59,7 +59,9 @@ def read_written(answer: Mapping[str, Any], key: str) -> Union[WriteResult, Clou
     failed = error_from_batch(entry)
     if failed is not None:
         return failed
-    return WriteResult(str(entry.get("etag", "")), entry.get("expiresAt"))
+    if not isinstance(entry, dict) or not isinstance(entry.get("etag"), str):
+        return CloudCachedError(500, "internal", f"the batch answer's 'set' entry for key {key!r} has no etag")
+    return WriteResult(entry["etag"], entry.get("expiresAt"))
 
 
 def read_deleted(answer: Mapping[str, Any], key: str) -> Union[bool, CloudCachedError]:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import copy
 import json
 import threading
-from typing import Any, Dict, Iterable, Iterator, List, Mapping, Optional, Sequence, Tuple, Union
+from typing import Any, Callable, Dict, Iterable, Iterator, List, Mapping, Optional, Sequence, Tuple, TypeVar, Union
 
 from .batch import MAX_BATCH_KEYS, batch_keys_from, chunk, read_deleted, read_got, read_written
 from .codec import DefaultSerializer, Serializer, encode_batch_value
@@ -20,6 +20,7 @@ DEFAULT_PUT_TTL = 3600
 DEFAULT_TIMEOUT = 30.0
 
 Entries = Union[Mapping[str, Any], Iterable[Tuple[str, Any]]]
+T = TypeVar("T")
 
 
 def _check_count(value: Optional[int], name: str, signed: bool = False) -> None:
@@ -36,6 +37,35 @@ def _quote_etag(etag: str) -> str:
     if not isinstance(etag, str) or etag == "":
         raise TypeError("an etag must be a non-empty str")
     return etag if etag.startswith('"') or etag.startswith("W/") else f'"{etag}"'
+
+
+def _object(value: Any) -> Dict[str, Any]:
+    if not isinstance(value, dict):
+        raise TypeError("not a JSON object")
+    return value
+
+
+def _text(value: Any) -> str:
+    if not isinstance(value, str):
+        raise TypeError("not a string")
+    return value
+
+
+def _integer(value: Any) -> int:
+    if not isinstance(value, int) or isinstance(value, bool):
+        raise TypeError("not an integer")
+    return value
+
+
+def _written(answer: Any) -> WriteResult:
+    expires_at = _object(answer).get("expiresAt")
+    return WriteResult(_text(answer["etag"]), None if expires_at is None else _integer(expires_at))
+
+
+def _key_page(answer: Any) -> KeyPage:
+    keys = [KeyInfo(_text(entry["key"]), _integer(entry["size"]), entry["lastModified"]) for entry in _object(answer)["keys"]]
+    cursor = answer.get("cursor")
+    return KeyPage(keys, None if cursor is None else _text(cursor))
 
 
 def _expires_at(response: Response) -> Optional[int]:
@@ -112,11 +142,13 @@ class Client:
         return error_from_body(response.status, response.body)
 
     @staticmethod
-    def _json(response: Response) -> Any:
+    def _json(response: Response, read: Callable[[Any], T]) -> T:
+        """What ``read`` makes of the answer's JSON; an answer of another shape (not CloudCached's,
+        or not this version's) is a CloudCachedError, never a KeyError."""
         try:
-            return json.loads(response.body.decode("utf-8"))
-        except ValueError:
-            raise CloudCachedError(response.status, "internal", f"HTTP {response.status} with a body that is not JSON") from None
+            return read(json.loads(response.body.decode("utf-8")))
+        except (ValueError, KeyError, TypeError, AttributeError):
+            raise CloudCachedError(response.status, "internal", f"HTTP {response.status} with an answer that is not the API's") from None
 
     def _raise_unless_absent(self, response: Response) -> None:
         """A 404 means absent only when it is the API's ``not_found``: a wrong URL never reads as a miss."""
@@ -223,8 +255,7 @@ class Client:
             return None
         if response.status not in (200, 201):
             raise self._fail(response)
-        answer = self._json(response)
-        return WriteResult(answer["etag"], answer.get("expiresAt"))
+        return self._json(response, _written)
 
     def touch(self, key: str, ttl: Optional[int] = None) -> Optional[WriteResult]:
         """Sets a new expiry without sending the value; None when the key is absent."""
@@ -235,8 +266,7 @@ class Client:
             return None
         if response.status != 200:
             raise self._fail(response)
-        answer = self._json(response)
-        return WriteResult(answer["etag"], answer.get("expiresAt"))
+        return self._json(response, _written)
 
     def incr(self, key: str, by: int = 1, initial: Optional[int] = None, ttl: Optional[int] = None) -> Optional[int]:
         """Adds ``by`` to an integer value atomically: the new value, or None when absent (unless
@@ -257,8 +287,7 @@ class Client:
             return None
         if response.status != 200:
             raise self._fail(response)
-        value = self._json(response)["value"]
-        return int(value)
+        return self._json(response, lambda answer: _integer(answer["value"]))
 
     # ---- Batches -----------------------------------------------------------------------------
 
@@ -268,17 +297,14 @@ class Client:
         response = self._send("POST", self._ns_path("batch"), headers={"Content-Type": "application/json"}, body=body)
         if response.status != 200:
             raise self._fail(response)
-        answer = self._json(response)
-        if not isinstance(answer, dict):
-            raise CloudCachedError(500, "internal", "the batch answer is not a JSON object")
-        return answer
+        return self._json(response, _object)
 
     def batch_size(self) -> int:
         """How many keys one batch may hold on this deployment (its ``GET /v1`` says), asked once."""
         with self._batch_lock:
             if self._batch_keys is None:
                 response = self._send("GET", "/v1")
-                self._batch_keys = batch_keys_from(self._json(response)) if response.status == 200 else MAX_BATCH_KEYS
+                self._batch_keys = self._json(response, batch_keys_from) if response.status == 200 else MAX_BATCH_KEYS
             return self._batch_keys
 
     def get_many(self, keys: Iterable[str]) -> Dict[str, Any]:
@@ -339,9 +365,7 @@ class Client:
         response = self._send("GET", self._ns_path("keys"), {"prefix": prefix, "limit": limit, "cursor": cursor})
         if response.status != 200:
             raise self._fail(response)
-        page = self._json(response)
-        keys = [KeyInfo(entry["key"], entry["size"], entry["lastModified"]) for entry in page["keys"]]
-        return KeyPage(keys, page.get("cursor"))
+        return self._json(response, _key_page)
 
     def key_pages(self, prefix: Optional[str] = None, limit: Optional[int] = None) -> Iterator[KeyPage]:
         """Every page of the listing, each fetched when the one before has been consumed."""
@@ -384,12 +408,11 @@ class Client:
         response = self._send("POST", "/v1/tokens", headers={"Content-Type": "application/json"}, body=body)
         if response.status not in (200, 201):
             raise self._fail(response)
-        answer = self._json(response)
-        return MintedToken(answer["token"], answer["expiresAt"])
+        return self._json(response, lambda answer: MintedToken(_text(answer["token"]), _integer(answer["expiresAt"])))
 
     def health(self) -> bool:
         """``GET /healthz``: whether the Worker reaches its storage."""
         response = self._send("GET", "/healthz")
         if response.status not in (200, 503):
             raise self._fail(response)
-        return self._json(response).get("ok") is True
+        return self._json(response, lambda answer: _object(answer).get("ok") is True)
