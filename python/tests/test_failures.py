@@ -10,7 +10,7 @@ from .server import server, unique_namespace
 
 
 class _NotCloudCached(http.server.BaseHTTPRequestHandler):
-    """Another web server: a 404 page of its own for every path."""
+    """Another web server: a 404 page of its own for every read, a JSON answer of its own for a write."""
 
     def do_GET(self) -> None:
         body = b"<html><body>Not Found</body></html>"
@@ -22,9 +22,9 @@ class _NotCloudCached(http.server.BaseHTTPRequestHandler):
 
     def do_PUT(self) -> None:
         self.rfile.read(int(self.headers.get("Content-Length", "0")))
-        body = b"<html><body>OK</body></html>"
+        body = b'{"saved": true}'
         self.send_response(200)
-        self.send_header("Content-Type", "text/html")
+        self.send_header("Content-Type", "application/json")
         self.send_header("Content-Length", str(len(body)))
         self.end_headers()
         self.wfile.write(body)
@@ -60,7 +60,7 @@ class FailuresTest(unittest.TestCase):
         self.addCleanup(client.close)
         error = self.assertFails(404, "no_such_route", client)
         self.assertIn("URL", error.message)
-        # a 200 that is not the API's answer is an error too, not a success nor a KeyError
+        # a 200 whose JSON is not the API's answer is an error too, not a success nor a KeyError
         with self.assertRaises(CloudCachedError) as caught:
             client.put("k", "v")
         self.assertEqual((caught.exception.status, caught.exception.code), (200, "internal"))
