@@ -104,7 +104,8 @@ class ApiTest(unittest.TestCase):
 
     def test_set_many_takes_pairs_and_keeps_every_type(self) -> None:
         pairs = [("a", {"x": [1]}), ("b", None), ("c", "7"), ("d", 2.5), ("e", b"\xff\x00"), ("f", False)]
-        self.cache.set_many(pairs)
+        written = self.cache.set_many(pairs)
+        self.assertEqual({key: type(result).__name__ for key, result in written.items()}, {key: "WriteResult" for key, _ in pairs}, written)
         self.assertEqual(self.cache.get_many(key for key, _ in pairs), dict(pairs))
         self.assertEqual(self.cache.get("e"), b"\xff\x00")
 
