@@ -2,9 +2,9 @@
 // The programs the tests drive that npm cannot bring: for the memcached gateway's, a real memcached
 // (each gateway test runs against it too), libmemcached's tools (memccp/memccat) and Python's
 // pymemcache; for the Python client's (python/), Python 3, what an offline `pip install` of it
-// needs (venv, setuptools, wheel) and mypy. They come from Debian's packages: when any is missing,
-// this installs them with apt-get if it runs as root, and otherwise fails with the exact command to
-// run — never a silent skip.
+// needs (venv, setuptools, wheel), mypy, and openssl (a test certificate). They come from Debian's
+// packages: when any is missing, this installs them with apt-get if it runs as root, and otherwise
+// fails with the exact command to run — never a silent skip.
 //
 //   node scripts/debian-tools.mjs install memcached python   # install if missing (idempotent)
 //   node scripts/debian-tools.mjs status              # what is there, one line each
@@ -25,8 +25,8 @@ export const DEBIAN_TOOLS = {
     pythonModules: ["pymemcache"],
   },
   python: {
-    packages: ["python3", "python3-venv", "python3-setuptools", "python3-wheel", "python3-mypy"],
-    programs: ["python3"],
+    packages: ["python3", "python3-venv", "python3-setuptools", "python3-wheel", "python3-mypy", "openssl"],
+    programs: ["python3", "openssl"],
     pythonModules: ["ensurepip", "setuptools", "wheel", "mypy"],
   },
 };

@@ -1,11 +1,16 @@
 """Keep-alive connections against a local HTTP/1.1 server that counts them: reused, shared by
 threads, and a request on a connection the server had closed sent once more on a new one."""
 
+import ssl
+import subprocess
+import tempfile
 import threading
 import unittest
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import List
 
+from cloudcached import CloudCachedError
 from cloudcached.transport import Transport
 
 
@@ -79,6 +84,42 @@ class TransportTest(unittest.TestCase):
             self.assertEqual(self.transport.request("GET", f"/{i}").body, f"/base/{i}".encode())
         self.assertEqual(self.server.requests, 3)
         self.assertEqual(self.server.connections, 3)
+
+
+class HttpsTest(unittest.TestCase):
+    def setUp(self) -> None:
+        folder = tempfile.TemporaryDirectory()
+        self.addCleanup(folder.cleanup)
+        self.cert, key = Path(folder.name) / "cert.pem", Path(folder.name) / "key.pem"
+        subprocess.run(
+            ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=127.0.0.1",
+             "-addext", "subjectAltName=IP:127.0.0.1", "-keyout", str(key), "-out", str(self.cert)],
+            check=True, capture_output=True,
+        )
+        self.server = _Counting(("127.0.0.1", 0), _Handler)
+        self.server.daemon_threads = True
+        context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        context.load_cert_chain(self.cert, key)
+        self.server.socket = context.wrap_socket(self.server.socket, server_side=True)
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        self.addCleanup(self.server.server_close)
+        self.addCleanup(self.server.shutdown)
+        self.url = f"https://127.0.0.1:{self.server.server_address[1]}"
+
+    def test_checks_the_servers_certificate(self) -> None:
+        transport = Transport(self.url, None, 5)
+        self.addCleanup(transport.close)
+        with self.assertRaises(CloudCachedError) as caught:
+            transport.request("GET", "/x")
+        self.assertEqual((caught.exception.status, caught.exception.code), (0, "network_error"))
+        self.assertIn("CERTIFICATE_VERIFY_FAILED", caught.exception.message)
+
+    def test_speaks_https_with_a_context_that_trusts_the_server(self) -> None:
+        transport = Transport(self.url, None, 5, ssl_context=ssl.create_default_context(cafile=str(self.cert)))
+        self.addCleanup(transport.close)
+        for i in range(3):
+            self.assertEqual(transport.request("GET", f"/{i}").body, f"/{i}".encode())
+        self.assertEqual(self.server.connections, 1)
 
 
 if __name__ == "__main__":

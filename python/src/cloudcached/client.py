@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import copy
 import json
+import ssl
 import threading
 from typing import Any, Callable, Dict, Iterable, Iterator, List, Mapping, Optional, Sequence, Tuple, TypeVar, Union
 
@@ -84,8 +85,9 @@ class Client:
     ``url`` is the Worker's origin (``https://cache.example.com``), ``token`` the admin token or one
     from ``mint_token`` (None for a public-read namespace). ``timeout`` (seconds, None for none)
     bounds connecting and each read from the connection. ``serializer`` turns values into bytes and
-    a content type and back (default: ``DefaultSerializer``, the TypeScript client's types). One
-    client may be shared by threads.
+    a content type and back (default: ``DefaultSerializer``, the TypeScript client's types).
+    ``ssl_context`` replaces the default one for https (a private CA, say). One client may be
+    shared by threads.
     """
 
     def __init__(
@@ -96,11 +98,12 @@ class Client:
         timeout: Optional[float] = DEFAULT_TIMEOUT,
         *,
         serializer: Optional[Serializer] = None,
+        ssl_context: Optional[ssl.SSLContext] = None,
     ) -> None:
         if not isinstance(url, str) or url == "":
             raise TypeError("url is required")
         self._namespace = check_namespace(namespace)
-        self._transport = Transport(url, token, timeout)
+        self._transport = Transport(url, token, timeout, ssl_context=ssl_context)
         self._serializer: Serializer = serializer if serializer is not None else DefaultSerializer()
         self._batch_keys: Optional[int] = None
         self._batch_lock = threading.Lock()

@@ -33,7 +33,14 @@ class Response:
 class Transport:
     """Requests to one origin (the base URL may carry a path prefix), with a pool of idle connections."""
 
-    def __init__(self, url: str, token: Optional[str], timeout: Optional[float], max_idle: int = 16) -> None:
+    def __init__(
+        self,
+        url: str,
+        token: Optional[str],
+        timeout: Optional[float],
+        max_idle: int = 16,
+        ssl_context: Optional[ssl.SSLContext] = None,
+    ) -> None:
         parts = urlsplit(url)
         if parts.scheme not in ("http", "https") or not parts.hostname:
             raise ValueError(f"url must be an http:// or https:// URL, got {url!r}")
@@ -48,7 +55,8 @@ class Transport:
         self._max_idle = max_idle
         self._idle: List[Tuple[http.client.HTTPConnection, float]] = []
         self._lock = threading.Lock()
-        self._ssl = ssl.create_default_context() if self._https else None
+        # https checks the server's certificate against the system's CAs unless given a context of one's own
+        self._ssl = (ssl_context or ssl.create_default_context()) if self._https else None
 
     def _open(self) -> http.client.HTTPConnection:
         if self._https:
