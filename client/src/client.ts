@@ -13,7 +13,7 @@ import {
 import { type CachedValue, decodeValue, encodeBatchValue, encodeValue, type Storable } from "./codec.js";
 import { CloudCachedError, isAbsent } from "./errors.js";
 import { type Factory, type GetOrSetDefaults, type GetOrSetOptions, GetOrSetRunner, type GetOrSetStats, type LeaseRead } from "./get-or-set.js";
-import { leaseStateOf, type ResolvedSettings } from "./get-or-set-plan.js";
+import { type LeaseState, leaseStateOf, type ResolvedSettings } from "./get-or-set-plan.js";
 import { encodeKey, encodeNamespace, itemPath, type Query } from "./paths.js";
 import { DEFAULT_RETRY, isIdempotent } from "./retry.js";
 import { type Answer, type Call, type FetchLike, type ResponseLike, Transport } from "./transport.js";
@@ -63,6 +63,23 @@ export interface WriteOptions extends CallOptions {
   contentType?: string;
   /** The byte length of a ReadableStream value (required to stream one). */
   size?: number;
+  /** The token of a lease this caller won (`getWithLease`): the write releases it. */
+  leaseToken?: string;
+}
+
+export interface LeaseReadOptions extends ReadOptions {
+  /** Ask for the key's lease for this many seconds (1–300) when no live item is found. */
+  lease?: number;
+  /** With `lease`: also ask for it when the live item has fewer than this many seconds left (early refresh). */
+  refreshBelow?: number;
+}
+
+export interface LeasedItem {
+  /** The item, or null when nothing is served. */
+  item: Item<Uint8Array> | null;
+  /** Whether the item is past its expiry (within its grace, served because `maxStale` asked for it). */
+  stale: boolean;
+  lease: LeaseState;
 }
 
 export interface PutOptions extends WriteOptions {
@@ -421,7 +438,7 @@ export class CloudCached {
     return this.write(key, value, { kind: "cas", etag: quoteEtag(etag) }, options);
   }
 
-  private async write(key: string, value: Storable, mode: WriteMode, options: WriteOptions, leaseToken?: string): Promise<WriteResult | null> {
+  private async write(key: string, value: Storable, mode: WriteMode, options: WriteOptions): Promise<WriteResult | null> {
     checkCount(options.ttl, "ttl");
     checkCount(options.grace, "grace");
     const path = this.path(key);
@@ -434,7 +451,7 @@ export class CloudCached {
     if (mode.kind === "add") headers["if-none-match"] = "*";
     if (mode.kind === "replace") headers["if-match"] = "*";
     if (mode.kind === "cas") headers["if-match"] = mode.etag;
-    if (leaseToken !== undefined) headers["x-lease-token"] = leaseToken;
+    if (options.leaseToken !== undefined) headers["x-lease-token"] = options.leaseToken;
     const answer = await this.send({
       method: "PUT",
       path,
@@ -500,31 +517,48 @@ export class CloudCached {
     return { ...this.getOrSetRunner.stats };
   }
 
-  /** getOrSet's read: a stale value accepted, the lease asked for when `lease` is given. */
-  private async leaseRead(key: string, lease: number | null, refreshBelow: number | undefined): Promise<LeaseRead> {
-    const headers: Record<string, string> = { "cache-control": "max-stale" };
-    if (lease !== null) {
-      headers["x-lease"] = String(lease);
-      if (refreshBelow !== undefined) headers["x-refresh-below"] = String(refreshBelow);
+  /**
+   * A read that may ask for the key's lease (`X-Lease`): the item's bytes (null when nothing is served),
+   * whether it is stale (past its expiry, within its grace: served because `maxStale` asked), and the
+   * lease — `won` with the token to write with (`WriteOptions.leaseToken`), `busy` with when it lapses,
+   * or `none`. getOrSet is built on it; use it for a flow of your own.
+   */
+  async getWithLease(key: string, options: LeaseReadOptions = {}): Promise<LeasedItem> {
+    const headers: Record<string, string> = {};
+    const cacheControl = [options.fresh ? "no-cache" : "", maxStaleDirective(options.maxStale)].filter(Boolean).join(", ");
+    if (cacheControl) headers["cache-control"] = cacheControl;
+    if (options.lease !== undefined) {
+      checkCount(options.lease, "lease");
+      headers["x-lease"] = String(options.lease);
+      if (options.refreshBelow !== undefined) {
+        checkCount(options.refreshBelow, "refreshBelow");
+        headers["x-refresh-below"] = String(options.refreshBelow);
+      }
     }
-    const answer = await this.send({ method: "GET", path: this.path(key), headers });
-    const leaseState = leaseStateOf(answer.response.headers);
+    const answer = await this.send({ method: "GET", path: this.path(key), headers, ...(options.signal ? { signal: options.signal } : {}) });
+    const lease = leaseStateOf(answer.response.headers);
     if (answer.response.status === 404) {
       await this.absent(answer);
-      return { found: "absent", value: null, lease: leaseState };
+      return { item: null, stale: false, lease };
     }
     if (answer.response.status !== 200) return answer.fail();
     const info = infoOf(answer.response);
-    const value = decodeValue(await answer.bytes(), info.contentType);
+    const value = await answer.bytes();
     // STALE with a future expiry is a live copy standing in for failed storage, not a stale value.
     const stale = info.cache === "STALE" && info.expiresAt !== null && info.expiresAt * 1000 <= Date.now();
-    return { found: stale ? "stale" : "live", value, lease: leaseState };
+    return { item: { ...info, value }, stale, lease };
+  }
+
+  /** getOrSet's read: any stale value within grace accepted, the lease asked for when `lease` is given. */
+  private async leaseRead(key: string, lease: number | null, refreshBelow: number | undefined): Promise<LeaseRead> {
+    const read = await this.getWithLease(key, { maxStale: true, ...(lease === null ? {} : { lease }), ...(refreshBelow === undefined ? {} : { refreshBelow }) });
+    const value = read.item === null ? null : decodeValue(read.item.value, read.item.contentType);
+    return { found: read.item === null ? "absent" : read.stale ? "stale" : "live", value, lease: read.lease };
   }
 
   /** getOrSet's write: a `set` that releases the lease its token names. */
   private async leaseWrite(key: string, value: Storable, settings: ResolvedSettings, token: string | null): Promise<void> {
-    const options: WriteOptions = { grace: settings.grace, ...(settings.ttl === undefined ? {} : { ttl: settings.ttl }) };
-    await this.write(key, value, { kind: "set" }, options, token ?? undefined);
+    await this.set(key, value, { grace: settings.grace, ...(settings.ttl === undefined ? {} : { ttl: settings.ttl }), ...(token === null ? {} : { leaseToken: token }) });
   }
 
   /** Adds `by` (default 1) to an integer value atomically; the new value, or null when absent (without `initial`). */

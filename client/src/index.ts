@@ -12,6 +12,8 @@ export type {
   ItemInfo,
   KeyInfo,
   KeyPage,
+  LeasedItem,
+  LeaseReadOptions,
   ListOptions,
   ManyEntry,
   ManyOptions,
@@ -27,6 +29,7 @@ export type {
 } from "./client.js";
 export type { BatchAnswer, BatchGetEntry, BatchRequest, BatchSetEntry } from "./batch.js";
 export type { CachedValue, JsonValue, Storable } from "./codec.js";
+export type { LeaseState } from "./get-or-set-plan.js";
 export type { Factory, GetOrSetDefaults, GetOrSetOptions, GetOrSetStats, WaitUntil } from "./get-or-set.js";
 export { CloudCachedError } from "./errors.js";
 export type { ApiErrorCode, ErrorCode } from "./errors.js";
