@@ -96,6 +96,9 @@ describe.each(TARGETS)("meta protocol, anti-stampede: $name", ({ start }) => {
     expect(await session.conn.ask(`mg ${k} s N30\r\n`)).toBe("HD s0 Z\r\n");
     expect(await session.conn.ask(`ms ${k} 3 T60\r\nnew\r\n`)).toBe("HD\r\n");
     expect(await session.conn.ask(`mg ${k} v N30\r\n`, /^new$/)).toBe("VA 3\r\nnew\r\n");
+    // The winner's write ended its win: once the key is gone, the next miss is won again at once.
+    expect(await session.conn.ask(`md ${k}\r\n`)).toBe("HD\r\n");
+    expect(await session.conn.ask(`mg ${k} s N30\r\n`)).toBe("HD s0 W\r\n");
   });
 
   it("mg R (recache): below R seconds left, one client wins (W) while every client gets the value; the others get Z", async () => {

@@ -71,6 +71,9 @@ interface Current {
 
 const nowSeconds = (): number => Date.now() / 1000;
 
+/** Lease tokens kept for the next write of their key: at most this many (the oldest forgotten; its lease then lapses on its own). */
+const MAX_LEASE_TOKENS = 10_000;
+
 export class Backend {
   constructor(
     private readonly client: CloudCached,
@@ -81,6 +84,23 @@ export class Backend {
     /** `--grace`: seconds every item the gateway writes stays stale after its expiry (mg serves it with X); 0 for none. */
     readonly grace = 0,
   ) {}
+
+  /** The leases this gateway's clients won (mg N/R, X W), by key: the key's next write through the gateway releases it. */
+  private readonly leaseTokens = new Map<string, string>();
+
+  private rememberLease(key: string, token: string): void {
+    this.leaseTokens.delete(key);
+    this.leaseTokens.set(key, token);
+    if (this.leaseTokens.size > MAX_LEASE_TOKENS) this.leaseTokens.delete(this.leaseTokens.keys().next().value as string);
+  }
+
+  /** The lease token a write of `key` carries (and forgets), if a client of this gateway won its lease. */
+  private leaseTokenFor(key: string): { leaseToken: string } | Record<string, never> {
+    const token = this.leaseTokens.get(key);
+    if (token === undefined) return {};
+    this.leaseTokens.delete(key);
+    return { leaseToken: token };
+  }
 
   private hit(key: string, current: Current): Hit {
     return { key, value: current.value, flags: flagsOf(current.contentType), cas: this.table.uniqueOf(key, current.etag), expiresAt: current.expiresAt };
@@ -185,6 +205,7 @@ export class Backend {
     const item = read.item !== null && read.item.value.byteLength <= this.maxValueBytes ? read.item : null;
     this.stats.add(item === null ? "get_misses" : "get_hits");
     const hit = item === null ? null : this.hit(key, { value: item.value, etag: item.etag, contentType: item.contentType, expiresAt: item.expiresAt });
+    if (read.lease.kind === "won") this.rememberLease(key, read.lease.token);
     const lease = read.lease.kind;
     const leaseSecondsLeft = read.lease.kind === "busy" && read.lease.retryAfterMs !== null ? Math.ceil(read.lease.retryAfterMs / 1000) : null;
     return { hit, stale: item !== null && read.stale, lease, leaseSecondsLeft };
@@ -227,7 +248,7 @@ export class Backend {
     const etag = mode === "cas" ? this.table.etagOf(key, cas ?? 0n) : null;
     if (mode === "cas" && etag === null) return this.casFailed(key);
     if (expiry.kind === "expired") return this.storeExpired(mode, key, etag);
-    const options = { ttl: expiry.ttl, contentType: contentTypeFor(flags), ...(this.grace > 0 ? { grace: this.grace } : {}) };
+    const options = { ttl: expiry.ttl, contentType: contentTypeFor(flags), ...(this.grace > 0 ? { grace: this.grace } : {}), ...this.leaseTokenFor(key) };
     this.stats.add("backend_requests");
     switch (mode) {
       case "set":
