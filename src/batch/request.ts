@@ -1,7 +1,8 @@
 import { ApiError } from "../http/errors";
 import { normalizeContentType } from "../items/item";
 import { validateKey } from "../items/names";
-import { allowedFields, batchRequestSchema, batchSetSchema, MAX_BATCH_KEYS } from "../http/schema";
+import { allowedFields, batchGetLeaseSchema, batchRequestSchema, batchSetSchema, MAX_BATCH_KEYS, type JsonSchema } from "../http/schema";
+import type { LeaseAsk } from "../items/lease";
 
 /** The body of `POST /v1/{ns}/batch`, checked whole before anything touches storage. Pure. */
 
@@ -22,6 +23,8 @@ export interface BatchRequest {
   get: string[];
   set: BatchSet[];
   delete: string[];
+  /** The gets that ask for their item's lease (entries `{"key", "lease", "refreshBelow"}`), by key. */
+  leases: Map<string, LeaseAsk>;
 }
 
 function bad(message: string): never {
@@ -94,6 +97,44 @@ function parseSet(entry: unknown, where: string, maxTtl: number): BatchSet {
   return { key, value, ttl, contentType };
 }
 
+const GET_LEASE_FIELDS = new Set(allowedFields(batchGetLeaseSchema));
+
+/** A whole number within a schema's bounds, else a 400 naming where it is. */
+function boundedInteger(value: unknown, schema: JsonSchema | undefined, where: string): number {
+  const { minimum = 0, maximum = Number.MAX_SAFE_INTEGER } = schema ?? {};
+  if (typeof value !== "number" || !Number.isSafeInteger(value) || value < minimum || value > maximum) bad(`${where}: a whole number from ${minimum} to ${maximum}`);
+  return value;
+}
+
+/** A `get` entry: a key, or `{"key", "lease", "refreshBelow"?}` asking for the item's lease as X-Lease does. */
+function parseGet(entry: unknown, where: string): { key: string; lease: LeaseAsk | null } {
+  if (!isObject(entry)) return { key: keyAt(entry, where), lease: null };
+  for (const field of Object.keys(entry)) {
+    if (!GET_LEASE_FIELDS.has(field)) bad(`${where}: unknown field '${field}' (allowed: ${[...GET_LEASE_FIELDS].join(", ")})`);
+  }
+  const fields = batchGetLeaseSchema.properties ?? {};
+  const key = keyAt(entry.key, `${where}.key`);
+  const seconds = boundedInteger(entry.lease, fields.lease, `${where}.lease`);
+  const refreshBelow = entry.refreshBelow === undefined ? null : boundedInteger(entry.refreshBelow, fields.refreshBelow, `${where}.refreshBelow`);
+  return { key, lease: { seconds, refreshBelow } };
+}
+
+/** The gets, each key once, and the leases they ask for; one key asked twice with different leases is a 400. */
+function getList(value: unknown): { keys: string[]; leases: Map<string, LeaseAsk> } {
+  if (value === undefined) return { keys: [], leases: new Map() };
+  if (!Array.isArray(value)) bad("get: an array of keys (or of {key, lease} entries)");
+  const asks = new Map<string, LeaseAsk | null>();
+  value.forEach((entry, index) => {
+    const { key, lease } = parseGet(entry, `get[${index}]`);
+    const earlier = asks.get(key);
+    if (earlier !== undefined && JSON.stringify(earlier) !== JSON.stringify(lease)) bad(`get: the key '${key}' is asked twice, with different leases`);
+    asks.set(key, lease);
+  });
+  const leases = new Map<string, LeaseAsk>();
+  for (const [key, lease] of asks) if (lease) leases.set(key, lease);
+  return { keys: [...asks.keys()], leases };
+}
+
 function keyList(value: unknown, name: string): string[] {
   if (value === undefined) return [];
   if (!Array.isArray(value)) bad(`${name}: an array of keys`);
@@ -121,7 +162,7 @@ export function parseBatch(text: string, maxTtl: number): BatchRequest {
   if (body.set !== undefined && !Array.isArray(body.set)) bad("set: an array of {key, value, ...}");
   const sets = ((body.set as unknown[] | undefined) ?? []).map((entry, index) => parseSet(entry, `set[${index}]`, maxTtl));
   const deletes = keyList(body.delete, "delete");
-  const gets = keyList(body.get, "get");
+  const gets = getList(body.get);
   const setKeys = new Set<string>();
   for (const entry of sets) {
     if (setKeys.has(entry.key)) bad(`set: the key '${entry.key}' is set twice`);
@@ -130,5 +171,5 @@ export function parseBatch(text: string, maxTtl: number): BatchRequest {
   for (const key of deletes) {
     if (setKeys.has(key)) bad(`the key '${key}' is both set and deleted`);
   }
-  return { get: [...new Set(gets)], set: sets, delete: [...new Set(deletes)] };
+  return { get: gets.keys, set: sets, delete: [...new Set(deletes)], leases: gets.leases };
 }

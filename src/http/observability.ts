@@ -1,14 +1,28 @@
 import type { Context, MiddlewareHandler } from "hono";
 import { type AppEnv, setResponseHeader } from "./http";
-import { RequestMetrics } from "../platform/metrics";
+import { RequestMetrics, type RequestSummary } from "../platform/metrics";
+
+/** What Server-Timing and the log line read of a request's summary (its leases only when it asked for any). */
+type Summary = Omit<RequestSummary, "leases"> & Partial<Pick<RequestSummary, "leases">>;
 
 /** The `Server-Timing` header (RFC: `name;dur=ms`), phases that did not happen left out. Pure. */
-export function serverTiming(summary: { total: number; cache: number; storage: number; cacheCalls: number; storageCalls: number }): string {
+export function serverTiming(summary: Summary): string {
   const parts: string[] = [];
   if (summary.cacheCalls > 0) parts.push(`cache;desc="location cache";dur=${summary.cache}`);
   if (summary.storageCalls > 0) parts.push(`storage;desc="S3";dur=${summary.storage}`);
+  const leases = leaseOutcomes(summary);
+  if (leases) parts.push(`lease;desc="${leases}";dur=${summary.leases?.ms ?? 0}`);
   parts.push(`total;dur=${summary.total}`);
   return parts.join(", ");
+}
+
+/** The leases a request asked for, in words: "won", "busy", or for a batch "won 1, busy 3"; null for none. Pure. */
+export function leaseOutcomes(summary: Summary): string | null {
+  const won = summary.leases?.won ?? 0;
+  const busy = summary.leases?.busy ?? 0;
+  if (won + busy === 0) return null;
+  if (won + busy === 1) return won === 1 ? "won" : "busy";
+  return `won ${won}, busy ${busy}`;
 }
 
 /** A request id: Cloudflare's own ray id when there is one (it ties our log to Cloudflare's), else random. */
@@ -25,10 +39,11 @@ export function logLine(fields: {
   namespace: string | undefined;
   status: number;
   cache: string | null;
-  summary: ReturnType<RequestMetrics["summary"]>;
+  summary: Summary;
   errorCode?: string | undefined;
 }): string {
   const { summary } = fields;
+  const asked = (summary.leases?.won ?? 0) + (summary.leases?.busy ?? 0) > 0;
   // One object, no spreads: JSON.stringify leaves out the fields that are undefined.
   return JSON.stringify({
     level: fields.status >= 500 ? "error" : "info",
@@ -41,6 +56,7 @@ export function logLine(fields: {
     error: fields.errorCode || undefined,
     ms: { total: summary.total, cache: summary.cache, storage: summary.storage },
     calls: { cache: summary.cacheCalls, storage: summary.storageCalls },
+    leases: asked ? { won: summary.leases?.won, busy: summary.leases?.busy } : undefined,
   });
 }
 

@@ -17,6 +17,17 @@ export async function timed<T>(recorder: PhaseRecorder | undefined, phase: Phase
   }
 }
 
+/** What a request spent, for Server-Timing and its log line. */
+export interface RequestSummary {
+  total: number;
+  cache: number;
+  storage: number;
+  cacheCalls: number;
+  storageCalls: number;
+  /** Leases asked for: won, busy, and the milliseconds spent asking. */
+  leases: { won: number; busy: number; ms: number };
+}
+
 /**
  * One request's id and timings. Durations are wall-clock time around I/O (in Workers, `Date.now()`
  * advances across I/O), summed per phase: three storage calls of one request add up.
@@ -25,8 +36,16 @@ export class RequestMetrics implements PhaseRecorder {
   readonly started = Date.now();
   private readonly totals: Record<Phase, number> = { cache: 0, storage: 0 };
   private readonly calls: Record<Phase, number> = { cache: 0, storage: 0 };
+  /** Leases this request asked for, by outcome, and the time spent asking. */
+  private readonly leases = { won: 0, busy: 0, ms: 0 };
 
   constructor(readonly requestId: string) {}
+
+  /** A lease asked for (its storage calls are also timed under `storage`). */
+  lease(outcome: "won" | "busy", ms: number): void {
+    this.leases[outcome] += 1;
+    this.leases.ms += ms;
+  }
 
   record(phase: Phase, ms: number): void {
     this.totals[phase] += ms;
@@ -38,7 +57,7 @@ export class RequestMetrics implements PhaseRecorder {
     return timed(this, phase, work);
   }
 
-  summary(now = Date.now()): { total: number; cache: number; storage: number; cacheCalls: number; storageCalls: number } {
-    return { total: now - this.started, ...this.totals, cacheCalls: this.calls.cache, storageCalls: this.calls.storage };
+  summary(now = Date.now()): RequestSummary {
+    return { total: now - this.started, ...this.totals, cacheCalls: this.calls.cache, storageCalls: this.calls.storage, leases: { ...this.leases } };
   }
 }
