@@ -79,6 +79,17 @@ async function leaseKeyOf(ctx: RequestContext, namespace: string, key: string): 
 }
 
 /**
+ * A single read asking for a lease promises the lease's planned calls before it reads, so that the
+ * read's optional calls (retries, refills) never take them; it gives them back (`budget.release`)
+ * once read, just before asking. Answers the calls promised. (A batch plans its leases itself.)
+ */
+export function promiseLeaseCalls(ctx: RequestContext): number {
+  const calls = PLANNED_CALLS.lease + (ctx.storage.dialectUnknown() ? PLANNED_CALLS.dialectProbe : 0);
+  ctx.budget.reserve(calls, "a read asking for a lease");
+  return calls;
+}
+
+/**
  * Where a read and a lease meet (GET, HEAD and every batch `get`): after the read, the lease it asked
  * for, when it found no live item (nothing, or a stale one served) or a live one close to expiry.
  * Null when no lease was asked. A value is served whatever became of its lease (a failure to ask

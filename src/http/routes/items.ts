@@ -9,7 +9,7 @@ import type { ItemRef, WriteMode } from "../../items/items";
 import { parseKey, validateNamespace } from "../../items/names";
 import { readItem } from "../../items/read";
 import { leaseHeaders, parseLeaseAsk, parseLeaseToken } from "../../items/lease";
-import { leaseAfterRead, releaseAfterWrite } from "../../items/leases";
+import { leaseAfterRead, promiseLeaseCalls, releaseAfterWrite } from "../../items/leases";
 import { rawPathOf } from "../request-path";
 import type { ValueSource } from "../../storage/storage";
 import { byParam, initialParam, opParam, readEnum, readInteger } from "../schema";
@@ -66,7 +66,10 @@ async function read(c: AppContext): Promise<Response> {
   const head = c.req.method === "HEAD";
   const ask = parseLeaseAsk(c.req.header("x-lease"), c.req.header("x-refresh-below"));
   const ctx = c.get("context");
+  const promised = ask ? promiseLeaseCalls(ctx) : 0;
   const found = await readItem(ctx, namespace, key, { head });
+  // (A read that failed ends the request: what it promised goes with it.)
+  if (promised) ctx.budget.release(promised);
   const lease = ask && (await leaseAfterRead(ctx, namespace, key, found, ask));
   if (!found) throw new ApiError("not_found", "no such item", leaseHeaders(lease));
   const headers = itemHeaders(found.etag, found.expiresAt);
