@@ -222,6 +222,11 @@ function named<T>(call: string, key: string, check: () => T): T {
   }
 }
 
+/** The error of a key whose request was not sent because an earlier one of the same call failed. */
+function notSent(failure: CloudCachedError): CloudCachedError {
+  return new CloudCachedError(failure.status, failure.code, `not sent, as an earlier request of this call failed: ${failure.message}`, { cause: failure });
+}
+
 /** The outcomes in the order the entries were given. */
 function inOrder<R>(entries: readonly { key: string }[], outcome: ReadonlyMap<string, R>): Map<string, R> {
   const ordered = new Map<string, R>();
@@ -540,15 +545,15 @@ export class CloudCached {
     keyOf: (entry: E) => string,
     read: (answer: BatchAnswer, key: string) => R | CloudCachedError,
     options: CallOptions,
-  ): Promise<Map<string, R | CloudCachedError>> {
+  ): Promise<{ outcome: Map<string, R | CloudCachedError>; stopped: CloudCachedError | null }> {
     const outcome = new Map<string, R | CloudCachedError>();
     let stopped: CloudCachedError | null = null;
     for (const run of runs) {
       let pending = [...run];
       while (pending.length > 0) {
         if (stopped !== null) {
-          const notSent = new CloudCachedError(stopped.status, stopped.code, `not sent, as an earlier batch request of this call failed: ${stopped.message}`, { cause: stopped });
-          for (const entry of pending) outcome.set(keyOf(entry), notSent);
+          const skipped = notSent(stopped);
+          for (const entry of pending) outcome.set(keyOf(entry), skipped);
           break;
         }
         let answer: BatchAnswer;
@@ -571,7 +576,7 @@ export class CloudCached {
         break;
       }
     }
-    return outcome;
+    return { outcome, stopped };
   }
 
   /** Every key checked (a bad one refused, naming it, before anything is sent), then the batch size. */
@@ -587,7 +592,7 @@ export class CloudCached {
    */
   async getMany<T = CachedValue>(keys: Iterable<string>, options: CallOptions = {}): Promise<Map<string, T | null | CloudCachedError>> {
     const runs = await this.keyRuns(keys, "getMany", options);
-    return this.settleRuns("get", runs, (k) => k, (answer, key) => readGot(answer, key) as T | null | CloudCachedError, options);
+    return (await this.settleRuns("get", runs, (k) => k, (answer, key) => readGot(answer, key) as T | null | CloudCachedError, options)).outcome;
   }
 
   /**
@@ -596,7 +601,7 @@ export class CloudCached {
    */
   async hasMany(keys: Iterable<string>, options: CallOptions = {}): Promise<Map<string, boolean | CloudCachedError>> {
     const runs = await this.keyRuns(keys, "hasMany", options);
-    return this.settleRuns("get", runs, (k) => k, readPresent, options);
+    return (await this.settleRuns("get", runs, (k) => k, readPresent, options)).outcome;
   }
 
   /**
@@ -623,7 +628,7 @@ export class CloudCached {
       (entry) => entry.key,
     );
     const { runs, alone } = planSets(planned, (entry) => entry.bytes, await this.batchSize(options));
-    const outcome = await this.settleRuns(
+    const { outcome, stopped } = await this.settleRuns(
       "set",
       runs.map((run) => run.map((entry) => entry.batch)),
       (entry) => entry.key,
@@ -631,6 +636,10 @@ export class CloudCached {
       options,
     );
     for (const { key, value, ttl } of alone) {
+      if (stopped !== null) {
+        outcome.set(key, notSent(stopped));
+        continue;
+      }
       const written = await this.set(key, value, { ...(ttl === undefined ? {} : { ttl }), ...(options.signal ? { signal: options.signal } : {}) }).catch(
         (err: unknown) => {
           if (!(err instanceof CloudCachedError) || options.signal?.aborted) throw err;
@@ -645,7 +654,7 @@ export class CloudCached {
   /** Deletes many keys, in batches of `batchSize()`: `true` for each, or its own error (some may be deleted when others are not). */
   async deleteMany(keys: Iterable<string>, options: CallOptions = {}): Promise<Map<string, true | CloudCachedError>> {
     const runs = await this.keyRuns(keys, "deleteMany", options);
-    return this.settleRuns("delete", runs, (k) => k, readDeleted, options);
+    return (await this.settleRuns("delete", runs, (k) => k, readDeleted, options)).outcome;
   }
 
   // ---- The namespace ---------------------------------------------------------------------------

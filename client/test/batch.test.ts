@@ -163,8 +163,10 @@ describe("one key's failure is that key's own: the others keep their values and 
     try {
       const cache = new CloudCached({ url: faulty.url, token: adminToken(), namespace: admin.namespace });
       const keys = Array.from({ length: 2 * size + 1 }, (_, i) => `k${i}`);
-      const written = await cache.setMany(keys.map((key) => [key, key] as const));
-      expect(written.size).toBe(keys.length);
+      // And a value too large for any batch, whose PUT would come last: not sent either.
+      const written = await cache.setMany([...keys.map((key) => [key, key] as const), ["huge", "h".repeat(17 * 1024 * 1024)] as const]);
+      expect(written.size).toBe(keys.length + 1);
+      expect(written.get("huge")).toMatchObject({ code: "network_error", message: expect.stringMatching(/^not sent/) });
       for (const key of keys.slice(0, size)) expect(written.get(key), key).toMatchObject({ etag: expect.any(String) });
       for (const key of keys.slice(size, 2 * size)) expect(written.get(key), key).toMatchObject({ code: "network_error" });
       expect(written.get(keys[2 * size] as string)).toMatchObject({ code: "network_error", message: expect.stringMatching(/^not sent/) });
