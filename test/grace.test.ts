@@ -227,3 +227,33 @@ describe("grace at this location", () => {
     await expectError(await withBindings(EDGE, `/v1/${ns}/items/f`, { headers: { "cache-control": "max-stale" } }), 404, "not_found");
   });
 });
+
+describe("grace with a lease: one reader recomputes, the rest are served the stale value", () => {
+  it("every max-stale reader of a stale item gets it as STALE; exactly one also wins the lease, and its write releases it", async () => {
+    const ns = uniqueNamespace("grace-lease");
+    await seedStale(ns, "report", "last report", 5, 600);
+    const answers = await Promise.all(Array.from({ length: 8 }, () => read(ns, "report", { "cache-control": "max-stale", "x-lease": "30" })));
+    const bodies = await Promise.all(answers.map((answer) => answer.text()));
+    expect(answers.map((answer) => answer.status)).toEqual(Array(8).fill(200));
+    expect(answers.map((answer) => answer.headers.get("x-cache"))).toEqual(Array(8).fill("STALE"));
+    expect(bodies).toEqual(Array(8).fill("last report"));
+    const won = answers.filter((answer) => answer.headers.get("x-lease") === "won");
+    expect(won).toHaveLength(1);
+    expect(answers.filter((answer) => answer.headers.get("x-lease") === "busy")).toHaveLength(7);
+    const token = won[0]?.headers.get("x-lease-token") ?? "";
+    // A reader without max-stale is never given the stale value, lease or not.
+    const plain = await read(ns, "report", { "x-lease": "30" });
+    expect(plain.status).toBe(404);
+    expect(plain.headers.get("x-lease")).toBe("busy");
+    await plain.body?.cancel();
+    // The winner writes the new value with its token: every reader now gets it, fresh, and asks no lease.
+    const written = await api(`/v1/${ns}/items/report?ttl=60&grace=600`, { method: "PUT", body: "new report", headers: { "x-lease-token": token } });
+    expect(written.status).toBe(200);
+    await written.body?.cancel();
+    const after = await read(ns, "report", { "cache-control": "max-stale", "x-lease": "30" });
+    expect(after.status).toBe(200);
+    expect(after.headers.get("x-cache")).not.toBe("STALE");
+    expect(after.headers.get("x-lease")).toBeNull();
+    expect(await after.text()).toBe("new report");
+  });
+});

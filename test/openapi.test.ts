@@ -67,6 +67,22 @@ describe("GET /v1/openapi.json", () => {
     expect((await api(`/v1/${ns}/items/k?grace=${Number(grace?.schema.maximum)}`, { method: "PUT", body: "x" })).status).toBe(200);
   });
 
+  it("names the lease headers a read, a write and a delete accept, with the bounds a request meets", async () => {
+    const doc = await fetchDoc();
+    const item = doc.paths["/v1/{ns}/items/{key}"];
+    const lease = item?.get?.parameters?.find((p) => p.name === "X-Lease");
+    expect(lease?.schema).toMatchObject({ type: "integer", minimum: 1, maximum: 300 });
+    expect(item?.get?.parameters?.map((p) => p.name)).toContain("X-Refresh-Below");
+    expect(item?.put?.parameters?.map((p) => p.name)).toContain("X-Lease-Token");
+    expect(item?.delete?.parameters?.map((p) => p.name)).toContain("X-Lease-Token");
+    const ns = uniqueNamespace();
+    await expectError(await api(`/v1/${ns}/items/k`, { headers: { "x-lease": String(Number(lease?.schema.maximum) + 1) } }), 400, "bad_request");
+    const atMost = await api(`/v1/${ns}/items/k`, { headers: { "x-lease": String(Number(lease?.schema.maximum)) } });
+    expect(atMost.status).toBe(404);
+    expect(atMost.headers.get("x-lease")).toBe("won");
+    await atMost.arrayBuffer();
+  });
+
   it("names the body fields the validators accept, and a field it does not name is refused", async () => {
     const doc = await fetchDoc();
     const batchFields = Object.keys(doc.paths["/v1/{ns}/batch"]?.post?.requestBody?.content["application/json"]?.schema.properties ?? {});

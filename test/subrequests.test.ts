@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { maxBatchKeys } from "../src/platform/budget";
-import { objectKey } from "../src/storage/object-key";
+import { encodeLease } from "../src/items/lease";
+import { maxBatchKeys, maxBatchLeaseKeys } from "../src/platform/budget";
+import { leaseObjectKey, objectKey } from "../src/storage/object-key";
 import { proxy, viaProxy } from "./faults";
 import { uniqueNamespace } from "./helpers";
 import { testConfig, testStorage } from "./store";
@@ -15,6 +16,7 @@ const LIMITS = [50, 1000] as const;
 interface Answer {
   status: number;
   etag: string | null;
+  lease: string | null;
   body: string;
 }
 
@@ -24,7 +26,7 @@ interface Answer {
  */
 async function at(limit: number, prefix: string, path: string, init: RequestInit = {}, overrides: Partial<Record<keyof Env, string>> = {}): Promise<Answer> {
   const response = await viaProxy(path, init, { SUBREQUEST_LIMIT: String(limit), S3_PREFIX: prefix, STORAGE_TIMEOUT_MS: "5000", ...overrides });
-  return { status: response.status, etag: response.headers.get("etag"), body: await response.text() };
+  return { status: response.status, etag: response.headers.get("etag"), lease: response.headers.get("x-lease"), body: await response.text() };
 }
 
 /** A bucket prefix no other test uses: its generations, its dialect entry and its objects are its own. */
@@ -48,6 +50,13 @@ async function readsFailOnce(prefix: string, namespace: string): Promise<void> {
   await proxy.fault({ mode: "error500", path: `/${prefix}.generations/${namespace}`, method: "GET", count: 1 });
   await proxy.fault({ mode: "error500", path: `/${prefix}${namespace}/`, method: "GET", count: 1 });
   await proxy.fault({ mode: "error500", path: `/${prefix}${namespace}/`, method: "HEAD", count: 1 });
+}
+
+/** A lease held by someone else, lapsed a second ago, written straight to the store: the next reader takes it over. */
+async function seedLapsedLease(prefix: string, namespace: string, key: string): Promise<void> {
+  const lease = encodeLease({ token: "someone-elses-lease-token", lapsesAt: Date.now() - 1000 });
+  const written = await testStorage(testConfig({ S3_PREFIX: prefix })).put(leaseObjectKey(prefix, namespace, 0, key), lease, { contentType: "application/json", expiresAt: 1 }, { kind: "none" });
+  if (!written.ok) throw new Error(`seeding the lease of ${key} failed: ${written.reason}`);
 }
 
 function report(route: string, limit: number, counted: Counted<Answer>): void {
@@ -128,6 +137,24 @@ describe.each(LIMITS)("SUBREQUEST_LIMIT=%i: every route's worst case stays withi
     await proxy.clear(`/${prefix}`);
   });
 
+  it("a read asking for a lease on a location that knows nothing yet: its calls failing once, the lease lapsed (taken over, the dialect probed), each lease write's answer lost", async () => {
+    const prefix = uniquePrefix();
+    const ns = uniqueNamespace("sub-lease");
+    await seedLapsedLease(prefix, ns, "k");
+    await proxy.fault({ mode: "error500", path: `/${prefix}.generations/${ns}`, method: "GET", count: 1 });
+    await proxy.fault({ mode: "error500", path: `/${prefix}${ns}/`, method: "GET", count: 1 });
+    await proxy.fault({ mode: "error500", path: `/${prefix}.leases/${ns}/`, method: "GET", count: 1 });
+    // The create reaches the store (which refuses it: the lease exists) and the takeover lands; both answers are lost.
+    await proxy.fault({ mode: "resetAfter", path: `/${prefix}.leases/${ns}/`, method: "PUT", count: 2 });
+    const counted = await countSubrequests(() => at(limit, prefix, `/v1/${ns}/items/k`, { headers: { "x-lease": "30" } }));
+    report("GET with X-Lease, taken over", limit, counted);
+    expect(counted.result.status).toBe(404);
+    expect(counted.result.lease).toBe("won");
+    expect(counted.total).toBeLessThanOrEqual(limit);
+    expect((await proxy.requests(`/${prefix}.dialect-probe/`)).length).toBeGreaterThanOrEqual(4);
+    await proxy.clear(`/${prefix}`);
+  });
+
   it("a counter whose every write loses a race: it stops at the limit with a clear 503, never a 500", async () => {
     const prefix = uniquePrefix();
     const ns = uniqueNamespace("sub-incr");
@@ -178,6 +205,25 @@ describe.each(LIMITS)("SUBREQUEST_LIMIT=%i: every route's worst case stays withi
     expect(counted.result.status).toBe(200);
     expect(counted.total).toBeLessThanOrEqual(limit);
   });
+  it("a batch of as many lease gets as GET /v1 says fit, each lease lapsed (taken over), every lease write's answer lost, on a location that knows nothing yet", async () => {
+    const prefix = uniquePrefix();
+    const ns = uniqueNamespace("sub-blease");
+    const keys = Array.from({ length: maxBatchLeaseKeys(limit) }, (_, i) => `l${i}`);
+    for (const key of keys) await seedLapsedLease(prefix, ns, key);
+    await proxy.fault({ mode: "resetAfter", path: `/${prefix}.leases/${ns}/`, method: "PUT", count: 2 * keys.length });
+    const body = JSON.stringify({ get: keys.map((key) => ({ key, lease: 30 })) });
+    // Seven calls a key, through a proxy that resets two of them: more than a request's default
+    // time on storage (twice STORAGE_TIMEOUT_MS in all) on a loaded machine. Counted here, not timed.
+    const counted = await countSubrequests(() => at(limit, prefix, `/v1/${ns}/batch`, { method: "POST", body }, { STORAGE_TIMEOUT_MS: "30000" }));
+    await proxy.clear(`/${prefix}`);
+    report(`batch of ${keys.length} lease gets`, limit, counted);
+    expect(counted.result.status).toBe(200);
+    expect(counted.total).toBeLessThanOrEqual(limit);
+    const leases = (JSON.parse(counted.result.body) as { leases: Record<string, { lease: string }> }).leases;
+    const got = (JSON.parse(counted.result.body) as { get: Record<string, unknown> }).get;
+    for (const key of keys) expect(leases[key]?.lease, `${key}: ${JSON.stringify(got[key])}`).toBe("won");
+  });
+
   it("a batch of empty values (each read costs a GET and a HEAD) on a location that knows nothing yet", async () => {
     const prefix = uniquePrefix();
     const ns = uniqueNamespace("sub-empty");
@@ -222,6 +268,14 @@ describe.each(LIMITS)("SUBREQUEST_LIMIT=%i: every route's worst case stays withi
 });
 
 describe("SUBREQUEST_LIMIT=50: a batch larger than the limit allows", () => {
+  it("with one lease get too many is refused before any call, naming the limit", async () => {
+    const keys = Array.from({ length: maxBatchLeaseKeys(50) + 1 }, (_, i) => ({ key: `k${i}`, lease: 30 }));
+    const counted = await countSubrequests(() => at(50, uniquePrefix(), `/v1/${uniqueNamespace("sub-bigl")}/batch`, { method: "POST", body: JSON.stringify({ get: keys }) }));
+    expect(counted.result.status).toBe(400);
+    expect(JSON.parse(counted.result.body)).toMatchObject({ error: { code: "bad_request", message: expect.stringContaining("SUBREQUEST_LIMIT") } });
+    expect(counted.total).toBe(0);
+  });
+
   it("is refused before any call, naming the limit (at 1000 every batch the API accepts fits)", async () => {
     const keys = Array.from({ length: maxBatchKeys(50) + 1 }, (_, i) => `k${i}`);
     const counted = await countSubrequests(() => at(50, uniquePrefix(), `/v1/${uniqueNamespace("sub-big")}/batch`, { method: "POST", body: JSON.stringify({ get: keys }) }));

@@ -31,6 +31,6 @@ export type { BatchAnswer, BatchGetEntry, BatchRequest, BatchSetEntry } from "./
 export type { CachedValue, JsonValue, Storable } from "./codec.js";
 export type { LeaseState } from "./get-or-set-plan.js";
 export type { Factory, GetOrSetDefaults, GetOrSetOptions, GetOrSetStats, WaitUntil } from "./get-or-set.js";
-export { CloudCachedError } from "./errors.js";
+export { CloudCachedError, PartialFailureError } from "./errors.js";
 export type { ApiErrorCode, ErrorCode } from "./errors.js";
 export type { FetchLike, ResponseLike } from "./transport.js";

@@ -19,8 +19,23 @@ describe("parseBatch", () => {
     expect(batch.set[1]).toEqual({ key: "b", value: new Uint8Array([0, 1, 2]), ttl: undefined, contentType: "application/octet-stream" });
   });
   it("accepts an empty batch and repeated gets or deletes (answered once)", () => {
-    expect(parse({})).toEqual({ get: [], set: [], delete: [] });
-    expect(parse({ get: ["a", "a"], delete: ["b", "b"] })).toEqual({ get: [{ key: "a" }], set: [], delete: ["b"] });
+    expect(parse({})).toEqual({ get: [], set: [], delete: [], leases: new Map() });
+    expect(parse({ get: ["a", "a"], delete: ["b", "b"] })).toEqual({ get: [{ key: "a" }], set: [], delete: ["b"], leases: new Map() });
+  });
+  it("reads get entries asking for a lease, beside plain keys, each key once", () => {
+    const batch = parse({ get: ["a", { key: "b", lease: 30 }, { key: "c", lease: 300, refreshBelow: 10 }, { key: "b", lease: 30 }] });
+    expect(batch.get.map((get) => get.key)).toEqual(["a", "b", "c"]);
+    expect(batch.leases).toEqual(
+      new Map([
+        ["b", { seconds: 30, refreshBelow: null }],
+        ["c", { seconds: 300, refreshBelow: 10 }],
+      ]),
+    );
+  });
+  it("reads a get entry asking for both a stale value and a lease", () => {
+    const batch = parse({ get: [{ key: "a", maxStale: 30, lease: 10 }] });
+    expect(batch.get).toEqual([{ key: "a", maxStale: 30, lease: { seconds: 10, refreshBelow: null } }]);
+    expect(() => parse({ get: [{ key: "b", refreshBelow: 5 }] })).toThrow(/only with lease/);
   });
   it("refuses malformed or unexpected bodies, naming the problem", () => {
     const cases: [string, RegExp][] = [
@@ -31,6 +46,13 @@ describe("parseBatch", () => {
       [JSON.stringify({ get: "a" }), /get: an array/],
       [JSON.stringify({ get: [1] }), /get\[0\]: a key must be a string/],
       [JSON.stringify({ get: ["a//b"] }), /get\[0\].*empty path segment/],
+      [JSON.stringify({ get: [{ key: "a", lease: 0 }] }), /get\[0\].lease/],
+      [JSON.stringify({ get: [{ key: "a", lease: 301 }] }), /get\[0\].lease/],
+      [JSON.stringify({ get: [{ key: "a", lease: "30" }] }), /get\[0\].lease/],
+      [JSON.stringify({ get: [{ key: "a", lease: 30, refreshBelow: 0 }] }), /get\[0\].refreshBelow/],
+      [JSON.stringify({ get: [{ key: "a", lease: 30, ttl: 5 }] }), /get\[0\]: unknown field 'ttl'/],
+      [JSON.stringify({ get: [{ lease: 30 }] }), /get\[0\].key/],
+      [JSON.stringify({ get: ["a", { key: "a", lease: 30 }] }), /asked twice with different options/],
       [JSON.stringify({ delete: [".."] }), /delete\[0\]/],
       [JSON.stringify({ set: {} }), /set: an array/],
       [JSON.stringify({ set: [{ key: "a", value: "x", extra: 1 }] }), /set\[0\]: unknown field 'extra'/],

@@ -2,7 +2,8 @@ import { ApiError } from "../http/errors";
 import { normalizeContentType } from "../items/item";
 import { validateKey } from "../items/names";
 import { ANY_STALENESS, type MaxStale } from "../items/grace";
-import { allowedFields, batchGetSchema, batchRequestSchema, batchSetSchema, MAX_BATCH_KEYS } from "../http/schema";
+import { allowedFields, batchGetSchema, batchRequestSchema, batchSetSchema, MAX_BATCH_KEYS, type JsonSchema } from "../http/schema";
+import type { LeaseAsk } from "../items/lease";
 
 /** The body of `POST /v1/{ns}/batch`, checked whole before anything touches storage. Pure. */
 
@@ -21,7 +22,7 @@ export interface BatchSet {
   grace: number | undefined;
 }
 
-/** One get: a key, given alone or as `{"key", "maxStale"}`. */
+/** One get: a key, given alone or as `{"key", "maxStale"?, "lease"?, "refreshBelow"?}`. */
 export interface BatchGet {
   key: string;
   /**
@@ -29,12 +30,16 @@ export interface BatchGet {
    * own `Cache-Control: max-stale`, as for every get of the batch.
    */
   maxStale?: MaxStale;
+  /** The lease this get asks for, as X-Lease (and X-Refresh-Below) on a GET; undefined: none. */
+  lease?: LeaseAsk;
 }
 
 export interface BatchRequest {
   get: BatchGet[];
   set: BatchSet[];
   delete: string[];
+  /** The gets that ask for their item's lease (entries `{"key", "lease", "refreshBelow"}`), by key. */
+  leases: Map<string, LeaseAsk>;
 }
 
 function bad(message: string): never {
@@ -112,27 +117,46 @@ function parseSet(entry: unknown, where: string, maxTtl: number): BatchSet {
   return { key, value, ttl, contentType, grace };
 }
 
-/** A get entry: a key, or `{"key", "maxStale"}` (`maxStale`: seconds, or `true` for any staleness within the item's grace). */
+/** A whole number within a schema's bounds, else a 400 naming where it is. */
+function boundedInteger(value: unknown, schema: JsonSchema | undefined, where: string): number {
+  const { minimum = 0, maximum = Number.MAX_SAFE_INTEGER } = schema ?? {};
+  if (typeof value !== "number" || !Number.isSafeInteger(value) || value < minimum || value > maximum) bad(`${where}: a whole number from ${minimum} to ${maximum}`);
+  return value;
+}
+
+/**
+ * A get entry: a key, or `{"key", "maxStale"?, "lease"?, "refreshBelow"?}` — `maxStale` as
+ * Cache-Control: max-stale (seconds, or `true` for any staleness within the item's grace), `lease`
+ * and `refreshBelow` as X-Lease and X-Refresh-Below on a GET.
+ */
 function parseGet(entry: unknown, where: string): BatchGet {
   if (!isObject(entry)) return { key: keyAt(entry, where) };
   for (const field of Object.keys(entry)) {
     if (!GET_FIELDS.has(field)) bad(`${where}: unknown field '${field}' (allowed: ${[...GET_FIELDS].join(", ")})`);
   }
-  const key = keyAt(entry.key, `${where}.key`);
-  if (entry.maxStale === undefined) return { key };
-  if (entry.maxStale === true) return { key, maxStale: ANY_STALENESS };
-  return { key, maxStale: secondsAt(entry.maxStale, `${where}.maxStale`, Number.MAX_SAFE_INTEGER) ?? null };
+  const fields = batchGetSchema.properties ?? {};
+  const get: BatchGet = { key: keyAt(entry.key, `${where}.key`) };
+  if (entry.maxStale === true) get.maxStale = ANY_STALENESS;
+  else if (entry.maxStale !== undefined) get.maxStale = secondsAt(entry.maxStale, `${where}.maxStale`, Number.MAX_SAFE_INTEGER) ?? null;
+  if (entry.lease !== undefined) {
+    const seconds = boundedInteger(entry.lease, fields.lease, `${where}.lease`);
+    const refreshBelow = entry.refreshBelow === undefined ? null : boundedInteger(entry.refreshBelow, fields.refreshBelow, `${where}.refreshBelow`);
+    get.lease = { seconds, refreshBelow };
+  } else if (entry.refreshBelow !== undefined) bad(`${where}.refreshBelow: only with lease`);
+  return get;
 }
 
 /** Gets in the order given, each key once; one key asked twice with different options is refused (which would win is a guess). */
 function getList(value: unknown): BatchGet[] {
   if (value === undefined) return [];
-  if (!Array.isArray(value)) bad("get: an array of keys or {key, maxStale}");
+  if (!Array.isArray(value)) bad("get: an array of keys or of {key, maxStale, lease, refreshBelow} entries");
   const byKey = new Map<string, BatchGet>();
   value.forEach((entry, index) => {
     const get = parseGet(entry, `get[${index}]`);
     const earlier = byKey.get(get.key);
-    if (earlier && earlier.maxStale !== get.maxStale) bad(`get: the key '${get.key}' is asked twice with different options`);
+    if (earlier && (earlier.maxStale !== get.maxStale || JSON.stringify(earlier.lease) !== JSON.stringify(get.lease))) {
+      bad(`get: the key '${get.key}' is asked twice with different options`);
+    }
     if (!earlier) byKey.set(get.key, get);
   });
   return [...byKey.values()];
@@ -174,5 +198,7 @@ export function parseBatch(text: string, maxTtl: number): BatchRequest {
   for (const key of deletes) {
     if (setKeys.has(key)) bad(`the key '${key}' is both set and deleted`);
   }
-  return { get: gets, set: sets, delete: [...new Set(deletes)] };
+  const leases = new Map<string, LeaseAsk>();
+  for (const get of gets) if (get.lease) leases.set(get.key, get.lease);
+  return { get: gets, set: sets, delete: [...new Set(deletes)], leases };
 }

@@ -6,6 +6,8 @@ import { expiresAtFor } from "../items/item";
 import type { ItemRef } from "../items/items";
 import { mapLimit } from "../platform/concurrency";
 import { readItem } from "../items/read";
+import type { LeaseOutcome } from "../items/lease";
+import { leaseAfterRead } from "../items/leases";
 import type { RequestContext } from "../http/request-context";
 import type { MaxStale } from "../items/grace";
 import type { BatchGet, BatchRequest, BatchSet } from "./request";
@@ -32,6 +34,20 @@ export interface GotValue {
 }
 
 export type KeyError = ErrorBody;
+
+/** A batch get's lease, as the answer's `leases` tells it (the headers of a single GET, as JSON). */
+export type LeaseAnswer = { lease: "won"; token: string } | { lease: "busy"; retryAfterMs: number };
+
+/** A lease's outcome as a batch answers it. Pure. */
+export function leaseAnswer(outcome: LeaseOutcome): LeaseAnswer {
+  return outcome.state === "won" ? { lease: "won", token: outcome.token } : { lease: "busy", retryAfterMs: outcome.retryAfterMs };
+}
+
+/** One get's answer: its value (or null, or its error), and its lease when it asked for one and one was decided. */
+interface GetAnswer {
+  value: GotValue | KeyError | null;
+  lease: LeaseAnswer | null;
+}
 
 export interface BatchContext {
   /** The request's storage, location cache, generations and verbs (`no-cache` included). */
@@ -84,16 +100,21 @@ function tooLarge(key: string): ApiError {
 }
 
 /**
- * One batch get: exactly a single GET's read (read.ts), its value then given whole, as JSON text or
- * base64. Its `max-stale` is the entry's own, else the batch request's `Cache-Control` (`batchMaxStale`).
+ * One batch get: exactly a single GET's read (read.ts) and, when it asks for one, the lease after it
+ * (leases.ts); its value then given whole, as JSON text or base64. Its `max-stale` is the entry's own,
+ * else the batch request's `Cache-Control` (`batchMaxStale`).
  */
-async function getOne(ctx: BatchContext, get: BatchGet, batchMaxStale: MaxStale): Promise<GotValue | KeyError | null> {
+async function getOne(ctx: BatchContext, get: BatchGet, batchMaxStale: MaxStale): Promise<GetAnswer> {
   const { key } = get;
+  const ask = get.lease ?? null;
   const denied = access(ctx, "read", key);
-  if (denied) return denied;
+  if (denied) return { value: denied, lease: null };
+  let lease: LeaseAnswer | null = null;
   try {
     const found = await readItem(ctx.context, ctx.namespace, key, { head: false, maxStale: get.maxStale ?? batchMaxStale });
-    if (!found) return null;
+    const outcome = ask && (await leaseAfterRead(ctx.context, ctx.namespace, key, found, ask));
+    if (outcome) lease = leaseAnswer(outcome);
+    if (!found) return { value: null, lease };
     if (found.size > MAX_BATCH_VALUE_BYTES) {
       await found.body?.cancel();
       throw tooLarge(key);
@@ -101,9 +122,9 @@ async function getOne(ctx: BatchContext, get: BatchGet, batchMaxStale: MaxStale)
     const bytes = new Uint8Array(await new Response(found.body).arrayBuffer());
     const got: GotValue = { ...encodeValue(bytes, found.contentType), contentType: found.contentType, etag: found.etag, expiresAt: found.expiresAt };
     if (found.xCache === "STALE") got.stale = true;
-    return got;
+    return { value: got, lease };
   } catch (err) {
-    return keyError(err);
+    return { value: keyError(err), lease };
   }
 }
 
@@ -144,8 +165,12 @@ export async function runBatch(ctx: BatchContext, request: BatchRequest): Promis
   // back once done, so retries and refills can use what is left.
   const { generations, fresh, budget } = ctx.context;
   const keyCount = request.get.length + request.set.length + request.delete.length;
-  budget.reserve(plannedBatchCalls({ gets: request.get.length, sets: request.set.length, deletes: request.delete.length, fresh }), `a batch of ${keyCount} keys`);
-  const done = (kind: "get" | "set" | "delete") => budget.release(plannedKeyCalls(kind, fresh));
+  const leases = request.leases.size;
+  const what = leases === 0 ? `a batch of ${keyCount} keys` : `a batch of ${keyCount} keys (${leases} asking for a lease)`;
+  budget.reserve(plannedBatchCalls({ gets: request.get.length, leases, sets: request.set.length, deletes: request.delete.length, fresh }), what);
+  // The dialect probe a lease's takeover may need is promised once, for the whole batch (given back at its end).
+  const leaseProbe = leases === 0 ? 0 : PLANNED_CALLS.dialectProbe;
+  const done = (kind: "get" | "leaseGet" | "set" | "delete") => budget.release(plannedKeyCalls(kind, fresh));
 
   // The namespace's generation, once for the whole batch: when even it cannot be learned, the batch
   // fails as a whole. Writes go to it; each get's own read (read.ts) then finds it confirmed.
@@ -171,13 +196,16 @@ export async function runBatch(ctx: BatchContext, request: BatchRequest): Promis
 
   const encoder = new TextEncoder();
   const gets = request.get;
-  const pending = new Map<number, Promise<GotValue | KeyError | null>>();
+  const pending = new Map<number, Promise<GetAnswer>>();
+  // The leases decided, in the order of the gets: answered after them, only by a batch that asked for any.
+  const leaseAnswers: [string, LeaseAnswer][] = [];
   let launched = 0;
   let emitted = 0;
   const launch = () => {
     while (launched < gets.length && launched < emitted + BATCH_CONCURRENCY) {
       const index = launched++;
-      pending.set(index, getOne(ctx, gets[index] as BatchGet, batchMaxStale).finally(() => done("get")));
+      const get = gets[index] as BatchGet;
+      pending.set(index, getOne(ctx, get, batchMaxStale).finally(() => done(get.lease ? "leaseGet" : "get")));
     }
   };
   let started = false;
@@ -190,14 +218,16 @@ export async function runBatch(ctx: BatchContext, request: BatchRequest): Promis
         return;
       }
       if (emitted >= gets.length) {
-        controller.enqueue(encoder.encode("}}"));
+        budget.release(leaseProbe);
+        controller.enqueue(encoder.encode(leases === 0 ? "}}" : `},"leases":${JSON.stringify(Object.fromEntries(leaseAnswers))}}`));
         controller.close();
         return;
       }
-      const answer = await (pending.get(emitted) as Promise<GotValue | KeyError | null>);
+      const answer = await (pending.get(emitted) as Promise<GetAnswer>);
       pending.delete(emitted);
       const key = (gets[emitted] as BatchGet).key;
-      controller.enqueue(encoder.encode(`${emitted > 0 ? "," : ""}${JSON.stringify(key)}:${JSON.stringify(answer)}`));
+      if (answer.lease) leaseAnswers.push([key, answer.lease]);
+      controller.enqueue(encoder.encode(`${emitted > 0 ? "," : ""}${JSON.stringify(key)}:${JSON.stringify(answer.value)}`));
       emitted += 1;
       launch();
     },

@@ -15,6 +15,13 @@ describe("serverTiming", () => {
     expect(serverTiming({ ...base, served: { staleGrace: 1, staleError: 0, refresh: 1 } })).toContain('refresh;desc="location copy past freshness, refreshed in the background"');
     expect(serverTiming({ ...base, served: { staleGrace: 0, staleError: 0, refresh: 0 } })).toBe('cache;desc="location cache";dur=1, total;dur=2');
   });
+  it("tells a lease won or busy, and a batch's leases by outcome; nothing when none was asked", () => {
+    const base = { total: 9, cache: 0, storage: 6, cacheCalls: 0, storageCalls: 2 };
+    expect(serverTiming({ ...base, leases: { won: 1, busy: 0, ms: 5 } })).toBe('storage;desc="S3";dur=6, lease;desc="won";dur=5, total;dur=9');
+    expect(serverTiming({ ...base, leases: { won: 0, busy: 1, ms: 4 } })).toBe('storage;desc="S3";dur=6, lease;desc="busy";dur=4, total;dur=9');
+    expect(serverTiming({ ...base, leases: { won: 1, busy: 3, ms: 8 } })).toContain('lease;desc="won 1, busy 3";dur=8');
+    expect(serverTiming({ ...base, leases: { won: 0, busy: 0, ms: 0 } })).not.toContain("lease");
+  });
 });
 
 describe("RequestMetrics", () => {
@@ -39,6 +46,11 @@ describe("requestIdFor", () => {
 });
 
 describe("logLine", () => {
+  it("counts the leases a request asked for, by outcome", () => {
+    const summary = { total: 4, cache: 0, storage: 3, cacheCalls: 0, storageCalls: 2, leases: { won: 0, busy: 1, ms: 3 } };
+    const parsed = JSON.parse(logLine({ requestId: "r", method: "GET", route: "/v1/:ns/items/*", namespace: "n", status: 404, cache: null, summary }));
+    expect(parsed.leases).toEqual({ won: 0, busy: 1 });
+  });
   it("is one JSON line with what an operator needs", () => {
     const line = logLine({
       requestId: "r1",
@@ -75,6 +87,7 @@ describe("logLine", () => {
       logLine({ requestId: "r", method: "PUT", route: "/v1/:ns/items/*", namespace: undefined, status: 503, cache: null, errorCode: "storage_unavailable", summary: { total: 1, cache: 0, storage: 1, cacheCalls: 0, storageCalls: 1 } }),
     );
     expect(parsed.level).toBe("error");
+    expect(parsed).not.toHaveProperty("leases");
     expect(parsed.error).toBe("storage_unavailable");
     expect(parsed).not.toHaveProperty("namespace");
   });

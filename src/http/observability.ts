@@ -1,6 +1,9 @@
 import type { Context, MiddlewareHandler } from "hono";
 import { type AppEnv, setResponseHeader } from "./http";
-import { RequestMetrics, type ServedCounts, type ServedKind } from "../platform/metrics";
+import { RequestMetrics, type RequestSummary, type ServedCounts, type ServedKind } from "../platform/metrics";
+
+/** What Server-Timing and the log line read of a request's summary (leases and served kinds only when any). */
+type Summary = Omit<RequestSummary, "leases" | "served"> & Partial<Pick<RequestSummary, "leases" | "served">>;
 
 /** Server-Timing's name and description of each way a read may be answered beyond HIT and MISS. */
 const SERVED_TIMING: Record<ServedKind, string> = {
@@ -10,16 +13,18 @@ const SERVED_TIMING: Record<ServedKind, string> = {
 };
 
 /**
- * The `Server-Timing` header (RFC: `name;dur=ms`), phases that did not happen left out, and a mark
- * (no duration) for each way a read was answered beyond HIT and MISS. Pure.
+ * The `Server-Timing` header (RFC: `name;dur=ms`), phases that did not happen left out, a mark
+ * (no duration) for each way a read was answered beyond HIT and MISS, and the leases asked for. Pure.
  */
-export function serverTiming(summary: { total: number; cache: number; storage: number; cacheCalls: number; storageCalls: number; served?: ServedCounts }): string {
+export function serverTiming(summary: Summary): string {
   const parts: string[] = [];
   if (summary.cacheCalls > 0) parts.push(`cache;desc="location cache";dur=${summary.cache}`);
   if (summary.storageCalls > 0) parts.push(`storage;desc="S3";dur=${summary.storage}`);
   for (const [kind, timing] of Object.entries(SERVED_TIMING) as [ServedKind, string][]) {
     if ((summary.served?.[kind] ?? 0) > 0) parts.push(timing);
   }
+  const leases = leaseOutcomes(summary);
+  if (leases) parts.push(`lease;desc="${leases}";dur=${summary.leases?.ms ?? 0}`);
   parts.push(`total;dur=${summary.total}`);
   return parts.join(", ");
 }
@@ -29,6 +34,15 @@ function servedField(served: ServedCounts | undefined): Partial<ServedCounts> | 
   if (!served) return undefined;
   const happened = Object.entries(served).filter(([, count]) => count > 0);
   return happened.length > 0 ? (Object.fromEntries(happened) as Partial<ServedCounts>) : undefined;
+}
+
+/** The leases a request asked for, in words: "won", "busy", or for a batch "won 1, busy 3"; null for none. Pure. */
+export function leaseOutcomes(summary: Summary): string | null {
+  const won = summary.leases?.won ?? 0;
+  const busy = summary.leases?.busy ?? 0;
+  if (won + busy === 0) return null;
+  if (won + busy === 1) return won === 1 ? "won" : "busy";
+  return `won ${won}, busy ${busy}`;
 }
 
 /** A request id: Cloudflare's own ray id when there is one (it ties our log to Cloudflare's), else random. */
@@ -45,10 +59,11 @@ export function logLine(fields: {
   namespace: string | undefined;
   status: number;
   cache: string | null;
-  summary: Omit<ReturnType<RequestMetrics["summary"]>, "served"> & { served?: ServedCounts };
+  summary: Summary;
   errorCode?: string | undefined;
 }): string {
   const { summary } = fields;
+  const asked = (summary.leases?.won ?? 0) + (summary.leases?.busy ?? 0) > 0;
   // One object, no spreads: JSON.stringify leaves out the fields that are undefined.
   return JSON.stringify({
     level: fields.status >= 500 ? "error" : "info",
@@ -62,6 +77,7 @@ export function logLine(fields: {
     error: fields.errorCode || undefined,
     ms: { total: summary.total, cache: summary.cache, storage: summary.storage },
     calls: { cache: summary.cacheCalls, storage: summary.storageCalls },
+    leases: asked ? { won: summary.leases?.won, busy: summary.leases?.busy } : undefined,
   });
 }
 

@@ -3,6 +3,7 @@ import type { Config } from "../platform/config";
 import { deploymentOf } from "../platform/deployment";
 import { parseMaxStale, type MaxStale } from "../items/grace";
 import { itemRef, Items, type ItemRef } from "../items/items";
+import { Leases } from "../items/leases";
 import { LocationCache } from "../cache/location-cache";
 import { Generations } from "../cache/generation";
 import type { RequestMetrics } from "../platform/metrics";
@@ -29,6 +30,7 @@ export class RequestContext {
   private generationsOnce: Generations | undefined;
   private itemsOnce: Items | undefined;
   private maxStaleOnce: { value: MaxStale } | undefined;
+  private leasesOnce: Leases | undefined;
   /** The request's subrequests: every storage and Cache API call is counted in it, up to SUBREQUEST_LIMIT. */
   readonly budget: SubrequestBudget;
 
@@ -76,6 +78,11 @@ export class RequestContext {
   get items(): Items {
     this.itemsOnce ??= new Items(this.storage, this.cache, this.waitUntil);
     return this.itemsOnce;
+  }
+
+  get leases(): Leases {
+    this.leasesOnce ??= new Leases(this.storage);
+    return this.leasesOnce;
   }
 
   /** Where an item of `namespace` lives at `generation`: its object key and its location-cache URL. */

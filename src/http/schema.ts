@@ -32,7 +32,7 @@ export interface JsonSchema {
 
 export interface ParamSpec {
   name: string;
-  in: "path" | "query";
+  in: "path" | "query" | "header";
   required: boolean;
   description: string;
   schema: JsonSchema;
@@ -138,6 +138,37 @@ export const cursorParam: ParamSpec = {
   schema: { type: "string", pattern: "^[A-Za-z0-9_-]{1,2000}$" },
 };
 
+/** Seconds a lease may last at most (API.md, "Caching under load"). */
+export const MAX_LEASE_SECONDS = 300;
+
+export const leaseHeader: ParamSpec = {
+  name: "X-Lease",
+  in: "header",
+  required: false,
+  description:
+    "Asks for the item's lease, for this many seconds, when the read finds no live item (or, with X-Refresh-Below, one close to expiry): " +
+    "exactly one reader anywhere is answered X-Lease: won with an X-Lease-Token, every other X-Lease: busy with Retry-After, until the lease is released or lapses.",
+  schema: { type: "integer", minimum: 1, maximum: MAX_LEASE_SECONDS },
+  example: 30,
+};
+
+export const refreshBelowHeader: ParamSpec = {
+  name: "X-Refresh-Below",
+  in: "header",
+  required: false,
+  description: "With X-Lease: also asks for the lease when the live item has fewer than this many seconds left (early refresh); the value is served as usual.",
+  schema: { type: "integer", minimum: 1, maximum: MAX_SAFE },
+  example: 10,
+};
+
+export const leaseTokenHeader: ParamSpec = {
+  name: "X-Lease-Token",
+  in: "header",
+  required: false,
+  description: "The token of a lease this request's writer won: the write (or delete) releases it once done. A token that is not the lease's current one releases nothing.",
+  schema: { type: "string", pattern: "^[A-Za-z0-9_-]{16,64}$" },
+};
+
 /**
  * An integer parameter, checked against its spec: absent → its default (or undefined); otherwise a
  * base-10 integer within [minimum, maximum], else 400 naming the parameter and its bounds.
@@ -199,6 +230,8 @@ export const batchGetSchema: JsonSchema = {
       description:
         "As Cache-Control: max-stale on a GET: an expired item within its grace is answered (stale: true) if at most this many seconds past its expiry; true: any staleness within the grace. Default: the batch request's own Cache-Control.",
     },
+    lease: { type: "integer", minimum: 1, maximum: MAX_LEASE_SECONDS, description: leaseHeader.description },
+    refreshBelow: { type: "integer", minimum: 1, maximum: MAX_SAFE, description: `${refreshBelowHeader.description} Only with lease.` },
   },
 };
 

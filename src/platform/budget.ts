@@ -50,11 +50,20 @@ export const PLANNED_CALLS = {
   retriedFlush: 3,
   /** A batch delete: the DELETE and the location cache's entry removed. */
   batchDelete: 2,
+  /**
+   * Asking for a lease (src/items/leases.ts): its create (PUT, and a check whether it landed when its
+   * answer was lost), the lease held (GET), its takeover (PUT and check). Reading the lease again after
+   * a lost takeover is optional; a takeover may first need the dialect probe (planned apart, once).
+   */
+  lease: 5,
+  /** Releasing a lease after a write: the lease (GET), the release (a PUT at its version, and a check). Optional. */
+  leaseRelease: 3,
 } as const;
 
 /**
  * The smallest `SUBREQUEST_LIMIT` accepted: every single-item request fits in it with room to spare
- * (its planned calls: generation 3, dialect probe 6, a read-modify-write of 5 and the cache's entry).
+ * (its planned calls: generation 3, dialect probe 6, a read-modify-write of 5 and the cache's entry;
+ * a read asking for a lease: the read's 5 or so, the lease's 5 and the dialect probe's 6).
  */
 export const MIN_SUBREQUEST_LIMIT = 20;
 
@@ -62,6 +71,8 @@ export interface BatchShape {
   gets: number;
   sets: number;
   deletes: number;
+  /** Of the gets, those asking for a lease. */
+  leases?: number;
   /** `Cache-Control: no-cache`: gets skip the location cache. */
   fresh: boolean;
 }
@@ -69,7 +80,10 @@ export interface BatchShape {
 /** The calls a batch plans (its worst case without retries or refills). Pure. */
 export function plannedBatchCalls(shape: BatchShape): number {
   const perGet = shape.fresh ? PLANNED_CALLS.batchGetFresh : PLANNED_CALLS.batchGet;
-  return PLANNED_CALLS.generation + shape.gets * perGet + shape.sets * PLANNED_CALLS.batchSet + shape.deletes * PLANNED_CALLS.batchDelete;
+  const leases = shape.leases ?? 0;
+  // A lease taken over is a write at a version: the store's dialect may have to be probed, once.
+  const leaseCalls = leases === 0 ? 0 : leases * PLANNED_CALLS.lease + PLANNED_CALLS.dialectProbe;
+  return PLANNED_CALLS.generation + shape.gets * perGet + leaseCalls + shape.sets * PLANNED_CALLS.batchSet + shape.deletes * PLANNED_CALLS.batchDelete;
 }
 
 /** The most keys of any kind one batch may hold under `limit` (at most MAX_BATCH_KEYS). Pure. */
@@ -78,9 +92,22 @@ export function maxBatchKeys(limit: number): number {
   return Math.max(0, Math.min(MAX_BATCH_KEYS, Math.floor((limit - PLANNED_CALLS.generation) / perKey)));
 }
 
-/** What the index (`GET /v1`) tells clients: the subrequests a request may make, the batch size that fits. Pure. */
-export function indexLimits(subrequestLimit: number): { subrequestsPerRequest: number; batchKeys: number } {
-  return { subrequestsPerRequest: subrequestLimit, batchKeys: maxBatchKeys(subrequestLimit) };
+/**
+ * The most `get` entries asking for a lease one batch may hold under `limit` (at most MAX_BATCH_KEYS):
+ * each may cost a read and a lease, planned apart from `maxBatchKeys` so that batches without leases
+ * keep their size. Pure.
+ */
+export function maxBatchLeaseKeys(limit: number): number {
+  const perKey = PLANNED_CALLS.batchGet + PLANNED_CALLS.lease;
+  return Math.max(0, Math.min(MAX_BATCH_KEYS, Math.floor((limit - PLANNED_CALLS.generation - PLANNED_CALLS.dialectProbe) / perKey)));
+}
+
+/**
+ * What the index (`GET /v1`) tells clients: the subrequests a request may make, the batch size that
+ * fits, and how many lease-asking gets fit in one batch. Pure.
+ */
+export function indexLimits(subrequestLimit: number): { subrequestsPerRequest: number; batchKeys: number; batchLeaseKeys: number } {
+  return { subrequestsPerRequest: subrequestLimit, batchKeys: maxBatchKeys(subrequestLimit), batchLeaseKeys: maxBatchLeaseKeys(subrequestLimit) };
 }
 
 /** Worst-case calls per step of a run of the sweep (src/sweep/): every one also a subrequest. */
@@ -118,9 +145,9 @@ export function sweepCallLimit(sweepBudget: number, subrequestLimit: number): nu
   return Math.min(sweepBudget, subrequestLimit);
 }
 
-/** A batch's planned calls per key, to give back as each key is done. Pure. */
-export function plannedKeyCalls(kind: "get" | "set" | "delete", fresh: boolean): number {
-  if (kind === "get") return fresh ? PLANNED_CALLS.batchGetFresh : PLANNED_CALLS.batchGet;
+/** A batch's planned calls per key, to give back as each key is done (a get asking for a lease: its lease's too). Pure. */
+export function plannedKeyCalls(kind: "get" | "set" | "delete" | "leaseGet", fresh: boolean): number {
+  if (kind === "get" || kind === "leaseGet") return (fresh ? PLANNED_CALLS.batchGetFresh : PLANNED_CALLS.batchGet) + (kind === "leaseGet" ? PLANNED_CALLS.lease : 0);
   return kind === "set" ? PLANNED_CALLS.batchSet : PLANNED_CALLS.batchDelete;
 }
 

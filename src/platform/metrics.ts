@@ -17,6 +17,19 @@ export async function timed<T>(recorder: PhaseRecorder | undefined, phase: Phase
   }
 }
 
+/** What a request spent, for Server-Timing and its log line. */
+export interface RequestSummary {
+  total: number;
+  cache: number;
+  storage: number;
+  cacheCalls: number;
+  storageCalls: number;
+  /** Leases asked for: won, busy, and the milliseconds spent asking. */
+  leases: { won: number; busy: number; ms: number };
+  /** Reads answered stale (by grace or by error) or from a copy past its freshness. */
+  served: ServedCounts;
+}
+
 /**
  * How a read's answer came about, beyond HIT and MISS: stale by the item's grace (a `max-stale`
  * reader given an expired item), stale-if-error (storage failed, a live copy stood in), or a
@@ -37,12 +50,20 @@ export class RequestMetrics implements PhaseRecorder {
   private readonly calls: Record<Phase, number> = { cache: 0, storage: 0 };
   /** Reads of this request (one, or a batch's gets) answered each way. */
   private readonly servedCounts: ServedCounts = { staleGrace: 0, staleError: 0, refresh: 0 };
+  /** Leases this request asked for, by outcome, and the time spent asking. */
+  private readonly leases = { won: 0, busy: 0, ms: 0 };
 
   constructor(readonly requestId: string) {}
 
   /** Counts a read answered `kind` (read.ts). */
   served(kind: ServedKind): void {
     this.servedCounts[kind] += 1;
+  }
+
+  /** A lease asked for (its storage calls are also timed under `storage`). */
+  lease(outcome: "won" | "busy", ms: number): void {
+    this.leases[outcome] += 1;
+    this.leases.ms += ms;
   }
 
   record(phase: Phase, ms: number): void {
@@ -55,7 +76,14 @@ export class RequestMetrics implements PhaseRecorder {
     return timed(this, phase, work);
   }
 
-  summary(now = Date.now()): { total: number; cache: number; storage: number; cacheCalls: number; storageCalls: number; served: ServedCounts } {
-    return { total: now - this.started, ...this.totals, cacheCalls: this.calls.cache, storageCalls: this.calls.storage, served: { ...this.servedCounts } };
+  summary(now = Date.now()): RequestSummary {
+    return {
+      total: now - this.started,
+      ...this.totals,
+      cacheCalls: this.calls.cache,
+      storageCalls: this.calls.storage,
+      served: { ...this.servedCounts },
+      leases: { ...this.leases },
+    };
   }
 }

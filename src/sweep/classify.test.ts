@@ -12,6 +12,11 @@ describe("parseObjectKey", () => {
     expect(parseObjectKey("cc/", "cc/ns/0/a\u2028")).toEqual({ kind: "item", namespace: "ns", generation: 0, key: "a\u2028" });
     expect(parseObjectKey("cc/", "cc/ns/0/a\u007fX")).toEqual({ kind: "foreign" });
   });
+  it("splits an item's lease, kept apart under .leases/", () => {
+    expect(parseObjectKey("cc/", "cc/.leases/ns/3/a/b")).toEqual({ kind: "lease", namespace: "ns", generation: 3, key: "a/b" });
+    expect(parseObjectKey("cc/", "cc/.leases/ns/0/a\u007fL")).toEqual({ kind: "lease", namespace: "ns", generation: 0, key: "a\u2028" });
+    for (const key of ["cc/.leases/NS/0/k", "cc/.leases/ns/x/k", "cc/.leases/ns", "cc/.leases/ns/0/a//b"]) expect(parseObjectKey("cc/", key), key).toEqual({ kind: "foreign" });
+  });
   it("recognizes internal objects and never claims foreign ones", () => {
     expect(parseObjectKey("cc/", "cc/.generations/ns")).toEqual({ kind: "internal" });
     expect(parseObjectKey("cc/", "cc/.sweep/cursor")).toEqual({ kind: "internal" });
