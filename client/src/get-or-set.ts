@@ -120,7 +120,8 @@ export class GetOrSetRunner {
           return read.value as T;
         case "refresh":
           this.stats.hits += 1;
-          this.background(this.produce(key, factory, settings, token, false), waitUntil);
+          // The live value stays stored: a failed refresh must not release the lease by deleting it.
+          this.background(this.produce(key, factory, settings, token, true), waitUntil);
           return read.value as T;
         case "compute":
           return read.found === "stale"
@@ -186,11 +187,11 @@ export class GetOrSetRunner {
 
   /**
    * Runs the factory and writes its value (releasing the lease). A factory that throws releases the
-   * lease when nothing is stored (so that a waiting caller takes over at once); with a stale value
-   * stored it keeps the lease until it lapses, since releasing without a write deletes the item, and
-   * this client waits `graceBackoff` before it tries again.
+   * lease when nothing is stored (so that a waiting caller takes over at once); with a value stored
+   * (stale, or live under an early refresh) it keeps the lease until it lapses, since releasing
+   * without a write deletes the item, and this client waits `graceBackoff` before it tries again.
    */
-  private async produce<T>(key: string, factory: Factory<T>, settings: ResolvedSettings, token: string | null, staleStored: boolean): Promise<T> {
+  private async produce<T>(key: string, factory: Factory<T>, settings: ResolvedSettings, token: string | null, itemStored: boolean): Promise<T> {
     const wonAt = Date.now();
     this.stats.factoryRuns += 1;
     let value: T;
@@ -198,7 +199,7 @@ export class GetOrSetRunner {
       value = await factory();
     } catch (err) {
       this.stats.factoryErrors += 1;
-      if (staleStored) this.backoffUntil.set(key, Date.now() + settings.graceBackoffMs);
+      if (itemStored) this.backoffUntil.set(key, Date.now() + settings.graceBackoffMs);
       // Only while the lease is still this caller's: after it lapsed, another caller may have written.
       else if (token !== null && Date.now() - wonAt < settings.lease * 1000) await this.calls.release(key, token).catch(() => undefined);
       throw err;

@@ -129,6 +129,30 @@ describe("getOrSet with grace", () => {
   }, 20_000);
 });
 
+describe("getOrSet: early refresh", () => {
+  it("refreshBelow: a live value near its expiry is returned at once while one caller refreshes it; a failing refresh keeps it", async () => {
+    const cache = adminClient();
+    await cache.set("k", "old", { ttl: 60 });
+    const pending: Promise<unknown>[] = [];
+    const { factory, runs } = slowFactory("new", 100);
+    const values = await Promise.all(
+      Array.from({ length: 4 }, () => cache.getOrSet("k", factory, { ttl: 600, refreshBelow: 3600, waitUntil: (p) => pending.push(p) })),
+    );
+    expect(values).toEqual(Array(4).fill("old"));
+    await Promise.all(pending);
+    expect(runs()).toBe(1);
+    expect(cache.stats()).toMatchObject({ hits: 4, leasesWon: 1, factoryRuns: 1 });
+    expect(await cache.get("k")).toBe("new");
+
+    await cache.set("f", "kept", { ttl: 60 });
+    const background: Promise<unknown>[] = [];
+    const failing = () => Promise.reject(new Error("database down"));
+    expect(await cache.getOrSet("f", failing, { refreshBelow: 3600, waitUntil: (p) => background.push(p) })).toBe("kept");
+    await Promise.all(background);
+    expect(await cache.get("f", { fresh: true })).toBe("kept");
+  }, 20_000);
+});
+
 describe("getOrSet: a factory that throws", () => {
   it("with nothing stored: the call rejects with the factory's error and the lease is released (the next caller computes at once)", async () => {
     const cache = adminClient({ getOrSet: { lease: 30 } });
