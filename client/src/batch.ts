@@ -28,13 +28,13 @@ export function batchKeysFrom(index: unknown): number {
 
 export interface BatchSetEntry extends BatchValue {
   key: string;
-  ttl?: number;
+  ttl?: number | undefined;
 }
 
 export interface BatchRequest {
-  get?: string[];
-  set?: BatchSetEntry[];
-  delete?: string[];
+  get?: string[] | undefined;
+  set?: BatchSetEntry[] | undefined;
+  delete?: string[] | undefined;
 }
 
 export interface ErrorEntry {

@@ -27,39 +27,39 @@ export interface CloudCachedOptions {
   /** The Worker's base URL, e.g. `https://cache.example.com` (a path prefix is kept). */
   url: string;
   /** A bearer token: the admin token or one minted by `mintToken`. Omit it for public-read namespaces. */
-  token?: string;
+  token?: string | undefined;
   /** Default `"default"`. */
-  namespace?: string;
+  namespace?: string | undefined;
   /** A fetch to use instead of the global one (a Worker's service binding, a test's recorder). */
-  fetch?: FetchLike;
+  fetch?: FetchLike | undefined;
   /** Per attempt, until the answer's headers (a buffered read: until its body is read). Default 30 000; 0 for none. */
-  timeoutMs?: number;
+  timeoutMs?: number | undefined;
   /** Further attempts of a safe request after a network error, a timeout, a 503 or a 504. Default 2. */
-  retries?: number;
+  retries?: number | undefined;
 }
 
 export interface CallOptions {
   /** Aborts the call (its rejection is the signal's reason). */
-  signal?: AbortSignal;
+  signal?: AbortSignal | undefined;
 }
 
 export interface ReadOptions extends CallOptions {
   /** Ask storage, not this location's cache: read-your-writes made at any location (`Cache-Control: no-cache`). */
-  fresh?: boolean;
+  fresh?: boolean | undefined;
 }
 
 export interface WriteOptions extends CallOptions {
   /** Seconds to live; 0 = never expires. Omitted: the server's `DEFAULT_TTL` (3600 unless configured). */
-  ttl?: number;
+  ttl?: number | undefined;
   /** Stored instead of the type the value implies (e.g. `text/html` for a string). */
-  contentType?: string;
+  contentType?: string | undefined;
   /** The byte length of a ReadableStream value (required to stream one). */
-  size?: number;
+  size?: number | undefined;
 }
 
 export interface PutOptions extends WriteOptions {
   /** Overwrite an existing item (set); default false (add: only when absent). */
-  replace?: boolean;
+  replace?: boolean | undefined;
 }
 
 export interface WriteResult {
@@ -95,14 +95,14 @@ export interface Touched {
 
 export interface CounterOptions extends CallOptions {
   /** Create the item with this value when it is absent (else the call answers null). */
-  initial?: number;
+  initial?: number | undefined;
   /** A new expiry in seconds; omitted, the item keeps its own. */
-  ttl?: number;
+  ttl?: number | undefined;
 }
 
 export interface DeleteOptions extends CallOptions {
   /** Delete only this version (compare-and-delete); `"*"`: only a live item, so `false` tells it was absent. */
-  etag?: string;
+  etag?: string | undefined;
 }
 
 export interface KeyInfo {
@@ -120,21 +120,21 @@ export interface KeyPage {
 export const MAX_LIST_LIMIT = 1000;
 
 export interface ListOptions extends CallOptions {
-  prefix?: string;
+  prefix?: string | undefined;
   /** Keys per page, at most `MAX_LIST_LIMIT` (1000; the server's default is 100). */
-  limit?: number;
-  cursor?: string;
+  limit?: number | undefined;
+  cursor?: string | undefined;
 }
 
 export interface ManyOptions extends CallOptions {
   /** Seconds to live for every entry that names none of its own. */
-  ttl?: number;
+  ttl?: number | undefined;
 }
 
 /** What one entry of `setMany` may set for itself. */
 export interface EntryOptions {
   /** Seconds to live for this entry (over `ManyOptions.ttl`); 0 = never expires. */
-  ttl?: number;
+  ttl?: number | undefined;
 }
 
 /** An entry of `setMany`: a key, its value, and optionally its own options. */
@@ -147,9 +147,9 @@ export interface TokenRequest {
   namespaces: string[];
   scopes: Scope[];
   /** Limits the token to keys starting with this. */
-  prefix?: string;
+  prefix?: string | undefined;
   /** Seconds the token lives, at most the server's `MAX_TOKEN_TTL`. */
-  ttl?: number;
+  ttl?: number | undefined;
 }
 
 export interface MintedToken {
