@@ -49,7 +49,7 @@ const FROM_REPOSITORY = ["keyv", "unstorage", "cacheable", "@types/node"];
 
 describe("the TypeScript examples of README.md and docs/, compiled in a new app under tsc --init's settings", () => {
   let work: string;
-  let examples: TypeScriptExample[] = [];
+  const examples: TypeScriptExample[] = [];
   const errorsByFile = new Map<string, string[]>();
   let compilerOutput = "";
 
