@@ -8,6 +8,10 @@ const WORKERD_RESET = [
   "exception = kj/async-io-unix.c++:567: disconnected: ::read(fd, buffer, maxBytes): Connection reset by peer\n",
   "exception = kj/async-io-unix.c++:186: disconnected: ::write(fd, buffer.begin(), buffer.size()): Broken pipe\n",
   "stack: /r/node_modules/@cloudflare/workerd-linux-64/bin/workerd@5401da5 /r/node_modules/@cloudflare/workerd-linux-64/bin/workerd@5402b6c\n",
+  "exception = kj/async-io.c++:60: disconnected: stream disconnected prematurely\n",
+  "exception = kj/async-io.c++:669: disconnected: read end of pipe was aborted\n",
+  "stack: /r/node_modules/@cloudflare/workerd-linux-64/bin/workerd@32e7b7a\n",
+  'console warning; message = Called .text() on an HTTP body which does not appear to be text. The body\'s Content-Type is "image/png". The result will probably be corrupted. Consider checking the Content-Type header before interpreting entities as text.\n',
 ];
 const STORE_RESET = `Error: Network connection lost.
     at async Object.handle (file:///r/node_modules/miniflare/dist/src/workers/r2/s3/index.worker.js:3240:19)
@@ -32,6 +36,7 @@ describe("isNoise", () => {
     expect(isNoise(`${WORKERD_RESET[0]}Error: something else broke\n`)).toBe(false);
     expect(isNoise('▲ [WARNING] Processing wrangler.toml configuration:\n\n    - Unexpected fields found in top-level field: "vars2"\n')).toBe(false);
     expect(isNoise("uncaught exception; source = Uncaught (in promise); stack = TypeError: x is not a function\n")).toBe(false);
+    expect(isNoise("console warning; message = something the Worker itself warns about\n")).toBe(false);
     expect(isNoise("Error: Network connection lost.\n    at handler (file:///r/src/read.ts:10:5)\n")).toBe(false);
     expect(isNoise(" ✓  worker  test/items.test.ts (37 tests) 4371ms\n")).toBe(false);
     expect(isNoise(" FAIL  worker  test/items.test.ts\n")).toBe(false);

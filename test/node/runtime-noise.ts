@@ -10,8 +10,11 @@ const NOISE_LINES: RegExp[] = [
   // workerd logs a connection reset by a peer as an uncaught exception even when the fetch()
   // rejection is caught (the fault tests reset connections on purpose), with native addresses.
   /^uncaught exception; (source = Uncaught \(in promise\); stack = |exception = \S+: disconnected: jsg\.)Error: Network connection lost\.$/,
-  /^exception = kj\/async-io-unix\.c\+\+:\d+: disconnected: /,
+  // The same for a body cut short on purpose (the fault tests' cut responses and requests).
+  /^exception = kj\/async-io(-unix)?\.c\+\+:\d+: disconnected: /,
   /^stack: (\S+@[0-9a-f]+\s*)+$/,
+  // workerd's advice when a test reads a binary body as text on purpose (to compare its bytes).
+  /^console warning; message = Called \.text\(\) on an HTTP body which does not appear to be text\. The body's Content-Type is "[^"]*"\. The result will probably be corrupted\. Consider checking the Content-Type header before interpreting entities as text\.$/,
   // The embedded store (Miniflare's R2 S3 endpoint) logging a request whose client went away.
   /^Error: Network connection lost\.$/,
   /^\s+at .*\/miniflare\/dist\/src\/workers\/r2\/s3\/index\.worker\.js:\d+:\d+\)?( \{)?$/,
