@@ -20,6 +20,10 @@ const STORE_RESET = `Error: Network connection lost.
   retryable: true
 }
 `;
+const WORKER_LOG = [
+  '{"level":"info","requestId":"2279de5c-c7e6-4f9f-8dad-99e660ef9981","method":"GET","route":"/healthz","status":200,"ms":{"total":11,"cache":0,"storage":11},"calls":{"cache":0,"storage":1}}\n',
+  '{"level":"warn","storage":"PUT","status":500,"code":"InternalError","resolved":"lost"}\n',
+];
 const WRANGLER = [
   '\x1b[33m▲ \x1b[43;33m[\x1b[43;30mWARNING\x1b[43;33m]\x1b[0m \x1b[1mProcessing wrangler.toml configuration:\x1b[0m\n\n    - "secrets" fields are experimental and may change or break at any time.\n\n',
   "\x1b[33m▲ \x1b[43;33m[\x1b[43;30mWARNING\x1b[43;33m]\x1b[0m \x1b[1mMissing required secrets: S3_ENDPOINT, S3_BUCKET, ADMIN_TOKEN. Add them to .dev.vars, .env, or set as environment variables.\x1b[0m\n\n",
@@ -28,8 +32,8 @@ const WRANGLER = [
 ];
 
 describe("isNoise", () => {
-  it("knows workerd's reports of connections reset on purpose, the store's, and wrangler's secrets warnings", () => {
-    for (const chunk of [...WORKERD_RESET, STORE_RESET, ...WRANGLER]) expect(isNoise(chunk), chunk).toBe(true);
+  it("knows workerd's reports of connections reset on purpose, the store's, the Worker's log lines and wrangler's secrets warnings", () => {
+    for (const chunk of [...WORKERD_RESET, STORE_RESET, ...WORKER_LOG, ...WRANGLER]) expect(isNoise(chunk), chunk).toBe(true);
   });
 
   it("never hides a message that holds anything else, whole", () => {
@@ -39,6 +43,7 @@ describe("isNoise", () => {
     expect(isNoise("console warning; message = something the Worker itself warns about\n")).toBe(false);
     expect(isNoise("Error: Network connection lost.\n    at handler (file:///r/src/read.ts:10:5)\n")).toBe(false);
     expect(isNoise(" ✓  worker  test/items.test.ts (37 tests) 4371ms\n")).toBe(false);
+    expect(isNoise('{"level":"info","requestId":"x"}\nTypeError: boom\n')).toBe(false);
     expect(isNoise(" FAIL  worker  test/items.test.ts\n")).toBe(false);
   });
 

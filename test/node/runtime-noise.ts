@@ -20,6 +20,10 @@ const NOISE_LINES: RegExp[] = [
   /^\s+at .*\/miniflare\/dist\/src\/workers\/r2\/s3\/index\.worker\.js:\d+:\d+\)?( \{)?$/,
   /^\s+retryable: true$/,
   /^}$/,
+  // The Worker's own JSON log lines (one per request, and storage's warnings), printed by the
+  // client suite's Worker in Miniflare; test/observability.test.ts checks them, and a failing test
+  // names what it saw.
+  /^\{"level":"(debug|info|warn|error)",.*\}$/,
   // wrangler reading wrangler.toml for the Workers test pool: the tests give every secret as a
   // binding of their own, so none is missing and no .dev.vars or .env is used for them.
   /^▲ \[WARNING\] Processing wrangler\.toml configuration:$/,
