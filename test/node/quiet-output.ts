@@ -26,7 +26,9 @@ export function hideRuntimeNoise(): void {
   }
   process.once("exit", () => {
     if (hidden > 0) {
-      process.stderr.write(`(${hidden} messages of expected runtime noise hidden, such as connections the fault tests reset on purpose; CLOUDCACHED_TEST_VERBOSE=1 shows them, docs/testing.md says what they are)\n`);
+      process.stderr.write(
+        `(${hidden} messages of expected noise hidden: the runtime's reports of connections the tests reset on purpose, the Worker's log lines, wrangler's notes on secrets; CLOUDCACHED_TEST_VERBOSE=1 shows them, docs/testing.md says what they are)\n`,
+      );
     }
   });
 }
