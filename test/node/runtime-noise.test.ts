@@ -9,6 +9,8 @@ const WORKERD_RESET = [
   "exception = kj/async-io-unix.c++:186: disconnected: ::write(fd, buffer.begin(), buffer.size()): Broken pipe\n",
   "stack: /r/node_modules/@cloudflare/workerd-linux-64/bin/workerd@5401da5 /r/node_modules/@cloudflare/workerd-linux-64/bin/workerd@5402b6c\n",
   "exception = kj/async-io.c++:60: disconnected: stream disconnected prematurely\n",
+  "uncaught exception; source = Uncaught (in promise); stack = TypeError: Attempt to write too many bytes through a FixedLengthStream.\n",
+  "uncaught exception; exception = workerd/jsg/_virtual_includes/iterator/workerd/jsg/value.h:1477: failed: jsg.TypeError: Attempt to write too many bytes through a FixedLengthStream.\n",
   "exception = kj/async-io.c++:669: disconnected: read end of pipe was aborted\n",
   "stack: /r/node_modules/@cloudflare/workerd-linux-64/bin/workerd@32e7b7a\n",
   'console warning; message = Called .text() on an HTTP body which does not appear to be text. The body\'s Content-Type is "image/png". The result will probably be corrupted. Consider checking the Content-Type header before interpreting entities as text.\n',
