@@ -11,7 +11,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Callable, List
 
-from cloudcached import Client, CloudCachedError
+from cloudcached import Client, CloudCachedError, GetOrSetDefaults
 
 from .get_or_set_child import stampede
 from .server import server, unique_namespace
@@ -194,6 +194,20 @@ class GetOrSetTest(unittest.TestCase):
         self.cache.set("k", {"n": 1})
         self.assertEqual(self.cache.get_or_set("k", lambda: {"n": 2}), {"n": 1})
         self.assertEqual(self.cache.stats().hits, 1)
+
+    def test_with_namespace_reads_and_writes_its_own_namespace(self) -> None:
+        other = self.cache.with_namespace(unique_namespace())
+        self.assertEqual(other.get_or_set("k", lambda: "theirs"), "theirs")
+        self.assertEqual(self.cache.get_or_set("k", lambda: "mine"), "mine")
+        self.assertEqual((other.get("k"), self.cache.get("k")), ("theirs", "mine"))
+        self.assertEqual((other.stats().misses, self.cache.stats().misses), (1, 1))
+
+    def test_the_clients_defaults(self) -> None:
+        with Client(self.url, self.token, namespace=self.namespace, get_or_set_defaults=GetOrSetDefaults(ttl=100, grace=300)) as cache:
+            cache.get_or_set("k", lambda: "v")
+            self.assertIsNotNone(cache.expire("k"))
+            self.assertEqual(cache.get("k", max_stale=True), "v")  # written with the default grace
+            self.assertEqual(cache.get_or_set("k", lambda: "new", timeout=0), "v")
 
     def test_bad_settings_are_refused_before_any_request(self) -> None:
         with self.assertRaises(ValueError):

@@ -5,6 +5,7 @@ import unittest
 
 from cloudcached.get_or_set_plan import (
     COMPUTE,
+    GetOrSetDefaults,
     REFRESH,
     RETURN,
     WAIT,
@@ -28,6 +29,13 @@ class SettingsTest(unittest.TestCase):
             with self.subTest(bad=bad), self.assertRaises(ValueError):
                 resolve_settings(**bad)  # type: ignore[arg-type]
         self.assertEqual(resolve_settings(timeout=0, hard_timeout=1.5).hard_timeout, 1.5)
+
+    def test_the_clients_defaults_under_the_calls(self) -> None:
+        defaults = GetOrSetDefaults(ttl=60, grace=600, lease=10, timeout=0.5)
+        settings = resolve_settings(ttl=5, timeout=0, defaults=defaults)
+        self.assertEqual((settings.ttl, settings.grace, settings.lease, settings.timeout), (5, 600, 10, 0.0))
+        with self.assertRaises(ValueError):
+            resolve_settings(defaults=GetOrSetDefaults(lease=0))
 
 
 class LeaseStateTest(unittest.TestCase):

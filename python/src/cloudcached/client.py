@@ -14,7 +14,7 @@ from .batch import MAX_BATCH_KEYS, batch_keys_from, chunk, read_deleted, read_go
 from .codec import DefaultSerializer, Serializer, encode_batch_value
 from .errors import CloudCachedError, error_from_body, is_absent
 from .get_or_set import GetOrSetRunner, GetOrSetStats
-from .get_or_set_plan import ABSENT, LIVE, STALE, LeaseState, Settings, lease_state_of, resolve_settings
+from .get_or_set_plan import ABSENT, LIVE, STALE, GetOrSetDefaults, LeaseState, Settings, lease_state_of, resolve_settings
 from .paths import QueryValue, check_key, check_namespace, item_path, with_query
 from .results import Item, KeyInfo, KeyPage, LeasedItem, MintedToken, WriteResult
 from .transport import Response, Transport
@@ -106,8 +106,8 @@ class Client:
     from ``mint_token`` (None for a public-read namespace). ``timeout`` (seconds, None for none)
     bounds connecting and each read from the connection. ``serializer`` turns values into bytes and
     a content type and back (default: ``DefaultSerializer``, the TypeScript client's types).
-    ``ssl_context`` replaces the default one for https (a private CA, say). One client may be
-    shared by threads.
+    ``ssl_context`` replaces the default one for https (a private CA, say). ``get_or_set_defaults``
+    gives ``get_or_set``'s settings where a call gives none. One client may be shared by threads.
     """
 
     def __init__(
@@ -119,6 +119,7 @@ class Client:
         *,
         serializer: Optional[Serializer] = None,
         ssl_context: Optional[ssl.SSLContext] = None,
+        get_or_set_defaults: Optional[GetOrSetDefaults] = None,
     ) -> None:
         if not isinstance(url, str) or url == "":
             raise TypeError("url is required")
@@ -127,6 +128,7 @@ class Client:
         self._serializer: Serializer = serializer if serializer is not None else DefaultSerializer()
         self._batch_keys: Optional[int] = None
         self._batch_lock = threading.Lock()
+        self._get_or_set_defaults = get_or_set_defaults if get_or_set_defaults is not None else GetOrSetDefaults()
         self._get_or_set = GetOrSetRunner(self._lease_read, self._lease_write)
 
     @property
@@ -137,6 +139,8 @@ class Client:
         """The same client (settings and connections) for another namespace."""
         other = copy.copy(self)
         other._namespace = check_namespace(namespace)
+        # Its own get_or_set: reads and writes in its namespace, and counts of its own.
+        other._get_or_set = GetOrSetRunner(other._lease_read, other._lease_write)
         return other
 
     def close(self) -> None:
@@ -370,7 +374,7 @@ class Client:
         """The key's value, or ``factory()``'s, computed by exactly one caller at a time across every
         process that uses this deployment (a lease on the Worker): the others are served the stale
         value when there is one (``grace``), or wait for the winner's value, and take over if the
-        winner's lease lapses.
+        winner's lease lapses. A setting left None takes the client's ``get_or_set_defaults``.
 
         ``ttl`` and ``grace`` (whole seconds) are written with the value; ``lease`` (1–300, default
         30) is how long a winner may take before another caller takes over; ``timeout`` (seconds,
@@ -383,7 +387,7 @@ class Client:
         value stood in. A factory that raises makes the call raise, unless a stale value stood in:
         then the stale value is the answer."""
         check_key(key)
-        settings = resolve_settings(ttl, grace, lease, timeout, hard_timeout, refresh_below, grace_backoff)
+        settings = resolve_settings(ttl, grace, lease, timeout, hard_timeout, refresh_below, grace_backoff, self._get_or_set_defaults)
         return self._get_or_set.run(key, factory, settings)
 
     def stats(self) -> GetOrSetStats:

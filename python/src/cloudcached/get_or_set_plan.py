@@ -47,6 +47,19 @@ def _duration(value: Optional[float], name: str) -> Optional[float]:
     return float(value)
 
 
+@dataclass(frozen=True)
+class GetOrSetDefaults:
+    """A client's defaults for ``get_or_set``: each one applies where a call gives None."""
+
+    ttl: Optional[int] = None
+    grace: Optional[int] = None
+    lease: Optional[int] = None
+    timeout: Optional[float] = None
+    hard_timeout: Optional[float] = None
+    refresh_below: Optional[int] = None
+    grace_backoff: Optional[float] = None
+
+
 def resolve_settings(
     ttl: Optional[int] = None,
     grace: Optional[int] = None,
@@ -55,8 +68,17 @@ def resolve_settings(
     hard_timeout: Optional[float] = None,
     refresh_below: Optional[int] = None,
     grace_backoff: Optional[float] = None,
+    defaults: GetOrSetDefaults = GetOrSetDefaults(),
 ) -> Settings:
-    """The call's settings with their defaults, checked (a bad one is a ValueError before any request)."""
+    """The call's settings over the client's ``defaults`` and then the built-in ones, checked (a bad
+    one is a ValueError before any request)."""
+    ttl = defaults.ttl if ttl is None else ttl
+    grace = defaults.grace if grace is None else grace
+    lease = defaults.lease if lease is None else lease
+    timeout = defaults.timeout if timeout is None else timeout
+    hard_timeout = defaults.hard_timeout if hard_timeout is None else hard_timeout
+    refresh_below = defaults.refresh_below if refresh_below is None else refresh_below
+    grace_backoff = defaults.grace_backoff if grace_backoff is None else grace_backoff
     return Settings(
         ttl=_whole(ttl, "ttl", 0),
         grace=_whole(grace, "grace", 0) or 0,
