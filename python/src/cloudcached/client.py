@@ -427,9 +427,10 @@ class Client:
         stale = item.cache == "STALE" and item.expires_at is not None and item.expires_at <= time.time()
         return LeasedItem(item, stale, lease_state)
 
-    def _lease_read(self, key: str, lease: Optional[int], settings: Settings) -> Tuple[str, Any, LeaseState]:
+    def _lease_read(self, key: str, lease: Optional[int], settings: Settings, fresh: bool) -> Tuple[str, Any, LeaseState]:
         """get_or_set's read: a stale value accepted when it writes with grace."""
-        read = self.get_with_lease(key, lease, settings.refresh_below if lease is not None else None, max_stale=True if settings.grace > 0 else None)
+        refresh_below = settings.refresh_below if lease is not None else None
+        read = self.get_with_lease(key, lease, refresh_below, fresh=fresh, max_stale=True if settings.grace > 0 else None)
         if read.item is None:
             return ABSENT, None, read.lease
         return (STALE if read.stale else LIVE), read.item.value, read.lease

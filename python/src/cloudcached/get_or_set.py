@@ -11,14 +11,14 @@ from dataclasses import dataclass, fields
 from typing import Any, Callable, Dict, Generic, Optional, Tuple, TypeVar, cast
 
 from .errors import CloudCachedError
-from .get_or_set_plan import COMPUTE, REFRESH, RETURN, STALE, LeaseState, Settings, poll_delay, step_for, wait_budget
+from .get_or_set_plan import COMPUTE, LIVE, REFRESH, RETURN, STALE, LeaseState, Settings, poll_delay, step_for, wait_budget
 
 T = TypeVar("T")
 
 #: A read accepting a stale value (when the settings' grace asks for it), asking for the lease for
-#: ``lease`` seconds when it is not None: what it found (``live``, ``stale``, ``absent``), the value
-#: and the lease.
-LeaseReader = Callable[[str, Optional[int], Settings], Tuple[str, Any, LeaseState]]
+#: ``lease`` seconds when it is not None, from storage when ``fresh``: what it found (``live``,
+#: ``stale``, ``absent``), the value and the lease.
+LeaseReader = Callable[[str, Optional[int], Settings, bool], Tuple[str, Any, LeaseState]]
 #: Writes the value with the settings' ttl and grace, releasing the lease the token names.
 LeaseWriter = Callable[[str, Any, Settings, Optional[str]], None]
 
@@ -102,7 +102,7 @@ class GetOrSetRunner:
         with self._lock:
             ask_lease = self._backoff_until.get(key, 0.0) <= started
         while True:
-            found, value, lease = self._read(key, settings.lease if ask_lease else None, settings)
+            found, value, lease = self._read(key, settings.lease if ask_lease else None, settings, False)
             if lease.kind == "won":
                 self._count("leases_won")
             step = step_for(found, lease)
@@ -117,6 +117,13 @@ class GetOrSetRunner:
                 self._count("hits")
                 _Work(lambda: self._produce(key, factory, settings, lease.token, False))
                 return cast(T, value)
+            if step == COMPUTE and lease.kind == "won":
+                # The read that missed may have come just before another caller's write, and the lease
+                # just after that write released it: storage tells whether the value is there now.
+                found, value, _ = self._read(key, None, settings, True)
+                if found == LIVE:
+                    self._count("hits")
+                    return cast(T, value)
             if step == COMPUTE:
                 if found == STALE:
                     return self._compute_holding_stale(key, factory, settings, lease.token, cast(T, value))
