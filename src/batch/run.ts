@@ -111,8 +111,9 @@ async function getOne(ctx: BatchContext, get: BatchGet, batchMaxStale: MaxStale)
   if (denied) return { value: denied, lease: null };
   let lease: LeaseAnswer | null = null;
   try {
+    const readSince = Date.now();
     const found = await readItem(ctx.context, ctx.namespace, key, { head: false, maxStale: get.maxStale ?? batchMaxStale });
-    const outcome = ask && (await leaseAfterRead(ctx.context, ctx.namespace, key, found, ask));
+    const outcome = ask && (await leaseAfterRead(ctx.context, ctx.namespace, key, found, ask, readSince));
     if (outcome) lease = leaseAnswer(outcome);
     if (!found) return { value: null, lease };
     if (found.size > MAX_BATCH_VALUE_BYTES) {
