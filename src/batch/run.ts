@@ -75,11 +75,12 @@ function access(ctx: Pick<BatchContext, "principal" | "namespace">, scope: Scope
 
 async function setOne(ctx: BatchContext, ref: ItemRef, entry: BatchSet, denied: KeyError | null): Promise<{ etag: string; expiresAt: number | null } | KeyError> {
   if (denied) return denied;
-  const { config, items } = ctx.context;
+  const { config, items, budget } = ctx.context;
   try {
     if (entry.value.byteLength > config.maxValueBytes) throw new ApiError("value_too_large", `the value is larger than ${config.maxValueBytes} bytes`);
     const meta = { contentType: entry.contentType, expiresAt: expiresAtFor(entry.ttl ?? config.defaultTtl), grace: entry.grace ?? 0 };
-    return await items.write(ref, entry.value, meta, { kind: "set" });
+    // The drop of this location's copy is in the key's planned calls (PLANNED_CALLS.batchSet).
+    return await items.write(ref, entry.value, meta, { kind: "set" }, budget.withinPlan());
   } catch (err) {
     return keyError(err);
   }
@@ -88,7 +89,8 @@ async function setOne(ctx: BatchContext, ref: ItemRef, entry: BatchSet, denied: 
 async function deleteOne(ctx: BatchContext, ref: ItemRef, denied: KeyError | null): Promise<Record<string, never> | KeyError> {
   if (denied) return denied;
   try {
-    await ctx.context.items.remove(ref, null);
+    // The drop of this location's copy is in the key's planned calls (PLANNED_CALLS.batchDelete).
+    await ctx.context.items.remove(ref, null, ctx.context.budget.withinPlan());
     return {};
   } catch (err) {
     return keyError(err);

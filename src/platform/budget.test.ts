@@ -142,6 +142,54 @@ describe("SubrequestBudget", () => {
     expect(await budget.ifSpare(2, async () => "too many")).toBeNull();
   });
 
+  it("allot: calls promised to planned work before it starts; retries cannot take them, nor can they fail for want of them", () => {
+    const budget = new SubrequestBudget(5);
+    const drop = budget.allot(1);
+    expect(budget.spare).toBe(4);
+    // Retries (optional) spend every spare call…
+    for (let i = 0; i < 4; i++) expect(budget.tryTake("storage")).toBe(true);
+    expect(budget.tryTake("storage")).toBe(false);
+    // …and the promised call is still there.
+    drop.take("cache");
+    expect(budget.used).toBe(5);
+    expect(budget.calls).toEqual({ storage: 4, cache: 1 });
+    drop.close();
+    expect(budget.spare).toBe(0);
+  });
+
+  it("allot: the calls not made are given back once; no room is a 503 before the work starts", () => {
+    const budget = new SubrequestBudget(3);
+    const publish = budget.allot(2);
+    publish.take("cache");
+    expect(budget.spare).toBe(1);
+    publish.close();
+    publish.close();
+    expect(budget.spare).toBe(2);
+    budget.take("storage");
+    budget.take("storage");
+    let error: unknown;
+    try {
+      budget.allot(2);
+    } catch (err) {
+      error = err;
+    }
+    expect(error).toBeInstanceOf(ApiError);
+    expect((error as ApiError).status).toBe(503);
+    expect(budget.tryAllot(2)).toBeNull();
+    expect(budget.tryAllot(1)).not.toBeNull();
+  });
+
+  it("withinPlan: calls a caller's reservation already holds (a batch's), promising nothing more", () => {
+    const budget = new SubrequestBudget(3);
+    budget.reserve(3, "a batch");
+    const drop = budget.withinPlan();
+    drop.take("cache");
+    drop.close();
+    expect(budget.used).toBe(1);
+    budget.release(3);
+    expect(budget.spare).toBe(2);
+  });
+
   it("unbounded: for work with a budget of its own", () => {
     const budget = SubrequestBudget.unbounded();
     for (let i = 0; i < 5000; i++) budget.take("storage");

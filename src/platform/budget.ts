@@ -15,6 +15,11 @@ import { MAX_BATCH_KEYS } from "../http/schema";
  * a retry, a refill of the location cache, emptying an expired object, a hygiene delete — happen
  * only out of what no planned call may still need (`tryTake`, `tryReserve`), so they can never
  * starve a planned one: a request does less rather than fail.
+ *
+ * Work that keeps a bound after a write (dropping this location's copy, publishing a flush's new
+ * generation to the location) is planned, never optional: its calls are promised before the write
+ * starts (`allot`, or the batch's own reservation: `withinPlan`), so no retry can take them and a
+ * write that landed is never answered as failed for want of them.
  */
 
 /** The Free plan's subrequests per invocation: the default, safe on every plan. */
@@ -58,6 +63,10 @@ export const PLANNED_CALLS = {
   lease: 5,
   /** Releasing a lease after a write: the lease (GET), the release (a PUT at its version, and a check). Optional. */
   leaseRelease: 3,
+  /** This location's copy of an item removed after a write (a Cache API delete). */
+  dropCopy: 1,
+  /** A flush's new generation published to the location: the entry checked (match) and written (put). */
+  publishGeneration: 2,
 } as const;
 
 /**
@@ -165,6 +174,33 @@ export function budgetSpentError(limit: number): ApiError {
   return new ApiError("storage_unavailable", `this request used all ${limit} calls to storage and the location cache it may make (SUBREQUEST_LIMIT); retry`);
 }
 
+/**
+ * Calls promised to one piece of planned work (`SubrequestBudget.allot`): each is counted as it is
+ * made, and what is left is given back with `close`. Made by `withinPlan`, it promises nothing of its
+ * own: the caller's reservation (a batch's, per key) already holds the calls.
+ */
+export class Allotment {
+  constructor(
+    private readonly budget: SubrequestBudget,
+    private left: number,
+  ) {}
+
+  /** One promised call, made: counted against the limit, which the promise keeps room for. */
+  take(kind: CallKind): void {
+    if (this.left > 0) {
+      this.left -= 1;
+      this.budget.release(1);
+    }
+    this.budget.take(kind);
+  }
+
+  /** Gives back the promised calls not made (the work ended early or failed). */
+  close(): void {
+    this.budget.release(this.left);
+    this.left = 0;
+  }
+}
+
 /** One request's count of subrequests, bounded by `limit`. */
 export class SubrequestBudget {
   private usedCalls = 0;
@@ -211,6 +247,26 @@ export class SubrequestBudget {
       throw new ApiError("bad_request", `${what} needs up to ${calls} calls to storage and the location cache, more than this deployment's limit of ${this.limit} per request (SUBREQUEST_LIMIT); split it (GET /v1 tells the batch size that fits)`);
     }
     this.reservedCalls += calls;
+  }
+
+  /**
+   * Promises `calls` to planned work of a single request before it starts (the drop after a write,
+   * the publication of a flush); when they are not spare, the request's clear 503 before anything is
+   * written.
+   */
+  allot(calls: number): Allotment {
+    if (!this.tryReserve(calls)) throw budgetSpentError(this.limit);
+    return new Allotment(this, calls);
+  }
+
+  /** Promises `calls` to optional work when they are spare; null (nothing promised) when not. */
+  tryAllot(calls: number): Allotment | null {
+    return this.tryReserve(calls) ? new Allotment(this, calls) : null;
+  }
+
+  /** Calls a caller's reservation already holds (a batch plans each key's): nothing more is promised. */
+  withinPlan(): Allotment {
+    return new Allotment(this, 0);
   }
 
   /** Promises `calls` to optional work when they are spare; false (nothing promised) when not. */
