@@ -166,7 +166,6 @@ describe("SubrequestBudget", () => {
     publish.close();
     expect(budget.spare).toBe(2);
     budget.take("storage");
-    budget.take("storage");
     let error: unknown;
     try {
       budget.allot(2);
