@@ -174,10 +174,12 @@ export async function runBatch(ctx: BatchContext, request: BatchRequest): Promis
   const leaseProbe = leases === 0 ? 0 : PLANNED_CALLS.dialectProbe;
   const done = (kind: "get" | "leaseGet" | "set" | "delete") => budget.release(plannedKeyCalls(kind, fresh));
 
-  // The namespace's generation, once for the whole batch: when even it cannot be learned, the batch
-  // fails as a whole. Writes go to it; each get's own read (read.ts) then finds it confirmed.
-  const generation = await generations.current(ctx.namespace, { fresh }).finally(() => budget.release(PLANNED_CALLS.generation));
-  const refFor = (key: string) => ctx.context.ref(ctx.namespace, generation, key);
+  // The namespace's generation, confirmed once for the whole batch: when even it cannot be learned,
+  // the batch fails as a whole. Each set and delete then takes the generation as it begins (as each
+  // get's own read does, read.ts): the same confirmation, so no further call, but a flush this isolate
+  // has seen since is seen by every key begun after it, as by a single request.
+  await generations.current(ctx.namespace, { fresh }).finally(() => budget.release(PLANNED_CALLS.generation));
+  const refFor = async (key: string) => ctx.context.ref(ctx.namespace, await generations.current(ctx.namespace, { fresh }), key);
   type Change = { kind: "set"; index: number } | { kind: "delete"; index: number };
   const changes: Change[] = [...request.set.map((_, index) => ({ kind: "set" as const, index })), ...request.delete.map((_, index) => ({ kind: "delete" as const, index }))];
   const setAnswers: Record<string, unknown> = {};
@@ -185,10 +187,10 @@ export async function runBatch(ctx: BatchContext, request: BatchRequest): Promis
   await mapLimit(changes, BATCH_CONCURRENCY, async (change) => {
     if (change.kind === "set") {
       const entry = request.set[change.index] as BatchSet;
-      setAnswers[entry.key] = await setOne(ctx, refFor(entry.key), entry, setAccess[change.index] ?? null);
+      setAnswers[entry.key] = await setOne(ctx, await refFor(entry.key), entry, setAccess[change.index] ?? null);
     } else {
       const key = request.delete[change.index] as string;
-      deleteAnswers[key] = await deleteOne(ctx, refFor(key), deleteAccess[change.index] ?? null);
+      deleteAnswers[key] = await deleteOne(ctx, await refFor(key), deleteAccess[change.index] ?? null);
     }
     done(change.kind);
   });

@@ -169,11 +169,16 @@ export class Generations {
 
   /**
    * The namespace's current generation as this isolate and location know it: from memory (confirmed
-   * within a second), the location cache, else storage at most once per EDGE_TTL. `fresh` asks storage.
+   * within a second), the location cache, else storage at most once per EDGE_TTL. `fresh` asks storage
+   * (once per request). Never lower than a flush this isolate has seen when it answers.
    */
   async current(namespace: string, options: { fresh?: boolean; now?: number } = {}): Promise<number> {
     const { known, confirmation } = this.lookup(namespace, options);
-    return confirmation ? confirmation : (known as number);
+    if (!confirmation) return known as number;
+    const confirmed = await confirmation;
+    // A request's confirmations are shared (a batch's keys): a flush seen in this isolate since it
+    // was asked is newer, and generations only grow.
+    return newerGeneration(memory.get(this.id(namespace))?.generation, confirmed);
   }
 
   private async confirm(namespace: string, fresh: boolean, now: number): Promise<number> {
