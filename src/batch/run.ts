@@ -1,6 +1,6 @@
 import { authorize, type Principal } from "../auth/auth";
 import type { Scope } from "../auth/tokens";
-import { PLANNED_CALLS, plannedBatchCalls, plannedKeyCalls } from "../platform/budget";
+import { PLANNED_CALLS, plannedBatchCalls, plannedBatchRetries, plannedKeyCalls } from "../platform/budget";
 import { ApiError, type ErrorBody } from "../http/errors";
 import { expiresAtFor } from "../items/item";
 import type { ItemRef } from "../items/items";
@@ -170,6 +170,8 @@ export async function runBatch(ctx: BatchContext, request: BatchRequest): Promis
   const leases = request.leases.size;
   const what = leases === 0 ? `a batch of ${keyCount} keys` : `a batch of ${keyCount} keys (${leases} asking for a lease)`;
   budget.reserve(plannedBatchCalls({ gets: request.get.length, leases, sets: request.set.length, deletes: request.delete.length, fresh }), what);
+  // One retry per get, for any read of the batch that fails transiently (src/storage/transport.ts).
+  budget.planRetries(plannedBatchRetries(request.get.length));
   // The dialect probe a lease's takeover may need is promised once, for the whole batch (given back at its end).
   const leaseProbe = leases === 0 ? 0 : PLANNED_CALLS.dialectProbe;
   const done = (kind: "get" | "leaseGet" | "set" | "delete") => budget.release(plannedKeyCalls(kind, fresh));
@@ -212,12 +214,22 @@ export async function runBatch(ctx: BatchContext, request: BatchRequest): Promis
       pending.set(index, getOne(ctx, get, batchMaxStale).finally(() => done(get.lease ? "leaseGet" : "get")));
     }
   };
+  // The log line counts every call of the batch, the gets made while its answer streams included.
+  let ended!: () => void;
+  ctx.context.metrics.continueUntil(new Promise<void>((resolve) => (ended = resolve)));
+  const end = () => {
+    budget.releaseRetries();
+    ended();
+  };
+  // The first gets are read before the answer starts (as many as are read ahead anyway), so that
+  // its Server-Timing counts their calls too.
+  launch();
+  await Promise.all(pending.values());
   let started = false;
   return new ReadableStream<Uint8Array>({
     async pull(controller) {
       if (!started) {
         started = true;
-        launch();
         controller.enqueue(encoder.encode(head));
         return;
       }
@@ -225,6 +237,7 @@ export async function runBatch(ctx: BatchContext, request: BatchRequest): Promis
         budget.release(leaseProbe);
         controller.enqueue(encoder.encode(leases === 0 ? "}}" : `},"leases":${JSON.stringify(Object.fromEntries(leaseAnswers))}}`));
         controller.close();
+        end();
         return;
       }
       const answer = await (pending.get(emitted) as Promise<GetAnswer>);
@@ -237,6 +250,7 @@ export async function runBatch(ctx: BatchContext, request: BatchRequest): Promis
     },
     cancel() {
       pending.clear();
+      end();
     },
   });
 }

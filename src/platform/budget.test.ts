@@ -11,15 +11,17 @@ import {
   parseSubrequestLimit,
   PLANNED_CALLS,
   plannedBatchCalls,
+  plannedBatchRetries,
   SubrequestBudget,
   sweepCallLimit,
 } from "./budget";
 
 describe("planning a batch", () => {
-  it("adds the generation and each key's worst case", () => {
+  it("adds the generation and each key's worst case, a get's one read retry included", () => {
     expect(plannedBatchCalls({ gets: 0, sets: 0, deletes: 0, fresh: false })).toBe(PLANNED_CALLS.generation);
-    expect(plannedBatchCalls({ gets: 10, sets: 2, deletes: 3, fresh: false })).toBe(2 + 10 * 3 + 2 * 3 + 3 * 2);
-    expect(plannedBatchCalls({ gets: 10, sets: 0, deletes: 0, fresh: true })).toBe(2 + 10 * 2);
+    expect(plannedBatchCalls({ gets: 10, sets: 2, deletes: 3, fresh: false })).toBe(2 + 10 * (3 + 1) + 2 * 3 + 3 * 2);
+    expect(plannedBatchCalls({ gets: 10, sets: 0, deletes: 0, fresh: true })).toBe(2 + 10 * (2 + 1));
+    expect(plannedBatchRetries(10)).toBe(10);
   });
 
   it("the batch size that fits: any mix of that many keys is within the limit", () => {
@@ -28,9 +30,10 @@ describe("planning a batch", () => {
       for (const kind of ["gets", "sets", "deletes"] as const) {
         expect(plannedBatchCalls({ gets: 0, sets: 0, deletes: 0, fresh: false, [kind]: keys })).toBeLessThanOrEqual(limit);
       }
-      if (keys < MAX_BATCH_KEYS) expect(plannedBatchCalls({ gets: 0, sets: keys + 1, deletes: 0, fresh: false })).toBeGreaterThan(limit);
+      if (keys < MAX_BATCH_KEYS) expect(plannedBatchCalls({ gets: keys + 1, sets: 0, deletes: 0, fresh: false })).toBeGreaterThan(limit);
     }
-    expect(maxBatchKeys(50)).toBe(16);
+    expect(maxBatchKeys(50)).toBe(12);
+    expect(maxBatchKeys(MIN_SUBREQUEST_LIMIT)).toBe(4);
     expect(maxBatchKeys(1000)).toBe(MAX_BATCH_KEYS);
   });
 
@@ -187,6 +190,25 @@ describe("SubrequestBudget", () => {
     expect(budget.used).toBe(1);
     budget.release(3);
     expect(budget.spare).toBe(2);
+  });
+
+  it("planned read retries: taken only by a retry, first; others see them as promised; given back when the batch is done", () => {
+    const budget = new SubrequestBudget(4);
+    budget.reserve(4, "a batch");
+    budget.planRetries(1);
+    budget.release(3);
+    expect(budget.spare).toBe(3);
+    for (let i = 0; i < 3; i++) expect(budget.tryTake("cache")).toBe(true);
+    expect(budget.tryTake("cache")).toBe(false);
+    // A retry still has its planned call.
+    expect(budget.tryTakeRetry("storage")).toBe(true);
+    expect(budget.tryTakeRetry("storage")).toBe(false);
+    expect(budget.used).toBe(4);
+    const later = new SubrequestBudget(2);
+    later.reserve(1, "a batch");
+    later.planRetries(1);
+    later.releaseRetries();
+    expect(later.spare).toBe(2);
   });
 
   it("unbounded: for work with a budget of its own", () => {

@@ -39,6 +39,11 @@ export const PLANNED_CALLS = {
   dialectProbe: 6,
   /** A batch get: the location cache (match), storage (GET), and a HEAD when the value is empty (S3 answers its ranged GET 416). */
   batchGet: 3,
+  /**
+   * A batch get's one retry of a storage read that failed transiently (a reset kept-alive connection,
+   * a 5xx): planned, so that a full batch still retries it. Held for the whole batch (any read may use it).
+   */
+  batchReadRetry: 1,
   /** Without the location cache (`Cache-Control: no-cache`). */
   batchGetFresh: 2,
   /** A batch set: the PUT, a check whether a PUT whose answer was lost landed, the location cache's entry removed beside it (delete). */
@@ -88,16 +93,21 @@ export interface BatchShape {
 
 /** The calls a batch plans (its worst case without retries or refills). Pure. */
 export function plannedBatchCalls(shape: BatchShape): number {
-  const perGet = shape.fresh ? PLANNED_CALLS.batchGetFresh : PLANNED_CALLS.batchGet;
+  const perGet = (shape.fresh ? PLANNED_CALLS.batchGetFresh : PLANNED_CALLS.batchGet) + PLANNED_CALLS.batchReadRetry;
   const leases = shape.leases ?? 0;
   // A lease taken over is a write at a version: the store's dialect may have to be probed, once.
   const leaseCalls = leases === 0 ? 0 : leases * PLANNED_CALLS.lease + PLANNED_CALLS.dialectProbe;
   return PLANNED_CALLS.generation + shape.gets * perGet + leaseCalls + shape.sets * PLANNED_CALLS.batchSet + shape.deletes * PLANNED_CALLS.batchDelete;
 }
 
+/** The read retries a batch plans: one per get. Pure. */
+export function plannedBatchRetries(gets: number): number {
+  return gets * PLANNED_CALLS.batchReadRetry;
+}
+
 /** The most keys of any kind one batch may hold under `limit` (at most MAX_BATCH_KEYS). Pure. */
 export function maxBatchKeys(limit: number): number {
-  const perKey = Math.max(PLANNED_CALLS.batchGet, PLANNED_CALLS.batchSet, PLANNED_CALLS.batchDelete);
+  const perKey = Math.max(PLANNED_CALLS.batchGet + PLANNED_CALLS.batchReadRetry, PLANNED_CALLS.batchSet, PLANNED_CALLS.batchDelete);
   return Math.max(0, Math.min(MAX_BATCH_KEYS, Math.floor((limit - PLANNED_CALLS.generation) / perKey)));
 }
 
@@ -107,7 +117,7 @@ export function maxBatchKeys(limit: number): number {
  * keep their size. Pure.
  */
 export function maxBatchLeaseKeys(limit: number): number {
-  const perKey = PLANNED_CALLS.batchGet + PLANNED_CALLS.lease;
+  const perKey = PLANNED_CALLS.batchGet + PLANNED_CALLS.batchReadRetry + PLANNED_CALLS.lease;
   return Math.max(0, Math.min(MAX_BATCH_KEYS, Math.floor((limit - PLANNED_CALLS.generation - PLANNED_CALLS.dialectProbe) / perKey)));
 }
 
@@ -205,6 +215,8 @@ export class Allotment {
 export class SubrequestBudget {
   private usedCalls = 0;
   private reservedCalls = 0;
+  /** Calls planned for retries of idempotent reads (a batch's), taken by `tryTakeRetry` only. */
+  private retryCalls = 0;
   /** Calls made, by kind (for the log line and the tests). */
   readonly calls: Record<CallKind, number> = { storage: 0, cache: 0 };
 
@@ -221,7 +233,7 @@ export class SubrequestBudget {
 
   /** Calls that no planned work may still need. */
   get spare(): number {
-    return this.limit - this.usedCalls - this.reservedCalls;
+    return this.limit - this.usedCalls - this.reservedCalls - this.retryCalls;
   }
 
   /** A planned call: counted; when none is left at all, the request's clear 503 (planning keeps this from happening). */
@@ -267,6 +279,31 @@ export class SubrequestBudget {
   /** Calls a caller's reservation already holds (a batch plans each key's): nothing more is promised. */
   withinPlan(): Allotment {
     return new Allotment(this, 0);
+  }
+
+  /**
+   * Turns `calls` already reserved into planned retries of idempotent reads (a batch plans one per
+   * get), which only `tryTakeRetry` uses, until `releaseRetries`.
+   */
+  planRetries(calls: number): void {
+    const moved = Math.min(calls, this.reservedCalls);
+    this.reservedCalls -= moved;
+    this.retryCalls += moved;
+  }
+
+  /** Gives back the planned retries not used (the batch is done). */
+  releaseRetries(): void {
+    this.retryCalls = 0;
+  }
+
+  /** The retry of an idempotent read: a planned retry if one is left, else only out of spare calls. */
+  tryTakeRetry(kind: CallKind): boolean {
+    if (this.retryCalls > 0) {
+      this.retryCalls -= 1;
+      this.take(kind);
+      return true;
+    }
+    return this.tryTake(kind);
   }
 
   /** Promises `calls` to optional work when they are spare; false (nothing promised) when not. */
