@@ -1,9 +1,14 @@
 import { cloudflareTest } from "@cloudflare/vitest-pool-workers";
 import { defineConfig } from "vitest/config";
-import { TEST_ADMIN_TOKEN, TEST_TOKEN_SECRET } from "./test/constants";
+import { TEST_ADMIN_TOKEN, TEST_TOKEN_SECRET } from "./test/constants.ts";
+import { hideRuntimeNoise, VERBOSE } from "./test/node/quiet-output.ts";
+
+hideRuntimeNoise();
 
 export default defineConfig({
   test: {
+    // Each test's console output is shown when it fails (all of it with CLOUDCACHED_TEST_VERBOSE=1).
+    silent: VERBOSE ? false : "passed-only",
     // The Worker logs one JSON line per request (src/http/observability.ts): thousands in a run.
     // test/observability.test.ts checks them itself; here they would bury the report.
     onConsoleLog: (log: string) => !log.includes('"requestId":'),

@@ -7,6 +7,9 @@
 //   project "runtimes" (`npm run test:runtimes`, which installs Bun and Deno first; CI runs it).
 import { resolve } from "node:path";
 import { configDefaults, defineConfig } from "vitest/config";
+import { hideRuntimeNoise, VERBOSE } from "../test/node/quiet-output.ts";
+
+hideRuntimeNoise();
 
 const root = resolve(import.meta.dirname, "..");
 const RUNTIMES = "client/test/runtimes.test.ts";
@@ -22,6 +25,8 @@ const shared: { root: string; globalSetup: string[]; testTimeout: number; hookTi
 export default defineConfig({
   root,
   test: {
+    // Each test's console output is shown when it fails (all of it with CLOUDCACHED_TEST_VERBOSE=1).
+    silent: VERBOSE ? false : "passed-only",
     projects: [
       {
         test: {

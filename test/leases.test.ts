@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { decodeDialect, nameOfDialect } from "../src/storage/dialect";
 import { dialectCacheUrl } from "../src/storage/known-dialect";
+import { Leases } from "../src/items/leases";
 import { leaseObjectKey } from "../src/storage/object-key";
 import { sweep } from "../src/sweep/sweep";
 import { api, expectError, sleep, uniqueNamespace, withBindings } from "./helpers";
@@ -289,5 +290,23 @@ describe("leases in the store's own dialect, named by S3_DIALECT (bare If-Match 
     expect((await lease(300)).get("x-lease")).toBe("busy");
     expect((await call(`/v1/${ns}/items/k`, { method: "DELETE", headers: { "x-lease-token": taken.get("x-lease-token") as string } })).status).toBe(204);
     expect((await lease(300)).get("x-lease")).toBe("won");
+  });
+});
+
+describe("a lease released after a reader looked", () => {
+  it("is not won by that reader (it reads again and finds the value); a reader that looks after the release wins", async () => {
+    const config = testConfig();
+    const leases = new Leases(testStorage(config));
+    const at = leaseObjectKey(config.s3.prefix, uniqueNamespace("lease-since"), 0, "k");
+    const looked = Date.now();
+    const first = await leases.ask(at, 30, looked);
+    expect(first.state).toBe("won");
+    // The winner writes its value, then releases its lease.
+    expect(await leases.release(at, first.state === "won" ? first.token : "")).toBe(true);
+    // A reader whose read looked before that release (and so missed the value) is told to look again.
+    expect(await leases.ask(at, 30, looked)).toEqual({ state: "busy", retryAfterMs: 0 });
+    // One that looks after the release (its read found no value written since) wins.
+    await sleep(5);
+    expect((await leases.ask(at, 30, Date.now())).state).toBe("won");
   });
 });

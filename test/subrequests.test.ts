@@ -224,6 +224,22 @@ describe.each(LIMITS)("SUBREQUEST_LIMIT=%i: every route's worst case stays withi
     for (const key of keys) expect(leases[key]?.lease, `${key}: ${JSON.stringify(got[key])}`).toBe("won");
   });
 
+  it("the batch size GET /v1 would give, one of its reads reset (a kept-alive connection dropped): retried within its planned calls", async () => {
+    const prefix = uniquePrefix();
+    const ns = uniqueNamespace("sub-reset");
+    const keys = Array.from({ length: maxBatchKeys(limit) }, (_, i) => `r${i}`);
+    for (const key of keys) await seed(prefix, ns, key, `v-${key}`);
+    await proxy.fault({ mode: "reset", path: `/${prefix}${ns}/`, method: "GET", count: 1 });
+    const counted = await countSubrequests(() => at(limit, prefix, `/v1/${ns}/batch`, { method: "POST", body: JSON.stringify({ get: keys }) }));
+    await proxy.clear(`/${prefix}`);
+    report(`batch of ${keys.length} reads, one reset`, limit, counted);
+    expect(counted.result.status).toBe(200);
+    expect(counted.total).toBeLessThanOrEqual(limit);
+    const got = (JSON.parse(counted.result.body) as { get: Record<string, { value: string } | { error: unknown } | null> }).get;
+    for (const key of keys) expect(got[key], key).toEqual(expect.objectContaining({ value: `v-${key}` }));
+    expect((await proxy.requests(`/${prefix}${ns}/`)).filter((request) => request.fault === "reset")).toHaveLength(1);
+  });
+
   it("a batch of empty values (each read costs a GET and a HEAD) on a location that knows nothing yet", async () => {
     const prefix = uniquePrefix();
     const ns = uniqueNamespace("sub-empty");

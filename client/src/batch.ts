@@ -28,21 +28,21 @@ export function batchKeysFrom(index: unknown): number {
 
 export interface BatchSetEntry extends BatchValue {
   key: string;
-  ttl?: number;
+  ttl?: number | undefined;
   /** Seconds the item stays stale after it expires. */
-  grace?: number;
+  grace?: number | undefined;
 }
 
 /** A batch get that asks for more than the key: a stale value (`maxStale`, seconds or `true` for any within grace). */
 export interface BatchGetEntry {
   key: string;
-  maxStale?: number | true;
+  maxStale?: number | true | undefined;
 }
 
 export interface BatchRequest {
-  get?: (string | BatchGetEntry)[];
-  set?: BatchSetEntry[];
-  delete?: string[];
+  get?: (string | BatchGetEntry)[] | undefined;
+  set?: BatchSetEntry[] | undefined;
+  delete?: string[] | undefined;
 }
 
 export interface ErrorEntry {

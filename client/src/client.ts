@@ -29,53 +29,53 @@ export interface CloudCachedOptions {
   /** The Worker's base URL, e.g. `https://cache.example.com` (a path prefix is kept). */
   url: string;
   /** A bearer token: the admin token or one minted by `mintToken`. Omit it for public-read namespaces. */
-  token?: string;
+  token?: string | undefined;
   /** Default `"default"`. */
-  namespace?: string;
+  namespace?: string | undefined;
   /** A fetch to use instead of the global one (a Worker's service binding, a test's recorder). */
-  fetch?: FetchLike;
+  fetch?: FetchLike | undefined;
   /** Per attempt, until the answer's headers (a buffered read: until its body is read). Default 30 000; 0 for none. */
-  timeoutMs?: number;
+  timeoutMs?: number | undefined;
   /** Further attempts of a safe request after a network error, a timeout, a 503 or a 504. Default 2. */
-  retries?: number;
+  retries?: number | undefined;
   /** Defaults of every `getOrSet` call of this client (each call may override them). */
-  getOrSet?: GetOrSetDefaults;
+  getOrSet?: GetOrSetDefaults | undefined;
 }
 
 export interface CallOptions {
   /** Aborts the call (its rejection is the signal's reason). */
-  signal?: AbortSignal;
+  signal?: AbortSignal | undefined;
 }
 
 export interface ReadOptions extends CallOptions {
   /** Ask storage, not this location's cache: read-your-writes made at any location (`Cache-Control: no-cache`). */
-  fresh?: boolean;
+  fresh?: boolean | undefined;
   /**
    * Accept a stale value: an item past its expiry but within its grace, up to this many seconds past it
    * (`true`: any time within the grace). Such an item comes back with `cache: "STALE"` and its past
    * `expiresAt`. Without it a read never gets a stale value.
    */
-  maxStale?: number | true;
+  maxStale?: number | true | undefined;
 }
 
 export interface WriteOptions extends CallOptions {
   /** Seconds to live; 0 = never expires. Omitted: the server's `DEFAULT_TTL` (3600 unless configured). */
-  ttl?: number;
+  ttl?: number | undefined;
   /** Seconds the item stays stale after it expires: served to readers that ask with `maxStale`, absent to the rest. Default 0. */
-  grace?: number;
+  grace?: number | undefined;
   /** Stored instead of the type the value implies (e.g. `text/html` for a string). */
-  contentType?: string;
+  contentType?: string | undefined;
   /** The byte length of a ReadableStream value (required to stream one). */
-  size?: number;
+  size?: number | undefined;
   /** The token of a lease this caller won (`getWithLease`): the write releases it. */
-  leaseToken?: string;
+  leaseToken?: string | undefined;
 }
 
 export interface LeaseReadOptions extends ReadOptions {
   /** Ask for the key's lease for this many seconds (1–300) when no live item is found. */
-  lease?: number;
+  lease?: number | undefined;
   /** With `lease`: also ask for it when the live item has fewer than this many seconds left (early refresh). */
-  refreshBelow?: number;
+  refreshBelow?: number | undefined;
 }
 
 export interface LeasedItem {
@@ -88,7 +88,7 @@ export interface LeasedItem {
 
 export interface PutOptions extends WriteOptions {
   /** Overwrite an existing item (set); default false (add: only when absent). */
-  replace?: boolean;
+  replace?: boolean | undefined;
 }
 
 export interface WriteResult {
@@ -124,14 +124,14 @@ export interface Touched {
 
 export interface CounterOptions extends CallOptions {
   /** Create the item with this value when it is absent (else the call answers null). */
-  initial?: number;
+  initial?: number | undefined;
   /** A new expiry in seconds; omitted, the item keeps its own. */
-  ttl?: number;
+  ttl?: number | undefined;
 }
 
 export interface DeleteOptions extends CallOptions {
   /** Delete only this version (compare-and-delete); `"*"`: only a live item, so `false` tells it was absent. */
-  etag?: string;
+  etag?: string | undefined;
 }
 
 export interface KeyInfo {
@@ -149,25 +149,25 @@ export interface KeyPage {
 export const MAX_LIST_LIMIT = 1000;
 
 export interface ListOptions extends CallOptions {
-  prefix?: string;
+  prefix?: string | undefined;
   /** Keys per page, at most `MAX_LIST_LIMIT` (1000; the server's default is 100). */
-  limit?: number;
-  cursor?: string;
+  limit?: number | undefined;
+  cursor?: string | undefined;
 }
 
 export interface ManyOptions extends CallOptions {
   /** Seconds to live for every entry that names none of its own. */
-  ttl?: number;
+  ttl?: number | undefined;
   /** Seconds of grace for every entry that names none of its own. */
-  grace?: number;
+  grace?: number | undefined;
 }
 
 /** What one entry of `setMany` may set for itself. */
 export interface EntryOptions {
   /** Seconds to live for this entry (over `ManyOptions.ttl`); 0 = never expires. */
-  ttl?: number;
+  ttl?: number | undefined;
   /** Seconds this entry stays stale after it expires (see `WriteOptions.grace`). */
-  grace?: number;
+  grace?: number | undefined;
 }
 
 /** An entry of `setMany`: a key, its value, and optionally its own options. */
@@ -180,9 +180,9 @@ export interface TokenRequest {
   namespaces: string[];
   scopes: Scope[];
   /** Limits the token to keys starting with this. */
-  prefix?: string;
+  prefix?: string | undefined;
   /** Seconds the token lives, at most the server's `MAX_TOKEN_TTL`. */
-  ttl?: number;
+  ttl?: number | undefined;
 }
 
 export interface MintedToken {

@@ -4,23 +4,23 @@
 /** getOrSet's settings; every duration is in seconds (fractions allowed where it says so). */
 export interface GetOrSetSettings {
   /** Seconds the value lives; 0 = never expires. Omitted: the server's `DEFAULT_TTL`. */
-  ttl?: number;
+  ttl?: number | undefined;
   /** Seconds the value stays stale after its expiry, served to getOrSet callers while one refreshes it. Default 0. */
-  grace?: number;
+  grace?: number | undefined;
   /** Seconds one caller may take to compute the value before another takes over (1–300). Default 30. */
-  lease?: number;
+  lease?: number | undefined;
   /**
    * Soft timeout, seconds (fractions allowed): a caller holding a stale value returns it when the factory
    * has not finished within it, and the factory goes on in the background. 0 = always serve the stale
    * value at once and refresh in the background. Default: wait for the factory.
    */
-  timeout?: number;
+  timeout?: number | undefined;
   /** Hard timeout, seconds (fractions allowed): give up waiting (for the factory or for another caller's value) and throw `factory_timeout`. Default: none. */
-  hardTimeout?: number;
+  hardTimeout?: number | undefined;
   /** Early refresh: when a live value has fewer than this many seconds left, one caller recomputes it while every caller gets it. */
-  refreshBelow?: number;
+  refreshBelow?: number | undefined;
   /** Seconds (fractions allowed) this client waits before recomputing a key whose factory failed while a stale value stood in. Default 10. */
-  graceBackoff?: number;
+  graceBackoff?: number | undefined;
 }
 
 /** The settings with their defaults applied, durations in milliseconds where the client waits on them. */

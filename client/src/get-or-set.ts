@@ -20,7 +20,7 @@ export type WaitUntil = (promise: Promise<unknown>) => void;
 
 export interface GetOrSetOptions extends GetOrSetSettings {
   /** On Workers, `ctx.waitUntil`: a refresh that goes on after getOrSet returns runs under it. */
-  waitUntil?: WaitUntil;
+  waitUntil?: WaitUntil | undefined;
 }
 
 /** The client's defaults for getOrSet, over the built-in ones. */

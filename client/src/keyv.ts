@@ -19,7 +19,7 @@ export type KeyvCloudCachedOptions = ClientSource;
 export interface KeyvEntry {
   key: string;
   value: unknown;
-  ttl?: number;
+  ttl?: number | undefined;
 }
 
 type ErrorListener = (error: unknown) => void;

@@ -13,13 +13,13 @@ import type { FetchLike, ResponseLike } from "./transport.js";
 
 export interface NodeFetchOptions {
   /** Most connections open at once per origin (default 64); more requests wait for a free one. */
-  maxSockets?: number;
+  maxSockets?: number | undefined;
   /**
    * Most bytes a body read whole (`arrayBuffer`, `text`) may hold when its answer declares no
    * `Content-Length` (default `DEFAULT_MAX_UNDECLARED_BODY`, 256 MiB); one that declares a length
    * is read up to that length. A body read as a stream (`body`, `getStream`) has no such limit.
    */
-  maxUndeclaredBodyBytes?: number;
+  maxUndeclaredBodyBytes?: number | undefined;
 }
 
 /** A `fetch` for `new CloudCached({ fetch })`, with its pool of connections. */

@@ -14,9 +14,9 @@ import { escapeKey, unescapeKey } from "./key-escape.js";
 
 export type CloudCachedDriverOptions = ClientSource & {
   /** A key prefix inside the namespace (`base:`) for every key of this driver. */
-  base?: string;
+  base?: string | undefined;
   /** Seconds to live for writes that pass no `ttl` of their own; default none (the item never expires). */
-  ttl?: number;
+  ttl?: number | undefined;
 };
 
 const DRIVER_NAME = "cloudcached";

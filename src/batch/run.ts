@@ -1,6 +1,6 @@
 import { authorize, type Principal } from "../auth/auth";
 import type { Scope } from "../auth/tokens";
-import { PLANNED_CALLS, plannedBatchCalls, plannedKeyCalls } from "../platform/budget";
+import { PLANNED_CALLS, plannedBatchCalls, plannedBatchRetries, plannedKeyCalls } from "../platform/budget";
 import { ApiError, type ErrorBody } from "../http/errors";
 import { expiresAtFor } from "../items/item";
 import type { ItemRef } from "../items/items";
@@ -75,11 +75,12 @@ function access(ctx: Pick<BatchContext, "principal" | "namespace">, scope: Scope
 
 async function setOne(ctx: BatchContext, ref: ItemRef, entry: BatchSet, denied: KeyError | null): Promise<{ etag: string; expiresAt: number | null } | KeyError> {
   if (denied) return denied;
-  const { config, items } = ctx.context;
+  const { config, items, budget } = ctx.context;
   try {
     if (entry.value.byteLength > config.maxValueBytes) throw new ApiError("value_too_large", `the value is larger than ${config.maxValueBytes} bytes`);
     const meta = { contentType: entry.contentType, expiresAt: expiresAtFor(entry.ttl ?? config.defaultTtl), grace: entry.grace ?? 0 };
-    return await items.write(ref, entry.value, meta, { kind: "set" });
+    // The drop of this location's copy is in the key's planned calls (PLANNED_CALLS.batchSet).
+    return await items.write(ref, entry.value, meta, { kind: "set" }, budget.withinPlan());
   } catch (err) {
     return keyError(err);
   }
@@ -88,7 +89,8 @@ async function setOne(ctx: BatchContext, ref: ItemRef, entry: BatchSet, denied: 
 async function deleteOne(ctx: BatchContext, ref: ItemRef, denied: KeyError | null): Promise<Record<string, never> | KeyError> {
   if (denied) return denied;
   try {
-    await ctx.context.items.remove(ref, null);
+    // The drop of this location's copy is in the key's planned calls (PLANNED_CALLS.batchDelete).
+    await ctx.context.items.remove(ref, null, ctx.context.budget.withinPlan());
     return {};
   } catch (err) {
     return keyError(err);
@@ -111,8 +113,9 @@ async function getOne(ctx: BatchContext, get: BatchGet, batchMaxStale: MaxStale)
   if (denied) return { value: denied, lease: null };
   let lease: LeaseAnswer | null = null;
   try {
+    const readSince = Date.now();
     const found = await readItem(ctx.context, ctx.namespace, key, { head: false, maxStale: get.maxStale ?? batchMaxStale });
-    const outcome = ask && (await leaseAfterRead(ctx.context, ctx.namespace, key, found, ask));
+    const outcome = ask && (await leaseAfterRead(ctx.context, ctx.namespace, key, found, ask, readSince));
     if (outcome) lease = leaseAnswer(outcome);
     if (!found) return { value: null, lease };
     if (found.size > MAX_BATCH_VALUE_BYTES) {
@@ -168,14 +171,18 @@ export async function runBatch(ctx: BatchContext, request: BatchRequest): Promis
   const leases = request.leases.size;
   const what = leases === 0 ? `a batch of ${keyCount} keys` : `a batch of ${keyCount} keys (${leases} asking for a lease)`;
   budget.reserve(plannedBatchCalls({ gets: request.get.length, leases, sets: request.set.length, deletes: request.delete.length, fresh }), what);
+  // One retry per get, for any read of the batch that fails transiently (src/storage/transport.ts).
+  budget.planRetries(plannedBatchRetries(request.get.length));
   // The dialect probe a lease's takeover may need is promised once, for the whole batch (given back at its end).
   const leaseProbe = leases === 0 ? 0 : PLANNED_CALLS.dialectProbe;
   const done = (kind: "get" | "leaseGet" | "set" | "delete") => budget.release(plannedKeyCalls(kind, fresh));
 
-  // The namespace's generation, once for the whole batch: when even it cannot be learned, the batch
-  // fails as a whole. Writes go to it; each get's own read (read.ts) then finds it confirmed.
-  const generation = await generations.current(ctx.namespace, { fresh }).finally(() => budget.release(PLANNED_CALLS.generation));
-  const refFor = (key: string) => ctx.context.ref(ctx.namespace, generation, key);
+  // The namespace's generation, confirmed once for the whole batch: when even it cannot be learned,
+  // the batch fails as a whole. Each set and delete then takes the generation as it begins (as each
+  // get's own read does, read.ts): the same confirmation, so no further call, but a flush this isolate
+  // has seen since is seen by every key begun after it, as by a single request.
+  await generations.current(ctx.namespace, { fresh }).finally(() => budget.release(PLANNED_CALLS.generation));
+  const refFor = async (key: string) => ctx.context.ref(ctx.namespace, await generations.current(ctx.namespace, { fresh }), key);
   type Change = { kind: "set"; index: number } | { kind: "delete"; index: number };
   const changes: Change[] = [...request.set.map((_, index) => ({ kind: "set" as const, index })), ...request.delete.map((_, index) => ({ kind: "delete" as const, index }))];
   const setAnswers: Record<string, unknown> = {};
@@ -183,10 +190,10 @@ export async function runBatch(ctx: BatchContext, request: BatchRequest): Promis
   await mapLimit(changes, BATCH_CONCURRENCY, async (change) => {
     if (change.kind === "set") {
       const entry = request.set[change.index] as BatchSet;
-      setAnswers[entry.key] = await setOne(ctx, refFor(entry.key), entry, setAccess[change.index] ?? null);
+      setAnswers[entry.key] = await setOne(ctx, await refFor(entry.key), entry, setAccess[change.index] ?? null);
     } else {
       const key = request.delete[change.index] as string;
-      deleteAnswers[key] = await deleteOne(ctx, refFor(key), deleteAccess[change.index] ?? null);
+      deleteAnswers[key] = await deleteOne(ctx, await refFor(key), deleteAccess[change.index] ?? null);
     }
     done(change.kind);
   });
@@ -208,12 +215,22 @@ export async function runBatch(ctx: BatchContext, request: BatchRequest): Promis
       pending.set(index, getOne(ctx, get, batchMaxStale).finally(() => done(get.lease ? "leaseGet" : "get")));
     }
   };
+  // The log line counts every call of the batch, the gets made while its answer streams included.
+  let ended!: () => void;
+  ctx.context.metrics.continueUntil(new Promise<void>((resolve) => (ended = resolve)));
+  const end = () => {
+    budget.releaseRetries();
+    ended();
+  };
+  // The first gets are read before the answer starts (as many as are read ahead anyway), so that
+  // its Server-Timing counts their calls too.
+  launch();
+  await Promise.all(pending.values());
   let started = false;
   return new ReadableStream<Uint8Array>({
     async pull(controller) {
       if (!started) {
         started = true;
-        launch();
         controller.enqueue(encoder.encode(head));
         return;
       }
@@ -221,6 +238,7 @@ export async function runBatch(ctx: BatchContext, request: BatchRequest): Promis
         budget.release(leaseProbe);
         controller.enqueue(encoder.encode(leases === 0 ? "}}" : `},"leases":${JSON.stringify(Object.fromEntries(leaseAnswers))}}`));
         controller.close();
+        end();
         return;
       }
       const answer = await (pending.get(emitted) as Promise<GetAnswer>);
@@ -233,6 +251,7 @@ export async function runBatch(ctx: BatchContext, request: BatchRequest): Promis
     },
     cancel() {
       pending.clear();
+      end();
     },
   });
 }

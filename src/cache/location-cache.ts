@@ -1,4 +1,4 @@
-import { SubrequestBudget } from "../platform/budget";
+import { type Allotment, SubrequestBudget } from "../platform/budget";
 import { timed, type PhaseRecorder } from "../platform/metrics";
 import { decodeGrace, goneAt, isGone, remainingSeconds, type ItemMeta } from "../items/item";
 
@@ -81,7 +81,7 @@ export interface CachedItem {
 
 /**
  * Every call is counted in the request's subrequests (src/platform/budget.ts): a lookup and the removal of a
- * written item's entry are planned; a refill and the removal of an expired entry (the cache drops it
+ * written item's entry are planned (the removal promised before the write starts); a refill and the removal of an expired entry (the cache drops it
  * at its own max-age anyway) are made only out of spare subrequests.
  */
 export class LocationCache {
@@ -142,9 +142,9 @@ export class LocationCache {
     await this.timed(this.cache.put(url, new Response(bytes, { status: 200, headers: entryHeaders })));
   }
 
-  /** Removes an entry: planned (after a write, this location must not serve the old value). */
-  async delete(url: string): Promise<void> {
-    this.budget.take("cache");
+  /** Removes an entry on a call promised to it (after a write, this location must not serve the old value). */
+  async delete(url: string, call: Allotment): Promise<void> {
+    call.take("cache");
     await this.timed(this.cache.delete(url));
   }
 

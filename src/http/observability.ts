@@ -90,17 +90,25 @@ export function observability(): MiddlewareHandler<AppEnv> {
     const metrics = new RequestMetrics(requestIdFor(c.req.header("cf-ray")));
     c.set("metrics", metrics);
     await next();
-    const summary = metrics.summary();
     setResponseHeader(c, "x-request-id", metrics.requestId);
+    const summary = metrics.summary();
     setResponseHeader(c, "server-timing", serverTiming(summary));
     // What the line says is read now; the line itself is built and written after the answer.
     const { method, path, routePath } = c.req;
     const status = c.res.status;
     const cache = c.res.headers.get("x-cache");
     const errorCode = c.get("errorCode");
-    afterAnswer(c, () =>
-      console.log(logLine({ requestId: metrics.requestId, method, route: routePath, namespace: NAMESPACE_IN_PATH.exec(path)?.[1], status, cache, summary, errorCode })),
-    );
+    const write = (counted: ReturnType<RequestMetrics["summary"]>) =>
+      console.log(logLine({ requestId: metrics.requestId, method, route: routePath, namespace: NAMESPACE_IN_PATH.exec(path)?.[1], status, cache, summary: counted, errorCode }));
+    // An answer whose body still works (a batch's gets) is logged as that work ends, counting it,
+    // while its invocation still runs (the body is being sent); any other once the answer has left.
+    const ongoing = metrics.ongoing;
+    if (ongoing) {
+      const done = () => write(metrics.summary());
+      void ongoing.then(done, done);
+    } else {
+      afterAnswer(c, () => write(summary));
+    }
   };
 }
 

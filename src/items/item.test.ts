@@ -107,7 +107,16 @@ describe("normalizeContentType", () => {
     expect(normalizeContentType("text/plain; charset=utf-8")).toBe("text/plain; charset=utf-8");
     expect(normalizeContentType("application/vnd.api+json")).toBe("application/vnd.api+json");
   });
-  it.each(["text", "a/b\u0001", `${"x".repeat(300)}/y`, "/plain", "text/"])("refuses %j", (raw) => {
+  it.each(["text", "a/b\u0001", `${"x".repeat(300)}/y`, "/plain", "text/", "text/plain/x", "te(xt/plain"])("refuses %j", (raw) => {
     expect(thrown(() => normalizeContentType(raw))).toBe("400 bad_request");
+  });
+  it.each(["text/plain;,text/html", "text/plain,text/html", "text/plain; charset=utf-8, text/html", 'text/plain;a="b",text/html', "text/plain,"])(
+    "refuses the list %j: a browser would use its last type",
+    (raw) => {
+      expect(thrown(() => normalizeContentType(raw))).toBe("400 bad_request");
+    },
+  );
+  it("keeps a comma inside a quoted parameter", () => {
+    expect(normalizeContentType('text/plain;a="x,text/html"')).toBe('text/plain;a="x,text/html"');
   });
 });

@@ -1,4 +1,5 @@
 import { ApiError } from "../http/errors";
+import { parseMimeType, splitHeaderValues } from "../http/mime-type";
 import { graceParam, readInteger, ttlParam } from "../http/schema";
 
 /** What the Worker keeps beside a value: its expiry, its grace and its content type. */
@@ -61,11 +62,18 @@ export function remainingSeconds(expiresAt: number | null, now: number = nowSeco
   return expiresAt === null ? null : Math.max(0, expiresAt - now);
 }
 
-/** The stored `Content-Type`: a plain header value, short enough to fit any store's limits. */
+/**
+ * The stored `Content-Type`: a plain header value, short enough to fit any store's limits, and one
+ * type as a browser reads it: a list (a comma outside quotes) is refused, since a browser would use
+ * its last type (src/http/mime-type.ts), not the one the value seems to name.
+ */
 export function normalizeContentType(raw: string | null | undefined): string {
   if (raw === null || raw === undefined || raw.trim() === "") return DEFAULT_CONTENT_TYPE;
   const value = raw.trim();
-  if (value.length > MAX_CONTENT_TYPE_LENGTH || !/^[\x20-\x7e]+$/.test(value) || !/^[^\s/;]+\/[^\s/;]+/.test(value)) {
+  if (splitHeaderValues(value).length !== 1) {
+    throw new ApiError("bad_request", "invalid Content-Type: one type, not a list (a comma outside a quoted parameter starts another type)");
+  }
+  if (value.length > MAX_CONTENT_TYPE_LENGTH || !/^[\x20-\x7e]+$/.test(value) || !/^[^\s/;]+\/[^\s/;]+/.test(value) || parseMimeType(value) === null) {
     throw new ApiError("bad_request", `invalid Content-Type: a type/subtype of at most ${MAX_CONTENT_TYPE_LENGTH} printable characters`);
   }
   return value;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { ApiError } from "../http/errors";
-import { busyFor, decodeLease, encodeLease, hasLapsed, leaseExpirySeconds, leaseHeaders, leaseWanted, newLeaseToken, parseLeaseAsk, parseLeaseToken, RELEASED } from "./lease";
+import { busyFor, decodeLease, encodeLease, hasLapsed, leaseExpirySeconds, leaseHeaders, leaseWanted, newLeaseToken, parseLeaseAsk, parseLeaseToken, RELEASED, releasedAt, releasedSince } from "./lease";
 
 describe("parseLeaseAsk", () => {
   it("reads X-Lease (1–300 seconds) and X-Refresh-Below; nothing asked without X-Lease", () => {
@@ -81,5 +81,19 @@ describe("answering a lease", () => {
     expect(leaseHeaders({ state: "won", token: "abc" })).toEqual({ "x-lease": "won", "x-lease-token": "abc" });
     expect(leaseHeaders({ state: "busy", retryAfterMs: 4_400 })).toEqual({ "x-lease": "busy", "retry-after": "4", "x-lease-retry-ms": "4400" });
     expect(leaseHeaders({ state: "busy", retryAfterMs: 300 })).toEqual({ "x-lease": "busy", "retry-after": "0", "x-lease-retry-ms": "300" });
+  });
+});
+
+describe("a lease released after the asking read began", () => {
+  it("is not won again: its winner's value was written after the read looked", () => {
+    const released = releasedAt(1_000);
+    expect(releasedSince(released, 900)).toBe(true);
+    expect(releasedSince(released, 1_000)).toBe(true);
+    expect(releasedSince(released, 1_001)).toBe(false);
+    // A lease released with no time known, or one still held, is never "released since".
+    expect(releasedSince(RELEASED, 0)).toBe(false);
+    expect(releasedSince({ token: "t", lapsesAt: 5_000 }, 0)).toBe(false);
+    expect(decodeLease(new TextDecoder().decode(encodeLease(released)))).toEqual(released);
+    expect(hasLapsed(released, 0)).toBe(true);
   });
 });

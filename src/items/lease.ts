@@ -20,10 +20,14 @@ export interface LeaseAsk {
 /** What asking gave: the lease (its token), or the time until the one who holds it lapses. */
 export type LeaseOutcome = { state: "won"; token: string } | { state: "busy"; retryAfterMs: number };
 
-/** What a lease object holds: its holder's token (null once released) and when it lapses (unix ms). */
+/**
+ * What a lease object holds: its holder's token (null once released), when it lapses (unix ms), and
+ * for a released one when it was released (unix ms; its winner's value was written just before).
+ */
 export interface LeaseRecord {
   token: string | null;
   lapsesAt: number;
+  releasedAt?: number;
 }
 
 /**
@@ -75,15 +79,17 @@ export function leaseWanted(found: { expiresAt: number | null } | null, ask: Lea
 
 /** A lease object's body. */
 export function encodeLease(record: LeaseRecord): Uint8Array {
-  return new TextEncoder().encode(JSON.stringify({ token: record.token, lapsesAt: record.lapsesAt }));
+  return new TextEncoder().encode(JSON.stringify({ token: record.token, lapsesAt: record.lapsesAt, releasedAt: record.releasedAt }));
 }
 
 /** A lease object's body read back; anything else counts as a lapsed lease (it is taken over). */
 export function decodeLease(text: string): LeaseRecord {
   try {
-    const value = JSON.parse(text) as { token?: unknown; lapsesAt?: unknown };
+    const value = JSON.parse(text) as { token?: unknown; lapsesAt?: unknown; releasedAt?: unknown };
     if ((typeof value.token === "string" || value.token === null) && typeof value.lapsesAt === "number" && Number.isFinite(value.lapsesAt)) {
-      return { token: value.token, lapsesAt: value.lapsesAt };
+      const record: LeaseRecord = { token: value.token, lapsesAt: value.lapsesAt };
+      if (typeof value.releasedAt === "number" && Number.isFinite(value.releasedAt)) record.releasedAt = value.releasedAt;
+      return record;
     }
   } catch {
     // Not JSON: not ours.
@@ -93,6 +99,21 @@ export function decodeLease(text: string): LeaseRecord {
 
 /** A released lease: no holder, lapsed already. */
 export const RELEASED: LeaseRecord = { token: null, lapsesAt: 0 };
+
+/** The lease as its winner leaves it once its value is written: released, at `nowMs`. */
+export function releasedAt(nowMs: number): LeaseRecord {
+  return { ...RELEASED, releasedAt: nowMs };
+}
+
+/**
+ * Whether a lease was released after `sinceMs`, the moment the asking read began: its winner's value
+ * was written after that read looked, so the reader must look again (busy, retry at once) rather than
+ * win and compute the value a second time. Clocks of two locations may differ a little: a reader
+ * wrongly told so only reads once more; one wrongly not told computes again, as without this check.
+ */
+export function releasedSince(record: LeaseRecord, sinceMs: number): boolean {
+  return record.token === null && record.releasedAt !== undefined && record.releasedAt >= sinceMs;
+}
 
 /** Whether a stored lease may be taken: released, or past its lapse. */
 export function hasLapsed(record: LeaseRecord, nowMs: number): boolean {

@@ -3,7 +3,7 @@ import type { RequestContext } from "../http/request-context";
 import { PLANNED_CALLS } from "../platform/budget";
 import { leaseObjectKey } from "../storage/object-key";
 import type { Storage, WriteCondition } from "../storage/storage";
-import { busyFor, decodeLease, encodeLease, hasLapsed, leaseExpirySeconds, leaseWanted, newLeaseToken, RELEASED, type LeaseAsk, type LeaseOutcome, type LeaseRecord } from "./lease";
+import { busyFor, decodeLease, encodeLease, hasLapsed, leaseExpirySeconds, leaseWanted, newLeaseToken, releasedAt, releasedSince, type LeaseAsk, type LeaseOutcome, type LeaseRecord } from "./lease";
 
 /**
  * Leases in storage (the rules are lease.ts): asked for by a read that found no live item, released
@@ -26,16 +26,19 @@ export class Leases {
   ) {}
 
   /**
-   * Asks for the lease at `objectKey` for `seconds`: created if there is none; taken over (at the
-   * version read) if it was released or has lapsed; else busy until it lapses.
+   * Asks for the lease at `objectKey` for `seconds`, for a read that began at `readSince` (unix ms):
+   * created if there is none; taken over (at the version read) if it was released before that read
+   * or has lapsed; busy, to be retried at once, if it was released since (its value was written after
+   * the read looked); else busy until it lapses.
    */
-  async ask(objectKey: string, seconds: number): Promise<LeaseOutcome> {
+  async ask(objectKey: string, seconds: number, readSince = 0): Promise<LeaseOutcome> {
     const token = newLeaseToken();
     if (await this.write(objectKey, { token, seconds }, { kind: "absent" })) return { state: "won", token };
     const held = await this.read(objectKey);
     // A create whose answer was lost may have landed all the same: then it is ours.
     if (held?.record.token === token) return { state: "won", token };
     if (held && !hasLapsed(held.record, this.now())) return busyFor(held.record, this.now());
+    if (held && releasedSince(held.record, readSince)) return { state: "busy", retryAfterMs: 0 };
     // Released, lapsed, or removed since: taken with one write conditional on what was read.
     if (await this.write(objectKey, { token, seconds }, held ? { kind: "match", etag: held.etag } : { kind: "absent" })) return { state: "won", token };
     // Another reader took it first and holds it now; when it lapses is read again only out of spare calls.
@@ -48,7 +51,8 @@ export class Leases {
   async release(objectKey: string, token: string): Promise<boolean> {
     const held = await this.read(objectKey);
     if (!held || held.record.token !== token) return false;
-    const released = await this.storage.put(objectKey, encodeLease(RELEASED), { contentType: LEASE_CONTENT_TYPE, expiresAt: leaseExpirySeconds(RELEASED) }, { kind: "match", etag: held.etag });
+    const record = releasedAt(this.now());
+    const released = await this.storage.put(objectKey, encodeLease(record), { contentType: LEASE_CONTENT_TYPE, expiresAt: leaseExpirySeconds(record) }, { kind: "match", etag: held.etag });
     return released.ok;
   }
 
@@ -92,14 +96,22 @@ export function promiseLeaseCalls(ctx: RequestContext): number {
 /**
  * Where a read and a lease meet (GET, HEAD and every batch `get`): after the read, the lease it asked
  * for, when it found no live item (nothing, or a stale one served) or a live one close to expiry.
- * Null when no lease was asked. A value is served whatever became of its lease (a failure to ask
+ * `readSince` is when the read began (unix ms): a lease released since then is not won again (lease.ts,
+ * `releasedSince`). Null when no lease was asked. A value is served whatever became of its lease (a failure to ask
  * then answers no lease); with nothing to serve, a failure to ask is the request's error.
  */
-export async function leaseAfterRead(ctx: RequestContext, namespace: string, key: string, found: { expiresAt: number | null } | null, ask: LeaseAsk | null): Promise<LeaseOutcome | null> {
+export async function leaseAfterRead(
+  ctx: RequestContext,
+  namespace: string,
+  key: string,
+  found: { expiresAt: number | null } | null,
+  ask: LeaseAsk | null,
+  readSince: number,
+): Promise<LeaseOutcome | null> {
   if (ask === null || !leaseWanted(found, ask, Date.now())) return null;
   const started = Date.now();
   try {
-    const outcome = await ctx.leases.ask(await leaseKeyOf(ctx, namespace, key), ask.seconds);
+    const outcome = await ctx.leases.ask(await leaseKeyOf(ctx, namespace, key), ask.seconds, readSince);
     ctx.metrics.lease(outcome.state, Date.now() - started);
     return outcome;
   } catch (err) {

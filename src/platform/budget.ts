@@ -15,6 +15,11 @@ import { MAX_BATCH_KEYS } from "../http/schema";
  * a retry, a refill of the location cache, emptying an expired object, a hygiene delete — happen
  * only out of what no planned call may still need (`tryTake`, `tryReserve`), so they can never
  * starve a planned one: a request does less rather than fail.
+ *
+ * Work that keeps a bound after a write (dropping this location's copy, publishing a flush's new
+ * generation to the location) is planned, never optional: its calls are promised before the write
+ * starts (`allot`, or the batch's own reservation: `withinPlan`), so no retry can take them and a
+ * write that landed is never answered as failed for want of them.
  */
 
 /** The Free plan's subrequests per invocation: the default, safe on every plan. */
@@ -34,6 +39,11 @@ export const PLANNED_CALLS = {
   dialectProbe: 6,
   /** A batch get: the location cache (match), storage (GET), and a HEAD when the value is empty (S3 answers its ranged GET 416). */
   batchGet: 3,
+  /**
+   * A batch get's one retry of a storage read that failed transiently (a reset kept-alive connection,
+   * a 5xx): planned, so that a full batch still retries it. Held for the whole batch (any read may use it).
+   */
+  batchReadRetry: 1,
   /** Without the location cache (`Cache-Control: no-cache`). */
   batchGetFresh: 2,
   /** A batch set: the PUT, a check whether a PUT whose answer was lost landed, the location cache's entry removed beside it (delete). */
@@ -58,6 +68,10 @@ export const PLANNED_CALLS = {
   lease: 5,
   /** Releasing a lease after a write: the lease (GET), the release (a PUT at its version, and a check). Optional. */
   leaseRelease: 3,
+  /** This location's copy of an item removed after a write (a Cache API delete). */
+  dropCopy: 1,
+  /** A flush's new generation published to the location: the entry checked (match) and written (put). */
+  publishGeneration: 2,
 } as const;
 
 /**
@@ -79,16 +93,21 @@ export interface BatchShape {
 
 /** The calls a batch plans (its worst case without retries or refills). Pure. */
 export function plannedBatchCalls(shape: BatchShape): number {
-  const perGet = shape.fresh ? PLANNED_CALLS.batchGetFresh : PLANNED_CALLS.batchGet;
+  const perGet = (shape.fresh ? PLANNED_CALLS.batchGetFresh : PLANNED_CALLS.batchGet) + PLANNED_CALLS.batchReadRetry;
   const leases = shape.leases ?? 0;
   // A lease taken over is a write at a version: the store's dialect may have to be probed, once.
   const leaseCalls = leases === 0 ? 0 : leases * PLANNED_CALLS.lease + PLANNED_CALLS.dialectProbe;
   return PLANNED_CALLS.generation + shape.gets * perGet + leaseCalls + shape.sets * PLANNED_CALLS.batchSet + shape.deletes * PLANNED_CALLS.batchDelete;
 }
 
+/** The read retries a batch plans: one per get. Pure. */
+export function plannedBatchRetries(gets: number): number {
+  return gets * PLANNED_CALLS.batchReadRetry;
+}
+
 /** The most keys of any kind one batch may hold under `limit` (at most MAX_BATCH_KEYS). Pure. */
 export function maxBatchKeys(limit: number): number {
-  const perKey = Math.max(PLANNED_CALLS.batchGet, PLANNED_CALLS.batchSet, PLANNED_CALLS.batchDelete);
+  const perKey = Math.max(PLANNED_CALLS.batchGet + PLANNED_CALLS.batchReadRetry, PLANNED_CALLS.batchSet, PLANNED_CALLS.batchDelete);
   return Math.max(0, Math.min(MAX_BATCH_KEYS, Math.floor((limit - PLANNED_CALLS.generation) / perKey)));
 }
 
@@ -98,7 +117,7 @@ export function maxBatchKeys(limit: number): number {
  * keep their size. Pure.
  */
 export function maxBatchLeaseKeys(limit: number): number {
-  const perKey = PLANNED_CALLS.batchGet + PLANNED_CALLS.lease;
+  const perKey = PLANNED_CALLS.batchGet + PLANNED_CALLS.batchReadRetry + PLANNED_CALLS.lease;
   return Math.max(0, Math.min(MAX_BATCH_KEYS, Math.floor((limit - PLANNED_CALLS.generation - PLANNED_CALLS.dialectProbe) / perKey)));
 }
 
@@ -165,10 +184,39 @@ export function budgetSpentError(limit: number): ApiError {
   return new ApiError("storage_unavailable", `this request used all ${limit} calls to storage and the location cache it may make (SUBREQUEST_LIMIT); retry`);
 }
 
+/**
+ * Calls promised to one piece of planned work (`SubrequestBudget.allot`): each is counted as it is
+ * made, and what is left is given back with `close`. Made by `withinPlan`, it promises nothing of its
+ * own: the caller's reservation (a batch's, per key) already holds the calls.
+ */
+export class Allotment {
+  constructor(
+    private readonly budget: SubrequestBudget,
+    private left: number,
+  ) {}
+
+  /** One promised call, made: counted against the limit, which the promise keeps room for. */
+  take(kind: CallKind): void {
+    if (this.left > 0) {
+      this.left -= 1;
+      this.budget.release(1);
+    }
+    this.budget.take(kind);
+  }
+
+  /** Gives back the promised calls not made (the work ended early or failed). */
+  close(): void {
+    this.budget.release(this.left);
+    this.left = 0;
+  }
+}
+
 /** One request's count of subrequests, bounded by `limit`. */
 export class SubrequestBudget {
   private usedCalls = 0;
   private reservedCalls = 0;
+  /** Calls planned for retries of idempotent reads (a batch's), taken by `tryTakeRetry` only. */
+  private retryCalls = 0;
   /** Calls made, by kind (for the log line and the tests). */
   readonly calls: Record<CallKind, number> = { storage: 0, cache: 0 };
 
@@ -185,7 +233,7 @@ export class SubrequestBudget {
 
   /** Calls that no planned work may still need. */
   get spare(): number {
-    return this.limit - this.usedCalls - this.reservedCalls;
+    return this.limit - this.usedCalls - this.reservedCalls - this.retryCalls;
   }
 
   /** A planned call: counted; when none is left at all, the request's clear 503 (planning keeps this from happening). */
@@ -211,6 +259,51 @@ export class SubrequestBudget {
       throw new ApiError("bad_request", `${what} needs up to ${calls} calls to storage and the location cache, more than this deployment's limit of ${this.limit} per request (SUBREQUEST_LIMIT); split it (GET /v1 tells the batch size that fits)`);
     }
     this.reservedCalls += calls;
+  }
+
+  /**
+   * Promises `calls` to planned work of a single request before it starts (the drop after a write,
+   * the publication of a flush); when they are not spare, the request's clear 503 before anything is
+   * written.
+   */
+  allot(calls: number): Allotment {
+    if (!this.tryReserve(calls)) throw budgetSpentError(this.limit);
+    return new Allotment(this, calls);
+  }
+
+  /** Promises `calls` to optional work when they are spare; null (nothing promised) when not. */
+  tryAllot(calls: number): Allotment | null {
+    return this.tryReserve(calls) ? new Allotment(this, calls) : null;
+  }
+
+  /** Calls a caller's reservation already holds (a batch plans each key's): nothing more is promised. */
+  withinPlan(): Allotment {
+    return new Allotment(this, 0);
+  }
+
+  /**
+   * Turns `calls` already reserved into planned retries of idempotent reads (a batch plans one per
+   * get), which only `tryTakeRetry` uses, until `releaseRetries`.
+   */
+  planRetries(calls: number): void {
+    const moved = Math.min(calls, this.reservedCalls);
+    this.reservedCalls -= moved;
+    this.retryCalls += moved;
+  }
+
+  /** Gives back the planned retries not used (the batch is done). */
+  releaseRetries(): void {
+    this.retryCalls = 0;
+  }
+
+  /** The retry of an idempotent read: a planned retry if one is left, else only out of spare calls. */
+  tryTakeRetry(kind: CallKind): boolean {
+    if (this.retryCalls > 0) {
+      this.retryCalls -= 1;
+      this.take(kind);
+      return true;
+    }
+    return this.tryTake(kind);
   }
 
   /** Promises `calls` to optional work when they are spare; false (nothing promised) when not. */

@@ -52,6 +52,7 @@ export class RequestMetrics implements PhaseRecorder {
   private readonly servedCounts: ServedCounts = { staleGrace: 0, staleError: 0, refresh: 0 };
   /** Leases this request asked for, by outcome, and the time spent asking. */
   private readonly leases = { won: 0, busy: 0, ms: 0 };
+  private bodyWork: Promise<unknown> | null = null;
 
   constructor(readonly requestId: string) {}
 
@@ -74,6 +75,16 @@ export class RequestMetrics implements PhaseRecorder {
   /** Times `work` under `phase`, whether it succeeds or fails. */
   time<T>(phase: Phase, work: Promise<T>): Promise<T> {
     return timed(this, phase, work);
+  }
+
+  /** Work that goes on after the answer's headers (a batch's gets, as its body streams): the log line waits for it. */
+  continueUntil(done: Promise<unknown>): void {
+    this.bodyWork = done;
+  }
+
+  /** The work the answer's body still does, if any (see `continueUntil`). */
+  get ongoing(): Promise<unknown> | null {
+    return this.bodyWork;
   }
 
   summary(now = Date.now()): RequestSummary {

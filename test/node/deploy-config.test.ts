@@ -1,3 +1,9 @@
+import { execFile } from "node:child_process";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { promisify } from "node:util";
 import { unstable_readConfig } from "wrangler";
 import { describe, expect, it } from "vitest";
 import { REQUIRED_SETTINGS } from "../../src/platform/required-settings";
@@ -31,6 +37,9 @@ function deployProblems(config: WranglerConfig, options: { customDomain: boolean
   return problems;
 }
 
+const run = promisify(execFile);
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
+
 const read = (env?: string) => unstable_readConfig({ config: "wrangler.toml", ...(env ? { env } : {}) });
 
 describe("the default deploy (npm run deploy)", () => {
@@ -59,4 +68,21 @@ describe("the default deploy (npm run deploy)", () => {
     expect(config.secrets?.required).toEqual(read().secrets?.required);
     expect(config.vars).toEqual(read().vars);
   });
+});
+
+describe("npm run deploy", () => {
+  it("names its environment, so wrangler does not warn on every run that several are defined", async () => {
+    const outdir = await mkdtemp(join(tmpdir(), "cloudcached-deploy-"));
+    try {
+      const { stdout, stderr } = await run("npm", ["run", "deploy", "--", "--dry-run", "--outdir", outdir], {
+        cwd: ROOT,
+        env: { ...process.env, WRANGLER_SEND_METRICS: "false", NO_COLOR: "1" },
+        timeout: 120_000,
+      });
+      expect(`${stdout}${stderr}`).toMatch(/--dry-run: exiting now/);
+      expect(`${stdout}${stderr}`).not.toMatch(/Multiple environments are defined/);
+    } finally {
+      await rm(outdir, { recursive: true, force: true });
+    }
+  }, 150_000);
 });

@@ -3,7 +3,9 @@
 from .client import DEFAULT_PUT_TTL, Client
 from .codec import BYTES, JSON_TYPE, TEXT, DefaultSerializer, Serializer, Value
 from .errors import CloudCachedError
-from .results import Item, KeyInfo, KeyPage, MintedToken, WriteResult
+from .get_or_set import GetOrSetStats
+from .get_or_set_plan import GetOrSetDefaults, LeaseState
+from .results import Item, KeyInfo, KeyPage, LeasedItem, MintedToken, WriteResult
 
 __version__ = "1.0.0"
 
@@ -15,9 +17,13 @@ __all__ = [
     "Client",
     "CloudCachedError",
     "DefaultSerializer",
+    "GetOrSetDefaults",
+    "GetOrSetStats",
     "Item",
     "KeyInfo",
     "KeyPage",
+    "LeaseState",
+    "LeasedItem",
     "MintedToken",
     "Serializer",
     "Value",

@@ -7,13 +7,16 @@ import copy
 import json
 import ssl
 import threading
+import time
 from typing import Any, Callable, Dict, Iterable, Iterator, List, Mapping, Optional, Sequence, Tuple, TypeVar, Union
 
 from .batch import MAX_BATCH_KEYS, batch_keys_from, chunk, read_deleted, read_got, read_written
 from .codec import DefaultSerializer, Serializer, encode_batch_value
 from .errors import CloudCachedError, error_from_body, is_absent
+from .get_or_set import GetOrSetRunner, GetOrSetStats
+from .get_or_set_plan import ABSENT, LIVE, STALE, GetOrSetDefaults, LeaseState, Settings, lease_state_of, resolve_settings
 from .paths import QueryValue, check_key, check_namespace, item_path, with_query
-from .results import Item, KeyInfo, KeyPage, MintedToken, WriteResult
+from .results import Item, KeyInfo, KeyPage, LeasedItem, MintedToken, WriteResult
 from .transport import Response, Transport
 
 #: The ttl ``put`` and ``update`` send when none is given: the original ``time_to_expire``.
@@ -21,6 +24,8 @@ DEFAULT_PUT_TTL = 3600
 DEFAULT_TIMEOUT = 30.0
 
 Entries = Union[Mapping[str, Any], Iterable[Tuple[str, Any]]]
+#: How stale a read accepts a value: at most this many seconds past its expiry, or True for any time within its grace.
+MaxStale = Union[int, bool, None]
 T = TypeVar("T")
 
 
@@ -74,6 +79,21 @@ def _expires_at(response: Response) -> Optional[int]:
     return int(raw) if raw.isdigit() else None
 
 
+def _max_stale_directive(max_stale: MaxStale) -> Optional[str]:
+    """``Cache-Control``'s ``max-stale`` for a read's ``max_stale`` (None or False: none)."""
+    if max_stale is None or max_stale is False:
+        return None
+    if max_stale is True:
+        return "max-stale"
+    _check_count(max_stale, "max_stale")
+    return f"max-stale={max_stale}"
+
+
+def _read_headers(fresh: bool, max_stale: MaxStale) -> Dict[str, str]:
+    directives = [directive for directive in ("no-cache" if fresh else None, _max_stale_directive(max_stale)) if directive]
+    return {"Cache-Control": ", ".join(directives)} if directives else {}
+
+
 def _cache(response: Response) -> Optional[str]:
     raw = response.headers.get("x-cache", "").upper()
     return raw if raw in ("HIT", "MISS", "STALE") else None
@@ -86,8 +106,8 @@ class Client:
     from ``mint_token`` (None for a public-read namespace). ``timeout`` (seconds, None for none)
     bounds connecting and each read from the connection. ``serializer`` turns values into bytes and
     a content type and back (default: ``DefaultSerializer``, the TypeScript client's types).
-    ``ssl_context`` replaces the default one for https (a private CA, say). One client may be
-    shared by threads.
+    ``ssl_context`` replaces the default one for https (a private CA, say). ``get_or_set_defaults``
+    gives ``get_or_set``'s settings where a call gives none. One client may be shared by threads.
     """
 
     def __init__(
@@ -99,6 +119,7 @@ class Client:
         *,
         serializer: Optional[Serializer] = None,
         ssl_context: Optional[ssl.SSLContext] = None,
+        get_or_set_defaults: Optional[GetOrSetDefaults] = None,
     ) -> None:
         if not isinstance(url, str) or url == "":
             raise TypeError("url is required")
@@ -107,6 +128,8 @@ class Client:
         self._serializer: Serializer = serializer if serializer is not None else DefaultSerializer()
         self._batch_keys: Optional[int] = None
         self._batch_lock = threading.Lock()
+        self._get_or_set_defaults = get_or_set_defaults if get_or_set_defaults is not None else GetOrSetDefaults()
+        self._get_or_set = GetOrSetRunner(self._lease_read, self._lease_write)
 
     @property
     def namespace(self) -> str:
@@ -116,6 +139,8 @@ class Client:
         """The same client (settings and connections) for another namespace."""
         other = copy.copy(self)
         other._namespace = check_namespace(namespace)
+        # Its own get_or_set: reads and writes in its namespace, and counts of its own.
+        other._get_or_set = GetOrSetRunner(other._lease_read, other._lease_write)
         return other
 
     def close(self) -> None:
@@ -167,10 +192,12 @@ class Client:
 
     # ---- The four original calls ---------------------------------------------------------------
 
-    def get(self, key: str, fresh: bool = False) -> Any:
+    def get(self, key: str, fresh: bool = False, *, max_stale: MaxStale = None) -> Any:
         """The value, its type restored, or None when the key is absent or expired.
-        ``fresh=True`` asks storage, not the location's cache (read-your-writes from anywhere)."""
-        item = self.gets(key, fresh=fresh)
+        ``fresh=True`` asks storage, not the location's cache (read-your-writes from anywhere).
+        ``max_stale`` accepts a stale value: an item past its expiry but within its grace, up to that
+        many seconds past it (True: any time within the grace). Without it a read never gets one."""
+        item = self.gets(key, fresh=fresh, max_stale=max_stale)
         return None if item is None else item.value
 
     def put(self, key: str, value: Any, time_to_expire: int = DEFAULT_PUT_TTL, replace: bool = False) -> bool:
@@ -196,14 +223,18 @@ class Client:
 
     # ---- Reads -------------------------------------------------------------------------------
 
-    def gets(self, key: str, fresh: bool = False) -> Optional[Item]:
-        """The value with its ETag (for ``cas``), expiry, content type and ``X-Cache``; None when absent."""
-        response = self._send("GET", self._path(key), headers={"Cache-Control": "no-cache"} if fresh else None)
+    def gets(self, key: str, fresh: bool = False, *, max_stale: MaxStale = None) -> Optional[Item]:
+        """The value with its ETag (for ``cas``), expiry, content type and ``X-Cache``; None when absent.
+        A stale value (``max_stale``) comes back with ``cache="STALE"`` and its past ``expires_at``."""
+        response = self._send("GET", self._path(key), headers=_read_headers(fresh, max_stale))
         if response.status == 404:
             self._raise_unless_absent(response)
             return None
         if response.status != 200:
             raise self._fail(response)
+        return self._item(response)
+
+    def _item(self, response: Response) -> Item:
         content_type = response.headers.get("content-type", "application/octet-stream")
         return Item(
             value=self._serializer.loads(response.body, content_type),
@@ -215,24 +246,61 @@ class Client:
 
     # ---- Writes ------------------------------------------------------------------------------
 
-    def set(self, key: str, value: Any, ttl: Optional[int] = None, content_type: Optional[str] = None) -> WriteResult:
-        """Stores the value whether or not the key exists. ``ttl`` None: the server's ``DEFAULT_TTL``."""
-        result = self._write(key, value, "set", ttl, content_type)
+    def set(
+        self,
+        key: str,
+        value: Any,
+        ttl: Optional[int] = None,
+        content_type: Optional[str] = None,
+        *,
+        grace: Optional[int] = None,
+        lease_token: Optional[str] = None,
+    ) -> WriteResult:
+        """Stores the value whether or not the key exists. ``ttl`` None: the server's ``DEFAULT_TTL``.
+        ``grace``: seconds the item stays stale after it expires (served to ``max_stale`` readers and
+        ``get_or_set``, absent to the rest). ``lease_token``: the token of a lease won by
+        ``get_with_lease``; the write releases it."""
+        result = self._write(key, value, "set", ttl, content_type, grace=grace, lease_token=lease_token)
         assert result is not None  # a plain set is never refused with 412
         return result
 
-    def add(self, key: str, value: Any, ttl: Optional[int] = None, content_type: Optional[str] = None) -> Optional[WriteResult]:
+    def add(
+        self,
+        key: str,
+        value: Any,
+        ttl: Optional[int] = None,
+        content_type: Optional[str] = None,
+        *,
+        grace: Optional[int] = None,
+    ) -> Optional[WriteResult]:
         """Stores the value only if the key is absent; None when it exists."""
-        return self._write(key, value, "add", ttl, content_type)
+        return self._write(key, value, "add", ttl, content_type, grace=grace)
 
-    def replace(self, key: str, value: Any, ttl: Optional[int] = None, content_type: Optional[str] = None) -> Optional[WriteResult]:
+    def replace(
+        self,
+        key: str,
+        value: Any,
+        ttl: Optional[int] = None,
+        content_type: Optional[str] = None,
+        *,
+        grace: Optional[int] = None,
+    ) -> Optional[WriteResult]:
         """Stores the value only if the key exists; None when it is absent."""
-        return self._write(key, value, "replace", ttl, content_type)
+        return self._write(key, value, "replace", ttl, content_type, grace=grace)
 
-    def cas(self, key: str, value: Any, etag: str, ttl: Optional[int] = None, content_type: Optional[str] = None) -> Optional[WriteResult]:
+    def cas(
+        self,
+        key: str,
+        value: Any,
+        etag: str,
+        ttl: Optional[int] = None,
+        content_type: Optional[str] = None,
+        *,
+        grace: Optional[int] = None,
+    ) -> Optional[WriteResult]:
         """Compare-and-swap: stores the value only if the item is still at ``etag`` (from ``gets``);
         None when it changed or vanished."""
-        return self._write(key, value, "cas", ttl, content_type, _quote_etag(etag))
+        return self._write(key, value, "cas", ttl, content_type, _quote_etag(etag), grace=grace)
 
     def _write(
         self,
@@ -242,8 +310,12 @@ class Client:
         ttl: Optional[int],
         content_type: Optional[str] = None,
         etag: Optional[str] = None,
+        *,
+        grace: Optional[int] = None,
+        lease_token: Optional[str] = None,
     ) -> Optional[WriteResult]:
         _check_count(ttl, "ttl")
+        _check_count(grace, "grace")
         path = self._path(key)
         body, stored_type = self._serializer.dumps(value)
         headers = {"Content-Type": content_type or stored_type}
@@ -253,7 +325,9 @@ class Client:
             headers["If-Match"] = "*"
         elif mode == "cas" and etag is not None:
             headers["If-Match"] = etag
-        response = self._send("PUT", path, {"ttl": ttl}, headers, body)
+        if lease_token is not None:
+            headers["X-Lease-Token"] = lease_token
+        response = self._send("PUT", path, {"ttl": ttl, "grace": grace}, headers, body)
         if response.status == 412 and mode != "set":
             return None
         if response.status not in (200, 201):
@@ -270,6 +344,100 @@ class Client:
         if response.status != 200:
             raise self._fail(response)
         return self._json(response, _written)
+
+    def expire(self, key: str) -> Optional[WriteResult]:
+        """Soft expiry: the item expires now and its grace starts now, so ``max_stale`` readers (and
+        ``get_or_set``) are served it as stale while the rest read it as absent. An item written
+        without grace is simply gone. None when the key is absent (or already expired)."""
+        response = self._send("POST", self._path(key), {"op": "expire"})
+        if response.status == 404:
+            self._raise_unless_absent(response)
+            return None
+        if response.status != 200:
+            raise self._fail(response)
+        return self._json(response, _written)
+
+    # ---- Caching under load ------------------------------------------------------------------
+
+    def get_or_set(
+        self,
+        key: str,
+        factory: Callable[[], T],
+        ttl: Optional[int] = None,
+        grace: Optional[int] = None,
+        lease: Optional[int] = None,
+        timeout: Optional[float] = None,
+        hard_timeout: Optional[float] = None,
+        refresh_below: Optional[int] = None,
+        grace_backoff: Optional[float] = None,
+    ) -> T:
+        """The key's value, or ``factory()``'s, computed by exactly one caller at a time across every
+        process that uses this deployment (a lease on the Worker): the others are served the stale
+        value when there is one (``grace``), or wait for the winner's value, and take over if the
+        winner's lease lapses. A setting left None takes the client's ``get_or_set_defaults``.
+
+        ``ttl`` and ``grace`` (whole seconds) are written with the value; ``lease`` (1–300, default
+        30) is how long a winner may take before another caller takes over; ``timeout`` (seconds,
+        soft): with a stale value in hand, return it when the factory has not finished within it (0:
+        at once, the refresh runs in a background thread); ``hard_timeout`` (seconds): give up and
+        raise ``CloudCachedError`` with code ``factory_timeout`` (a waiting caller never waits past
+        ``lease + hard_timeout``); ``refresh_below`` (whole seconds): when a live value has fewer left,
+        one caller recomputes it in a background thread while every caller gets it; ``grace_backoff``
+        (seconds, default 10): how long this client leaves a key whose factory raised while a stale
+        value stood in. A factory that raises makes the call raise, unless a stale value stood in:
+        then the stale value is the answer."""
+        check_key(key)
+        settings = resolve_settings(ttl, grace, lease, timeout, hard_timeout, refresh_below, grace_backoff, self._get_or_set_defaults)
+        return self._get_or_set.run(key, factory, settings)
+
+    def stats(self) -> GetOrSetStats:
+        """``get_or_set``'s counts for this client (a copy)."""
+        return self._get_or_set.stats()
+
+    def get_with_lease(
+        self,
+        key: str,
+        lease: Optional[int] = None,
+        refresh_below: Optional[int] = None,
+        *,
+        fresh: bool = False,
+        max_stale: MaxStale = None,
+    ) -> LeasedItem:
+        """A read that may ask for the key's lease (``X-Lease``, 1–300 seconds) when no live item is
+        found (or, with ``refresh_below``, a live one with fewer seconds left): the item (None when
+        nothing is served), whether it is stale, and the lease: ``won`` with the token to write with
+        (``set(..., lease_token=…)``), ``busy`` with seconds until it lapses, or ``none``.
+        ``get_or_set`` is built on it; use it for a flow of your own."""
+        headers = _read_headers(fresh, max_stale)
+        if lease is not None:
+            _check_count(lease, "lease")
+            headers["X-Lease"] = str(lease)
+            if refresh_below is not None:
+                _check_count(refresh_below, "refresh_below")
+                headers["X-Refresh-Below"] = str(refresh_below)
+        response = self._send("GET", self._path(key), headers=headers)
+        lease_state = lease_state_of(response.headers)
+        if response.status == 404:
+            self._raise_unless_absent(response)
+            return LeasedItem(None, False, lease_state)
+        if response.status != 200:
+            raise self._fail(response)
+        item = self._item(response)
+        # STALE with a future expiry is a live copy standing in for failed storage, not a stale value.
+        stale = item.cache == "STALE" and item.expires_at is not None and item.expires_at <= time.time()
+        return LeasedItem(item, stale, lease_state)
+
+    def _lease_read(self, key: str, lease: Optional[int], settings: Settings, fresh: bool) -> Tuple[str, Any, LeaseState]:
+        """get_or_set's read: a stale value accepted when it writes with grace."""
+        refresh_below = settings.refresh_below if lease is not None else None
+        read = self.get_with_lease(key, lease, refresh_below, fresh=fresh, max_stale=True if settings.grace > 0 else None)
+        if read.item is None:
+            return ABSENT, None, read.lease
+        return (STALE if read.stale else LIVE), read.item.value, read.lease
+
+    def _lease_write(self, key: str, value: Any, settings: Settings, token: Optional[str]) -> None:
+        """get_or_set's write: a ``set`` that releases the lease its token names."""
+        self.set(key, value, settings.ttl, grace=settings.grace or None, lease_token=token)
 
     def incr(self, key: str, by: int = 1, initial: Optional[int] = None, ttl: Optional[int] = None) -> Optional[int]:
         """Adds ``by`` to an integer value atomically: the new value, or None when absent (unless
@@ -327,10 +495,11 @@ class Client:
                     result[key] = self._serializer.loads(got["body"], got.get("contentType") or "application/octet-stream")
         return {key: result[key] for key in all_keys}
 
-    def set_many(self, entries: Entries, ttl: Optional[int] = None) -> Dict[str, Union[WriteResult, CloudCachedError]]:
+    def set_many(self, entries: Entries, ttl: Optional[int] = None, *, grace: Optional[int] = None) -> Dict[str, Union[WriteResult, CloudCachedError]]:
         """Sets many keys (a mapping, or pairs of key and value), in batches of ``batch_size()``:
-        each key's result, or its own error (the others may have been stored)."""
+        each key's result, or its own error (the others may have been stored). ``grace`` as ``set``'s."""
         _check_count(ttl, "ttl")
+        _check_count(grace, "grace")
         pairs: Sequence[Tuple[str, Any]] = list(entries.items()) if isinstance(entries, Mapping) else list(entries)
         sets: List[Dict[str, Any]] = []
         for key, value in pairs:
@@ -338,6 +507,8 @@ class Client:
             entry: Dict[str, Any] = {"key": check_key(key), **encode_batch_value(body, content_type)}
             if ttl is not None:
                 entry["ttl"] = ttl
+            if grace is not None:
+                entry["grace"] = grace
             sets.append(entry)
         result: Dict[str, Union[WriteResult, CloudCachedError]] = {}
         if not sets:

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, List, Optional, Union
 
+from .get_or_set_plan import LeaseState
+
 
 @dataclass(frozen=True)
 class WriteResult:
@@ -45,3 +47,13 @@ class MintedToken:
     token: str
     #: Unix seconds.
     expires_at: int
+
+
+@dataclass(frozen=True)
+class LeasedItem:
+    """A read that asked for the key's lease: the item (None when nothing was served), whether it is
+    stale (past its expiry, within its grace), and what the read said of the lease."""
+
+    item: Optional[Item]
+    stale: bool
+    lease: LeaseState

@@ -67,10 +67,11 @@ async function read(c: AppContext): Promise<Response> {
   const ask = parseLeaseAsk(c.req.header("x-lease"), c.req.header("x-refresh-below"));
   const ctx = c.get("context");
   const promised = ask ? promiseLeaseCalls(ctx) : 0;
+  const readSince = Date.now();
   const found = await readItem(ctx, namespace, key, { head, maxStale: ctx.maxStale });
   // (A read that failed ends the request: what it promised goes with it.)
   if (promised) ctx.budget.release(promised);
-  const lease = ask && (await leaseAfterRead(ctx, namespace, key, found, ask));
+  const lease = ask && (await leaseAfterRead(ctx, namespace, key, found, ask, readSince));
   if (!found) throw new ApiError("not_found", "no such item", leaseHeaders(lease));
   const headers = itemHeaders(found.etag, found.expiresAt);
   headers["cache-control"] = "private, no-cache";
