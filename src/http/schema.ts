@@ -1,6 +1,7 @@
 // The name rules are shared with the client, which refuses what the Worker refuses (client/src/names.ts).
 import { MAX_KEY_BYTES, NAMESPACE_PATTERN } from "../../client/src/names";
 import { ApiError } from "./errors";
+import { MAX_TAGS, TAG_PATTERN } from "../items/labels";
 
 /**
  * The one description of what requests may carry: the validators read their rules from here
@@ -183,6 +184,13 @@ export const batchSetSchema: JsonSchema = {
     ttl: { type: "integer", minimum: 0, description: "As the ttl of a PUT (at most MAX_TTL); default DEFAULT_TTL." },
     contentType: { type: "string", default: "application/octet-stream" },
     grace: { type: "integer", minimum: 0, default: 0, description: "As the grace of a PUT (at most MAX_TTL): seconds the item stays stale after it expires." },
+    tags: {
+      type: "array",
+      maxItems: MAX_TAGS,
+      items: { type: "string", pattern: TAG_PATTERN },
+      description: "As X-Tags on a PUT: at most 16 tags, each 1–128 bytes of printable ASCII other than ',' and space.",
+    },
+    meta: { type: "object", description: "As X-Meta on a PUT: a JSON object of at most 1,024 bytes (as JSON text, ASCII with other characters \\u-escaped), answered unchanged." },
   },
 };
 

@@ -1,4 +1,5 @@
 import { ApiError } from "../http/errors";
+import { decodeMetaValue, decodeTags, decodeWrittenAt, META_HEADER, TAGS_HEADER, WRITTEN_HEADER } from "../items/labels";
 import { decodeExpiry, decodeGrace, EXPIRES_HEADER, GRACE_HEADER, MAX_USER_METADATA_BYTES, TOMBSTONE_HEADER, userMetadataBytes, type ItemMeta } from "../items/item";
 
 /**
@@ -43,6 +44,9 @@ export function readHead(headers: Headers, objectSize: number): StoredHead {
       contentType: headers.get("content-type") ?? "application/octet-stream",
       expiresAt: decodeExpiry(headers.get(EXPIRES_HEADER)),
       grace: decodeGrace(headers.get(GRACE_HEADER)),
+      tags: decodeTags(headers.get(TAGS_HEADER)),
+      userMeta: decodeMetaValue(headers.get(META_HEADER)),
+      writtenAt: decodeWrittenAt(headers.get(WRITTEN_HEADER)),
     },
     tombstone: headers.get(TOMBSTONE_HEADER) === "1",
   };
