@@ -5,6 +5,7 @@ import { parseMaxStale, type MaxStale } from "../items/grace";
 import { itemRef, Items, type ItemRef } from "../items/items";
 import { LocationCache } from "../cache/location-cache";
 import { Generations } from "../cache/generation";
+import { TagStates } from "../cache/tag-state";
 import type { RequestMetrics } from "../platform/metrics";
 import { Storage } from "../storage/storage";
 
@@ -28,6 +29,7 @@ export class RequestContext {
   private cacheOnce: LocationCache | undefined;
   private generationsOnce: Generations | undefined;
   private itemsOnce: Items | undefined;
+  private tagStatesOnce: TagStates | undefined;
   private maxStaleOnce: { value: MaxStale } | undefined;
   /** The request's subrequests: every storage and Cache API call is counted in it, up to SUBREQUEST_LIMIT. */
   readonly budget: SubrequestBudget;
@@ -71,6 +73,12 @@ export class RequestContext {
   get generations(): Generations {
     this.generationsOnce ??= new Generations(this.storage, this.deployment, this.config.s3.prefix, this.rawCache, this.config.edgeTtl, this.waitUntil, this.metrics);
     return this.generationsOnce;
+  }
+
+  /** The states of tags (tag-state.ts): confirmed like the generation, shared by the request's reads. */
+  get tagStates(): TagStates {
+    this.tagStatesOnce ??= new TagStates(this.storage, this.deployment, this.config.s3.prefix, this.rawCache, this.config.edgeTtl, this.waitUntil, this.metrics);
+    return this.tagStatesOnce;
   }
 
   get items(): Items {

@@ -99,6 +99,23 @@ export const opParam: ParamSpec = {
   schema: { type: "string", enum: ["touch", "expire", "incr", "decr"] },
 };
 
+export const tagOpParam: ParamSpec = {
+  name: "op",
+  in: "query",
+  required: true,
+  description: "expire: every item written with the tag before this call expires now and its grace starts (soft); delete: every such item is absent at once.",
+  schema: { type: "string", enum: ["expire", "delete"] },
+};
+
+export const tagParam: ParamSpec = {
+  name: "tag",
+  in: "path",
+  required: true,
+  description: "The tag, percent-encoded: 1–128 bytes of printable ASCII other than ',' and space.",
+  schema: { type: "string", pattern: TAG_PATTERN },
+  example: "product-42",
+};
+
 export const byParam: ParamSpec = {
   name: "by",
   in: "query",

@@ -1,7 +1,9 @@
 import { Flights } from "./coalesce";
 import { acceptsStale, answerFromCopy, type MaxStale } from "./grace";
 import { encodeItemMetadata, goneAt, isGone } from "./item";
-import { decodeMetaValue, decodeTags, META_HEADER, TAGS_HEADER, WRITTEN_HEADER } from "./labels";
+import { decodeMetaValue, decodeTags, decodeWrittenAt, META_HEADER, TAGS_HEADER, WRITTEN_HEADER } from "./labels";
+import { judgeTags } from "./tagged";
+import type { TagVerdict } from "../cache/tag-state";
 import { isLive, type ItemRef } from "./items";
 import { cacheMaxAge, isCacheable, type CachedItem } from "../cache/location-cache";
 import { newerGeneration } from "../cache/generation";
@@ -224,6 +226,23 @@ export async function readItem(ctx: RequestContext, namespace: string, key: stri
       else copy = await ctx.cache.match(ref.cacheUrl);
     }
   }
+  if (copy) {
+    // The copy's tags: one deleted since it was written makes it absent; one expired expires it.
+    let verdict: TagVerdict;
+    try {
+      verdict = await judgeTags(ctx, namespace, { tags: decodeTags(copy.response.headers.get(COPY_TAGS)), writtenAt: decodeWrittenAt(copy.response.headers.get(COPY_WRITTEN)), expiresAt: copy.expiresAt });
+    } catch (err) {
+      void stored?.then(release, () => undefined);
+      return staleOr(ctx, copy, err, head);
+    }
+    if (verdict.deleted) {
+      await drop(copy);
+      ctx.waitUntil(ctx.cache.deleteIfSpare(ref.cacheUrl).catch(() => undefined));
+      copy = null;
+    } else if (verdict.expiresAt !== copy.expiresAt) {
+      copy = { ...copy, expiresAt: verdict.expiresAt };
+    }
+  }
   const fromHere = copy && answerFromCopy(copy, maxStale);
   if (copy && fromHere) {
     if (fromHere.refresh) refreshLater(ctx, ref);
@@ -237,6 +256,22 @@ export async function readItem(ctx: RequestContext, namespace: string, key: stri
     return staleOr(ctx, copy, err, head);
   }
   await drop(copy);
+  if (found && !found.tombstone && found.meta.tags && found.meta.tags.length > 0) {
+    let verdict: TagVerdict;
+    try {
+      verdict = await judgeTags(ctx, namespace, { tags: found.meta.tags, writtenAt: found.meta.writtenAt ?? null, expiresAt: found.meta.expiresAt });
+    } catch (err) {
+      await release(found);
+      throw err;
+    }
+    if (verdict.deleted) {
+      // Absent for every reader; the sweep removes the object.
+      await release(found);
+      if (copy) ctx.waitUntil(ctx.cache.deleteIfSpare(ref.cacheUrl).catch(() => undefined));
+      return null;
+    }
+    found = { ...found, meta: { ...found.meta, expiresAt: verdict.expiresAt } };
+  }
   if (!found || found.tombstone || isGone(found.meta.expiresAt, found.meta.grace)) {
     await release(found);
     if (found) ctx.items.expireLater(ref, found);
