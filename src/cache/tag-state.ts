@@ -85,7 +85,7 @@ export function tagCacheUrl(deployment: string, namespace: string, tag: string):
   return `https://cloudcached.cache/${deployment}/.tag/${namespace}/${tagName(tag)}`;
 }
 
-/** Calls to confirm one tag: the location cache (match), then storage (GET). */
+/** Calls to confirm one tag: the location cache (match), then storage (GET); `no-cache` only the GET. */
 export const TAG_CONFIRM_CALLS = 2;
 
 const INVALIDATE_ATTEMPTS = 12;
@@ -161,22 +161,30 @@ export class TagStates {
   }
 
   private async confirm(namespace: string, tag: string, fresh: boolean, now: number): Promise<TagState> {
-    // A planned need of the read, though not known in advance: taken only when it fits, never past the limit.
+    // A planned need of the read, though not known in advance: promised only when it fits (never
+    // past the limit), each promised call given back as it is made.
     const budget = this.storage.budget;
-    if (!budget.tryReserve(TAG_CONFIRM_CALLS)) throw budgetSpentError(budget.limit);
+    let promised = fresh ? 1 : TAG_CONFIRM_CALLS;
+    if (!budget.tryReserve(promised)) throw budgetSpentError(budget.limit);
+    const spend = () => {
+      budget.release(1);
+      promised -= 1;
+    };
     try {
       const id = this.id(namespace, tag);
       const url = tagCacheUrl(this.deployment, namespace, tag);
       if (!fresh) {
+        spend();
         const cached = await this.cached(url, now);
         if (cached !== null) return learn(id, cached.state, trustedUntil(now, cached.fetchedAt, this.edgeTtl));
       }
+      spend();
       const { state } = await this.stored(namespace, tag);
       const current = learn(id, state, trustedUntil(now, now, this.edgeTtl));
       this.waitUntil(this.remember(url, current, now).catch(() => undefined));
       return current;
     } finally {
-      budget.release(TAG_CONFIRM_CALLS);
+      budget.release(promised);
     }
   }
 
