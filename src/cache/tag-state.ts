@@ -85,6 +85,17 @@ export function tagCacheUrl(deployment: string, namespace: string, tag: string):
   return `https://cloudcached.cache/${deployment}/.tag/${namespace}/${tagName(tag)}`;
 }
 
+/** Reads a tag's state from storage (one GET), never from a cached copy; never invalidated when absent. */
+export async function storedTagState(storage: Storage, prefix: string, namespace: string, tag: string): Promise<{ state: TagState; etag: string | null }> {
+  const object = await storage.get(tagObjectKey(prefix, namespace, tag));
+  if (!object) return { state: NEVER_INVALIDATED, etag: null };
+  // A state is two numbers: anything larger is not one, and is not read.
+  if (object.size > 256) await object.body.cancel();
+  const state = object.size > 256 ? null : parseTagState(await new Response(object.body).text());
+  if (state === null) throw new ApiError("storage_error", `the state of tag ${tag} of namespace ${namespace} is unreadable in storage`);
+  return { state, etag: object.etag };
+}
+
 /** Calls to confirm one tag: the location cache (match), then storage (GET); `no-cache` only the GET. */
 export const TAG_CONFIRM_CALLS = 2;
 
@@ -151,13 +162,8 @@ export class TagStates {
   }
 
   /** Reads a tag's state from storage (one GET), never from a cached copy. */
-  async stored(namespace: string, tag: string): Promise<{ state: TagState; etag: string | null }> {
-    const object = await this.storage.get(tagObjectKey(this.prefix, namespace, tag));
-    if (!object) return { state: NEVER_INVALIDATED, etag: null };
-    if (object.size > 256) await object.body.cancel();
-    const state = object.size > 256 ? null : parseTagState(await new Response(object.body).text());
-    if (state === null) throw new ApiError("storage_error", `the state of tag ${tag} of namespace ${namespace} is unreadable in storage`);
-    return { state, etag: object.etag };
+  stored(namespace: string, tag: string): Promise<{ state: TagState; etag: string | null }> {
+    return storedTagState(this.storage, this.prefix, namespace, tag);
   }
 
   private async confirm(namespace: string, tag: string, fresh: boolean, now: number): Promise<TagState> {
