@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import { proxy, viaProxy } from "./faults";
 import { bearer, mint, send } from "./access-helpers";
 import { expectError, sleep, uniqueNamespace } from "./helpers";
+import { countSubrequests } from "./subrequests";
 
 // Everything through the fault proxy (one deployment), so its request log counts the storage calls.
 const call = (path: string, init: RequestInit = {}) => viaProxy(path, init, { STORAGE_TIMEOUT_MS: "10000" });
@@ -101,6 +102,27 @@ describe("POST /v1/{ns}/tags/{tag}", () => {
     await expectError(await call(`/v1/${ns}/items/before`, { headers: maxStale }), 404, "not_found");
     await expectError(await call(`/v1/${ns}/items/other`), 404, "not_found");
     expect(await (await call(`/v1/${ns}/items/after`)).text()).toBe("after");
+  });
+
+  it("a hit on an item with 4 tags confirmed within the last second costs exactly one Cache API lookup and no storage call", async () => {
+    const ns = uniqueNamespace("taghit");
+    expect((await call(`/v1/${ns}/items/k`, { method: "PUT", body: "v", headers: { "x-tags": "a, b, c, d" } })).status).toBe(200);
+    // The machine may be slow: the sequence is tried again until the hit starts within the second.
+    let measured: Awaited<ReturnType<typeof countSubrequests<Response>>> | null = null;
+    for (let attempt = 0; attempt < 5 && measured === null; attempt++) {
+      const confirmedAt = Date.now();
+      // A no-cache read confirms the generation and the four tags from storage, and keeps the copy here.
+      await (await call(`/v1/${ns}/items/k`, { headers: { "cache-control": "no-cache" } })).text();
+      await sleep(50);
+      const started = Date.now();
+      const counted = await countSubrequests(() => call(`/v1/${ns}/items/k`));
+      if (started - confirmedAt < 900) measured = counted;
+    }
+    if (measured === null) throw new Error("the machine was too slow to start a hit within a second five times");
+    expect(measured.result.headers.get("x-cache")).toBe("HIT");
+    expect(measured.result.headers.get("x-tags")).toBe("a, b, c, d");
+    expect(measured.cache).toEqual({ match: 1, put: 0, delete: 0 });
+    expect(measured.storage).toBe(0);
   });
 
   it("refuses a bad tag or op with 400 and a key-prefix token with 403, before any storage call", async () => {
