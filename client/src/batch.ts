@@ -21,6 +21,8 @@ export function batchKeysFrom(index: unknown): number {
 export interface BatchSetEntry extends BatchValue {
   key: string;
   ttl?: number;
+  tags?: string[];
+  meta?: Record<string, unknown>;
 }
 
 export interface BatchRequest {

@@ -51,7 +51,14 @@ export interface WriteOptions extends CallOptions {
   contentType?: string;
   /** The byte length of a ReadableStream value (required to stream one). */
   size?: number;
+  /** Tags (`X-Tags`): `expireTag`/`deleteTag` invalidate every item written with one. At most 16. */
+  tags?: readonly string[];
+  /** Metadata kept beside the value (`X-Meta`): a JSON object of at most 1,024 bytes as JSON. */
+  meta?: ItemMeta;
 }
+
+/** An item's metadata: a JSON object, given back as written. */
+export type ItemMeta = Record<string, unknown>;
 
 export interface PutOptions extends WriteOptions {
   /** Overwrite an existing item (set); default false (add: only when absent). */
@@ -72,6 +79,10 @@ export interface ItemInfo {
   contentType: string;
   /** `X-Cache`: where the answer came from, or null when a browser hides it. */
   cache: CacheStatus | null;
+  /** The item's tags (empty: none). */
+  tags: string[];
+  /** The item's metadata, or null when it has none. */
+  meta: ItemMeta | null;
 }
 
 export interface Item<T = CachedValue> extends ItemInfo {
@@ -128,6 +139,10 @@ export interface ManyOptions extends CallOptions {
 export interface EntryOptions {
   /** Seconds to live for this entry (over `ManyOptions.ttl`); 0 = never expires. */
   ttl?: number;
+  /** This entry's tags, as `WriteOptions.tags`. */
+  tags?: readonly string[];
+  /** This entry's metadata, as `WriteOptions.meta`. */
+  meta?: ItemMeta;
 }
 
 /** An entry of `setMany`: a key, its value, and optionally its own options. */
@@ -187,7 +202,29 @@ function infoOf(response: ResponseLike): ItemInfo {
     expiresAt: expiresAtOf(response),
     contentType: response.headers.get("content-type") ?? "application/octet-stream",
     cache: cacheOf(response),
+    tags: tagsOf(response),
+    meta: metaOf(response),
   };
+}
+
+function tagsOf(response: ResponseLike): string[] {
+  const raw = response.headers.get("x-tags");
+  return raw === null || raw === "" ? [] : raw.split(",").map((tag) => tag.trim());
+}
+
+function metaOf(response: ResponseLike): ItemMeta | null {
+  const raw = response.headers.get("x-meta");
+  return raw === null ? null : (JSON.parse(raw) as ItemMeta);
+}
+
+/** A tag in a path: every character that is not a letter, digit, `-`, `_` or `~` percent-encoded (so `.` and `..` never make a path segment). */
+function encodeTag(tag: string): string {
+  return encodeURIComponent(tag).replace(/[!'()*.]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+}
+
+/** Metadata as `X-Meta` carries it: JSON with every character outside ASCII `\u`-escaped. */
+export function metaHeader(meta: ItemMeta): string {
+  return JSON.stringify(meta).replace(/[\u007f-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
 }
 
 function entriesOf(values: Iterable<ManyEntry> | Record<string, Storable>): ManyEntry[] {
@@ -394,6 +431,8 @@ export class CloudCached {
     if (mode.kind === "add") headers["if-none-match"] = "*";
     if (mode.kind === "replace") headers["if-match"] = "*";
     if (mode.kind === "cas") headers["if-match"] = mode.etag;
+    if (options.tags !== undefined && options.tags.length > 0) headers["x-tags"] = options.tags.join(",");
+    if (options.meta !== undefined) headers["x-meta"] = metaHeader(options.meta);
     const answer = await this.send({
       method: "PUT",
       path,
@@ -535,7 +574,13 @@ export class CloudCached {
       encodeKey(key);
       const ttl = own?.ttl ?? options.ttl;
       checkCount(ttl, "ttl");
-      return { key, ...encodeBatchValue(value), ...(ttl === undefined ? {} : { ttl }) };
+      return {
+        key,
+        ...encodeBatchValue(value),
+        ...(ttl === undefined ? {} : { ttl }),
+        ...(own?.tags === undefined ? {} : { tags: [...own.tags] }),
+        ...(own?.meta === undefined ? {} : { meta: own.meta }),
+      };
     });
     const result = new Map<string, WriteResult | CloudCachedError>();
     const size = await this.batchSize(options);
@@ -594,6 +639,25 @@ export class CloudCached {
   async flush(options: CallOptions = {}): Promise<void> {
     const answer = await this.send({ method: "POST", path: this.nsPath("flush"), ...(options.signal ? { signal: options.signal } : {}) });
     if (answer.response.status !== 204 && answer.response.status !== 200) return answer.fail();
+    await answer.discard();
+  }
+
+  /**
+   * Expires every item written with `tag` before now (soft: a reader that accepts stale values may
+   * still be given it, within its grace). One write on the server, whatever the number of items.
+   */
+  async expireTag(tag: string, options: CallOptions = {}): Promise<void> {
+    await this.invalidateTag(tag, "expire", options);
+  }
+
+  /** Deletes every item written with `tag` before now. One write on the server, whatever the number of items. */
+  async deleteTag(tag: string, options: CallOptions = {}): Promise<void> {
+    await this.invalidateTag(tag, "delete", options);
+  }
+
+  private async invalidateTag(tag: string, op: "expire" | "delete", options: CallOptions): Promise<void> {
+    const answer = await this.send({ method: "POST", path: this.nsPath(`tags/${encodeTag(tag)}`), query: { op }, ...(options.signal ? { signal: options.signal } : {}) });
+    if (answer.response.status !== 204) return answer.fail();
     await answer.discard();
   }
 
