@@ -1,6 +1,7 @@
 // NEEDS tags and metadata (X-Tags, X-Meta, POST /v1/{ns}/tags/{tag}; API.md "Tags and metadata").
 import { describe, expect, it } from "vitest";
-import { adminClient } from "./support/helpers.js";
+import { cli } from "./support/cli.js";
+import { adminClient, adminToken, workerUrl } from "./support/helpers.js";
 
 describe("tags and metadata", () => {
   it("set carries tags and metadata; gets and info give them back; expireTag and deleteTag invalidate exactly their items", async () => {
@@ -21,5 +22,22 @@ describe("tags and metadata", () => {
     expect(await cache.get("product/7")).toBe("page");
     await cache.deleteTag("product/7..");
     expect(await cache.get("product/7")).toBeNull();
+  });
+
+  it("the CLI sets tags (--tag, repeatable) and metadata (--meta), and expires or deletes a tag", async () => {
+    const cache = adminClient();
+    const env = { CLOUDCACHED_URL: workerUrl(), CLOUDCACHED_TOKEN: adminToken(), CLOUDCACHED_NAMESPACE: cache.namespace };
+    expect((await cli(["set", "a", "1", "--tag", "t1", "--tag", "t2", "--meta", '{"by":"cli"}'], env)).code).toBe(0);
+    expect((await cli(["set", "b", "2", "--tag", "t2"], env)).code).toBe(0);
+    const info = await cache.info("a", { fresh: true });
+    expect(info?.tags).toStrictEqual(["t1", "t2"]);
+    expect(info?.meta).toStrictEqual({ by: "cli" });
+    expect((await cli(["set", "c", "3", "--meta", "[1]"], env)).code).toBe(2);
+    expect((await cli(["tag", "expire", "t1"], env)).code).toBe(0);
+    expect(await cache.get("a")).toBeNull();
+    expect(await cache.get("b")).toBe("2");
+    expect((await cli(["tag", "delete", "t2"], env)).code).toBe(0);
+    expect(await cache.get("b")).toBeNull();
+    expect((await cli(["tag", "purge", "t2"], env)).code).toBe(2);
   });
 });
