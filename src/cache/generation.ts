@@ -1,7 +1,8 @@
 import { waitBeforeRetry, type BackoffPolicy } from "../platform/backoff";
 import { PLANNED_CALLS } from "../platform/budget";
 import { ApiError } from "../http/errors";
-import { timed, type PhaseRecorder } from "../platform/metrics";
+import type { PhaseRecorder } from "../platform/metrics";
+import { type EntryCodec, type EntryPlace, keepChangedEntry, keepEntry, readEntry } from "./location-entry";
 import type { Storage } from "../storage/storage";
 
 /**
@@ -75,11 +76,14 @@ const FLUSH_ATTEMPTS = 12;
 /** Between those tries: up to 20, 40, … 200 ms. */
 const FLUSH_RETRY: BackoffPolicy = { floorMs: 0, baseMs: 10, capMs: 200 };
 
-/** After a flush, its location-cache entry is checked and, if lower, written again this much later. */
-const REMEMBER_AGAIN_MS = 100;
 
-/** Header on the cached entry: when storage was asked (unix ms), checked against EDGE_TTL on a hit. */
-const FETCHED_AT = "x-fetched-at";
+/** A generation in the location cache: its digits; a higher one covers a lower one. */
+const GENERATION_CODEC: EntryCodec<number> = {
+  parse: parseGeneration,
+  serialize: String,
+  covers: (existing, value) => existing >= value,
+  merge: (existing, value) => newerGeneration(existing, value),
+};
 
 /**
  * What this isolate knows per deployment and namespace. Generations only grow, so any one seen is
@@ -214,12 +218,7 @@ export class Generations {
         // This isolate sees the flush at once; the rest of the location once its entry names the new generation.
         const current = learn(this.id(namespace), next, trustedUntil(now, now, this.edgeTtl));
         const url = generationCacheUrl(this.deployment, namespace);
-        await this.remember(url, current, now);
-        waitUntil?.(
-          new Promise((resolve) => setTimeout(resolve, REMEMBER_AGAIN_MS))
-            .then(() => this.remember(url, current, Date.now()))
-            .catch(() => undefined),
-        );
+        await keepChangedEntry(this.place(), url, current, GENERATION_CODEC, waitUntil);
         return next;
       }
       // Another flush won this round: count up again from its generation (a flush is never skipped).
@@ -228,34 +227,20 @@ export class Generations {
     throw new ApiError("storage_unavailable", "too many concurrent flushes of this namespace; retry");
   }
 
+  private place(): EntryPlace {
+    return { cache: this.cache, budget: this.storage.budget, edgeTtl: this.edgeTtl, recorder: this.recorder };
+  }
+
   private async cached(url: string, now: number): Promise<{ generation: number; fetchedAt: number } | null> {
-    this.storage.budget.take("cache");
-    const hit = await timed(this.recorder, "cache", this.cache.match(url));
-    if (!hit) return null;
-    const fetchedAt = Number(hit.headers.get(FETCHED_AT));
-    const generation = parseGeneration(await hit.text());
-    // Whatever the cache's own clock does, an entry older than EDGE_TTL is not trusted.
-    if (generation === null || !Number.isFinite(fetchedAt) || now - fetchedAt >= this.edgeTtl * 1000) return null;
-    return { generation, fetchedAt };
+    const entry = await readEntry(this.place(), url, now, GENERATION_CODEC);
+    return entry && { generation: entry.value, fetchedAt: entry.fetchedAt };
   }
 
   /**
    * Keeps the generation in the location cache for EDGE_TTL. Never lowers it: an entry already
    * naming a newer generation (a flush made here meanwhile) stays.
    */
-  private async remember(url: string, generation: number, now: number): Promise<void> {
-    if (this.edgeTtl < 1) return;
-    // Optional (the next request asks storage again): a match and a put, only out of spare subrequests.
-    const budget = this.storage.budget;
-    if (!budget.tryReserve(2)) return;
-    try {
-      const existing = await this.cached(url, now);
-      if (existing !== null && existing.generation >= generation) return;
-      const headers = { "content-type": "text/plain", "cache-control": `max-age=${this.edgeTtl}`, [FETCHED_AT]: String(now) };
-      budget.take("cache");
-      await timed(this.recorder, "cache", this.cache.put(url, new Response(String(generation), { headers })));
-    } finally {
-      budget.release(2);
-    }
+  private remember(url: string, generation: number, now: number): Promise<void> {
+    return keepEntry(this.place(), url, generation, now, GENERATION_CODEC);
   }
 }

@@ -1,7 +1,8 @@
 import { waitBeforeRetry, type BackoffPolicy } from "../platform/backoff";
 import { budgetSpentError, PLANNED_CALLS } from "../platform/budget";
 import { ApiError } from "../http/errors";
-import { timed, type PhaseRecorder } from "../platform/metrics";
+import type { PhaseRecorder } from "../platform/metrics";
+import { type EntryCodec, type EntryPlace, keepChangedEntry, keepEntry, readEntry } from "./location-entry";
 import type { Storage } from "../storage/storage";
 import { trustedUntil } from "./generation";
 
@@ -101,8 +102,13 @@ export const TAG_CONFIRM_CALLS = 2;
 
 const INVALIDATE_ATTEMPTS = 12;
 const INVALIDATE_RETRY: BackoffPolicy = { floorMs: 0, baseMs: 10, capMs: 200 };
-const REMEMBER_AGAIN_MS = 100;
-const FETCHED_AT = "x-fetched-at";
+/** A tag's state in the location cache: its JSON; a state covers another when neither of its times is earlier. */
+const TAG_STATE_CODEC: EntryCodec<TagState> = {
+  parse: parseTagState,
+  serialize: (state) => JSON.stringify(state),
+  covers: (existing, state) => existing.expiredAt >= state.expiredAt && existing.deletedAt >= state.deletedAt,
+  merge: laterState,
+};
 
 interface KnownTag {
   state: TagState;
@@ -217,12 +223,7 @@ export class TagStates {
         const now = Date.now();
         const current = learn(this.id(namespace, tag), next, trustedUntil(now, now, this.edgeTtl));
         const url = tagCacheUrl(this.deployment, namespace, tag);
-        await this.remember(url, current, now);
-        waitUntil?.(
-          new Promise((resolve) => setTimeout(resolve, REMEMBER_AGAIN_MS))
-            .then(() => this.remember(url, current, Date.now()))
-            .catch(() => undefined),
-        );
+        await keepChangedEntry(this.place(), url, current, TAG_STATE_CODEC, waitUntil);
         return;
       }
       await waitBeforeRetry(attempt, INVALIDATE_RETRY);
@@ -230,30 +231,17 @@ export class TagStates {
     throw new ApiError("storage_unavailable", "too many concurrent invalidations of this tag; retry");
   }
 
+  private place(): EntryPlace {
+    return { cache: this.cache, budget: this.storage.budget, edgeTtl: this.edgeTtl, recorder: this.recorder };
+  }
+
   private async cached(url: string, now: number): Promise<{ state: TagState; fetchedAt: number } | null> {
-    this.storage.budget.take("cache");
-    const hit = await timed(this.recorder, "cache", this.cache.match(url));
-    if (!hit) return null;
-    const fetchedAt = Number(hit.headers.get(FETCHED_AT));
-    const state = parseTagState(await hit.text());
-    if (state === null || !Number.isFinite(fetchedAt) || now - fetchedAt >= this.edgeTtl * 1000) return null;
-    return { state, fetchedAt };
+    const entry = await readEntry(this.place(), url, now, TAG_STATE_CODEC);
+    return entry && { state: entry.value, fetchedAt: entry.fetchedAt };
   }
 
   /** Keeps the state in the location cache for EDGE_TTL; never replaces a later one. Optional work. */
-  private async remember(url: string, state: TagState, now: number): Promise<void> {
-    if (this.edgeTtl < 1) return;
-    const budget = this.storage.budget;
-    if (!budget.tryReserve(2)) return;
-    try {
-      const existing = await this.cached(url, now);
-      if (existing !== null && existing.state.expiredAt >= state.expiredAt && existing.state.deletedAt >= state.deletedAt) return;
-      const merged = laterState(existing?.state, state);
-      const headers = { "content-type": "application/json", "cache-control": `max-age=${this.edgeTtl}`, [FETCHED_AT]: String(now) };
-      budget.take("cache");
-      await timed(this.recorder, "cache", this.cache.put(url, new Response(JSON.stringify(merged), { headers })));
-    } finally {
-      budget.release(2);
-    }
+  private remember(url: string, state: TagState, now: number): Promise<void> {
+    return keepEntry(this.place(), url, state, now, TAG_STATE_CODEC);
   }
 }
