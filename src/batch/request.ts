@@ -20,10 +20,10 @@ export interface BatchSet {
   contentType: string;
   /** Seconds the item stays stale after it expires, as the `grace` of a PUT; undefined → 0. */
   grace: number | undefined;
-  /** As `X-Tags` on a PUT (empty: none). */
-  tags: string[];
-  /** As `X-Meta` on a PUT: the JSON text kept and answered (null: none). */
-  userMeta: string | null;
+  /** As `X-Tags` on a PUT (absent: none). */
+  tags?: string[];
+  /** As `X-Meta` on a PUT: the JSON text kept and answered (absent: none). */
+  userMeta?: string;
 }
 
 /** One get: a key, given alone or as `{"key", "maxStale"}`. */
@@ -120,7 +120,7 @@ function parseSet(entry: unknown, where: string, maxTtl: number): BatchSet {
   // Its text as JSON.stringify writes it, non-ASCII \u-escaped: what a GET's X-Meta would carry.
   const userMeta = entry.meta === undefined ? null : validateMeta(asciiJson(entry.meta), `${where}.meta`);
   checkItemMetadataFits({ contentType, expiresAt: null, tags, userMeta }, `${where}.tags and ${where}.meta`);
-  return { key, value, ttl, contentType, grace, tags, userMeta };
+  return { key, value, ttl, contentType, grace, ...(tags.length > 0 ? { tags } : {}), ...(userMeta === null ? {} : { userMeta }) };
 }
 
 /** A get entry: a key, or `{"key", "maxStale"}` (`maxStale`: seconds, or `true` for any staleness within the item's grace). */

@@ -66,8 +66,8 @@ async function setOne(ctx: BatchContext, ref: ItemRef, entry: BatchSet, denied: 
   const { config, items } = ctx.context;
   try {
     if (entry.value.byteLength > config.maxValueBytes) throw new ApiError("value_too_large", `the value is larger than ${config.maxValueBytes} bytes`);
-    const tagged = entry.tags.length > 0;
-    const meta = { contentType: entry.contentType, expiresAt: expiresAtFor(entry.ttl ?? config.defaultTtl), grace: entry.grace ?? 0, tags: entry.tags, userMeta: entry.userMeta, writtenAt: tagged ? Date.now() : null };
+    const tags = entry.tags ?? [];
+    const meta = { contentType: entry.contentType, expiresAt: expiresAtFor(entry.ttl ?? config.defaultTtl), grace: entry.grace ?? 0, tags, userMeta: entry.userMeta ?? null, writtenAt: tags.length > 0 ? Date.now() : null };
     return await items.write(ref, entry.value, meta, { kind: "set" });
   } catch (err) {
     return keyError(err);
