@@ -31,6 +31,8 @@ export interface BatchSetEntry extends BatchValue {
   ttl?: number | undefined;
   /** Seconds the item stays stale after it expires. */
   grace?: number | undefined;
+  tags?: string[] | undefined;
+  meta?: Record<string, unknown> | undefined;
 }
 
 /** A batch get that asks for more than the key: a stale value (`maxStale`, seconds or `true` for any within grace). */

@@ -69,6 +69,10 @@ export interface WriteOptions extends CallOptions {
   size?: number | undefined;
   /** The token of a lease this caller won (`getWithLease`): the write releases it. */
   leaseToken?: string | undefined;
+  /** Tags (`X-Tags`): `expireTag`/`deleteTag` invalidate every item written with one. At most 16. */
+  tags?: readonly string[] | undefined;
+  /** Metadata kept beside the value (`X-Meta`): a JSON object of at most 1,024 bytes as JSON. */
+  meta?: ItemMeta | undefined;
 }
 
 export interface LeaseReadOptions extends ReadOptions {
@@ -85,6 +89,9 @@ export interface LeasedItem {
   stale: boolean;
   lease: LeaseState;
 }
+
+/** An item's metadata: a JSON object, given back as written. */
+export type ItemMeta = Record<string, unknown>;
 
 export interface PutOptions extends WriteOptions {
   /** Overwrite an existing item (set); default false (add: only when absent). */
@@ -105,6 +112,10 @@ export interface ItemInfo {
   contentType: string;
   /** `X-Cache`: where the answer came from, or null when a browser hides it. */
   cache: CacheStatus | null;
+  /** The item's tags (empty: none). */
+  tags: string[];
+  /** The item's metadata, or null when it has none. */
+  meta: ItemMeta | null;
 }
 
 export interface Item<T = CachedValue> extends ItemInfo {
@@ -168,6 +179,10 @@ export interface EntryOptions {
   ttl?: number | undefined;
   /** Seconds this entry stays stale after it expires (see `WriteOptions.grace`). */
   grace?: number | undefined;
+  /** This entry's tags, as `WriteOptions.tags`. */
+  tags?: readonly string[] | undefined;
+  /** This entry's metadata, as `WriteOptions.meta`. */
+  meta?: ItemMeta | undefined;
 }
 
 /** An entry of `setMany`: a key, its value, and optionally its own options. */
@@ -227,6 +242,8 @@ function infoOf(response: ResponseLike): ItemInfo {
     expiresAt: expiresAtOf(response),
     contentType: response.headers.get("content-type") ?? "application/octet-stream",
     cache: cacheOf(response),
+    tags: tagsOf(response),
+    meta: metaOf(response),
   };
 }
 
@@ -244,6 +261,8 @@ interface PlannedSet {
   value: Storable;
   ttl: number | undefined;
   grace: number | undefined;
+  tags: readonly string[] | undefined;
+  meta: ItemMeta | undefined;
   batch: BatchSetEntry;
   /** What it adds to a batch body. */
   bytes: number;
@@ -277,6 +296,26 @@ function inOrder<R>(entries: readonly { key: string }[], outcome: ReadonlyMap<st
     if (result !== undefined) ordered.set(key, result);
   }
   return ordered;
+}
+
+function tagsOf(response: ResponseLike): string[] {
+  const raw = response.headers.get("x-tags");
+  return raw === null || raw === "" ? [] : raw.split(",").map((tag) => tag.trim());
+}
+
+function metaOf(response: ResponseLike): ItemMeta | null {
+  const raw = response.headers.get("x-meta");
+  return raw === null ? null : (JSON.parse(raw) as ItemMeta);
+}
+
+/** A tag in a path: every character that is not a letter, digit, `-`, `_` or `~` percent-encoded (so `.` and `..` never make a path segment). */
+function encodeTag(tag: string): string {
+  return encodeURIComponent(tag).replace(/[!'()*.]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+}
+
+/** Metadata as `X-Meta` carries it: JSON with every character outside ASCII `\u`-escaped. */
+export function metaHeader(meta: ItemMeta): string {
+  return JSON.stringify(meta).replace(/[\u007f-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
 }
 
 function entriesOf(values: Iterable<ManyEntry> | Record<string, Storable>): ManyEntry[] {
@@ -500,6 +539,8 @@ export class CloudCached {
     if (mode.kind === "replace") headers["if-match"] = "*";
     if (mode.kind === "cas") headers["if-match"] = mode.etag;
     if (options.leaseToken !== undefined) headers["x-lease-token"] = options.leaseToken;
+    if (options.tags !== undefined && options.tags.length > 0) headers["x-tags"] = options.tags.join(",");
+    if (options.meta !== undefined) headers["x-meta"] = metaHeader(options.meta);
     const answer = await this.send({
       method: "PUT",
       path,
@@ -758,8 +799,15 @@ export class CloudCached {
           encodeKey(key);
           checkCount(ttl, "ttl");
           checkCount(grace, "grace");
-          const batch: BatchSetEntry = { key, ...encodeBatchValue(value), ...(ttl === undefined ? {} : { ttl }), ...(grace === undefined ? {} : { grace }) };
-          return { key, value, ttl, grace, batch, bytes: setEntryBytes(batch) };
+          const batch: BatchSetEntry = {
+            key,
+            ...encodeBatchValue(value),
+            ...(ttl === undefined ? {} : { ttl }),
+            ...(grace === undefined ? {} : { grace }),
+            ...(own?.tags === undefined ? {} : { tags: [...own.tags] }),
+            ...(own?.meta === undefined ? {} : { meta: own.meta }),
+          };
+          return { key, value, ttl, grace, tags: own?.tags, meta: own?.meta, batch, bytes: setEntryBytes(batch) };
         });
       }),
       (entry) => entry.key,
@@ -772,12 +820,12 @@ export class CloudCached {
       readWritten,
       options,
     );
-    for (const { key, value, ttl, grace } of alone) {
+    for (const { key, value, ttl, grace, tags, meta } of alone) {
       if (stopped !== null) {
         outcome.set(key, notSent(stopped));
         continue;
       }
-      const written = await this.set(key, value, { ...(ttl === undefined ? {} : { ttl }), ...(grace === undefined ? {} : { grace }), ...(options.signal ? { signal: options.signal } : {}) }).catch(
+      const written = await this.set(key, value, { ttl, grace, tags, meta, ...(options.signal ? { signal: options.signal } : {}) }).catch(
         (err: unknown) => {
           if (!(err instanceof CloudCachedError) || options.signal?.aborted) throw err;
           return err;
@@ -829,6 +877,25 @@ export class CloudCached {
   async flush(options: CallOptions = {}): Promise<void> {
     const answer = await this.send({ method: "POST", path: this.nsPath("flush"), ...(options.signal ? { signal: options.signal } : {}) });
     if (answer.response.status !== 204 && answer.response.status !== 200) return answer.fail();
+    await answer.discard();
+  }
+
+  /**
+   * Expires every item written with `tag` before now (soft: a reader that accepts stale values may
+   * still be given it, within its grace). One write on the server, whatever the number of items.
+   */
+  async expireTag(tag: string, options: CallOptions = {}): Promise<void> {
+    await this.invalidateTag(tag, "expire", options);
+  }
+
+  /** Deletes every item written with `tag` before now. One write on the server, whatever the number of items. */
+  async deleteTag(tag: string, options: CallOptions = {}): Promise<void> {
+    await this.invalidateTag(tag, "delete", options);
+  }
+
+  private async invalidateTag(tag: string, op: "expire" | "delete", options: CallOptions): Promise<void> {
+    const answer = await this.send({ method: "POST", path: this.nsPath(`tags/${encodeTag(tag)}`), query: { op }, ...(options.signal ? { signal: options.signal } : {}) });
+    if (answer.response.status !== 204) return answer.fail();
     await answer.discard();
   }
 

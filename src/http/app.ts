@@ -12,6 +12,7 @@ import { health } from "./routes/health";
 import { index } from "./routes/index";
 import { items } from "./routes/items";
 import { namespaces } from "./routes/namespaces";
+import { tags } from "./routes/tags";
 import { openapi } from "./routes/openapi";
 import { tokens } from "./routes/tokens";
 
@@ -52,3 +53,4 @@ app.route("/v1", openapi);
 app.route("/v1", tokens);
 app.route("/v1", items);
 app.route("/v1", namespaces);
+app.route("/v1", tags);

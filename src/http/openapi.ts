@@ -12,6 +12,8 @@ import {
   limitParam,
   namespaceParam,
   opParam,
+  tagOpParam,
+  tagParam,
   prefixParam,
   refreshBelowHeader,
   tokenRequestSchema,
@@ -20,6 +22,7 @@ import {
   type ParamSpec,
 } from "./schema";
 import { buildIndex } from "./service-index";
+import { MAX_META_BYTES, MAX_TAG_BYTES, MAX_TAGS } from "../items/labels";
 import { DEFAULT_TOKEN_TTL } from "../auth/tokens";
 
 /**
@@ -64,6 +67,8 @@ const itemHeaders = {
     description: "HIT (this location's copy), MISS (storage was asked) or STALE: with a past X-Expires-At, an expired item within its grace (asked for with max-stale); with a future one, storage failed and a live copy stood in.",
     schema: { type: "string", enum: ["HIT", "MISS", "STALE"] },
   },
+  "X-Tags": { description: "The item's tags, comma-separated; absent when it has none.", schema: { type: "string" } },
+  "X-Meta": { description: "The item's metadata (a JSON object) exactly as written; absent when it has none.", schema: { type: "string" } },
 };
 
 /** What a read that asked for a lease (X-Lease) is told of it, on its 200, 304 or 404. */
@@ -73,6 +78,26 @@ const leaseAnswerHeaders = {
   "Retry-After": { description: "With X-Lease: busy: whole seconds until the lease lapses (may be 0).", schema: { type: "integer", minimum: 0 } },
   "X-Lease-Retry-Ms": { description: "With X-Lease: busy: the same, in milliseconds.", schema: { type: "integer", minimum: 0 } },
 };
+
+/** X-Tags and X-Meta on a write (src/items/labels.ts). */
+const labelHeaders = [
+  {
+    name: "X-Tags",
+    in: "header",
+    required: false,
+    description: `At most ${MAX_TAGS} tags, comma-separated, each 1–${MAX_TAG_BYTES} bytes of printable ASCII other than ',' and space: POST /v1/{ns}/tags/{tag} invalidates every item written with one.`,
+    schema: { type: "string" },
+    example: "product-42, prices",
+  },
+  {
+    name: "X-Meta",
+    in: "header",
+    required: false,
+    description: `A JSON object of at most ${MAX_META_BYTES} bytes of ASCII (other characters \\u-escaped), kept beside the value and answered unchanged. With X-Tags, it must fit S3's 2 KB of metadata.`,
+    schema: { type: "string" },
+    example: '{"source":"pricing"}',
+  },
+];
 
 export function buildOpenApi(config: Config): Record<string, unknown> {
   const ttl = ttlParam(config.defaultTtl, config.maxTtl);
@@ -163,6 +188,7 @@ export function buildOpenApi(config: Config): Record<string, unknown> {
           { name: "If-None-Match", in: "header", required: false, schema: { type: "string", enum: ["*"] } },
           { name: "If-Match", in: "header", required: false, schema: { type: "string" } },
           param(leaseTokenHeader),
+          ...labelHeaders,
         ],
         requestBody: { required: true, content: { "*/*": { schema: { type: "string", format: "binary", maxLength: config.maxValueBytes } } } },
         responses: {
@@ -220,6 +246,14 @@ export function buildOpenApi(config: Config): Record<string, unknown> {
           },
           ...errors("bad_request", "value_too_large"),
         },
+      },
+    },
+    "/v1/{ns}/tags/{tag}": {
+      post: {
+        operationId: "invalidateTag",
+        summary: "Expire (soft) or delete every item written with the tag before this call (O(1); scope flush, no key-prefix token)",
+        parameters: [param(namespaceParam), param(tagParam), param(tagOpParam)],
+        responses: { 204: { description: "Invalidated." }, ...errors("bad_request") },
       },
     },
     "/v1/{ns}/flush": {

@@ -1,6 +1,6 @@
 import type { S3Settings } from "../platform/config";
 import { ApiError } from "../http/errors";
-import { encodeExpiry, encodeLifetime, TOMBSTONE_HEADER, type ItemMeta } from "../items/item";
+import { encodeExpiry, encodeItemMetadata, TOMBSTONE_HEADER, type ItemMeta } from "../items/item";
 import type { PhaseRecorder } from "../platform/metrics";
 import { conditionalPutOutcome, conditionHeaders, ifMatchValue, STANDARD_DIALECT, type StoreDialect, type WriteCondition } from "./dialect";
 import { storageAnswerError } from "./failures";
@@ -120,7 +120,7 @@ export class Storage {
     const dialect = condition.kind === "match" ? await this.dialect() : STANDARD_DIALECT;
     const headers: Record<string, string> = {
       "content-type": meta.contentType,
-      ...encodeLifetime(meta),
+      ...encodeItemMetadata(meta),
       ...options.extraHeaders,
       ...conditionHeaders(condition, dialect),
     };
@@ -195,7 +195,7 @@ export class Storage {
       "x-amz-copy-source-if-match": etag,
       "x-amz-metadata-directive": "REPLACE",
       "content-type": meta.contentType,
-      ...encodeLifetime(meta),
+      ...encodeItemMetadata(meta),
     };
     checkMetadata(headers);
     const response = await this.transport.callObject("COPY", key, { method: "PUT", headers }, { idempotent: false });

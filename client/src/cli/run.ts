@@ -132,6 +132,8 @@ export async function execute(action: Action, client: CloudCached, io: Io, json:
         ...(action.ttl === undefined ? {} : { ttl: action.ttl }),
         ...(action.contentType === undefined ? {} : { contentType: action.contentType }),
         ...(size === undefined ? {} : { size }),
+        ...(action.tags.length === 0 ? {} : { tags: action.tags }),
+        ...(action.meta === undefined ? {} : { meta: action.meta }),
       };
       const result =
         action.command === "set"
@@ -188,6 +190,10 @@ export async function execute(action: Action, client: CloudCached, io: Io, json:
     case "flush":
       await client.flush();
       out.result("flushed", { flushed: true });
+      return EXIT.ok;
+    case "tag":
+      await (action.op === "expire" ? client.expireTag(action.tag) : client.deleteTag(action.tag));
+      out.result(action.op === "expire" ? "expired" : "deleted", { tag: action.tag, [action.op === "expire" ? "expired" : "deleted"]: true });
       return EXIT.ok;
     case "token": {
       const minted = await client.mintToken({
