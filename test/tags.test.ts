@@ -132,12 +132,13 @@ describe("POST /v1/{ns}/tags/{tag}", () => {
     await expectError(await call(`/v1/${ns}/tags/ok?op=purge`, { method: "POST" }), 400, "bad_request");
     await expectError(await call(`/v1/${ns}/tags/ok?op=expire`, { method: "GET" }), 405, "method_not_allowed");
     // Tags cross key prefixes: a prefix-limited token, even with flush, is refused; one without flush too.
-    const limited = await mint({ namespaces: [ns], scopes: ["read", "write", "flush"], prefix: "user/1/" });
-    await expectError(await send(`/v1/${ns}/tags/ok?op=expire`, { method: "POST", headers: bearer(limited) }, { S3_ENDPOINT: proxy.settings().endpoint }), 403, "forbidden");
-    const writer = await mint({ namespaces: [ns], scopes: ["read", "write"] });
-    await expectError(await send(`/v1/${ns}/tags/ok?op=delete`, { method: "POST", headers: bearer(writer) }, { S3_ENDPOINT: proxy.settings().endpoint }), 403, "forbidden");
-    const flusher = await mint({ namespaces: [ns], scopes: ["flush"] });
+    const viaProxyStore = { S3_ENDPOINT: proxy.settings().endpoint };
+    const limited = await mint({ namespaces: [ns], scopes: ["read", "write", "flush"], prefix: "user/1/" }, viaProxyStore);
+    await expectError(await send(`/v1/${ns}/tags/ok?op=expire`, { method: "POST", headers: bearer(limited) }, viaProxyStore), 403, "forbidden");
+    const writer = await mint({ namespaces: [ns], scopes: ["read", "write"] }, viaProxyStore);
+    await expectError(await send(`/v1/${ns}/tags/ok?op=delete`, { method: "POST", headers: bearer(writer) }, viaProxyStore), 403, "forbidden");
+    const flusher = await mint({ namespaces: [ns], scopes: ["flush"] }, viaProxyStore);
     expect(await proxy.requests(ns)).toEqual([]);
-    expect((await send(`/v1/${ns}/tags/ok?op=delete`, { method: "POST", headers: bearer(flusher) }, { S3_ENDPOINT: proxy.settings().endpoint })).status).toBe(204);
+    expect((await send(`/v1/${ns}/tags/ok?op=delete`, { method: "POST", headers: bearer(flusher) }, viaProxyStore)).status).toBe(204);
   });
 });
