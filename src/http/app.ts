@@ -13,6 +13,7 @@ import { index } from "./routes/index";
 import { items } from "./routes/items";
 import { namespaces } from "./routes/namespaces";
 import { openapi } from "./routes/openapi";
+import { stats } from "./routes/stats";
 import { tokens } from "./routes/tokens";
 
 export const app = new Hono<AppEnv>();
@@ -52,3 +53,4 @@ app.route("/v1", openapi);
 app.route("/v1", tokens);
 app.route("/v1", items);
 app.route("/v1", namespaces);
+app.route("/v1", stats);
