@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import { app } from "../src/http/app";
 import type { StatsBody } from "../src/stats/totals";
 import { bearer, mint, send } from "./access-helpers";
-import { ADMIN, api, apiSettled, expectError, ORIGIN, uniqueNamespace } from "./helpers";
+import { ADMIN, api, apiSettled, expectError, ORIGIN, uniqueNamespace, withBindings } from "./helpers";
 
 // GET /v1/{ns}/stats: without Analytics Engine's SQL API the counts are this instance's (the
 // deployed test Worker is one instance, so they are exactly the traffic the test made).
@@ -52,6 +52,17 @@ describe("stats", () => {
     const writer = await mint({ namespaces: [ns], scopes: ["write"] });
     await expectError(await send(`/v1/${ns}/stats`, { headers: bearer(writer) }), 403, "forbidden");
     await expectError(await api(`/v1/${ns}/stats`, { method: "POST" }), 405, "method_not_allowed");
+  });
+
+  it("a half-configured SQL API is a clear 500 naming the missing setting, never its value", async () => {
+    const ns = uniqueNamespace("stats-config");
+    const account = "0123456789abcdef0123456789abcdef";
+    const onlyAccount = await withBindings({ STATS_ACCOUNT_ID: account } as Partial<Record<keyof Env, string>>, `/v1/${ns}/stats`);
+    const body = await expectError(onlyAccount, 500, "internal");
+    expect(body.error.message).toContain("STATS_API_TOKEN");
+    expect(body.error.message).not.toContain(account);
+    const badAccount = await withBindings({ STATS_ACCOUNT_ID: "nope", STATS_API_TOKEN: "secret-token" } as Partial<Record<keyof Env, string>>, `/v1/${ns}/stats`);
+    expect((await expectError(badAccount, 500, "internal")).error.message).not.toContain("secret-token");
   });
 
   it("writes one Analytics Engine data point per request, after the answer, indexed by namespace", async () => {

@@ -2,8 +2,9 @@ import type { RequestTally } from "./outcome";
 
 /**
  * The Analytics Engine data point of one request: the namespace as the index (sampling keeps
- * namespaces apart), the verb and error code as blobs, the counts as doubles in the order the SQL
- * query reads them (deployment-stats.ts). A batch is one request, so one point. Pure.
+ * namespaces apart), the verb and error code as blobs, the counts as doubles in COUNTED's order
+ * (double1…double14), then the milliseconds (MS_DOUBLE), as the SQL query reads them
+ * (deployment-stats.ts). A batch is one request, so one point. Pure.
  */
 export function dataPointOf(namespace: string, tally: RequestTally): AnalyticsEngineDataPoint {
   return {
@@ -28,9 +29,6 @@ export function dataPointOf(namespace: string, tally: RequestTally): AnalyticsEn
     ],
   };
 }
-
-/** Column of the request's milliseconds among the doubles above (1-based, as SQL names them). */
-export const MS_DOUBLE = 15;
 
 /** The optional binding (`[[analytics_engine_datasets]] binding = "STATS"`), when the deployment has one. */
 export function analyticsBinding(env: object): AnalyticsEngineDataset | undefined {

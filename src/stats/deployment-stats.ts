@@ -1,6 +1,5 @@
 import { ApiError } from "../http/errors";
-import { MS_DOUBLE } from "./analytics";
-import { COUNTED, type StatsTotals, zeroCounts } from "./totals";
+import { COUNTED, MS_DOUBLE, type StatsTotals, zeroCounts } from "./totals";
 import type { StatsWindow } from "./windows";
 
 /** Where the deployment's counts are asked: Analytics Engine's SQL API (secrets STATS_ACCOUNT_ID, STATS_API_TOKEN). */

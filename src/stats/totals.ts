@@ -5,6 +5,9 @@ export const COUNTED = ["requests", "hits", "misses", "notFound", "staleGrace", 
 
 export type Counted = (typeof COUNTED)[number];
 
+/** The Analytics Engine double (1-based, as SQL names it) holding a request's milliseconds: after the counts. */
+export const MS_DOUBLE = 15;
+
 /** A namespace's counts over a window, wherever they were read from (this instance, or Analytics Engine). */
 export interface StatsTotals {
   counts: Record<Counted, number>;
