@@ -13,11 +13,13 @@ import {
   prefixParam,
   tokenRequestSchema,
   ttlParam,
+  windowParam,
   type JsonSchema,
   type ParamSpec,
 } from "./schema";
 import { buildIndex } from "./service-index";
 import { DEFAULT_TOKEN_TTL } from "../auth/tokens";
+import { STATS_WINDOWS } from "../stats/windows";
 
 /**
  * GET /v1/openapi.json: the API as OpenAPI 3.1, built from src/http/schema.ts — the same objects the
@@ -33,6 +35,23 @@ const json = (schema: JsonSchema, example?: unknown) => ({ "application/json": {
 const ETAG_EXAMPLE = '"9a0364b9e99bb480dd25e1f0284c8555"';
 const EXPIRES_AT_EXAMPLE = 1767225600;
 const writtenExample = { etag: ETAG_EXAMPLE, expiresAt: EXPIRES_AT_EXAMPLE };
+const STATS_EXAMPLE = {
+  namespace: "app",
+  window: "1h",
+  scope: "deployment",
+  reads: 1200,
+  hits: 1088,
+  misses: 80,
+  notFound: 20,
+  hitRatio: 0.907,
+  stale: { grace: 12, error: 0 },
+  leases: { won: 9, busy: 40 },
+  writes: 90,
+  deletes: 4,
+  errors: { storage_timeout: 1 },
+  storageCallsPerRead: 0.08,
+  ms: { p50: 3.1, p99: 41.0 },
+};
 
 function errors(...codes: (keyof typeof ERROR_STATUS)[]): Record<string, unknown> {
   const byStatus: Record<string, string[]> = {};
@@ -217,6 +236,17 @@ export function buildOpenApi(config: Config): Record<string, unknown> {
         },
       },
     },
+    "/v1/{ns}/stats": {
+      get: {
+        operationId: "getStats",
+        summary: "The namespace's hit ratio and traffic over a window: the whole deployment's (scope deployment, Analytics Engine) or this instance's (scope instance)",
+        parameters: [param(namespaceParam), param(windowParam)],
+        responses: {
+          200: { description: "The counts over the window.", content: json(ref("Stats"), STATS_EXAMPLE) },
+          ...errors("bad_request"),
+        },
+      },
+    },
   };
   return {
     openapi: "3.1.0",
@@ -254,6 +284,26 @@ export function buildOpenApi(config: Config): Record<string, unknown> {
               properties: { subrequestsPerRequest: { type: "integer" }, batchKeys: { type: "integer", minimum: 1, maximum: 100 } },
             },
             docs: { type: "string" },
+          },
+        },
+        Stats: {
+          type: "object",
+          properties: {
+            namespace: { type: "string" },
+            window: { type: "string", enum: Object.keys(STATS_WINDOWS) },
+            scope: { type: "string", enum: ["instance", "deployment"] },
+            reads: { type: "integer", description: "hits + misses + notFound + stale reads" },
+            hits: { type: "integer" },
+            misses: { type: "integer" },
+            notFound: { type: "integer" },
+            hitRatio: { type: "number", description: "hits / reads (0 when no reads)" },
+            stale: { type: "object", properties: { grace: { type: "integer" }, error: { type: "integer" } } },
+            leases: { type: "object", properties: { won: { type: "integer" }, busy: { type: "integer" } } },
+            writes: { type: "integer" },
+            deletes: { type: "integer" },
+            errors: { type: "object", additionalProperties: { type: "integer" } },
+            storageCallsPerRead: { type: "number" },
+            ms: { type: "object", properties: { p50: { type: "number" }, p99: { type: "number" } } },
           },
         },
         KeyPage: {

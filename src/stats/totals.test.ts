@@ -1,6 +1,5 @@
 import { describe, expect, it } from "vitest";
 import { statsBody, zeroCounts } from "./totals";
-import { parseWindow } from "./windows";
 
 describe("statsBody", () => {
   it("counts reads as hits + misses + notFound + stale, and the ratios over them", () => {
@@ -28,14 +27,5 @@ describe("statsBody", () => {
   it("answers 0 ratios when nothing was read", () => {
     const body = statsBody("app", "7d", "deployment", { counts: zeroCounts(), errors: {}, ms: { p50: 0, p99: 0 } });
     expect(body).toMatchObject({ reads: 0, hitRatio: 0, storageCallsPerRead: 0, scope: "deployment" });
-  });
-});
-
-describe("parseWindow", () => {
-  it("defaults to 1h and takes 1h, 24h, 7d only", () => {
-    expect(parseWindow(undefined)).toBe("1h");
-    expect(parseWindow("24h")).toBe("24h");
-    expect(parseWindow("7d")).toBe("7d");
-    for (const bad of ["", "2h", "1H", "constructor", "toString"]) expect(() => parseWindow(bad)).toThrow(/window must be/);
   });
 });

@@ -4,7 +4,8 @@ import { validateNamespace } from "../../items/names";
 import { deploymentTotals } from "../../stats/deployment-stats";
 import { instanceCounters } from "../../stats/instance-counters";
 import { statsBody } from "../../stats/totals";
-import { parseWindow } from "../../stats/windows";
+import type { StatsWindow } from "../../stats/windows";
+import { readEnum, windowParam } from "../schema";
 import { otherMethods } from "../errors";
 import type { AppContext, AppEnv } from "../http";
 
@@ -20,7 +21,7 @@ stats.all("/:ns/stats", otherMethods(["GET", "HEAD"]));
  */
 async function answerStats(c: AppContext): Promise<Response> {
   const namespace = validateNamespace(c.req.param("ns") ?? "");
-  const window = parseWindow(c.req.query("window"));
+  const window = readEnum<StatsWindow>(windowParam, c.req.query("window") ?? "1h");
   authorize(c.get("principal"), { scope: "read", namespace });
   const config = c.get("config");
   const body = config.statsSql
