@@ -12,6 +12,8 @@ export type {
   ItemInfo,
   KeyInfo,
   KeyPage,
+  ServerStats,
+  StatsWindow,
   ListOptions,
   ManyEntry,
   ManyOptions,

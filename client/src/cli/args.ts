@@ -3,7 +3,7 @@
 import { parseArgs } from "node:util";
 import { serverFrom, Usage, usageMessage } from "./command-line.js";
 
-export const COMMANDS = ["get", "set", "add", "replace", "delete", "incr", "decr", "touch", "keys", "flush", "token"] as const;
+export const COMMANDS = ["get", "set", "add", "replace", "delete", "incr", "decr", "touch", "keys", "flush", "token", "stats"] as const;
 export type Command = (typeof COMMANDS)[number];
 
 export interface Connection {
@@ -24,6 +24,7 @@ export type Action =
   | { command: "touch"; key: string; ttl: number | undefined }
   | { command: "keys"; prefix: string | undefined; limit: number | undefined }
   | { command: "flush" }
+  | { command: "stats"; window: "1h" | "24h" | "7d" }
   | { command: "token"; namespaces: string[]; scopes: string[]; prefix: string | undefined; ttl: number | undefined };
 
 export type Parsed =
@@ -45,6 +46,7 @@ Commands:
   touch <key> [ttl]               set a new expiry without sending the value
   keys [prefix] [--limit N]       list keys, one a line
   flush                           drop every item of the namespace
+  stats [--window 1h|24h|7d]      the namespace's hit ratio and traffic, as a table
   token --scopes read,write[,flush] [--namespaces a,b] [--prefix P] [--ttl N]
                                   mint a scoped token (needs the admin token)
   gateway [--listen HOST:PORT]    serve the memcached protocols locally (see gateway --help)
@@ -84,6 +86,7 @@ const OPTIONS = {
   initial: { type: "string" },
   etag: { type: "string" },
   limit: { type: "string" },
+  window: { type: "string" },
   scopes: { type: "string" },
   namespaces: { type: "string" },
   prefix: { type: "string" },
@@ -226,6 +229,13 @@ function parse(argv: readonly string[], env: Readonly<Record<string, string | un
       arity(0, 0, "");
       action = { command: "flush" };
       break;
+    case "stats": {
+      arity(0, 0, "[--window 1h|24h|7d]");
+      const window = values.window ?? "1h";
+      if (window !== "1h" && window !== "24h" && window !== "7d") throw new Usage("stats: --window is one of 1h, 24h, 7d");
+      action = { command: "stats", window };
+      break;
+    }
     case "token": {
       arity(0, 0, "--scopes read,write[,flush] [--namespaces a,b] [--prefix P] [--ttl SECONDS]");
       const scopes = list(values.scopes);

@@ -9,6 +9,7 @@ import type { CloudCached, WriteResult } from "../client.js";
 import { CloudCachedError } from "../errors.js";
 import type { Action, ValueSource } from "./args.js";
 import { EXIT, exitCodeFor, InputError } from "./exit-codes.js";
+import { statsTable } from "./stats-table.js";
 
 export interface Io {
   stdout: Writable & { isTTY?: boolean };
@@ -181,6 +182,11 @@ export async function execute(action: Action, client: CloudCached, io: Io, json:
       await client.flush();
       out.result("flushed", { flushed: true });
       return EXIT.ok;
+    case "stats": {
+      const stats = await client.serverStats(action.window);
+      out.result(statsTable(stats), stats);
+      return EXIT.ok;
+    }
     case "token": {
       const minted = await client.mintToken({
         namespaces: action.namespaces,
