@@ -53,6 +53,11 @@ const STATS_EXAMPLE = {
   ms: { p50: 3.1, p99: 41.0 },
 };
 
+/** One of the console's static answers: public, like the index; 404 no_such_route when CONSOLE=off. */
+function consolePage(operationId: string, summary: string, type: string): Operation {
+  return { operationId, summary, security: [], responses: { 200: { description: summary, content: { [type]: { schema: { type: "string" } } } }, 404: { description: "CONSOLE=off: no_such_route.", content: json(ref("Error"), { error: { code: "no_such_route", message: "no such route: the console is off (CONSOLE=off)" } }) } } };
+}
+
 function errors(...codes: (keyof typeof ERROR_STATUS)[]): Record<string, unknown> {
   const byStatus: Record<string, string[]> = {};
   for (const code of ["unauthorized", "forbidden", "internal", "storage_error", "storage_unavailable", "storage_timeout", ...codes] as const) {
@@ -236,6 +241,9 @@ export function buildOpenApi(config: Config): Record<string, unknown> {
         },
       },
     },
+    "/console": { get: consolePage("getConsole", "The browser console (unless CONSOLE=off)", "text/html") },
+    "/console/console.js": { get: consolePage("getConsoleScript", "The console's script", "text/javascript") },
+    "/console/console.css": { get: consolePage("getConsoleStyle", "The console's style", "text/css") },
     "/v1/{ns}/stats": {
       get: {
         operationId: "getStats",
