@@ -99,7 +99,8 @@ export const CONSOLE_JS = String.raw`'use strict';
     meta('expires', expires ? new Date(Number(expires) * 1000).toISOString() : 'never');
     meta('ETag', response.headers.get('etag') || '');
     var essence = type.split(';')[0].trim().toLowerCase();
-    var text = essence.indexOf('text/') === 0 || essence === 'application/json' || /\+json$/.test(essence);
+    // The types the API itself shows inline (content-safety.ts); text/html and the like are downloaded.
+    var text = essence === 'text/plain' || essence === 'text/csv' || essence === 'application/json' || /^application\/[a-z0-9.+-]+\+json$/.test(essence);
     var image = /^image\/(png|jpeg|gif|webp|avif)$/.test(essence);
     $('item-text').hidden = !text;
     $('item-image').hidden = !image;
