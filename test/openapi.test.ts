@@ -133,6 +133,7 @@ describe("GET /v1/openapi.json", () => {
       "post /v1/{ns}/batch": "runBatch",
       "post /v1/{ns}/flush": "flushNamespace",
       "get /v1/{ns}/keys": "listKeys",
+      "get /v1/{ns}/stats": "getStats",
     });
   });
 

@@ -159,6 +159,32 @@ export interface KeyPage {
 /** The most keys one page of the listing holds (API.md's `limit`). */
 export const MAX_LIST_LIMIT = 1000;
 
+/** The windows `serverStats` can ask for. */
+export type StatsWindow = "1h" | "24h" | "7d";
+
+/**
+ * `GET /v1/{ns}/stats`: the namespace's traffic over the window. `scope` says whose counts they are:
+ * `"deployment"` (every location, from Analytics Engine) or `"instance"` (the one Worker instance
+ * that answered). `reads` = `hits` + `misses` + `notFound` + stale reads.
+ */
+export interface ServerStats {
+  namespace: string;
+  window: StatsWindow;
+  scope: "instance" | "deployment";
+  reads: number;
+  hits: number;
+  misses: number;
+  notFound: number;
+  hitRatio: number;
+  stale: { grace: number; error: number };
+  leases: { won: number; busy: number };
+  writes: number;
+  deletes: number;
+  errors: Record<string, number>;
+  storageCallsPerRead: number;
+  ms: { p50: number; p99: number };
+}
+
 export interface ListOptions extends CallOptions {
   prefix?: string | undefined;
   /** Keys per page, at most `MAX_LIST_LIMIT` (1000; the server's default is 100). */
@@ -897,6 +923,13 @@ export class CloudCached {
     const answer = await this.send({ method: "POST", path: this.nsPath(`tags/${encodeTag(tag)}`), query: { op }, ...(options.signal ? { signal: options.signal } : {}) });
     if (answer.response.status !== 204) return answer.fail();
     await answer.discard();
+  }
+
+  /** The server's counts for the namespace over `window` (default `1h`): `GET /v1/{ns}/stats`. */
+  async serverStats(window: StatsWindow = "1h", options: CallOptions = {}): Promise<ServerStats> {
+    const answer = await this.send({ method: "GET", path: this.nsPath("stats"), query: { window }, ...(options.signal ? { signal: options.signal } : {}) });
+    if (answer.response.status !== 200) return answer.fail();
+    return answer.json<ServerStats>();
   }
 
   /** Mints a short-lived scoped token (needs the admin token): `POST /v1/tokens`. */

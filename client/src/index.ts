@@ -14,6 +14,8 @@ export type {
   KeyPage,
   LeasedItem,
   LeaseReadOptions,
+  ServerStats,
+  StatsWindow,
   ListOptions,
   ManyEntry,
   ManyOptions,

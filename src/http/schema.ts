@@ -2,6 +2,7 @@
 import { MAX_KEY_BYTES, NAMESPACE_PATTERN } from "../../client/src/names";
 import { ApiError } from "./errors";
 import { MAX_TAGS, TAG_PATTERN } from "../items/labels";
+import { STATS_WINDOWS } from "../stats/windows";
 
 /**
  * The one description of what requests may carry: the validators read their rules from here
@@ -146,6 +147,14 @@ export const prefixParam: ParamSpec = {
   required: false,
   description: `Only keys starting with this text (at most ${MAX_KEY_BYTES} bytes, no control characters).`,
   schema: { type: "string" },
+};
+
+export const windowParam: ParamSpec = {
+  name: "window",
+  in: "query",
+  required: false,
+  description: "The stats' window: the last hour, day or week.",
+  schema: { type: "string", enum: Object.keys(STATS_WINDOWS), default: "1h" },
 };
 
 export const cursorParam: ParamSpec = {

@@ -3,7 +3,7 @@
 import { parseArgs } from "node:util";
 import { serverFrom, Usage, usageMessage } from "./command-line.js";
 
-export const COMMANDS = ["get", "set", "add", "replace", "delete", "incr", "decr", "touch", "keys", "flush", "tag", "token"] as const;
+export const COMMANDS = ["get", "set", "add", "replace", "delete", "incr", "decr", "touch", "keys", "flush", "tag", "token", "stats"] as const;
 export type Command = (typeof COMMANDS)[number];
 
 export interface Connection {
@@ -33,6 +33,7 @@ export type Action =
   | { command: "keys"; prefix: string | undefined; limit: number | undefined }
   | { command: "flush" }
   | { command: "tag"; op: "expire" | "delete"; tag: string }
+  | { command: "stats"; window: "1h" | "24h" | "7d" }
   | { command: "token"; namespaces: string[]; scopes: string[]; prefix: string | undefined; ttl: number | undefined };
 
 export type Parsed =
@@ -55,6 +56,7 @@ Commands:
   keys [prefix] [--limit N]       list keys, one a line
   flush                           drop every item of the namespace
   tag expire|delete <tag>         expire (soft) or delete every item written with the tag
+  stats [--window 1h|24h|7d]      the namespace's hit ratio and traffic, as a table
   token --scopes read,write[,flush] [--namespaces a,b] [--prefix P] [--ttl N]
                                   mint a scoped token (needs the admin token)
   gateway [--listen HOST:PORT]    serve the memcached protocols locally (see gateway --help)
@@ -98,6 +100,7 @@ const OPTIONS = {
   initial: { type: "string" },
   etag: { type: "string" },
   limit: { type: "string" },
+  window: { type: "string" },
   scopes: { type: "string" },
   namespaces: { type: "string" },
   prefix: { type: "string" },
@@ -258,6 +261,13 @@ function parse(argv: readonly string[], env: Readonly<Record<string, string | un
       const op = rest[0];
       if (op !== "expire" && op !== "delete") throw new Usage("usage: cloudcached tag expire|delete <tag>");
       action = { command: "tag", op, tag: rest[1] as string };
+      break;
+    }
+    case "stats": {
+      arity(0, 0, "[--window 1h|24h|7d]");
+      const window = values.window ?? "1h";
+      if (window !== "1h" && window !== "24h" && window !== "7d") throw new Usage("stats: --window is one of 1h, 24h, 7d");
+      action = { command: "stats", window };
       break;
     }
     case "token": {
