@@ -36,11 +36,15 @@ describe("InstanceCounters", () => {
     expect(counters.totals("app", "7d", T0 + 168 * HOUR).counts).toMatchObject({ hits: 1, misses: 1 });
   });
 
-  it("keeps counters for a bounded number of namespaces", () => {
+  it("keeps counters for a bounded number of namespaces: a new one takes the place of the least recently counted", () => {
     const counters = new InstanceCounters();
-    for (let i = 0; i <= MAX_COUNTED_NAMESPACES; i++) counters.record(`ns${i}`, tally({ hits: 1 }), T0);
-    expect(counters.totals("ns0", "1h", T0).counts.hits).toBe(1);
-    expect(counters.totals(`ns${MAX_COUNTED_NAMESPACES}`, "1h", T0).counts.hits).toBe(0);
+    for (let i = 0; i < MAX_COUNTED_NAMESPACES; i++) counters.record(`ns${i}`, tally({ hits: 1 }), T0);
+    counters.record("ns0", tally({ hits: 1 }), T0); // ns0 is counted again: ns1 is now the least recent
+    counters.record("new", tally({ hits: 1 }), T0);
+    expect(counters.totals("new", "1h", T0).counts.hits).toBe(1);
+    expect(counters.totals("ns0", "1h", T0).counts.hits).toBe(2);
+    expect(counters.totals("ns1", "1h", T0).counts.hits).toBe(0);
+    expect(counters.totals("ns2", "1h", T0).counts.hits).toBe(1);
   });
 
   it("reports p50 and p99 of the time as bin bounds", () => {

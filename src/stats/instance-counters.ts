@@ -5,7 +5,10 @@ import { STATS_WINDOWS, type StatsWindow } from "./windows";
 /** Upper bounds (ms) of the time histogram's bins; the last bin holds everything slower. */
 export const MS_BINS = [1, 2, 3, 5, 8, 12, 20, 30, 50, 80, 120, 200, 300, 500, 800, 1200, 2000, 3000, 5000, 10_000] as const;
 
-/** Namespaces one instance keeps counters for; past it, a new namespace is not counted here. */
+/**
+ * Namespaces one instance keeps counters for; past it, a new namespace takes the place of the one
+ * least recently counted (a busy instance keeps counting the namespaces it serves now).
+ */
 export const MAX_COUNTED_NAMESPACES = 64;
 
 interface Bucket {
@@ -108,10 +111,16 @@ export class InstanceCounters {
   record(namespace: string, tally: RequestTally, nowMs = Date.now()): void {
     let counters = this.namespaces.get(namespace);
     if (counters === undefined) {
-      if (this.namespaces.size >= MAX_COUNTED_NAMESPACES) return;
+      if (this.namespaces.size >= MAX_COUNTED_NAMESPACES) {
+        // The Map keeps insertion order, and a counted namespace is moved to its end: the first is the least recent.
+        const leastRecent = this.namespaces.keys().next().value;
+        if (leastRecent !== undefined) this.namespaces.delete(leastRecent);
+      }
       counters = new NamespaceCounters();
-      this.namespaces.set(namespace, counters);
+    } else {
+      this.namespaces.delete(namespace);
     }
+    this.namespaces.set(namespace, counters);
     const bin = msBin(tally.ms);
     addTo(counters.minutes.bucketAt(nowMs), tally, bin);
     addTo(counters.hours.bucketAt(nowMs), tally, bin);
