@@ -16,6 +16,25 @@ class ApiTest(unittest.TestCase):
         self.cache = Client(self.url, self.token, namespace=unique_namespace())
         self.addCleanup(self.cache.close)
 
+    def test_tags_expire_and_delete_exactly_their_items(self) -> None:
+        self.cache.set("page", "p", ttl=600, grace=600, tags=["product-42", "pages"])
+        self.cache.set("price", "9", ttl=600, tags=["product-42"])
+        self.cache.set("other", "o", ttl=600, tags=["pages"])
+        self.cache.set("plain", "x", ttl=600)
+        self.cache.expire_tag("product-42")
+        # Soft: a reader that accepts stale values still gets the page (it had grace); the rest see it gone.
+        self.assertIsNone(self.cache.get("page", fresh=True))
+        self.assertEqual(self.cache.get("page", fresh=True, max_stale=True), "p")
+        self.assertIsNone(self.cache.get("price", fresh=True, max_stale=True))
+        self.assertEqual(self.cache.get("other", fresh=True), "o")
+        self.cache.delete_tag("pages")
+        self.assertIsNone(self.cache.get("page", fresh=True, max_stale=True))
+        self.assertIsNone(self.cache.get("other", fresh=True))
+        self.assertEqual(self.cache.get("plain", fresh=True), "x")
+        with self.assertRaises(CloudCachedError) as refused:
+            self.cache.expire_tag("a b")
+        self.assertEqual(refused.exception.status, 400)
+
     def test_set_add_replace(self) -> None:
         written = self.cache.set("k", "one", ttl=60)
         self.assertIsInstance(written, WriteResult)

@@ -8,6 +8,7 @@ import json
 import ssl
 import threading
 import time
+from urllib.parse import quote
 from typing import Any, Callable, Dict, Iterable, Iterator, List, Mapping, Optional, Sequence, Tuple, TypeVar, Union
 
 from .batch import MAX_BATCH_KEYS, batch_keys_from, chunk, read_deleted, read_got, read_written
@@ -255,12 +256,14 @@ class Client:
         *,
         grace: Optional[int] = None,
         lease_token: Optional[str] = None,
+        tags: Optional[Sequence[str]] = None,
     ) -> WriteResult:
         """Stores the value whether or not the key exists. ``ttl`` None: the server's ``DEFAULT_TTL``.
         ``grace``: seconds the item stays stale after it expires (served to ``max_stale`` readers and
         ``get_or_set``, absent to the rest). ``lease_token``: the token of a lease won by
-        ``get_with_lease``; the write releases it."""
-        result = self._write(key, value, "set", ttl, content_type, grace=grace, lease_token=lease_token)
+        ``get_with_lease``; the write releases it. ``tags``: ``expire_tag``/``delete_tag`` of one of
+        them invalidate the item (at most 16, printable ASCII without ``,`` or space)."""
+        result = self._write(key, value, "set", ttl, content_type, grace=grace, lease_token=lease_token, tags=tags)
         assert result is not None  # a plain set is never refused with 412
         return result
 
@@ -313,6 +316,7 @@ class Client:
         *,
         grace: Optional[int] = None,
         lease_token: Optional[str] = None,
+        tags: Optional[Sequence[str]] = None,
     ) -> Optional[WriteResult]:
         _check_count(ttl, "ttl")
         _check_count(grace, "grace")
@@ -327,6 +331,8 @@ class Client:
             headers["If-Match"] = etag
         if lease_token is not None:
             headers["X-Lease-Token"] = lease_token
+        if tags:
+            headers["X-Tags"] = ",".join(tags)
         response = self._send("PUT", path, {"ttl": ttl, "grace": grace}, headers, body)
         if response.status == 412 and mode != "set":
             return None
@@ -556,6 +562,22 @@ class Client:
         The listing comes from storage: an expired item may be listed until it is swept."""
         for page in self.key_pages(prefix, limit):
             yield from page.keys
+
+    def expire_tag(self, tag: str) -> None:
+        """Every item written with ``tag`` before now expires now and its grace starts now (soft:
+        ``max_stale`` readers and ``get_or_set`` are served it as stale). One write on the server,
+        whatever the number of items. Needs the ``flush`` scope."""
+        self._invalidate_tag(tag, "expire")
+
+    def delete_tag(self, tag: str) -> None:
+        """Every item written with ``tag`` before now is absent at once, grace or not. One write on
+        the server, whatever the number of items. Needs the ``flush`` scope."""
+        self._invalidate_tag(tag, "delete")
+
+    def _invalidate_tag(self, tag: str, op: str) -> None:
+        response = self._send("POST", self._ns_path("tags/" + quote(tag, safe="").replace(".", "%2E")), {"op": op})
+        if response.status != 204:
+            raise self._fail(response)
 
     def flush(self) -> None:
         """Drops every item of the namespace (O(1) on the server)."""
