@@ -2,11 +2,11 @@ import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { parseConfig } from "../src/platform/config";
 import { objectKey } from "../src/storage/object-key";
-import { Storage } from "../src/storage/storage";
+import { S3Storage } from "../src/storage/s3/s3-storage";
 import { api, apiSettled, expectError, sleep, uniqueNamespace } from "./helpers";
 
 const config = parseConfig(env);
-const storage = () => new Storage(config.s3, config.storageTimeoutMs);
+const storage = () => new S3Storage(config.s3, config.storageTimeoutMs);
 
 describe("lazy expiry", () => {
   it("an expired item read is emptied in storage in the background, only that version", async () => {

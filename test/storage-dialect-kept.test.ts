@@ -1,9 +1,9 @@
 import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { parseConfig, type Config } from "../src/platform/config";
-import { decodeDialect, nameOfDialect, type StoreDialect } from "../src/storage/dialect";
-import { dialectCacheUrl } from "../src/storage/known-dialect";
-import { Storage } from "../src/storage/storage";
+import { decodeDialect, nameOfDialect, type StoreDialect } from "../src/storage/s3/dialect";
+import { dialectCacheUrl } from "../src/storage/s3/known-dialect";
+import { S3Storage } from "../src/storage/s3/s3-storage";
 import { proxy, viaProxy } from "./faults";
 import { uniquePrefix } from "./store";
 
@@ -32,7 +32,7 @@ async function keptDialect(config: Config): Promise<StoreDialect | null> {
 
 /** A compare-and-swap and a metadata rewrite, the writes that depend on the dialect; both must act. */
 async function conditionalWrites(config: Config): Promise<void> {
-  const storage = new Storage(config.s3, config.storageTimeoutMs);
+  const storage = new S3Storage(config.s3, config.storageTimeoutMs);
   const key = `${config.s3.prefix}item-${crypto.randomUUID()}`;
   const first = await storage.put(key, text("one"), META, { kind: "absent" });
   if (!first.ok) throw new Error("setup write failed");

@@ -1,13 +1,13 @@
 import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { parseConfig } from "../src/platform/config";
-import { Storage } from "../src/storage/storage";
+import { S3Storage } from "../src/storage/s3/s3-storage";
 import { api, uniqueNamespace } from "./helpers";
 
 // Store-agnostic: run against the embedded store and against Ceph RGW (.ci/ceph-suite.sh), these
-// prove the conditional writes stay atomic whatever dialect the store speaks (src/storage/dialect.ts).
+// prove the conditional writes stay atomic whatever dialect the store speaks (src/storage/s3/dialect.ts).
 const config = parseConfig(env as unknown as Record<string, unknown>);
-const storage = () => new Storage(config.s3, config.storageTimeoutMs);
+const storage = () => new S3Storage(config.s3, config.storageTimeoutMs);
 const text = (value: string) => new TextEncoder().encode(value);
 
 describe("conditional writes on this store", () => {

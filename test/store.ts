@@ -1,7 +1,8 @@
 import { env } from "cloudflare:test";
 import { AwsClient } from "aws4fetch";
 import { parseConfig, type Config } from "../src/platform/config";
-import { Storage } from "../src/storage/storage";
+import { S3Storage } from "../src/storage/s3/s3-storage";
+import type { Storage } from "../src/storage/storage";
 
 /** The Worker's configuration under test, optionally with another S3 prefix (a bucket area of its own). */
 export function testConfig(overrides: Partial<Record<string, string>> = {}): Config {
@@ -10,7 +11,7 @@ export function testConfig(overrides: Partial<Record<string, string>> = {}): Con
 
 /** Direct access to the store under test, to look at what is really in the bucket. */
 export function testStorage(config: Config = testConfig()): Storage {
-  return new Storage(config.s3, config.storageTimeoutMs);
+  return new S3Storage(config.s3, config.storageTimeoutMs);
 }
 
 /**

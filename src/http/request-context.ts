@@ -5,7 +5,7 @@ import { itemRef, Items, type ItemRef } from "../items/items";
 import { LocationCache } from "../cache/location-cache";
 import { Generations } from "../cache/generation";
 import type { RequestMetrics } from "../platform/metrics";
-import { Storage } from "../storage/storage";
+import { S3Storage } from "../storage/s3/s3-storage";
 
 /** `Cache-Control: no-cache` on the request: storage's answer is wanted, not the location's. Pure. */
 export function wantsFresh(cacheControl: string | undefined): boolean {
@@ -23,7 +23,7 @@ export class RequestContext {
   readonly deployment: string;
   /** `Cache-Control: no-cache`: reads ask storage, never this location's copy alone. */
   readonly fresh: boolean;
-  private storageOnce: Storage | undefined;
+  private storageOnce: S3Storage | undefined;
   private cacheOnce: LocationCache | undefined;
   private generationsOnce: Generations | undefined;
   private itemsOnce: Items | undefined;
@@ -47,8 +47,8 @@ export class RequestContext {
   readonly waitUntil = (promise: Promise<unknown>): void => this.executionCtx.waitUntil(promise);
 
   /** The request's storage, holding its budget (2 × STORAGE_TIMEOUT_MS from its first call). */
-  get storage(): Storage {
-    this.storageOnce ??= new Storage(this.config.s3, this.config.storageTimeoutMs, this.metrics, this.budget);
+  get storage(): S3Storage {
+    this.storageOnce ??= new S3Storage(this.config.s3, this.config.storageTimeoutMs, this.metrics, this.budget);
     return this.storageOnce;
   }
 

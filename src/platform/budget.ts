@@ -5,7 +5,7 @@ import { MAX_BATCH_KEYS } from "../http/schema";
  * A request's subrequests. Cloudflare allows one invocation of a Worker a fixed number of them
  * (50 on the Free plan, 1,000 or more on Paid), and every Cache API call (`match`, `put`, `delete`)
  * counts against the same quota as `fetch()`; past it the runtime throws, and the client would get a
- * 500. So every storage call (src/storage/transport.ts) and every location-cache call (the item
+ * 500. So every storage call (src/storage/s3/transport.ts) and every location-cache call (the item
  * cache, the generation, the dialect) is counted here, against `SUBREQUEST_LIMIT`, including work
  * left to `waitUntil` (it runs in the same invocation).
  *

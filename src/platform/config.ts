@@ -3,7 +3,7 @@ import { ApiError } from "../http/errors";
 import { REQUIRED_SETTINGS } from "./required-settings";
 
 export { REQUIRED_SETTINGS };
-import { dialectNamed, NAMED_DIALECTS, type StoreDialect } from "../storage/dialect";
+import { dialectNamed, NAMED_DIALECTS, type StoreDialect } from "../storage/s3/dialect";
 
 /** Settings of the Worker, parsed and checked once per set of bindings (see `configFor`). */
 /**
