@@ -42,11 +42,11 @@ describe("POST /v1/{ns}/flush", () => {
     await Promise.all(Array.from({ length: 20 }, (_, i) => put(ns, `k${i}`, "v")));
     const config = testConfig();
     const storage = testStorage(config);
-    expect(await listAll(`${config.s3.prefix}${ns}/0/`)).toHaveLength(20);
+    expect(await listAll(`${config.prefix}${ns}/0/`)).toHaveLength(20);
     expect((await flush(ns)).status).toBe(204);
-    expect(await listAll(`${config.s3.prefix}${ns}/0/`)).toHaveLength(20);
-    expect(await listAll(`${config.s3.prefix}${ns}/1/`)).toHaveLength(0);
-    expect((await storedGeneration(storage, config.s3.prefix, ns)).generation).toBe(1);
+    expect(await listAll(`${config.prefix}${ns}/0/`)).toHaveLength(20);
+    expect(await listAll(`${config.prefix}${ns}/1/`)).toHaveLength(0);
+    expect((await storedGeneration(storage, config.prefix, ns)).generation).toBe(1);
   });
 
   it("leaves other namespaces untouched", async () => {
@@ -68,7 +68,7 @@ describe("POST /v1/{ns}/flush", () => {
     const answers = await Promise.all(Array.from({ length: 6 }, () => flush(ns)));
     expect(answers.map((r) => r.status)).toEqual(Array(6).fill(204));
     const config = testConfig();
-    expect((await storedGeneration(testStorage(config), config.s3.prefix, ns)).generation).toBe(6);
+    expect((await storedGeneration(testStorage(config), config.prefix, ns)).generation).toBe(6);
   });
 
   it("a cache hit costs no storage call, generation included; a flush here is seen without asking storage", async () => {
@@ -97,7 +97,7 @@ describe("POST /v1/{ns}/flush", () => {
     // Another location: the same bucket, an isolate (memory) and a cache of its own.
     const config = testConfig();
     const elsewhereCache = await caches.open(`elsewhere-${ns}`);
-    const elsewhere = () => new Generations(testStorage(config), `elsewhere-${ns}`, config.s3.prefix, elsewhereCache, 1);
+    const elsewhere = () => new Generations(testStorage(config), `elsewhere-${ns}`, config.prefix, elsewhereCache, 1);
     expect(await elsewhere().flush(ns)).toBe(1);
     // Here, the old copy may still be served, for at most EDGE_TTL (1 s here)…
     const stale = await here(`/v1/${ns}/items/k`);

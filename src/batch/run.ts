@@ -1,6 +1,6 @@
 import { authorize, type Principal } from "../auth/auth";
 import type { Scope } from "../auth/tokens";
-import { PLANNED_CALLS, plannedBatchCalls, plannedKeyCalls } from "../platform/budget";
+import { plannedBatchCalls, plannedCalls, plannedKeyCalls } from "../platform/budget";
 import { ApiError, type ErrorBody } from "../http/errors";
 import { expiresAtFor } from "../items/item";
 import type { ItemRef } from "../items/items";
@@ -133,12 +133,12 @@ export async function runBatch(ctx: BatchContext, request: BatchRequest): Promis
   // back once done, so retries and refills can use what is left.
   const { generations, fresh, budget } = ctx.context;
   const keyCount = request.get.length + request.set.length + request.delete.length;
-  budget.reserve(plannedBatchCalls({ gets: request.get.length, sets: request.set.length, deletes: request.delete.length, fresh }), `a batch of ${keyCount} keys`);
-  const done = (kind: "get" | "set" | "delete") => budget.release(plannedKeyCalls(kind, fresh));
+  budget.reserve(plannedBatchCalls({ gets: request.get.length, sets: request.set.length, deletes: request.delete.length, fresh }, budget.metered), `a batch of ${keyCount} keys`);
+  const done = (kind: "get" | "set" | "delete") => budget.release(plannedKeyCalls(kind, fresh, budget.metered));
 
   // The namespace's generation, once for the whole batch: when even it cannot be learned, the batch
   // fails as a whole. Writes go to it; each get's own read (read.ts) then finds it confirmed.
-  const generation = await generations.current(ctx.namespace, { fresh }).finally(() => budget.release(PLANNED_CALLS.generation));
+  const generation = await generations.current(ctx.namespace, { fresh }).finally(() => budget.release(plannedCalls("generation", budget.metered)));
   const refFor = (key: string) => ctx.context.ref(ctx.namespace, generation, key);
   type Change = { kind: "set"; index: number } | { kind: "delete"; index: number };
   const changes: Change[] = [...request.set.map((_, index) => ({ kind: "set" as const, index })), ...request.delete.map((_, index) => ({ kind: "delete" as const, index }))];

@@ -1,11 +1,12 @@
-import { SubrequestBudget } from "../platform/budget";
+import type { SubrequestBudget } from "../platform/budget";
 import type { Config } from "../platform/config";
 import { deploymentOf } from "../platform/deployment";
 import { itemRef, Items, type ItemRef } from "../items/items";
 import { LocationCache } from "../cache/location-cache";
 import { Generations } from "../cache/generation";
 import type { RequestMetrics } from "../platform/metrics";
-import { S3Storage } from "../storage/s3/s3-storage";
+import { openStorage, requestBudget } from "../storage/open";
+import type { Storage } from "../storage/storage";
 
 /** `Cache-Control: no-cache` on the request: storage's answer is wanted, not the location's. Pure. */
 export function wantsFresh(cacheControl: string | undefined): boolean {
@@ -23,7 +24,7 @@ export class RequestContext {
   readonly deployment: string;
   /** `Cache-Control: no-cache`: reads ask storage, never this location's copy alone. */
   readonly fresh: boolean;
-  private storageOnce: S3Storage | undefined;
+  private storageOnce: Storage | undefined;
   private cacheOnce: LocationCache | undefined;
   private generationsOnce: Generations | undefined;
   private itemsOnce: Items | undefined;
@@ -38,8 +39,8 @@ export class RequestContext {
     /** The location's cache: `caches.default` in production. */
     private readonly rawCache: Cache = caches.default,
   ) {
-    this.deployment = deploymentOf(config.s3);
-    this.budget = new SubrequestBudget(config.subrequestLimit);
+    this.deployment = deploymentOf(config);
+    this.budget = requestBudget(config);
     this.fresh = wantsFresh(cacheControl);
   }
 
@@ -47,8 +48,8 @@ export class RequestContext {
   readonly waitUntil = (promise: Promise<unknown>): void => this.executionCtx.waitUntil(promise);
 
   /** The request's storage, holding its budget (2 × STORAGE_TIMEOUT_MS from its first call). */
-  get storage(): S3Storage {
-    this.storageOnce ??= new S3Storage(this.config.s3, this.config.storageTimeoutMs, this.metrics, this.budget);
+  get storage(): Storage {
+    this.storageOnce ??= openStorage(this.config, this.budget, this.metrics);
     return this.storageOnce;
   }
 
@@ -58,7 +59,7 @@ export class RequestContext {
   }
 
   get generations(): Generations {
-    this.generationsOnce ??= new Generations(this.storage, this.deployment, this.config.s3.prefix, this.rawCache, this.config.edgeTtl, this.waitUntil, this.metrics);
+    this.generationsOnce ??= new Generations(this.storage, this.deployment, this.config.prefix, this.rawCache, this.config.edgeTtl, this.waitUntil, this.metrics);
     return this.generationsOnce;
   }
 
@@ -69,6 +70,6 @@ export class RequestContext {
 
   /** Where an item of `namespace` lives at `generation`: its object key and its location-cache URL. */
   ref(namespace: string, generation: number, key: string): ItemRef {
-    return itemRef(this.config.s3.prefix, this.deployment, namespace, generation, key);
+    return itemRef(this.config.prefix, this.deployment, namespace, generation, key);
   }
 }

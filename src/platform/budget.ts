@@ -15,6 +15,11 @@ import { MAX_BATCH_KEYS } from "../http/schema";
  * a retry, a refill of the location cache, emptying an expired object, a hygiene delete — happen
  * only out of what no planned call may still need (`tryTake`, `tryReserve`), so they can never
  * starve a planned one: a request does less rather than fail.
+ *
+ * Through an R2 binding, storage calls are not subrequests of that quota: they count against the
+ * limit on calls to Cloudflare services (`SERVICE_CALLS`, 1,000 on every plan), and only the location
+ * cache's calls against `SUBREQUEST_LIMIT`. Planning then counts only the cache's calls (`Metered`),
+ * and the binding's calls are held to their own limit.
  */
 
 /** The Free plan's subrequests per invocation: the default, safe on every plan. */
@@ -22,6 +27,14 @@ export const FREE_PLAN_SUBREQUESTS = 50;
 /** The Paid plan's (at least: Cloudflare's limits page has listed 1,000 and, later, 10,000). */
 export const PAID_PLAN_SUBREQUESTS = 1000;
 export const DEFAULT_SUBREQUEST_LIMIT = FREE_PLAN_SUBREQUESTS;
+/** Calls to Cloudflare services (an R2 binding) per invocation, on every plan (Cloudflare's limits page). */
+export const SERVICE_CALLS = 1000;
+
+/**
+ * Which calls count against `SUBREQUEST_LIMIT`: all of them (storage over the S3 API is `fetch()`), or
+ * only the location cache's (storage through an R2 binding counts against `SERVICE_CALLS`).
+ */
+export type Metered = "all" | "cache";
 
 /**
  * Worst-case planned calls, per part of a request. They name the calls of the code paths they plan
@@ -53,6 +66,29 @@ export const PLANNED_CALLS = {
 } as const;
 
 /**
+ * The location cache's calls among `PLANNED_CALLS`: with an R2 binding, only these count against
+ * `SUBREQUEST_LIMIT` (no dialect probe there: the binding has one dialect).
+ */
+export const PLANNED_CACHE_CALLS: Record<keyof typeof PLANNED_CALLS, number> = {
+  generation: 1,
+  dialectProbe: 0,
+  batchGet: 1,
+  batchGetFresh: 0,
+  batchSet: 1,
+  retriedPut: 0,
+  retriedConditionalWrite: 0,
+  retriedTouch: 0,
+  retriedCount: 0,
+  retriedFlush: 0,
+  batchDelete: 1,
+};
+
+/** The planned calls of one part of a request that count against `SUBREQUEST_LIMIT`. Pure. */
+export function plannedCalls(part: keyof typeof PLANNED_CALLS, metered: Metered = "all"): number {
+  return metered === "all" ? PLANNED_CALLS[part] : PLANNED_CACHE_CALLS[part];
+}
+
+/**
  * The smallest `SUBREQUEST_LIMIT` accepted: every single-item request fits in it with room to spare
  * (its planned calls: generation 3, dialect probe 6, a read-modify-write of 5 and the cache's entry).
  */
@@ -66,21 +102,35 @@ export interface BatchShape {
   fresh: boolean;
 }
 
-/** The calls a batch plans (its worst case without retries or refills). Pure. */
-export function plannedBatchCalls(shape: BatchShape): number {
-  const perGet = shape.fresh ? PLANNED_CALLS.batchGetFresh : PLANNED_CALLS.batchGet;
-  return PLANNED_CALLS.generation + shape.gets * perGet + shape.sets * PLANNED_CALLS.batchSet + shape.deletes * PLANNED_CALLS.batchDelete;
+/** The calls a batch plans (its worst case without retries or refills) that count against `SUBREQUEST_LIMIT`. Pure. */
+export function plannedBatchCalls(shape: BatchShape, metered: Metered = "all"): number {
+  const planned = (part: keyof typeof PLANNED_CALLS) => plannedCalls(part, metered);
+  const perGet = shape.fresh ? planned("batchGetFresh") : planned("batchGet");
+  return planned("generation") + shape.gets * perGet + shape.sets * planned("batchSet") + shape.deletes * planned("batchDelete");
+}
+
+/** The storage calls of a batch's worst case: through an R2 binding, held to `SERVICE_CALLS`. Pure. */
+export function plannedBatchStorageCalls(shape: BatchShape): number {
+  const storage = (part: keyof typeof PLANNED_CALLS) => PLANNED_CALLS[part] - PLANNED_CACHE_CALLS[part];
+  const perGet = shape.fresh ? storage("batchGetFresh") : storage("batchGet");
+  return storage("generation") + shape.gets * perGet + shape.sets * storage("batchSet") + shape.deletes * storage("batchDelete");
 }
 
 /** The most keys of any kind one batch may hold under `limit` (at most MAX_BATCH_KEYS). Pure. */
-export function maxBatchKeys(limit: number): number {
-  const perKey = Math.max(PLANNED_CALLS.batchGet, PLANNED_CALLS.batchSet, PLANNED_CALLS.batchDelete);
-  return Math.max(0, Math.min(MAX_BATCH_KEYS, Math.floor((limit - PLANNED_CALLS.generation) / perKey)));
+export function maxBatchKeys(limit: number, metered: Metered = "all"): number {
+  const fits = (keys: number) =>
+    (["gets", "sets", "deletes"] as const).every((kind) => {
+      const shape: BatchShape = { gets: 0, sets: 0, deletes: 0, fresh: false, [kind]: keys };
+      return plannedBatchCalls(shape, metered) <= limit && (metered === "all" || plannedBatchStorageCalls(shape) <= SERVICE_CALLS);
+    });
+  let keys = MAX_BATCH_KEYS;
+  while (keys > 0 && !fits(keys)) keys -= 1;
+  return keys;
 }
 
 /** What the index (`GET /v1`) tells clients: the subrequests a request may make, the batch size that fits. Pure. */
-export function indexLimits(subrequestLimit: number): { subrequestsPerRequest: number; batchKeys: number } {
-  return { subrequestsPerRequest: subrequestLimit, batchKeys: maxBatchKeys(subrequestLimit) };
+export function indexLimits(subrequestLimit: number, metered: Metered = "all"): { subrequestsPerRequest: number; batchKeys: number } {
+  return { subrequestsPerRequest: subrequestLimit, batchKeys: maxBatchKeys(subrequestLimit, metered) };
 }
 
 /** Worst-case calls per step of a run of the sweep (src/sweep/): every one also a subrequest. */
@@ -119,9 +169,9 @@ export function sweepCallLimit(sweepBudget: number, subrequestLimit: number): nu
 }
 
 /** A batch's planned calls per key, to give back as each key is done. Pure. */
-export function plannedKeyCalls(kind: "get" | "set" | "delete", fresh: boolean): number {
-  if (kind === "get") return fresh ? PLANNED_CALLS.batchGetFresh : PLANNED_CALLS.batchGet;
-  return kind === "set" ? PLANNED_CALLS.batchSet : PLANNED_CALLS.batchDelete;
+export function plannedKeyCalls(kind: "get" | "set" | "delete", fresh: boolean, metered: Metered = "all"): number {
+  if (kind === "get") return plannedCalls(fresh ? "batchGetFresh" : "batchGet", metered);
+  return plannedCalls(kind === "set" ? "batchSet" : "batchDelete", metered);
 }
 
 /** `SUBREQUEST_LIMIT`: a whole number ≥ MIN_SUBREQUEST_LIMIT; unset → the default. Pure. */
@@ -138,14 +188,28 @@ export function budgetSpentError(limit: number): ApiError {
   return new ApiError("storage_unavailable", `this request used all ${limit} calls to storage and the location cache it may make (SUBREQUEST_LIMIT); retry`);
 }
 
-/** One request's count of subrequests, bounded by `limit`. */
+/**
+ * One request's count of subrequests, bounded by `limit`. With `serviceCalls` (storage through an R2
+ * binding), storage calls are held to that limit instead, and everything else here — planning,
+ * spare calls — is about the location cache's calls alone.
+ */
 export class SubrequestBudget {
   private usedCalls = 0;
   private reservedCalls = 0;
+  private serviceCallsUsed = 0;
   /** Calls made, by kind (for the log line and the tests). */
   readonly calls: Record<CallKind, number> = { storage: 0, cache: 0 };
 
-  constructor(readonly limit: number) {}
+  constructor(
+    readonly limit: number,
+    /** Storage calls' own limit when they are calls to a Cloudflare service, not subrequests. */
+    readonly serviceCalls?: number,
+  ) {}
+
+  /** Which calls `limit`, `reserve` and `spare` are about. */
+  get metered(): Metered {
+    return this.serviceCalls === undefined ? "all" : "cache";
+  }
 
   /** No bound: for work that has a budget of its own (the sweep) and for unit tests. */
   static unbounded(): SubrequestBudget {
@@ -163,14 +227,20 @@ export class SubrequestBudget {
 
   /** A planned call: counted; when none is left at all, the request's clear 503 (planning keeps this from happening). */
   take(kind: CallKind): void {
-    if (this.usedCalls >= this.limit) throw budgetSpentError(this.limit);
-    this.usedCalls += 1;
+    if (kind === "storage" && this.serviceCalls !== undefined) {
+      if (this.serviceCallsUsed >= this.serviceCalls) throw budgetSpentError(this.serviceCalls);
+      this.serviceCallsUsed += 1;
+    } else {
+      if (this.usedCalls >= this.limit) throw budgetSpentError(this.limit);
+      this.usedCalls += 1;
+    }
     this.calls[kind] += 1;
   }
 
   /** A call the request can do without: made (and counted) only out of spare calls. */
   tryTake(kind: CallKind): boolean {
-    if (this.spare < 1) return false;
+    const left = kind === "storage" && this.serviceCalls !== undefined ? this.serviceCalls - this.serviceCallsUsed : this.spare;
+    if (left < 1) return false;
     this.take(kind);
     return true;
   }

@@ -4,7 +4,7 @@ import { mapLimit } from "../platform/concurrency";
 import { ApiError } from "../http/errors";
 import { nowSeconds } from "../items/item";
 import { storedGeneration } from "../cache/generation";
-import { S3Storage } from "../storage/s3/s3-storage";
+import { openStorage } from "../storage/open";
 import type { DeleteEntry, ListedObject, ListPage, Storage } from "../storage/storage";
 import { admitChunk, isSweepable, needsRefresh, parseObjectKey, triage, type ChunkCosts, type ChunkEntry, type ParsedObject } from "./classify";
 
@@ -61,11 +61,11 @@ export function sweepCursorKey(prefix: string): string {
 type Outcome = "done" | "pending";
 
 export async function sweep(config: Config, options: SweepOptions): Promise<SweepReport> {
-  const prefix = config.s3.prefix;
+  const prefix = config.prefix;
   const now = options.now ?? Date.now();
   const budget = new SubrequestBudget(options.budget);
   budget.reserve(SWEEP_CALLS.cursorSave, "a run of the sweep");
-  const storage = () => new S3Storage(config.s3, config.storageTimeoutMs, undefined, budget);
+  const storage = () => openStorage(config, budget);
   const report: SweepReport = { calls: 0, limit: options.budget, listed: 0, deleted: { flushed: 0, expired: 0, tombstones: 0 }, refreshed: 0, failed: 0, cursor: "", passComplete: false, stoppedBy: "end" };
 
   const cursorObject = await storage().get(sweepCursorKey(prefix));

@@ -9,6 +9,7 @@ import { resolveAmbiguousWrite, uploadEtag } from "./landed";
 import { copySource } from "../object-key";
 import { checkMetadata, NONCE_BYTES, quoteEtag, readHead, type StoredHead, type StoredObject } from "../object-format";
 import { concat, emptyStream, exactLength, skipBytes } from "../streams";
+import { frameValue } from "../framing";
 import { PLANNED_CALLS, SubrequestBudget } from "../../platform/budget";
 import { Transport } from "./transport";
 import { deleteRequestXml, errorCode, isXmlSafe, parseCopyResult, parseDeleteResult, parseListResult } from "./xml";
@@ -109,27 +110,7 @@ export class S3Storage implements Storage {
       ...conditionHeaders(condition, dialect),
     };
     checkMetadata(headers);
-    const nonce = crypto.getRandomValues(new Uint8Array(NONCE_BYTES));
-    let body: BodyInit;
-    let uploadDone: Promise<unknown> | undefined;
-    if (value instanceof Uint8Array) {
-      const bytes = new Uint8Array(NONCE_BYTES + value.byteLength);
-      bytes.set(nonce, 0);
-      bytes.set(value, NONCE_BYTES);
-      body = bytes;
-    } else {
-      // A FixedLengthStream gives storage the Content-Length it needs, without buffering the value.
-      const framed = new FixedLengthStream(NONCE_BYTES + value.length);
-      uploadDone = (async () => {
-        const writer = framed.writable.getWriter();
-        await writer.write(nonce);
-        writer.releaseLock();
-        // Piped natively: no chunk of a streamed value passes through JavaScript (memory stays flat).
-        await value.stream.pipeTo(framed.writable);
-      })();
-      uploadDone.catch(() => undefined);
-      body = framed.readable;
-    }
+    const { nonce, body, uploadDone } = frameValue(value);
     // What tells this write apart if it landed (landed.ts): the ETag of the bytes in memory; for a
     // streamed value, its nonce — hashing the stream on its way out would pass every chunk through
     // JavaScript (measured: 159 MiB of growth for 256 MiB streamed, against under 2 MiB piped).
