@@ -6,8 +6,13 @@ import { storageTimeoutError, storageUnavailableError } from "../failures";
 import { frameValue } from "../framing";
 import { checkMetadata, NONCE_BYTES, quoteEtag, type StoredHead, type StoredObject } from "../object-format";
 import { MAX_KEYS_PER_CALL, type DeleteEntry, type DeleteManyResult, type ListOptions, type ListPage, type Storage, type ValueSource, type WriteCondition, type WriteResult } from "../storage";
-import { firstBytes } from "../streams";
+import { emptyStream, firstBytes } from "../streams";
 import { customMetadataOf, headOfR2Object, onlyIfHeaders } from "./r2-format";
+
+/** The binding's refusal of a range that starts at the object's end (its message names the range). */
+function isUnsatisfiableRange(err: unknown): boolean {
+  return err instanceof Error && /range/i.test(err.message);
+}
 
 /**
  * Storage through an R2 binding (`[[r2_buckets]] binding = "STORE"`): no signing, no URL, the same
@@ -48,9 +53,14 @@ export class R2Storage implements Storage {
   }
 
   async get(key: string): Promise<StoredObject | null> {
-    const object = await this.call("GET", () => this.bucket.get(key, { range: { offset: NONCE_BYTES } }));
-    if (!object) return null;
-    return { ...headOfR2Object(object), body: object.body };
+    const read = await this.valueOf(key);
+    if (!read) return null;
+    if (read === "empty") {
+      // Nothing after the nonce: an empty value (or a tombstone), read by a HEAD as on the S3 way.
+      const head = await this.head(key);
+      return head && { ...head, size: 0, body: emptyStream() };
+    }
+    return { ...headOfR2Object(read), body: read.body };
   }
 
   async put(key: string, value: ValueSource, meta: ItemMeta, condition: WriteCondition): Promise<WriteResult> {
@@ -59,10 +69,21 @@ export class R2Storage implements Storage {
 
   /** No copy on the binding: the value is read and written back behind a new nonce, only at version `etag`. */
   async replaceMeta(key: string, etag: string, meta: ItemMeta): Promise<WriteResult> {
-    const current = await this.call("GET", () => this.bucket.get(key, { range: { offset: NONCE_BYTES }, onlyIf: onlyIfHeaders({ kind: "match", etag }) }));
-    if (!current || !("body" in current)) return { ok: false, reason: "precondition_failed" };
-    const size = Math.max(0, current.size - NONCE_BYTES);
-    return this.put(key, { stream: current.body, length: size }, meta, { kind: "match", etag });
+    const current = await this.valueOf(key, etag);
+    if (!current) return { ok: false, reason: "precondition_failed" };
+    if (current === "empty") return this.put(key, new Uint8Array(0), meta, { kind: "match", etag });
+    return this.put(key, { stream: current.body, length: Math.max(0, current.size - NONCE_BYTES) }, meta, { kind: "match", etag });
+  }
+
+  /**
+   * The value after the nonce (a ranged read), only at version `etag` when given: null when absent
+   * or another version, "empty" when nothing follows the nonce (the binding refuses that range).
+   */
+  private async valueOf(key: string, etag?: string): Promise<R2ObjectBody | "empty" | null> {
+    const options: R2GetOptions = { range: { offset: NONCE_BYTES }, ...(etag ? { onlyIf: onlyIfHeaders({ kind: "match", etag }) } : {}) };
+    const read = await this.call("GET", () => this.bucket.get(key, options).catch((err: unknown) => (isUnsatisfiableRange(err) ? ("empty" as const) : Promise.reject(err))));
+    // With a failed condition the binding answers the object without its body.
+    return read === null || read === "empty" || "body" in read ? read : null;
   }
 
   async tombstone(key: string, etag: string): Promise<WriteResult> {
