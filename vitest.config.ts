@@ -18,9 +18,12 @@ const testBindings = {
 
 /**
  * Tests of the S3 way alone, left out of `worker-r2` (docs/testing.md says why for each): request
- * signing and the store's dialect, storage failures injected on the S3 endpoint (fault proxy, broken
- * endpoints), and DeleteObjects refused.
+ * signing and the store's dialect, storage failures injected on the S3 endpoint (the fault proxy),
+ * DeleteObjects refused, and subrequests counted as fetch() calls to the store.
  */
+/** Tests of the binding alone, left out of `worker`: its calls counted on the binding itself. */
+const BINDING_ONLY_TESTS = ["test/subrequests-binding.test.ts"];
+
 const S3_ONLY_TESTS = [
   "src/storage/s3/**",
   "test/storage-dialect.test.ts",
@@ -28,6 +31,11 @@ const S3_ONLY_TESTS = [
   "test/faults.test.ts",
   "test/timeouts.test.ts",
   "test/sweep-fallback.test.ts",
+  "test/subrequests.test.ts",
+  "test/sweep-subrequests.test.ts",
+  "test/stale.test.ts",
+  "test/hot-counter.test.ts",
+  "test/batch-flush.test.ts",
 ];
 
 export default defineConfig({
@@ -60,7 +68,7 @@ export default defineConfig({
           // The fault proxy sits in front of whatever store global-setup.ts provides (test/faults.ts).
           globalSetup: ["./test/global-setup.ts", "./test/node/fault-proxy-setup.ts"],
           include: ["src/**/*.test.ts", "test/**/*.test.ts"],
-          exclude: ["test/node/**"],
+          exclude: ["test/node/**", ...BINDING_ONLY_TESTS],
         },
       },
       {

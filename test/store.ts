@@ -1,4 +1,5 @@
 import { env } from "cloudflare:test";
+import { inject } from "vitest";
 import { AwsClient } from "aws4fetch";
 import { parseConfig, type Config } from "../src/platform/config";
 import { SubrequestBudget } from "../src/platform/budget";
@@ -7,7 +8,7 @@ import { openStorage } from "../src/storage/open";
 import type { Storage } from "../src/storage/storage";
 
 /** The Worker's configuration under test, optionally with another S3 prefix (a bucket area of its own). */
-export function testConfig(overrides: Partial<Record<string, string>> = {}): Config {
+export function testConfig(overrides: Record<string, unknown> = {}): Config {
   return parseConfig({ ...env, ...overrides });
 }
 
@@ -73,4 +74,26 @@ function unescapeXml(text: string): string {
 /** An S3 prefix no other test writes under. */
 export function uniquePrefix(label: string): string {
   return `${testConfig().prefix}${label}-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}/`;
+}
+
+/** Whether the suite runs through the R2 binding STORE (the project worker-r2), not the S3 API. */
+export const throughBinding = env.STORE !== undefined;
+
+/**
+ * A bucket binding whose every call fails as `how` says: the binding's own way of failing (its
+ * network), injected for the tests of storage failures. Only for fault injection.
+ */
+function failingBucket(how: "unreachable" | "hanging"): R2Bucket {
+  const fail = () => (how === "hanging" ? new Promise<never>(() => undefined) : Promise.reject(new Error("Network connection lost.")));
+  return { head: fail, get: fail, put: fail, list: fail, delete: fail, createMultipartUpload: fail, resumeMultipartUpload: fail } as unknown as R2Bucket;
+}
+
+/** Settings with which storage cannot be reached, whichever way the suite reaches it. */
+export function unreachableStore(): Record<string, unknown> {
+  return throughBinding ? { STORE: failingBucket("unreachable") } : { S3_ENDPOINT: inject("brokenEndpoints").closed };
+}
+
+/** Settings with which storage never answers, whichever way the suite reaches it. */
+export function hangingStore(): Record<string, unknown> {
+  return throughBinding ? { STORE: failingBucket("hanging") } : { S3_ENDPOINT: inject("brokenEndpoints").hanging };
 }
