@@ -1,7 +1,6 @@
 import { cloudflareTest } from "@cloudflare/vitest-pool-workers";
 import { defineConfig } from "vitest/config";
 import { TEST_ADMIN_TOKEN, TEST_TOKEN_SECRET } from "./test/constants";
-// @ts-expect-error -- a plain ESM script shared with `npm run dev`.
 import { writeS3WranglerConfig } from "./scripts/s3-wrangler-config.mjs";
 
 /** Settings of the Worker under test, both ways to storage. */

@@ -15,7 +15,7 @@ function deployProblems(config: WranglerConfig, options: { customDomain: boolean
   const problems: string[] = [];
   const vars = config.vars as Record<string, unknown>;
   const secrets = config.secrets?.required ?? [];
-  const bound = config.r2_buckets.some((bucket) => bucket.binding === STORE_BINDING);
+  const bound = config.r2_buckets.some((bucket: { binding: string }) => bucket.binding === STORE_BINDING);
   // With the binding, an S3 setting would be refused (a 500 naming both): none may be asked for.
   if (bound) for (const name of S3_CONNECTION_SETTINGS) if (secrets.includes(name) || name in vars) problems.push(`${name} is set beside the R2 binding ${STORE_BINDING}`);
   for (const name of requiredSettings(bound)) {
@@ -70,7 +70,7 @@ describe("the default deploy (npm run deploy)", () => {
   it.each(["staging", "production"])("the %s environment (custom domain) binds its bucket, asks for the same secrets and sets the same vars", (env) => {
     const config = read(env);
     expect(deployProblems(config, { customDomain: true })).toEqual([]);
-    expect(config.r2_buckets.map((bucket) => bucket.binding)).toEqual([STORE_BINDING]);
+    expect(config.r2_buckets.map((bucket: { binding: string }) => bucket.binding)).toEqual([STORE_BINDING]);
     expect(config.secrets?.required).toEqual(read().secrets?.required);
     expect(config.vars).toEqual(read().vars);
   });
@@ -78,8 +78,7 @@ describe("the default deploy (npm run deploy)", () => {
 
 describe("the S3 way's configuration (npm run dev -- --s3, the vitest project worker)", () => {
   it("is wrangler.toml without its R2 bindings, everything else as it is", async () => {
-    // @ts-expect-error -- a plain ESM script shared with `npm run dev`.
-    const { writeS3WranglerConfig } = (await import("../../scripts/s3-wrangler-config.mjs")) as { writeS3WranglerConfig: () => string };
+    const { writeS3WranglerConfig } = await import("../../scripts/s3-wrangler-config.mjs");
     const s3Way = unstable_readConfig({ config: writeS3WranglerConfig() });
     const original = read();
     expect(original.r2_buckets).not.toEqual([]);
