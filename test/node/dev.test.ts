@@ -310,7 +310,7 @@ describe("npm run dev (scripts/dev.mjs)", () => {
     await second.ready();
     expect(await (await fetch(`${url}/v1/default/items/bound`, { headers })).text()).toBe("through the binding");
     await stop(second, "SIGINT");
-  });
+  }, 300_000);
 
   it("uses the store named in .dev.vars and starts none of its own", async () => {
     const store = await startEmbeddedStore({ secretAccessKey: randomBytes(18).toString("base64url"), bucket: "users-own" });
