@@ -35,6 +35,8 @@ const S3_ONLY_TESTS = [
   "test/stale.test.ts",
   "test/hot-counter.test.ts",
   "test/batch-flush.test.ts",
+  "test/coalescing.test.ts",
+  "test/batch-concurrency.test.ts",
 ];
 
 export default defineConfig({
