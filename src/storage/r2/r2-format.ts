@@ -1,5 +1,4 @@
-import { decodeExpiry, EXPIRES_HEADER, TOMBSTONE_HEADER } from "../../items/item";
-import { NONCE_BYTES, quoteEtag, type StoredHead } from "../object-format";
+import { quoteEtag, readHead, type StoredHead } from "../object-format";
 
 /**
  * Objects through an R2 binding, in the same format as through the S3 API: an S3 user-metadata
@@ -26,18 +25,15 @@ export interface R2ObjectFacts {
   customMetadata?: Record<string, string>;
 }
 
-/** An object's facts as the binding gives them. Pure. */
+/**
+ * An object's facts as the binding gives them, read by the S3 way's own reader (object-format.ts)
+ * from the headers an S3 answer would carry: one reading of the metadata for both ways. Pure.
+ */
 export function headOfR2Object(object: R2ObjectFacts): StoredHead {
-  const custom = object.customMetadata ?? {};
-  return {
-    etag: quoteEtag(object.etag),
-    size: Math.max(0, object.size - NONCE_BYTES),
-    meta: {
-      contentType: object.httpMetadata?.contentType ?? "application/octet-stream",
-      expiresAt: decodeExpiry(custom[EXPIRES_HEADER.slice(USER_METADATA.length)] ?? null),
-    },
-    tombstone: custom[TOMBSTONE_HEADER.slice(USER_METADATA.length)] === "1",
-  };
+  const headers = new Headers({ etag: object.etag });
+  if (object.httpMetadata?.contentType) headers.set("content-type", object.httpMetadata.contentType);
+  for (const [name, value] of Object.entries(object.customMetadata ?? {})) headers.set(`${USER_METADATA}${name}`, value);
+  return readHead(headers, object.size);
 }
 
 /** The binding's `onlyIf` for a write condition on a quoted ETag (`If-Match` / `If-None-Match: *`). Pure. */

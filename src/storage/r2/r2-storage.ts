@@ -1,10 +1,10 @@
 import { ApiError } from "../../http/errors";
-import { encodeExpiry, TOMBSTONE_HEADER, type ItemMeta } from "../../items/item";
+import { TOMBSTONE_HEADER, type ItemMeta } from "../../items/item";
 import { SubrequestBudget } from "../../platform/budget";
 import type { PhaseRecorder } from "../../platform/metrics";
 import { storageTimeoutError, storageUnavailableError } from "../failures";
 import { frameValue } from "../framing";
-import { checkMetadata, NONCE_BYTES, quoteEtag, type StoredHead, type StoredObject } from "../object-format";
+import { checkMetadata, itemMetadata, NONCE_BYTES, quoteEtag, type StoredHead, type StoredObject } from "../object-format";
 import { MAX_KEYS_PER_CALL, type DeleteEntry, type DeleteManyResult, type ListOptions, type ListPage, type Storage, type ValueSource, type WriteCondition, type WriteResult } from "../storage";
 import { emptyStream, firstBytes } from "../streams";
 import { customMetadataOf, headOfR2Object, onlyIfHeaders } from "./r2-format";
@@ -130,7 +130,7 @@ export class R2Storage implements Storage {
     condition: WriteCondition,
     options: { framed: boolean } = { framed: true },
   ): Promise<WriteResult> {
-    const metadataHeaders = { ...encodeExpiry(meta.expiresAt), ...extraMetadata };
+    const metadataHeaders = { ...itemMetadata(meta), ...extraMetadata };
     checkMetadata(metadataHeaders);
     const onlyIf = onlyIfHeaders(condition);
     const framed = options.framed ? frameValue(value) : null;

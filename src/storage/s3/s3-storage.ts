@@ -7,7 +7,7 @@ import { storageAnswerError } from "../failures";
 import { dialectFor, dialectKnown } from "./known-dialect";
 import { resolveAmbiguousWrite, uploadEtag } from "./landed";
 import { copySource } from "../object-key";
-import { checkMetadata, NONCE_BYTES, quoteEtag, readHead, type StoredHead, type StoredObject } from "../object-format";
+import { checkMetadata, itemMetadata, NONCE_BYTES, quoteEtag, readHead, type StoredHead, type StoredObject } from "../object-format";
 import { concat, emptyStream, exactLength, skipBytes } from "../streams";
 import { frameValue } from "../framing";
 import { PLANNED_CALLS, SubrequestBudget } from "../../platform/budget";
@@ -106,7 +106,7 @@ export class S3Storage implements Storage {
     const dialect = condition.kind === "match" ? await this.dialect() : STANDARD_DIALECT;
     const headers: Record<string, string> = {
       "content-type": meta.contentType,
-      ...encodeExpiry(meta.expiresAt),
+      ...itemMetadata(meta),
       ...conditionHeaders(condition, dialect),
     };
     checkMetadata(headers);
@@ -160,7 +160,7 @@ export class S3Storage implements Storage {
       "x-amz-copy-source-if-match": etag,
       "x-amz-metadata-directive": "REPLACE",
       "content-type": meta.contentType,
-      ...encodeExpiry(meta.expiresAt),
+      ...itemMetadata(meta),
     };
     checkMetadata(headers);
     const response = await this.transport.callObject("COPY", key, { method: "PUT", headers }, { idempotent: false });
