@@ -1,5 +1,6 @@
-// The Worker's wrangler.toml without its R2 binding: the S3 way to storage, for `npm run dev -- --s3`
-// and the vitest project `worker` (a Worker given both the binding and S3 settings refuses to run).
+// The Worker's wrangler.toml without its R2 binding and with the S3 settings as required secrets
+// (wrangler hands a Worker only the secrets its configuration declares): the S3 way to storage, for
+// `npm run dev -- --s3` and the vitest project `worker` (a Worker given both ways refuses to run).
 // Written under .wrangler/ (never committed), next to nothing else; its `main` points back at src/.
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join, relative, resolve } from "node:path";
@@ -23,12 +24,23 @@ export function withoutR2Buckets(toml) {
   return out.join("\n");
 }
 
+const S3_SECRETS = ["S3_ENDPOINT", "S3_BUCKET", "S3_ACCESS_KEY_ID", "S3_SECRET_ACCESS_KEY"];
+
+/** Each `[secrets] required = [...]` line with the S3 way's secrets added in front. Pure. */
+export function withS3Secrets(toml) {
+  return toml.replace(/^required = \[(.*)\]$/gm, (_, names) => {
+    const listed = names.split(",").map((name) => name.trim()).filter((name) => name !== "");
+    const missing = S3_SECRETS.filter((name) => !listed.includes(JSON.stringify(name)));
+    return `required = [${[...missing.map((name) => JSON.stringify(name)), ...listed].join(", ")}]`;
+  });
+}
+
 /** Writes the S3 way's configuration and answers its path. */
 export function writeS3WranglerConfig(source = join(root, "wrangler.toml")) {
   const dir = join(root, ".wrangler", "s3");
   mkdirSync(dir, { recursive: true });
   const main = relative(dir, join(root, "src", "index.ts")).split("\\").join("/");
-  const text = withoutR2Buckets(readFileSync(source, "utf8")).replace(/^main = ".*"$/m, `main = "${main}"`);
+  const text = withS3Secrets(withoutR2Buckets(readFileSync(source, "utf8"))).replace(/^main = ".*"$/m, `main = "${main}"`);
   const path = join(dir, "wrangler.toml");
   writeFileSync(path, text);
   return path;

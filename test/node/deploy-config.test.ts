@@ -77,7 +77,7 @@ describe("the default deploy (npm run deploy)", () => {
 });
 
 describe("the S3 way's configuration (npm run dev -- --s3, the vitest project worker)", () => {
-  it("is wrangler.toml without its R2 bindings, everything else as it is", async () => {
+  it("is wrangler.toml without its R2 bindings and with the S3 settings as required secrets, everything else as it is", async () => {
     const { writeS3WranglerConfig } = await import("../../scripts/s3-wrangler-config.mjs");
     const s3Way = unstable_readConfig({ config: writeS3WranglerConfig() });
     const original = read();
@@ -87,6 +87,8 @@ describe("the S3 way's configuration (npm run dev -- --s3, the vitest project wo
     expect(s3Way.vars).toEqual(original.vars);
     expect(s3Way.triggers).toEqual(original.triggers);
     expect(s3Way.compatibility_date).toBe(original.compatibility_date);
+    expect(s3Way.secrets?.required).toEqual([...S3_CONNECTION_SETTINGS, "ADMIN_TOKEN", "TOKEN_SECRET"]);
+    expect(deployProblems(s3Way, { customDomain: false })).toEqual([]);
     for (const env of ["staging", "production"]) expect(unstable_readConfig({ config: writeS3WranglerConfig(), env }).r2_buckets).toEqual([]);
   });
 });
