@@ -1,7 +1,10 @@
 import { cloudflareTest } from "@cloudflare/vitest-pool-workers";
 import { defineConfig } from "vitest/config";
-import { TEST_ADMIN_TOKEN, TEST_TOKEN_SECRET } from "./test/constants";
+import { TEST_ADMIN_TOKEN, TEST_TOKEN_SECRET } from "./test/constants.ts";
+import { hideRuntimeNoise, VERBOSE } from "./test/node/quiet-output.ts";
 import { writeS3WranglerConfig } from "./scripts/s3-wrangler-config.mjs";
+
+hideRuntimeNoise();
 
 /** Settings of the Worker under test, both ways to storage. */
 const testBindings = {
@@ -37,10 +40,13 @@ const S3_ONLY_TESTS = [
   "test/batch-flush.test.ts",
   "test/coalescing.test.ts",
   "test/batch-concurrency.test.ts",
+  "test/write-bounds.test.ts",
 ];
 
 export default defineConfig({
   test: {
+    // Each test's console output is shown when it fails (all of it with CLOUDCACHED_TEST_VERBOSE=1).
+    silent: VERBOSE ? false : "passed-only",
     // The Worker logs one JSON line per request (src/http/observability.ts): thousands in a run.
     // test/observability.test.ts checks them itself; here they would bury the report.
     onConsoleLog: (log: string) => !log.includes('"requestId":'),

@@ -12,6 +12,7 @@ import os from "node:os";
 import path from "node:path";
 import { barChartSvg } from "./lib/chart.mjs";
 import { cloudcachedClient } from "./lib/cloudcached-client.mjs";
+import { pythonClient } from "./lib/python-client.mjs";
 import { directS3 } from "./lib/direct-s3.mjs";
 import { keepAliveAgent, request } from "./lib/http.mjs";
 import { expectStatus, floorSide, interleave, workerSides } from "./lib/sides.mjs";
@@ -44,6 +45,11 @@ const VALUES = [
   { name: "string 512 KB", value: STRING_512K, bytes: Buffer.from(STRING_512K), contentType: "text/plain; charset=utf-8" },
 ];
 
+/** The Python client's rows of the original table, and the TypeScript client's rows they sit beside. */
+const PYTHON_HIT = "CloudCached hit (Python client)";
+const PYTHON_PUT = "CloudCached PUT (Python client)";
+const BESIDE_PYTHON = { GET: ["CloudCached hit", PYTHON_HIT], PUT: ["CloudCached PUT (set)", PYTHON_PUT] };
+
 function log(message) {
   process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${message}\n`);
 }
@@ -64,11 +70,15 @@ function gitCommit() {
   }
 }
 
-/** Times `call`; resolves to milliseconds. */
+/**
+ * Times `call`; resolves to milliseconds. A call made by another process (the Python client) resolves
+ * to `{ reportedMs }`, the time that process measured itself, which is taken instead.
+ */
 async function time(call) {
   const started = performance.now();
-  await call();
-  return performance.now() - started;
+  const result = await call();
+  const elapsed = performance.now() - started;
+  return typeof result?.reportedMs === "number" ? result.reportedMs : elapsed;
 }
 
 // ---- The seed's table ---------------------------------------------------------------------------
@@ -77,10 +87,11 @@ async function time(call) {
  * 10 runs of each (operation, value) per system, the systems interleaved run by run (shuffled), after
  * a warm-up. A hit that was not answered from the location cache, or a miss that was, fails the run.
  */
-async function seedTable({ cc, s3, memcached }) {
+async function seedTable({ cc, py, s3, memcached }) {
   const systems = {
     PUT: {
       "CloudCached PUT (set)": (v, k) => cc.set(`seed/put/${k}`, v.value),
+      ...(py.missing ? {} : { [PYTHON_PUT]: async (v, k) => ({ reportedMs: await py.set(`seed/put-py/${k}`, VALUES.indexOf(v)) }) }),
       "direct S3 (client signs)": (v, k) => s3.put(`direct/seed/put/${k}`, v.bytes, v.contentType),
       ...(memcached.missing ? {} : { "memcached (memjs, loopback)": (v, k) => memcached.set(`seed-put-${k}`, v.bytes) }),
     },
@@ -90,6 +101,8 @@ async function seedTable({ cc, s3, memcached }) {
         if (got.cache !== "HIT") throw new Error(`expected a hit, got X-Cache: ${got.cache}`);
         if (JSON.stringify(got.value) !== JSON.stringify(v.value)) throw new Error("CloudCached hit: wrong value");
       },
+      // the same items, read by the Python client: it checks the hit and the value itself
+      ...(py.missing ? {} : { [PYTHON_HIT]: async (v, k) => ({ reportedMs: await py.get(`seed/get/${k}`, VALUES.indexOf(v)) }) }),
       "CloudCached miss (no-cache)": async (v, k) => {
         const got = await cc.get(`seed/get/${k}`, { fresh: true });
         if (got.cache !== "MISS") throw new Error(`expected a miss, got X-Cache: ${got.cache}`);
@@ -299,6 +312,7 @@ function render(results) {
     ),
   );
   if (results.memcachedMissing) out.push("", `memcached is not installed: its rows are left out. Install it with: ${results.memcachedMissing}`);
+  out.push("", ...renderPythonColumn(results));
   out.push("", `Medians, every side interleaved in one loop (32-byte value; n per side after ${SETTINGS.warmup} warm-up rounds):`, "");
   const sideRows = [];
   for (const [scenario, sides] of Object.entries(results.medians)) {
@@ -339,6 +353,25 @@ function render(results) {
     `Memory: ${(m.streamedBytes / MiB).toFixed(0)} MiB PUT then GET through the Worker; workerd peak RSS growth: PUT ${(m.put.growthBytes / MiB).toFixed(1)} MiB, GET ${(m.get.growthBytes / MiB).toFixed(1)} MiB; control, a Worker that reads each chunk in JavaScript (shows the measure sees allocations): PUT ${(m.jsReadControl.put.growthBytes / MiB).toFixed(1)} MiB, GET ${(m.jsReadControl.get.growthBytes / MiB).toFixed(1)} MiB (${m.method}).`,
   );
   return `${out.join("\n")}\n`;
+}
+
+/** The original table's CloudCached rows, the TypeScript client's and the Python client's side by side. */
+function renderPythonColumn(results) {
+  if (results.machine.pythonClient.missing) return [`Python client rows left out: ${results.machine.pythonClient.missing}`];
+  const row = (system, op, value) => results.seedTable.find((r) => r.system === system && r.op === op && r.value === value);
+  const rows = [];
+  for (const [op, [tsSystem, pySystem]] of Object.entries(BESIDE_PYTHON)) {
+    for (const { name } of VALUES) {
+      const ts = row(tsSystem, op, name);
+      const py = row(pySystem, op, name);
+      rows.push([op, name, ts.avgS.toFixed(5), ts.totalS.toFixed(4), py.avgS.toFixed(5), py.totalS.toFixed(4)]);
+    }
+  }
+  return [
+    `The same CloudCached rows from each client (hits and sets, ${results.seedTable[0]?.runs ?? 0} runs, interleaved): TypeScript (${results.machine.cloudcachedClient}) and Python (${results.machine.pythonClient.kind}).`,
+    "",
+    table(["op", "value", "TypeScript avg s", "TypeScript total s", "Python avg s", "Python total s"], rows, [2, 3, 4, 5]),
+  ];
 }
 
 function chart(results) {
@@ -400,6 +433,10 @@ async function main() {
     machine.memcached = memcached.missing ? null : memcached.version;
     const cc = await cloudcachedClient({ url: stack.url, token: stack.adminToken, namespace: "bench-seed" });
     machine.cloudcachedClient = cc.kind;
+    const py = await pythonClient({ url: stack.url, token: stack.adminToken, namespace: "bench-seed", values: VALUES.map((v) => v.value) });
+    if (!py.missing) cleanups.push(() => py.close());
+    else log(`Python client left out: ${py.missing}`);
+    machine.pythonClient = py.missing ? { missing: py.missing } : { kind: py.kind };
     const s3 = directS3(stack.store, stack.store.endpoint);
     const s3Wan = directS3(stack.store, stack.store.wanEndpoint);
     const prefixed = (client) => ({
@@ -412,7 +449,7 @@ async function main() {
     });
 
     log("the original table");
-    const seedRows = await seedTable({ cc, s3: prefixed(s3), memcached });
+    const seedRows = await seedTable({ cc, py, s3: prefixed(s3), memcached });
 
     log(`local sides, interleaved: ${SETTINGS.warmup} warm-up + ${SETTINGS.samples} rounds`);
     const floor = floorSide(stack.url);

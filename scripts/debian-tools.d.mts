@@ -1,5 +1,5 @@
 // Types of scripts/debian-tools.mjs for the TypeScript tests that import it.
-export type DebianToolGroup = "memcached";
+export type DebianToolGroup = "memcached" | "python";
 
 export interface DebianToolSpec {
   packages: string[];

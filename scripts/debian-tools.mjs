@@ -1,10 +1,12 @@
 #!/usr/bin/env node
-// The programs the memcached gateway's tests drive that npm cannot bring: a real memcached (each
-// gateway test runs against it too), libmemcached's tools (memccp/memccat) and Python's pymemcache.
-// They come from Debian's packages: when any is missing, this installs them with apt-get if it runs
-// as root, and otherwise fails with the exact command to run — never a silent skip.
+// The programs the tests drive that npm cannot bring: for the memcached gateway's, a real memcached
+// (each gateway test runs against it too), libmemcached's tools (memccp/memccat) and Python's
+// pymemcache; for the Python client's (python/), Python 3, what an offline `pip install` of it
+// needs (venv, setuptools, wheel), mypy, and openssl (a test certificate). They come from Debian's
+// packages: when any is missing, this installs them with apt-get if it runs as root, and otherwise
+// fails with the exact command to run — never a silent skip.
 //
-//   node scripts/debian-tools.mjs install memcached   # install if missing (idempotent)
+//   node scripts/debian-tools.mjs install memcached python   # install if missing (idempotent)
 //   node scripts/debian-tools.mjs status              # what is there, one line each
 import { execFile } from "node:child_process";
 import { access, constants } from "node:fs/promises";
@@ -12,7 +14,7 @@ import { promisify } from "node:util";
 
 const run = promisify(execFile);
 
-/** Python as Debian installs it: python3-pymemcache is importable there (a pyenv python3 may lack it). */
+/** Python as Debian installs it: python3-pymemcache and python3-mypy are importable there (a pyenv python3 may lack them). */
 export const DEBIAN_PYTHON = "/usr/bin/python3";
 
 /** Each group: the Debian packages, and the programs (or Python modules) that say they are installed. */
@@ -21,6 +23,11 @@ export const DEBIAN_TOOLS = {
     packages: ["memcached", "libmemcached-tools", "python3-pymemcache"],
     programs: ["memcached", "memccp", "memccat"],
     pythonModules: ["pymemcache"],
+  },
+  python: {
+    packages: ["python3", "python3-venv", "python3-setuptools", "python3-wheel", "python3-mypy", "openssl"],
+    programs: ["python3", "openssl"],
+    pythonModules: ["ensurepip", "setuptools", "wheel", "mypy"],
   },
 };
 

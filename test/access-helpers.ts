@@ -2,6 +2,8 @@ import { createExecutionContext, env, SELF, waitOnExecutionContext } from "cloud
 import { sign } from "hono/jwt";
 import { expect } from "vitest";
 import { app } from "../src/http/app";
+import { configFor } from "../src/platform/config";
+import { deploymentOf } from "../src/platform/deployment";
 import { TEST_TOKEN_SECRET } from "./constants";
 import { ADMIN, ORIGIN } from "./helpers";
 
@@ -38,9 +40,14 @@ export async function mint(body: TokenBody): Promise<string> {
   return (JSON.parse(text) as { token: string }).token;
 }
 
-/** A token signed with the Worker's own secret but claims of the test's choosing (an expired one, say). */
+/** The audience of the test Worker's tokens: its deployment's name (src/platform/deployment.ts). */
+export function testAudience(bindings: Bindings = {}): string {
+  return deploymentOf(configFor({ ...env, ...bindings }));
+}
+
+/** A token signed with the Worker's own secret but claims of the test's choosing (an expired one, say), for the test deployment unless `aud` is given. */
 export function signWithTestSecret(claims: Record<string, unknown>, alg: "HS256" | "HS512" = "HS256"): Promise<string> {
-  return sign(claims, TEST_TOKEN_SECRET, alg);
+  return sign({ aud: testAudience(), ...claims }, TEST_TOKEN_SECRET, alg);
 }
 
 export function base64url(text: string): string {

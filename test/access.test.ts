@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { base64url, bearer, mint, send, signWithTestSecret, storedStatus } from "./access-helpers";
+import { base64url, bearer, mint, send, signWithTestSecret, storedStatus, testAudience } from "./access-helpers";
 import { TEST_ADMIN_TOKEN, TEST_TOKEN_SECRET } from "./constants";
 import { ADMIN, expectError, uniqueNamespace } from "./helpers";
 
@@ -150,6 +150,8 @@ describe("forged, expired and malformed tokens", () => {
       "expired": await signWithTestSecret({ iss: "cloudcached", namespaces: [ns], scopes: ["write"], exp: now() - 1 }),
       "no expiry": await signWithTestSecret({ iss: "cloudcached", namespaces: [ns], scopes: ["write"] }),
       "another issuer": await signWithTestSecret({ iss: "elsewhere", namespaces: [ns], scopes: ["write"], exp: now() + 300 }),
+      "no audience (as minted before tokens named their deployment)": await signWithTestSecret({ aud: undefined, iss: "cloudcached", namespaces: [ns], scopes: ["write"], exp: now() + 300 }),
+      "another deployment's audience": await signWithTestSecret({ aud: testAudience({ S3_PREFIX: "elsewhere/" }), iss: "cloudcached", namespaces: [ns], scopes: ["write"], exp: now() + 300 }),
       "admin token with a suffix": `${TEST_ADMIN_TOKEN}x`,
       "the token secret itself": TEST_TOKEN_SECRET,
       "garbage": "not-a-token",
@@ -170,6 +172,22 @@ describe("forged, expired and malformed tokens", () => {
     expect(await storedStatus(ns, "k")).toBe(404);
     // The genuine one still works.
     expect((await put(ns, "k", bearer(genuine))).status).toBe(200);
+  });
+});
+
+describe("two deployments sharing TOKEN_SECRET (staging and production)", () => {
+  it("each refuses the other's tokens", async () => {
+    const ns = uniqueNamespace("aud");
+    const staging = { S3_PREFIX: `${ns}-staging/` };
+    const production = await mint({ namespaces: [ns], scopes: ["read", "write"], ttl: 300 });
+    const mintedAtStaging = await send("/v1/tokens", { method: "POST", headers: { ...ADMIN, "content-type": "application/json" }, body: JSON.stringify({ namespaces: [ns], scopes: ["read", "write"], ttl: 300 }) }, staging);
+    expect(mintedAtStaging.status).toBe(201);
+    const stagingToken = ((await mintedAtStaging.json()) as { token: string }).token;
+
+    expect((await send(`/v1/${ns}/items/k`, { method: "PUT", headers: { ...bearer(stagingToken), "content-length": "7" }, body: "staging" }, staging)).status).toBe(200);
+    expect((await put(ns, "k", bearer(production), "production")).status).toBe(200);
+    await expectError(await send(`/v1/${ns}/items/k`, { headers: bearer(production) }, staging), 401, "unauthorized");
+    await expectError(await send(`/v1/${ns}/items/k`, { headers: bearer(stagingToken) }), 401, "unauthorized");
   });
 });
 

@@ -103,3 +103,74 @@ describe.each([
     expect(reads.some((read) => read.afterFlush && read.path.includes(`/${ns}/1/`))).toBe(true);
   });
 });
+
+/**
+ * Holds the first `hold` PUTs of items of `ns`; once all of them are held, flushes `ns` through the
+ * Worker, then lets them go. Records every item call (PUT, GET, HEAD) with whether it began after the flush.
+ */
+function flushBetweenWrites(ns: string, hold: number): { calls: { method: string; path: string; afterFlush: boolean }[] } {
+  const seen = { calls: [] as { method: string; path: string; afterFlush: boolean }[] };
+  const waiting: (() => void)[] = [];
+  let flushed = false;
+  const next = globalThis.fetch;
+  globalThis.fetch = (async (input: RequestInfo | URL, init?: RequestInit) => {
+    const request = new Request(input, init);
+    const path = decodeURIComponent(new URL(request.url).pathname);
+    if (path.includes(`/${ns}/`)) {
+      seen.calls.push({ method: request.method, path, afterFlush: flushed });
+      if (request.method === "PUT" && !flushed && waiting.length < hold) {
+        await new Promise<void>((release) => {
+          waiting.push(release);
+          if (waiting.length === hold) {
+            void (async () => {
+              const response = await withBindings({}, `/v1/${ns}/flush`, { method: "POST" });
+              expect(response.status).toBe(204);
+              flushed = true;
+              for (const go of waiting) go();
+            })();
+          }
+        });
+      }
+    }
+    return next(request);
+  }) as typeof fetch;
+  return seen;
+}
+
+describe.each([
+  ["no-cache", { "cache-control": "no-cache" }],
+  ["through the location cache", {}],
+] as const)("a batch (%s) whose namespace is flushed between its sets", (_, headers) => {
+  it("writes every set begun after the flush into the new generation (kept, not gone), and no get reads the flushed one", async () => {
+    const ns = uniqueNamespace("bflushset");
+    const config = testConfig();
+    const storage = testStorage(config);
+    const sets = Array.from({ length: 2 * BATCH_CONCURRENCY }, (_, i) => `s${String(i).padStart(2, "0")}`);
+    const olds = Array.from({ length: 4 }, (_, i) => `old${i}`);
+    for (const key of olds) await storage.put(objectKey(config.prefix, ns, 0, key), new TextEncoder().encode(`old-${key}`), { contentType: "text/plain", expiresAt: null }, { kind: "none" });
+    // This isolate and location know generation 0, and hold a copy of every old item.
+    for (const key of olds) expect(await (await withBindings({}, `/v1/${ns}/items/${key}`)).text()).toBe(`old-${key}`);
+
+    const seen = flushBetweenWrites(ns, BATCH_CONCURRENCY);
+    const body = { set: sets.map((key) => ({ key, value: `new-${key}` })), get: [...olds, ...sets] };
+    const response = await withBindings({}, `/v1/${ns}/batch`, { method: "POST", body: JSON.stringify(body), headers });
+    const answer = JSON.parse(await response.text()) as { set: Record<string, { etag?: string }>; get: Record<string, { value: string } | null> };
+    globalThis.fetch = realFetch;
+    expect(response.status).toBe(200);
+    for (const key of sets) expect(answer.set[key]?.etag, key).toMatch(/^"/);
+
+    // The held sets began before the flush; every other one began after it and lands in generation 1.
+    const late = seen.calls.filter((call) => call.method === "PUT" && call.afterFlush);
+    expect(late.length).toBe(sets.length - BATCH_CONCURRENCY);
+    for (const call of late) expect(call.path, "a set begun after the flush").toContain(`/${ns}/1/`);
+    // Every get began after the flush: none reads generation 0, none answers an old item.
+    const staleReads = seen.calls.filter((call) => call.method !== "PUT" && call.afterFlush && call.path.includes(`/${ns}/0/`));
+    expect(staleReads, JSON.stringify(staleReads)).toEqual([]);
+    for (const key of olds) expect(answer.get[key], key).toBeNull();
+    // What a late set acknowledged is there to read after the batch.
+    for (const key of sets.slice(BATCH_CONCURRENCY)) {
+      const read = await withBindings({}, `/v1/${ns}/items/${key}`, { headers: { "cache-control": "no-cache" } });
+      expect(await read.text(), key).toBe(`new-${key}`);
+    }
+  });
+});

@@ -1,8 +1,9 @@
 import { describe, expect, it } from "vitest";
 import { CONTENT_SECURITY_POLICY } from "../src/http/content-safety";
 import { proxy, viaProxy } from "./faults";
+import { objectKey } from "../src/storage/object-key";
 import { api, expectError, sleep, uniqueNamespace } from "./helpers";
-import { throughBinding } from "./store";
+import { testConfig, testStorage, throughBinding } from "./store";
 
 // A stored value never runs as a page on the API's origin: every item answer (200 and 304, GET and
 // HEAD, from every tier: MISS, HIT, STALE) carries nosniff and a CSP sandbox, and active types are
@@ -108,5 +109,40 @@ describe("item answers are safe to open in a browser", () => {
     const keys = await api(`/v1/${ns}/keys`);
     expectSafe(keys, false, "keys");
     await keys.text();
+  });
+});
+
+describe("a content type that is a list (a browser uses its last valid type: Fetch's MIME extraction)", () => {
+  it("is refused on write, single and batch, naming Content-Type; one stored before is downloaded", async () => {
+    const ns = uniqueNamespace("mimelist");
+    for (const type of ["text/plain;,text/html", "text/plain, text/html", "image/png,image/svg+xml"]) {
+      const put = await api(`/v1/${ns}/items/k`, { method: "PUT", body: SCRIPT, headers: { "content-type": type } });
+      expectSafe(put, false, type);
+      const error = await expectError(put, 400, "bad_request");
+      expect(error.error.message, type).toMatch(/^invalid Content-Type: one type, not a list/);
+      const batch = await api(`/v1/${ns}/batch`, { method: "POST", body: JSON.stringify({ set: [{ key: "k", value: SCRIPT, contentType: type }] }) });
+      const batchError = await expectError(batch, 400, "bad_request");
+      expect(batchError.error.message, type).toMatch(/^set\[0\]\.contentType: invalid Content-Type: one type, not a list/);
+    }
+    expect((await api(`/v1/${ns}/items/k`)).status).toBe(404);
+    // A comma inside a quoted parameter is part of the one type: stored, and shown as text.
+    const quoted = 'text/plain;a="x,text/html"';
+    expect((await api(`/v1/${ns}/items/q`, { method: "PUT", body: "text", headers: { "content-type": quoted } })).status).toBe(200);
+    const shown = await api(`/v1/${ns}/items/q`);
+    expect(shown.headers.get("content-type")).toBe(quoted);
+    expectSafe(shown, false, quoted);
+    await shown.text();
+
+    // Written straight to the store (as one written before the refusal existed): sent as an attachment.
+    const config = testConfig();
+    const stored = await testStorage(config).put(objectKey(config.prefix, ns, 0, "old"), new TextEncoder().encode(SCRIPT), { contentType: "text/plain;,text/html", expiresAt: null }, { kind: "none" });
+    expect(stored.ok).toBe(true);
+    for (const tier of ["MISS", "HIT"]) {
+      const got = await api(`/v1/${ns}/items/old`);
+      expect(got.headers.get("x-cache")).toBe(tier);
+      expect(got.headers.get("content-type")).toBe("text/plain;,text/html");
+      expectSafe(got, true, tier);
+      expect(await got.text()).toBe(SCRIPT);
+    }
   });
 });

@@ -121,6 +121,28 @@ describe("observability", () => {
     }
   });
 
+  it("a batch's Server-Timing counts the calls made before its answer starts (its first reads included), its log line every call", async () => {
+    const ns = uniqueNamespace();
+    const keys = Array.from({ length: 10 }, (_, i) => `k${i}`);
+    const set = await api(`/v1/${ns}/batch`, { method: "POST", body: JSON.stringify({ set: keys.map((key) => ({ key, value: key, contentType: "text/plain" })) }) });
+    expect(set.status).toBe(200);
+    await set.text();
+    const lines: string[] = [];
+    vi.spyOn(console, "log").mockImplementation((...args: unknown[]) => {
+      lines.push(args.map(String).join(" "));
+    });
+    // Every get is a miss (the sets dropped this location's copies): one storage GET each.
+    const response = await withBindings({}, `/v1/${ns}/batch`, { method: "POST", body: JSON.stringify({ get: keys }) });
+    const got = (JSON.parse(await response.text()) as { get: Record<string, { value: string }> }).get;
+    for (const key of keys) expect(got[key]?.value).toBe(key);
+    expect(timing(response).storage).toBeGreaterThanOrEqual(0);
+    await sleep(0);
+    const entry = JSON.parse(lineOf(lines, response)) as { route: string; calls: { storage: number; cache: number } };
+    expect(entry.route).toBe("/v1/:ns/batch");
+    expect(entry.calls.storage).toBeGreaterThanOrEqual(keys.length);
+    expect(entry.calls.cache).toBeGreaterThanOrEqual(keys.length);
+  });
+
   it("logs an error's code, never its token", async () => {
     const lines: string[] = [];
     vi.spyOn(console, "log").mockImplementation((...args: unknown[]) => {

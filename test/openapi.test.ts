@@ -60,7 +60,27 @@ describe("GET /v1/openapi.json", () => {
     await expectError(await api(`/v1/${ns}/keys?limit=${Number(limit?.schema.maximum) + 1}`), 400, "bad_request");
     expect((await api(`/v1/${ns}/keys?limit=${Number(limit?.schema.maximum)}`)).status).toBe(200);
     const op = doc.paths["/v1/{ns}/items/{key}"]?.post?.parameters?.find((p) => p.name === "op");
-    expect(op?.schema.enum).toEqual(["touch", "incr", "decr"]);
+    expect(op?.schema.enum).toEqual(["touch", "expire", "incr", "decr"]);
+    const grace = put?.parameters?.find((p) => p.name === "grace");
+    expect(grace?.schema).toMatchObject({ minimum: 0, maximum: 31536000, default: 0 });
+    await expectError(await api(`/v1/${ns}/items/k?grace=${Number(grace?.schema.maximum) + 1}`, { method: "PUT", body: "x" }), 400, "bad_request");
+    expect((await api(`/v1/${ns}/items/k?grace=${Number(grace?.schema.maximum)}`, { method: "PUT", body: "x" })).status).toBe(200);
+  });
+
+  it("names the lease headers a read, a write and a delete accept, with the bounds a request meets", async () => {
+    const doc = await fetchDoc();
+    const item = doc.paths["/v1/{ns}/items/{key}"];
+    const lease = item?.get?.parameters?.find((p) => p.name === "X-Lease");
+    expect(lease?.schema).toMatchObject({ type: "integer", minimum: 1, maximum: 300 });
+    expect(item?.get?.parameters?.map((p) => p.name)).toContain("X-Refresh-Below");
+    expect(item?.put?.parameters?.map((p) => p.name)).toContain("X-Lease-Token");
+    expect(item?.delete?.parameters?.map((p) => p.name)).toContain("X-Lease-Token");
+    const ns = uniqueNamespace();
+    await expectError(await api(`/v1/${ns}/items/k`, { headers: { "x-lease": String(Number(lease?.schema.maximum) + 1) } }), 400, "bad_request");
+    const atMost = await api(`/v1/${ns}/items/k`, { headers: { "x-lease": String(Number(lease?.schema.maximum)) } });
+    expect(atMost.status).toBe(404);
+    expect(atMost.headers.get("x-lease")).toBe("won");
+    await atMost.arrayBuffer();
   });
 
   it("names the body fields the validators accept, and a field it does not name is refused", async () => {

@@ -43,6 +43,10 @@ describe("stale-if-error", () => {
       expect(response.headers.get("x-cache")).toBe("STALE");
       expect(response.headers.get("etag")).toBe(etag);
       expect(response.headers.get("cache-control")).toBe("private, no-cache");
+      // Told apart from stale by grace: its X-Expires-At is in the future, and Server-Timing says why.
+      expect(Number(response.headers.get("x-expires-at"))).toBeGreaterThan(Date.now() / 1000);
+      expect(response.headers.get("server-timing")).toContain("stale-error");
+      expect(response.headers.get("server-timing")).not.toContain("stale-grace");
       expect(await response.text()).toBe("kept value");
       const headOnly = await get(`/v1/${ns}/items/k`, {}, "HEAD");
       expect(headOnly.status).toBe(200);

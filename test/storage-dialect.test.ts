@@ -43,7 +43,7 @@ describe("conditional writes on this store", () => {
     const done = await storage().replaceMeta(key, second.etag, { contentType: "text/csv", expiresAt: 4102444800 });
     expect(done.ok).toBe(true);
     const after = await storage().get(key);
-    expect(after?.meta).toEqual({ contentType: "text/csv", expiresAt: 4102444800 });
+    expect(after?.meta).toEqual({ contentType: "text/csv", expiresAt: 4102444800, grace: 0 });
     expect(after && (await new Response(after.body).text())).toBe("value2");
     await storage().delete(key);
   });

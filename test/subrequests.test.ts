@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { maxBatchKeys } from "../src/platform/budget";
-import { objectKey } from "../src/storage/object-key";
+import { encodeLease } from "../src/items/lease";
+import { maxBatchKeys, maxBatchLeaseKeys } from "../src/platform/budget";
+import { leaseObjectKey, objectKey } from "../src/storage/object-key";
 import { proxy, viaProxy } from "./faults";
 import { uniqueNamespace } from "./helpers";
 import { testConfig, testStorage } from "./store";
@@ -15,6 +16,7 @@ const LIMITS = [50, 1000] as const;
 interface Answer {
   status: number;
   etag: string | null;
+  lease: string | null;
   body: string;
 }
 
@@ -22,9 +24,9 @@ interface Answer {
  * The Worker at this limit, through the fault proxy, with time enough for every retry it allows.
  * The body is read here: a batch does its gets while its answer streams.
  */
-async function at(limit: number, prefix: string, path: string, init: RequestInit = {}): Promise<Answer> {
-  const response = await viaProxy(path, init, { SUBREQUEST_LIMIT: String(limit), S3_PREFIX: prefix, STORAGE_TIMEOUT_MS: "5000" });
-  return { status: response.status, etag: response.headers.get("etag"), body: await response.text() };
+async function at(limit: number, prefix: string, path: string, init: RequestInit = {}, overrides: Partial<Record<keyof Env, string>> = {}): Promise<Answer> {
+  const response = await viaProxy(path, init, { SUBREQUEST_LIMIT: String(limit), S3_PREFIX: prefix, STORAGE_TIMEOUT_MS: "5000", ...overrides });
+  return { status: response.status, etag: response.headers.get("etag"), lease: response.headers.get("x-lease"), body: await response.text() };
 }
 
 /** A bucket prefix no other test uses: its generations, its dialect entry and its objects are its own. */
@@ -37,10 +39,24 @@ function uniquePrefix(): string {
  * seen its namespace, so the next request is the first of its kind (generation unknown everywhere,
  * and with a prefix of its own, the store's dialect too).
  */
-async function seed(prefix: string, namespace: string, key: string, value: string): Promise<string> {
-  const written = await testStorage(testConfig({ S3_PREFIX: prefix })).put(objectKey(prefix, namespace, 0, key), new TextEncoder().encode(value), { contentType: "text/plain", expiresAt: null }, { kind: "none" });
+async function seed(prefix: string, namespace: string, key: string, value: string, lifetime: { expiresAt: number | null; grace?: number } = { expiresAt: null }): Promise<string> {
+  const written = await testStorage(testConfig({ S3_PREFIX: prefix })).put(objectKey(prefix, namespace, 0, key), new TextEncoder().encode(value), { contentType: "text/plain", ...lifetime }, { kind: "none" });
   if (!written.ok) throw new Error(`seeding ${key} failed: ${written.reason}`);
   return written.etag;
+}
+
+/** The next read of the namespace's generation, of an item's value and of its head each fail once (500). */
+async function readsFailOnce(prefix: string, namespace: string): Promise<void> {
+  await proxy.fault({ mode: "error500", path: `/${prefix}.generations/${namespace}`, method: "GET", count: 1 });
+  await proxy.fault({ mode: "error500", path: `/${prefix}${namespace}/`, method: "GET", count: 1 });
+  await proxy.fault({ mode: "error500", path: `/${prefix}${namespace}/`, method: "HEAD", count: 1 });
+}
+
+/** A lease held by someone else, lapsed a second ago, written straight to the store: the next reader takes it over. */
+async function seedLapsedLease(prefix: string, namespace: string, key: string): Promise<void> {
+  const lease = encodeLease({ token: "someone-elses-lease-token", lapsesAt: Date.now() - 1000 });
+  const written = await testStorage(testConfig({ S3_PREFIX: prefix })).put(leaseObjectKey(prefix, namespace, 0, key), lease, { contentType: "application/json", expiresAt: 1 }, { kind: "none" });
+  if (!written.ok) throw new Error(`seeding the lease of ${key} failed: ${written.reason}`);
 }
 
 function report(route: string, limit: number, counted: Counted<Answer>): void {
@@ -69,13 +85,73 @@ describe.each(LIMITS)("SUBREQUEST_LIMIT=%i: every route's worst case stays withi
     const prefix = uniquePrefix();
     const ns = uniqueNamespace("sub-get");
     await seed(prefix, ns, "k", "");
-    await proxy.fault({ mode: "error500", path: `/${prefix}.generations/${ns}`, method: "GET", count: 1 });
-    await proxy.fault({ mode: "error500", path: `/${prefix}${ns}/`, method: "GET", count: 1 });
-    await proxy.fault({ mode: "error500", path: `/${prefix}${ns}/`, method: "HEAD", count: 1 });
+    await readsFailOnce(prefix, ns);
     const counted = await countSubrequests(() => at(limit, prefix, `/v1/${ns}/items/k`, { headers: { "cache-control": "no-cache" } }));
     report("GET, every call failing once", limit, counted);
     expect(counted.result.status).toBe(200);
     expect(counted.total).toBeLessThanOrEqual(limit);
+    await proxy.clear(`/${prefix}`);
+  });
+
+  it("a max-stale read of a stale empty value, on a location that knows nothing yet, every storage call failing once", async () => {
+    const prefix = uniquePrefix();
+    const ns = uniqueNamespace("sub-stale");
+    await seed(prefix, ns, "k", "", { expiresAt: Math.floor(Date.now() / 1000) - 5, grace: 600 });
+    await readsFailOnce(prefix, ns);
+    const counted = await countSubrequests(() => at(limit, prefix, `/v1/${ns}/items/k`, { headers: { "cache-control": "max-stale" } }));
+    report("GET max-stale, stale, every call failing once", limit, counted);
+    expect(counted.result.status).toBe(200);
+    expect(counted.total).toBeLessThanOrEqual(limit);
+    await proxy.clear(`/${prefix}`);
+  });
+
+  it("a max-stale read given this location's copy past its freshness, its background refresh failing once per call", async () => {
+    const prefix = uniquePrefix();
+    const ns = uniqueNamespace("sub-swr");
+    const edge = { EDGE_TTL: "1" };
+    await seed(prefix, ns, "k", "");
+    // The copy is kept here by a first read, then left past its freshness (EDGE_TTL 1 s).
+    expect((await at(limit, prefix, `/v1/${ns}/items/k`, {}, edge)).status).toBe(200);
+    await new Promise((resolve) => setTimeout(resolve, 1100));
+    await readsFailOnce(prefix, ns);
+    const counted = await countSubrequests(() => at(limit, prefix, `/v1/${ns}/items/k`, { headers: { "cache-control": "max-stale=60" } }, edge));
+    report("GET max-stale, copy past freshness, refresh failing once", limit, counted);
+    expect(counted.result.status).toBe(200);
+    expect(counted.total).toBeLessThanOrEqual(limit);
+    // The refresh really ran: storage was asked for the item after the answer.
+    expect((await proxy.requests(`/${prefix}${ns}/`)).filter((r) => r.method === "GET").length).toBeGreaterThanOrEqual(2);
+    await proxy.clear(`/${prefix}`);
+  });
+
+  it("the first request of an isolate: a soft expiry (op=expire) that probes the store's dialect, storage failing once, its copy racing", async () => {
+    const prefix = uniquePrefix();
+    const ns = uniqueNamespace("sub-expire");
+    await seed(prefix, ns, "k", "v", { expiresAt: Math.floor(Date.now() / 1000) + 3600, grace: 600 });
+    await proxy.fault({ mode: "error500", path: `/${prefix}.generations/${ns}`, method: "GET", count: 1 });
+    await proxy.fault({ mode: "error500", path: `/${prefix}${ns}/`, method: "HEAD", count: 1 });
+    await proxy.fault({ mode: "conflict409", path: `/${prefix}${ns}/`, method: "PUT", count: 1 });
+    const counted = await countSubrequests(() => at(limit, prefix, `/v1/${ns}/items/k?op=expire`, { method: "POST" }));
+    report("op=expire, first request", limit, counted);
+    expect(counted.result.status).toBe(200);
+    expect(counted.total).toBeLessThanOrEqual(limit);
+    await proxy.clear(`/${prefix}`);
+  });
+
+  it("a read asking for a lease on a location that knows nothing yet: its calls failing once, the lease lapsed (taken over, the dialect probed), each lease write's answer lost", async () => {
+    const prefix = uniquePrefix();
+    const ns = uniqueNamespace("sub-lease");
+    await seedLapsedLease(prefix, ns, "k");
+    await proxy.fault({ mode: "error500", path: `/${prefix}.generations/${ns}`, method: "GET", count: 1 });
+    await proxy.fault({ mode: "error500", path: `/${prefix}${ns}/`, method: "GET", count: 1 });
+    await proxy.fault({ mode: "error500", path: `/${prefix}.leases/${ns}/`, method: "GET", count: 1 });
+    // The create reaches the store (which refuses it: the lease exists) and the takeover lands; both answers are lost.
+    await proxy.fault({ mode: "resetAfter", path: `/${prefix}.leases/${ns}/`, method: "PUT", count: 2 });
+    const counted = await countSubrequests(() => at(limit, prefix, `/v1/${ns}/items/k`, { headers: { "x-lease": "30" } }));
+    report("GET with X-Lease, taken over", limit, counted);
+    expect(counted.result.status).toBe(404);
+    expect(counted.result.lease).toBe("won");
+    expect(counted.total).toBeLessThanOrEqual(limit);
+    expect((await proxy.requests(`/${prefix}.dialect-probe/`)).length).toBeGreaterThanOrEqual(4);
     await proxy.clear(`/${prefix}`);
   });
 
@@ -129,6 +205,41 @@ describe.each(LIMITS)("SUBREQUEST_LIMIT=%i: every route's worst case stays withi
     expect(counted.result.status).toBe(200);
     expect(counted.total).toBeLessThanOrEqual(limit);
   });
+  it("a batch of as many lease gets as GET /v1 says fit, each lease lapsed (taken over), every lease write's answer lost, on a location that knows nothing yet", async () => {
+    const prefix = uniquePrefix();
+    const ns = uniqueNamespace("sub-blease");
+    const keys = Array.from({ length: maxBatchLeaseKeys(limit) }, (_, i) => `l${i}`);
+    for (const key of keys) await seedLapsedLease(prefix, ns, key);
+    await proxy.fault({ mode: "resetAfter", path: `/${prefix}.leases/${ns}/`, method: "PUT", count: 2 * keys.length });
+    const body = JSON.stringify({ get: keys.map((key) => ({ key, lease: 30 })) });
+    // Seven calls a key, through a proxy that resets two of them: more than a request's default
+    // time on storage (twice STORAGE_TIMEOUT_MS in all) on a loaded machine. Counted here, not timed.
+    const counted = await countSubrequests(() => at(limit, prefix, `/v1/${ns}/batch`, { method: "POST", body }, { STORAGE_TIMEOUT_MS: "30000" }));
+    await proxy.clear(`/${prefix}`);
+    report(`batch of ${keys.length} lease gets`, limit, counted);
+    expect(counted.result.status).toBe(200);
+    expect(counted.total).toBeLessThanOrEqual(limit);
+    const leases = (JSON.parse(counted.result.body) as { leases: Record<string, { lease: string }> }).leases;
+    const got = (JSON.parse(counted.result.body) as { get: Record<string, unknown> }).get;
+    for (const key of keys) expect(leases[key]?.lease, `${key}: ${JSON.stringify(got[key])}`).toBe("won");
+  });
+
+  it("the batch size GET /v1 would give, one of its reads reset (a kept-alive connection dropped): retried within its planned calls", async () => {
+    const prefix = uniquePrefix();
+    const ns = uniqueNamespace("sub-reset");
+    const keys = Array.from({ length: maxBatchKeys(limit) }, (_, i) => `r${i}`);
+    for (const key of keys) await seed(prefix, ns, key, `v-${key}`);
+    await proxy.fault({ mode: "reset", path: `/${prefix}${ns}/`, method: "GET", count: 1 });
+    const counted = await countSubrequests(() => at(limit, prefix, `/v1/${ns}/batch`, { method: "POST", body: JSON.stringify({ get: keys }) }));
+    await proxy.clear(`/${prefix}`);
+    report(`batch of ${keys.length} reads, one reset`, limit, counted);
+    expect(counted.result.status).toBe(200);
+    expect(counted.total).toBeLessThanOrEqual(limit);
+    const got = (JSON.parse(counted.result.body) as { get: Record<string, { value: string } | { error: unknown } | null> }).get;
+    for (const key of keys) expect(got[key], key).toEqual(expect.objectContaining({ value: `v-${key}` }));
+    expect((await proxy.requests(`/${prefix}${ns}/`)).filter((request) => request.fault === "reset")).toHaveLength(1);
+  });
+
   it("a batch of empty values (each read costs a GET and a HEAD) on a location that knows nothing yet", async () => {
     const prefix = uniquePrefix();
     const ns = uniqueNamespace("sub-empty");
@@ -173,6 +284,14 @@ describe.each(LIMITS)("SUBREQUEST_LIMIT=%i: every route's worst case stays withi
 });
 
 describe("SUBREQUEST_LIMIT=50: a batch larger than the limit allows", () => {
+  it("with one lease get too many is refused before any call, naming the limit", async () => {
+    const keys = Array.from({ length: maxBatchLeaseKeys(50) + 1 }, (_, i) => ({ key: `k${i}`, lease: 30 }));
+    const counted = await countSubrequests(() => at(50, uniquePrefix(), `/v1/${uniqueNamespace("sub-bigl")}/batch`, { method: "POST", body: JSON.stringify({ get: keys }) }));
+    expect(counted.result.status).toBe(400);
+    expect(JSON.parse(counted.result.body)).toMatchObject({ error: { code: "bad_request", message: expect.stringContaining("SUBREQUEST_LIMIT") } });
+    expect(counted.total).toBe(0);
+  });
+
   it("is refused before any call, naming the limit (at 1000 every batch the API accepts fits)", async () => {
     const keys = Array.from({ length: maxBatchKeys(50) + 1 }, (_, i) => `k${i}`);
     const counted = await countSubrequests(() => at(50, uniquePrefix(), `/v1/${uniqueNamespace("sub-big")}/batch`, { method: "POST", body: JSON.stringify({ get: keys }) }));

@@ -1,11 +1,19 @@
-// POST /v1/{ns}/batch (API.md, Batch): the request and answer shapes, and splitting work into
-// requests of at most 100 keys. Pure functions.
+// POST /v1/{ns}/batch (API.md, Batch): the request and answer shapes, splitting work into
+// requests the Worker takes (at most its batch size of keys, at most 16 MiB of JSON), and reading
+// a refusal of a whole request that names one of its entries. Pure functions.
 
 import { type BatchValue, type CachedValue, decodeBatchValue } from "./codec.js";
 import { CloudCachedError, errorFromBatch } from "./errors.js";
+import { utf8Length } from "./names.js";
 
 /** At most this many keys (get + set + delete) in one batch request. */
 export const MAX_BATCH_KEYS = 100;
+
+/** The largest batch request body the Worker reads (API.md): a value that cannot fit goes through PUT. */
+export const MAX_BATCH_BODY_BYTES = 16 * 1024 * 1024;
+
+/** Room kept in a batch body for what surrounds its entries (`{"set":[`, `]}`). */
+const BODY_ENVELOPE_BYTES = 64;
 
 /**
  * How many keys one batch may hold on this deployment, from its `GET /v1` index (`limits.batchKeys`:
@@ -20,13 +28,13 @@ export function batchKeysFrom(index: unknown): number {
 
 export interface BatchSetEntry extends BatchValue {
   key: string;
-  ttl?: number;
+  ttl?: number | undefined;
 }
 
 export interface BatchRequest {
-  get?: string[];
-  set?: BatchSetEntry[];
-  delete?: string[];
+  get?: string[] | undefined;
+  set?: BatchSetEntry[] | undefined;
+  delete?: string[] | undefined;
 }
 
 export interface ErrorEntry {
@@ -52,18 +60,81 @@ export interface BatchAnswer {
   delete?: Record<string, Record<string, never> | ErrorEntry>;
 }
 
+/** The list without repeated entries (by `keyOf`): the last one given for a key wins, in the place of the first. */
+export function unique<T>(items: Iterable<T>, keyOf: (item: T) => string): T[] {
+  const seen = new Map<string, T>();
+  for (const item of items) seen.set(keyOf(item), item);
+  return [...seen.values()];
+}
+
 /** Splits a list into runs of at most `size`, dropping repeated entries (by `keyOf`). */
 export function chunk<T>(items: readonly T[], size: number, keyOf: (item: T) => string): T[][] {
-  const seen = new Map<string, T>();
-  for (const item of items) seen.set(keyOf(item), item); // the last one given for a key wins
-  const unique = [...seen.values()];
+  const once = unique(items, keyOf);
   const runs: T[][] = [];
-  for (let i = 0; i < unique.length; i += size) runs.push(unique.slice(i, i + size));
+  for (let i = 0; i < once.length; i += size) runs.push(once.slice(i, i + size));
   return runs;
+}
+
+/** The bytes a `set` entry adds to a batch body: its JSON and a comma. */
+export function setEntryBytes(entry: BatchSetEntry): number {
+  return utf8Length(JSON.stringify(entry)) + 1;
+}
+
+/**
+ * Splits `set` entries (already without repeats) into requests of at most `maxKeys` entries and
+ * `maxBodyBytes` of JSON, in their order; an entry too large for any batch on its own is in
+ * `alone` (sent by PUT, which streams any size the Worker takes).
+ */
+export function planSets<T>(
+  entries: readonly T[],
+  bytesOf: (entry: T) => number,
+  maxKeys: number,
+  maxBodyBytes: number = MAX_BATCH_BODY_BYTES,
+): { runs: T[][]; alone: T[] } {
+  const room = maxBodyBytes - BODY_ENVELOPE_BYTES;
+  const runs: T[][] = [];
+  const alone: T[] = [];
+  let run: T[] = [];
+  let bytes = 0;
+  for (const entry of entries) {
+    const size = bytesOf(entry);
+    if (size > room) {
+      alone.push(entry);
+      continue;
+    }
+    if (run.length === maxKeys || bytes + size > room) {
+      runs.push(run);
+      run = [];
+      bytes = 0;
+    }
+    run.push(entry);
+    bytes += size;
+  }
+  if (run.length > 0) runs.push(run);
+  return { runs, alone };
+}
+
+/**
+ * The entry a refusal of a whole batch request names (`set[3].ttl: at most … seconds`: the
+ * Worker checks every entry before it touches storage, so nothing of that request was applied):
+ * its place in the request and the reason without the place; null when the refusal names none.
+ */
+export function refusedEntry(error: unknown, part: "get" | "set" | "delete", count: number): { index: number; reason: string } | null {
+  if (!(error instanceof CloudCachedError) || error.status !== 400) return null;
+  const named = new RegExp(`^${part}\\[(\\d+)\\](?:\\.(\\w+))?: (.*)$`, "s").exec(error.message);
+  if (named === null) return null;
+  const index = Number(named[1]);
+  if (index >= count) return null;
+  return { index, reason: named[2] === undefined ? (named[3] ?? "") : `${named[2]}: ${named[3] ?? ""}` };
 }
 
 function entryFor<T>(answer: Record<string, T> | undefined, key: string): T | undefined {
   return answer !== undefined && Object.hasOwn(answer, key) ? answer[key] : undefined;
+}
+
+/** A key's own error from a batch answer, its message naming the key. */
+function keyError(key: string, error: CloudCachedError): CloudCachedError {
+  return new CloudCachedError(error.status, error.code, `key ${JSON.stringify(key)}: ${error.message}`);
 }
 
 function missing(part: string, key: string): CloudCachedError {
@@ -76,7 +147,7 @@ export function readGot(answer: BatchAnswer, key: string): CachedValue | null | 
   if (entry === undefined) return missing("get", key);
   if (entry === null) return null;
   const failed = errorFromBatch(entry);
-  if (failed) return failed;
+  if (failed) return keyError(key, failed);
   const got = entry as GotEntry;
   return decodeBatchValue(got.value, got.encoding, got.contentType);
 }
@@ -90,7 +161,7 @@ export function readPresent(answer: BatchAnswer, key: string): boolean | CloudCa
   if (entry === undefined) return missing("get", key);
   if (entry === null) return false;
   const failed = errorFromBatch(entry);
-  if (failed) return failed.code === "value_too_large" ? true : failed;
+  if (failed) return failed.code === "value_too_large" ? true : keyError(key, failed);
   return true;
 }
 
@@ -98,7 +169,7 @@ export function readWritten(answer: BatchAnswer, key: string): WrittenEntry | Cl
   const entry = entryFor(answer.set, key);
   if (entry === undefined) return missing("set", key);
   const failed = errorFromBatch(entry);
-  if (failed) return failed;
+  if (failed) return keyError(key, failed);
   const written = entry as WrittenEntry;
   return { etag: written.etag, expiresAt: written.expiresAt ?? null };
 }
@@ -106,5 +177,6 @@ export function readWritten(answer: BatchAnswer, key: string): WrittenEntry | Cl
 export function readDeleted(answer: BatchAnswer, key: string): true | CloudCachedError {
   const entry = entryFor(answer.delete, key);
   if (entry === undefined) return missing("delete", key);
-  return errorFromBatch(entry) ?? true;
+  const failed = errorFromBatch(entry);
+  return failed ? keyError(key, failed) : true;
 }

@@ -5,10 +5,14 @@ import {
   batchKeysFrom,
   chunk,
   MAX_BATCH_KEYS,
+  planSets,
   readDeleted,
   readGot,
   readPresent,
   readWritten,
+  refusedEntry,
+  setEntryBytes,
+  unique,
 } from "./batch.js";
 import { type CachedValue, decodeValue, encodeBatchValue, encodeValue, type Storable } from "./codec.js";
 import { CloudCachedError, isAbsent } from "./errors.js";
@@ -23,39 +27,39 @@ export interface CloudCachedOptions {
   /** The Worker's base URL, e.g. `https://cache.example.com` (a path prefix is kept). */
   url: string;
   /** A bearer token: the admin token or one minted by `mintToken`. Omit it for public-read namespaces. */
-  token?: string;
+  token?: string | undefined;
   /** Default `"default"`. */
-  namespace?: string;
+  namespace?: string | undefined;
   /** A fetch to use instead of the global one (a Worker's service binding, a test's recorder). */
-  fetch?: FetchLike;
+  fetch?: FetchLike | undefined;
   /** Per attempt, until the answer's headers (a buffered read: until its body is read). Default 30 000; 0 for none. */
-  timeoutMs?: number;
+  timeoutMs?: number | undefined;
   /** Further attempts of a safe request after a network error, a timeout, a 503 or a 504. Default 2. */
-  retries?: number;
+  retries?: number | undefined;
 }
 
 export interface CallOptions {
   /** Aborts the call (its rejection is the signal's reason). */
-  signal?: AbortSignal;
+  signal?: AbortSignal | undefined;
 }
 
 export interface ReadOptions extends CallOptions {
   /** Ask storage, not this location's cache: read-your-writes made at any location (`Cache-Control: no-cache`). */
-  fresh?: boolean;
+  fresh?: boolean | undefined;
 }
 
 export interface WriteOptions extends CallOptions {
   /** Seconds to live; 0 = never expires. Omitted: the server's `DEFAULT_TTL` (3600 unless configured). */
-  ttl?: number;
+  ttl?: number | undefined;
   /** Stored instead of the type the value implies (e.g. `text/html` for a string). */
-  contentType?: string;
+  contentType?: string | undefined;
   /** The byte length of a ReadableStream value (required to stream one). */
-  size?: number;
+  size?: number | undefined;
 }
 
 export interface PutOptions extends WriteOptions {
   /** Overwrite an existing item (set); default false (add: only when absent). */
-  replace?: boolean;
+  replace?: boolean | undefined;
 }
 
 export interface WriteResult {
@@ -91,14 +95,14 @@ export interface Touched {
 
 export interface CounterOptions extends CallOptions {
   /** Create the item with this value when it is absent (else the call answers null). */
-  initial?: number;
+  initial?: number | undefined;
   /** A new expiry in seconds; omitted, the item keeps its own. */
-  ttl?: number;
+  ttl?: number | undefined;
 }
 
 export interface DeleteOptions extends CallOptions {
   /** Delete only this version (compare-and-delete); `"*"`: only a live item, so `false` tells it was absent. */
-  etag?: string;
+  etag?: string | undefined;
 }
 
 export interface KeyInfo {
@@ -112,22 +116,25 @@ export interface KeyPage {
   cursor: string | null;
 }
 
+/** The most keys one page of the listing holds (API.md's `limit`). */
+export const MAX_LIST_LIMIT = 1000;
+
 export interface ListOptions extends CallOptions {
-  prefix?: string;
-  /** Keys per page, at most 1000 (the server's default is 100). */
-  limit?: number;
-  cursor?: string;
+  prefix?: string | undefined;
+  /** Keys per page, at most `MAX_LIST_LIMIT` (1000; the server's default is 100). */
+  limit?: number | undefined;
+  cursor?: string | undefined;
 }
 
 export interface ManyOptions extends CallOptions {
   /** Seconds to live for every entry that names none of its own. */
-  ttl?: number;
+  ttl?: number | undefined;
 }
 
 /** What one entry of `setMany` may set for itself. */
 export interface EntryOptions {
   /** Seconds to live for this entry (over `ManyOptions.ttl`); 0 = never expires. */
-  ttl?: number;
+  ttl?: number | undefined;
 }
 
 /** An entry of `setMany`: a key, its value, and optionally its own options. */
@@ -140,9 +147,9 @@ export interface TokenRequest {
   namespaces: string[];
   scopes: Scope[];
   /** Limits the token to keys starting with this. */
-  prefix?: string;
+  prefix?: string | undefined;
   /** Seconds the token lives, at most the server's `MAX_TOKEN_TTL`. */
-  ttl?: number;
+  ttl?: number | undefined;
 }
 
 export interface MintedToken {
@@ -188,6 +195,46 @@ function infoOf(response: ResponseLike): ItemInfo {
     contentType: response.headers.get("content-type") ?? "application/octet-stream",
     cache: cacheOf(response),
   };
+}
+
+/** An entry of `setMany`, checked and encoded for a batch. */
+interface PlannedSet {
+  key: string;
+  value: Storable;
+  ttl: number | undefined;
+  batch: BatchSetEntry;
+  /** What it adds to a batch body. */
+  bytes: number;
+}
+
+/**
+ * Runs the check of one entry of a call over many keys; a refusal names the key (a TypeError stays
+ * a TypeError, the server's own rules stay a CloudCachedError).
+ */
+function named<T>(call: string, key: string, check: () => T): T {
+  try {
+    return check();
+  } catch (err) {
+    const where = `${call}: key ${typeof key === "string" ? JSON.stringify(key) : String(key)}`;
+    if (err instanceof CloudCachedError) throw new CloudCachedError(err.status, err.code, `${where}: ${err.message}`);
+    if (err instanceof TypeError) throw new TypeError(`${where}: ${err.message}`);
+    throw err;
+  }
+}
+
+/** The error of a key whose request was not sent because an earlier one of the same call failed. */
+function notSent(failure: CloudCachedError): CloudCachedError {
+  return new CloudCachedError(failure.status, failure.code, `not sent, as an earlier request of this call failed: ${failure.message}`, { cause: failure });
+}
+
+/** The outcomes in the order the entries were given. */
+function inOrder<R>(entries: readonly { key: string }[], outcome: ReadonlyMap<string, R>): Map<string, R> {
+  const ordered = new Map<string, R>();
+  for (const { key } of entries) {
+    const result = outcome.get(key);
+    if (result !== undefined) ordered.set(key, result);
+  }
+  return ordered;
 }
 
 function entriesOf(values: Iterable<ManyEntry> | Record<string, Storable>): ManyEntry[] {
@@ -484,79 +531,130 @@ export class CloudCached {
     return this.batchKeys;
   }
 
-  /** Batch `get`s of many keys, `batchSize()` a request: each run of keys with its answer. */
-  private async *getRuns(keys: Iterable<string>, options: CallOptions): AsyncGenerator<[string[], BatchAnswer], void, undefined> {
-    // Every key is checked before anything is sent, the batch size lookup included.
-    const all = [...keys];
-    for (const key of all) encodeKey(key);
-    const size = await this.batchSize(options);
-    for (const run of chunk(all, size, (k) => k)) {
-      yield [run, await this.batch({ get: run }, options)];
-    }
-  }
-
-  /** Values of many keys (null for an absent one), in batches of `batchSize()`. Throws the first key's error, if any. */
-  async getMany<T = CachedValue>(keys: Iterable<string>, options: CallOptions = {}): Promise<Map<string, T | null>> {
-    const result = new Map<string, T | null>();
-    for await (const [run, answer] of this.getRuns(keys, options)) {
-      for (const key of run) {
-        const got = readGot(answer, key);
-        if (got instanceof CloudCachedError) throw got;
-        result.set(key, got as T | null);
+  /**
+   * Sends batch requests of one kind, run after run, and gives each key its outcome: what `read`
+   * finds for it in the answer (a value, or its own error), or the error of its whole request. A
+   * request refused for one entry it names (a rule only the server knows, such as its MAX_TTL;
+   * nothing of that request was applied) is that entry's error, and the rest are sent again. After
+   * a request fails otherwise, the later runs are not sent: their keys get a "not sent" error.
+   * Only an abort of the caller's signal (or a bug) rejects.
+   */
+  private async settleRuns<E, R>(
+    part: "get" | "set" | "delete",
+    runs: readonly E[][],
+    keyOf: (entry: E) => string,
+    read: (answer: BatchAnswer, key: string) => R | CloudCachedError,
+    options: CallOptions,
+  ): Promise<{ outcome: Map<string, R | CloudCachedError>; stopped: CloudCachedError | null }> {
+    const outcome = new Map<string, R | CloudCachedError>();
+    let stopped: CloudCachedError | null = null;
+    for (const run of runs) {
+      let pending = [...run];
+      while (pending.length > 0) {
+        if (stopped !== null) {
+          const skipped = notSent(stopped);
+          for (const entry of pending) outcome.set(keyOf(entry), skipped);
+          break;
+        }
+        let answer: BatchAnswer;
+        try {
+          answer = await this.batch({ [part]: pending }, options);
+        } catch (err) {
+          if (!(err instanceof CloudCachedError) || options.signal?.aborted) throw err;
+          const refused = refusedEntry(err, part, pending.length);
+          if (refused !== null) {
+            const key = keyOf(pending[refused.index] as E);
+            outcome.set(key, new CloudCachedError(err.status, err.code, `key ${JSON.stringify(key)}: ${refused.reason}`));
+            pending = pending.filter((_, i) => i !== refused.index);
+            continue;
+          }
+          for (const entry of pending) outcome.set(keyOf(entry), err);
+          stopped = err;
+          break;
+        }
+        for (const entry of pending) outcome.set(keyOf(entry), read(answer, keyOf(entry)));
+        break;
       }
     }
-    return result;
+    return { outcome, stopped };
+  }
+
+  /** Every key checked (a bad one refused, naming it, before anything is sent), then the batch size. */
+  private async keyRuns(keys: Iterable<string>, call: string, options: CallOptions): Promise<string[][]> {
+    const all = [...keys];
+    for (const key of all) named(call, key, () => encodeKey(key));
+    return chunk(all, await this.batchSize(options), (k) => k);
+  }
+
+  /**
+   * Values of many keys, in batches of `batchSize()`: a value, null for an absent key, or the
+   * key's own error (one key's error never hides the others' values).
+   */
+  async getMany<T = CachedValue>(keys: Iterable<string>, options: CallOptions = {}): Promise<Map<string, T | null | CloudCachedError>> {
+    const runs = await this.keyRuns(keys, "getMany", options);
+    return (await this.settleRuns("get", runs, (k) => k, (answer, key) => readGot(answer, key) as T | null | CloudCachedError, options)).outcome;
   }
 
   /**
    * Whether each key holds a live item, in batches of `batchSize()` (a stored `null` counts; a value too large
-   * for a batch too). The batch has no HEAD: values up to 1 MiB travel and are dropped. Throws the
-   * first key's error, if any.
+   * for a batch too), or the key's own error. The batch has no HEAD: values up to 1 MiB travel and are dropped.
    */
-  async hasMany(keys: Iterable<string>, options: CallOptions = {}): Promise<Map<string, boolean>> {
-    const result = new Map<string, boolean>();
-    for await (const [run, answer] of this.getRuns(keys, options)) {
-      for (const key of run) {
-        const present = readPresent(answer, key);
-        if (present instanceof CloudCachedError) throw present;
-        result.set(key, present);
-      }
-    }
-    return result;
+  async hasMany(keys: Iterable<string>, options: CallOptions = {}): Promise<Map<string, boolean | CloudCachedError>> {
+    const runs = await this.keyRuns(keys, "hasMany", options);
+    return (await this.settleRuns("get", runs, (k) => k, readPresent, options)).outcome;
   }
 
-  /** Sets many keys, in batches of `batchSize()`: each key's result, or its own error. An entry may carry its own `{ ttl }`. */
+  /**
+   * Sets many keys: each key's result, or its own error (some keys may be stored when others are
+   * not). Every entry is checked first, and a bad one (key, value, ttl) is refused, naming its key,
+   * before anything is sent. Sent in batches of `batchSize()` keys and at most 16 MiB; a value
+   * too large for a batch on its own is sent by PUT. An entry may carry its own `{ ttl }`.
+   */
   async setMany(
     entries: Iterable<ManyEntry> | Record<string, Storable>,
     options: ManyOptions = {},
   ): Promise<Map<string, WriteResult | CloudCachedError>> {
     checkCount(options.ttl, "ttl");
-    const sets: BatchSetEntry[] = entriesOf(entries).map(([key, value, own]) => {
-      encodeKey(key);
-      const ttl = own?.ttl ?? options.ttl;
-      checkCount(ttl, "ttl");
-      return { key, ...encodeBatchValue(value), ...(ttl === undefined ? {} : { ttl }) };
-    });
-    const result = new Map<string, WriteResult | CloudCachedError>();
-    const size = await this.batchSize(options);
-    for (const run of chunk(sets, size, (entry) => entry.key)) {
-      const answer = await this.batch({ set: run }, options);
-      for (const { key } of run) result.set(key, readWritten(answer, key));
+    const planned = unique(
+      entriesOf(entries).map(([key, value, own]): PlannedSet => {
+        const ttl = own?.ttl ?? options.ttl;
+        return named("setMany", key, () => {
+          encodeKey(key);
+          checkCount(ttl, "ttl");
+          const batch: BatchSetEntry = { key, ...encodeBatchValue(value), ...(ttl === undefined ? {} : { ttl }) };
+          return { key, value, ttl, batch, bytes: setEntryBytes(batch) };
+        });
+      }),
+      (entry) => entry.key,
+    );
+    const { runs, alone } = planSets(planned, (entry) => entry.bytes, await this.batchSize(options));
+    const { outcome, stopped } = await this.settleRuns(
+      "set",
+      runs.map((run) => run.map((entry) => entry.batch)),
+      (entry) => entry.key,
+      readWritten,
+      options,
+    );
+    for (const { key, value, ttl } of alone) {
+      if (stopped !== null) {
+        outcome.set(key, notSent(stopped));
+        continue;
+      }
+      const written = await this.set(key, value, { ...(ttl === undefined ? {} : { ttl }), ...(options.signal ? { signal: options.signal } : {}) }).catch(
+        (err: unknown) => {
+          if (!(err instanceof CloudCachedError) || options.signal?.aborted) throw err;
+          return err;
+        },
+      );
+      outcome.set(key, written);
     }
-    return result;
+    return inOrder(planned, outcome);
   }
 
-  /** Deletes many keys, in batches of `batchSize()`: `true` for each, or its own error. */
+  /** Deletes many keys, in batches of `batchSize()`: `true` for each, or its own error (some may be deleted when others are not). */
   async deleteMany(keys: Iterable<string>, options: CallOptions = {}): Promise<Map<string, true | CloudCachedError>> {
-    const result = new Map<string, true | CloudCachedError>();
-    const all = [...keys];
-    for (const key of all) encodeKey(key);
-    const size = await this.batchSize(options);
-    for (const run of chunk(all, size, (k) => k)) {
-      const answer = await this.batch({ delete: run }, options);
-      for (const key of run) result.set(key, readDeleted(answer, key));
-    }
-    return result;
+    const runs = await this.keyRuns(keys, "deleteMany", options);
+    return (await this.settleRuns("delete", runs, (k) => k, readDeleted, options)).outcome;
   }
 
   // ---- The namespace ---------------------------------------------------------------------------

@@ -29,9 +29,9 @@ export interface EncodedValue {
 
 export interface EncodeOptions {
   /** Overrides the content type (e.g. `text/html` for a string, `image/png` for bytes). */
-  contentType?: string;
+  contentType?: string | undefined;
   /** The byte length of a ReadableStream value: required to stream it. */
-  size?: number;
+  size?: number | undefined;
 }
 
 function isReadableStream(value: object): value is ReadableStream<Uint8Array> {
@@ -128,7 +128,7 @@ export function decodeValue(bytes: Uint8Array, contentType: string | null | unde
 /** A value as a batch `set` entry carries it (API.md, Batch). */
 export interface BatchValue {
   value: string;
-  encoding?: "utf8" | "base64";
+  encoding?: "utf8" | "base64" | undefined;
   contentType: string;
 }
 

@@ -121,3 +121,33 @@ export function errorFromBatch(value: unknown): CloudCachedError | null {
   if (!isErrorShape(value)) return null;
   return new CloudCachedError(statusForCode(value.error.code), value.error.code, value.error.message);
 }
+
+/**
+ * Thrown by a call over many keys that has no other way to tell that some of them failed (an
+ * adapter's `setItems`, a `clear` by prefix): its message names the failed keys and says how many
+ * others succeeded; `results` holds each key's outcome (its result, or its own CloudCachedError).
+ * Its `status` and `code` are the first failed key's.
+ */
+export class PartialFailureError extends CloudCachedError {
+  readonly results: ReadonlyMap<string, unknown>;
+
+  constructor(results: ReadonlyMap<string, unknown>, done: string) {
+    const failed = [...results].filter((entry): entry is [string, CloudCachedError] => entry[1] instanceof CloudCachedError);
+    const first = failed[0]?.[1];
+    const shown = failed.slice(0, 5).map(([key, error]) => `${JSON.stringify(key)} (${error.code}: ${error.message})`);
+    const more = failed.length > shown.length ? `, and ${failed.length - shown.length} more` : "";
+    super(
+      first?.status ?? 500,
+      first?.code ?? "internal",
+      `${failed.length} of ${results.size} keys failed: ${shown.join(", ")}${more}; the other ${results.size - failed.length} were ${done}`,
+      { cause: first },
+    );
+    this.name = "PartialFailureError";
+    this.results = results;
+  }
+}
+
+/** Throws a PartialFailureError when any key of a call over many keys failed. */
+export function throwIfAnyFailed(results: ReadonlyMap<string, unknown>, done: string): void {
+  for (const result of results.values()) if (result instanceof CloudCachedError) throw new PartialFailureError(results, done);
+}

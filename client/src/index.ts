@@ -27,6 +27,6 @@ export type {
 } from "./client.js";
 export type { BatchAnswer, BatchRequest, BatchSetEntry } from "./batch.js";
 export type { CachedValue, JsonValue, Storable } from "./codec.js";
-export { CloudCachedError } from "./errors.js";
+export { CloudCachedError, PartialFailureError } from "./errors.js";
 export type { ApiErrorCode, ErrorCode } from "./errors.js";
 export type { FetchLike, ResponseLike } from "./transport.js";

@@ -6,8 +6,9 @@
 // batch deletes), and without one it flushes the whole CloudCached namespace (O(1)).
 import type { KeyvStoreAdapter, StoredData } from "keyv";
 import { keyvTtlSeconds } from "./adapter-ttl.js";
-import { type ClientSource, clientOf, deleteByPrefix, throwFirstError } from "./adapters.js";
+import { type ClientSource, clientOf, deleteByPrefix } from "./adapters.js";
 import type { CloudCached } from "./client.js";
+import { CloudCachedError } from "./errors.js";
 import type { Storable } from "./codec.js";
 import { escapeKey } from "./key-escape.js";
 
@@ -18,7 +19,7 @@ export type KeyvCloudCachedOptions = ClientSource;
 export interface KeyvEntry {
   key: string;
   value: unknown;
-  ttl?: number;
+  ttl?: number | undefined;
 }
 
 type ErrorListener = (error: unknown) => void;
@@ -54,16 +55,37 @@ export class KeyvCloudCached implements KeyvStoreAdapter {
       const value = await this.client.get<StoredData<Value>>(escapeKey(key));
       return value ?? undefined;
     } catch (error) {
-      for (const listener of this.errorListeners) listener(error);
+      this.report(error);
       throw error;
     }
   }
 
-  /** Many values in batches of 100 keys, in the order asked (undefined for a miss). */
+  private report(error: unknown): void {
+    for (const listener of this.errorListeners) listener(error);
+  }
+
+  /** Reports each key's own error of a call over many keys, each error once (a failed request is every key's error). */
+  private reportFailures(outcomes: Iterable<unknown>): void {
+    const reported = new Set<unknown>();
+    for (const outcome of outcomes) {
+      if (!(outcome instanceof CloudCachedError) || reported.has(outcome)) continue;
+      reported.add(outcome);
+      this.report(outcome);
+    }
+  }
+
+  /**
+   * Many values in batches of the deployment's batch size, in the order asked: undefined for a
+   * miss, and for a key whose read failed (its error is reported; the other keys' values are kept).
+   */
   async getMany<Value>(keys: string[]): Promise<Array<StoredData<Value | undefined>>> {
     const stored = keys.map(escapeKey);
     const values = await this.client.getMany<StoredData<Value>>(stored);
-    return stored.map((key) => values.get(key) ?? undefined);
+    this.reportFailures(values.values());
+    return stored.map((key) => {
+      const value = values.get(key);
+      return value instanceof CloudCachedError ? undefined : (value ?? undefined);
+    });
   }
 
   /** Stores Keyv's value (the client refuses, as a TypeError, what it cannot store). */
@@ -73,12 +95,13 @@ export class KeyvCloudCached implements KeyvStoreAdapter {
   }
 
   /**
-   * Sets many entries in batches of 100, each with its own ttl. Keyv's adapter type wants nothing
-   * back: a key the server refused is thrown (the others are stored), and Keyv reports it.
+   * Sets many entries in batches, each with its own ttl. Keyv's adapter type wants nothing back: a
+   * key that was not stored has its error (naming the key) reported, which Keyv emits, and the
+   * others are stored all the same; nothing is thrown once anything may have been written.
    */
   async setMany(entries: KeyvEntry[]): Promise<void> {
     const stored = entries.map(({ key, value, ttl }) => [escapeKey(key), value as Storable, { ttl: keyvTtlSeconds(ttl) }] as const);
-    throwFirstError(await this.client.setMany(stored));
+    this.reportFailures((await this.client.setMany(stored)).values());
   }
 
   async has(key: string): Promise<boolean> {
@@ -101,19 +124,24 @@ export class KeyvCloudCached implements KeyvStoreAdapter {
     return true;
   }
 
-  /** Whether each key is there, in batches of 100 keys. */
+  /** Whether each key is there, in batches: false for a key whose read failed (its error is reported). */
   async hasMany(keys: string[]): Promise<boolean[]> {
     const stored = keys.map(escapeKey);
     const present = await this.client.hasMany(stored);
+    this.reportFailures(present.values());
     return stored.map((key) => present.get(key) === true);
   }
 
-  /** Deletes the keys in batches of 100; true if any of them was there (asked in batches first). */
+  /**
+   * Deletes the keys in batches; true if any of them was there (asked in batches first). A key
+   * that could not be asked about or deleted has its error reported; the others are deleted.
+   */
   async deleteMany(keys: string[]): Promise<boolean> {
     const stored = keys.map(escapeKey);
     const present = await this.client.hasMany(stored);
-    throwFirstError(await this.client.deleteMany(stored));
-    return [...present.values()].some(Boolean);
+    const deleted = await this.client.deleteMany(stored);
+    this.reportFailures([...present.values(), ...deleted.values()]);
+    return [...present.values()].some((value) => value === true);
   }
 
   /** Under a Keyv namespace: deletes that namespace's keys. Without one: flushes the CloudCached namespace. */

@@ -10,7 +10,7 @@ import { PassThrough, Readable } from "node:stream";
 import { promisify } from "node:util";
 import { afterEach, describe, expect, it } from "vitest";
 import { createServer as createTcpServer, type Socket } from "node:net";
-import { DRAIN_LIMIT, IDLE_MS, isStaleConnection, type NodeFetch, NodeResponse, nodeFetch } from "./node-fetch.js";
+import { BodyTooLongError, DEFAULT_MAX_UNDECLARED_BODY, DRAIN_LIMIT, IDLE_MS, isStaleConnection, mayResend, type NodeFetch, NodeResponse, nodeFetch } from "./node-fetch.js";
 
 const bytesOf = (text: string): Buffer => Buffer.from(text, "utf8");
 
@@ -131,6 +131,31 @@ describe("NodeResponse: what the typed client reads of an answer, without a web 
     await new NodeResponse(200, {}, unknown).body?.cancel();
     expect(unknown.destroyed).toBe(true);
   });
+
+  it("a whole read of an answer without a length stops at the limit, cuts the source and says why", async () => {
+    const endless = new PassThrough();
+    const answer = new NodeResponse(200, {}, endless, 4096);
+    const reading = answer.arrayBuffer();
+    for (let i = 0; i < 8 && !endless.destroyed; i += 1) endless.write(Buffer.alloc(1024));
+    const err = await reading.catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(BodyTooLongError);
+    expect(String(err)).toContain("no Content-Length");
+    expect(String(err)).toContain("4096 bytes");
+    expect(endless.destroyed).toBe(true);
+    // Up to the limit, a body is read whole as before.
+    expect((await new NodeResponse(200, {}, Readable.from([Buffer.alloc(4096)]), 4096).arrayBuffer()).byteLength).toBe(4096);
+    // The default is bounded.
+    expect(DEFAULT_MAX_UNDECLARED_BODY).toBe(256 * 1024 * 1024);
+  });
+
+  it("a whole read never goes past the declared Content-Length", async () => {
+    const lying = new PassThrough();
+    const answer = new NodeResponse(200, { "content-length": "10" }, lying);
+    const reading = answer.text();
+    lying.write(bytesOf("0123456789"));
+    lying.write(bytesOf("more"));
+    await expect(reading).rejects.toThrow("longer than its Content-Length (10 bytes)");
+  });
 });
 
 // ---- nodeFetch against a small local server (the transport's mechanics, not the Worker's) -------
@@ -170,7 +195,7 @@ async function localServer(handler: Handler): Promise<Local> {
   return local;
 }
 
-function pooled(options: { maxSockets?: number } = {}): NodeFetch {
+function pooled(options: { maxSockets?: number; maxUndeclaredBodyBytes?: number } = {}): NodeFetch {
   const fetch = nodeFetch(options);
   opened.push(fetch);
   return fetch;
@@ -361,6 +386,26 @@ describe("nodeFetch", () => {
     expect(await (await fetch(`${local.url}/small`, { method: "GET" })).text()).toBe("small");
   });
 
+  it("a whole read of an endless body without a length fails at the limit, instead of filling memory", async () => {
+    let written = 0;
+    const local = await localServer((_req, res) => {
+      // Chunked, no Content-Length, never ending (until the client hangs up).
+      res.writeHead(200, { "content-type": "application/octet-stream" });
+      const more = (): void => {
+        while (!res.destroyed && res.write(Buffer.alloc(64 * 1024))) written += 64 * 1024;
+        if (!res.destroyed) res.once("drain", more);
+      };
+      more();
+    });
+    const fetch = pooled({ maxUndeclaredBodyBytes: 1024 * 1024 });
+    const answer = await fetch(local.url, { method: "GET" });
+    await expect(answer.arrayBuffer()).rejects.toBeInstanceOf(BodyTooLongError);
+    const again = await fetch(local.url, { method: "GET" });
+    await expect(again.text()).rejects.toThrow("no Content-Length");
+    expect(written).toBeLessThan(64 * 1024 * 1024);
+    expect(() => nodeFetch({ maxUndeclaredBodyBytes: -1 })).toThrow(TypeError);
+  });
+
   it("refuses requests once closed, and ftp: always", async () => {
     const local = await localServer(echo);
     const fetch = nodeFetch();
@@ -389,7 +434,17 @@ describe("nodeFetch", () => {
   });
 });
 
-describe("isStaleConnection: when a failed request may be sent again on a new connection", () => {
+describe("mayResend: only a read is sent again after a stale-looking connection", () => {
+  const reset = Object.assign(new Error("socket hang up"), { code: "ECONNRESET" });
+  it("GET and HEAD (any case), never a write", () => {
+    for (const method of ["GET", "HEAD", "get"]) expect(mayResend(method, reset, true, false), method).toBe(true);
+    for (const method of ["POST", "PUT", "DELETE", "PATCH"]) expect(mayResend(method, reset, true, false), method).toBe(false);
+    expect(mayResend("GET", reset, false, false)).toBe(false);
+    expect(mayResend("GET", reset, true, true)).toBe(false);
+  });
+});
+
+describe("isStaleConnection: whether a request failed the way a stale pooled connection fails", () => {
   const reset = Object.assign(new Error("socket hang up"), { code: "ECONNRESET" });
   const pipe = Object.assign(new Error("write EPIPE"), { code: "EPIPE" });
   it("only a reset or broken pipe on a reused connection, before any answer", () => {
@@ -449,13 +504,28 @@ async function resettingServer(): Promise<{ url: string; connections: number; re
 }
 
 describe("nodeFetch: pooled connections the server closed", () => {
-  it("sends a request again, once, on a new connection when its reused one is reset before any answer", async () => {
-    const server = await resettingServer();
-    const fetch = pooled();
-    expect(await (await fetch(server.url, { method: "GET" })).text()).toBe("ok");
-    // Reuses the connection, which the server resets: sent again on a new one, answered there.
-    expect(await (await fetch(server.url, { method: "PUT", body: "value" })).text()).toBe("ok");
-    expect(server).toMatchObject({ connections: 2, requests: 3, reset: 1 });
+  it("sends a read again, once, on a new connection when its reused one is reset before any answer", async () => {
+    for (const method of ["GET", "HEAD"]) {
+      const server = await resettingServer();
+      const fetch = pooled();
+      await (await fetch(server.url, { method: "GET" })).text();
+      // Reuses the connection, which the server resets: sent again on a new one, answered there.
+      const answer = await fetch(server.url, { method });
+      expect(answer.status, method).toBe(200);
+      expect(server, method).toMatchObject({ connections: 2, requests: 3, reset: 1 });
+    }
+  });
+
+  it("never sends a write again: the server may have applied it before the connection dropped", async () => {
+    for (const method of ["POST", "PUT", "DELETE", "PATCH"]) {
+      const server = await resettingServer();
+      const fetch = pooled();
+      await (await fetch(server.url, { method: "GET" })).text();
+      // The server reads the whole request (it could have applied it), then drops the connection.
+      const err = await fetch(server.url, { method, body: "value" }).catch((e: unknown) => e);
+      expect(err, method).toMatchObject({ code: "ECONNRESET" });
+      expect(server, method).toMatchObject({ connections: 1, requests: 2, reset: 1 });
+    }
   });
 
   it("does not send a streamed body twice: the reset is the caller's error", async () => {

@@ -13,7 +13,13 @@ import type { FetchLike, ResponseLike } from "./transport.js";
 
 export interface NodeFetchOptions {
   /** Most connections open at once per origin (default 64); more requests wait for a free one. */
-  maxSockets?: number;
+  maxSockets?: number | undefined;
+  /**
+   * Most bytes a body read whole (`arrayBuffer`, `text`) may hold when its answer declares no
+   * `Content-Length` (default `DEFAULT_MAX_UNDECLARED_BODY`, 256 MiB); one that declares a length
+   * is read up to that length. A body read as a stream (`body`, `getStream`) has no such limit.
+   */
+  maxUndeclaredBodyBytes?: number | undefined;
 }
 
 /** A `fetch` for `new CloudCached({ fetch })`, with its pool of connections. */
@@ -28,14 +34,34 @@ export const DEFAULT_MAX_SOCKETS = 64;
 export const IDLE_MS = 4_000;
 
 /**
- * Whether a request that failed on a reused connection before any answer may be sent again on a
- * new one: the server closed the idle connection as the request went out (Node's documented race),
- * so it never saw the request. Pure.
+ * A body read whole from an answer that declares no length holds at most this many bytes: more
+ * than the largest answer CloudCached sends without streaming (a batch of 100 values of 1 MiB, as
+ * base64 JSON, is about 140 MB), and far less than an endless body would fill memory with.
+ */
+export const DEFAULT_MAX_UNDECLARED_BODY = 256 * 1024 * 1024;
+
+/**
+ * Whether a request failed the way a stale pooled connection fails: a reset or broken pipe on a
+ * reused connection before any answer. The server may have closed the idle connection as the
+ * request went out (Node's documented race, it never saw it), or handled the request and dropped
+ * the connection before answering: the client cannot tell which. Pure.
  */
 export function isStaleConnection(error: unknown, reusedSocket: boolean, answered: boolean): boolean {
   if (!reusedSocket || answered) return false;
   const code = (error as { code?: unknown } | null)?.code;
   return code === "ECONNRESET" || code === "EPIPE";
+}
+
+/** Methods that change nothing on the server, so a request with one may be sent twice. */
+const SAFE_METHODS: ReadonlySet<string> = new Set(["GET", "HEAD"]);
+
+/**
+ * Whether a request that failed on a stale-looking connection is sent once more on a new one:
+ * only a read (GET, HEAD). A write may have been applied before the connection dropped, and
+ * applied twice it would count an `incr` twice or answer a successful `add` "not stored". Pure.
+ */
+export function mayResend(method: string, error: unknown, reusedSocket: boolean, answered: boolean): boolean {
+  return SAFE_METHODS.has(method.toUpperCase()) && isStaleConnection(error, reusedSocket, answered);
 }
 
 /** A cancelled body with at most this much left unread is drained, so its connection is kept; a longer one is cut. */
@@ -75,6 +101,20 @@ function prematureClose(): Error {
   return new Error("the connection closed before the body ended");
 }
 
+/** A body read whole that went past its limit: the declared length, or the most read without one. */
+export class BodyTooLongError extends Error {
+  override readonly name = "BodyTooLongError";
+  readonly code = "ERR_BODY_TOO_LONG";
+}
+
+function tooLong(declared: number | null, limit: number): BodyTooLongError {
+  return new BodyTooLongError(
+    declared === null
+      ? `the answer declares no Content-Length and its body is longer than ${limit} bytes, the most read whole (read it as a stream)`
+      : `the answer's body is longer than its Content-Length (${declared} bytes)`,
+  );
+}
+
 /**
  * What the typed client reads of an answer, over node:http's answer (or any Readable of bytes)
  * without building a web Response: `source` null means no body (HEAD, 204, 304).
@@ -87,10 +127,15 @@ export class NodeResponse implements ResponseLike {
   private stream: ReadableStream<Uint8Array> | null | undefined;
   private used = false;
 
+  /**
+   * `maxUndeclared`: the most bytes `arrayBuffer` and `text` read when the answer declares no
+   * `Content-Length`; with one, they read at most that many.
+   */
   constructor(
     readonly status: number,
     private readonly received: Received,
     private readonly source: Readable | null,
+    private readonly maxUndeclared: number = DEFAULT_MAX_UNDECLARED_BODY,
   ) {
     this.ok = status >= 200 && status < 300;
     this.headers = {
@@ -147,9 +192,16 @@ export class NodeResponse implements ResponseLike {
       if (source.destroyed) return reject(prematureClose());
       const chunks: Buffer[] = [];
       let total = 0;
+      const declared = contentLength(this.received);
+      const limit = declared ?? this.maxUndeclared;
       source.on("data", (chunk: Buffer) => {
-        chunks.push(chunk);
         total += chunk.byteLength;
+        if (total > limit) {
+          // Cut, not drained: the rest may never end. The connection is not reused.
+          source.destroy(tooLong(declared, limit));
+          return;
+        }
+        chunks.push(chunk);
       });
       source.once("end", () => resolve({ chunks, total }));
       source.once("error", reject);
@@ -251,6 +303,10 @@ function hostnameOf(url: URL): string {
 export function nodeFetch(options: NodeFetchOptions = {}): NodeFetch {
   const maxSockets = options.maxSockets ?? DEFAULT_MAX_SOCKETS;
   if (!Number.isSafeInteger(maxSockets) || maxSockets < 1) throw new TypeError(`maxSockets must be a positive integer, got ${String(maxSockets)}`);
+  const maxUndeclared = options.maxUndeclaredBodyBytes ?? DEFAULT_MAX_UNDECLARED_BODY;
+  if (!Number.isSafeInteger(maxUndeclared) || maxUndeclared < 0) {
+    throw new TypeError(`maxUndeclaredBodyBytes must be a non-negative integer, got ${String(maxUndeclared)}`);
+  }
   // An idle connection is closed after IDLE_MS (sooner if the server's Keep-Alive hint says so), as
   // undici does: a server closing it first would make the next request on it fail.
   const settings = { keepAlive: true, maxSockets, maxFreeSockets: maxSockets, scheduling: "lifo" as const, timeout: IDLE_MS };
@@ -289,7 +345,7 @@ export function nodeFetch(options: NodeFetchOptions = {}): NodeFetch {
         else request.destroy(reason);
         reject(reason);
       }
-      /** Sends the request; `retry`: whether a stale pooled connection may cost one more attempt. */
+      /** Sends the request; `retry`: whether a stale pooled connection may cost a read one more attempt. */
       const send = (retry: boolean): void => {
         request = (secure ? https : http).request(
           {
@@ -310,9 +366,9 @@ export function nodeFetch(options: NodeFetchOptions = {}): NodeFetch {
               // Nothing to read: consumed at once, so the connection goes back to the pool.
               message.on("error", () => undefined);
               message.resume();
-              resolve(new NodeResponse(status, message.headers, null));
+              resolve(new NodeResponse(status, message.headers, null, maxUndeclared));
             } else {
-              resolve(new NodeResponse(status, message.headers, message));
+              resolve(new NodeResponse(status, message.headers, message, maxUndeclared));
             }
           },
         );
@@ -320,7 +376,7 @@ export function nodeFetch(options: NodeFetchOptions = {}): NodeFetch {
         sent.on("error", (err) => {
           // A streamed body cannot be sent twice; a whole one (or none) can.
           const replayable = body === null || "whole" in body;
-          if (retry && replayable && !signal?.aborted && isStaleConnection(err, sent.reusedSocket, answer !== undefined)) return send(false);
+          if (retry && replayable && !signal?.aborted && mayResend(method, err, sent.reusedSocket, answer !== undefined)) return send(false);
           forget();
           reject(err);
         });

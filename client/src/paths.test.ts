@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { CloudCachedError } from "./errors.js";
 import { keyProblem } from "./names.js";
-import { buildUrl, encodeKey, itemPath } from "./paths.js";
+import { buildUrl, encodeKey, itemPath, routeHint } from "./paths.js";
 
 describe("encodeKey", () => {
   it("percent-encodes each segment and keeps the slashes", () => {
@@ -41,5 +41,18 @@ describe("paths and URLs", () => {
   it("buildUrl keeps a base path, drops undefined query values, encodes the rest", () => {
     expect(buildUrl("https://h.example/cache/", "/v1/x", { ttl: 60, a: undefined, p: "a b&c" })).toBe("https://h.example/cache/v1/x?ttl=60&p=a%20b%26c");
     expect(buildUrl("https://h.example", "/healthz")).toBe("https://h.example/healthz");
+  });
+});
+
+describe("routeHint: a base URL ending in /v1", () => {
+  it("says to drop /v1, with the URL to use, and keeps a path prefix", () => {
+    expect(routeHint("http://127.0.0.1:8880/v1")).toBe("the URL is the Worker's root, without /v1: http://127.0.0.1:8880");
+    expect(routeHint("https://x.example/cache/v1/")).toBe("the URL is the Worker's root, without /v1: https://x.example/cache");
+  });
+
+  it("is null for any other URL", () => {
+    for (const url of ["http://127.0.0.1:8880", "https://x.example/cache", "https://x.example/v10", "https://x.example/v1x", "not a url"]) {
+      expect(routeHint(url), url).toBeNull();
+    }
   });
 });

@@ -38,3 +38,19 @@ export function buildUrl(base: string, path: string, query: Query = {}): string 
   }
   return `${trimmed}${path}${params.length > 0 ? `?${params.join("&")}` : ""}`;
 }
+
+/**
+ * What to change in a base URL that ends in `/v1` (or `/v1/`): the client adds `/v1` itself, so
+ * such a URL reaches none of the API's routes. Null for any other URL. Pure.
+ */
+export function routeHint(base: string): string | null {
+  let url: URL;
+  try {
+    url = new URL(base);
+  } catch {
+    return null;
+  }
+  if (!/\/v1\/*$/.test(url.pathname)) return null;
+  const root = `${url.origin}${url.pathname.replace(/\/v1\/*$/, "")}`;
+  return `the URL is the Worker's root, without /v1: ${root}`;
+}

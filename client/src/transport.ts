@@ -2,7 +2,8 @@
 // AbortController, setTimeout), so it runs in browsers, Node, Workers, Deno and Bun alike.
 
 import { CloudCachedError, errorFromBody } from "./errors.js";
-import { buildUrl, type Query } from "./paths.js";
+import { networkFailureMessage } from "./network-failure.js";
+import { buildUrl, type Query, routeHint } from "./paths.js";
 import { backoffMs, parseRetryAfter, RETRY_STATUSES, type RetryPolicy } from "./retry.js";
 
 /** What the client reads of an answer: a `Response` is one; so is a lighter object with these members. */
@@ -64,11 +65,12 @@ class Attempt {
   constructor(
     timeoutMs: number,
     private readonly outer: AbortSignal | undefined,
+    url: string,
   ) {
     if (timeoutMs > 0) {
       this.timer = setTimeout(() => {
         this.timedOut = true;
-        this.controller.abort(new CloudCachedError(0, "timeout", `no answer within ${timeoutMs} ms`));
+        this.controller.abort(timeoutError(url, timeoutMs));
       }, timeoutMs);
     }
     if (outer) {
@@ -86,6 +88,10 @@ class Attempt {
     this.stopTimer();
     this.outer?.removeEventListener("abort", this.forward);
   }
+}
+
+function timeoutError(url: string, timeoutMs: number, cause?: unknown): CloudCachedError {
+  return new CloudCachedError(0, "timeout", `no answer from the server at ${url} within ${timeoutMs} ms`, { cause });
 }
 
 function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
@@ -110,13 +116,12 @@ function isStream(body: Call["body"]): body is ReadableStream<Uint8Array> {
 export class Transport {
   constructor(private readonly settings: TransportSettings) {}
 
-  /** The failure an attempt ended with, as the error the caller sees. */
-  private failure(err: unknown, attempt: Attempt, signal: AbortSignal | undefined): unknown {
+  /** The failure an attempt ended with (sending it, or reading its answer's body), as the error the caller sees. */
+  private failure(err: unknown, attempt: Attempt, signal: AbortSignal | undefined, stage: "request" | "body"): unknown {
     if (signal?.aborted) return signal.reason;
-    if (attempt.timedOut) return new CloudCachedError(0, "timeout", `no answer within ${this.settings.timeoutMs} ms`, { cause: err });
+    if (attempt.timedOut) return timeoutError(this.settings.url, this.settings.timeoutMs, err);
     if (err instanceof CloudCachedError) return err;
-    const detail = err instanceof Error ? err.message : String(err);
-    return new CloudCachedError(0, "network_error", `could not reach the server: ${detail}`, { cause: err });
+    return new CloudCachedError(0, "network_error", networkFailureMessage(this.settings.url, err, stage), { cause: err });
   }
 
   async send(call: Call): Promise<Answer> {
@@ -128,7 +133,7 @@ export class Transport {
     if (token) headers.authorization = `Bearer ${token}`;
     const target = buildUrl(url, call.path, call.query);
     for (let number = 1; ; number += 1) {
-      const attempt = new Attempt(timeoutMs, call.signal);
+      const attempt = new Attempt(timeoutMs, call.signal, url);
       const init: RequestInit & { duplex?: "half" } = { method: call.method, headers, signal: attempt.controller.signal };
       // A Uint8Array over any ArrayBufferLike is a valid body in every runtime; TS 5.9 types want ArrayBuffer.
       if (call.body !== undefined) init.body = call.body as BodyInit;
@@ -138,7 +143,7 @@ export class Transport {
         response = await fetch(target, init);
       } catch (err) {
         attempt.release();
-        const failure = this.failure(err, attempt, call.signal);
+        const failure = this.failure(err, attempt, call.signal, "request");
         if (number < attempts && failure instanceof CloudCachedError) {
           await sleep(backoffMs(number, retry, Math.random()), call.signal);
           continue;
@@ -161,7 +166,7 @@ export class Transport {
       try {
         return await how(response);
       } catch (err) {
-        throw this.failure(err, attempt, signal);
+        throw this.failure(err, attempt, signal, "body");
       } finally {
         attempt.release();
       }
@@ -180,7 +185,10 @@ export class Transport {
         }
       },
       fail: async () => {
-        throw errorFromBody(response.status, await read((r) => r.text()));
+        const error = errorFromBody(response.status, await read((r) => r.text()));
+        // A URL ending in /v1 reaches the Worker, whose routes then answer no_such_route: say how to fix it.
+        const hint = error.code === "no_such_route" ? routeHint(this.settings.url) : null;
+        throw hint === null ? error : new CloudCachedError(error.status, error.code, `${error.message} (${hint})`);
       },
       discard: async () => {
         await response.body?.cancel().catch(() => undefined);

@@ -6,21 +6,20 @@
 // `GET /v1/{ns}/keys`; `clear()` of the whole driver with no `base` is a namespace flush.
 import { defineDriver, type StorageMeta, type TransactionOptions } from "unstorage";
 import { unstorageTtlSeconds } from "./adapter-ttl.js";
-import { type ClientSource, clientOf, deleteByPrefix, throwFirstError } from "./adapters.js";
-import type { CloudCached } from "./client.js";
+import { type ClientSource, clientOf, deleteByPrefix } from "./adapters.js";
+import { type CloudCached, MAX_LIST_LIMIT } from "./client.js";
 import type { Storable } from "./codec.js";
+import { CloudCachedError, throwIfAnyFailed } from "./errors.js";
 import { escapeKey, unescapeKey } from "./key-escape.js";
 
 export type CloudCachedDriverOptions = ClientSource & {
   /** A key prefix inside the namespace (`base:`) for every key of this driver. */
-  base?: string;
+  base?: string | undefined;
   /** Seconds to live for writes that pass no `ttl` of their own; default none (the item never expires). */
-  ttl?: number;
+  ttl?: number | undefined;
 };
 
 const DRIVER_NAME = "cloudcached";
-/** Keys per listing page (the listing's maximum). */
-const LIST_PAGE = 1000;
 
 /** A driver's `base` as the prefix of its keys: `base:`, or nothing. */
 function basePrefix(base: string | undefined): string {
@@ -32,7 +31,15 @@ async function bytesOf(body: ReadableStream<Uint8Array>): Promise<Uint8Array> {
   return new Uint8Array(await new Response(body).arrayBuffer());
 }
 
-/** `createStorage({ driver: cloudcachedDriver({ url, token, namespace }) })`. */
+/**
+ * `createStorage({ driver: cloudcachedDriver({ url, token, namespace }) })`.
+ *
+ * `storage.clear(base)` does not reach this driver when it is mounted above `base` (the root
+ * mount, say): unstorage 1 clears only whole mounts at or below the base, so it deletes nothing
+ * here. To remove the keys under a base, list and remove them
+ * (`for (const key of await storage.getKeys(base)) await storage.removeItem(key)`), or mount the
+ * driver at that base and clear the mount.
+ */
 export const cloudcachedDriver = defineDriver((options: CloudCachedDriverOptions) => {
   const client = clientOf(options);
   const prefix = basePrefix(options.base);
@@ -54,10 +61,16 @@ export const cloudcachedDriver = defineDriver((options: CloudCachedDriverOptions
       return client.get(stored(key), call);
     },
 
-    /** In batches of 100 keys (`POST /v1/{ns}/batch`). */
+    /**
+     * In batches (`POST /v1/{ns}/batch`). A key whose read failed is left out of the answer (an
+     * absent key is there with null), so one key's error never hides the others' values; when no
+     * key could be read at all, the first error is thrown.
+     */
     async getItems(items) {
       const values = await client.getMany(items.map(({ key }) => stored(key)), call);
-      return items.map(({ key }) => ({ key, value: values.get(stored(key)) ?? null }));
+      const read = items.filter(({ key }) => !(values.get(stored(key)) instanceof CloudCachedError));
+      if (read.length === 0 && items.length > 0) throw values.get(stored(items[0]?.key ?? ""));
+      return read.map(({ key }) => ({ key, value: values.get(stored(key)) ?? null }));
     },
 
     /** The stored bytes, whatever their content type. */
@@ -75,10 +88,13 @@ export const cloudcachedDriver = defineDriver((options: CloudCachedDriverOptions
       await client.set(stored(key), value as Storable, { ...call, ttl: ttlOf(topts) });
     },
 
-    /** In batches of 100 keys, each with its own ttl; the first key the server refused is thrown. */
+    /**
+     * In batches, each item with its own ttl. When some keys were not stored, a PartialFailureError
+     * names them (and holds every key's outcome in `results`); the others are stored.
+     */
     async setItems(items, commonOptions) {
       const entries = items.map(({ key, value, options: own }) => [stored(key), value, { ttl: ttlOf(own, commonOptions) }] as const);
-      throwFirstError(await client.setMany(entries, call));
+      throwIfAnyFailed(await client.setMany(entries, call), "stored");
     },
 
     async removeItem(key) {
@@ -102,7 +118,7 @@ export const cloudcachedDriver = defineDriver((options: CloudCachedDriverOptions
     /** Every key under `base` (unstorage's `a:b:` form), page after page of the listing. */
     async getKeys(base) {
       const keys: string[] = [];
-      for await (const { key } of client.keys({ ...call, prefix: stored(base ?? ""), limit: LIST_PAGE })) {
+      for await (const { key } of client.keys({ ...call, prefix: stored(base ?? ""), limit: MAX_LIST_LIMIT })) {
         keys.push(unescapeKey(key).slice(prefix.length));
       }
       return keys;

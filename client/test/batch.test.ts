@@ -1,8 +1,9 @@
 // NEEDS the batch endpoint (POST /v1/{ns}/batch, API.md "Batch"): getMany / setMany / deleteMany.
 import { describe, expect, it } from "vitest";
 import { MAX_BATCH_KEYS } from "../src/batch.js";
-import { CloudCachedError } from "../src/index.js";
-import { adminClient } from "./support/helpers.js";
+import { CloudCached, CloudCachedError, type ManyEntry } from "../src/index.js";
+import { startFaultServer } from "./support/fault-server.js";
+import { adminClient, adminToken, workerUrl } from "./support/helpers.js";
 
 describe("batches", () => {
   it("setMany then getMany: every type restored, null for an absent key", async () => {
@@ -68,7 +69,7 @@ describe("batches", () => {
     expect([...present.entries()].filter(([, there]) => !there).map(([key]) => key).sort()).toStrictEqual(["absent", "k3"]);
     expect(present.get("null")).toBe(true);
     expect(present.get("big")).toBe(true);
-    await expect(cache.getMany(["big"])).rejects.toMatchObject({ code: "value_too_large" });
+    expect((await cache.getMany(["big"])).get("big")).toMatchObject({ code: "value_too_large", message: expect.stringMatching(/^key "big": /) });
   }, 120_000);
 
   it("the raw batch answers as API.md shows", async () => {
@@ -88,13 +89,105 @@ describe("batches", () => {
     expect(answer.set?.a).toMatchObject({ etag: expect.any(String) });
   });
 
-  it("one key's failure is that key's CloudCachedError (setMany), or thrown (getMany)", async () => {
+  it("a bad entry is refused, naming its key, before anything is sent: nothing of the call is written", async () => {
     const cache = adminClient();
     const tooLong = "x".repeat(600);
-    await expect(cache.getMany([tooLong])).rejects.toBeInstanceOf(CloudCachedError);
-    const results = await cache.setMany([["ok", 1]]);
-    expect(results.get("ok")).not.toBeInstanceOf(CloudCachedError);
+    await expect(cache.getMany(["fine", tooLong])).rejects.toThrow(`getMany: key "${tooLong}": invalid key`);
+    await expect(cache.setMany([["fine", 1], ["a//b", 2]])).rejects.toThrow('setMany: key "a//b": invalid key: empty path segment');
+    await expect(cache.setMany([["fine", 1], ["k", 2, { ttl: -1 }]])).rejects.toThrow(new TypeError('setMany: key "k": ttl must be a non-negative integer, got -1'));
+    await expect(cache.setMany([["fine", 1], ["nan", Number.NaN]])).rejects.toThrow(/^setMany: key "nan": /);
+    expect(await cache.get("fine")).toBeNull();
   });
+});
+
+describe("one key's failure is that key's own: the others keep their values and results", () => {
+  /** A client whose token reaches only keys under `ok/`, and the admin's client of the same namespace. */
+  async function scoped(): Promise<{ cache: CloudCached; admin: CloudCached }> {
+    const admin = adminClient();
+    const { token } = await admin.mintToken({ namespaces: [admin.namespace], prefix: "ok/", scopes: ["read", "write"], ttl: 600 });
+    return { cache: new CloudCached({ url: workerUrl(), token, namespace: admin.namespace }), admin };
+  }
+
+  it("getMany and hasMany: a refused key is its error (naming it), the others' values are there", async () => {
+    const { cache, admin } = await scoped();
+    await admin.setMany({ "ok/a": "A", "no/b": "B", "ok/big": "x".repeat(1024 * 1024 + 1) });
+    const got = await cache.getMany(["ok/a", "no/b", "ok/absent", "ok/big"]);
+    expect(got.get("ok/a")).toBe("A");
+    expect(got.get("ok/absent")).toBeNull();
+    expect(got.get("no/b")).toMatchObject({ status: 403, code: "forbidden", message: expect.stringMatching(/^key "no\/b": /) });
+    expect(got.get("ok/big")).toMatchObject({ code: "value_too_large" });
+    const present = await cache.hasMany(["ok/a", "no/b", "ok/absent"]);
+    expect(present.get("ok/a")).toBe(true);
+    expect(present.get("ok/absent")).toBe(false);
+    expect(present.get("no/b")).toMatchObject({ code: "forbidden" });
+  });
+
+  it("setMany and deleteMany: each key's result or its own error, nothing thrown", async () => {
+    const { cache, admin } = await scoped();
+    const written = await cache.setMany({ "ok/a": 1, "no/b": 2 });
+    expect(written.get("ok/a")).toMatchObject({ etag: expect.stringMatching(/^"/) });
+    expect(written.get("no/b")).toMatchObject({ code: "forbidden", message: expect.stringMatching(/^key "no\/b": /) });
+    expect(await admin.get("ok/a")).toBe(1);
+    expect(await admin.get("no/b")).toBeNull();
+    await admin.set("no/b", "kept");
+    const deleted = await cache.deleteMany(["ok/a", "no/b"]);
+    expect(deleted.get("ok/a")).toBe(true);
+    expect(deleted.get("no/b")).toMatchObject({ code: "forbidden" });
+    expect(await admin.get("no/b")).toBe("kept");
+  });
+
+  it("setMany after earlier batches were applied: a later request refused whole for one entry (a ttl over MAX_TTL) is that entry's error, named by its key; the rest is stored", async () => {
+    const cache = adminClient();
+    const size = await cache.batchSize();
+    const entries: ManyEntry[] = Array.from({ length: size + 3 }, (_, i) => [`k${i}`, i]);
+    // In the second request: a ttl only the server knows is too long.
+    entries[size + 1] = [`k${size + 1}`, "late", { ttl: 10 * 365 * 24 * 3600 }];
+    const written = await cache.setMany(entries);
+    expect(written.size).toBe(size + 3);
+    const refused = written.get(`k${size + 1}`);
+    expect(refused).toMatchObject({ status: 400, code: "bad_request" });
+    expect((refused as Error).message).toMatch(new RegExp(`^key "k${size + 1}": ttl: at most \\d+ seconds$`));
+    for (const [key, value] of entries) {
+      if (key === `k${size + 1}`) continue;
+      expect(written.get(key), key).not.toBeInstanceOf(CloudCachedError);
+      expect(await cache.get(key), key).toBe(value);
+    }
+    expect(await cache.get(`k${size + 1}`)).toBeNull();
+  });
+
+  it("setMany: a request that fails with no answer is its keys' error; the applied ones keep their results, the later ones are not sent", async () => {
+    const admin = adminClient();
+    const size = await admin.batchSize();
+    // The index, the first batch, then a connection dropped before any answer.
+    const faulty = await startFaultServer([{ forward: workerUrl() }, { forward: workerUrl() }, { destroy: true }], { forward: workerUrl() });
+    try {
+      const cache = new CloudCached({ url: faulty.url, token: adminToken(), namespace: admin.namespace });
+      const keys = Array.from({ length: 2 * size + 1 }, (_, i) => `k${i}`);
+      // And a value too large for any batch, whose PUT would come last: not sent either.
+      const written = await cache.setMany([...keys.map((key) => [key, key] as const), ["huge", "h".repeat(17 * 1024 * 1024)] as const]);
+      expect(written.size).toBe(keys.length + 1);
+      expect(written.get("huge")).toMatchObject({ code: "network_error", message: expect.stringMatching(/^not sent/) });
+      for (const key of keys.slice(0, size)) expect(written.get(key), key).toMatchObject({ etag: expect.any(String) });
+      for (const key of keys.slice(size, 2 * size)) expect(written.get(key), key).toMatchObject({ code: "network_error" });
+      expect(written.get(keys[2 * size] as string)).toMatchObject({ code: "network_error", message: expect.stringMatching(/^not sent/) });
+      expect(faulty.requests.map((r) => r.method)).toStrictEqual(["GET", "POST", "POST"]);
+      expect(await admin.get("k0")).toBe("k0");
+      expect(await admin.get(keys[2 * size] as string)).toBeNull();
+    } finally {
+      await faulty.close();
+    }
+  });
+
+  it("setMany splits by body size too (a request holds at most 16 MiB of JSON), and sends a value too large for any batch by PUT", async () => {
+    const cache = adminClient();
+    const sixMiB = "a".repeat(6 * 1024 * 1024);
+    const seventeenMiB = "b".repeat(17 * 1024 * 1024);
+    const written = await cache.setMany({ one: sixMiB, two: sixMiB, three: sixMiB, huge: seventeenMiB });
+    for (const key of ["one", "two", "three", "huge"]) expect(written.get(key), key).toMatchObject({ etag: expect.stringMatching(/^"/) });
+    expect([...written.keys()]).toStrictEqual(["one", "two", "three", "huge"]);
+    expect((await cache.getBytes("three"))?.value.byteLength).toBe(sixMiB.length);
+    expect((await cache.getBytes("huge"))?.value.byteLength).toBe(seventeenMiB.length);
+  }, 120_000);
 });
 
 describe("the batch size a deployment allows (GET /v1)", () => {

@@ -101,7 +101,7 @@ describe("the client in a real browser, across origins", () => {
     expect(await admin.get("browser/text")).toBeNull();
   });
 
-  it("a page from an origin not in ALLOWED_ORIGINS cannot read the answer (network_error)", async () => {
+  it("a page from an origin not in ALLOWED_ORIGINS cannot read the answer (network_error, suggesting ALLOWED_ORIGINS)", async () => {
     const admin = adminClient();
     await admin.set("k", "secret");
     const { token } = await admin.mintToken({ namespaces: [admin.namespace], scopes: ["read"], ttl: 60 });
@@ -114,13 +114,15 @@ describe("the client in a real browser, across origins", () => {
         const { CloudCached, CloudCachedError } = (window as unknown as { cloudcached: typeof import("../src/index.js") }).cloudcached;
         const cache = new CloudCached({ url, token, namespace, retries: 0 });
         try {
-          return { value: await cache.get("k") };
+          return { error: "none", message: String(await cache.get("k")) };
         } catch (err) {
-          return { error: err instanceof CloudCachedError ? err.code : String(err) };
+          return err instanceof CloudCachedError ? { error: err.code, message: err.message } : { error: String(err), message: "" };
         }
       },
       { url: workerUrl(), token, namespace: admin.namespace },
     );
-    expect(outcome).toStrictEqual({ error: "network_error" });
+    expect(outcome).toMatchObject({ error: "network_error" });
+    expect(outcome.message).toContain(`could not reach the server at ${workerUrl()}: Failed to fetch`);
+    expect(outcome.message).toContain("ALLOWED_ORIGINS");
   });
 });

@@ -1,5 +1,9 @@
 // The `cloudcached` bin (client/dist/cli.js, as the package builds it) against the real Worker.
+import { PassThrough, Readable, Writable } from "node:stream";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { parseCommandLine } from "../src/cli/args.js";
+import { execute, type Io } from "../src/cli/run.js";
+import { adminClient } from "./support/helpers.js";
 import { cli } from "./support/cli.js";
 import { errorBody, type FaultServer, startFaultServer } from "./support/fault-server.js";
 import { adminToken, uniqueNamespace, workerUrl } from "./support/helpers.js";
@@ -25,6 +29,15 @@ describe("cloudcached CLI", () => {
     const noUrl = await cli(["get", "k"]);
     expect(noUrl.code).toBe(2);
     expect(noUrl.stderr).toContain("CLOUDCACHED_URL");
+  });
+
+  it("an unknown option or a missing value gets the CLI's own message, not the argument parser's", async () => {
+    const unknown = await cli(["get", "k", "--bogus"], env());
+    expect(unknown).toMatchObject({ code: 2, stderr: "cloudcached: unknown option '--bogus' (see --help)\n" });
+    const missing = await cli(["get", "k", "--url"], env());
+    expect(missing).toMatchObject({ code: 2, stderr: "cloudcached: --url needs a value\n" });
+    const gateway = await cli(["gateway", "--bogus"], env());
+    expect(gateway).toMatchObject({ code: 2, stderr: "cloudcached gateway: unknown option '--bogus' (see cloudcached gateway --help)\n" });
   });
 
   it("set then get prints exactly the value; get of an absent key exits 1", async () => {
@@ -111,6 +124,47 @@ describe("cloudcached CLI", () => {
     expect(nan.stderr).toContain("not_a_number");
   });
 
+  it("keys --limit N prints at most N keys; without it, every key, page after page", async () => {
+    const e = env();
+    const client = adminClient({ namespace: e.CLOUDCACHED_NAMESPACE });
+    await client.setMany(Array.from({ length: 7 }, (_, i) => [`k${i}`, i] as const));
+    const limited = await cli(["keys", "--limit", "3"], e);
+    expect(limited.code).toBe(0);
+    expect(limited.stdout.trim().split("\n")).toStrictEqual(["k0", "k1", "k2"]);
+    expect((await cli(["keys", "k", "--limit", "5", "--json"], e)).stdout.trim().split("\n")).toHaveLength(5);
+    expect((await cli(["keys", "--limit", "0"], e)).stdout).toBe("");
+    expect((await cli(["keys", "--limit", "50"], e)).stdout.trim().split("\n")).toHaveLength(7);
+    expect((await cli(["keys"], e)).stdout.trim().split("\n")).toHaveLength(7);
+  });
+
+  it("get ends a text value with a newline on a terminal, and prints the exact bytes into a pipe", async () => {
+    const e = env();
+    const client = adminClient({ namespace: e.CLOUDCACHED_NAMESPACE });
+    await client.set("greeting", "hello");
+    await client.set("bytes", new Uint8Array([104, 105]));
+    const run = async (key: string, isTTY: boolean): Promise<string> => {
+      const parts: Buffer[] = [];
+      const stdout = Object.assign(
+        new Writable({
+          write(chunk: Buffer, _encoding, done) {
+            parts.push(chunk);
+            done();
+          },
+        }),
+        { isTTY },
+      );
+      const io: Io = { stdout, stderr: new PassThrough(), stdin: Readable.from([]) };
+      const parsed = parseCommandLine(["get", key], e);
+      if (parsed.kind !== "run") throw new Error(parsed.kind);
+      expect(await execute(parsed.action, client, io, false)).toBe(0);
+      return Buffer.concat(parts).toString("utf8");
+    };
+    expect(await run("greeting", true)).toBe("hello\n");
+    expect(await run("greeting", false)).toBe("hello");
+    expect(await run("bytes", true)).toBe("hi");
+    expect((await cli(["get", "greeting"], e)).stdout).toBe("hello");
+  });
+
   it("touch and delete", async () => {
     const e = env();
     expect((await cli(["touch", "absent", "10"], e)).code).toBe(1);
@@ -164,10 +218,11 @@ describe("cloudcached CLI", () => {
       expect(result.stderr).toContain("storage_error");
     });
 
-    it("nothing listening → exit 5", async () => {
+    it("nothing listening → exit 5, naming the URL and the cause", async () => {
       const result = await cli(["get", "k", "--timeout", "2000"], { CLOUDCACHED_URL: "http://127.0.0.1:9" });
       expect(result.code).toBe(5);
       expect(result.stderr).toContain("network_error");
+      expect(result.stderr).toContain("could not reach the server at http://127.0.0.1:9: connect ECONNREFUSED 127.0.0.1:9");
     });
   });
 });

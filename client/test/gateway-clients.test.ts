@@ -10,6 +10,7 @@ import Memcached from "memcached";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DEBIAN_PYTHON, installCommand } from "../../scripts/debian-tools.mjs";
 import { requireProgram, TARGETS, type Target } from "./support/memcached-servers.js";
+import { RawConnection } from "./support/raw-socket.js";
 
 const run = promisify(execFile);
 const PYMEMCACHE_SCRIPT = join(import.meta.dirname, "support/pymemcache-script.py");
@@ -102,6 +103,19 @@ describe.each(TARGETS)("stock clients: $name", ({ start }) => {
     } finally {
       client.end();
     }
+  });
+
+  it("libmemcached's memcdump lists the keys (through stats cachedump)", async () => {
+    const memcdump = requireProgram(["/usr/bin/memcdump", "/usr/bin/memdump", "memcdump", "memdump"], "libmemcached's memdump (memcdump)");
+    const conn = await RawConnection.open(target.host, target.port);
+    const k = `dump-${target.name}-${Date.now()}`;
+    try {
+      expect(await conn.ask(`set ${k} 0 0 2\r\nhi\r\n`)).toBe("STORED\r\n");
+    } finally {
+      conn.close();
+    }
+    const { stdout } = await run(memcdump, [`--servers=${target.host}:${target.port}`], { timeout: 60_000 });
+    expect(stdout.split("\n")).toContain(k);
   });
 
   it("libmemcached's memcp and memcat", async () => {

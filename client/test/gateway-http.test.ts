@@ -5,7 +5,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CloudCached } from "../src/index.js";
 import { CLI } from "./support/cli.js";
 import { errorBody, startFaultServer } from "./support/fault-server.js";
-import { adminToken, workerUrl } from "./support/helpers.js";
+import { adminToken, uniqueNamespace, workerUrl } from "./support/helpers.js";
+import { startCliGateway, residentBytes } from "./support/cli-gateway.js";
 import { startGatewayTarget } from "./support/memcached-servers.js";
 import { RawConnection } from "./support/raw-socket.js";
 
@@ -97,6 +98,103 @@ describe("gateway ↔ HTTP API", () => {
 });
 
 describe("gateway limits and failures", () => {
+  it("a noreply command the Worker refuses is not answered: every later answer stays with its own command", async () => {
+    const admin = new CloudCached({ url: workerUrl(), token: adminToken(), namespace: uniqueNamespace("gw-ro") });
+    await admin.set("a", "A", { ttl: 0 });
+    await admin.set("b", "B", { ttl: 0 });
+    // a token that may read but not write: every write through this gateway is refused (403)
+    const { token } = await admin.mintToken({ namespaces: [admin.namespace], scopes: ["read"], ttl: 300 });
+    const target = await startGatewayTarget({ namespace: admin.namespace, token });
+    const conn = await RawConnection.open(target.host, target.port);
+    try {
+      conn.send("set a 0 0 1 noreply\r\nX\r\ndelete a noreply\r\ntouch a 10 noreply\r\nincr a 1 noreply\r\nflush_all noreply\r\nadd c 0 0 1 noreply\r\nY\r\n");
+      expect(await conn.ask("get b\r\n", END)).toBe("VALUE b 0 1\r\nB\r\nEND\r\n");
+      expect(await conn.ask("get a\r\n", END)).toBe("VALUE a 0 1\r\nA\r\nEND\r\n");
+      expect(await conn.ask("set a 0 0 1\r\nX\r\n")).toMatch(/^SERVER_ERROR cloudcached 403 /);
+    } finally {
+      conn.close();
+      await target.stop();
+    }
+  });
+
+  it("a multi-get where one key fails answers the other keys' values; only when every key fails is it an error", async () => {
+    const index = { status: 200, body: JSON.stringify({ limits: { batchKeys: 100 } }) };
+    const value = (text: string): Record<string, unknown> => ({ value: text, encoding: "utf8", contentType: "text/plain", etag: `e-${text}`, expiresAt: null });
+    const unreachable = { error: { code: "storage_unavailable", message: "storage could not be reached for the GET" } };
+    const faults = await startFaultServer([
+      index,
+      { status: 200, body: JSON.stringify({ get: { a: value("A"), b: unreachable, c: null } }) },
+      { status: 200, body: JSON.stringify({ get: { a: unreachable, b: unreachable } }) },
+    ]);
+    const target = await startGatewayTarget({ url: faults.url, retries: 0 });
+    const conn = await RawConnection.open(target.host, target.port);
+    try {
+      expect(await conn.ask("get a b c\r\n", END)).toBe("VALUE a 0 1\r\nA\r\nEND\r\n");
+      expect(await conn.ask("get a b\r\n", END)).toBe("SERVER_ERROR cloudcached storage_unavailable: storage could not be reached for the GET\r\n");
+      expect(target.gateway.stats.get("backend_errors")).toBe(2);
+    } finally {
+      conn.close();
+      await target.stop();
+      await faults.close();
+    }
+  });
+
+  it("an item larger than --max-item-size is never handed out: a get answers it as a miss", async () => {
+    const target = await startGatewayTarget({ maxValueBytes: 1000 });
+    const http = new CloudCached({ url: workerUrl(), token: adminToken(), namespace: target.gateway.namespace });
+    await http.set("big", new Uint8Array(5000).fill(120), { ttl: 0 });
+    await http.set("small", "s", { ttl: 0 });
+    const conn = await RawConnection.open(target.host, target.port);
+    try {
+      expect(await conn.ask("get big\r\n", END)).toBe("END\r\n");
+      expect(await conn.ask("gets big small\r\n", END)).toMatch(/^VALUE small 0 1 \d+\r\ns\r\nEND\r\n$/);
+      expect(await conn.ask("gat 100 big\r\n", END)).toBe("END\r\n");
+      expect(await conn.ask("mg big v\r\n")).toBe("EN\r\n");
+      expect(await conn.ask("stats\r\n", /^END$/)).toMatch(/STAT get_misses 3\r\n/);
+    } finally {
+      conn.close();
+      await target.stop();
+    }
+  });
+
+  it("64 MiB pipelined while the Worker never answers: the connection is not read past a bound, memory stays bounded, others are served", async () => {
+    const worker = await startFaultServer([], { hang: true });
+    const gateway = await startCliGateway(["--url", worker.url, "--timeout", "600000"]);
+    const flood = await RawConnection.open("127.0.0.1", gateway.port);
+    const other = await RawConnection.open("127.0.0.1", gateway.port);
+    try {
+      let otherSent = 0;
+      const ask = async (command: string, last?: RegExp): Promise<string> => {
+        otherSent += command.length;
+        return other.ask(command, last);
+      };
+      const readFromFlood = async (): Promise<number> => Number(/STAT bytes_read (\d+)/.exec(await ask("stats\r\n", /^END$/))?.[1]) - otherSent;
+      expect(await ask("version\r\n")).toMatch(/^VERSION /);
+      const before = residentBytes(gateway.pid);
+      const command = "get k\r\n";
+      const pipelined = Buffer.from(command.repeat(Math.ceil((64 * 1024 * 1024) / command.length)), "latin1");
+      flood.send(pipelined); // the first get waits on the Worker for good; the rest queue behind it
+      // until the gateway has stopped reading the flood (what it read stops growing)
+      let read = -1;
+      for (let polls = 0; polls < 50; polls += 1) {
+        await new Promise((resolve) => setTimeout(resolve, 200));
+        const now = await readFromFlood();
+        if (now === read) break;
+        read = now;
+      }
+      expect(read).toBeGreaterThan(0);
+      expect(read).toBeLessThan(8 * 1024 * 1024);
+      expect(residentBytes(gateway.pid) - before).toBeLessThan(24 * 1024 * 1024);
+      expect(await ask("version\r\n")).toMatch(/^VERSION /);
+      expect(await ask("mn\r\n")).toBe("MN\r\n");
+    } finally {
+      flood.close();
+      other.close();
+      await gateway.stop();
+      await worker.close();
+    }
+  }, 90_000);
+
   it("listens on 127.0.0.1 unless told otherwise; refuses connections over its limit", async () => {
     const target = await startGatewayTarget({ maxConnections: 2 });
     try {
@@ -152,29 +250,15 @@ describe("gateway limits and failures", () => {
 
 describe("cloudcached gateway (the CLI command)", () => {
   it("serves memcached with the URL, token and namespace from the environment; stops on SIGTERM", async () => {
-    const child = spawn(process.execPath, [CLI, "gateway", "--listen", "127.0.0.1:0"], {
-      env: { PATH: process.env.PATH ?? "", CLOUDCACHED_URL: workerUrl(), CLOUDCACHED_TOKEN: adminToken(), CLOUDCACHED_NAMESPACE: `cli-gw-${Date.now()}` },
-      stdio: ["ignore", "ignore", "pipe"],
-    });
-    const exited = new Promise<number | null>((resolve) => child.once("exit", resolve));
+    const gateway = await startCliGateway([], { CLOUDCACHED_URL: workerUrl(), CLOUDCACHED_TOKEN: adminToken(), CLOUDCACHED_NAMESPACE: `cli-gw-${Date.now()}` });
     try {
-      const port = await new Promise<number>((resolve, reject) => {
-        let err = "";
-        child.stderr.on("data", (part: Buffer) => {
-          err += part.toString();
-          const match = / on 127\.0\.0\.1:(\d+) /.exec(err);
-          if (match) resolve(Number(match[1]));
-        });
-        child.once("exit", () => reject(new Error(`the gateway exited: ${err}`)));
-      });
-      const conn = await RawConnection.open("127.0.0.1", port);
+      const conn = await RawConnection.open("127.0.0.1", gateway.port);
       expect(await conn.ask("set cli 0 0 2\r\nok\r\n")).toBe("STORED\r\n");
       expect(await conn.ask("get cli\r\n", END)).toBe("VALUE cli 0 2\r\nok\r\nEND\r\n");
       conn.close();
     } finally {
-      child.kill("SIGTERM");
+      expect(await gateway.stop()).toBe(0);
     }
-    expect(await exited).toBe(0);
   });
 
   it("a missing URL or a bad --listen is a usage error", async () => {

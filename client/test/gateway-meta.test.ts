@@ -65,6 +65,14 @@ describe.each(TARGETS)("meta protocol: $name", ({ start }) => {
     expect(await session.conn.ask(`ma ${k}\r\n`)).toBe("CLIENT_ERROR cannot increment or decrement non-numeric value\r\n");
   });
 
+  it("numbers in flags are read as memcached reads them: a sign, -0", async () => {
+    const k = key("num");
+    expect(await session.conn.ask(`ms ${k} 1 T+100 F-0\r\n5\r\n`)).toBe("HD\r\n");
+    expect(await session.conn.ask(`ma ${k} D+2 v\r\n`, /^\d+$/)).toBe("VA 1\r\n7\r\n");
+    expect(await session.conn.ask(`ma ${k} D-0 v\r\n`, /^\d+$/)).toBe("VA 1\r\n7\r\n");
+    expect(await session.conn.ask(`mg ${k} f v\r\n`, /^\d+$/)).toBe("VA 1 f0\r\n7\r\n");
+  });
+
   it("base64 keys (b), mn, and errors", async () => {
     expect(await session.conn.ask("ms eQ== 1 b\r\nq\r\n")).toBe("HD\r\n");
     expect(await session.conn.ask("mg eQ== b v k\r\n", /^q$/)).toBe("VA 1 keQ== b\r\nq\r\n");

@@ -158,6 +158,30 @@ describe("KeyvCloudCached beyond the suite", () => {
     await expect(strict.get("k")).rejects.toMatchObject({ code: "unauthorized" });
   });
 
+  it("many keys at once: a key refused by the server is its own error event, naming it; the others are stored, read, deleted", async () => {
+    const ns = uniqueNamespace("keyv");
+    const admin = adminClient({ namespace: ns });
+    const { token } = await admin.mintToken({ namespaces: [ns], prefix: "keyv:ok", scopes: ["read", "write"], ttl: 600 });
+    const keyv = new Keyv({ store: store(ns, { token }) });
+    const errors: unknown[] = [];
+    keyv.on("error", (error: unknown) => errors.push(error));
+    await keyv.setMany([
+      { key: "ok1", value: 1 },
+      { key: "no", value: 2 },
+    ]);
+    expect(errors).toHaveLength(1);
+    expect(errors[0]).toMatchObject({ code: "forbidden", message: expect.stringMatching(/^key "keyv:no": /) });
+    expect(await keyv.get("ok1")).toBe(1);
+    await new Keyv({ store: store(ns) }).set("no", "admin's");
+    expect(await keyv.get(["ok1", "no", "okabsent"])).toStrictEqual([1, undefined, undefined]);
+    expect(errors).toHaveLength(2);
+    expect(await keyv.has(["ok1", "no"])).toStrictEqual([true, false]);
+    expect(errors).toHaveLength(3);
+    expect(await keyv.delete(["ok1", "no"])).toBe(true);
+    expect(await keyv.get("ok1")).toBeUndefined();
+    expect(await new Keyv({ store: store(ns) }).get("no")).toBe("admin's");
+  });
+
   it("a client already made can be handed over, and opts say what the store is", () => {
     const client = new CloudCached({ url: workerUrl(), token: adminToken(), namespace: "shared-client" });
     const adapter = new KeyvCloudCached({ client });

@@ -163,6 +163,28 @@ describe("the client over nodeFetch, against a server that misbehaves", () => {
     await expect(reader.read()).rejects.toBe(reason);
   });
 
+  it("a write the Worker applied before the connection dropped is not sent again: an incr counts once, an add is not 'not stored'", async () => {
+    const worker = workerUrl();
+    // The first call opens a connection and is answered on it; the next ones reuse it, and the
+    // proxy drops it once the Worker has handled the request.
+    server = await startFaultServer([{ forward: worker }, { forwardThenDrop: worker }, { forward: worker }, { forwardThenDrop: worker }], { forward: worker });
+    const own = nodeFetch();
+    try {
+      const namespace = uniqueNamespace("dropped");
+      const cache = new CloudCached({ url: server.url, token: adminToken(), namespace, fetch: own });
+      const direct = client({ namespace });
+      expect(await cache.incr("hits", 1, { initial: 10 })).toBe(10);
+      await expect(cache.incr("hits")).rejects.toMatchObject({ name: "CloudCachedError", code: "network_error" });
+      expect(await direct.get("hits")).toBe("11");
+      expect(await cache.get("hits")).toBe("11");
+      await expect(cache.add("fresh", "v")).rejects.toMatchObject({ code: "network_error" });
+      expect(await direct.get("fresh")).toBe("v");
+      expect(server.requests.map((r) => r.method)).toStrictEqual(["POST", "POST", "GET", "PUT"]);
+    } finally {
+      own.close();
+    }
+  });
+
   it("sequential calls reuse one connection; a dropped one is replaced and the GET retried", async () => {
     const value = { status: 200, body: "v", headers: { "content-type": "text/plain; charset=utf-8", etag: '"e"' } };
     server = await startFaultServer([...Array(20).fill(value), { destroy: true }, value]);

@@ -1,4 +1,4 @@
-// The package an app installs: client/ packed by `npm pack` (its `prepare` builds dist/ from a copy
+// The package an app installs: client/ packed by `npm pack` (its `prepack` builds dist/ from a copy
 // that has none), installed from the tarball into a scratch project elsewhere, then used there as an
 // app would — the library from plain Node 20 ESM and from TypeScript, and the `cloudcached` bin —
 // against the real Worker. Also installed from a path, as `npm install /path/to/repo/client` does.
@@ -78,7 +78,7 @@ describe("the cloudcached package, packed and installed into another project", (
       await cp(join(ROOT, "client", entry), join(source, entry), { recursive: true });
     }
     const { stdout } = await run("npm", ["pack", "--json", "--pack-destination", work, ...npmFlags], { cwd: source, timeout: INSTALL_TIMEOUT_MS });
-    // npm prints the prepare script's output before the JSON array.
+    // npm prints the prepack script's output before the JSON array.
     const parsed = JSON.parse(stdout.slice(stdout.indexOf("\n[") + 1)) as PackResult[];
     const first = parsed[0];
     if (!first) throw new Error(`npm pack printed no result: ${stdout}`);

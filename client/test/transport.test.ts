@@ -91,7 +91,7 @@ describe("retries", () => {
     expect(server?.requests.map((r) => r.method)).toStrictEqual(["GET", "POST", "POST"]);
     await server?.close();
     cache = await clientFor([index, unavailable, got], { retries: 1 });
-    await expect(cache.setMany({ a: 1 })).rejects.toMatchObject({ status: 503 });
+    expect((await cache.setMany({ a: 1 })).get("a")).toMatchObject({ status: 503, code: "storage_unavailable" });
     expect(server?.requests.map((r) => r.method)).toStrictEqual(["GET", "POST"]);
   });
 });
@@ -150,5 +150,23 @@ describe("the request", () => {
     expect(server?.requests[0]?.headers.authorization).toBeUndefined();
     expect(server?.requests[0]?.headers["cache-control"]).toBeUndefined();
     expect(server?.requests[1]?.headers["cache-control"]).toBe("no-cache");
+  });
+});
+
+describe("network errors say which server and why", () => {
+  it("with Node's global fetch (whose own message is only 'fetch failed'): the URL and the cause", async () => {
+    const closed = await startFaultServer([]);
+    const url = closed.url;
+    await closed.close();
+    const err = await new CloudCached({ url, namespace: "ns", retries: 0 }).get("k").catch((e: unknown) => e);
+    expect(err).toMatchObject({ name: "CloudCachedError", status: 0, code: "network_error" });
+    expect((err as Error).message).toMatch(new RegExp(`^could not reach the server at ${url}: fetch failed: .*ECONNREFUSED`));
+  });
+
+  it("a timeout names the server too", async () => {
+    const cache = await clientFor([{ stall: { length: 1000, sent: "x" } }], { retries: 0, timeoutMs: 300 });
+    const err = await cache.getBytes("k").catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: "timeout" });
+    expect((err as Error).message).toBe(`no answer from the server at ${server?.url} within 300 ms`);
   });
 });

@@ -4,7 +4,7 @@
 // bytes, keys with `:` and `/`, ttl, getKeys and clear with a base, getMeta, batches, dispose.
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { createStorage, type Driver, prefixStorage, restoreSnapshot, type Storage, type StorageValue } from "unstorage";
-import { CloudCached, type FetchLike } from "../src/index.js";
+import { CloudCached, type FetchLike, PartialFailureError } from "../src/index.js";
 import cloudcachedDriver from "../src/unstorage.js";
 import { adminClient, adminToken, recordingFetch, uniqueNamespace, workerUrl } from "./support/helpers.js";
 
@@ -386,6 +386,24 @@ describe("drivers: cloudcached with a base and options", () => {
     const storage = createStorage({ driver: driverFor(uniqueNamespace("unstorage"), { token: "not-a-token" }) });
     await expect(storage.setItem("k", "v")).rejects.toMatchObject({ status: 401, code: "unauthorized" });
     await expect(storage.getItem("k")).rejects.toMatchObject({ status: 401, code: "unauthorized" });
+  });
+
+  it("setItems: keys not stored are named by a PartialFailureError (with every key's outcome); the others are stored. getItems: a key that could not be read is left out, the others' values kept", async () => {
+    const ns = uniqueNamespace("unstorage");
+    const admin = adminClient({ namespace: ns });
+    const { token } = await admin.mintToken({ namespaces: [ns], prefix: "ok:", scopes: ["read", "write"], ttl: 600 });
+    const storage = createStorage({ driver: driverFor(ns, { token }) });
+    const err = await storage.setItems([{ key: "ok:a", value: "A" }, { key: "no:b", value: "B" }]).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(PartialFailureError);
+    expect((err as PartialFailureError).message).toMatch(/^1 of 2 keys failed: "no:b" \(forbidden: key "no:b": .*\); the other 1 were stored$/);
+    expect((err as PartialFailureError).results.get("ok:a")).toMatchObject({ etag: expect.any(String) });
+    expect(await admin.get("ok:a")).toBe("A");
+    await admin.set("no:b", "B");
+    expect(await storage.getItems(["ok:a", "no:b", "ok:absent"])).toStrictEqual([
+      { key: "ok:a", value: "A" },
+      { key: "ok:absent", value: null },
+    ]);
+    await expect(storage.getItems(["no:b"])).rejects.toMatchObject({ code: "forbidden" });
   });
 
   it("dispose() aborts calls in flight and refuses later ones", async () => {

@@ -76,6 +76,7 @@ describe("a wrong base URL is an error, not a miss", () => {
     expect(thrown).toBeInstanceOf(CloudCachedError);
     expect((thrown as CloudCachedError).status).toBe(404);
     expect((thrown as CloudCachedError).code).not.toBe("not_found");
+    expect((thrown as CloudCachedError).message).toContain(`the URL is the Worker's root, without /v1: ${workerUrl()}`);
     await expect(wrong.has("absent")).rejects.toBeInstanceOf(CloudCachedError);
     expect(await right.get("absent")).toBeNull();
     expect(await right.has("absent")).toBe(false);
@@ -91,5 +92,11 @@ describe("a wrong base URL is an error, not a miss", () => {
     expect(result.stderr).toContain("is the URL the Worker's origin");
     const touched = await cli(["touch", "k", "60"], { CLOUDCACHED_URL: server.url });
     expect(touched.code).toBe(3);
+  });
+
+  it("the CLI: a --url ending in /v1 says to drop /v1", async () => {
+    const result = await cli(["get", "k", "--url", `${workerUrl()}/v1`, "--token", adminToken()]);
+    expect(result.code).toBe(3);
+    expect(result.stderr).toContain(`without /v1: ${workerUrl()}`);
   });
 });

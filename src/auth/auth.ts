@@ -1,7 +1,7 @@
 import type { Config } from "../platform/config";
 import { ApiError } from "../http/errors";
 import { secretsEqual } from "./secrets";
-import { grantOf, type Grant, type Scope, tokenSecret } from "./tokens";
+import { grantOf, type Grant, type Scope, tokenKey } from "./tokens";
 
 
 
@@ -52,7 +52,7 @@ export async function authenticate(header: string | null | undefined, config: Co
   const token = bearerToken(header);
   if (token === null) return { kind: "anonymous", publicRead };
   if (secretsEqual(token, config.adminToken)) return ADMIN;
-  const grant = await grantOf(token, tokenSecret(config));
+  const grant = await grantOf(token, tokenKey(config));
   return { kind: "token", grant, publicRead };
 }
 

@@ -16,6 +16,9 @@ import {
 } from "./tokens";
 
 const SECRET = "unit-test-secret-0123456789abcdefghij";
+const AUDIENCE = "0123456789abcdef";
+const KEY = { secret: SECRET, audience: AUDIENCE };
+const OTHER_SECRET = { ...KEY, secret: `${SECRET}x` };
 const MAX = 2_592_000;
 
 function refused(fn: () => unknown, status: number, pattern: RegExp): void {
@@ -100,63 +103,77 @@ describe("tokens", () => {
   const request = { namespaces: ["ns1"], prefix: "user/42/", scopes: ["read" as const], ttl: 60 };
 
   it("round-trips a grant and expires it", async () => {
-    const { token, expiresAt } = await mintToken(request, SECRET, 1_000);
+    const { token, expiresAt } = await mintToken(request, KEY, 1_000);
     expect(expiresAt).toBe(1_060);
-    expect(await verifyToken(token, SECRET, 1_059)).toEqual({ namespaces: ["ns1"], prefix: "user/42/", scopes: ["read"], expiresAt: 1_060 });
-    await refusedAsync(verifyToken(token, SECRET, 1_060), /^token expired$/);
+    expect(await verifyToken(token, KEY, 1_059)).toEqual({ namespaces: ["ns1"], prefix: "user/42/", scopes: ["read"], expiresAt: 1_060 });
+    await refusedAsync(verifyToken(token, KEY, 1_060), /^token expired$/);
   });
 
   it("a token verified once is remembered per isolate by its digest and secret, and still expires", async () => {
-    const { token } = await mintToken(request, SECRET, 1_000);
+    const { token } = await mintToken(request, KEY, 1_000);
     const digest = "d".repeat(64);
-    expect((await verifyTokenOnce(token, digest, SECRET, 1_001)).namespaces).toEqual(["ns1"]);
+    expect((await verifyTokenOnce(token, digest, KEY, 1_001)).namespaces).toEqual(["ns1"]);
     // Remembered: the grant is found by digest and secret (here a digest standing for another token
     // finds it too, which shows the signature is not checked again)…
-    expect((await verifyTokenOnce("not even a token", digest, SECRET, 1_002)).namespaces).toEqual(["ns1"]);
+    expect((await verifyTokenOnce("not even a token", digest, KEY, 1_002)).namespaces).toEqual(["ns1"]);
     // …never under another secret, and never past its expiry.
-    await refusedAsync(verifyTokenOnce("not even a token", digest, `${SECRET}x`, 1_002), /^invalid token$/);
-    await refusedAsync(verifyTokenOnce(token, digest, SECRET, 1_060), /^token expired$/);
+    await refusedAsync(verifyTokenOnce("not even a token", digest, OTHER_SECRET, 1_002), /^invalid token$/);
+    await refusedAsync(verifyTokenOnce(token, digest, KEY, 1_060), /^token expired$/);
     // A refused token is not remembered.
     const other = "e".repeat(64);
-    await refusedAsync(verifyTokenOnce(`${token}x`, other, SECRET, 1_001), /^invalid token$/);
-    await refusedAsync(verifyTokenOnce(token.slice(0, -3), other, SECRET, 1_001), /^invalid token$/);
+    await refusedAsync(verifyTokenOnce(`${token}x`, other, KEY, 1_001), /^invalid token$/);
+    await refusedAsync(verifyTokenOnce(token.slice(0, -3), other, KEY, 1_001), /^invalid token$/);
   });
 
   it("a recent token's grant is found again at once, only under its secret, and still expires", async () => {
-    const { token } = await mintToken(request, SECRET, 1_000);
-    const first = await grantOf(token, SECRET, 1_001);
+    const { token } = await mintToken(request, KEY, 1_000);
+    const first = await grantOf(token, KEY, 1_001);
     expect(first.namespaces).toEqual(["ns1"]);
-    expect(await grantOf(token, SECRET, 1_002)).toBe(first);
-    await refusedAsync(grantOf(token, SECRET, 1_060), /^token expired$/);
-    await refusedAsync(grantOf(token, `${SECRET}x`, 1_002), /^invalid token$/);
+    expect(await grantOf(token, KEY, 1_002)).toBe(first);
+    await refusedAsync(grantOf(token, KEY, 1_060), /^token expired$/);
+    await refusedAsync(grantOf(token, OTHER_SECRET, 1_002), /^invalid token$/);
     // Prefixes, extensions and repetitions of a remembered token are other tokens.
     for (const other of [token.slice(0, -1), `${token}x`, `${token}${token}`, `${token.slice(0, -10)}${token.at(-10) === "A" ? "B" : "A"}${token.slice(-9)}`]) {
-      await refusedAsync(grantOf(other, SECRET, 1_002), /^invalid token$/);
+      await refusedAsync(grantOf(other, KEY, 1_002), /^invalid token$/);
     }
-    expect(await grantOf(token, SECRET, 1_003)).toBe(first);
+    expect(await grantOf(token, KEY, 1_003)).toBe(first);
+  });
+
+  it("is bound to its deployment: another deployment with the same secret refuses it, and a token without an audience is refused", async () => {
+    const { token } = await mintToken(request, KEY, 1_000);
+    const [, payload] = token.split(".") as [string, string];
+    expect(JSON.parse(atob(payload.replace(/-/g, "+").replace(/_/g, "/")))).toMatchObject({ iss: "cloudcached", aud: AUDIENCE });
+    const staging = { ...KEY, audience: "fedcba9876543210" };
+    await refusedAsync(verifyToken(token, staging, 1_001), /^invalid token$/);
+    // Also once this isolate has verified it for its own deployment.
+    expect((await grantOf(token, KEY, 1_001)).namespaces).toEqual(["ns1"]);
+    await refusedAsync(grantOf(token, staging, 1_002), /^invalid token$/);
+    await refusedAsync(verifyTokenOnce(token, "f".repeat(64), staging, 1_002), /^invalid token$/);
+    const unbound = await sign({ iss: "cloudcached", namespaces: ["ns1"], scopes: ["read"], exp: 2_000 }, SECRET, "HS256");
+    await refusedAsync(verifyToken(unbound, KEY, 1_001), /^invalid token$/);
   });
 
   it("refuses another key, a tampered payload, another algorithm and alg none, never echoing the token", async () => {
     const now = Math.floor(Date.now() / 1000);
-    const { token } = await mintToken(request, SECRET, now);
-    await refusedAsync(verifyToken(token, `${SECRET}x`, now), /^invalid token$/);
+    const { token } = await mintToken(request, KEY, now);
+    await refusedAsync(verifyToken(token, OTHER_SECRET, now), /^invalid token$/);
     const [header, payload, signature] = token.split(".") as [string, string, string];
-    const forged = btoa(JSON.stringify({ iss: "cloudcached", namespaces: ["*"], scopes: ["read", "write", "flush"], exp: now + 60 }))
+    const forged = btoa(JSON.stringify({ iss: "cloudcached", aud: AUDIENCE, namespaces: ["*"], scopes: ["read", "write", "flush"], exp: now + 60 }))
       .replace(/=+$/, "")
       .replace(/\+/g, "-")
       .replace(/\//g, "_");
-    await refusedAsync(verifyToken(`${header}.${forged}.${signature}`, SECRET, now), /^invalid token$/);
-    await refusedAsync(verifyToken(`${header}.${payload}.${signature.slice(0, -2)}AA`, SECRET, now), /^invalid token$/);
+    await refusedAsync(verifyToken(`${header}.${forged}.${signature}`, KEY, now), /^invalid token$/);
+    await refusedAsync(verifyToken(`${header}.${payload}.${signature.slice(0, -2)}AA`, KEY, now), /^invalid token$/);
     const none = btoa(JSON.stringify({ alg: "none", typ: "JWT" })).replace(/=+$/, "");
-    await refusedAsync(verifyToken(`${none}.${payload}.`, SECRET, now), /^invalid token$/);
-    const hs512 = await sign({ iss: "cloudcached", namespaces: ["ns1"], scopes: ["read"], exp: now + 60 }, SECRET, "HS512");
-    await refusedAsync(verifyToken(hs512, SECRET, now), /^invalid token$/);
-    for (const junk of ["", "a.b", "a.b.c", "....", "x".repeat(20_000)]) await refusedAsync(verifyToken(junk, SECRET, now), /^invalid token$/);
+    await refusedAsync(verifyToken(`${none}.${payload}.`, KEY, now), /^invalid token$/);
+    const hs512 = await sign({ iss: "cloudcached", aud: AUDIENCE, namespaces: ["ns1"], scopes: ["read"], exp: now + 60 }, SECRET, "HS512");
+    await refusedAsync(verifyToken(hs512, KEY, now), /^invalid token$/);
+    for (const junk of ["", "a.b", "a.b.c", "....", "x".repeat(20_000)]) await refusedAsync(verifyToken(junk, KEY, now), /^invalid token$/);
   });
 
   it("refuses a well-signed JWT of any other shape", async () => {
     const now = Math.floor(Date.now() / 1000);
-    const base = { iss: "cloudcached", namespaces: ["ns1"], scopes: ["read"], exp: now + 60 };
+    const base = { iss: "cloudcached", aud: AUDIENCE, namespaces: ["ns1"], scopes: ["read"], exp: now + 60 };
     for (const claims of [
       { ...base, iss: "someone-else" },
       { ...base, exp: undefined },
@@ -165,11 +182,14 @@ describe("tokens", () => {
       { ...base, namespaces: "ns1" },
       { ...base, prefix: "../" },
       { ...base, admin: true },
+      { ...base, aud: undefined },
+      { ...base, aud: "fedcba9876543210" },
+      { ...base, aud: [AUDIENCE] },
     ]) {
       const token = await sign(claims as unknown as Parameters<typeof sign>[0], SECRET, "HS256");
-      await refusedAsync(verifyToken(token, SECRET, now), /^invalid token$/);
+      await refusedAsync(verifyToken(token, KEY, now), /^invalid token$/);
     }
-    expect(() => grantFromClaims({ ...base })).not.toThrow();
+    expect(() => grantFromClaims({ ...base }, AUDIENCE)).not.toThrow();
   });
 
   it("refuses a well-signed token whose payload is not a JSON object", async () => {
@@ -182,10 +202,10 @@ describe("tokens", () => {
       return `${unsigned}.${encode(String.fromCharCode(...signature))}`;
     };
     // The hand-signed control is accepted, so the refusals below are about the payload alone.
-    const control = await signed(JSON.stringify({ iss: "cloudcached", namespaces: ["a"], scopes: ["read"], exp: now + 60 }));
-    expect((await verifyToken(control, SECRET, now)).namespaces).toEqual(["a"]);
+    const control = await signed(JSON.stringify({ iss: "cloudcached", aud: AUDIENCE, namespaces: ["a"], scopes: ["read"], exp: now + 60 }));
+    expect((await verifyToken(control, KEY, now)).namespaces).toEqual(["a"]);
     for (const payload of ["null", '"text"', "[1,2]", "5", "true", "{", ""]) {
-      await refusedAsync(verifyToken(await signed(payload), SECRET, now), /^invalid token$/);
+      await refusedAsync(verifyToken(await signed(payload), KEY, now), /^invalid token$/);
     }
   });
 

@@ -2,6 +2,7 @@ import { sign, verify } from "hono/jwt";
 /** What a token may do on its namespaces. */
 export type Scope = "read" | "write" | "flush";
 import type { Config } from "../platform/config";
+import { deploymentOf } from "../platform/deployment";
 import { ApiError } from "../http/errors";
 import { nowSeconds } from "../items/item";
 import { hasControlCharacter, MAX_KEY_BYTES, utf8Length, validateNamespace } from "../items/names";
@@ -11,7 +12,9 @@ import { allowedFields, MAX_TOKEN_NAMESPACES, SCOPES as SCHEMA_SCOPES, tokenRequ
 /**
  * Scoped tokens: stateless JWTs (HS256, signed with TOKEN_SECRET) that grant some scopes on some
  * namespaces, optionally only for keys under a prefix, until they expire. Nothing is stored: a token
- * is valid exactly while its signature checks and its `exp` is in the future.
+ * is valid exactly while its signature checks, its `aud` names this deployment and its `exp` is in
+ * the future. The audience is the deployment's name (src/platform/deployment.ts): staging and
+ * production sharing TOKEN_SECRET still refuse each other's tokens.
  */
 
 export const SCOPES: readonly Scope[] = SCHEMA_SCOPES;
@@ -38,6 +41,12 @@ export interface Grant {
   scopes: readonly Scope[];
   /** Unix seconds: the token is refused from this second on. */
   expiresAt: number;
+}
+
+/** What signs and checks a deployment's tokens: TOKEN_SECRET, and the deployment they are for (`aud`). */
+export interface TokenKey {
+  secret: string;
+  audience: string;
 }
 
 /** A validated `POST /v1/tokens` body. */
@@ -157,17 +166,23 @@ export function tokenSecret(config: Config): string {
   return secret;
 }
 
-/** Signs a token for a validated request. */
-export async function mintToken(request: TokenRequest, secret: string, now: number = nowSeconds()): Promise<{ token: string; expiresAt: number }> {
+/** This deployment's token key: TOKEN_SECRET (a 500 naming it when unusable) and the deployment's name. */
+export function tokenKey(config: Config): TokenKey {
+  return { secret: tokenSecret(config), audience: deploymentOf(config) };
+}
+
+/** Signs a token for a validated request, for the deployment `key.audience`. */
+export async function mintToken(request: TokenRequest, key: TokenKey, now: number = nowSeconds()): Promise<{ token: string; expiresAt: number }> {
   const expiresAt = now + request.ttl;
   const payload = {
     iss: TOKEN_ISSUER,
+    aud: key.audience,
     namespaces: request.namespaces === "*" ? ["*"] : [...request.namespaces],
     scopes: [...request.scopes],
     ...(request.prefix === null ? {} : { prefix: request.prefix }),
     exp: expiresAt,
   };
-  return { token: await sign(payload, secret, TOKEN_ALGORITHM), expiresAt };
+  return { token: await sign(payload, key.secret, TOKEN_ALGORITHM), expiresAt };
 }
 
 function invalidToken(): never {
@@ -177,13 +192,15 @@ function invalidToken(): never {
 
 /**
  * The grant of a signed payload, checked as strictly as a request: anything but the exact shape
- * `mintToken` writes is refused (401), so a JWT from elsewhere cannot slip through.
+ * `mintToken` writes is refused (401), so a JWT from elsewhere cannot slip through. A token for
+ * another deployment (`aud`), or one with no audience (minted before tokens had one), is refused too.
  */
-export function grantFromClaims(claims: Record<string, unknown>): Grant {
+export function grantFromClaims(claims: Record<string, unknown>, audience: string): Grant {
   if (!isObject(claims)) invalidToken();
-  const allowed = new Set(["iss", "namespaces", "scopes", "prefix", "exp"]);
+  const allowed = new Set(["iss", "aud", "namespaces", "scopes", "prefix", "exp"]);
   if (Object.keys(claims).some((claim) => !allowed.has(claim))) invalidToken();
   if (claims.iss !== TOKEN_ISSUER) invalidToken();
+  if (claims.aud !== audience) invalidToken();
   if (typeof claims.exp !== "number" || !Number.isSafeInteger(claims.exp)) invalidToken();
   const namespaces = namespaceList(claims.namespaces, invalidToken);
   const scopes = scopeList(claims.scopes, invalidToken);
@@ -210,7 +227,7 @@ async function verifyKey(secret: string): Promise<CryptoKey> {
   return key;
 }
 
-// Grants of tokens this isolate has verified, by secret and the token's SHA-256: a token is
+// Grants of tokens this isolate has verified, by key and the token's SHA-256: a token is
 // stateless and valid exactly until its `exp`, so its signature need not be checked again.
 const verifiedGrants = new Map<string, Grant>();
 const MAX_VERIFIED_GRANTS = 10_000;
@@ -222,22 +239,22 @@ function unexpired(grant: Grant, now: number): Grant {
 
 /**
  * `verifyToken`, remembered per isolate: `tokenDigest` (the token's SHA-256, hex) finds a grant
- * verified before; its expiry is checked every time.
+ * verified before under the same key; its expiry is checked every time.
  */
-export async function verifyTokenOnce(token: string, tokenDigest: string, secret: string, now: number = nowSeconds()): Promise<Grant> {
-  const id = `${tokenDigest}\n${secret}`;
+export async function verifyTokenOnce(token: string, tokenDigest: string, key: TokenKey, now: number = nowSeconds()): Promise<Grant> {
+  const id = `${tokenDigest}\n${key.audience}\n${key.secret}`;
   const known = verifiedGrants.get(id);
   if (known) return unexpired(known, now);
-  const grant = await verifyToken(token, secret, now);
+  const grant = await verifyToken(token, key, now);
   if (verifiedGrants.size >= MAX_VERIFIED_GRANTS) verifiedGrants.clear();
   verifiedGrants.set(id, grant);
   return grant;
 }
 
-/** The grant of a token, or 401: malformed, signed with another key or algorithm, tampered with, or expired. */
-export async function verifyToken(token: string, secret: string, now: number = nowSeconds()): Promise<Grant> {
+/** The grant of a token, or 401: malformed, signed with another key or algorithm, tampered with, for another deployment, or expired. */
+export async function verifyToken(token: string, tokenKey: TokenKey, now: number = nowSeconds()): Promise<Grant> {
   if (token.length > MAX_TOKEN_CHARS) invalidToken();
-  const key = await verifyKey(secret);
+  const key = await verifyKey(tokenKey.secret);
   let claims: Record<string, unknown>;
   try {
     // The algorithm is pinned: a token whose header names another one (or `none`) is refused.
@@ -246,21 +263,21 @@ export async function verifyToken(token: string, secret: string, now: number = n
   } catch {
     return invalidToken();
   }
-  const grant = grantFromClaims(claims);
+  const grant = grantFromClaims(claims, tokenKey.audience);
   if (grant.expiresAt <= now) throw new ApiError("unauthorized", "token expired");
   return grant;
 }
 
-// The scoped tokens last authenticated in this isolate, with their secret and grant: most requests
+// The scoped tokens last authenticated in this isolate, with their key and grant: most requests
 // carry one of a few tokens, recognised by a constant-time comparison with each entry (all of them,
 // whatever matches) instead of hashing the token for `verifiedGrants`.
 const RECENT_TOKENS = 4;
-const recentTokens: { token: string; secret: string; grant: Grant }[] = [];
+const recentTokens: { token: string; key: TokenKey; grant: Grant }[] = [];
 
-function recentGrant(token: string, secret: string): Grant | undefined {
+function recentGrant(token: string, key: TokenKey): Grant | undefined {
   let found: Grant | undefined;
   for (const entry of recentTokens) {
-    if (secretsEqual(token, entry.token) && entry.secret === secret) found = entry.grant;
+    if (secretsEqual(token, entry.token) && entry.key.secret === key.secret && entry.key.audience === key.audience) found = entry.grant;
   }
   return found;
 }
@@ -272,12 +289,12 @@ function hex(bytes: ArrayBuffer): string {
 }
 
 /** A scoped token's grant, or 401: one of the last few tokens at once, else `verifyTokenOnce` by its SHA-256. */
-export async function grantOf(token: string, secret: string, now: number = nowSeconds()): Promise<Grant> {
-  const recent = recentGrant(token, secret);
+export async function grantOf(token: string, key: TokenKey, now: number = nowSeconds()): Promise<Grant> {
+  const recent = recentGrant(token, key);
   if (recent) return unexpired(recent, now);
   const digest = hex(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(token)));
-  const grant = await verifyTokenOnce(token, digest, secret, now);
+  const grant = await verifyTokenOnce(token, digest, key, now);
   if (recentTokens.length >= RECENT_TOKENS) recentTokens.shift();
-  recentTokens.push({ token, secret, grant });
+  recentTokens.push({ token, key, grant });
   return grant;
 }

@@ -1,7 +1,9 @@
 import { ApiError } from "../http/errors";
 import { normalizeContentType } from "../items/item";
 import { validateKey } from "../items/names";
-import { allowedFields, batchRequestSchema, batchSetSchema, MAX_BATCH_KEYS } from "../http/schema";
+import { ANY_STALENESS, type MaxStale } from "../items/grace";
+import { allowedFields, batchGetSchema, batchRequestSchema, batchSetSchema, MAX_BATCH_KEYS, type JsonSchema } from "../http/schema";
+import type { LeaseAsk } from "../items/lease";
 
 /** The body of `POST /v1/{ns}/batch`, checked whole before anything touches storage. Pure. */
 
@@ -16,12 +18,28 @@ export interface BatchSet {
   /** Seconds, as the `ttl` of a PUT; undefined → DEFAULT_TTL. */
   ttl: number | undefined;
   contentType: string;
+  /** Seconds the item stays stale after it expires, as the `grace` of a PUT; undefined → 0. */
+  grace: number | undefined;
+}
+
+/** One get: a key, given alone or as `{"key", "maxStale"?, "lease"?, "refreshBelow"?}`. */
+export interface BatchGet {
+  key: string;
+  /**
+   * This get's `max-stale` (seconds, or ANY_STALENESS for `true`); undefined: the batch request's
+   * own `Cache-Control: max-stale`, as for every get of the batch.
+   */
+  maxStale?: MaxStale;
+  /** The lease this get asks for, as X-Lease (and X-Refresh-Below) on a GET; undefined: none. */
+  lease?: LeaseAsk;
 }
 
 export interface BatchRequest {
-  get: string[];
+  get: BatchGet[];
   set: BatchSet[];
   delete: string[];
+  /** The gets that ask for their item's lease (entries `{"key", "lease", "refreshBelow"}`), by key. */
+  leases: Map<string, LeaseAsk>;
 }
 
 function bad(message: string): never {
@@ -58,6 +76,15 @@ export function decodeBase64(text: string): Uint8Array | null {
 }
 
 const SET_FIELDS = new Set(allowedFields(batchSetSchema));
+const GET_FIELDS = new Set(allowedFields(batchGetSchema));
+
+/** A whole number of seconds from 0 to `max` at `where`, or undefined when absent. */
+function secondsAt(value: unknown, where: string, max: number): number | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value !== "number" || !Number.isSafeInteger(value) || value < 0) bad(`${where}: a non-negative whole number of seconds`);
+  if (value > max) bad(`${where}: at most ${max} seconds`);
+  return value;
+}
 const BATCH_FIELDS = new Set(allowedFields(batchRequestSchema));
 
 function parseSet(entry: unknown, where: string, maxTtl: number): BatchSet {
@@ -78,12 +105,8 @@ function parseSet(entry: unknown, where: string, maxTtl: number): BatchSet {
     if (/[\ud800-\udfff]/.test(entry.value.replace(/[\ud800-\udbff][\udc00-\udfff]/g, ""))) bad(`${where}.value: not valid UTF-8 text`);
     value = new TextEncoder().encode(entry.value);
   }
-  let ttl: number | undefined;
-  if (entry.ttl !== undefined) {
-    if (typeof entry.ttl !== "number" || !Number.isSafeInteger(entry.ttl) || entry.ttl < 0) bad(`${where}.ttl: a non-negative whole number of seconds`);
-    if (entry.ttl > maxTtl) bad(`${where}.ttl: at most ${maxTtl} seconds`);
-    ttl = entry.ttl;
-  }
+  const ttl = secondsAt(entry.ttl, `${where}.ttl`, maxTtl);
+  const grace = secondsAt(entry.grace, `${where}.grace`, maxTtl);
   if (entry.contentType !== undefined && typeof entry.contentType !== "string") bad(`${where}.contentType: a string`);
   let contentType: string;
   try {
@@ -91,7 +114,52 @@ function parseSet(entry: unknown, where: string, maxTtl: number): BatchSet {
   } catch (err) {
     bad(`${where}.contentType: ${err instanceof ApiError ? err.message : "invalid"}`);
   }
-  return { key, value, ttl, contentType };
+  return { key, value, ttl, contentType, grace };
+}
+
+/** A whole number within a schema's bounds, else a 400 naming where it is. */
+function boundedInteger(value: unknown, schema: JsonSchema | undefined, where: string): number {
+  const { minimum = 0, maximum = Number.MAX_SAFE_INTEGER } = schema ?? {};
+  if (typeof value !== "number" || !Number.isSafeInteger(value) || value < minimum || value > maximum) bad(`${where}: a whole number from ${minimum} to ${maximum}`);
+  return value;
+}
+
+/**
+ * A get entry: a key, or `{"key", "maxStale"?, "lease"?, "refreshBelow"?}` — `maxStale` as
+ * Cache-Control: max-stale (seconds, or `true` for any staleness within the item's grace), `lease`
+ * and `refreshBelow` as X-Lease and X-Refresh-Below on a GET.
+ */
+function parseGet(entry: unknown, where: string): BatchGet {
+  if (!isObject(entry)) return { key: keyAt(entry, where) };
+  for (const field of Object.keys(entry)) {
+    if (!GET_FIELDS.has(field)) bad(`${where}: unknown field '${field}' (allowed: ${[...GET_FIELDS].join(", ")})`);
+  }
+  const fields = batchGetSchema.properties ?? {};
+  const get: BatchGet = { key: keyAt(entry.key, `${where}.key`) };
+  if (entry.maxStale === true) get.maxStale = ANY_STALENESS;
+  else if (entry.maxStale !== undefined) get.maxStale = secondsAt(entry.maxStale, `${where}.maxStale`, Number.MAX_SAFE_INTEGER) ?? null;
+  if (entry.lease !== undefined) {
+    const seconds = boundedInteger(entry.lease, fields.lease, `${where}.lease`);
+    const refreshBelow = entry.refreshBelow === undefined ? null : boundedInteger(entry.refreshBelow, fields.refreshBelow, `${where}.refreshBelow`);
+    get.lease = { seconds, refreshBelow };
+  } else if (entry.refreshBelow !== undefined) bad(`${where}.refreshBelow: only with lease`);
+  return get;
+}
+
+/** Gets in the order given, each key once; one key asked twice with different options is refused (which would win is a guess). */
+function getList(value: unknown): BatchGet[] {
+  if (value === undefined) return [];
+  if (!Array.isArray(value)) bad("get: an array of keys or of {key, maxStale, lease, refreshBelow} entries");
+  const byKey = new Map<string, BatchGet>();
+  value.forEach((entry, index) => {
+    const get = parseGet(entry, `get[${index}]`);
+    const earlier = byKey.get(get.key);
+    if (earlier && (earlier.maxStale !== get.maxStale || JSON.stringify(earlier.lease) !== JSON.stringify(get.lease))) {
+      bad(`get: the key '${get.key}' is asked twice with different options`);
+    }
+    if (!earlier) byKey.set(get.key, get);
+  });
+  return [...byKey.values()];
 }
 
 function keyList(value: unknown, name: string): string[] {
@@ -121,7 +189,7 @@ export function parseBatch(text: string, maxTtl: number): BatchRequest {
   if (body.set !== undefined && !Array.isArray(body.set)) bad("set: an array of {key, value, ...}");
   const sets = ((body.set as unknown[] | undefined) ?? []).map((entry, index) => parseSet(entry, `set[${index}]`, maxTtl));
   const deletes = keyList(body.delete, "delete");
-  const gets = keyList(body.get, "get");
+  const gets = getList(body.get);
   const setKeys = new Set<string>();
   for (const entry of sets) {
     if (setKeys.has(entry.key)) bad(`set: the key '${entry.key}' is set twice`);
@@ -130,5 +198,7 @@ export function parseBatch(text: string, maxTtl: number): BatchRequest {
   for (const key of deletes) {
     if (setKeys.has(key)) bad(`the key '${key}' is both set and deleted`);
   }
-  return { get: [...new Set(gets)], set: sets, delete: [...new Set(deletes)] };
+  const leases = new Map<string, LeaseAsk>();
+  for (const get of gets) if (get.lease) leases.set(get.key, get.lease);
+  return { get: gets, set: sets, delete: [...new Set(deletes)], leases };
 }

@@ -1,5 +1,5 @@
 import { waitBeforeRetry, type BackoffPolicy } from "../platform/backoff";
-import { PLANNED_CALLS } from "../platform/budget";
+import { type Allotment, PLANNED_CALLS } from "../platform/budget";
 import { ApiError } from "../http/errors";
 import { timed, type PhaseRecorder } from "../platform/metrics";
 import type { Storage } from "../storage/storage";
@@ -169,23 +169,30 @@ export class Generations {
 
   /**
    * The namespace's current generation as this isolate and location know it: from memory (confirmed
-   * within a second), the location cache, else storage at most once per EDGE_TTL. `fresh` asks storage.
+   * within a second), the location cache, else storage at most once per EDGE_TTL. `fresh` asks storage
+   * (once per request). Never lower than a flush this isolate has seen when it answers.
    */
   async current(namespace: string, options: { fresh?: boolean; now?: number } = {}): Promise<number> {
     const { known, confirmation } = this.lookup(namespace, options);
-    return confirmation ? confirmation : (known as number);
+    if (!confirmation) return known as number;
+    const confirmed = await confirmation;
+    // A request's confirmations are shared (a batch's keys): a flush seen in this isolate since it
+    // was asked is newer, and generations only grow.
+    return newerGeneration(memory.get(this.id(namespace))?.generation, confirmed);
   }
 
   private async confirm(namespace: string, fresh: boolean, now: number): Promise<number> {
     const id = this.id(namespace);
     const url = generationCacheUrl(this.deployment, namespace);
     if (!fresh) {
-      const cached = await this.cached(url, now);
+      const cached = await this.cached(url, now, this.storage.budget.withinPlan());
       if (cached !== null) return learn(id, cached.generation, trustedUntil(now, cached.fetchedAt, this.edgeTtl));
     }
     const { generation } = await this.stored(namespace);
     const current = learn(id, generation, trustedUntil(now, now, this.edgeTtl));
-    this.waitUntil(this.remember(url, current, now).catch(() => undefined));
+    // Optional (the next request asks storage again): only out of spare subrequests.
+    const calls = this.storage.budget.tryAllot(PLANNED_CALLS.publishGeneration);
+    if (calls) this.waitUntil(this.remember(url, current, now, calls).catch(() => undefined));
     return current;
   }
 
@@ -196,6 +203,18 @@ export class Generations {
    * flush's own entry, is overwritten rather than left for EDGE_TTL.
    */
   async flush(namespace: string, waitUntil?: (promise: Promise<unknown>) => void): Promise<number> {
+    // Publishing the new generation to this location keeps the flush's bound (the rest of the
+    // location sees it within a second): its calls are promised before the write, never left to
+    // what retries spare (src/platform/budget.ts).
+    const publish = this.storage.budget.allot(PLANNED_CALLS.publishGeneration);
+    try {
+      return await this.countUp(namespace, publish, waitUntil);
+    } finally {
+      publish.close();
+    }
+  }
+
+  private async countUp(namespace: string, publish: Allotment, waitUntil?: (promise: Promise<unknown>) => void): Promise<number> {
     const key = generationObjectKey(this.prefix, namespace);
     for (let attempt = 1; attempt <= FLUSH_ATTEMPTS; attempt++) {
       // A retry only out of spare subrequests (src/platform/budget.ts).
@@ -214,10 +233,15 @@ export class Generations {
         // This isolate sees the flush at once; the rest of the location once its entry names the new generation.
         const current = learn(this.id(namespace), next, trustedUntil(now, now, this.edgeTtl));
         const url = generationCacheUrl(this.deployment, namespace);
-        await this.remember(url, current, now);
+        // The flush has landed: a failing Cache API never turns its answer into an error.
+        await this.remember(url, current, now, publish).catch(() => undefined);
         waitUntil?.(
           new Promise((resolve) => setTimeout(resolve, REMEMBER_AGAIN_MS))
-            .then(() => this.remember(url, current, Date.now()))
+            .then(() => {
+              // Optional: only out of spare subrequests.
+              const again = this.storage.budget.tryAllot(PLANNED_CALLS.publishGeneration);
+              return again && this.remember(url, current, Date.now(), again);
+            })
             .catch(() => undefined),
         );
         return next;
@@ -228,8 +252,8 @@ export class Generations {
     throw new ApiError("storage_unavailable", "too many concurrent flushes of this namespace; retry");
   }
 
-  private async cached(url: string, now: number): Promise<{ generation: number; fetchedAt: number } | null> {
-    this.storage.budget.take("cache");
+  private async cached(url: string, now: number, call: Allotment): Promise<{ generation: number; fetchedAt: number } | null> {
+    call.take("cache");
     const hit = await timed(this.recorder, "cache", this.cache.match(url));
     if (!hit) return null;
     const fetchedAt = Number(hit.headers.get(FETCHED_AT));
@@ -240,22 +264,20 @@ export class Generations {
   }
 
   /**
-   * Keeps the generation in the location cache for EDGE_TTL. Never lowers it: an entry already
-   * naming a newer generation (a flush made here meanwhile) stays.
+   * Keeps the generation in the location cache for EDGE_TTL, on the calls promised to it (a match
+   * and a put). Never lowers it: an entry already naming a newer generation (a flush made here
+   * meanwhile) stays.
    */
-  private async remember(url: string, generation: number, now: number): Promise<void> {
-    if (this.edgeTtl < 1) return;
-    // Optional (the next request asks storage again): a match and a put, only out of spare subrequests.
-    const budget = this.storage.budget;
-    if (!budget.tryReserve(2)) return;
+  private async remember(url: string, generation: number, now: number, calls: Allotment): Promise<void> {
     try {
-      const existing = await this.cached(url, now);
+      if (this.edgeTtl < 1) return;
+      const existing = await this.cached(url, now, calls);
       if (existing !== null && existing.generation >= generation) return;
       const headers = { "content-type": "text/plain", "cache-control": `max-age=${this.edgeTtl}`, [FETCHED_AT]: String(now) };
-      budget.take("cache");
+      calls.take("cache");
       await timed(this.recorder, "cache", this.cache.put(url, new Response(String(generation), { headers })));
     } finally {
-      budget.release(2);
+      calls.close();
     }
   }
 }

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { goneAt } from "../items/item";
 import { cacheMaxAge, entryLifetime, isFresh, MAX_ENTRY_SECONDS } from "./location-cache";
 
 describe("location cache entries for stale-if-error", () => {
@@ -13,6 +14,12 @@ describe("location cache entries for stale-if-error", () => {
     expect(cacheMaxAge(now + 3600, 60, now)).toBe(60);
     expect(cacheMaxAge(now + 10, 60, now)).toBe(10);
     expect(cacheMaxAge(null, 60, now)).toBe(60);
+  });
+  it("with grace, an entry is kept and may be fresh until the grace ends", () => {
+    expect(entryLifetime(goneAt(now - 5, 600), now)).toBe(595);
+    expect(entryLifetime(goneAt(now - 5, 0), now)).toBe(0);
+    expect(cacheMaxAge(goneAt(now + 10, 600), 60, now)).toBe(60);
+    expect(cacheMaxAge(goneAt(now - 590, 600), 60, now)).toBe(10);
   });
   it("freshness is read from the entry's x-fresh-until (unix ms)", () => {
     expect(isFresh(String(now * 1000 + 1), now * 1000)).toBe(true);

@@ -37,6 +37,14 @@ describe("mustDownload: active types are downloaded, never shown inline", () => 
     "text/",
     "/plain",
     "text/plain/x",
+    // A list: a browser uses its last valid type (Fetch's "extract a MIME type"), so none is shown.
+    "text/plain;,text/html",
+    "text/plain,text/html",
+    "text/plain; charset=utf-8, text/html",
+    'text/plain;a="b",text/html',
+    "image/png,image/svg+xml",
+    "text/plain,text/plain",
+    "text/plain,",
   ])("%j", (type) => {
     expect(mustDownload(type)).toBe(true);
   });
@@ -61,6 +69,8 @@ describe("mustDownload: passive types are shown", () => {
     "audio/ogg",
     "video/mp4",
     "video/webm",
+    // A comma inside a quoted parameter is part of the one type.
+    'text/plain;a="x,text/html"',
   ])("%j", (type) => {
     expect(mustDownload(type)).toBe(false);
   });

@@ -1,5 +1,6 @@
 import type { MiddlewareHandler } from "hono";
 import type { AppEnv } from "./http";
+import { essence, extractMimeType, splitHeaderValues } from "./mime-type";
 
 /**
  * What stops a stored value from running as a page on the API's own origin (anyone who may write to
@@ -23,16 +24,19 @@ const PASSIVE_FAMILIES = new Set(["image", "audio", "video"]);
 /**
  * Whether a response with this Content-Type must be sent as an attachment: true for every type not
  * known to be passive (`text/html`, `image/svg+xml`, `application/xml`, `application/pdf`, …, and an
- * unreadable type). Parameters and case do not matter. Pure.
+ * unreadable type). The type judged is the one a browser uses (mime-type.ts: a comma starts another
+ * type, and the last valid one wins), and a value that holds a list is downloaded whatever it holds,
+ * so no part of it can be shown as something other than what was judged. Parameters and case do not
+ * matter. Pure.
  */
 export function mustDownload(contentType: string): boolean {
-  const essence = (contentType.split(";", 1)[0] ?? "").trim().toLowerCase();
-  const match = /^([a-z0-9!#$&^_.+-]+)\/([a-z0-9!#$&^_.+-]+)$/.exec(essence);
-  if (!match) return true;
-  const [, family, subtype] = match as unknown as [string, string, string];
+  if (splitHeaderValues(contentType).length !== 1) return true;
+  const mime = extractMimeType(contentType);
+  if (mime === null) return true;
+  const { type: family, subtype } = mime;
   // XML of any kind may carry script (SVG, XHTML) or a stylesheet that makes HTML of it.
   if (subtype.includes("xml") || subtype.includes("svg") || subtype.includes("html")) return true;
-  if (PASSIVE_TYPES.has(essence) || subtype.endsWith("+json")) return false;
+  if (PASSIVE_TYPES.has(essence(mime)) || subtype.endsWith("+json")) return false;
   return !PASSIVE_FAMILIES.has(family);
 }
 

@@ -8,6 +8,20 @@ describe("serverTiming", () => {
     expect(serverTiming({ total: 3, cache: 0, storage: 0, cacheCalls: 1, storageCalls: 0 })).toBe('cache;desc="location cache";dur=0, total;dur=3');
     expect(serverTiming({ total: 0, cache: 0, storage: 0, cacheCalls: 0, storageCalls: 0 })).toBe("total;dur=0");
   });
+  it("tells stale by grace apart from stale-if-error, and marks a background refresh", () => {
+    const base = { total: 2, cache: 1, storage: 0, cacheCalls: 1, storageCalls: 0 };
+    expect(serverTiming({ ...base, served: { staleGrace: 1, staleError: 0, refresh: 0 } })).toBe('cache;desc="location cache";dur=1, stale-grace;desc="stale by grace", total;dur=2');
+    expect(serverTiming({ ...base, served: { staleGrace: 0, staleError: 1, refresh: 0 } })).toBe('cache;desc="location cache";dur=1, stale-error;desc="stale-if-error", total;dur=2');
+    expect(serverTiming({ ...base, served: { staleGrace: 1, staleError: 0, refresh: 1 } })).toContain('refresh;desc="location copy past freshness, refreshed in the background"');
+    expect(serverTiming({ ...base, served: { staleGrace: 0, staleError: 0, refresh: 0 } })).toBe('cache;desc="location cache";dur=1, total;dur=2');
+  });
+  it("tells a lease won or busy, and a batch's leases by outcome; nothing when none was asked", () => {
+    const base = { total: 9, cache: 0, storage: 6, cacheCalls: 0, storageCalls: 2 };
+    expect(serverTiming({ ...base, leases: { won: 1, busy: 0, ms: 5 } })).toBe('storage;desc="S3";dur=6, lease;desc="won";dur=5, total;dur=9');
+    expect(serverTiming({ ...base, leases: { won: 0, busy: 1, ms: 4 } })).toBe('storage;desc="S3";dur=6, lease;desc="busy";dur=4, total;dur=9');
+    expect(serverTiming({ ...base, leases: { won: 1, busy: 3, ms: 8 } })).toContain('lease;desc="won 1, busy 3";dur=8');
+    expect(serverTiming({ ...base, leases: { won: 0, busy: 0, ms: 0 } })).not.toContain("lease");
+  });
 });
 
 describe("RequestMetrics", () => {
@@ -32,6 +46,11 @@ describe("requestIdFor", () => {
 });
 
 describe("logLine", () => {
+  it("counts the leases a request asked for, by outcome", () => {
+    const summary = { total: 4, cache: 0, storage: 3, cacheCalls: 0, storageCalls: 2, leases: { won: 0, busy: 1, ms: 3 } };
+    const parsed = JSON.parse(logLine({ requestId: "r", method: "GET", route: "/v1/:ns/items/*", namespace: "n", status: 404, cache: null, summary }));
+    expect(parsed.leases).toEqual({ won: 0, busy: 1 });
+  });
   it("is one JSON line with what an operator needs", () => {
     const line = logLine({
       requestId: "r1",
@@ -55,11 +74,20 @@ describe("logLine", () => {
       calls: { cache: 1, storage: 0 },
     });
   });
+  it("names how a read was served beyond HIT and MISS, only when it was", () => {
+    const summary = { total: 4, cache: 1, storage: 0, cacheCalls: 1, storageCalls: 0 };
+    const line = (served: { staleGrace: number; staleError: number; refresh: number }) =>
+      JSON.parse(logLine({ requestId: "r", method: "GET", route: "/v1/:ns/items/*", namespace: "n", status: 200, cache: "STALE", summary: { ...summary, served } }));
+    expect(line({ staleGrace: 1, staleError: 0, refresh: 1 }).served).toEqual({ staleGrace: 1, refresh: 1 });
+    expect(line({ staleGrace: 0, staleError: 2, refresh: 0 }).served).toEqual({ staleError: 2 });
+    expect(line({ staleGrace: 0, staleError: 0, refresh: 0 })).not.toHaveProperty("served");
+  });
   it("marks server errors and names the error code", () => {
     const parsed = JSON.parse(
       logLine({ requestId: "r", method: "PUT", route: "/v1/:ns/items/*", namespace: undefined, status: 503, cache: null, errorCode: "storage_unavailable", summary: { total: 1, cache: 0, storage: 1, cacheCalls: 0, storageCalls: 1 } }),
     );
     expect(parsed.level).toBe("error");
+    expect(parsed).not.toHaveProperty("leases");
     expect(parsed.error).toBe("storage_unavailable");
     expect(parsed).not.toHaveProperty("namespace");
   });

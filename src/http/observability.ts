@@ -1,14 +1,48 @@
 import type { Context, MiddlewareHandler } from "hono";
 import { type AppEnv, setResponseHeader } from "./http";
-import { RequestMetrics } from "../platform/metrics";
+import { RequestMetrics, type RequestSummary, type ServedCounts, type ServedKind } from "../platform/metrics";
 
-/** The `Server-Timing` header (RFC: `name;dur=ms`), phases that did not happen left out. Pure. */
-export function serverTiming(summary: { total: number; cache: number; storage: number; cacheCalls: number; storageCalls: number }): string {
+/** What Server-Timing and the log line read of a request's summary (leases and served kinds only when any). */
+type Summary = Omit<RequestSummary, "leases" | "served"> & Partial<Pick<RequestSummary, "leases" | "served">>;
+
+/** Server-Timing's name and description of each way a read may be answered beyond HIT and MISS. */
+const SERVED_TIMING: Record<ServedKind, string> = {
+  staleGrace: 'stale-grace;desc="stale by grace"',
+  staleError: 'stale-error;desc="stale-if-error"',
+  refresh: 'refresh;desc="location copy past freshness, refreshed in the background"',
+};
+
+/**
+ * The `Server-Timing` header (RFC: `name;dur=ms`), phases that did not happen left out, a mark
+ * (no duration) for each way a read was answered beyond HIT and MISS, and the leases asked for. Pure.
+ */
+export function serverTiming(summary: Summary): string {
   const parts: string[] = [];
   if (summary.cacheCalls > 0) parts.push(`cache;desc="location cache";dur=${summary.cache}`);
   if (summary.storageCalls > 0) parts.push(`storage;desc="S3";dur=${summary.storage}`);
+  for (const [kind, timing] of Object.entries(SERVED_TIMING) as [ServedKind, string][]) {
+    if ((summary.served?.[kind] ?? 0) > 0) parts.push(timing);
+  }
+  const leases = leaseOutcomes(summary);
+  if (leases) parts.push(`lease;desc="${leases}";dur=${summary.leases?.ms ?? 0}`);
   parts.push(`total;dur=${summary.total}`);
   return parts.join(", ");
+}
+
+/** The log line's `served` field: only the kinds that happened, or undefined (left out). Pure. */
+function servedField(served: ServedCounts | undefined): Partial<ServedCounts> | undefined {
+  if (!served) return undefined;
+  const happened = Object.entries(served).filter(([, count]) => count > 0);
+  return happened.length > 0 ? (Object.fromEntries(happened) as Partial<ServedCounts>) : undefined;
+}
+
+/** The leases a request asked for, in words: "won", "busy", or for a batch "won 1, busy 3"; null for none. Pure. */
+export function leaseOutcomes(summary: Summary): string | null {
+  const won = summary.leases?.won ?? 0;
+  const busy = summary.leases?.busy ?? 0;
+  if (won + busy === 0) return null;
+  if (won + busy === 1) return won === 1 ? "won" : "busy";
+  return `won ${won}, busy ${busy}`;
 }
 
 /** A request id: Cloudflare's own ray id when there is one (it ties our log to Cloudflare's), else random. */
@@ -25,10 +59,11 @@ export function logLine(fields: {
   namespace: string | undefined;
   status: number;
   cache: string | null;
-  summary: ReturnType<RequestMetrics["summary"]>;
+  summary: Summary;
   errorCode?: string | undefined;
 }): string {
   const { summary } = fields;
+  const asked = (summary.leases?.won ?? 0) + (summary.leases?.busy ?? 0) > 0;
   // One object, no spreads: JSON.stringify leaves out the fields that are undefined.
   return JSON.stringify({
     level: fields.status >= 500 ? "error" : "info",
@@ -38,9 +73,11 @@ export function logLine(fields: {
     namespace: fields.namespace || undefined,
     status: fields.status,
     cache: fields.cache || undefined,
+    served: servedField(summary.served),
     error: fields.errorCode || undefined,
     ms: { total: summary.total, cache: summary.cache, storage: summary.storage },
     calls: { cache: summary.cacheCalls, storage: summary.storageCalls },
+    leases: asked ? { won: summary.leases?.won, busy: summary.leases?.busy } : undefined,
   });
 }
 
@@ -53,17 +90,25 @@ export function observability(): MiddlewareHandler<AppEnv> {
     const metrics = new RequestMetrics(requestIdFor(c.req.header("cf-ray")));
     c.set("metrics", metrics);
     await next();
-    const summary = metrics.summary();
     setResponseHeader(c, "x-request-id", metrics.requestId);
+    const summary = metrics.summary();
     setResponseHeader(c, "server-timing", serverTiming(summary));
     // What the line says is read now; the line itself is built and written after the answer.
     const { method, path, routePath } = c.req;
     const status = c.res.status;
     const cache = c.res.headers.get("x-cache");
     const errorCode = c.get("errorCode");
-    afterAnswer(c, () =>
-      console.log(logLine({ requestId: metrics.requestId, method, route: routePath, namespace: NAMESPACE_IN_PATH.exec(path)?.[1], status, cache, summary, errorCode })),
-    );
+    const write = (counted: ReturnType<RequestMetrics["summary"]>) =>
+      console.log(logLine({ requestId: metrics.requestId, method, route: routePath, namespace: NAMESPACE_IN_PATH.exec(path)?.[1], status, cache, summary: counted, errorCode }));
+    // An answer whose body still works (a batch's gets) is logged as that work ends, counting it,
+    // while its invocation still runs (the body is being sent); any other once the answer has left.
+    const ongoing = metrics.ongoing;
+    if (ongoing) {
+      const done = () => write(metrics.summary());
+      void ongoing.then(done, done);
+    } else {
+      afterAnswer(c, () => write(summary));
+    }
   };
 }
 

@@ -4,12 +4,16 @@ import {
   batchRequestSchema,
   byParam,
   cursorParam,
+  graceParam,
   initialParam,
   keyParam,
+  leaseHeader,
+  leaseTokenHeader,
   limitParam,
   namespaceParam,
   opParam,
   prefixParam,
+  refreshBelowHeader,
   tokenRequestSchema,
   ttlParam,
   type JsonSchema,
@@ -33,6 +37,11 @@ const ETAG_EXAMPLE = '"9a0364b9e99bb480dd25e1f0284c8555"';
 const EXPIRES_AT_EXAMPLE = 1767225600;
 const writtenExample = { etag: ETAG_EXAMPLE, expiresAt: EXPIRES_AT_EXAMPLE };
 
+/** Error answers with headers of their own on one status. */
+function withHeaders(responses: Record<string, unknown>, status: string, headers: Record<string, unknown>): Record<string, unknown> {
+  return { ...responses, [status]: { ...(responses[status] as Record<string, unknown>), headers } };
+}
+
 function errors(...codes: (keyof typeof ERROR_STATUS)[]): Record<string, unknown> {
   const byStatus: Record<string, string[]> = {};
   for (const code of ["unauthorized", "forbidden", "internal", "storage_error", "storage_unavailable", "storage_timeout", ...codes] as const) {
@@ -51,7 +60,18 @@ function errors(...codes: (keyof typeof ERROR_STATUS)[]): Record<string, unknown
 const itemHeaders = {
   ETag: { description: "The item's version (strong ETag).", schema: { type: "string" } },
   "X-Expires-At": { description: "Unix seconds; absent when the item never expires.", schema: { type: "integer" } },
-  "X-Cache": { description: "HIT, MISS or STALE.", schema: { type: "string", enum: ["HIT", "MISS", "STALE"] } },
+  "X-Cache": {
+    description: "HIT (this location's copy), MISS (storage was asked) or STALE: with a past X-Expires-At, an expired item within its grace (asked for with max-stale); with a future one, storage failed and a live copy stood in.",
+    schema: { type: "string", enum: ["HIT", "MISS", "STALE"] },
+  },
+};
+
+/** What a read that asked for a lease (X-Lease) is told of it, on its 200, 304 or 404. */
+const leaseAnswerHeaders = {
+  "X-Lease": { description: "Only when X-Lease was sent and a lease was asked: won (compute and write the value, with X-Lease-Token) or busy.", schema: { type: "string", enum: ["won", "busy"] } },
+  "X-Lease-Token": { description: "With X-Lease: won: the token that releases the lease when sent with the PUT (or DELETE) of the value.", schema: { type: "string" } },
+  "Retry-After": { description: "With X-Lease: busy: whole seconds until the lease lapses (may be 0).", schema: { type: "integer", minimum: 0 } },
+  "X-Lease-Retry-Ms": { description: "With X-Lease: busy: the same, in milliseconds.", schema: { type: "integer", minimum: 0 } },
 };
 
 export function buildOpenApi(config: Config): Record<string, unknown> {
@@ -69,11 +89,25 @@ export function buildOpenApi(config: Config): Record<string, unknown> {
   const read: Operation = {
     operationId: "getItem",
     summary: "Read an item",
-    parameters: [...item, ifNoneMatch, { name: "Cache-Control", in: "header", required: false, description: "no-cache: answered from storage.", schema: { type: "string" } }],
+    parameters: [
+      ...item,
+      ifNoneMatch,
+      {
+        name: "Cache-Control",
+        in: "header",
+        required: false,
+        description:
+          "no-cache: answered from storage. max-stale (any staleness within the item's grace) or max-stale=N (at most N seconds past expiry): an expired item within its grace is answered STALE, and this location's copy is taken up to N seconds past its freshness (refreshed in the background).",
+        schema: { type: "string" },
+        example: "max-stale=30",
+      },
+      param(leaseHeader),
+      param(refreshBelowHeader),
+    ],
     responses: {
-      200: { description: "The value, byte for byte.", headers: itemHeaders, content: { "*/*": { schema: { type: "string", format: "binary" } } } },
-      304: { description: "If-None-Match names the current ETag." },
-      ...errors("bad_request", "not_found"),
+      200: { description: "The value, byte for byte.", headers: { ...itemHeaders, ...leaseAnswerHeaders }, content: { "*/*": { schema: { type: "string", format: "binary" } } } },
+      304: { description: "If-None-Match names the current ETag.", headers: leaseAnswerHeaders },
+      ...withHeaders(errors("bad_request", "not_found"), "404", leaseAnswerHeaders),
     },
   };
   const index = (operationId: string): Operation => ({
@@ -125,8 +159,10 @@ export function buildOpenApi(config: Config): Record<string, unknown> {
         parameters: [
           ...item,
           param(ttl),
+          param(graceParam(config.maxTtl)),
           { name: "If-None-Match", in: "header", required: false, schema: { type: "string", enum: ["*"] } },
           { name: "If-Match", in: "header", required: false, schema: { type: "string" } },
+          param(leaseTokenHeader),
         ],
         requestBody: { required: true, content: { "*/*": { schema: { type: "string", format: "binary", maxLength: config.maxValueBytes } } } },
         responses: {
@@ -137,11 +173,11 @@ export function buildOpenApi(config: Config): Record<string, unknown> {
       },
       post: {
         operationId: "updateItem",
-        summary: "touch, incr or decr",
+        summary: "touch, expire (soft expiry: stale from now, for the item's grace), incr or decr",
         parameters: [...item, param(opParam), param(ttl), param(byParam), param(initialParam)],
         responses: {
           200: {
-            description: "touch: {etag, expiresAt}; incr/decr: {value, etag}.",
+            description: "touch, expire: {etag, expiresAt}; incr/decr: {value, etag}.",
             content: json({ oneOf: [ref("Written"), ref("Counter")] } as JsonSchema, { value: 43, etag: ETAG_EXAMPLE }),
           },
           ...errors("bad_request", "not_found", "not_a_number", "out_of_range"),
@@ -150,7 +186,7 @@ export function buildOpenApi(config: Config): Record<string, unknown> {
       delete: {
         operationId: "deleteItem",
         summary: "Delete an item (with If-Match: only that version)",
-        parameters: [...item, { name: "If-Match", in: "header", required: false, schema: { type: "string" } }],
+        parameters: [...item, { name: "If-Match", in: "header", required: false, schema: { type: "string" } }, param(leaseTokenHeader)],
         responses: { 204: { description: "Gone, whether or not it existed." }, ...errors("bad_request", "precondition_failed") },
       },
     },
@@ -161,17 +197,24 @@ export function buildOpenApi(config: Config): Record<string, unknown> {
         parameters: [param(namespaceParam)],
         requestBody: {
           required: true,
-          content: json(batchRequestSchema, { set: [{ key: "greeting", value: "hello", ttl: 60 }], delete: ["old"], get: ["greeting", "missing"] }),
+          content: json(batchRequestSchema, { set: [{ key: "greeting", value: "hello", ttl: 60, grace: 300 }], delete: ["old"], get: ["greeting", "missing", { key: "report", maxStale: 30, lease: 30 }] }),
         },
         responses: {
           200: {
-            description: "Per key: the result or that key's error.",
+            description:
+              "Per key: the result or that key's error. With get entries asking for a lease, `leases` tells each lease asked: " +
+              '{"lease": "won", "token"} or {"lease": "busy", "retryAfterMs"} (absent for a live item that asked none).',
             content: json(
               { type: "object" },
               {
                 set: { greeting: writtenExample },
                 delete: { old: {} },
-                get: { greeting: { value: "hello", encoding: "utf8", contentType: "text/plain", ...writtenExample }, missing: null },
+                get: {
+                  greeting: { value: "hello", encoding: "utf8", contentType: "text/plain", ...writtenExample },
+                  missing: null,
+                  report: { value: "42 rows", encoding: "utf8", contentType: "text/plain", etag: ETAG_EXAMPLE, expiresAt: EXPIRES_AT_EXAMPLE - 10, stale: true },
+                },
+                leases: { report: { lease: "won", token: "f3Jd0y9Qm1cXb6kTz2Lw8nAe" } },
               },
             ),
           },
@@ -229,8 +272,10 @@ export function buildOpenApi(config: Config): Record<string, unknown> {
             links: { type: "object", properties: { api: { type: "string" }, openapi: { type: "string" }, health: { type: "string" } } },
             limits: {
               type: "object",
-              description: "What one request may do on this deployment: its calls to storage and the location cache (SUBREQUEST_LIMIT), and the most keys one batch may hold within them.",
-              properties: { subrequestsPerRequest: { type: "integer" }, batchKeys: { type: "integer", minimum: 1, maximum: 100 } },
+              description:
+                "What one request may do on this deployment: its calls to storage and the location cache (SUBREQUEST_LIMIT), the most keys one batch may hold within them, " +
+                "and the most get entries asking for a lease one batch may hold.",
+              properties: { subrequestsPerRequest: { type: "integer" }, batchKeys: { type: "integer", minimum: 1, maximum: 100 }, batchLeaseKeys: { type: "integer", minimum: 1, maximum: 100 } },
             },
             docs: { type: "string" },
           },

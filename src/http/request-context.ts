@@ -1,7 +1,9 @@
 import type { SubrequestBudget } from "../platform/budget";
 import type { Config } from "../platform/config";
 import { deploymentOf } from "../platform/deployment";
+import { parseMaxStale, type MaxStale } from "../items/grace";
 import { itemRef, Items, type ItemRef } from "../items/items";
+import { Leases } from "../items/leases";
 import { LocationCache } from "../cache/location-cache";
 import { Generations } from "../cache/generation";
 import type { RequestMetrics } from "../platform/metrics";
@@ -28,6 +30,8 @@ export class RequestContext {
   private cacheOnce: LocationCache | undefined;
   private generationsOnce: Generations | undefined;
   private itemsOnce: Items | undefined;
+  private maxStaleOnce: { value: MaxStale } | undefined;
+  private leasesOnce: Leases | undefined;
   /** The request's subrequests: every storage and Cache API call is counted in it, up to SUBREQUEST_LIMIT. */
   readonly budget: SubrequestBudget;
 
@@ -35,13 +39,22 @@ export class RequestContext {
     readonly config: Config,
     readonly metrics: RequestMetrics,
     private readonly executionCtx: Pick<ExecutionContext, "waitUntil">,
-    cacheControl: string | undefined,
+    private readonly cacheControl: string | undefined,
     /** The location's cache: `caches.default` in production. */
     private readonly rawCache: Cache = caches.default,
   ) {
     this.deployment = deploymentOf(config);
     this.budget = requestBudget(config);
     this.fresh = wantsFresh(cacheControl);
+  }
+
+  /**
+   * `Cache-Control: max-stale[=N]` on the request: reads may be given a stale value (grace.ts).
+   * Read only by the routes that read items, so a malformed one is a 400 there and nowhere else.
+   */
+  get maxStale(): MaxStale {
+    this.maxStaleOnce ??= { value: parseMaxStale(this.cacheControl) };
+    return this.maxStaleOnce.value;
   }
 
   /** Work that must not delay the answer (refills, lazy deletes), kept alive after it. */
@@ -66,6 +79,11 @@ export class RequestContext {
   get items(): Items {
     this.itemsOnce ??= new Items(this.storage, this.cache, this.waitUntil);
     return this.itemsOnce;
+  }
+
+  get leases(): Leases {
+    this.leasesOnce ??= new Leases(this.storage);
+    return this.leasesOnce;
   }
 
   /** Where an item of `namespace` lives at `generation`: its object key and its location-cache URL. */

@@ -32,13 +32,13 @@ describe("readInteger", () => {
 describe("readEnum", () => {
   it("accepts only the spec's values", () => {
     expect(readEnum(opParam, "incr")).toBe("incr");
-    expect(refusal(() => readEnum(opParam, "INCR"))).toBe("400 invalid op: one of touch, incr, decr");
+    expect(refusal(() => readEnum(opParam, "INCR"))).toBe("400 invalid op: one of touch, expire, incr, decr");
     expect(refusal(() => readEnum(opParam, undefined))).toMatch(/^400/);
   });
 });
 
 describe("allowedFields", () => {
   it("lists an object schema's properties", () => {
-    expect(allowedFields(batchSetSchema)).toEqual(["key", "value", "encoding", "ttl", "contentType"]);
+    expect(allowedFields(batchSetSchema)).toEqual(["key", "value", "encoding", "ttl", "contentType", "grace"]);
   });
 });

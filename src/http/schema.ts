@@ -10,7 +10,7 @@ import { ApiError } from "./errors";
 
 /** The subset of JSON Schema (as OpenAPI 3.1 uses it) these descriptions need. */
 export interface JsonSchema {
-  type?: "string" | "integer" | "boolean" | "object" | "array" | "null" | readonly ("string" | "integer" | "null" | "object")[];
+  type?: "string" | "integer" | "boolean" | "object" | "array" | "null" | readonly ("string" | "integer" | "boolean" | "null" | "object")[];
   description?: string;
   pattern?: string;
   minimum?: number;
@@ -27,11 +27,12 @@ export interface JsonSchema {
   required?: readonly string[];
   additionalProperties?: boolean | JsonSchema;
   $ref?: string;
+  oneOf?: readonly JsonSchema[];
 }
 
 export interface ParamSpec {
   name: string;
-  in: "path" | "query";
+  in: "path" | "query" | "header";
   required: boolean;
   description: string;
   schema: JsonSchema;
@@ -78,12 +79,23 @@ export function ttlParam(defaultTtl: number, maxTtl: number): ParamSpec {
   };
 }
 
+/** `grace` (seconds): how long an item stays stale after its expiry; bounded by the deployment's MAX_TTL. */
+export function graceParam(maxTtl: number): ParamSpec {
+  return {
+    name: "grace",
+    in: "query",
+    required: false,
+    description: "Seconds the item stays stale after it expires (served only to reads with Cache-Control: max-stale), then gone.",
+    schema: { type: "integer", minimum: 0, maximum: maxTtl, default: 0 },
+  };
+}
+
 export const opParam: ParamSpec = {
   name: "op",
   in: "query",
   required: true,
-  description: "touch: set a new expiry; incr / decr: atomic counter.",
-  schema: { type: "string", enum: ["touch", "incr", "decr"] },
+  description: "touch: set a new expiry; expire: expire now and start the item's grace (soft expiry); incr / decr: atomic counter.",
+  schema: { type: "string", enum: ["touch", "expire", "incr", "decr"] },
 };
 
 export const byParam: ParamSpec = {
@@ -124,6 +136,37 @@ export const cursorParam: ParamSpec = {
   required: false,
   description: "The cursor a previous page gave.",
   schema: { type: "string", pattern: "^[A-Za-z0-9_-]{1,2000}$" },
+};
+
+/** Seconds a lease may last at most (API.md, "Caching under load"). */
+export const MAX_LEASE_SECONDS = 300;
+
+export const leaseHeader: ParamSpec = {
+  name: "X-Lease",
+  in: "header",
+  required: false,
+  description:
+    "Asks for the item's lease, for this many seconds, when the read finds no live item (or, with X-Refresh-Below, one close to expiry): " +
+    "exactly one reader anywhere is answered X-Lease: won with an X-Lease-Token, every other X-Lease: busy with Retry-After, until the lease is released or lapses.",
+  schema: { type: "integer", minimum: 1, maximum: MAX_LEASE_SECONDS },
+  example: 30,
+};
+
+export const refreshBelowHeader: ParamSpec = {
+  name: "X-Refresh-Below",
+  in: "header",
+  required: false,
+  description: "With X-Lease: also asks for the lease when the live item has fewer than this many seconds left (early refresh); the value is served as usual.",
+  schema: { type: "integer", minimum: 1, maximum: MAX_SAFE },
+  example: 10,
+};
+
+export const leaseTokenHeader: ParamSpec = {
+  name: "X-Lease-Token",
+  in: "header",
+  required: false,
+  description: "The token of a lease this request's writer won: the write (or delete) releases it once done. A token that is not the lease's current one releases nothing.",
+  schema: { type: "string", pattern: "^[A-Za-z0-9_-]{16,64}$" },
 };
 
 /**
@@ -170,6 +213,25 @@ export const batchSetSchema: JsonSchema = {
     encoding: { type: "string", enum: ["utf8", "base64"], default: "utf8" },
     ttl: { type: "integer", minimum: 0, description: "As the ttl of a PUT (at most MAX_TTL); default DEFAULT_TTL." },
     contentType: { type: "string", default: "application/octet-stream" },
+    grace: { type: "integer", minimum: 0, default: 0, description: "As the grace of a PUT (at most MAX_TTL): seconds the item stays stale after it expires." },
+  },
+};
+
+export const batchGetSchema: JsonSchema = {
+  type: "object",
+  additionalProperties: false,
+  required: ["key"],
+  description: "A get with options; a key alone is the same get without them.",
+  properties: {
+    key: keySchema,
+    maxStale: {
+      type: ["integer", "boolean"],
+      minimum: 0,
+      description:
+        "As Cache-Control: max-stale on a GET: an expired item within its grace is answered (stale: true) if at most this many seconds past its expiry; true: any staleness within the grace. Default: the batch request's own Cache-Control.",
+    },
+    lease: { type: "integer", minimum: 1, maximum: MAX_LEASE_SECONDS, description: leaseHeader.description },
+    refreshBelow: { type: "integer", minimum: 1, maximum: MAX_SAFE, description: `${refreshBelowHeader.description} Only with lease.` },
   },
 };
 
@@ -178,7 +240,7 @@ export const batchRequestSchema: JsonSchema = {
   additionalProperties: false,
   description: `Sets and deletes are applied first, then gets; at most ${MAX_BATCH_KEYS} keys in all.`,
   properties: {
-    get: { type: "array", items: keySchema, maxItems: MAX_BATCH_KEYS },
+    get: { type: "array", items: { oneOf: [keySchema, batchGetSchema] }, maxItems: MAX_BATCH_KEYS },
     set: { type: "array", items: batchSetSchema, maxItems: MAX_BATCH_KEYS },
     delete: { type: "array", items: keySchema, maxItems: MAX_BATCH_KEYS },
   },

@@ -9,8 +9,11 @@ export interface ServiceIndex {
   description: string;
   version: string;
   links: { api: string; openapi: string; health: string };
-  /** What one request may do here: its subrequests (SUBREQUEST_LIMIT) and the batch size that fits them. */
-  limits: { subrequestsPerRequest: number; batchKeys: number };
+  /**
+   * What one request may do here: its subrequests (SUBREQUEST_LIMIT), the batch size that fits them,
+   * and how many of a batch's gets may ask for a lease.
+   */
+  limits: { subrequestsPerRequest: number; batchKeys: number; batchLeaseKeys: number };
   docs: string;
 }
 

@@ -1,6 +1,21 @@
 import { describe, expect, it } from "vitest";
 import { ApiError } from "../http/errors";
-import { decodeExpiry, encodeExpiry, expiresAtFor, EXPIRES_HEADER, isExpired, normalizeContentType, nowSeconds, parseTtl, remainingSeconds, userMetadataBytes } from "./item";
+import {
+  decodeExpiry,
+  decodeGrace,
+  encodeExpiry,
+  encodeLifetime,
+  expiresAtFor,
+  EXPIRES_HEADER,
+  GRACE_HEADER,
+  isExpired,
+  normalizeContentType,
+  nowSeconds,
+  parseGrace,
+  parseTtl,
+  remainingSeconds,
+  userMetadataBytes,
+} from "./item";
 
 function thrown(fn: () => unknown): string | undefined {
   try {
@@ -59,6 +74,28 @@ describe("metadata codec", () => {
   it("counts user metadata bytes as S3 does (names without the x-amz-meta- prefix, and values)", () => {
     expect(userMetadataBytes({ "x-amz-meta-cc-expires": "12345", "content-type": "text/plain" })).toBe("cc-expires".length + 5);
   });
+  it("keeps a grace beside the expiry (counted in the metadata's bytes), none when 0 or the item never expires", () => {
+    const headers = encodeLifetime({ expiresAt: 1767225600, grace: 300 });
+    expect(headers).toEqual({ [EXPIRES_HEADER]: "1767225600", [GRACE_HEADER]: "300" });
+    expect(userMetadataBytes(headers)).toBe("cc-expires".length + 10 + "cc-grace".length + 3);
+    expect(encodeLifetime({ expiresAt: 1767225600, grace: 0 })).toEqual({ [EXPIRES_HEADER]: "1767225600" });
+    expect(encodeLifetime({ expiresAt: 1767225600 })).toEqual({ [EXPIRES_HEADER]: "1767225600" });
+    expect(encodeLifetime({ expiresAt: null, grace: 300 })).toEqual({});
+    expect(decodeGrace("300")).toBe(300);
+  });
+  it("treats an absent or unreadable grace as none (never served stale)", () => {
+    expect(decodeGrace(null)).toBe(0);
+    expect(decodeGrace("-5")).toBe(0);
+    expect(decodeGrace("long")).toBe(0);
+  });
+});
+
+describe("parseGrace", () => {
+  it("is 0 when absent, whole seconds up to MAX_TTL otherwise", () => {
+    expect(parseGrace(undefined, 100)).toBe(0);
+    expect(parseGrace("100", 100)).toBe(100);
+    for (const raw of ["-1", "1.5", "101", "x", ""]) expect(() => parseGrace(raw, 100), raw).toThrow(ApiError);
+  });
 });
 
 describe("normalizeContentType", () => {
@@ -70,7 +107,16 @@ describe("normalizeContentType", () => {
     expect(normalizeContentType("text/plain; charset=utf-8")).toBe("text/plain; charset=utf-8");
     expect(normalizeContentType("application/vnd.api+json")).toBe("application/vnd.api+json");
   });
-  it.each(["text", "a/b\u0001", `${"x".repeat(300)}/y`, "/plain", "text/"])("refuses %j", (raw) => {
+  it.each(["text", "a/b\u0001", `${"x".repeat(300)}/y`, "/plain", "text/", "text/plain/x", "te(xt/plain"])("refuses %j", (raw) => {
     expect(thrown(() => normalizeContentType(raw))).toBe("400 bad_request");
+  });
+  it.each(["text/plain;,text/html", "text/plain,text/html", "text/plain; charset=utf-8, text/html", 'text/plain;a="b",text/html', "text/plain,"])(
+    "refuses the list %j: a browser would use its last type",
+    (raw) => {
+      expect(thrown(() => normalizeContentType(raw))).toBe("400 bad_request");
+    },
+  );
+  it("keeps a comma inside a quoted parameter", () => {
+    expect(normalizeContentType('text/plain;a="x,text/html"')).toBe('text/plain;a="x,text/html"');
   });
 });

@@ -1,10 +1,16 @@
 import { ApiError } from "../http/errors";
-import { readInteger, ttlParam } from "../http/schema";
+import { parseMimeType, splitHeaderValues } from "../http/mime-type";
+import { graceParam, readInteger, ttlParam } from "../http/schema";
 
-/** What the Worker keeps beside a value: its expiry and its content type. */
+/** What the Worker keeps beside a value: its expiry, its grace and its content type. */
 export interface ItemMeta {
   /** Absolute unix seconds, or null when the item never expires. */
   expiresAt: number | null;
+  /**
+   * Seconds the item stays *stale* after its expiry (served only to a reader that asks with
+   * `max-stale`), then gone. Absent means 0; meaningless when the item never expires.
+   */
+  grace?: number;
   contentType: string;
 }
 
@@ -23,6 +29,11 @@ export function parseTtl(raw: string | null | undefined, defaultTtl: number, max
   return readInteger(ttlParam(defaultTtl, maxTtl), raw) ?? defaultTtl;
 }
 
+/** The `grace` query parameter: absent → 0; otherwise whole seconds from 0 to `maxTtl`. */
+export function parseGrace(raw: string | null | undefined, maxTtl: number): number {
+  return readInteger(graceParam(maxTtl), raw) ?? 0;
+}
+
 export function expiresAtFor(ttl: number, now: number = nowSeconds()): number | null {
   return ttl === 0 ? null : now + ttl;
 }
@@ -32,16 +43,37 @@ export function isExpired(expiresAt: number | null, now: number = nowSeconds()):
   return expiresAt !== null && expiresAt <= now;
 }
 
+/**
+ * Whether an item is gone for every reader: past its expiry and its grace. Until then an expired
+ * item is stale: absent for every operation, but kept (never emptied, swept or dropped from a
+ * location's cache) for the readers that ask for a stale value. Pure.
+ */
+export function isGone(expiresAt: number | null, grace: number | undefined, now: number = nowSeconds()): boolean {
+  return isExpired(goneAt(expiresAt, grace), now);
+}
+
+/** When an item is gone for every reader (its expiry plus its grace), or null when it never expires. Pure. */
+export function goneAt(expiresAt: number | null, grace: number | undefined): number | null {
+  return expiresAt === null ? null : expiresAt + (grace ?? 0);
+}
+
 /** Whole seconds an item has left, or null when it never expires. */
 export function remainingSeconds(expiresAt: number | null, now: number = nowSeconds()): number | null {
   return expiresAt === null ? null : Math.max(0, expiresAt - now);
 }
 
-/** The stored `Content-Type`: a plain header value, short enough to fit any store's limits. */
+/**
+ * The stored `Content-Type`: a plain header value, short enough to fit any store's limits, and one
+ * type as a browser reads it: a list (a comma outside quotes) is refused, since a browser would use
+ * its last type (src/http/mime-type.ts), not the one the value seems to name.
+ */
 export function normalizeContentType(raw: string | null | undefined): string {
   if (raw === null || raw === undefined || raw.trim() === "") return DEFAULT_CONTENT_TYPE;
   const value = raw.trim();
-  if (value.length > MAX_CONTENT_TYPE_LENGTH || !/^[\x20-\x7e]+$/.test(value) || !/^[^\s/;]+\/[^\s/;]+/.test(value)) {
+  if (splitHeaderValues(value).length !== 1) {
+    throw new ApiError("bad_request", "invalid Content-Type: one type, not a list (a comma outside a quoted parameter starts another type)");
+  }
+  if (value.length > MAX_CONTENT_TYPE_LENGTH || !/^[\x20-\x7e]+$/.test(value) || !/^[^\s/;]+\/[^\s/;]+/.test(value) || parseMimeType(value) === null) {
     throw new ApiError("bad_request", `invalid Content-Type: a type/subtype of at most ${MAX_CONTENT_TYPE_LENGTH} printable characters`);
   }
   return value;
@@ -54,8 +86,23 @@ export const TOMBSTONE_HEADER = "x-amz-meta-cc-tombstone";
 /** AWS allows 2 KB of user metadata in all; ours must always fit, whatever the store enforces. */
 export const MAX_USER_METADATA_BYTES = 2048;
 
+/** User metadata header holding the grace (seconds); absent means 0. */
+export const GRACE_HEADER = "x-amz-meta-cc-grace";
+
 export function encodeExpiry(expiresAt: number | null): Record<string, string> {
   return expiresAt === null ? {} : { [EXPIRES_HEADER]: String(expiresAt) };
+}
+
+/** The expiry and the grace as user metadata (counted in its 2 KB); no grace header when it is 0 or the item never expires. */
+export function encodeLifetime(meta: Pick<ItemMeta, "expiresAt" | "grace">): Record<string, string> {
+  const headers = encodeExpiry(meta.expiresAt);
+  if (meta.expiresAt !== null && meta.grace) headers[GRACE_HEADER] = String(meta.grace);
+  return headers;
+}
+
+/** Reads the grace back: a value this Worker did not write counts as no grace (never served stale). */
+export function decodeGrace(raw: string | null): number {
+  return raw !== null && /^\d{1,16}$/.test(raw) ? Number(raw) : 0;
 }
 
 /**

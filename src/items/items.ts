@@ -1,8 +1,8 @@
 import { waitBeforeRetry, type BackoffPolicy } from "../platform/backoff";
-import { PLANNED_CALLS } from "../platform/budget";
+import { type Allotment, PLANNED_CALLS } from "../platform/budget";
 import { COUNTER_LIMIT, readCounter } from "./counter";
 import { ApiError } from "../http/errors";
-import { expiresAtFor, isExpired, type ItemMeta } from "./item";
+import { expiresAtFor, isExpired, isGone, type ItemMeta } from "./item";
 import { cacheKeyUrl, type LocationCache } from "../cache/location-cache";
 import { encodeKeyPath, objectKey } from "../storage/object-key";
 import type { StoredHead, StoredObject, Storage, ValueSource, WriteCondition, WriteResult } from "../storage/storage";
@@ -47,6 +47,12 @@ export function isLive(head: StoredHead | null, now?: number): boolean {
 /**
  * The memcached verbs over storage. Each is atomic through the store's conditional writes (never a
  * read followed by an unconditional write), and keeps this location's cache in step with what it wrote.
+ *
+ * Every verb takes `drop`: the call that removes this location's copy once the write is done. A
+ * batch passes its own plan's (`budget.withinPlan()`); otherwise it is promised when the verb
+ * starts, before anything is written (src/platform/budget.ts), so no retry can spend it: a write is
+ * never answered 200 while this location keeps the old value, and a write that landed is never
+ * answered as failed for want of that call.
  */
 export class Items {
   constructor(
@@ -55,8 +61,28 @@ export class Items {
     private readonly waitUntil: (promise: Promise<unknown>) => void,
   ) {}
 
+  /** The call that drops this location's copy after a write: the caller's, or promised now. */
+  private dropCall(planned: Allotment | undefined): Allotment {
+    return planned ?? this.storage.budget.allot(PLANNED_CALLS.dropCopy);
+  }
+
+  /**
+   * Drops this location's copy on its promised call. The write is done by now (or may have landed):
+   * a failing Cache API never turns its answer into an error.
+   */
+  private async dropCopy(ref: ItemRef, call: Allotment): Promise<void> {
+    try {
+      await this.cache.delete(ref.cacheUrl, call);
+    } catch {
+      // The copy is kept: the read that finds it stale (EDGE_TTL) is the bound left.
+    } finally {
+      call.close();
+    }
+  }
+
   /** set / add / replace / cas. */
-  async write(ref: ItemRef, value: ValueSource, meta: ItemMeta, mode: WriteMode): Promise<Written> {
+  async write(ref: ItemRef, value: ValueSource, meta: ItemMeta, mode: WriteMode, drop?: Allotment): Promise<Written> {
+    const call = this.dropCall(drop);
     // This location's copy is dropped once, after storage has the value and before the answer:
     // the old copy is gone when the client hears back, and so is one that a read refilled from
     // storage while the value travelled. (Dropping it also before the PUT, beside it, undid
@@ -64,7 +90,7 @@ export class Items {
     try {
       return mode.kind === "set" ? await this.set(ref, value, meta) : await this.conditionalWrite(ref, value, meta, mode);
     } finally {
-      await this.cache.delete(ref.cacheUrl).catch(() => undefined);
+      await this.dropCopy(ref, call);
     }
   }
 
@@ -109,16 +135,28 @@ export class Items {
     }
   }
 
-  /** Sets a new expiry without sending the value again. */
-  async touch(ref: ItemRef, expiresAt: number | null): Promise<{ etag: string; expiresAt: number | null }> {
+  /**
+   * Sets a new expiry without sending the value again; the item keeps its grace. `touch` gives a
+   * later expiry, `expire` (soft expiry) now: the item is stale from now on, for its grace.
+   */
+  async touch(ref: ItemRef, expiresAt: number | null, drop?: Allotment): Promise<{ etag: string; expiresAt: number | null }> {
+    const call = this.dropCall(drop);
+    try {
+      return await this.touchStored(ref, expiresAt, call);
+    } finally {
+      call.close();
+    }
+  }
+
+  private async touchStored(ref: ItemRef, expiresAt: number | null, call: Allotment): Promise<{ etag: string; expiresAt: number | null }> {
     for (let attempt = 1; ; attempt++) {
       const result = await this.storage.budget.attempt(attempt, PLANNED_CALLS.retriedTouch, async () => {
         const current = await this.storage.head(ref.objectKey);
         if (!current || !isLive(current)) throw new ApiError("not_found", "no such item");
-        return this.storage.replaceMeta(ref.objectKey, current.etag, { contentType: current.meta.contentType, expiresAt });
+        return this.storage.replaceMeta(ref.objectKey, current.etag, { contentType: current.meta.contentType, expiresAt, grace: current.meta.grace ?? 0 });
       });
       if (result.ok) {
-        await this.cache.delete(ref.cacheUrl);
+        await this.dropCopy(ref, call);
         return { etag: result.etag, expiresAt };
       }
       if (attempt >= WRITE_ATTEMPTS) throw new ApiError("storage_unavailable", "the item kept changing during touch; retry");
@@ -127,7 +165,16 @@ export class Items {
   }
 
   /** incr / decr: read, compute, write back only if unchanged; a lost race is tried again. */
-  async count(ref: ItemRef, delta: number, options: { initial?: number; ttl?: number; defaultTtl: number }): Promise<{ value: number; etag: string }> {
+  async count(ref: ItemRef, delta: number, options: { initial?: number; ttl?: number; defaultTtl: number }, drop?: Allotment): Promise<{ value: number; etag: string }> {
+    const call = this.dropCall(drop);
+    try {
+      return await this.countStored(ref, delta, options, call);
+    } finally {
+      call.close();
+    }
+  }
+
+  private async countStored(ref: ItemRef, delta: number, options: { initial?: number; ttl?: number; defaultTtl: number }, call: Allotment): Promise<{ value: number; etag: string }> {
     let readFailures = 0;
     for (let attempt = 1; ; attempt++) {
       let current: StoredObject | null;
@@ -156,12 +203,12 @@ export class Items {
         const value = await readCounter(current.body);
         next = value + delta;
         if (!Number.isSafeInteger(next)) throw new ApiError("out_of_range", `the result is outside ±${COUNTER_LIMIT}`);
-        meta = { contentType: current.meta.contentType, expiresAt: options.ttl === undefined ? current.meta.expiresAt : expiresAtFor(options.ttl) };
+        meta = { contentType: current.meta.contentType, expiresAt: options.ttl === undefined ? current.meta.expiresAt : expiresAtFor(options.ttl), grace: current.meta.grace ?? 0 };
         condition = { kind: "match", etag: current.etag };
       }
       const result = await this.storage.put(ref.objectKey, new TextEncoder().encode(String(next)), meta, condition);
       if (result.ok) {
-        await this.cache.delete(ref.cacheUrl);
+        await this.dropCopy(ref, call);
         return { value: next, etag: result.etag };
       }
       if (attempt >= COUNTER_ATTEMPTS) throw result.reason === "lost" ? notStored("lost") : new ApiError("storage_unavailable", "too much contention on this counter; retry");
@@ -170,7 +217,18 @@ export class Items {
   }
 
   /** DELETE; with `ifMatch`, only that live version (or any live one for `*`). */
-  async remove(ref: ItemRef, ifMatch: "*" | string | null): Promise<void> {
+  async remove(ref: ItemRef, ifMatch: "*" | string | null, drop?: Allotment): Promise<void> {
+    const call = this.dropCall(drop);
+    try {
+      await this.removeStored(ref, ifMatch);
+    } catch (err) {
+      call.close();
+      throw err;
+    }
+    await this.dropCopy(ref, call);
+  }
+
+  private async removeStored(ref: ItemRef, ifMatch: "*" | string | null): Promise<void> {
     if (ifMatch === null) {
       await this.storage.delete(ref.objectKey);
     } else {
@@ -181,12 +239,14 @@ export class Items {
       const result = await this.storage.tombstone(ref.objectKey, current.etag);
       if (!result.ok) throw new ApiError("precondition_failed", "the item changed: it is no longer at that ETag");
     }
-    await this.cache.delete(ref.cacheUrl);
   }
 
-  /** An expired object found on a read is emptied in the background, only if it is still that version. */
+  /**
+   * An object found gone on a read (past its expiry and its grace) is emptied in the background,
+   * only if it is still that version. A stale one, within its grace, is kept.
+   */
   expireLater(ref: ItemRef, head: StoredHead): void {
-    if (head.tombstone) return;
+    if (head.tombstone || !isGone(head.meta.expiresAt, head.meta.grace)) return;
     // Optional (a later read or the sweep does it otherwise): only out of spare subrequests,
     // a probe of the store's dialect included when it is not known yet.
     const calls = 1 + (this.storage.dialectUnknown() ? PLANNED_CALLS.dialectProbe : 0);

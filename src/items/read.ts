@@ -1,5 +1,6 @@
 import { Flights } from "./coalesce";
-import { isExpired } from "./item";
+import { acceptsStale, answerFromCopy, type MaxStale } from "./grace";
+import { goneAt, isGone } from "./item";
 import { isLive, type ItemRef } from "./items";
 import { cacheMaxAge, isCacheable, type CachedItem } from "../cache/location-cache";
 import { newerGeneration } from "../cache/generation";
@@ -11,11 +12,11 @@ import type { StoredHead, StoredObject } from "../storage/storage";
 /**
  * The one read of an item, used by GET, HEAD and every `get` of a batch: the namespace's
  * generation (memory, confirmed beside the item lookup), this location's copy and its freshness,
- * else storage (one GET shared by concurrent readers), stale-if-error, the refill of the copy, and
- * the expiry check before anything is served.
+ * else storage (one GET shared by concurrent readers), stale-if-error, grace (`max-stale`), the
+ * refill of the copy, and the expiry check before anything is served.
  */
 
-/** A live item, as a read found it. */
+/** A live item, or a stale one for a reader that asked for it, as a read found it. */
 export interface FoundItem {
   etag: string;
   expiresAt: number | null;
@@ -23,8 +24,19 @@ export interface FoundItem {
   size: number;
   /** The value; null for a HEAD. The caller reads it or cancels it. */
   body: ReadableStream<Uint8Array> | null;
-  /** HIT: this location's fresh copy; MISS: storage was asked; STALE: storage failed and a live copy stood in. */
+  /**
+   * HIT: this location's copy of a live item; MISS: storage was asked; STALE: an expired item within
+   * its grace for a `max-stale` reader, or storage failed and a live copy stood in (`staleBy`).
+   */
   xCache: "HIT" | "MISS" | "STALE";
+  /** Why the answer is STALE: the item's grace, or stale-if-error; null for HIT and MISS. */
+  staleBy: "grace" | "error" | null;
+}
+
+export interface ReadOptions {
+  head: boolean;
+  /** The reader's `max-stale` (grace.ts); null or absent: never a stale value. */
+  maxStale?: MaxStale;
 }
 
 /** Values up to this size are shared by concurrent readers of one key (one storage GET for all). */
@@ -76,32 +88,87 @@ async function drop(copy: CachedItem | null): Promise<void> {
   await copy?.response.body?.cancel().catch(() => undefined);
 }
 
-function fromCopy(copy: CachedItem, xCache: "HIT" | "STALE", head: boolean): FoundItem {
+function fromCopy(ctx: RequestContext, copy: CachedItem, xCache: "HIT" | "STALE", staleBy: FoundItem["staleBy"], head: boolean): FoundItem {
   const headers = copy.response.headers;
   if (head) void drop(copy);
-  return {
+  return served(ctx, {
     etag: headers.get("etag") ?? "",
     expiresAt: copy.expiresAt,
     contentType: headers.get("content-type") ?? "application/octet-stream",
     size: Number(headers.get("content-length") ?? "0"),
     body: head ? null : copy.response.body,
     xCache,
-  };
+    staleBy,
+  });
+}
+
+/** Counts a stale answer in the request's metrics (Server-Timing, the log line), by its kind. */
+function served(ctx: RequestContext, item: FoundItem): FoundItem {
+  if (item.staleBy) ctx.metrics.served(item.staleBy === "grace" ? "staleGrace" : "staleError");
+  return item;
 }
 
 /** Storage failed: the location's copy if the item still lives (never for `no-cache`), else the error. */
 async function staleOr(ctx: RequestContext, copy: CachedItem | null, err: unknown, head: boolean): Promise<FoundItem> {
-  if (copy && canServeStale(err, copy.expiresAt, ctx.fresh)) return fromCopy(copy, "STALE", head);
+  if (copy && canServeStale(err, copy.expiresAt, ctx.fresh)) return fromCopy(ctx, copy, "STALE", "error", head);
   await drop(copy);
   throw err;
 }
 
+/** Seconds this location may keep `found` fresh (its remaining lifetime, grace included, within EDGE_TTL); 0: not kept. */
+function copyMaxAge(ctx: RequestContext, found: StoredHead): number {
+  const maxAge = cacheMaxAge(goneAt(found.meta.expiresAt, found.meta.grace), ctx.config.edgeTtl);
+  return isCacheable(found.size, maxAge) ? maxAge : 0;
+}
+
+/** Keeps a copy of `found` at this location, its value read from `body` (the caller checked `copyMaxAge`). */
+function keepCopy(ctx: RequestContext, ref: ItemRef, found: StoredHead, body: ReadableStream<Uint8Array>, maxAge: number): Promise<void> {
+  const entry = new Headers({ etag: found.etag, "content-type": found.meta.contentType, "content-length": String(found.size) });
+  return ctx.cache.put(ref.cacheUrl, body, entry, found.meta, maxAge);
+}
+
+// Background refreshes of location copies in flight in this isolate, by cache URL (it names the
+// deployment, the generation and the key): at most one per key at a time.
+const refreshes = new Flights<void>();
+
 /**
- * Reads one item: the found item, or null when it is absent, deleted or expired (a 404). Storage
- * failures throw, unless a live copy may stand in (STALE).
+ * A copy past its freshness was given to a `max-stale` reader: it is refreshed from storage after
+ * the answer, once per isolate and key however many readers take it meanwhile. Optional work, made
+ * only out of spare subrequests.
  */
-export async function readItem(ctx: RequestContext, namespace: string, key: string, options: { head: boolean }): Promise<FoundItem | null> {
+function refreshLater(ctx: RequestContext, ref: ItemRef): void {
+  ctx.metrics.served("refresh");
+  const { promise, leader } = refreshes.run(ref.cacheUrl, () => refreshCopy(ctx, ref));
+  if (leader) ctx.waitUntil(promise.catch(() => undefined));
+}
+
+async function refreshCopy(ctx: RequestContext, ref: ItemRef): Promise<void> {
+  // The GET, and a HEAD when the value is empty (S3 answers its ranged GET 416).
+  const got = await ctx.budget.ifSpare(2, () => sharedGet(ctx, ref.objectKey));
+  if (!got) return;
+  const found = got.value;
+  if (!found || found.tombstone || isGone(found.meta.expiresAt, found.meta.grace)) {
+    await release(found);
+    await ctx.cache.deleteIfSpare(ref.cacheUrl);
+    return;
+  }
+  const maxAge = copyMaxAge(ctx, found);
+  if (maxAge === 0) {
+    await release(found);
+    await ctx.cache.deleteIfSpare(ref.cacheUrl);
+    return;
+  }
+  await keepCopy(ctx, ref, found, found.body, maxAge);
+}
+
+/**
+ * Reads one item: the found item, or null when it is absent, deleted or expired (a 404) — an
+ * expired one within its grace is found only by a reader whose `maxStale` takes it (STALE).
+ * Storage failures throw, unless a live copy may stand in (STALE).
+ */
+export async function readItem(ctx: RequestContext, namespace: string, key: string, options: ReadOptions): Promise<FoundItem | null> {
   const { head } = options;
+  const maxStale = options.maxStale ?? null;
   const { known, confirmation } = ctx.generations.lookup(namespace, { fresh: ctx.fresh });
   // Nothing known yet in this isolate: the generation comes first (once per namespace and isolate).
   let generation = known ?? (await (confirmation as Promise<number>));
@@ -141,7 +208,11 @@ export async function readItem(ctx: RequestContext, namespace: string, key: stri
       else copy = await ctx.cache.match(ref.cacheUrl);
     }
   }
-  if (copy?.fresh) return fromCopy(copy, "HIT", head);
+  const fromHere = copy && answerFromCopy(copy, maxStale);
+  if (copy && fromHere) {
+    if (fromHere.refresh) refreshLater(ctx, ref);
+    return fromCopy(ctx, copy, fromHere.xCache, fromHere.xCache === "STALE" ? "grace" : null, head);
+  }
 
   let found: StoredHead | StoredObject | null;
   try {
@@ -150,22 +221,28 @@ export async function readItem(ctx: RequestContext, namespace: string, key: stri
     return staleOr(ctx, copy, err, head);
   }
   await drop(copy);
-  if (!found || !isLive(found)) {
+  if (!found || found.tombstone || isGone(found.meta.expiresAt, found.meta.grace)) {
     await release(found);
-    if (found && isExpired(found.meta.expiresAt)) ctx.items.expireLater(ref, found);
+    if (found) ctx.items.expireLater(ref, found);
     if (copy) ctx.waitUntil(ctx.cache.deleteIfSpare(ref.cacheUrl).catch(() => undefined));
     return null;
   }
-  const item: FoundItem = { etag: found.etag, expiresAt: found.meta.expiresAt, contentType: found.meta.contentType, size: found.size, body: null, xCache: "MISS" };
-  if (!hasBody(found)) return item;
+  const stale = !isLive(found);
+  if (stale && !acceptsStale(found.meta.expiresAt, found.meta.grace, maxStale)) {
+    // Stale, and this reader did not ask for it: absent. The object and this location's copy are
+    // kept for the readers that do, until the grace is over.
+    await release(found);
+    return null;
+  }
+  const item: FoundItem = { etag: found.etag, expiresAt: found.meta.expiresAt, contentType: found.meta.contentType, size: found.size, body: null, xCache: stale ? "STALE" : "MISS", staleBy: stale ? "grace" : null };
+  if (!hasBody(found)) return served(ctx, item);
   item.body = found.body;
-  const maxAge = cacheMaxAge(found.meta.expiresAt, ctx.config.edgeTtl);
-  if (isCacheable(found.size, maxAge)) {
+  const maxAge = copyMaxAge(ctx, found);
+  if (maxAge > 0) {
     // The copy is refilled from the same stream the caller reads, never at the caller's expense.
     const [forCaller, forCache] = found.body.tee();
     item.body = forCaller;
-    const entry = new Headers({ etag: found.etag, "content-type": found.meta.contentType, "content-length": String(found.size) });
-    ctx.waitUntil(ctx.cache.put(ref.cacheUrl, forCache, entry, found.meta.expiresAt, maxAge).catch(() => undefined));
+    ctx.waitUntil(keepCopy(ctx, ref, found, forCache, maxAge).catch(() => undefined));
   }
-  return item;
+  return served(ctx, item);
 }

@@ -5,23 +5,26 @@ import {
   DEFAULT_SUBREQUEST_LIMIT,
   indexLimits,
   maxBatchKeys,
+  maxBatchLeaseKeys,
+  plannedKeyCalls,
   MIN_SUBREQUEST_LIMIT,
   MIN_SWEEP_BUDGET,
   parseSubrequestLimit,
   PLANNED_CALLS,
   plannedBatchCalls,
+  plannedBatchRetries,
   plannedBatchStorageCalls,
   plannedCalls,
-  plannedKeyCalls,
   SubrequestBudget,
   sweepCallLimit,
 } from "./budget";
 
 describe("planning a batch", () => {
-  it("adds the generation and each key's worst case", () => {
+  it("adds the generation and each key's worst case, a get's one read retry included", () => {
     expect(plannedBatchCalls({ gets: 0, sets: 0, deletes: 0, fresh: false })).toBe(PLANNED_CALLS.generation);
-    expect(plannedBatchCalls({ gets: 10, sets: 2, deletes: 3, fresh: false })).toBe(2 + 10 * 3 + 2 * 3 + 3 * 2);
-    expect(plannedBatchCalls({ gets: 10, sets: 0, deletes: 0, fresh: true })).toBe(2 + 10 * 2);
+    expect(plannedBatchCalls({ gets: 10, sets: 2, deletes: 3, fresh: false })).toBe(2 + 10 * (3 + 1) + 2 * 3 + 3 * 2);
+    expect(plannedBatchCalls({ gets: 10, sets: 0, deletes: 0, fresh: true })).toBe(2 + 10 * (2 + 1));
+    expect(plannedBatchRetries(10)).toBe(10);
   });
 
   it("the batch size that fits: any mix of that many keys is within the limit", () => {
@@ -30,10 +33,27 @@ describe("planning a batch", () => {
       for (const kind of ["gets", "sets", "deletes"] as const) {
         expect(plannedBatchCalls({ gets: 0, sets: 0, deletes: 0, fresh: false, [kind]: keys })).toBeLessThanOrEqual(limit);
       }
-      if (keys < MAX_BATCH_KEYS) expect(plannedBatchCalls({ gets: 0, sets: keys + 1, deletes: 0, fresh: false })).toBeGreaterThan(limit);
+      if (keys < MAX_BATCH_KEYS) expect(plannedBatchCalls({ gets: keys + 1, sets: 0, deletes: 0, fresh: false })).toBeGreaterThan(limit);
     }
-    expect(maxBatchKeys(50)).toBe(16);
+    expect(maxBatchKeys(50)).toBe(12);
+    expect(maxBatchKeys(MIN_SUBREQUEST_LIMIT)).toBe(4);
     expect(maxBatchKeys(1000)).toBe(MAX_BATCH_KEYS);
+  });
+
+  it("gets asking for a lease: each its lease too, the dialect probe once; their own batch size fits, one more does not", () => {
+    expect(plannedBatchCalls({ gets: 4, leases: 2, sets: 0, deletes: 0, fresh: false })).toBe(2 + 4 * (3 + 1) + 2 * PLANNED_CALLS.lease + PLANNED_CALLS.dialectProbe);
+    expect(plannedBatchCalls({ gets: 4, leases: 0, sets: 0, deletes: 0, fresh: false })).toBe(plannedBatchCalls({ gets: 4, sets: 0, deletes: 0, fresh: false }));
+    for (const limit of [20, 50, 64, 1000]) {
+      const keys = maxBatchLeaseKeys(limit);
+      expect(keys).toBeGreaterThanOrEqual(1);
+      expect(plannedBatchCalls({ gets: keys, leases: keys, sets: 0, deletes: 0, fresh: false })).toBeLessThanOrEqual(limit);
+      if (keys < MAX_BATCH_KEYS) expect(plannedBatchCalls({ gets: keys + 1, leases: keys + 1, sets: 0, deletes: 0, fresh: false })).toBeGreaterThan(limit);
+    }
+    expect(maxBatchLeaseKeys(50)).toBe(4);
+    expect(maxBatchLeaseKeys(1000)).toBe(MAX_BATCH_KEYS);
+    // What each key gives back once done is what it was planned (its read retry is held for the whole batch).
+    expect(plannedKeyCalls("leaseGet", false)).toBe(PLANNED_CALLS.batchGet + PLANNED_CALLS.lease);
+    expect(plannedKeyCalls("leaseGet", true)).toBe(PLANNED_CALLS.batchGetFresh + PLANNED_CALLS.lease);
   });
 });
 
@@ -128,6 +148,72 @@ describe("SubrequestBudget", () => {
     expect(await budget.ifSpare(2, async () => "too many")).toBeNull();
   });
 
+  it("allot: calls promised to planned work before it starts; retries cannot take them, nor can they fail for want of them", () => {
+    const budget = new SubrequestBudget(5);
+    const drop = budget.allot(1);
+    expect(budget.spare).toBe(4);
+    // Retries (optional) spend every spare call…
+    for (let i = 0; i < 4; i++) expect(budget.tryTake("storage")).toBe(true);
+    expect(budget.tryTake("storage")).toBe(false);
+    // …and the promised call is still there.
+    drop.take("cache");
+    expect(budget.used).toBe(5);
+    expect(budget.calls).toEqual({ storage: 4, cache: 1 });
+    drop.close();
+    expect(budget.spare).toBe(0);
+  });
+
+  it("allot: the calls not made are given back once; no room is a 503 before the work starts", () => {
+    const budget = new SubrequestBudget(3);
+    const publish = budget.allot(2);
+    publish.take("cache");
+    expect(budget.spare).toBe(1);
+    publish.close();
+    publish.close();
+    expect(budget.spare).toBe(2);
+    budget.take("storage");
+    let error: unknown;
+    try {
+      budget.allot(2);
+    } catch (err) {
+      error = err;
+    }
+    expect(error).toBeInstanceOf(ApiError);
+    expect((error as ApiError).status).toBe(503);
+    expect(budget.tryAllot(2)).toBeNull();
+    expect(budget.tryAllot(1)).not.toBeNull();
+  });
+
+  it("withinPlan: calls a caller's reservation already holds (a batch's), promising nothing more", () => {
+    const budget = new SubrequestBudget(3);
+    budget.reserve(3, "a batch");
+    const drop = budget.withinPlan();
+    drop.take("cache");
+    drop.close();
+    expect(budget.used).toBe(1);
+    budget.release(3);
+    expect(budget.spare).toBe(2);
+  });
+
+  it("planned read retries: taken only by a retry, first; others see them as promised; given back when the batch is done", () => {
+    const budget = new SubrequestBudget(4);
+    budget.reserve(4, "a batch");
+    budget.planRetries(1);
+    budget.release(3);
+    expect(budget.spare).toBe(3);
+    for (let i = 0; i < 3; i++) expect(budget.tryTake("cache")).toBe(true);
+    expect(budget.tryTake("cache")).toBe(false);
+    // A retry still has its planned call.
+    expect(budget.tryTakeRetry("storage")).toBe(true);
+    expect(budget.tryTakeRetry("storage")).toBe(false);
+    expect(budget.used).toBe(4);
+    const later = new SubrequestBudget(2);
+    later.reserve(1, "a batch");
+    later.planRetries(1);
+    later.releaseRetries();
+    expect(later.spare).toBe(2);
+  });
+
   it("unbounded: for work with a budget of its own", () => {
     const budget = SubrequestBudget.unbounded();
     for (let i = 0; i < 5000; i++) budget.take("storage");
@@ -140,11 +226,19 @@ describe("through an R2 binding (storage calls count against the services limit)
     expect(plannedBatchCalls({ gets: 10, sets: 0, deletes: 0, fresh: false }, "cache")).toBe(1 + 10);
     expect(plannedBatchCalls({ gets: 10, sets: 0, deletes: 0, fresh: true }, "cache")).toBe(1);
     expect(plannedBatchCalls({ gets: 0, sets: 5, deletes: 5, fresh: false }, "cache")).toBe(1 + 5 + 5);
-    expect(plannedBatchStorageCalls({ gets: 10, sets: 0, deletes: 0, fresh: false })).toBe(1 + 20);
+    // Each get: its GET, an empty value's HEAD, and its planned read retry, all storage calls here.
+    expect(plannedBatchStorageCalls({ gets: 10, sets: 0, deletes: 0, fresh: false })).toBe(1 + 30);
+    expect(plannedBatchRetries(10, "cache")).toBe(0);
+    expect(plannedBatchRetries(10)).toBe(10);
+    // A lease is storage calls alone (its probe too: counted, though a binding never probes).
+    expect(plannedBatchCalls({ gets: 4, leases: 4, sets: 0, deletes: 0, fresh: false }, "cache")).toBe(1 + 4);
+    expect(plannedBatchStorageCalls({ gets: 4, leases: 4, sets: 0, deletes: 0, fresh: false })).toBe(1 + 4 * 3 + 4 * PLANNED_CALLS.lease + PLANNED_CALLS.dialectProbe);
     expect(maxBatchKeys(50, "cache")).toBe(49);
-    expect(maxBatchKeys(50)).toBe(16);
+    expect(maxBatchKeys(50)).toBe(12);
     expect(maxBatchKeys(1000, "cache")).toBe(100);
-    expect(indexLimits(50, "cache")).toEqual({ subrequestsPerRequest: 50, batchKeys: 49 });
+    expect(maxBatchLeaseKeys(50, "cache")).toBe(49);
+    expect(maxBatchLeaseKeys(1000, "cache")).toBe(100);
+    expect(indexLimits(50, "cache")).toEqual({ subrequestsPerRequest: 50, batchKeys: 49, batchLeaseKeys: 49 });
     expect(plannedKeyCalls("get", true, "cache")).toBe(0);
     expect(plannedCalls("dialectProbe", "cache")).toBe(0);
     expect(plannedCalls("generation", "all")).toBe(PLANNED_CALLS.generation);

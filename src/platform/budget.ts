@@ -16,6 +16,11 @@ import { MAX_BATCH_KEYS } from "../http/schema";
  * only out of what no planned call may still need (`tryTake`, `tryReserve`), so they can never
  * starve a planned one: a request does less rather than fail.
  *
+ * Work that keeps a bound after a write (dropping this location's copy, publishing a flush's new
+ * generation to the location) is planned, never optional: its calls are promised before the write
+ * starts (`allot`, or the batch's own reservation: `withinPlan`), so no retry can take them and a
+ * write that landed is never answered as failed for want of them.
+ *
  * Through an R2 binding, storage calls are not subrequests of that quota: they count against the
  * limit on calls to Cloudflare services (`SERVICE_CALLS`, 1,000 on every plan), and only the location
  * cache's calls against `SUBREQUEST_LIMIT`. Planning then counts only the cache's calls (`Metered`),
@@ -27,6 +32,7 @@ export const FREE_PLAN_SUBREQUESTS = 50;
 /** The Paid plan's (at least: Cloudflare's limits page has listed 1,000 and, later, 10,000). */
 export const PAID_PLAN_SUBREQUESTS = 1000;
 export const DEFAULT_SUBREQUEST_LIMIT = FREE_PLAN_SUBREQUESTS;
+
 /** Calls to Cloudflare services (an R2 binding) per invocation, on every plan (Cloudflare's limits page). */
 export const SERVICE_CALLS = 1000;
 
@@ -47,6 +53,11 @@ export const PLANNED_CALLS = {
   dialectProbe: 6,
   /** A batch get: the location cache (match), storage (GET), and a HEAD when the value is empty (S3 answers its ranged GET 416). */
   batchGet: 3,
+  /**
+   * A batch get's one retry of a storage read that failed transiently (a reset kept-alive connection,
+   * a 5xx): planned, so that a full batch still retries it. Held for the whole batch (any read may use it).
+   */
+  batchReadRetry: 1,
   /** Without the location cache (`Cache-Control: no-cache`). */
   batchGetFresh: 2,
   /** A batch set: the PUT, a check whether a PUT whose answer was lost landed, the location cache's entry removed beside it (delete). */
@@ -63,6 +74,18 @@ export const PLANNED_CALLS = {
   retriedFlush: 3,
   /** A batch delete: the DELETE and the location cache's entry removed. */
   batchDelete: 2,
+  /**
+   * Asking for a lease (src/items/leases.ts): its create (PUT, and a check whether it landed when its
+   * answer was lost), the lease held (GET), its takeover (PUT and check). Reading the lease again after
+   * a lost takeover is optional; a takeover may first need the dialect probe (planned apart, once).
+   */
+  lease: 5,
+  /** Releasing a lease after a write: the lease (GET), the release (a PUT at its version, and a check). Optional. */
+  leaseRelease: 3,
+  /** This location's copy of an item removed after a write (a Cache API delete). */
+  dropCopy: 1,
+  /** A flush's new generation published to the location: the entry checked (match) and written (put). */
+  publishGeneration: 2,
 } as const;
 
 /**
@@ -73,6 +96,7 @@ export const PLANNED_CACHE_CALLS: Record<keyof typeof PLANNED_CALLS, number> = {
   generation: 1,
   dialectProbe: 0,
   batchGet: 1,
+  batchReadRetry: 0,
   batchGetFresh: 0,
   batchSet: 1,
   retriedPut: 0,
@@ -81,6 +105,10 @@ export const PLANNED_CACHE_CALLS: Record<keyof typeof PLANNED_CALLS, number> = {
   retriedCount: 0,
   retriedFlush: 0,
   batchDelete: 1,
+  lease: 0,
+  leaseRelease: 0,
+  dropCopy: 1,
+  publishGeneration: 2,
 };
 
 /** The planned calls of one part of a request that count against `SUBREQUEST_LIMIT`. Pure. */
@@ -88,9 +116,15 @@ export function plannedCalls(part: keyof typeof PLANNED_CALLS, metered: Metered 
   return metered === "all" ? PLANNED_CALLS[part] : PLANNED_CACHE_CALLS[part];
 }
 
+/** The planned storage calls of one part of a request: through an R2 binding, held to `SERVICE_CALLS`. Pure. */
+function plannedStorageCalls(part: keyof typeof PLANNED_CALLS): number {
+  return PLANNED_CALLS[part] - PLANNED_CACHE_CALLS[part];
+}
+
 /**
  * The smallest `SUBREQUEST_LIMIT` accepted: every single-item request fits in it with room to spare
- * (its planned calls: generation 3, dialect probe 6, a read-modify-write of 5 and the cache's entry).
+ * (its planned calls: generation 3, dialect probe 6, a read-modify-write of 5 and the cache's entry;
+ * a read asking for a lease: the read's 5 or so, the lease's 5 and the dialect probe's 6).
  */
 export const MIN_SUBREQUEST_LIMIT = 20;
 
@@ -98,39 +132,70 @@ export interface BatchShape {
   gets: number;
   sets: number;
   deletes: number;
+  /** Of the gets, those asking for a lease. */
+  leases?: number;
   /** `Cache-Control: no-cache`: gets skip the location cache. */
   fresh: boolean;
 }
 
+/** A batch's worst case (without optional retries or refills), counted with `planned` per part. Pure. */
+function batchCalls(shape: BatchShape, planned: (part: keyof typeof PLANNED_CALLS) => number): number {
+  const perGet = (shape.fresh ? planned("batchGetFresh") : planned("batchGet")) + planned("batchReadRetry");
+  const leases = shape.leases ?? 0;
+  // A lease taken over is a write at a version: the store's dialect may have to be probed, once.
+  const leaseCalls = leases === 0 ? 0 : leases * planned("lease") + planned("dialectProbe");
+  return planned("generation") + shape.gets * perGet + leaseCalls + shape.sets * planned("batchSet") + shape.deletes * planned("batchDelete");
+}
+
 /** The calls a batch plans (its worst case without retries or refills) that count against `SUBREQUEST_LIMIT`. Pure. */
 export function plannedBatchCalls(shape: BatchShape, metered: Metered = "all"): number {
-  const planned = (part: keyof typeof PLANNED_CALLS) => plannedCalls(part, metered);
-  const perGet = shape.fresh ? planned("batchGetFresh") : planned("batchGet");
-  return planned("generation") + shape.gets * perGet + shape.sets * planned("batchSet") + shape.deletes * planned("batchDelete");
+  return batchCalls(shape, (part) => plannedCalls(part, metered));
 }
 
 /** The storage calls of a batch's worst case: through an R2 binding, held to `SERVICE_CALLS`. Pure. */
 export function plannedBatchStorageCalls(shape: BatchShape): number {
-  const storage = (part: keyof typeof PLANNED_CALLS) => PLANNED_CALLS[part] - PLANNED_CACHE_CALLS[part];
-  const perGet = shape.fresh ? storage("batchGetFresh") : storage("batchGet");
-  return storage("generation") + shape.gets * perGet + shape.sets * storage("batchSet") + shape.deletes * storage("batchDelete");
+  return batchCalls(shape, plannedStorageCalls);
 }
 
-/** The most keys of any kind one batch may hold under `limit` (at most MAX_BATCH_KEYS). Pure. */
-export function maxBatchKeys(limit: number, metered: Metered = "all"): number {
+/** The read retries a batch plans against `SUBREQUEST_LIMIT`: one per get (none metered there through a binding). Pure. */
+export function plannedBatchRetries(gets: number, metered: Metered = "all"): number {
+  return gets * plannedCalls("batchReadRetry", metered);
+}
+
+/** The most keys (at most MAX_BATCH_KEYS) for which every shape `shapeOf` gives fits `limit` (and, through a binding, `SERVICE_CALLS`). Pure. */
+function mostKeys(limit: number, metered: Metered, shapesOf: (keys: number) => BatchShape[]): number {
   const fits = (keys: number) =>
-    (["gets", "sets", "deletes"] as const).every((kind) => {
-      const shape: BatchShape = { gets: 0, sets: 0, deletes: 0, fresh: false, [kind]: keys };
-      return plannedBatchCalls(shape, metered) <= limit && (metered === "all" || plannedBatchStorageCalls(shape) <= SERVICE_CALLS);
-    });
+    shapesOf(keys).every((shape) => plannedBatchCalls(shape, metered) <= limit && (metered === "all" || plannedBatchStorageCalls(shape) <= SERVICE_CALLS));
   let keys = MAX_BATCH_KEYS;
   while (keys > 0 && !fits(keys)) keys -= 1;
   return keys;
 }
 
-/** What the index (`GET /v1`) tells clients: the subrequests a request may make, the batch size that fits. Pure. */
-export function indexLimits(subrequestLimit: number, metered: Metered = "all"): { subrequestsPerRequest: number; batchKeys: number } {
-  return { subrequestsPerRequest: subrequestLimit, batchKeys: maxBatchKeys(subrequestLimit, metered) };
+/** The most keys of any kind one batch may hold under `limit` (at most MAX_BATCH_KEYS). Pure. */
+export function maxBatchKeys(limit: number, metered: Metered = "all"): number {
+  const none: BatchShape = { gets: 0, sets: 0, deletes: 0, fresh: false };
+  return mostKeys(limit, metered, (keys) => [
+    { ...none, gets: keys },
+    { ...none, sets: keys },
+    { ...none, deletes: keys },
+  ]);
+}
+
+/**
+ * The most `get` entries asking for a lease one batch may hold under `limit` (at most MAX_BATCH_KEYS):
+ * each may cost a read and a lease, planned apart from `maxBatchKeys` so that batches without leases
+ * keep their size. Pure.
+ */
+export function maxBatchLeaseKeys(limit: number, metered: Metered = "all"): number {
+  return mostKeys(limit, metered, (keys) => [{ gets: keys, leases: keys, sets: 0, deletes: 0, fresh: false }]);
+}
+
+/**
+ * What the index (`GET /v1`) tells clients: the subrequests a request may make, the batch size that
+ * fits, and how many lease-asking gets fit in one batch. Pure.
+ */
+export function indexLimits(subrequestLimit: number, metered: Metered = "all"): { subrequestsPerRequest: number; batchKeys: number; batchLeaseKeys: number } {
+  return { subrequestsPerRequest: subrequestLimit, batchKeys: maxBatchKeys(subrequestLimit, metered), batchLeaseKeys: maxBatchLeaseKeys(subrequestLimit, metered) };
 }
 
 /** Worst-case calls per step of a run of the sweep (src/sweep/): every one also a subrequest. */
@@ -168,10 +233,11 @@ export function sweepCallLimit(sweepBudget: number, subrequestLimit: number): nu
   return Math.min(sweepBudget, subrequestLimit);
 }
 
-/** A batch's planned calls per key, to give back as each key is done. Pure. */
-export function plannedKeyCalls(kind: "get" | "set" | "delete", fresh: boolean, metered: Metered = "all"): number {
-  if (kind === "get") return plannedCalls(fresh ? "batchGetFresh" : "batchGet", metered);
-  return plannedCalls(kind === "set" ? "batchSet" : "batchDelete", metered);
+/** A batch's planned calls per key, to give back as each key is done (a get asking for a lease: its lease's too). Pure. */
+export function plannedKeyCalls(kind: "get" | "set" | "delete" | "leaseGet", fresh: boolean, metered: Metered = "all"): number {
+  const planned = (part: keyof typeof PLANNED_CALLS) => plannedCalls(part, metered);
+  if (kind === "get" || kind === "leaseGet") return planned(fresh ? "batchGetFresh" : "batchGet") + (kind === "leaseGet" ? planned("lease") : 0);
+  return planned(kind === "set" ? "batchSet" : "batchDelete");
 }
 
 /** `SUBREQUEST_LIMIT`: a whole number ≥ MIN_SUBREQUEST_LIMIT; unset → the default. Pure. */
@@ -189,14 +255,43 @@ export function budgetSpentError(limit: number): ApiError {
 }
 
 /**
+ * Calls promised to one piece of planned work (`SubrequestBudget.allot`): each is counted as it is
+ * made, and what is left is given back with `close`. Made by `withinPlan`, it promises nothing of its
+ * own: the caller's reservation (a batch's, per key) already holds the calls.
+ */
+export class Allotment {
+  constructor(
+    private readonly budget: SubrequestBudget,
+    private left: number,
+  ) {}
+
+  /** One promised call, made: counted against the limit, which the promise keeps room for. */
+  take(kind: CallKind): void {
+    if (this.left > 0 && this.budget.counts(kind)) {
+      this.left -= 1;
+      this.budget.release(1);
+    }
+    this.budget.take(kind);
+  }
+
+  /** Gives back the promised calls not made (the work ended early or failed). */
+  close(): void {
+    this.budget.release(this.left);
+    this.left = 0;
+  }
+}
+
+/**
  * One request's count of subrequests, bounded by `limit`. With `serviceCalls` (storage through an R2
  * binding), storage calls are held to that limit instead, and everything else here — planning,
  * spare calls — is about the location cache's calls alone.
  */
 export class SubrequestBudget {
   private usedCalls = 0;
-  private reservedCalls = 0;
   private serviceCallsUsed = 0;
+  private reservedCalls = 0;
+  /** Calls planned for retries of idempotent reads (a batch's), taken by `tryTakeRetry` only. */
+  private retryCalls = 0;
   /** Calls made, by kind (for the log line and the tests). */
   readonly calls: Record<CallKind, number> = { storage: 0, cache: 0 };
 
@@ -211,6 +306,11 @@ export class SubrequestBudget {
     return this.serviceCalls === undefined ? "all" : "cache";
   }
 
+  /** Whether a call of `kind` counts against `limit` (not, through a binding, a storage call). */
+  counts(kind: CallKind): boolean {
+    return kind === "cache" || this.serviceCalls === undefined;
+  }
+
   /** No bound: for work that has a budget of its own (the sweep) and for unit tests. */
   static unbounded(): SubrequestBudget {
     return new SubrequestBudget(Number.POSITIVE_INFINITY);
@@ -222,12 +322,12 @@ export class SubrequestBudget {
 
   /** Calls that no planned work may still need. */
   get spare(): number {
-    return this.limit - this.usedCalls - this.reservedCalls;
+    return this.limit - this.usedCalls - this.reservedCalls - this.retryCalls;
   }
 
   /** A planned call: counted; when none is left at all, the request's clear 503 (planning keeps this from happening). */
   take(kind: CallKind): void {
-    if (kind === "storage" && this.serviceCalls !== undefined) {
+    if (!this.counts(kind) && this.serviceCalls !== undefined) {
       if (this.serviceCallsUsed >= this.serviceCalls) throw budgetSpentError(this.serviceCalls);
       this.serviceCallsUsed += 1;
     } else {
@@ -239,7 +339,7 @@ export class SubrequestBudget {
 
   /** A call the request can do without: made (and counted) only out of spare calls. */
   tryTake(kind: CallKind): boolean {
-    const left = kind === "storage" && this.serviceCalls !== undefined ? this.serviceCalls - this.serviceCallsUsed : this.spare;
+    const left = !this.counts(kind) && this.serviceCalls !== undefined ? this.serviceCalls - this.serviceCallsUsed : this.spare;
     if (left < 1) return false;
     this.take(kind);
     return true;
@@ -254,6 +354,51 @@ export class SubrequestBudget {
       throw new ApiError("bad_request", `${what} needs up to ${calls} calls to storage and the location cache, more than this deployment's limit of ${this.limit} per request (SUBREQUEST_LIMIT); split it (GET /v1 tells the batch size that fits)`);
     }
     this.reservedCalls += calls;
+  }
+
+  /**
+   * Promises `calls` to planned work of a single request before it starts (the drop after a write,
+   * the publication of a flush); when they are not spare, the request's clear 503 before anything is
+   * written.
+   */
+  allot(calls: number): Allotment {
+    if (!this.tryReserve(calls)) throw budgetSpentError(this.limit);
+    return new Allotment(this, calls);
+  }
+
+  /** Promises `calls` to optional work when they are spare; null (nothing promised) when not. */
+  tryAllot(calls: number): Allotment | null {
+    return this.tryReserve(calls) ? new Allotment(this, calls) : null;
+  }
+
+  /** Calls a caller's reservation already holds (a batch plans each key's): nothing more is promised. */
+  withinPlan(): Allotment {
+    return new Allotment(this, 0);
+  }
+
+  /**
+   * Turns `calls` already reserved into planned retries of idempotent reads (a batch plans one per
+   * get), which only `tryTakeRetry` uses, until `releaseRetries`.
+   */
+  planRetries(calls: number): void {
+    const moved = Math.min(calls, this.reservedCalls);
+    this.reservedCalls -= moved;
+    this.retryCalls += moved;
+  }
+
+  /** Gives back the planned retries not used (the batch is done). */
+  releaseRetries(): void {
+    this.retryCalls = 0;
+  }
+
+  /** The retry of an idempotent read: a planned retry if one is left, else only out of spare calls. */
+  tryTakeRetry(kind: CallKind): boolean {
+    if (this.retryCalls > 0) {
+      this.retryCalls -= 1;
+      this.take(kind);
+      return true;
+    }
+    return this.tryTake(kind);
   }
 
   /** Promises `calls` to optional work when they are spare; false (nothing promised) when not. */

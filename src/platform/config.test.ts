@@ -83,13 +83,22 @@ describe("parseConfig", () => {
 
 /** An R2 bucket binding as `parseConfig` tells one apart (the binding's own methods); never called here. */
 const boundBucket = { head: () => null, get: () => null, put: () => null, list: () => null, delete: () => null } as unknown as R2Bucket;
-const { S3_ENDPOINT: _e, S3_BUCKET: _b, S3_ACCESS_KEY_ID: _k, S3_SECRET_ACCESS_KEY: _s, ...withoutS3 } = minimal;
+const { S3_ENDPOINT: _e, S3_BUCKET: _b, S3_ACCESS_KEY_ID: _k, S3_SECRET_ACCESS_KEY: _s, ...withoutS3Settings } = minimal;
+const withoutS3 = { ...withoutS3Settings, STORE_BUCKET: "cloudcached" };
 
 describe("parseConfig with the R2 binding STORE", () => {
   it("needs no S3 setting: storage is the binding", () => {
     const config = parseConfig({ ...withoutS3, STORE: boundBucket, S3_PREFIX: "cache" });
-    expect(config.store).toEqual({ kind: "r2", bucket: boundBucket });
+    expect(config.store).toEqual({ kind: "r2", bucket: boundBucket, bucketName: "cloudcached" });
     expect(config.prefix).toBe("cache/");
+  });
+  it("needs STORE_BUCKET, the bound bucket's name, and refuses one R2 could not have", () => {
+    const { STORE_BUCKET: _n, ...unnamed } = withoutS3;
+    expect(failure({ ...unnamed, STORE: boundBucket } as unknown as Record<string, string>).message).toBe("server misconfigured: the setting STORE_BUCKET is missing");
+    for (const name of ["Cloudcached", "ab", "-cache", "cache-", "my_cache", "a".repeat(64)]) {
+      expect(failure({ ...withoutS3, STORE: boundBucket, STORE_BUCKET: name } as unknown as Record<string, string>).message, name).toContain("the setting STORE_BUCKET must be");
+    }
+    expect(parseConfig({ ...minimal, STORE_BUCKET: "Not A Bucket" }).store.kind).toBe("s3");
   });
   it.each(S3_CONNECTION_SETTINGS)("refuses the binding beside %s, naming both and no value", (name) => {
     const err = failure({ ...withoutS3, STORE: boundBucket, [name]: minimal[name] } as unknown as Record<string, string>);

@@ -1,6 +1,6 @@
 import { MIN_SUBREQUEST_LIMIT, MIN_SWEEP_BUDGET, parseSubrequestLimit } from "./budget";
 import { ApiError } from "../http/errors";
-import { REQUIRED_SETTINGS, S3_CONNECTION_SETTINGS, STORE_BINDING } from "./required-settings";
+import { REQUIRED_SETTINGS, S3_CONNECTION_SETTINGS, STORE_BINDING, STORE_BUCKET_SETTING } from "./required-settings";
 
 export { REQUIRED_SETTINGS };
 import { dialectNamed, NAMED_DIALECTS, type StoreDialect } from "../storage/s3/dialect";
@@ -31,7 +31,7 @@ export interface Config {
 }
 
 /** One way to storage per deployment: both configured is refused (`parseConfig`). */
-export type StoreSettings = { kind: "s3"; s3: S3Settings } | { kind: "r2"; bucket: R2Bucket };
+export type StoreSettings = { kind: "s3"; s3: S3Settings } | { kind: "r2"; bucket: R2Bucket; bucketName: string };
 
 export interface S3Settings {
   endpoint: string;
@@ -124,6 +124,17 @@ function parseS3(env: Source, prefix: string): S3Settings {
 }
 
 /**
+ * STORE_BUCKET: the name of the bucket bound as STORE (the binding does not tell it), which names the
+ * deployment (src/platform/deployment.ts). An R2 bucket name: 3 to 63 lowercase letters, digits and
+ * hyphens, starting and ending with a letter or digit.
+ */
+function parseBucketName(env: Source): string {
+  const name = text(env, STORE_BUCKET_SETTING) ?? missing(STORE_BUCKET_SETTING);
+  if (!/^[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$/.test(name)) invalid(STORE_BUCKET_SETTING, "the bound R2 bucket's name (3-63 lowercase letters, digits and hyphens)");
+  return name;
+}
+
+/**
  * How storage is reached: the R2 binding STORE when the Worker has one, else the S3 API. Both at
  * once is refused, naming them: a silent choice would read one bucket while the operator looks at
  * the other.
@@ -136,7 +147,7 @@ function parseStore(env: Source, prefix: string): StoreSettings {
   if (alsoS3.length > 0) {
     throw new ApiError("internal", `server misconfigured: both the R2 binding ${STORE_BINDING} and ${alsoS3.join(", ")} are set; keep one way to storage (remove the binding, or delete the S3 settings)`);
   }
-  return { kind: "r2", bucket: binding };
+  return { kind: "r2", bucket: binding, bucketName: parseBucketName(env) };
 }
 
 /** Reads every setting of API.md's configuration; a missing or malformed one is named (never its value). */

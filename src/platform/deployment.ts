@@ -1,30 +1,43 @@
-import type { Config } from "./config";
+import type { Config, S3Settings } from "./config";
 
 /**
- * The deployment a location-cache entry belongs to. `caches.default` is shared by every Worker on a
- * zone (staging and production on one domain, two deployments over different buckets), so every
- * entry's URL names the store it was read from: endpoint, bucket and prefix. An R2 binding does not
- * tell its bucket's name, so through one the admin token stands in for it: two deployments on one
- * zone bound to different buckets have different tokens (docs/deploy.md says so).
+ * The deployment a location-cache entry (and a token: src/auth/tokens.ts) belongs to. `caches.default`
+ * is shared by every Worker on a zone (staging and production on one domain, two deployments over
+ * different buckets), so every entry's URL names the store it was read from: endpoint, bucket and
+ * prefix, and the access key id — on one endpoint, two tenants' buckets may share a name (Ceph RGW
+ * tenants), told apart only by whose credentials reach them. Through the R2 binding, the bucket is
+ * the one STORE_BUCKET names (the binding itself does not tell it). Never a secret: the name is
+ * readable in every token, and rotating a secret must not change it.
  */
 
+/** What names a deployment's store: everything but the secret, which never enters the name. */
+export type StoreIdentity = Pick<S3Settings, "endpoint" | "bucket" | "prefix" | "accessKeyId">;
+
+/** Stands for the endpoint of a store reached through the R2 binding (no URL, no key). */
+export const R2_BINDING_ENDPOINT = "r2-binding:STORE";
+
 /** A short, stable name for a store area (64-bit FNV-1a, hex). Not a secret and not a defence against a chosen collision: deployments are the operator's own. Pure. */
-export function deploymentHash(endpoint: string, bucket: string, prefix: string): string {
+export function deploymentHash(store: StoreIdentity): string {
   let hash = 0xcbf29ce484222325n;
-  const bytes = new TextEncoder().encode(`${endpoint}\n${bucket}\n${prefix}`);
+  const bytes = new TextEncoder().encode(`${store.endpoint}\n${store.bucket}\n${store.prefix}\n${store.accessKeyId}`);
   for (const byte of bytes) hash = BigInt.asUintN(64, (hash ^ BigInt(byte)) * 0x100000001b3n);
   return hash.toString(16).padStart(16, "0");
 }
 
-// One per parsed configuration, which configFor() makes once per isolate: computed at first use.
-const ids = new WeakMap<Config, string>();
+/** The store's identity, whichever way it is reached: the binding's bucket name and the prefix, with no key. Pure. */
+export function storeIdentity(config: Pick<Config, "prefix" | "store">): StoreIdentity {
+  const { store } = config;
+  return store.kind === "s3" ? store.s3 : { endpoint: R2_BINDING_ENDPOINT, bucket: store.bucketName, prefix: config.prefix, accessKeyId: "" };
+}
 
-/** The deployment's name in location-cache URLs, computed once per isolate. */
-export function deploymentOf(config: Config): string {
+// One per parsed configuration, which configFor() makes once per isolate: computed at first use.
+const ids = new WeakMap<Pick<Config, "prefix" | "store">, string>();
+
+/** The deployment's name in location-cache URLs and tokens, computed once per isolate. */
+export function deploymentOf(config: Pick<Config, "prefix" | "store">): string {
   let id = ids.get(config);
   if (id === undefined) {
-    const { store } = config;
-    id = store.kind === "s3" ? deploymentHash(store.s3.endpoint, store.s3.bucket, config.prefix) : deploymentHash("r2-binding:STORE", config.adminToken, config.prefix);
+    id = deploymentHash(storeIdentity(config));
     ids.set(config, id);
   }
   return id;

@@ -17,6 +17,29 @@ export async function timed<T>(recorder: PhaseRecorder | undefined, phase: Phase
   }
 }
 
+/** What a request spent, for Server-Timing and its log line. */
+export interface RequestSummary {
+  total: number;
+  cache: number;
+  storage: number;
+  cacheCalls: number;
+  storageCalls: number;
+  /** Leases asked for: won, busy, and the milliseconds spent asking. */
+  leases: { won: number; busy: number; ms: number };
+  /** Reads answered stale (by grace or by error) or from a copy past its freshness. */
+  served: ServedCounts;
+}
+
+/**
+ * How a read's answer came about, beyond HIT and MISS: stale by the item's grace (a `max-stale`
+ * reader given an expired item), stale-if-error (storage failed, a live copy stood in), or a
+ * location copy past its freshness given to a `max-stale` reader and refreshed in the background.
+ * X-Cache says STALE for both stale kinds; Server-Timing and the log line tell them apart.
+ */
+export type ServedKind = "staleGrace" | "staleError" | "refresh";
+
+export type ServedCounts = Record<ServedKind, number>;
+
 /**
  * One request's id and timings. Durations are wall-clock time around I/O (in Workers, `Date.now()`
  * advances across I/O), summed per phase: three storage calls of one request add up.
@@ -25,8 +48,24 @@ export class RequestMetrics implements PhaseRecorder {
   readonly started = Date.now();
   private readonly totals: Record<Phase, number> = { cache: 0, storage: 0 };
   private readonly calls: Record<Phase, number> = { cache: 0, storage: 0 };
+  /** Reads of this request (one, or a batch's gets) answered each way. */
+  private readonly servedCounts: ServedCounts = { staleGrace: 0, staleError: 0, refresh: 0 };
+  /** Leases this request asked for, by outcome, and the time spent asking. */
+  private readonly leases = { won: 0, busy: 0, ms: 0 };
+  private bodyWork: Promise<unknown> | null = null;
 
   constructor(readonly requestId: string) {}
+
+  /** Counts a read answered `kind` (read.ts). */
+  served(kind: ServedKind): void {
+    this.servedCounts[kind] += 1;
+  }
+
+  /** A lease asked for (its storage calls are also timed under `storage`). */
+  lease(outcome: "won" | "busy", ms: number): void {
+    this.leases[outcome] += 1;
+    this.leases.ms += ms;
+  }
 
   record(phase: Phase, ms: number): void {
     this.totals[phase] += ms;
@@ -38,7 +77,24 @@ export class RequestMetrics implements PhaseRecorder {
     return timed(this, phase, work);
   }
 
-  summary(now = Date.now()): { total: number; cache: number; storage: number; cacheCalls: number; storageCalls: number } {
-    return { total: now - this.started, ...this.totals, cacheCalls: this.calls.cache, storageCalls: this.calls.storage };
+  /** Work that goes on after the answer's headers (a batch's gets, as its body streams): the log line waits for it. */
+  continueUntil(done: Promise<unknown>): void {
+    this.bodyWork = done;
+  }
+
+  /** The work the answer's body still does, if any (see `continueUntil`). */
+  get ongoing(): Promise<unknown> | null {
+    return this.bodyWork;
+  }
+
+  summary(now = Date.now()): RequestSummary {
+    return {
+      total: now - this.started,
+      ...this.totals,
+      cacheCalls: this.calls.cache,
+      storageCalls: this.calls.storage,
+      served: { ...this.servedCounts },
+      leases: { ...this.leases },
+    };
   }
 }

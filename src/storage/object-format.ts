@@ -1,5 +1,5 @@
 import { ApiError } from "../http/errors";
-import { decodeExpiry, encodeExpiry, EXPIRES_HEADER, MAX_USER_METADATA_BYTES, TOMBSTONE_HEADER, userMetadataBytes, type ItemMeta } from "../items/item";
+import { decodeExpiry, decodeGrace, encodeLifetime, EXPIRES_HEADER, GRACE_HEADER, MAX_USER_METADATA_BYTES, TOMBSTONE_HEADER, userMetadataBytes, type ItemMeta } from "../items/item";
 
 /**
  * What an item's object looks like in the bucket, and how its facts are read back from an answer's
@@ -42,14 +42,15 @@ export function readHead(headers: Headers, objectSize: number): StoredHead {
     meta: {
       contentType: headers.get("content-type") ?? "application/octet-stream",
       expiresAt: decodeExpiry(headers.get(EXPIRES_HEADER)),
+      grace: decodeGrace(headers.get(GRACE_HEADER)),
     },
     tombstone: headers.get(TOMBSTONE_HEADER) === "1",
   };
 }
 
-/** An item's lifetime as S3 user-metadata headers (the binding's custom metadata): what both ways write. Pure. */
+/** An item's lifetime (expiry and grace) as S3 user-metadata headers (the binding's custom metadata): what both ways write. Pure. */
 export function itemMetadata(meta: ItemMeta): Record<string, string> {
-  return encodeExpiry(meta.expiresAt);
+  return encodeLifetime(meta);
 }
 
 /** Refuses a write whose metadata headers S3 would refuse (2 KB of user metadata). */

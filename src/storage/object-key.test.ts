@@ -1,9 +1,13 @@
 import { describe, expect, it } from "vitest";
-import { encodeKeyPath, keyOfStoredName, objectKey, objectUrl, storedKeyName } from "./object-key";
+import { encodeKeyPath, keyOfStoredName, leaseObjectKey, objectKey, objectUrl, storedKeyName } from "./object-key";
 
 describe("object keys", () => {
   it("lays out prefix, namespace, generation and key", () => {
     expect(objectKey("cloudcached/", "ns", 3, "a/b")).toBe("cloudcached/ns/3/a/b");
+  });
+  it("keeps an item's lease apart from the items, under the same namespace and generation", () => {
+    expect(leaseObjectKey("cloudcached/", "ns", 3, "a/b")).toBe("cloudcached/.leases/ns/3/a/b");
+    expect(leaseObjectKey("p/", "ns", 0, "x\u2028y")).toBe(`p/.leases/ns/0/${storedKeyName("x\u2028y")}`);
   });
   it("encodes each segment, keeping slashes between them", () => {
     expect(encodeKeyPath("a b/c+d")).toBe("a%20b/c%2Bd");

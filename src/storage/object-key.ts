@@ -6,6 +6,18 @@ export function objectKey(prefix: string, namespace: string, generation: number,
   return `${prefix}${namespace}/${generation}/${storedKeyName(key)}`;
 }
 
+/** The folder of every lease under the deployment's prefix. */
+export const LEASES_FOLDER = ".leases/";
+
+/**
+ * Where an item's lease lives: `<prefix>.leases/<namespace>/<generation>/<key>`, apart from the
+ * items (a key listing never shows it) and under the generation (a flush leaves its leases behind,
+ * for the sweep).
+ */
+export function leaseObjectKey(prefix: string, namespace: string, generation: number, key: string): string {
+  return `${prefix}${LEASES_FOLDER}${namespace}/${generation}/${storedKeyName(key)}`;
+}
+
 const LINE_SEPARATORS = /[\u2028\u2029]/g;
 const ESCAPED_SEPARATORS = /\u007f[LP]/g;
 

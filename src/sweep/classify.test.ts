@@ -12,6 +12,11 @@ describe("parseObjectKey", () => {
     expect(parseObjectKey("cc/", "cc/ns/0/a\u2028")).toEqual({ kind: "item", namespace: "ns", generation: 0, key: "a\u2028" });
     expect(parseObjectKey("cc/", "cc/ns/0/a\u007fX")).toEqual({ kind: "foreign" });
   });
+  it("splits an item's lease, kept apart under .leases/", () => {
+    expect(parseObjectKey("cc/", "cc/.leases/ns/3/a/b")).toEqual({ kind: "lease", namespace: "ns", generation: 3, key: "a/b" });
+    expect(parseObjectKey("cc/", "cc/.leases/ns/0/a\u007fL")).toEqual({ kind: "lease", namespace: "ns", generation: 0, key: "a\u2028" });
+    for (const key of ["cc/.leases/NS/0/k", "cc/.leases/ns/x/k", "cc/.leases/ns", "cc/.leases/ns/0/a//b"]) expect(parseObjectKey("cc/", key), key).toEqual({ kind: "foreign" });
+  });
   it("recognizes internal objects and never claims foreign ones", () => {
     expect(parseObjectKey("cc/", "cc/.generations/ns")).toEqual({ kind: "internal" });
     expect(parseObjectKey("cc/", "cc/.sweep/cursor")).toEqual({ kind: "internal" });
@@ -37,6 +42,12 @@ describe("triage and isSweepable", () => {
     expect(isSweepable(head(999), 1000, 60)).toBeNull();
     expect(isSweepable(head(5000), 1000, 60)).toBeNull();
     expect(isSweepable(head(null), 1000, 60)).toBeNull();
+  });
+  it("keeps an item within its own grace (max-stale readers may still be served it), then deletes it", () => {
+    const graced = (expiresAt: number, grace: number): StoredHead => ({ etag: '"e"', size: 1, meta: { expiresAt, grace, contentType: "x/y" }, tombstone: false });
+    expect(isSweepable(graced(900, 100), 1000, 60)).toBeNull();
+    expect(isSweepable(graced(841, 100), 1000, 60)).toBeNull();
+    expect(isSweepable(graced(840, 100), 1000, 60)).toBe("expired");
   });
 });
 

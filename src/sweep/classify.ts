@@ -1,7 +1,7 @@
 import { PLANNED_CALLS, SWEEP_CALLS } from "../platform/budget";
-import { isExpired } from "../items/item";
+import { isGone } from "../items/item";
 import { validateKey, validateNamespace } from "../items/names";
-import { keyOfStoredName } from "../storage/object-key";
+import { keyOfStoredName, LEASES_FOLDER } from "../storage/object-key";
 import type { StoredHead } from "../storage/storage";
 
 /** What the sweep decides about one listed object, as pure functions of what it knows. */
@@ -9,17 +9,20 @@ import type { StoredHead } from "../storage/storage";
 export type ParsedObject =
   | { kind: "internal" } // `<prefix>.…`: generations, the sweep's cursor, the health probe
   | { kind: "foreign" } // not written by CloudCached: never touched
-  | { kind: "item"; namespace: string; generation: number; key: string };
+  // An item, or an item's lease (`<prefix>.leases/…`, swept by the same rules: its expiry is when it lapses).
+  | { kind: "item" | "lease"; namespace: string; generation: number; key: string };
 
-/** Splits `<prefix><namespace>/<generation>/<key>` back into its parts. */
+/** Splits `<prefix><namespace>/<generation>/<key>` (or `<prefix>.leases/<namespace>/<generation>/<key>`) back into its parts. */
 export function parseObjectKey(prefix: string, objectKey: string): ParsedObject {
   if (!objectKey.startsWith(prefix)) return { kind: "foreign" };
-  const rest = objectKey.slice(prefix.length);
-  if (rest.startsWith(".")) return { kind: "internal" };
+  let rest = objectKey.slice(prefix.length);
+  const lease = rest.startsWith(LEASES_FOLDER);
+  if (lease) rest = rest.slice(LEASES_FOLDER.length);
+  else if (rest.startsWith(".")) return { kind: "internal" };
   const match = /^([^/]+)\/(0|[1-9][0-9]{0,14})\/(.+)$/s.exec(rest);
   if (!match) return { kind: "foreign" };
   try {
-    return { kind: "item", namespace: validateNamespace(match[1] as string), generation: Number(match[2]), key: validateKey(keyOfStoredName(match[3] as string)) };
+    return { kind: lease ? "lease" : "item", namespace: validateNamespace(match[1] as string), generation: Number(match[2]), key: validateKey(keyOfStoredName(match[3] as string)) };
   } catch {
     return { kind: "foreign" };
   }
@@ -39,12 +42,14 @@ export function triage(generation: number, current: number, lastModifiedMs: numb
 }
 
 /**
- * Whether a HEAD shows an object the sweep may delete: a tombstone, or an item whose expiry passed
- * at least `graceSeconds` ago. A live item, or one only just expired, is left alone.
+ * Whether a HEAD shows an object the sweep may delete: a tombstone, or an item gone (past its expiry
+ * and its own grace) at least `graceSeconds` ago (for a lease: it lapsed, or was released, that long
+ * ago). A live item, a stale one still within its grace (max-stale readers may be served it), or one
+ * only just gone, is left alone.
  */
 export function isSweepable(head: StoredHead, nowSeconds: number, graceSeconds: number): "tombstone" | "expired" | null {
   if (head.tombstone) return "tombstone";
-  if (head.meta.expiresAt !== null && isExpired(head.meta.expiresAt + graceSeconds, nowSeconds)) return "expired";
+  if (head.meta.expiresAt !== null && isGone(head.meta.expiresAt + graceSeconds, head.meta.grace, nowSeconds)) return "expired";
   return null;
 }
 

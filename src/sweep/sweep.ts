@@ -9,8 +9,8 @@ import type { DeleteEntry, ListedObject, ListPage, Storage } from "../storage/st
 import { admitChunk, isSweepable, needsRefresh, parseObjectKey, triage, type ChunkCosts, type ChunkEntry, type ParsedObject } from "./classify";
 
 /**
- * The sweep: removes objects of flushed generations, tombstones and items whose expiry passed
- * long enough ago, a bounded number of calls per run, resuming where the last run stopped (its
+ * The sweep: removes objects of flushed generations, tombstones, items whose expiry passed
+ * long enough ago and leases that lapsed (or were released) as long ago, a bounded number of calls per run, resuming where the last run stopped (its
  * cursor is kept in the bucket). A pass walks the whole prefix in key order, then starts over.
  *
  * A run is one invocation, with the subrequests of one (src/platform/budget.ts): every call to storage and
@@ -143,7 +143,7 @@ async function sweepChunk(chunk: ListedObject[], ctx: ChunkContext): Promise<Out
 
   // First the generations of the namespaces met, as far as their objects, at their worst, fit.
   const reach = admitChunk(entries(), ctx.budget.spare, costs());
-  const unread = [...new Set(parsed.slice(0, reach.admitted).flatMap((p) => (p.kind === "item" && !ctx.generations.has(p.namespace) ? [p.namespace] : [])))];
+  const unread = [...new Set(parsed.slice(0, reach.admitted).flatMap((p) => ((p.kind === "item" || p.kind === "lease") && !ctx.generations.has(p.namespace) ? [p.namespace] : [])))];
   await ctx.budget.ifSpare(reach.calls, () => readGenerations(unread, ctx));
 
   // Then each object as it now stands, in key order, as far as its calls fit; an object whose
@@ -175,7 +175,7 @@ async function sweepChunk(chunk: ListedObject[], ctx: ChunkContext): Promise<Out
 
 /** What one object may still cost, given the generations read so far. */
 function entryOf(object: ListedObject, parsed: ParsedObject, ctx: ChunkContext): ChunkEntry {
-  if (parsed.kind !== "item") return needsRefresh(ctx.prefix, object.key, object.lastModified, ctx.now) ? { kind: "refresh" } : { kind: "skip" };
+  if (parsed.kind !== "item" && parsed.kind !== "lease") return needsRefresh(ctx.prefix, object.key, object.lastModified, ctx.now) ? { kind: "refresh" } : { kind: "skip" };
   const current = ctx.generations.get(parsed.namespace);
   if (current === undefined) return { kind: "item", namespace: parsed.namespace };
   const verdict = triage(parsed.generation, current, object.lastModified, ctx.now, ctx.graceSeconds);

@@ -1,6 +1,12 @@
+import { execFile } from "node:child_process";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { promisify } from "node:util";
 import { unstable_readConfig } from "wrangler";
 import { describe, expect, it } from "vitest";
-import { requiredSettings, S3_CONNECTION_SETTINGS, STORE_BINDING } from "../../src/platform/required-settings";
+import { requiredSettings, S3_CONNECTION_SETTINGS, STORE_BINDING, STORE_BUCKET_SETTING } from "../../src/platform/required-settings";
 
 /**
  * `npm run deploy` (`wrangler deploy`, no environment) deploys wrangler.toml as it is: to workers.dev,
@@ -18,6 +24,9 @@ function deployProblems(config: WranglerConfig, options: { customDomain: boolean
   const bound = config.r2_buckets.some((bucket: { binding: string }) => bucket.binding === STORE_BINDING);
   // With the binding, an S3 setting would be refused (a 500 naming both): none may be asked for.
   if (bound) for (const name of S3_CONNECTION_SETTINGS) if (secrets.includes(name) || name in vars) problems.push(`${name} is set beside the R2 binding ${STORE_BINDING}`);
+  // The bound bucket's name names the deployment (src/platform/deployment.ts): the var must be the binding's bucket_name.
+  const boundBucket = config.r2_buckets.find((bucket: { binding: string }) => bucket.binding === STORE_BINDING)?.bucket_name;
+  if (bound && vars[STORE_BUCKET_SETTING] !== boundBucket) problems.push(`${STORE_BUCKET_SETTING} is not the bucket_name bound as ${STORE_BINDING}`);
   for (const name of requiredSettings(bound)) {
     const value = vars[name];
     if (!secrets.includes(name) && (typeof value !== "string" || value.trim() === "")) problems.push(`${name} is neither a required secret nor a var with a value`);
@@ -33,6 +42,9 @@ function deployProblems(config: WranglerConfig, options: { customDomain: boolean
   }
   return problems;
 }
+
+const run = promisify(execFile);
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
 
 const read = (env?: string) => unstable_readConfig({ config: "wrangler.toml", ...(env ? { env } : {}) });
 
@@ -63,16 +75,18 @@ describe("the default deploy (npm run deploy)", () => {
       "var ADMIN_TOKEN holds a placeholder",
       "the default deploy names routes (it needs none: workers.dev)",
     ]);
+    const otherBucket = { ...config, vars: { ...config.vars, STORE_BUCKET: "cloudcached-staging" } } as WranglerConfig;
+    expect(deployProblems(otherBucket, { customDomain: false })).toEqual(["STORE_BUCKET is not the bucket_name bound as STORE"]);
     const noSecrets = { ...config, secrets: { required: [] } } as WranglerConfig;
     expect(deployProblems(noSecrets, { customDomain: false })).toEqual(["ADMIN_TOKEN is neither a required secret nor a var with a value"]);
   });
 
-  it.each(["staging", "production"])("the %s environment (custom domain) binds its bucket, asks for the same secrets and sets the same vars", (env) => {
+  it.each(["staging", "production"])("the %s environment (custom domain) binds its bucket, asks for the same secrets and sets the same vars (its own STORE_BUCKET)", (env) => {
     const config = read(env);
     expect(deployProblems(config, { customDomain: true })).toEqual([]);
     expect(config.r2_buckets.map((bucket: { binding: string }) => bucket.binding)).toEqual([STORE_BINDING]);
     expect(config.secrets?.required).toEqual(read().secrets?.required);
-    expect(config.vars).toEqual(read().vars);
+    expect({ ...config.vars, STORE_BUCKET: "" }).toEqual({ ...read().vars, STORE_BUCKET: "" });
   });
 });
 
@@ -91,4 +105,21 @@ describe("the S3 way's configuration (npm run dev -- --s3, the vitest project wo
     expect(deployProblems(s3Way, { customDomain: false })).toEqual([]);
     for (const env of ["staging", "production"]) expect(unstable_readConfig({ config: writeS3WranglerConfig(), env }).r2_buckets).toEqual([]);
   });
+});
+
+describe("npm run deploy", () => {
+  it("names its environment, so wrangler does not warn on every run that several are defined", async () => {
+    const outdir = await mkdtemp(join(tmpdir(), "cloudcached-deploy-"));
+    try {
+      const { stdout, stderr } = await run("npm", ["run", "deploy", "--", "--dry-run", "--outdir", outdir], {
+        cwd: ROOT,
+        env: { ...process.env, WRANGLER_SEND_METRICS: "false", NO_COLOR: "1" },
+        timeout: 120_000,
+      });
+      expect(`${stdout}${stderr}`).toMatch(/--dry-run: exiting now/);
+      expect(`${stdout}${stderr}`).not.toMatch(/Multiple environments are defined/);
+    } finally {
+      await rm(outdir, { recursive: true, force: true });
+    }
+  }, 150_000);
 });

@@ -180,6 +180,35 @@ describe("two locations over one bucket", () => {
   }, 60_000);
 });
 
+describe("leases across locations", () => {
+  it("64 concurrent readers asking for one cold key's lease, half at each of two locations (and two instances of one): exactly one wins", async () => {
+    const { here, neighbour } = await location({ here: {}, neighbour: {} });
+    const { there } = await location({ there: {} });
+    const ns = unique("lease");
+    const instances = [here, neighbour, there, there];
+    const answers = await Promise.all(
+      Array.from({ length: 64 }, async (_, i) => {
+        const response = await (instances[i % instances.length] as Instance).fetch(`/v1/${ns}/items/cold`, { headers: { "x-lease": "30" } });
+        await response.arrayBuffer();
+        return { status: response.status, lease: response.headers.get("x-lease"), token: response.headers.get("x-lease-token") };
+      }),
+    );
+    expect(answers.map((a) => a.status)).toEqual(Array(64).fill(404));
+    const winners = answers.filter((a) => a.lease === "won");
+    expect(winners).toHaveLength(1);
+    expect(answers.filter((a) => a.lease === "busy")).toHaveLength(63);
+
+    // The winner's write, made through the other location, releases it for everyone.
+    const winner = winners[0] as { token: string };
+    const written = await there.fetch(`/v1/${ns}/items/cold`, { method: "PUT", body: "computed", headers: { "x-lease-token": winner.token, "content-length": "8" } });
+    expect(written.status, await written.text()).toBe(200);
+    expect((await here.fetch(`/v1/${ns}/items/cold`, { method: "DELETE" })).status).toBe(204);
+    const next = await here.fetch(`/v1/${ns}/items/cold`, { headers: { "x-lease": "30" } });
+    await next.arrayBuffer();
+    expect(next.headers.get("x-lease")).toBe("won");
+  }, 60_000);
+});
+
 describe("two deployments over one location cache", () => {
   it("never see each other's items or generations", async () => {
     const { staging, production } = await location({ staging: { S3_PREFIX: `${unique("staging")}/` }, production: { S3_PREFIX: `${unique("production")}/` } });

@@ -1,4 +1,4 @@
-import { parseArgs } from "node:util";
+import { type ParseArgsConfig, parseArgs } from "node:util";
 import { describe, expect, it } from "vitest";
 import { serverFrom, Usage, usageMessage } from "./command-line.js";
 
@@ -26,8 +26,30 @@ describe("usageMessage: a wrong command line as its message", () => {
     } catch (err) {
       parseError = err;
     }
-    expect(usageMessage(parseError)).toMatch(/--nope/);
+    expect(usageMessage(parseError)).toBe("unknown option '--nope' (see --help)");
     const other = new TypeError("a bug");
     expect(() => usageMessage(other)).toThrow(other);
+  });
+});
+
+describe("usageMessage: parseArgs's errors in the CLI's own words", () => {
+  const failure = (args: string[], options: ParseArgsConfig["options"], allowPositionals = true): unknown => {
+    try {
+      parseArgs({ args, options, strict: true, allowPositionals });
+    } catch (err) {
+      return err;
+    }
+    throw new Error("parseArgs accepted it");
+  };
+
+  it("an unknown option, long or short, with where to look", () => {
+    expect(usageMessage(failure(["--bogus"], {}))).toBe("unknown option '--bogus' (see --help)");
+    expect(usageMessage(failure(["-x"], {}), "see cloudcached gateway --help")).toBe("unknown option '-x' (see cloudcached gateway --help)");
+  });
+
+  it("a missing value, a value given to a flag, an argument where none is taken", () => {
+    expect(usageMessage(failure(["--url"], { url: { type: "string" } }))).toBe("--url needs a value");
+    expect(usageMessage(failure(["--json=1"], { json: { type: "boolean" } }))).toBe("--json takes no value");
+    expect(usageMessage(failure(["x"], {}, false))).toBe("unexpected argument 'x' (see --help)");
   });
 });

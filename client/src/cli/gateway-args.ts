@@ -81,6 +81,6 @@ export function parseGatewayCommandLine(argv: readonly string[], env: Readonly<R
     };
     return { kind: "run", options };
   } catch (err) {
-    return { kind: "usage", message: usageMessage(err) };
+    return { kind: "usage", message: usageMessage(err, "see cloudcached gateway --help") };
   }
 }

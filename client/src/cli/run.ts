@@ -5,7 +5,7 @@ import { access, constants, stat } from "node:fs/promises";
 import { Readable, type Writable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { bytesToBase64 } from "../base64.js";
-import type { CloudCached, WriteResult } from "../client.js";
+import { type CloudCached, MAX_LIST_LIMIT, type WriteResult } from "../client.js";
 import { CloudCachedError } from "../errors.js";
 import type { Action, ValueSource } from "./args.js";
 import { EXIT, exitCodeFor, InputError } from "./exit-codes.js";
@@ -170,11 +170,19 @@ export async function execute(action: Action, client: CloudCached, io: Io, json:
       return EXIT.ok;
     }
     case "keys": {
+      // --limit N prints at most N keys (as `head -n N`); pages are no larger than needed for them.
+      const limit = action.limit;
+      if (limit === 0) return EXIT.ok;
       const options = {
         ...(action.prefix === undefined ? {} : { prefix: action.prefix }),
-        ...(action.limit === undefined ? {} : { limit: action.limit }),
+        ...(limit === undefined ? {} : { limit: Math.min(limit, MAX_LIST_LIMIT) }),
       };
-      for await (const info of client.keys(options)) out.result(info.key, info);
+      let printed = 0;
+      for await (const info of client.keys(options)) {
+        out.result(info.key, info);
+        printed += 1;
+        if (limit !== undefined && printed >= limit) break;
+      }
       return EXIT.ok;
     }
     case "flush":

@@ -26,6 +26,12 @@ export interface Hit {
   expiresAt: number | null;
 }
 
+/** A multi-key read: the hits (a miss is left out), and the keys that could not be read, with why. */
+export interface Reads {
+  found: Map<string, Hit>;
+  failed: Map<string, unknown>;
+}
+
 export type StoreMode = "set" | "add" | "replace" | "append" | "prepend" | "cas";
 export type StoreResult = { status: "STORED"; cas: bigint; expiresAt: number | null } | { status: "NOT_STORED" | "EXISTS" | "NOT_FOUND" };
 export type DeltaResult =
@@ -58,6 +64,8 @@ export class Backend {
     private readonly client: CloudCached,
     private readonly table: CasTable,
     private readonly stats: Stats,
+    /** `--max-item-size`: an item larger than this is one the gateway never hands out (a miss, as memcached could not hold it). */
+    private readonly maxValueBytes: number,
   ) {}
 
   private hit(key: string, current: Current): Hit {
@@ -77,36 +85,70 @@ export class Backend {
     return this.client.has(key, { fresh: true });
   }
 
-  /** The live items among `keys` (a miss is left out): one GET for one key, else one batch per
-   * `batchSize()` keys (what the deployment's subrequests per request allow). */
-  async getMany(keys: readonly string[]): Promise<Map<string, Hit>> {
+  /** One item for a get: null when absent or larger than `--max-item-size`. */
+  private async readForGet(key: string, fresh: boolean): Promise<Current | null> {
+    const current = await this.read(key, fresh);
+    return current !== null && current.value.byteLength <= this.maxValueBytes ? current : null;
+  }
+
+  /**
+   * The live items among `keys` (a miss, or an item over `--max-item-size`, is left out): one GET for
+   * one key, else one batch per `batchSize()` keys (what the deployment's subrequests per request
+   * allow). A key that cannot be read is in `failed` and hides no other key's value; only when no
+   * key at all could be read does it throw (so an outage is an error, not a run of misses).
+   */
+  async getMany(keys: readonly string[]): Promise<Reads> {
     this.stats.add("cmd_get", keys.length);
     const found = new Map<string, Hit>();
+    const failed = new Map<string, unknown>();
     const unique = [...new Set(keys)];
     if (unique.length === 1) {
       const key = unique[0] as string;
-      const current = await this.read(key, false);
+      const current = await this.readForGet(key, false);
       if (current !== null) found.set(key, this.hit(key, current));
-    } else {
+    } else if (unique.length > 1) {
       const runs = chunk(unique, await this.client.batchSize(), (k) => k);
       this.stats.add("backend_requests", runs.length);
-      const answers = await Promise.all(runs.map((run) => this.client.batch({ get: run })));
+      const answers = await Promise.allSettled(runs.map((run) => this.client.batch({ get: run })));
+      const single: string[] = [];
       answers.forEach((answer, index) => {
         for (const key of runs[index] as string[]) {
-          const entry = answer.get?.[key];
-          if (entry === undefined) throw new GatewayFailure("server", `the batch answer has no entry for a key`);
-          if (entry === null) continue;
-          if ("error" in entry) throw new GatewayFailure("server", `cloudcached ${entry.error.code}: ${entry.error.message}`);
-          const value = entry.encoding === "base64" ? Buffer.from(entry.value, "base64") : Buffer.from(entry.value, "utf8");
-          found.set(key, this.hit(key, { value, etag: entry.etag, contentType: entry.contentType ?? "application/octet-stream", expiresAt: entry.expiresAt ?? null }));
+          if (answer.status === "rejected") {
+            failed.set(key, answer.reason);
+            continue;
+          }
+          const entry = answer.value.get?.[key];
+          if (entry === undefined) failed.set(key, new GatewayFailure("server", "the batch answer has no entry for a key"));
+          else if (entry === null) continue;
+          else if ("error" in entry) {
+            // Too large for a batch to carry is not too large for the gateway: such a key is read alone.
+            if (entry.error.code === "value_too_large") single.push(key);
+            else failed.set(key, new GatewayFailure("server", `cloudcached ${entry.error.code}: ${entry.error.message}`));
+          } else {
+            const value = entry.encoding === "base64" ? Buffer.from(entry.value, "base64") : Buffer.from(entry.value, "utf8");
+            if (value.byteLength > this.maxValueBytes) continue;
+            found.set(key, this.hit(key, { value, etag: entry.etag, contentType: entry.contentType ?? "application/octet-stream", expiresAt: entry.expiresAt ?? null }));
+          }
         }
       });
+      await Promise.all(
+        single.map(async (key) => {
+          try {
+            const current = await this.readForGet(key, false);
+            if (current !== null) found.set(key, this.hit(key, current));
+          } catch (err) {
+            failed.set(key, err);
+          }
+        }),
+      );
+      if (failed.size === unique.length) throw failed.values().next().value;
+      if (failed.size > 0) this.stats.add("backend_errors", failed.size);
     }
-    for (const key of keys) this.stats.add(found.has(key) ? "get_hits" : "get_misses");
-    return found;
+    for (const key of keys) if (!failed.has(key)) this.stats.add(found.has(key) ? "get_hits" : "get_misses");
+    return { found, failed };
   }
 
-  /** Get-and-touch: the live items among `keys`, each given the new expiry first. */
+  /** Get-and-touch: the live items among `keys`, each given the new expiry first (counted as memcached counts touches). */
   async getAndTouch(keys: readonly string[], exptime: number): Promise<Map<string, Hit>> {
     this.stats.add("cmd_touch", keys.length);
     const found = new Map<string, Hit>();
@@ -115,18 +157,18 @@ export class Backend {
       [...new Set(keys)].map(async (key) => {
         if (expired) {
           // memcached answers with the item, which is gone from then on.
-          const current = await this.read(key, true);
+          const current = await this.readForGet(key, true);
           if (current === null) return;
           this.stats.add("backend_requests");
           if (await this.client.delete(key, { etag: current.etag })) found.set(key, this.hit(key, current));
           return;
         }
         if (!(await this.touch(key, exptime, true))) return;
-        const current = await this.read(key, true);
+        const current = await this.readForGet(key, true);
         if (current !== null) found.set(key, this.hit(key, current));
       }),
     );
-    for (const key of keys) this.stats.add(found.has(key) ? "get_hits" : "get_misses");
+    for (const key of keys) this.stats.add(found.has(key) ? "touch_hits" : "touch_misses");
     return found;
   }
 
@@ -160,6 +202,7 @@ export class Backend {
   }
 
   private stored(key: string, written: { etag: string; expiresAt: number | null }): StoreResult {
+    this.stats.add("total_items");
     return { status: "STORED", cas: this.table.uniqueOf(key, written.etag), expiresAt: written.expiresAt };
   }
 
@@ -200,6 +243,18 @@ export class Backend {
       if (written !== null) return this.stored(key, written);
     }
     throw new GatewayFailure("server", `${mode} lost ${MAX_ATTEMPTS} races in a row; nothing was changed`);
+  }
+
+  /** What memcached does to a key whose new value it refused as too large: the old value goes too (not a delete, in the counts). */
+  async dropTooLarge(key: string): Promise<void> {
+    this.stats.add("store_too_large");
+    this.stats.add("backend_requests");
+    await this.client.delete(key);
+  }
+
+  /** A value refused as too large without touching the key (counted as memcached counts it). */
+  refusedTooLarge(): void {
+    this.stats.add("store_too_large");
   }
 
   /** delete: DELETED or NOT_FOUND (one request: a delete of a live item only); with `cas`, only that version. */
@@ -264,6 +319,17 @@ export class Backend {
       }
     }
     throw new GatewayFailure("server", `${name} lost ${MAX_ATTEMPTS} races in a row; nothing was changed`);
+  }
+
+  /** Every key of the namespace with its size, page after page of the Worker's listing (`stats cachedump`). */
+  async *listKeys(): AsyncGenerator<{ key: string; size: number }, void, undefined> {
+    let cursor: string | null = null;
+    do {
+      this.stats.add("backend_requests");
+      const page = await this.client.listKeys({ limit: 1000, ...(cursor === null ? {} : { cursor }) });
+      yield* page.keys;
+      cursor = page.cursor;
+    } while (cursor !== null);
   }
 
   async flush(): Promise<void> {

@@ -2,11 +2,12 @@
 // order; a run of gets already received (GETQ/GETKQ … NOOP, as clients pipeline a multi-get) is
 // one multi-key read: one batch request per `batchSize()` keys.
 
-import type { Hit, StoreMode } from "./backend.js";
+import type { Hit, Reads, StoreMode } from "./backend.js";
 import { errorResponse, flagsExtras, HEADER_BYTES, OP, QUIET_OF, readHeader, readRequest, type Request, response, STATUS } from "./binary-codec.js";
 import { failureOf } from "./failure.js";
 import { keyOf } from "./text-parser.js";
 import { Session } from "./session.js";
+import { statGroup } from "./stats.js";
 
 const GETS: ReadonlySet<number> = new Set([OP.get, OP.getq, OP.getk, OP.getkq]);
 const STORES: ReadonlyMap<number, StoreMode> = new Map<number, StoreMode>([
@@ -36,7 +37,7 @@ export class BinarySession extends Session {
     for (;;) {
       if (this.swallow > 0) {
         const skipped = Math.min(this.swallow, this.buffer.byteLength);
-        this.buffer = this.buffer.subarray(skipped);
+        this.consume(skipped);
         this.swallow -= skipped;
         if (this.swallow > 0) return ready;
       }
@@ -50,55 +51,51 @@ export class BinarySession extends Session {
       }
       const valueLength = header.bodyLength - header.keyLength - header.extrasLength;
       if (valueLength > this.limits.maxValueBytes) {
-        this.buffer = this.buffer.subarray(HEADER_BYTES);
+        this.consume(HEADER_BYTES);
         this.swallow = header.bodyLength;
         const quiet = QUIET_OF.get(header.opcode);
+        this.backend.refusedTooLarge();
         ready.push(errorResponse(quiet ?? header.opcode, header.opaque, STATUS.tooLarge));
         continue;
       }
       if (this.buffer.byteLength < HEADER_BYTES + header.bodyLength) return ready;
       const whole = Buffer.from(this.buffer.subarray(0, HEADER_BYTES + header.bodyLength));
-      this.buffer = this.buffer.subarray(HEADER_BYTES + header.bodyLength);
+      this.consume(HEADER_BYTES + header.bodyLength);
       ready.push(readRequest(header, whole));
     }
   }
 
   protected async run(): Promise<void> {
-    this.running = true;
-    try {
-      while (!this.closed) {
-        const ready = this.take();
-        if (ready.length === 0) break;
-        const out: Buffer[] = [];
-        for (let i = 0; i < ready.length && !this.closed; ) {
-          const item = ready[i] as Request | Buffer[];
-          if (Array.isArray(item)) {
-            out.push(...item);
-            i += 1;
-            continue;
-          }
-          // A run of gets: one multi-key read.
-          let end = i;
-          while (end < ready.length && !Array.isArray(ready[end]) && GETS.has((ready[end] as Request).opcode)) end += 1;
-          if (end > i) {
-            out.push(...(await this.gets(ready.slice(i, end) as Request[])));
-            i = end;
-            continue;
-          }
-          if (item.opcode === OP.quit || item.opcode === OP.quitq) {
-            if (item.opcode === OP.quit) out.push(...response({ opcode: OP.quit, opaque: item.opaque }));
-            this.closed = true;
-            break;
-          }
-          if (out.length > 0) this.output.write(out.splice(0));
-          out.push(...(await this.one(item)));
+    while (!this.closed) {
+      const ready = this.take();
+      if (ready.length === 0) break;
+      const out: Buffer[] = [];
+      for (let i = 0; i < ready.length && !this.closed; ) {
+        const item = ready[i] as Request | Buffer[];
+        if (Array.isArray(item)) {
+          out.push(...item);
           i += 1;
+          continue;
         }
-        if (out.length > 0) this.output.write(out);
-        if (this.closed) this.output.end();
+        // A run of gets: one multi-key read.
+        let end = i;
+        while (end < ready.length && !Array.isArray(ready[end]) && GETS.has((ready[end] as Request).opcode)) end += 1;
+        if (end > i) {
+          out.push(...(await this.gets(ready.slice(i, end) as Request[])));
+          i = end;
+          continue;
+        }
+        if (item.opcode === OP.quit || item.opcode === OP.quitq) {
+          if (item.opcode === OP.quit) out.push(...response({ opcode: OP.quit, opaque: item.opaque }));
+          this.closed = true;
+          break;
+        }
+        if (out.length > 0) this.output.write(out.splice(0));
+        out.push(...(await this.one(item)));
+        i += 1;
       }
-    } finally {
-      this.running = false;
+      if (out.length > 0) this.output.write(out);
+      if (this.closed) this.output.end();
     }
   }
 
@@ -111,9 +108,9 @@ export class BinarySession extends Session {
         return err as InvalidRequest;
       }
     });
-    let found: Map<string, Hit>;
+    let reads: Reads;
     try {
-      found = await this.backend.getMany(keys.filter((key): key is string => typeof key === "string"));
+      reads = await this.backend.getMany(keys.filter((key): key is string => typeof key === "string"));
     } catch (err) {
       this.stats.add("backend_errors");
       const failure = failureOf(err);
@@ -128,7 +125,12 @@ export class BinarySession extends Session {
         out.push(...errorResponse(opcode, request.opaque, STATUS.invalid, key.message));
         return;
       }
-      const hit = found.get(key);
+      if (reads.failed.has(key)) {
+        // Only this key failed: its own error, every other key its own answer.
+        out.push(...errorResponse(opcode, request.opaque, STATUS.internal, failureOf(reads.failed.get(key)).message));
+        return;
+      }
+      const hit = reads.found.get(key);
       if (hit === undefined) {
         if (!quiet) out.push(...errorResponse(request.opcode, request.opaque, STATUS.notFound));
         return;
@@ -225,7 +227,10 @@ export class BinarySession extends Session {
       if (err instanceof InvalidRequest) return fail(STATUS.invalid, err.message);
       this.stats.add("backend_errors");
       const failure = failureOf(err);
-      if (failure.kind === "too_large") return fail(STATUS.tooLarge);
+      if (failure.kind === "too_large") {
+        this.backend.refusedTooLarge();
+        return fail(STATUS.tooLarge);
+      }
       return fail(failure.kind === "client" ? STATUS.invalid : STATUS.internal, failure.message);
     }
   }
@@ -237,11 +242,8 @@ export class BinarySession extends Session {
       this.stats.reset();
       return end;
     }
-    if (group !== "") return end;
-    const out: Buffer[] = [];
-    for (const [name, value] of this.stats.report(this.version)) {
-      out.push(...response({ opcode: OP.stat, opaque: request.opaque, key: Buffer.from(name), value: Buffer.from(value) }));
-    }
-    return [...out, ...end];
+    // A group the gateway does not know answers no pairs, only the end.
+    const pairs = group === "" ? this.stats.report(this.version) : (statGroup(group, this.stats.settings) ?? []);
+    return [...pairs.flatMap(([name, value]) => response({ opcode: OP.stat, opaque: request.opaque, key: Buffer.from(name), value: Buffer.from(value) })), ...end];
   }
 }

@@ -68,7 +68,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     retries: settings.retries,
   });
   const stats = new Stats();
-  const backend = new Backend(client, new CasTable(), stats);
+  const backend = new Backend(client, new CasTable(), stats, settings.maxValueBytes);
   const server = await listen(
     {
       host: settings.host,

@@ -53,7 +53,7 @@ function itemFlags(hit: Hit, nowSeconds: number): Record<string, string> {
 
 async function metaGet(request: MetaRequest, backend: Backend): Promise<Buffer[]> {
   const exptime = exptimeFlag(request, "T");
-  const found = exptime === undefined ? await backend.getMany([request.key]) : await backend.getAndTouch([request.key], exptime);
+  const found = exptime === undefined ? (await backend.getMany([request.key])).found : await backend.getAndTouch([request.key], exptime);
   const hit = found.get(request.key);
   if (hit === undefined) return status(request, "EN");
   const extra = itemFlags(hit, Date.now() / 1000);

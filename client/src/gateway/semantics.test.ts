@@ -46,14 +46,28 @@ describe("keys", () => {
 });
 
 describe("numbers", () => {
-  it("parseUnsigned and parseSigned32 accept only decimal digits within range", () => {
+  it("parseUnsigned and parseSigned32 read a number as memcached's safe_strtoull and safe_strtol do", () => {
     expect(parseUnsigned("18446744073709551615", U64_MAX)).toBe(U64_MAX);
+    expect(parseUnsigned("018446744073709551615", U64_MAX)).toBe(U64_MAX);
     expect(parseUnsigned("18446744073709551616", U64_MAX)).toBeNull();
     expect(parseUnsigned("-1", U64_MAX)).toBeNull();
-    expect(parseUnsigned("1x", U64_MAX)).toBeNull();
+    expect(parseUnsigned("-0", U64_MAX)).toBe(0n);
+    expect(parseUnsigned("+1", U64_MAX)).toBe(1n);
+    expect(parseUnsigned("\t7", U64_MAX)).toBe(7n);
+    expect(parseUnsigned("7\r", U64_MAX)).toBe(7n);
+    // strtoull negates a magnitude modulo 2^64; memcached refuses the minus only when the result looks negative
+    expect(parseUnsigned("-18446744073709551615", U64_MAX)).toBe(1n);
+    expect(parseUnsigned("-18446744073709551616", U64_MAX)).toBeNull();
+    for (const bad of ["", "1x", "0x10", "1.5", "+", "-", " ", "1x 2"]) expect(parseUnsigned(bad, U64_MAX)).toBeNull();
+    expect(parseUnsigned("4294967296", 4294967295n)).toBeNull();
     expect(parseSigned32("-1")).toBe(-1);
+    expect(parseSigned32("-0")).toBe(0);
+    expect(parseSigned32("+100")).toBe(100);
+    expect(parseSigned32("2147483647")).toBe(2147483647);
+    expect(parseSigned32("-2147483648")).toBe(-2147483648);
     expect(parseSigned32("2147483648")).toBeNull();
     expect(parseSigned32("")).toBeNull();
+    expect(parseSigned32("12abc")).toBeNull();
   });
 
   it("counterValue reads a value as memcached's strtoull does", () => {

@@ -54,18 +54,39 @@ export function keyError(key: string, bytes: number): string | null {
   return keyProblem(key);
 }
 
-/** A decimal unsigned integer of at most `max` (memcached's safe_strtoul/strtoull for a command argument). */
+/** C's isspace: what strtoull skips before a number and what may follow it. */
+const C_SPACE = "[ \\t\\n\\v\\f\\r]";
+const C_INTEGER = new RegExp(`^${C_SPACE}*([+-]?)(\\d+)(?:${C_SPACE}.*)?$`, "s");
+
+/** A command argument read as C's strtoull/strtol read it in base 10: the sign and the digits' value, or null. */
+function readInteger(text: string): { negative: boolean; magnitude: bigint } | null {
+  const match = C_INTEGER.exec(text);
+  return match ? { negative: match[1] === "-", magnitude: BigInt(match[2] as string) } : null;
+}
+
+/**
+ * An unsigned argument as memcached's safe_strtoull reads it (cas uniques, incr/decr deltas, flags),
+ * at most `max`: leading whitespace and a sign allowed (`-0` is 0, `+1` is 1), anything after the
+ * digits but whitespace refused, more than 64 bits refused, and a minus sign refused once it makes
+ * the number negative (so `-1` is refused, as memcached does). Pure.
+ */
 export function parseUnsigned(text: string, max: bigint): bigint | null {
-  if (!/^\d{1,20}$/.test(text)) return null;
-  const value = BigInt(text);
+  const read = readInteger(text);
+  if (read === null || read.magnitude > U64_MAX) return null;
+  const value = read.negative ? (U64_MAX + 1n - read.magnitude) & U64_MAX : read.magnitude;
+  if (value > U64_MAX >> 1n && text.includes("-")) return null;
   return value <= max ? value : null;
 }
 
-/** A decimal signed 32-bit integer (memcached's safe_strtol for exptime). */
+/**
+ * A signed argument as memcached's safe_strtol reads it (exptimes, data lengths): whitespace, sign and
+ * digits as for `parseUnsigned`; a value outside 32 bits is refused (memcached wraps it around). Pure.
+ */
 export function parseSigned32(text: string): number | null {
-  if (!/^-?\d{1,10}$/.test(text)) return null;
-  const value = Number(text);
-  return value >= -0x8000_0000 && value <= 0x7fff_ffff ? value : null;
+  const read = readInteger(text);
+  if (read === null) return null;
+  const value = read.negative ? -read.magnitude : read.magnitude;
+  return value >= -0x8000_0000n && value <= 0x7fff_ffffn ? Number(value) : null;
 }
 
 /**

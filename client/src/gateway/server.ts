@@ -5,7 +5,7 @@ import net from "node:net";
 import type { Backend } from "./backend.js";
 import { BinarySession } from "./binary-session.js";
 import type { Stats } from "./stats.js";
-import type { Limits, Output } from "./session.js";
+import type { Connection, Limits } from "./session.js";
 import { TextSession } from "./text-session.js";
 
 export interface ServerSettings extends Limits {
@@ -36,11 +36,20 @@ export async function listen(settings: ServerSettings, backend: Backend, stats: 
     sockets.add(socket);
     stats.currentConnections += 1;
     stats.totalConnections += 1;
-    const output: Output = {
+    // The socket is read while its session wants bytes and its client reads the answers.
+    let wanted = true;
+    let draining = false;
+    const follow = (): void => {
+      if (socket.destroyed) return;
+      if (wanted && !draining) socket.resume();
+      else socket.pause();
+    };
+    const output: Connection = {
       write(chunks) {
-        if (socket.destroyed) return;
+        if (socket.destroyed || socket.writableEnded) return;
         // Small answers go as one buffer (cheaper than a writev of small pieces); large values are not copied.
         const size = chunks.reduce((sum, chunk) => sum + chunk.byteLength, 0);
+        stats.add("bytes_written", size);
         if (chunks.length === 1 || size <= COALESCE_BYTES) socket.write(chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks, size));
         else {
           socket.cork();
@@ -48,17 +57,26 @@ export async function listen(settings: ServerSettings, backend: Backend, stats: 
           socket.uncork();
         }
         // A client that does not read its answers stops being read from until it catches up.
-        if (socket.writableNeedDrain && !socket.isPaused()) {
-          socket.pause();
-          socket.once("drain", () => socket.resume());
+        if (socket.writableNeedDrain && !draining) {
+          draining = true;
+          follow();
+          socket.once("drain", () => {
+            draining = false;
+            follow();
+          });
         }
       },
       end() {
         socket.end();
       },
+      reading(wantsBytes) {
+        wanted = wantsBytes;
+        follow();
+      },
     };
     let session: TextSession | BinarySession | null = null;
     socket.on("data", (data: Buffer) => {
+      stats.add("bytes_read", data.byteLength);
       session ??= data[0] === BINARY_MAGIC ? new BinarySession(backend, stats, settings, settings.version, output) : new TextSession(backend, stats, settings, settings.version, output);
       session.feed(data);
     });
@@ -77,6 +95,7 @@ export async function listen(settings: ServerSettings, backend: Backend, stats: 
     });
   });
   const address = server.address() as net.AddressInfo;
+  stats.settings = { host: address.address, port: address.port, maxConnections: settings.maxConnections, maxValueBytes: settings.maxValueBytes };
   return {
     host: address.address,
     port: address.port,

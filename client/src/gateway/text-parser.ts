@@ -19,13 +19,32 @@ export type TextCommand =
   | { kind: "stats"; argument: string | null }
   | { kind: "quit" }
   | { kind: "meta"; code: string; tokens: string[] }
-  /** A `set` over the size limit: its data skipped, the key's old value deleted. */
-  | { kind: "tooLarge"; key: string; noreply: boolean; swallow: number }
+  /** A value over the size limit: its data skipped; for a `set`, the key's old value deleted too. */
+  | { kind: "tooLarge"; key: string; noreply: boolean; swallow: number; dropOld: boolean }
   /** An answer without any work: `line` (unless `noreply`), then `swallow` bytes of data to skip. */
-  | { kind: "answer"; line: string; noreply: boolean; swallow: number };
+  | { kind: "answer"; line: string; noreply: boolean; swallow: number }
+  /** A line that looks like an HTTP request: the connection is closed at once, unanswered. */
+  | { kind: "hangup" };
 
 const BAD_FORMAT = "CLIENT_ERROR bad command line format";
+/** The longest data block memcached's command line allows (INT_MAX − 2: the block's line end must fit an int). */
+export const MAX_DATA_LENGTH = 0x7fff_ffff - 2;
 const utf8 = new TextDecoder("utf-8", { fatal: true });
+
+/** memcached waits this long for a line's end; past it, only a multi-get may go on. */
+export const SHORT_LINE_BYTES = 2048;
+
+/**
+ * Whether a command line with no line end yet after `SHORT_LINE_BYTES` may go on being read:
+ * only a `get`/`gets` (after at most 100 spaces), as memcached allows; it closes any other. Pure.
+ */
+export function mayRunLong(head: Uint8Array): boolean {
+  let at = 0;
+  while (at < head.byteLength && head[at] === 0x20) at += 1;
+  if (at > 100) return false;
+  const start = Buffer.from(head.buffer, head.byteOffset + at, Math.min(5, head.byteLength - at)).toString("latin1");
+  return start.startsWith("get ") || start === "gets ";
+}
 
 /** memcached splits a command on spaces only (a run of them counts once). */
 export function tokenize(line: string): string[] {
@@ -60,6 +79,11 @@ function keysOf(tokens: string[]): { keys: string[] } | { error: string } {
   return { keys };
 }
 
+/** memcached's count of arguments for a command: exactly `count`, or one more (a `noreply`, or any token, which is ignored). */
+function argumentsFit(args: readonly string[], count: number): boolean {
+  return args.length === count || args.length === count + 1;
+}
+
 /**
  * Parses one command line. `maxValueBytes` is the largest value the gateway accepts: a storage
  * command over it answers "object too large" and its data block is skipped, as memcached does.
@@ -77,7 +101,7 @@ export function parseTextCommand(line: string, maxValueBytes: number): TextComma
     }
     case "gat":
     case "gats": {
-      if (args.length < 2) return answer("ERROR");
+      if (args.length < 1) return answer("ERROR");
       const exptime = parseSigned32(args[0] as string);
       if (exptime === null) return answer("CLIENT_ERROR invalid exptime argument");
       const parsed = keysOf(args.slice(1));
@@ -89,17 +113,16 @@ export function parseTextCommand(line: string, maxValueBytes: number): TextComma
     case "append":
     case "prepend":
     case "cas": {
-      const needed = name === "cas" ? 5 : 4;
-      if (args.length !== needed && !(args.length === needed + 1 && noreply)) return answer("ERROR");
+      if (!argumentsFit(args, name === "cas" ? 5 : 4)) return answer("ERROR");
       const flags = parseUnsigned(args[1] as string, BigInt(MAX_FLAGS));
       const exptime = parseSigned32(args[2] as string);
       const bytes = parseSigned32(args[3] as string);
       const cas = name === "cas" ? parseUnsigned(args[4] as string, U64_MAX) : 0n;
-      if (flags === null || exptime === null || bytes === null || bytes < 0 || cas === null) return answer(BAD_FORMAT, noreply);
+      if (flags === null || exptime === null || bytes === null || bytes < 0 || bytes > MAX_DATA_LENGTH || cas === null) return answer(BAD_FORMAT, noreply);
       const key = keyOf(args[0] as string);
       if ("error" in key) return answer(key.error, noreply);
       // memcached also drops the key's old value on a refused set, so no stale value outlives it.
-      if (bytes > maxValueBytes) return name === "set" ? { kind: "tooLarge", key: key.key, noreply, swallow: bytes + 2 } : answer("SERVER_ERROR object too large for cache", noreply, bytes + 2);
+      if (bytes > maxValueBytes) return { kind: "tooLarge", key: key.key, noreply, swallow: bytes + 2, dropOld: name === "set" };
       return { kind: "store", verb: name, key: key.key, flags: Number(flags), exptime, bytes, cas, noreply };
     }
     case "delete": {
@@ -112,7 +135,7 @@ export function parseTextCommand(line: string, maxValueBytes: number): TextComma
     }
     case "incr":
     case "decr": {
-      if (args.length !== 2 && !(args.length === 3 && noreply)) return answer("ERROR");
+      if (!argumentsFit(args, 2)) return answer("ERROR");
       const key = keyOf(args[0] as string);
       if ("error" in key) return answer(key.error, noreply);
       const by = parseUnsigned(args[1] as string, U64_MAX);
@@ -120,7 +143,7 @@ export function parseTextCommand(line: string, maxValueBytes: number): TextComma
       return { kind: "delta", key: key.key, incr: name === "incr", by, noreply };
     }
     case "touch": {
-      if (args.length !== 2 && !(args.length === 3 && noreply)) return answer("ERROR");
+      if (!argumentsFit(args, 2)) return answer("ERROR");
       const key = keyOf(args[0] as string);
       if ("error" in key) return answer(key.error, noreply);
       const exptime = parseSigned32(args[1] as string);
@@ -128,19 +151,19 @@ export function parseTextCommand(line: string, maxValueBytes: number): TextComma
       return { kind: "touch", key: key.key, exptime, noreply };
     }
     case "flush_all": {
-      const rest = noreply ? args.slice(0, -1) : args;
-      if (rest.length > 1) return answer("ERROR");
-      if (rest.length === 1) {
-        const delay = parseSigned32(rest[0] as string);
+      if (args.length > 2) return answer("ERROR");
+      if (args.length > (noreply ? 1 : 0)) {
+        const delay = parseSigned32(args[0] as string);
         if (delay === null) return answer(BAD_FORMAT, noreply);
-        if (delay !== 0) return answer("CLIENT_ERROR flush_all with a delay is not supported: the namespace is flushed at once or not at all", noreply);
+        // memcached flushes at once for a delay of 0 or less.
+        if (delay > 0) return answer("CLIENT_ERROR flush_all with a delay is not supported: the namespace is flushed at once or not at all", noreply);
       }
       return { kind: "flush", noreply };
     }
     case "version":
       return { kind: "version" };
     case "verbosity":
-      if (args.length !== 1 && !(args.length === 2 && noreply)) return answer("ERROR");
+      if (!argumentsFit(args, 1)) return answer("ERROR");
       return { kind: "verbosity", noreply };
     case "stats":
       return { kind: "stats", argument: args.length === 0 ? null : args.join(" ") };
@@ -153,6 +176,9 @@ export function parseTextCommand(line: string, maxValueBytes: number): TextComma
     case "mn":
       return { kind: "meta", code: name, tokens: args };
     default:
+      // memcached hangs up on what looks like an HTTP request line, so that a web page cannot make a
+      // browser send it commands (a form post to a local port).
+      if (tokens[tokens.length - 1]?.startsWith("HTTP/")) return { kind: "hangup" };
       return answer("ERROR");
   }
 }

@@ -7,9 +7,13 @@ import { failureLine, failureOf } from "./failure.js";
 import { executeMeta } from "./meta-commands.js";
 import { type MetaRequest, parseMeta } from "./meta-parser.js";
 import { Session } from "./session.js";
-import { parseTextCommand, type TextCommand } from "./text-parser.js";
+import { MAX_FLAGS, parseUnsigned } from "./semantics.js";
+import { DUMP_CLASS, SLAB_CLASSES, statGroup } from "./stats.js";
+import { mayRunLong, parseTextCommand, SHORT_LINE_BYTES, type TextCommand, tokenize } from "./text-parser.js";
 
 const CRLF = Buffer.from("\r\n");
+/** The most memcached answers to one `stats cachedump`. */
+const CACHEDUMP_BYTES = 2 * 1024 * 1024;
 const line = (text: string): Buffer => Buffer.from(`${text}\r\n`, "latin1");
 
 /** What the session waits for: a command line, a data block for a command, or bytes to skip. */
@@ -18,87 +22,76 @@ type Waiting =
   | { kind: "data"; command: Extract<TextCommand, { kind: "store" }> | { kind: "meta"; request: MetaRequest }; bytes: number }
   | { kind: "swallow"; bytes: number };
 
+/** What to do next: answer now, answer once the Worker has, or end the connection after `answer`. */
+type Step = { kind: "now"; answer: Buffer[] } | { kind: "later"; work: () => Promise<Buffer[]> } | { kind: "close"; answer: Buffer[] };
+
+/** Ends the connection without another word (`quit`, and what memcached will not read). */
+const HANG_UP: Step = { kind: "close", answer: [] };
+
 export class TextSession extends Session {
   private waiting: Waiting = { kind: "line" };
 
   protected async run(): Promise<void> {
-    this.running = true;
     const pending: Buffer[] = [];
     const flush = (): void => {
       if (pending.length > 0) this.output.write(pending.splice(0));
     };
-    try {
-      while (!this.closed) {
-        const step = this.next();
-        if (step === null) break;
-        if (step === "quit") {
-          flush();
-          this.closed = true;
-          this.output.end();
-          return;
-        }
-        if (step.kind === "now") {
-          pending.push(...step.answer);
-          continue;
-        }
-        flush(); // earlier answers go out before this one waits on the Worker
-        pending.push(...(await step.work()));
+    while (!this.closed) {
+      const step = this.next();
+      if (step === null) break;
+      if (step.kind === "close") {
+        pending.push(...step.answer);
+        flush();
+        this.closed = true;
+        this.output.end();
+        return;
       }
-      flush();
-    } finally {
-      this.running = false;
+      if (step.kind === "now") {
+        pending.push(...step.answer);
+        continue;
+      }
+      flush(); // earlier answers go out before this one waits on the Worker
+      pending.push(...(await step.work()));
     }
-    // Bytes that arrived while the last command ran.
-    if (!this.closed && this.buffer.byteLength > 0 && this.hasWork()) void this.run();
-  }
-
-  private hasWork(): boolean {
-    switch (this.waiting.kind) {
-      case "line":
-        return this.buffer.includes(0x0a) || this.buffer.byteLength > this.limits.maxLineBytes;
-      case "data":
-        return this.buffer.byteLength >= this.waiting.bytes + 2;
-      case "swallow":
-        return true;
-    }
+    flush();
   }
 
   /** The next thing to do with what is buffered, or null to wait for more bytes. */
-  private next(): { kind: "now"; answer: Buffer[] } | { kind: "later"; work: () => Promise<Buffer[]> } | "quit" | null {
+  private next(): Step | null {
     const waiting = this.waiting;
     if (waiting.kind === "swallow") {
       const skipped = Math.min(waiting.bytes, this.buffer.byteLength);
-      this.buffer = this.buffer.subarray(skipped);
+      this.consume(skipped);
       this.waiting = waiting.bytes === skipped ? { kind: "line" } : { kind: "swallow", bytes: waiting.bytes - skipped };
       return this.waiting.kind === "swallow" ? null : { kind: "now", answer: [] };
     }
     if (waiting.kind === "data") {
       if (this.buffer.byteLength < waiting.bytes + 2) return null;
       const value = Buffer.from(this.buffer.subarray(0, waiting.bytes));
-      const ending = this.buffer.subarray(waiting.bytes, waiting.bytes + 2);
-      this.buffer = this.buffer.subarray(waiting.bytes + 2);
+      const ending = Buffer.from(this.buffer.subarray(waiting.bytes, waiting.bytes + 2));
+      this.consume(waiting.bytes + 2);
       this.waiting = { kind: "line" };
       const command = waiting.command;
       if (ending[0] !== 0x0d || ending[1] !== 0x0a) {
         const quiet = command.kind === "store" && command.noreply;
         return { kind: "now", answer: quiet ? [] : [line("CLIENT_ERROR bad data chunk")] };
       }
-      return { kind: "later", work: () => this.guarded(() => this.storeWith(command, value)) };
+      return { kind: "later", work: () => this.guarded(() => this.storeWith(command, value), command.kind === "store" && command.noreply) };
     }
-    const end = this.buffer.indexOf(0x0a);
+    const buffer = this.buffer;
+    const end = buffer.indexOf(0x0a);
+    // memcached closes a line that has no end after 2,048 bytes unless it is a multi-get.
+    if (end === -1 && buffer.byteLength > SHORT_LINE_BYTES && !mayRunLong(buffer.subarray(0, 128))) return HANG_UP;
     if (end === -1 || end > this.limits.maxLineBytes) {
-      if (this.buffer.byteLength <= this.limits.maxLineBytes && end === -1) return null;
-      this.closed = true;
-      this.output.write([line("CLIENT_ERROR line too long")]);
-      this.output.end();
-      return null;
+      if (buffer.byteLength <= this.limits.maxLineBytes && end === -1) return null;
+      return { kind: "close", answer: [line("CLIENT_ERROR line too long")] };
     }
-    const text = this.buffer.toString("latin1", 0, end > 0 && this.buffer[end - 1] === 0x0d ? end - 1 : end);
-    this.buffer = this.buffer.subarray(end + 1);
+    const text = buffer.toString("latin1", 0, end > 0 && buffer[end - 1] === 0x0d ? end - 1 : end);
+    this.consume(end + 1);
     return this.command(parseTextCommand(text, this.limits.maxValueBytes));
   }
 
-  private command(command: TextCommand): ReturnType<TextSession["next"]> {
+  private command(command: TextCommand): Step {
     switch (command.kind) {
       case "answer":
         if (command.swallow > 0) this.waiting = { kind: "swallow", bytes: command.swallow };
@@ -106,21 +99,21 @@ export class TextSession extends Session {
       case "store":
         this.waiting = { kind: "data", command, bytes: command.bytes };
         return { kind: "now", answer: [] };
-      case "tooLarge":
+      case "tooLarge": {
         this.waiting = { kind: "swallow", bytes: command.swallow };
-        return {
-          kind: "later",
-          work: () =>
-            this.guarded(async () => {
-              await this.backend.remove(command.key);
-              return command.noreply ? [] : [line("SERVER_ERROR object too large for cache")];
-            }),
-        };
+        const answer = command.noreply ? [] : [line("SERVER_ERROR object too large for cache")];
+        if (!command.dropOld) {
+          this.backend.refusedTooLarge();
+          return { kind: "now", answer };
+        }
+        return { kind: "later", work: () => this.guarded(() => this.backend.dropTooLarge(command.key).then(() => answer), command.noreply) };
+      }
       case "meta": {
         const request = parseMeta(command.code, command.tokens);
         if ("error" in request) return { kind: "now", answer: [line(request.error)] };
         if (request.code === "ms") {
           if (request.dataLength > this.limits.maxValueBytes) {
+            this.backend.refusedTooLarge();
             this.waiting = { kind: "swallow", bytes: request.dataLength + 2 };
             return { kind: "now", answer: [line("SERVER_ERROR object too large for cache")] };
           }
@@ -128,28 +121,35 @@ export class TextSession extends Session {
           return { kind: "now", answer: [] };
         }
         if (request.code === "mn") return { kind: "now", answer: [line("MN")] };
-        return { kind: "later", work: () => this.guarded(() => executeMeta(request, new Uint8Array(0), this.backend)) };
+        return { kind: "later", work: () => this.guarded(() => executeMeta(request, new Uint8Array(0), this.backend), false) };
       }
       case "version":
         return { kind: "now", answer: [line(`VERSION ${this.version}`)] };
       case "verbosity":
         return { kind: "now", answer: command.noreply ? [] : [line("OK")] };
       case "stats":
-        return { kind: "now", answer: this.statsAnswer(command.argument) };
+        return this.statsAnswer(command.argument);
       case "quit":
-        return "quit";
+      case "hangup":
+        return HANG_UP;
       default:
-        return { kind: "later", work: () => this.guarded(() => this.execute(command)) };
+        return { kind: "later", work: () => this.guarded(() => this.execute(command), "noreply" in command && command.noreply) };
     }
   }
 
-  /** Runs a command against the Worker; a failure becomes memcached's error line (always sent, as memcached's are). */
-  private async guarded(work: () => Promise<Buffer[]>): Promise<Buffer[]> {
+  /**
+   * Runs a command against the Worker; a failure becomes memcached's error line, unless the command
+   * was sent with `noreply`: memcached never answers one, so an answer would pair every later answer
+   * of the connection with the wrong command.
+   */
+  private async guarded(work: () => Promise<Buffer[]>, noreply: boolean): Promise<Buffer[]> {
     try {
       return await work();
     } catch (err) {
       this.stats.add("backend_errors");
-      return [line(failureLine(failureOf(err)))];
+      const failure = failureOf(err);
+      if (failure.kind === "too_large") this.backend.refusedTooLarge();
+      return noreply ? [] : [line(failureLine(failure))];
     }
   }
 
@@ -162,7 +162,8 @@ export class TextSession extends Session {
   private async execute(command: TextCommand): Promise<Buffer[]> {
     switch (command.kind) {
       case "get":
-        return items(await this.backend.getMany(command.keys), command.keys, command.withCas);
+        // memcached answers the hits and leaves out the rest: a key that could not be read is left out too.
+        return items((await this.backend.getMany(command.keys)).found, command.keys, command.withCas);
       case "gat":
         return items(await this.backend.getAndTouch(command.keys, command.exptime), command.keys, command.withCas);
       case "delete": {
@@ -171,8 +172,8 @@ export class TextSession extends Session {
       }
       case "delta": {
         const result = await this.backend.delta(command.key, command.incr, command.by);
-        if (result.status === "NON_NUMERIC") return [line("CLIENT_ERROR cannot increment or decrement non-numeric value")];
         if (command.noreply) return [];
+        if (result.status === "NON_NUMERIC") return [line("CLIENT_ERROR cannot increment or decrement non-numeric value")];
         return [line(result.status === "OK" ? result.value.toString() : "NOT_FOUND")];
       }
       case "touch": {
@@ -187,16 +188,44 @@ export class TextSession extends Session {
     }
   }
 
-  private statsAnswer(argument: string | null): Buffer[] {
-    if (argument === null) {
-      return [...this.stats.report(this.version).map(([name, value]) => line(`STAT ${name} ${value}`)), line("END")];
-    }
+  private statsAnswer(argument: string | null): Step {
+    const listed = (pairs: [string, string][]): Buffer[] => [...pairs.map(([name, value]) => line(`STAT ${name} ${value}`)), line("END")];
+    if (argument === null) return { kind: "now", answer: listed(this.stats.report(this.version)) };
     if (argument === "reset") {
       this.stats.reset();
-      return [line("RESET")];
+      return { kind: "now", answer: [line("RESET")] };
     }
-    if (["settings", "items", "slabs", "sizes", "conns"].includes(argument)) return [line("END")];
-    return [line("ERROR")];
+    const [group, ...rest] = tokenize(argument);
+    if (group === "cachedump") {
+      if (rest.length < 2) return { kind: "now", answer: [line("CLIENT_ERROR bad command line")] };
+      const slab = parseUnsigned(rest[0] as string, BigInt(MAX_FLAGS));
+      const limit = parseUnsigned(rest[1] as string, BigInt(MAX_FLAGS));
+      if (slab === null || limit === null) return { kind: "now", answer: [line("CLIENT_ERROR bad command line format")] };
+      if (slab >= BigInt(SLAB_CLASSES)) return { kind: "now", answer: [line("CLIENT_ERROR Illegal slab id")] };
+      if (slab !== BigInt(DUMP_CLASS)) return { kind: "now", answer: [line("END")] };
+      return { kind: "later", work: () => this.guarded(() => this.cachedump(Number(limit)), false) };
+    }
+    const pairs = statGroup(argument, this.stats.settings);
+    return { kind: "now", answer: pairs === null ? [line("ERROR")] : listed(pairs) };
+  }
+
+  /**
+   * `stats cachedump 1 <limit>`: the namespace's keys from the Worker's listing, as memcached lists
+   * a slab class's items (`limit` 0: all, up to memcached's 2 MiB of answer). The listing has no
+   * expiry, so each item's is given as 0.
+   */
+  private async cachedump(limit: number): Promise<Buffer[]> {
+    const out: Buffer[] = [];
+    let bytes = 0;
+    for await (const { key, size } of this.backend.listKeys()) {
+      const entry = line(`ITEM ${Buffer.from(key, "utf8").toString("latin1")} [${size} b; 0 s]`);
+      if (bytes + entry.byteLength > CACHEDUMP_BYTES) break;
+      out.push(entry);
+      bytes += entry.byteLength;
+      if (out.length === limit) break;
+    }
+    out.push(line("END"));
+    return out;
   }
 }
 

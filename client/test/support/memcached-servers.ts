@@ -65,7 +65,9 @@ export async function startMemcached(): Promise<Target> {
   const binary = requireProgram(["/usr/bin/memcached", "/usr/local/bin/memcached", "memcached"], "memcached");
   for (let attempt = 1; ; attempt += 1) {
     const port = await freePort();
-    const args = ["-l", "127.0.0.1", "-p", String(port), "-U", "0", "-m", "64", "-t", "1"];
+    // One flat LRU: `stats cachedump` (memcdump) lists an item as soon as it is stored, not once
+    // memcached's LRU maintainer has moved it from its hot LRU to the cold one it dumps.
+    const args = ["-l", "127.0.0.1", "-p", String(port), "-U", "0", "-m", "64", "-t", "1", "-o", "no_lru_maintainer"];
     if (process.getuid?.() === 0) args.push("-u", "root");
     const child = spawn(binary, args, { stdio: "ignore" });
     const killOnExit = (): void => void child.kill("SIGTERM");

@@ -4,10 +4,12 @@ import type { Scope } from "../../auth/tokens";
 import { ApiError, otherMethods } from "../errors";
 import { noneMatchHits, parseEtagList } from "../../items/etag";
 import type { AppContext, AppEnv } from "../http";
-import { expiresAtFor, normalizeContentType, parseTtl } from "../../items/item";
+import { expiresAtFor, normalizeContentType, nowSeconds, parseGrace, parseTtl } from "../../items/item";
 import type { ItemRef, WriteMode } from "../../items/items";
 import { parseKey, validateNamespace } from "../../items/names";
 import { readItem } from "../../items/read";
+import { leaseHeaders, parseLeaseAsk, parseLeaseToken } from "../../items/lease";
+import { leaseAfterRead, promiseLeaseCalls, releaseAfterWrite } from "../../items/leases";
 import { rawPathOf } from "../request-path";
 import type { ValueSource } from "../../storage/storage";
 import { byParam, initialParam, opParam, readEnum, readInteger } from "../schema";
@@ -55,15 +57,26 @@ function itemHeaders(etag: string, expiresAt: number | null): Record<string, str
   return expiresAt === null ? { etag } : { etag, "x-expires-at": String(expiresAt) };
 }
 
-/** GET and HEAD: the one read (read.ts), answered as API.md says (304 for a matching If-None-Match). */
+/**
+ * GET and HEAD: the one read (read.ts), answered as API.md says (304 for a matching If-None-Match),
+ * then the lease it asked for, if any (leases.ts): the answer is otherwise the same.
+ */
 async function read(c: AppContext): Promise<Response> {
   const { namespace, key } = address(c, "read");
   const head = c.req.method === "HEAD";
-  const found = await readItem(c.get("context"), namespace, key, { head });
-  if (!found) throw new ApiError("not_found", "no such item");
+  const ask = parseLeaseAsk(c.req.header("x-lease"), c.req.header("x-refresh-below"));
+  const ctx = c.get("context");
+  const promised = ask ? promiseLeaseCalls(ctx) : 0;
+  const readSince = Date.now();
+  const found = await readItem(ctx, namespace, key, { head, maxStale: ctx.maxStale });
+  // (A read that failed ends the request: what it promised goes with it.)
+  if (promised) ctx.budget.release(promised);
+  const lease = ask && (await leaseAfterRead(ctx, namespace, key, found, ask, readSince));
+  if (!found) throw new ApiError("not_found", "no such item", leaseHeaders(lease));
   const headers = itemHeaders(found.etag, found.expiresAt);
   headers["cache-control"] = "private, no-cache";
   headers["x-cache"] = found.xCache;
+  if (lease) Object.assign(headers, leaseHeaders(lease));
   if (noneMatchHits(c.req.header("if-none-match"), found.etag)) {
     await found.body?.cancel();
     return new Response(null, { status: 304, headers });
@@ -107,22 +120,27 @@ async function write(c: AppContext): Promise<Response> {
   const target = address(c, "write");
   const config = c.get("config");
   const ttl = parseTtl(c.req.query("ttl"), config.defaultTtl, config.maxTtl);
+  const grace = parseGrace(c.req.query("grace"), config.maxTtl);
   const contentType = normalizeContentType(c.req.header("content-type"));
   const mode = writeMode(c);
+  const leaseToken = parseLeaseToken(c.req.header("x-lease-token"));
   const value = await valueSource(c, config.maxValueBytes);
   const ref = await locate(c, target);
-  const written = await c.get("context").items.write(ref, value, { contentType, expiresAt: expiresAtFor(ttl) }, mode);
+  const written = await c.get("context").items.write(ref, value, { contentType, expiresAt: expiresAtFor(ttl), grace }, mode);
+  // The value has landed: the lease its writer won is released (never failing the write).
+  if (leaseToken) await releaseAfterWrite(c.get("context"), target.namespace, target.key, leaseToken);
   return c.json({ etag: written.etag, expiresAt: written.expiresAt }, mode.kind === "add" ? 201 : 200, itemHeaders(written.etag, written.expiresAt));
 }
 
 async function operate(c: AppContext): Promise<Response> {
-  const op = readEnum<"touch" | "incr" | "decr">(opParam, c.req.query("op"));
+  const op = readEnum<"touch" | "expire" | "incr" | "decr">(opParam, c.req.query("op"));
   const target = address(c, "write");
   const config = c.get("config");
   const rawTtl = c.req.query("ttl");
-  if (op === "touch") {
-    const ttl = parseTtl(rawTtl, config.defaultTtl, config.maxTtl);
-    const touched = await c.get("context").items.touch(await locate(c, target), expiresAtFor(ttl));
+  if (op === "touch" || op === "expire") {
+    // Soft expiry is a touch to now: the item is stale from now on, for its grace, to max-stale readers.
+    const expiresAt = op === "expire" ? nowSeconds() : expiresAtFor(parseTtl(rawTtl, config.defaultTtl, config.maxTtl));
+    const touched = await c.get("context").items.touch(await locate(c, target), expiresAt);
     return c.json(touched, 200, itemHeaders(touched.etag, touched.expiresAt));
   }
   const by = readInteger(byParam, c.req.query("by")) ?? 1;
@@ -142,7 +160,9 @@ async function remove(c: AppContext): Promise<Response> {
   if (ifMatch !== null && ifMatch !== "*" && (ifMatch.length !== 1 || !ifMatch[0])) {
     throw new ApiError("bad_request", "If-Match must be '*' or one quoted ETag");
   }
+  const leaseToken = parseLeaseToken(c.req.header("x-lease-token"));
   await c.get("context").items.remove(await locate(c, target), ifMatch === null ? null : ifMatch === "*" ? "*" : (ifMatch[0] as string));
+  if (leaseToken) await releaseAfterWrite(c.get("context"), target.namespace, target.key, leaseToken);
   return c.body(null, 204);
 }
 

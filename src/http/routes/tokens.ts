@@ -3,7 +3,7 @@ import { requireAdmin } from "../../auth/auth";
 import { ApiError, otherMethods } from "../errors";
 import type { AppContext, AppEnv } from "../http";
 import { readCappedText } from "../request-body";
-import { mintToken, parseTokenRequest, tokenSecret } from "../../auth/tokens";
+import { mintToken, parseTokenRequest, tokenKey } from "../../auth/tokens";
 
 /** The largest `POST /v1/tokens` body read; a token request is a few hundred bytes. */
 export const MAX_TOKEN_REQUEST_BYTES = 16 * 1024;
@@ -17,7 +17,7 @@ tokens.all("/tokens", otherMethods(["POST"]));
 async function mint(c: AppContext): Promise<Response> {
   requireAdmin(c.get("principal"));
   const config = c.get("config");
-  const secret = tokenSecret(config);
+  const key = tokenKey(config);
   const text = await readCappedText(c.req.raw, MAX_TOKEN_REQUEST_BYTES, () => new ApiError("bad_request", `the body is larger than ${MAX_TOKEN_REQUEST_BYTES} bytes`));
   let body: unknown;
   try {
@@ -26,6 +26,6 @@ async function mint(c: AppContext): Promise<Response> {
     throw new ApiError("bad_request", "the body must be a JSON object: {\"namespaces\", \"scopes\", \"prefix\"?, \"ttl\"?}");
   }
   const request = parseTokenRequest(body, config.maxTokenTtl);
-  const minted = await mintToken(request, secret);
+  const minted = await mintToken(request, key);
   return c.json(minted, 201, { "cache-control": "no-store" });
 }

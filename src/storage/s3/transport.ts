@@ -99,7 +99,7 @@ export class Transport {
         clearTimeout(timer);
         if (timedOut) throw storageTimeoutError(operation, this.timeoutMs);
         if (err instanceof ApiError) throw err;
-        if (attempt < attempts && this.budget.tryTake("storage")) {
+        if (attempt < attempts && this.budget.tryTakeRetry("storage")) {
           await waitBeforeRetry(attempt, RETRY_BACKOFF);
           continue;
         }
@@ -107,8 +107,8 @@ export class Transport {
       }
       // Headers are in: from here the body streams at the client's pace, so the timer stops.
       clearTimeout(timer);
-      // A retry is made only out of spare subrequests: it never takes one that planned work needs.
-      if (attempt < attempts && isRetryableStatus(response.status) && this.deadline - Date.now() > 0 && this.budget.tryTake("storage")) {
+      // A retry is made only out of retries planned for it or spare subrequests: never one that other planned work needs.
+      if (attempt < attempts && isRetryableStatus(response.status) && this.deadline - Date.now() > 0 && this.budget.tryTakeRetry("storage")) {
         await response.body?.cancel();
         await waitBeforeRetry(attempt, RETRY_BACKOFF);
         continue;
