@@ -18,6 +18,7 @@ import { keepAliveAgent, request } from "./lib/http.mjs";
 import { expectStatus, floorSide, interleave, workerSides } from "./lib/sides.mjs";
 import { startMemcached } from "./lib/memcached.mjs";
 import { gatewayBench, renderGateway } from "./lib/gateway.mjs";
+import { renderStampede, stampedeBench } from "./lib/stampede.mjs";
 import { measurePeakRss, patternChunks } from "./lib/memory.mjs";
 import { BINDING_HOST, CACHE_FLOOR_HOST, FLOOR_BODY, FLOOR_HOST, startStack, WAN_HOST } from "./lib/stack.mjs";
 import { explainedRatios, GOALS, goalRatios } from "./lib/goals.mjs";
@@ -32,8 +33,8 @@ const WAN_ROUND_TRIP_MS = 28;
 const MiB = 1024 * 1024;
 
 const SETTINGS = QUICK
-  ? { seedRuns: 10, seedWarmup: 1, warmup: 10, samples: 30, wanSamples: 10, loadRounds: 1, loadSeconds: 1, memoryBytes: 16 * MiB, timeLimitS: 170 }
-  : { seedRuns: 10, seedWarmup: 2, warmup: 50, samples: 300, wanSamples: 200, loadRounds: 3, loadSeconds: 5, memoryBytes: 256 * MiB, timeLimitS: 900 };
+  ? { seedRuns: 10, seedWarmup: 1, warmup: 10, samples: 30, wanSamples: 10, loadRounds: 1, loadSeconds: 1, memoryBytes: 16 * MiB, stampedeRounds: 1, timeLimitS: 170 }
+  : { seedRuns: 10, seedWarmup: 2, warmup: 50, samples: 300, wanSamples: 200, loadRounds: 3, loadSeconds: 5, memoryBytes: 256 * MiB, stampedeRounds: 5, timeLimitS: 900 };
 
 
 const INT_VALUE = 42;
@@ -320,6 +321,7 @@ function render(results) {
   }
   out.push(table(["scenario", "side", "n", "left out", "transport errors", "p50 ms", "p99 ms"], sideRows, [2, 3, 4, 5, 6]));
   if (results.gateway) out.push(...renderGateway(results.gateway));
+  if (results.stampede) out.push(...renderStampede(results.stampede));
   out.push("", "Ratios against the goals:", "");
   out.push(
     table(
@@ -502,6 +504,9 @@ async function main() {
     log("memcached gateway: memjs and pymemcache hits, a multi-get of one batch's keys, beside HTTP");
     const gateway = await gatewayBench({ base: stack.url, token: stack.adminToken, memcached, settings: SETTINGS, cleanups });
 
+    log(`stampede: 64 callers on one expired key, naive get-then-set against getOrSet, ${SETTINGS.stampedeRounds} round(s)`);
+    const stampede = await stampedeBench({ base: stack.url, token: stack.adminToken, rounds: SETTINGS.stampedeRounds });
+
     log(`WAN sides (+${WAN_ROUND_TRIP_MS} ms round trip to storage), interleaved: ${SETTINGS.wanSamples} rounds`);
     const wan = workerSides({ base: stack.url, host: WAN_HOST, token: stack.adminToken, namespace: "bench-wan", s3: prefixed(s3Wan), memcached: null, label: "WAN" });
     cleanups.push(async () => wan.close());
@@ -550,6 +555,7 @@ async function main() {
       },
       memcachedMissing: memcached.missing ?? null,
       gateway,
+      stampede,
       machine,
     };
     const outdir = path.join(ROOT, "bench/results", QUICK ? "quick" : "");

@@ -32,9 +32,9 @@ export interface TokenBody {
   ttl?: number;
 }
 
-/** Mints a token through `POST /v1/tokens` as the admin. */
-export async function mint(body: TokenBody): Promise<string> {
-  const response = await send("/v1/tokens", { method: "POST", headers: { ...ADMIN, "content-type": "application/json" }, body: JSON.stringify(body) });
+/** Mints a token through `POST /v1/tokens` as the admin, for the deployment these bindings make (tokens are bound to it). */
+export async function mint(body: TokenBody, bindings?: Bindings): Promise<string> {
+  const response = await send("/v1/tokens", { method: "POST", headers: { ...ADMIN, "content-type": "application/json" }, body: JSON.stringify(body) }, bindings);
   const text = await response.text();
   expect(response.status, text).toBe(201);
   return (JSON.parse(text) as { token: string }).token;

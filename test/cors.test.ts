@@ -11,7 +11,7 @@ function corsHeaders(response: Response): Record<string, string> {
 
 function expectReadableBy(response: Response, origin: string): void {
   expect(response.headers.get("access-control-allow-origin")).toBe(origin);
-  expect(response.headers.get("access-control-expose-headers")).toBe("ETag,X-Expires-At,X-Cache,X-Lease,X-Lease-Token,Retry-After");
+  expect(response.headers.get("access-control-expose-headers")).toBe("ETag,X-Expires-At,X-Cache,X-Lease,X-Lease-Token,Retry-After,X-Tags,X-Meta");
   expect(response.headers.get("vary")).toMatch(/\bOrigin\b/);
 }
 
@@ -28,8 +28,8 @@ describe("CORS", () => {
       expect(corsHeaders(response)).toEqual({
         "access-control-allow-origin": APP,
         "access-control-allow-methods": "GET,HEAD,PUT,POST,DELETE,OPTIONS",
-        "access-control-allow-headers": "Authorization,Content-Type,If-Match,If-None-Match,Cache-Control,X-Lease,X-Lease-Token,X-Refresh-Below",
-        "access-control-expose-headers": "ETag,X-Expires-At,X-Cache,X-Lease,X-Lease-Token,Retry-After",
+        "access-control-allow-headers": "Authorization,Content-Type,If-Match,If-None-Match,Cache-Control,X-Lease,X-Lease-Token,X-Refresh-Below,X-Tags,X-Meta",
+        "access-control-expose-headers": "ETag,X-Expires-At,X-Cache,X-Lease,X-Lease-Token,Retry-After,X-Tags,X-Meta",
         "access-control-max-age": "600",
       });
     }

@@ -14,12 +14,12 @@ async function fetchDoc(): Promise<OpenApiDoc> {
   return response.json<OpenApiDoc>();
 }
 
-/** Hono's route list as OpenAPI paths: `/v1/:ns/items/*` → `/v1/{ns}/items/{key}`; catch-alls (405s, middleware) left out. */
+/** Hono's route list as OpenAPI paths: `/v1/:ns/items/*` → `/v1/{ns}/items/{key}`, `/v1/:ns/tags/*` → `/v1/{ns}/tags/{tag}`; catch-alls (405s, middleware) left out. */
 function servedRoutes(): Set<string> {
   const routes = new Set<string>();
   for (const route of app.routes) {
     if (route.method === "ALL") continue;
-    const path = route.path.replace(/:([a-z]+)/g, "{$1}").replace(/\/\*$/, "/{key}");
+    const path = route.path.replace(/:([a-z]+)/g, "{$1}").replace(/\/tags\/\*$/, "/tags/{tag}").replace(/\/\*$/, "/{key}");
     routes.add(`${route.method.toLowerCase()} ${path}`);
     // Hono answers HEAD with the GET handler.
     if (route.method === "GET") routes.add(`head ${path}`);
@@ -133,6 +133,7 @@ describe("GET /v1/openapi.json", () => {
       "post /v1/{ns}/batch": "runBatch",
       "post /v1/{ns}/flush": "flushNamespace",
       "get /v1/{ns}/keys": "listKeys",
+      "get /v1/{ns}/stats": "getStats",
     });
   });
 

@@ -196,6 +196,50 @@ describe.each(LIMITS)("SUBREQUEST_LIMIT=%i: every route's worst case stays withi
     await proxy.clear(`/${prefix}`);
   });
 
+  it("a no-cache read of an item with 16 tags none of which this isolate knows, every storage call failing once; a tag invalidation losing every race", async () => {
+    const prefix = uniquePrefix();
+    const ns = uniqueNamespace("sub-tags");
+    const tags = Array.from({ length: 16 }, (_, i) => `tag-${i}`.padEnd(100, "x"));
+    const written = await testStorage(testConfig({ S3_PREFIX: prefix })).put(objectKey(prefix, ns, 0, "k"), new TextEncoder().encode("v"), { contentType: "text/plain", expiresAt: null, tags, writtenAt: Date.now() }, { kind: "none" });
+    expect(written.ok).toBe(true);
+    await readsFailOnce(prefix, ns);
+    const read = await countSubrequests(() => at(limit, prefix, `/v1/${ns}/items/k`, { headers: { "cache-control": "no-cache" } }));
+    report("GET no-cache, 16 tags unknown", limit, read);
+    expect(read.result.status, read.result.body).toBe(200);
+    expect(read.total).toBeLessThanOrEqual(limit);
+    // A read served from this location's copy, every tag confirmed from the location cache or storage.
+    const hit = await countSubrequests(() => at(limit, prefix, `/v1/${ns}/items/k`));
+    expect(hit.result.status).toBe(200);
+    expect(hit.total).toBeLessThanOrEqual(limit);
+    await proxy.fault({ mode: "conflict409", path: `/${prefix}.tags/${ns}/`, method: "PUT", count: 1000 });
+    const invalidate = await countSubrequests(() => at(limit, prefix, `/v1/${ns}/tags/tag-0?op=expire`, { method: "POST" }));
+    report("tag expire, losing every race", limit, invalidate);
+    expect(invalidate.total).toBeLessThanOrEqual(limit);
+    expect(invalidate.result.status).toBe(503);
+    await proxy.clear(`/${prefix}`);
+  });
+
+  it("a batch of the size GET /v1 gives, of items with 16 tags each, none known: within the limit, a key that cannot confirm its tags answered 503", async () => {
+    const prefix = uniquePrefix();
+    const ns = uniqueNamespace("sub-btags");
+    const storage = testStorage(testConfig({ S3_PREFIX: prefix }));
+    const keys = Array.from({ length: maxBatchKeys(limit) }, (_, i) => `t${i}`);
+    for (const [n, key] of keys.entries()) {
+      const tags = Array.from({ length: 16 }, (_, i) => `${key}-${n}-${i}`);
+      await storage.put(objectKey(prefix, ns, 0, key), new TextEncoder().encode("v"), { contentType: "text/plain", expiresAt: null, tags, writtenAt: Date.now() }, { kind: "none" });
+    }
+    const counted = await countSubrequests(() => at(limit, prefix, `/v1/${ns}/batch`, { method: "POST", body: JSON.stringify({ get: keys }) }));
+    report(`batch of ${keys.length} items with 16 tags`, limit, counted);
+    expect(counted.result.status).toBe(200);
+    expect(counted.total).toBeLessThanOrEqual(limit);
+    const got = (JSON.parse(counted.result.body) as { get: Record<string, { value?: string; error?: { code: string } } | null> }).get;
+    for (const key of keys) {
+      const answer = got[key];
+      if (answer?.error) expect(answer.error.code).toBe("storage_unavailable");
+      else expect(answer).toMatchObject({ value: "v" });
+    }
+  });
+
   it("the batch size GET /v1 would give fits: a batch of that many misses", async () => {
     const prefix = uniquePrefix();
     const ns = uniqueNamespace("sub-batch");

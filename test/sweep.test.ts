@@ -31,6 +31,24 @@ function area(label: string) {
 }
 
 describe("the sweep", () => {
+  it("removes the items a deleted tag removed, and leaves those of an expired tag for their grace and the untouched ones", async () => {
+    const { config, call, keys } = area("sweeptags");
+    const ns = uniqueNamespace("st");
+    const tagged = async (key: string, tags: string, query = "") => {
+      const response = await call(`/v1/${ns}/items/${key}${query}`, { method: "PUT", body: "v", headers: { "content-length": "1", "x-tags": tags } });
+      expect(response.status).toBe(200);
+    };
+    await tagged("gone-1", "doomed");
+    await tagged("gone-2", "doomed, other");
+    await tagged("soft", "soft", "?grace=3600");
+    await tagged("kept", "other");
+    expect((await call(`/v1/${ns}/tags/doomed?op=delete`, { method: "POST" })).status).toBe(204);
+    expect((await call(`/v1/${ns}/tags/soft?op=expire`, { method: "POST" })).status).toBe(204);
+    const report = await sweep(config, { budget: 200, graceSeconds: 1, now: Date.now() + 10_000 });
+    expect(report).toMatchObject({ stoppedBy: "end", failed: 0, deleted: { expired: 2 } });
+    expect((await keys()).filter((key) => key.startsWith(`${ns}/`))).toEqual([`${ns}/0/kept`, `${ns}/0/soft`]);
+  });
+
   it("removes exactly the expired, tombstoned and flushed objects, and nothing live or foreign", async () => {
     const { prefix, config, storage, call, put, keys } = area("sweep");
     const a = uniqueNamespace("sa");

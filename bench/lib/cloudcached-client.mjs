@@ -19,7 +19,7 @@ function clientSource() {
   return null;
 }
 
-async function loadTypedClient() {
+export async function loadTypedClient() {
   const entry = clientSource();
   if (!entry) return null;
   const { build } = await import("esbuild");

@@ -29,10 +29,20 @@ export function batchKeysFrom(index: unknown): number {
 export interface BatchSetEntry extends BatchValue {
   key: string;
   ttl?: number | undefined;
+  /** Seconds the item stays stale after it expires. */
+  grace?: number | undefined;
+  tags?: string[] | undefined;
+  meta?: Record<string, unknown> | undefined;
+}
+
+/** A batch get that asks for more than the key: a stale value (`maxStale`, seconds or `true` for any within grace). */
+export interface BatchGetEntry {
+  key: string;
+  maxStale?: number | true | undefined;
 }
 
 export interface BatchRequest {
-  get?: string[] | undefined;
+  get?: (string | BatchGetEntry)[] | undefined;
   set?: BatchSetEntry[] | undefined;
   delete?: string[] | undefined;
 }

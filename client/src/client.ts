@@ -16,6 +16,8 @@ import {
 } from "./batch.js";
 import { type CachedValue, decodeValue, encodeBatchValue, encodeValue, type Storable } from "./codec.js";
 import { CloudCachedError, isAbsent } from "./errors.js";
+import { type Factory, type GetOrSetDefaults, type GetOrSetOptions, GetOrSetRunner, type GetOrSetStats, type LeaseRead } from "./get-or-set.js";
+import { type LeaseState, leaseStateOf, type ResolvedSettings } from "./get-or-set-plan.js";
 import { encodeKey, encodeNamespace, itemPath, type Query } from "./paths.js";
 import { DEFAULT_RETRY, isIdempotent } from "./retry.js";
 import { type Answer, type Call, type FetchLike, type ResponseLike, Transport } from "./transport.js";
@@ -36,6 +38,8 @@ export interface CloudCachedOptions {
   timeoutMs?: number | undefined;
   /** Further attempts of a safe request after a network error, a timeout, a 503 or a 504. Default 2. */
   retries?: number | undefined;
+  /** Defaults of every `getOrSet` call of this client (each call may override them). */
+  getOrSet?: GetOrSetDefaults | undefined;
 }
 
 export interface CallOptions {
@@ -46,16 +50,48 @@ export interface CallOptions {
 export interface ReadOptions extends CallOptions {
   /** Ask storage, not this location's cache: read-your-writes made at any location (`Cache-Control: no-cache`). */
   fresh?: boolean | undefined;
+  /**
+   * Accept a stale value: an item past its expiry but within its grace, up to this many seconds past it
+   * (`true`: any time within the grace). Such an item comes back with `cache: "STALE"` and its past
+   * `expiresAt`. Without it a read never gets a stale value.
+   */
+  maxStale?: number | true | undefined;
 }
 
 export interface WriteOptions extends CallOptions {
   /** Seconds to live; 0 = never expires. Omitted: the server's `DEFAULT_TTL` (3600 unless configured). */
   ttl?: number | undefined;
+  /** Seconds the item stays stale after it expires: served to readers that ask with `maxStale`, absent to the rest. Default 0. */
+  grace?: number | undefined;
   /** Stored instead of the type the value implies (e.g. `text/html` for a string). */
   contentType?: string | undefined;
   /** The byte length of a ReadableStream value (required to stream one). */
   size?: number | undefined;
+  /** The token of a lease this caller won (`getWithLease`): the write releases it. */
+  leaseToken?: string | undefined;
+  /** Tags (`X-Tags`): `expireTag`/`deleteTag` invalidate every item written with one. At most 16. */
+  tags?: readonly string[] | undefined;
+  /** Metadata kept beside the value (`X-Meta`): a JSON object of at most 1,024 bytes as JSON. */
+  meta?: ItemMeta | undefined;
 }
+
+export interface LeaseReadOptions extends ReadOptions {
+  /** Ask for the key's lease for this many seconds (1–300) when no live item is found. */
+  lease?: number | undefined;
+  /** With `lease`: also ask for it when the live item has fewer than this many seconds left (early refresh). */
+  refreshBelow?: number | undefined;
+}
+
+export interface LeasedItem {
+  /** The item, or null when nothing is served. */
+  item: Item<Uint8Array> | null;
+  /** Whether the item is past its expiry (within its grace, served because `maxStale` asked for it). */
+  stale: boolean;
+  lease: LeaseState;
+}
+
+/** An item's metadata: a JSON object, given back as written. */
+export type ItemMeta = Record<string, unknown>;
 
 export interface PutOptions extends WriteOptions {
   /** Overwrite an existing item (set); default false (add: only when absent). */
@@ -76,6 +112,10 @@ export interface ItemInfo {
   contentType: string;
   /** `X-Cache`: where the answer came from, or null when a browser hides it. */
   cache: CacheStatus | null;
+  /** The item's tags (empty: none). */
+  tags: string[];
+  /** The item's metadata, or null when it has none. */
+  meta: ItemMeta | null;
 }
 
 export interface Item<T = CachedValue> extends ItemInfo {
@@ -119,6 +159,32 @@ export interface KeyPage {
 /** The most keys one page of the listing holds (API.md's `limit`). */
 export const MAX_LIST_LIMIT = 1000;
 
+/** The windows `serverStats` can ask for. */
+export type StatsWindow = "1h" | "24h" | "7d";
+
+/**
+ * `GET /v1/{ns}/stats`: the namespace's traffic over the window. `scope` says whose counts they are:
+ * `"deployment"` (every location, from Analytics Engine) or `"instance"` (the one Worker instance
+ * that answered). `reads` = `hits` + `misses` + `notFound` + stale reads.
+ */
+export interface ServerStats {
+  namespace: string;
+  window: StatsWindow;
+  scope: "instance" | "deployment";
+  reads: number;
+  hits: number;
+  misses: number;
+  notFound: number;
+  hitRatio: number;
+  stale: { grace: number; error: number };
+  leases: { won: number; busy: number };
+  writes: number;
+  deletes: number;
+  errors: Record<string, number>;
+  storageCallsPerRead: number;
+  ms: { p50: number; p99: number };
+}
+
 export interface ListOptions extends CallOptions {
   prefix?: string | undefined;
   /** Keys per page, at most `MAX_LIST_LIMIT` (1000; the server's default is 100). */
@@ -129,12 +195,20 @@ export interface ListOptions extends CallOptions {
 export interface ManyOptions extends CallOptions {
   /** Seconds to live for every entry that names none of its own. */
   ttl?: number | undefined;
+  /** Seconds of grace for every entry that names none of its own. */
+  grace?: number | undefined;
 }
 
 /** What one entry of `setMany` may set for itself. */
 export interface EntryOptions {
   /** Seconds to live for this entry (over `ManyOptions.ttl`); 0 = never expires. */
   ttl?: number | undefined;
+  /** Seconds this entry stays stale after it expires (see `WriteOptions.grace`). */
+  grace?: number | undefined;
+  /** This entry's tags, as `WriteOptions.tags`. */
+  tags?: readonly string[] | undefined;
+  /** This entry's metadata, as `WriteOptions.meta`. */
+  meta?: ItemMeta | undefined;
 }
 
 /** An entry of `setMany`: a key, its value, and optionally its own options. */
@@ -194,7 +268,17 @@ function infoOf(response: ResponseLike): ItemInfo {
     expiresAt: expiresAtOf(response),
     contentType: response.headers.get("content-type") ?? "application/octet-stream",
     cache: cacheOf(response),
+    tags: tagsOf(response),
+    meta: metaOf(response),
   };
+}
+
+/** `Cache-Control`'s `max-stale` for a read's `maxStale`, or "" for none. */
+function maxStaleDirective(maxStale: number | true | undefined): string {
+  if (maxStale === undefined) return "";
+  if (maxStale === true) return "max-stale";
+  checkCount(maxStale, "maxStale");
+  return `max-stale=${maxStale}`;
 }
 
 /** An entry of `setMany`, checked and encoded for a batch. */
@@ -202,6 +286,9 @@ interface PlannedSet {
   key: string;
   value: Storable;
   ttl: number | undefined;
+  grace: number | undefined;
+  tags: readonly string[] | undefined;
+  meta: ItemMeta | undefined;
   batch: BatchSetEntry;
   /** What it adds to a batch body. */
   bytes: number;
@@ -237,6 +324,26 @@ function inOrder<R>(entries: readonly { key: string }[], outcome: ReadonlyMap<st
   return ordered;
 }
 
+function tagsOf(response: ResponseLike): string[] {
+  const raw = response.headers.get("x-tags");
+  return raw === null || raw === "" ? [] : raw.split(",").map((tag) => tag.trim());
+}
+
+function metaOf(response: ResponseLike): ItemMeta | null {
+  const raw = response.headers.get("x-meta");
+  return raw === null ? null : (JSON.parse(raw) as ItemMeta);
+}
+
+/** A tag in a path: every character that is not a letter, digit, `-`, `_` or `~` percent-encoded (so `.` and `..` never make a path segment). */
+function encodeTag(tag: string): string {
+  return encodeURIComponent(tag).replace(/[!'()*.]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+}
+
+/** Metadata as `X-Meta` carries it: JSON with every character outside ASCII `\u`-escaped. */
+export function metaHeader(meta: ItemMeta): string {
+  return JSON.stringify(meta).replace(/[\u007f-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
+}
+
 function entriesOf(values: Iterable<ManyEntry> | Record<string, Storable>): ManyEntry[] {
   if (Symbol.iterator in values) return [...(values as Iterable<ManyEntry>)];
   return Object.entries(values);
@@ -252,6 +359,7 @@ export class CloudCached {
   private readonly transport: Transport;
   /** The deployment's batch size (GET /v1), asked once per client; a failed ask is asked again. */
   private batchKeys: Promise<number> | undefined;
+  private readonly getOrSetRunner: GetOrSetRunner;
 
   constructor(options: CloudCachedOptions) {
     if (!options || typeof options.url !== "string" || options.url === "") throw new TypeError("CloudCached: `url` is required");
@@ -273,6 +381,18 @@ export class CloudCached {
       timeoutMs: options.timeoutMs ?? DEFAULT_TIMEOUT_MS,
       retry: { ...DEFAULT_RETRY, retries: options.retries ?? DEFAULT_RETRY.retries },
     });
+    this.getOrSetRunner = new GetOrSetRunner(
+      {
+        read: (key, lease, refreshBelow) => this.leaseRead(key, lease, refreshBelow),
+        write: (key, value, settings, token) => this.leaseWrite(key, value, settings, token),
+        release: async (key, token) => {
+          const answer = await this.send({ method: "DELETE", path: this.path(key), headers: { "x-lease-token": token } });
+          if (answer.response.status !== 204 && !answer.response.ok) return answer.fail();
+          await answer.discard();
+        },
+      },
+      options.getOrSet ?? {},
+    );
   }
 
   /** The same client for another namespace. */
@@ -384,7 +504,9 @@ export class CloudCached {
   }
 
   private async read(method: "GET" | "HEAD", key: string, options: ReadOptions): Promise<Answer | null> {
-    const headers: Record<string, string> = options.fresh ? { "cache-control": "no-cache" } : {};
+    const headers: Record<string, string> = {};
+    const cacheControl = [options.fresh ? "no-cache" : "", maxStaleDirective(options.maxStale)].filter(Boolean).join(", ");
+    if (cacheControl) headers["cache-control"] = cacheControl;
     const answer = await this.send({ method, path: this.path(key), headers, ...(options.signal ? { signal: options.signal } : {}) });
     if (answer.response.status === 404 && method === "HEAD") {
       // A HEAD answer has no body to tell an absent item from a wrong URL: on a miss, a GET tells.
@@ -431,6 +553,7 @@ export class CloudCached {
 
   private async write(key: string, value: Storable, mode: WriteMode, options: WriteOptions): Promise<WriteResult | null> {
     checkCount(options.ttl, "ttl");
+    checkCount(options.grace, "grace");
     const path = this.path(key);
     const encoded = encodeValue(value, {
       ...(options.contentType === undefined ? {} : { contentType: options.contentType }),
@@ -441,10 +564,13 @@ export class CloudCached {
     if (mode.kind === "add") headers["if-none-match"] = "*";
     if (mode.kind === "replace") headers["if-match"] = "*";
     if (mode.kind === "cas") headers["if-match"] = mode.etag;
+    if (options.leaseToken !== undefined) headers["x-lease-token"] = options.leaseToken;
+    if (options.tags !== undefined && options.tags.length > 0) headers["x-tags"] = options.tags.join(",");
+    if (options.meta !== undefined) headers["x-meta"] = metaHeader(options.meta);
     const answer = await this.send({
       method: "PUT",
       path,
-      query: { ttl: options.ttl },
+      query: { ttl: options.ttl, grace: options.grace },
       headers,
       body: encoded.body,
       ...(options.signal ? { signal: options.signal } : {}),
@@ -472,6 +598,82 @@ export class CloudCached {
     if (answer.response.status !== 200) return answer.fail();
     const body = await answer.json<Touched>();
     return { etag: body.etag, expiresAt: body.expiresAt ?? null };
+  }
+
+  /**
+   * Soft expiry: the item expires now and its grace starts now, so `maxStale` readers (and `getOrSet`)
+   * are served it as stale while one caller recomputes it; plain reads find it absent. An item written
+   * without grace is simply gone. null when the key is absent.
+   */
+  async expire(key: string, options: CallOptions = {}): Promise<Touched | null> {
+    const answer = await this.send({ method: "POST", path: this.path(key), query: { op: "expire" }, ...(options.signal ? { signal: options.signal } : {}) });
+    if (answer.response.status === 404) return this.absent(answer);
+    if (answer.response.status !== 200) return answer.fail();
+    const body = await answer.json<Touched>();
+    return { etag: body.etag, expiresAt: body.expiresAt ?? null };
+  }
+
+  // ---- Caching under load ----------------------------------------------------------------------
+
+  /**
+   * The key's value, or the factory's, computed by exactly one caller at a time across every process
+   * that uses this deployment (a lease on the Worker): the others are served the stale value when
+   * there is one (`grace`), or wait for the winner's value, and take over if the winner's lease lapses.
+   * Settings are seconds; see `GetOrSetOptions`. A factory that throws rejects the call, unless a stale
+   * value stood in: then the stale value is the answer.
+   */
+  getOrSet<T extends Storable = CachedValue>(key: string, factory: Factory<T>, options: GetOrSetOptions = {}): Promise<T> {
+    encodeKey(key);
+    return this.getOrSetRunner.run(key, factory, options);
+  }
+
+  /** getOrSet's counts for this client instance (a copy). */
+  stats(): GetOrSetStats {
+    return { ...this.getOrSetRunner.stats };
+  }
+
+  /**
+   * A read that may ask for the key's lease (`X-Lease`): the item's bytes (null when nothing is served),
+   * whether it is stale (past its expiry, within its grace: served because `maxStale` asked), and the
+   * lease — `won` with the token to write with (`WriteOptions.leaseToken`), `busy` with when it lapses,
+   * or `none`. getOrSet is built on it; use it for a flow of your own.
+   */
+  async getWithLease(key: string, options: LeaseReadOptions = {}): Promise<LeasedItem> {
+    const headers: Record<string, string> = {};
+    const cacheControl = [options.fresh ? "no-cache" : "", maxStaleDirective(options.maxStale)].filter(Boolean).join(", ");
+    if (cacheControl) headers["cache-control"] = cacheControl;
+    if (options.lease !== undefined) {
+      checkCount(options.lease, "lease");
+      headers["x-lease"] = String(options.lease);
+      if (options.refreshBelow !== undefined) {
+        checkCount(options.refreshBelow, "refreshBelow");
+        headers["x-refresh-below"] = String(options.refreshBelow);
+      }
+    }
+    const answer = await this.send({ method: "GET", path: this.path(key), headers, ...(options.signal ? { signal: options.signal } : {}) });
+    const lease = leaseStateOf(answer.response.headers);
+    if (answer.response.status === 404) {
+      await this.absent(answer);
+      return { item: null, stale: false, lease };
+    }
+    if (answer.response.status !== 200) return answer.fail();
+    const info = infoOf(answer.response);
+    const value = await answer.bytes();
+    // STALE with a future expiry is a live copy standing in for failed storage, not a stale value.
+    const stale = info.cache === "STALE" && info.expiresAt !== null && info.expiresAt * 1000 <= Date.now();
+    return { item: { ...info, value }, stale, lease };
+  }
+
+  /** getOrSet's read: any stale value within grace accepted, the lease asked for when `lease` is given. */
+  private async leaseRead(key: string, lease: number | null, refreshBelow: number | undefined): Promise<LeaseRead> {
+    const read = await this.getWithLease(key, { maxStale: true, ...(lease === null ? {} : { lease }), ...(refreshBelow === undefined ? {} : { refreshBelow }) });
+    const value = read.item === null ? null : decodeValue(read.item.value, read.item.contentType);
+    return { found: read.item === null ? "absent" : read.stale ? "stale" : "live", value, lease: read.lease };
+  }
+
+  /** getOrSet's write: a `set` that releases the lease its token names. */
+  private async leaseWrite(key: string, value: Storable, settings: ResolvedSettings, token: string | null): Promise<void> {
+    await this.set(key, value, { grace: settings.grace, ...(settings.ttl === undefined ? {} : { ttl: settings.ttl }), ...(token === null ? {} : { leaseToken: token }) });
   }
 
   /** Adds `by` (default 1) to an integer value atomically; the new value, or null when absent (without `initial`). */
@@ -618,11 +820,20 @@ export class CloudCached {
     const planned = unique(
       entriesOf(entries).map(([key, value, own]): PlannedSet => {
         const ttl = own?.ttl ?? options.ttl;
+        const grace = own?.grace ?? options.grace;
         return named("setMany", key, () => {
           encodeKey(key);
           checkCount(ttl, "ttl");
-          const batch: BatchSetEntry = { key, ...encodeBatchValue(value), ...(ttl === undefined ? {} : { ttl }) };
-          return { key, value, ttl, batch, bytes: setEntryBytes(batch) };
+          checkCount(grace, "grace");
+          const batch: BatchSetEntry = {
+            key,
+            ...encodeBatchValue(value),
+            ...(ttl === undefined ? {} : { ttl }),
+            ...(grace === undefined ? {} : { grace }),
+            ...(own?.tags === undefined ? {} : { tags: [...own.tags] }),
+            ...(own?.meta === undefined ? {} : { meta: own.meta }),
+          };
+          return { key, value, ttl, grace, tags: own?.tags, meta: own?.meta, batch, bytes: setEntryBytes(batch) };
         });
       }),
       (entry) => entry.key,
@@ -635,12 +846,12 @@ export class CloudCached {
       readWritten,
       options,
     );
-    for (const { key, value, ttl } of alone) {
+    for (const { key, value, ttl, grace, tags, meta } of alone) {
       if (stopped !== null) {
         outcome.set(key, notSent(stopped));
         continue;
       }
-      const written = await this.set(key, value, { ...(ttl === undefined ? {} : { ttl }), ...(options.signal ? { signal: options.signal } : {}) }).catch(
+      const written = await this.set(key, value, { ttl, grace, tags, meta, ...(options.signal ? { signal: options.signal } : {}) }).catch(
         (err: unknown) => {
           if (!(err instanceof CloudCachedError) || options.signal?.aborted) throw err;
           return err;
@@ -693,6 +904,32 @@ export class CloudCached {
     const answer = await this.send({ method: "POST", path: this.nsPath("flush"), ...(options.signal ? { signal: options.signal } : {}) });
     if (answer.response.status !== 204 && answer.response.status !== 200) return answer.fail();
     await answer.discard();
+  }
+
+  /**
+   * Expires every item written with `tag` before now (soft: a reader that accepts stale values may
+   * still be given it, within its grace). One write on the server, whatever the number of items.
+   */
+  async expireTag(tag: string, options: CallOptions = {}): Promise<void> {
+    await this.invalidateTag(tag, "expire", options);
+  }
+
+  /** Deletes every item written with `tag` before now. One write on the server, whatever the number of items. */
+  async deleteTag(tag: string, options: CallOptions = {}): Promise<void> {
+    await this.invalidateTag(tag, "delete", options);
+  }
+
+  private async invalidateTag(tag: string, op: "expire" | "delete", options: CallOptions): Promise<void> {
+    const answer = await this.send({ method: "POST", path: this.nsPath(`tags/${encodeTag(tag)}`), query: { op }, ...(options.signal ? { signal: options.signal } : {}) });
+    if (answer.response.status !== 204) return answer.fail();
+    await answer.discard();
+  }
+
+  /** The server's counts for the namespace over `window` (default `1h`): `GET /v1/{ns}/stats`. */
+  async serverStats(window: StatsWindow = "1h", options: CallOptions = {}): Promise<ServerStats> {
+    const answer = await this.send({ method: "GET", path: this.nsPath("stats"), query: { window }, ...(options.signal ? { signal: options.signal } : {}) });
+    if (answer.response.status !== 200) return answer.fail();
+    return answer.json<ServerStats>();
   }
 
   /** Mints a short-lived scoped token (needs the admin token): `POST /v1/tokens`. */

@@ -1,7 +1,7 @@
 /**
- * The error codes of API.md, and the client's own two for failures that never reached an answer
+ * The error codes of API.md, and the client's own for failures that never reached an answer
  * (`network_error`: the request could not be sent or its answer not read; `timeout`: no answer
- * within `timeoutMs`). Those two carry `status` 0.
+ * within `timeoutMs`; `factory_timeout`: getOrSet had no value within its `hardTimeout`). Those carry `status` 0.
  */
 export type ApiErrorCode =
   | "bad_request"
@@ -20,11 +20,11 @@ export type ApiErrorCode =
   | "storage_unavailable"
   | "storage_timeout";
 
-export type ErrorCode = ApiErrorCode | "network_error" | "timeout";
+export type ErrorCode = ApiErrorCode | "network_error" | "timeout" | "factory_timeout";
 
 /** The one error the client throws for anything the server (or the network) refused. */
 export class CloudCachedError extends Error {
-  /** The HTTP status, or 0 when no answer arrived (`network_error`, `timeout`). */
+  /** The HTTP status, or 0 when no answer arrived (`network_error`, `timeout`, `factory_timeout`). */
   readonly status: number;
   /** API.md's error code (or `network_error` / `timeout`); an unknown code from a newer server is kept as sent. */
   readonly code: ErrorCode | (string & {});

@@ -12,6 +12,10 @@ export type {
   ItemInfo,
   KeyInfo,
   KeyPage,
+  LeasedItem,
+  LeaseReadOptions,
+  ServerStats,
+  StatsWindow,
   ListOptions,
   ManyEntry,
   ManyOptions,
@@ -25,8 +29,10 @@ export type {
   WriteOptions,
   WriteResult,
 } from "./client.js";
-export type { BatchAnswer, BatchRequest, BatchSetEntry } from "./batch.js";
+export type { BatchAnswer, BatchGetEntry, BatchRequest, BatchSetEntry } from "./batch.js";
 export type { CachedValue, JsonValue, Storable } from "./codec.js";
+export type { LeaseState } from "./get-or-set-plan.js";
+export type { Factory, GetOrSetDefaults, GetOrSetOptions, GetOrSetStats, WaitUntil } from "./get-or-set.js";
 export { CloudCachedError, PartialFailureError } from "./errors.js";
 export type { ApiErrorCode, ErrorCode } from "./errors.js";
 export type { FetchLike, ResponseLike } from "./transport.js";

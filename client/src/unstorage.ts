@@ -47,6 +47,11 @@ export const cloudcachedDriver = defineDriver((options: CloudCachedDriverOptions
   const lifetime = new AbortController();
   const call = { signal: lifetime.signal };
   const stored = (key: string): string => escapeKey(prefix + key);
+  // unstorage has no tags of its own: a `tags` array in a call's options is passed through.
+  const tagsOf = (own: TransactionOptions | undefined): { tags?: string[] } => {
+    const tags: unknown = own?.tags;
+    return Array.isArray(tags) && tags.every((tag) => typeof tag === "string") ? { tags } : {};
+  };
   const ttlOf = (own: TransactionOptions | undefined, common?: TransactionOptions): number =>
     unstorageTtlSeconds(own?.ttl ?? common?.ttl ?? options.ttl);
 
@@ -80,12 +85,12 @@ export const cloudcachedDriver = defineDriver((options: CloudCachedDriverOptions
     },
 
     async setItem(key, value, topts) {
-      await client.set(stored(key), value, { ...call, ttl: ttlOf(topts) });
+      await client.set(stored(key), value, { ...call, ttl: ttlOf(topts), ...tagsOf(topts) });
     },
 
     /** Bytes (Uint8Array, ArrayBuffer, a Blob…) as `application/octet-stream`; a string as text. */
     async setItemRaw(key, value: unknown, topts) {
-      await client.set(stored(key), value as Storable, { ...call, ttl: ttlOf(topts) });
+      await client.set(stored(key), value as Storable, { ...call, ttl: ttlOf(topts), ...tagsOf(topts) });
     },
 
     /**
@@ -106,6 +111,9 @@ export const cloudcachedDriver = defineDriver((options: CloudCachedDriverOptions
       const [info, page] = await Promise.all([client.info(stored(key), call), client.listKeys({ ...call, prefix: stored(key), limit: 1 })]);
       if (info === null) return null;
       const meta: StorageMeta = { etag: info.etag, contentType: info.contentType };
+      // The item's own metadata (X-Meta) and tags, when it has them.
+      if (info.meta !== null) meta.meta = info.meta;
+      if (info.tags.length > 0) meta.tags = info.tags;
       if (info.expiresAt !== null) meta.ttl = Math.max(0, info.expiresAt - Math.floor(Date.now() / 1000));
       const listed = page.keys[0];
       if (listed?.key === stored(key)) {

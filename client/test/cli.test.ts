@@ -195,6 +195,30 @@ describe("cloudcached CLI", () => {
     expect(result).toStrictEqual({ code: 0, stdout: "AAAAAAAAAA" });
   });
 
+  it("stats prints the namespace's counts as a table, the same numbers as GET /v1/{ns}/stats", async () => {
+    const ns = uniqueNamespace("cli-stats");
+    const e = env(ns);
+    expect((await cli(["set", "k", "v"], e)).code).toBe(0);
+    expect((await cli(["get", "k"], e)).code).toBe(0);
+    expect((await cli(["get", "k"], e)).code).toBe(0);
+    expect((await cli(["get", "absent"], e)).code).toBe(1);
+    const json = await cli(["stats", "--json"], e);
+    expect(json.code, json.stderr).toBe(0);
+    const stats = JSON.parse(json.stdout) as { reads: number; writes: number; notFound: number; hits: number; misses: number; scope: string; window: string };
+    expect(stats).toMatchObject({ reads: 3, writes: 1, notFound: 1, scope: "instance", window: "1h" });
+    expect(stats.hits + stats.misses).toBe(2);
+    const server = (await (await fetch(`${workerUrl()}/v1/${ns}/stats`, { headers: { authorization: `Bearer ${adminToken()}` } })).json()) as Record<string, unknown>;
+    // The server's own answer counts the CLI's stats request too, never a read: the same reads and writes.
+    expect(server).toMatchObject({ reads: stats.reads, hits: stats.hits, misses: stats.misses, writes: stats.writes });
+    const table = await cli(["stats", "--window", "24h"], e);
+    expect(table.code).toBe(0);
+    expect(table.stdout).toMatch(/^namespace\s+cli-stats/);
+    expect(table.stdout).toMatch(/window\s+24h/);
+    expect(table.stdout).toMatch(/reads\s+3\n/);
+    expect(table.stdout).toMatch(/hit ratio\s+\d+\.\d %/);
+    expect((await cli(["stats", "--window", "2h"], e)).code).toBe(2);
+  });
+
   it("refused by the server → exit 3 with the code on stderr (human and --json)", async () => {
     const e = { ...env(), CLOUDCACHED_TOKEN: "wrong" };
     const human = await cli(["get", "k"], e);

@@ -1,7 +1,7 @@
 // The meta protocol (mg, ms, md, ma, mn) on raw sockets, the same assertions against the gateway
 // and a real memcached.
 import { describe, expect, it } from "vitest";
-import { TARGETS, useRawSession } from "./support/memcached-servers.js";
+import { startGatewayTarget, startMemcached, TARGETS, useRawSession } from "./support/memcached-servers.js";
 
 describe.each(TARGETS)("meta protocol: $name", ({ start }) => {
   const session = useRawSession(start);
@@ -82,5 +82,51 @@ describe.each(TARGETS)("meta protocol: $name", ({ start }) => {
     expect(await session.conn.ask("ms k\r\n")).toBe("CLIENT_ERROR bad command line format\r\n");
     expect(await session.conn.ask("mg k 1\r\n")).toBe("CLIENT_ERROR invalid flag\r\n");
     expect(await session.conn.ask(`mg ${"k".repeat(251)} v\r\n`)).toBe("CLIENT_ERROR bad command line format\r\n");
+  });
+});
+
+describe.each(TARGETS)("meta protocol, anti-stampede: $name", ({ start }) => {
+  const session = useRawSession(start);
+  const { key } = session;
+
+  it("mg N (vivify on miss): the first client wins (W) an empty stub, the others get it with Z until the value is set", async () => {
+    const k = key("viv");
+    expect(await session.conn.ask(`mg ${k} v c t s N30\r\n`, /^$/)).toMatch(/^VA 0 c\d+ t-1 s0 W\r\n\r\n$/);
+    expect(await session.conn.ask(`mg ${k} v c t s N30\r\n`, /^$/)).toMatch(/^VA 0 c\d+ t(29|30) s0 Z\r\n\r\n$/);
+    expect(await session.conn.ask(`mg ${k} s N30\r\n`)).toBe("HD s0 Z\r\n");
+    expect(await session.conn.ask(`ms ${k} 3 T60\r\nnew\r\n`)).toBe("HD\r\n");
+    expect(await session.conn.ask(`mg ${k} v N30\r\n`, /^new$/)).toBe("VA 3\r\nnew\r\n");
+    // The winner's write ended its win: once the key is gone, the next miss is won again at once.
+    expect(await session.conn.ask(`md ${k}\r\n`)).toBe("HD\r\n");
+    expect(await session.conn.ask(`mg ${k} s N30\r\n`)).toBe("HD s0 W\r\n");
+  });
+
+  it("mg R (recache): below R seconds left, one client wins (W) while every client gets the value; the others get Z", async () => {
+    const k = key("rc");
+    expect(await session.conn.ask(`ms ${k} 3 T100\r\nabc\r\n`)).toBe("HD\r\n");
+    expect(await session.conn.ask(`mg ${k} v t R30\r\n`, /^abc$/)).toMatch(/^VA 3 t(99|100)\r\nabc\r\n$/);
+    expect(await session.conn.ask(`mg ${k} v t R200\r\n`, /^abc$/)).toMatch(/^VA 3 t(99|100) W\r\nabc\r\n$/);
+    expect(await session.conn.ask(`mg ${k} v t R200\r\n`, /^abc$/)).toMatch(/^VA 3 t(98|99|100) Z\r\nabc\r\n$/);
+  });
+});
+
+// md I keeps an item served as stale (X): the gateway does it for the grace its items are written with.
+describe.each([
+  { name: "gateway", start: () => startGatewayTarget({ grace: 3600 }) },
+  { name: "memcached", start: () => startMemcached() },
+])("meta protocol, md I (mark stale): $name", ({ start }) => {
+  const session = useRawSession(start);
+  const { key } = session;
+
+  it("md I: the item is served with X, the first client wins its recache (X W), the others get Z X, until it is set again", async () => {
+    const k = key("inv");
+    expect(await session.conn.ask(`ms ${k} 3 T60\r\nold\r\n`)).toBe("HD\r\n");
+    expect(await session.conn.ask(`md ${k} I\r\n`)).toBe("HD\r\n");
+    expect(await session.conn.ask(`mg ${k} v\r\n`, /^old$/)).toBe("VA 3 X W\r\nold\r\n");
+    expect(await session.conn.ask(`mg ${k} v\r\n`, /^old$/)).toBe("VA 3 Z X\r\nold\r\n");
+    expect(await session.conn.ask(`mg ${k} s\r\n`)).toBe("HD s3 Z X\r\n");
+    expect(await session.conn.ask(`ms ${k} 3 T60\r\nnew\r\n`)).toBe("HD\r\n");
+    expect(await session.conn.ask(`mg ${k} v t\r\n`, /^new$/)).toMatch(/^VA 3 t(59|60)\r\nnew\r\n$/);
+    expect(await session.conn.ask(`md ${k}-absent I\r\n`)).toBe("NF\r\n");
   });
 });

@@ -225,6 +225,18 @@ describe("drivers: cloudcached", () => {
         await expect(ctx.storage.setItem("a:..:b", "v")).rejects.toThrow("Invalid key");
       });
 
+      it("tags in a call's options are passed through; getMeta gives the item's tags and metadata back", async () => {
+        const raw = adminClient({ namespace });
+        await ctx.storage.setItem("tagged:a", "v", { tags: ["t-a", "t-shared"] });
+        const meta = await ctx.storage.getMeta("tagged:a");
+        expect(meta.tags).toStrictEqual(["t-a", "t-shared"]);
+        await raw.set("tagged:b", "v", { meta: { origin: "client" } });
+        expect((await ctx.storage.getMeta("tagged:b")).meta).toStrictEqual({ origin: "client" });
+        await raw.expireTag("t-shared");
+        expect(await ctx.storage.getItem("tagged:a")).toBeNull();
+        expect(await ctx.storage.getItem("tagged:b")).toBe("v");
+      });
+
       it("ttl in seconds: the item's expiry is set, it is gone after it, and ttl 0 or none never expires", async () => {
         const raw = adminClient({ namespace });
         const before = Math.floor(Date.now() / 1000);

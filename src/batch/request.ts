@@ -1,5 +1,6 @@
 import { ApiError } from "../http/errors";
-import { normalizeContentType } from "../items/item";
+import { checkItemMetadataFits, normalizeContentType } from "../items/item";
+import { asciiJson, validateMeta, validateTags } from "../items/labels";
 import { validateKey } from "../items/names";
 import { ANY_STALENESS, type MaxStale } from "../items/grace";
 import { allowedFields, batchGetSchema, batchRequestSchema, batchSetSchema, MAX_BATCH_KEYS, type JsonSchema } from "../http/schema";
@@ -20,6 +21,10 @@ export interface BatchSet {
   contentType: string;
   /** Seconds the item stays stale after it expires, as the `grace` of a PUT; undefined → 0. */
   grace: number | undefined;
+  /** As `X-Tags` on a PUT (absent: none). */
+  tags?: string[];
+  /** As `X-Meta` on a PUT: the JSON text kept and answered (absent: none). */
+  userMeta?: string;
 }
 
 /** One get: a key, given alone or as `{"key", "maxStale"?, "lease"?, "refreshBelow"?}`. */
@@ -114,7 +119,13 @@ function parseSet(entry: unknown, where: string, maxTtl: number): BatchSet {
   } catch (err) {
     bad(`${where}.contentType: ${err instanceof ApiError ? err.message : "invalid"}`);
   }
-  return { key, value, ttl, contentType, grace };
+  if (entry.tags !== undefined && (!Array.isArray(entry.tags) || entry.tags.some((tag) => typeof tag !== "string"))) bad(`${where}.tags: an array of strings`);
+  const tags = validateTags((entry.tags as string[] | undefined) ?? [], `${where}.tags`);
+  if (entry.meta !== undefined && !isObject(entry.meta)) bad(`${where}.meta: a JSON object`);
+  // Its text as JSON.stringify writes it, non-ASCII \u-escaped: what a GET's X-Meta would carry.
+  const userMeta = entry.meta === undefined ? null : validateMeta(asciiJson(entry.meta), `${where}.meta`);
+  checkItemMetadataFits({ contentType, expiresAt: null, tags, userMeta }, `${where}.tags and ${where}.meta`);
+  return { key, value, ttl, contentType, grace, ...(tags.length > 0 ? { tags } : {}), ...(userMeta === null ? {} : { userMeta }) };
 }
 
 /** A whole number within a schema's bounds, else a 400 naming where it is. */

@@ -29,6 +29,10 @@ export interface GotValue {
   contentType: string;
   etag: string;
   expiresAt: number | null;
+  /** The item's tags, when it has any. */
+  tags?: string[];
+  /** The item's metadata: the JSON object's text as written, placed in the answer as it is (`answerJson`). */
+  meta?: string;
   /** Present (true) when the answer is STALE, as a GET's `X-Cache: STALE`: an expiry in the past means stale by grace. */
   stale?: true;
 }
@@ -78,7 +82,8 @@ async function setOne(ctx: BatchContext, ref: ItemRef, entry: BatchSet, denied: 
   const { config, items, budget } = ctx.context;
   try {
     if (entry.value.byteLength > config.maxValueBytes) throw new ApiError("value_too_large", `the value is larger than ${config.maxValueBytes} bytes`);
-    const meta = { contentType: entry.contentType, expiresAt: expiresAtFor(entry.ttl ?? config.defaultTtl), grace: entry.grace ?? 0 };
+    const tags = entry.tags ?? [];
+    const meta = { contentType: entry.contentType, expiresAt: expiresAtFor(entry.ttl ?? config.defaultTtl), grace: entry.grace ?? 0, tags, userMeta: entry.userMeta ?? null, writtenAt: tags.length > 0 ? Date.now() : null };
     // The drop of this location's copy is in the key's planned calls (PLANNED_CALLS.batchSet).
     return await items.write(ref, entry.value, meta, { kind: "set" }, budget.withinPlan());
   } catch (err) {
@@ -124,11 +129,23 @@ async function getOne(ctx: BatchContext, get: BatchGet, batchMaxStale: MaxStale)
     }
     const bytes = new Uint8Array(await new Response(found.body).arrayBuffer());
     const got: GotValue = { ...encodeValue(bytes, found.contentType), contentType: found.contentType, etag: found.etag, expiresAt: found.expiresAt };
+    if (found.tags.length > 0) got.tags = found.tags;
+    if (found.userMeta !== null) got.meta = found.userMeta;
     if (found.xCache === "STALE") got.stale = true;
     return { value: got, lease };
   } catch (err) {
     return { value: keyError(err), lease };
   }
+}
+
+/**
+ * One get's answer as JSON. An item's metadata is placed as the object text it was written with,
+ * byte for byte (parsing and writing it again could reorder keys or reformat numbers).
+ */
+export function answerJson(answer: GotValue | KeyError | null): string {
+  if (answer === null || !("meta" in answer) || answer.meta === undefined) return JSON.stringify(answer);
+  const { meta, ...rest } = answer;
+  return `${JSON.stringify(rest).slice(0, -1)},"meta":${meta}}`;
 }
 
 /**
@@ -246,7 +263,7 @@ export async function runBatch(ctx: BatchContext, request: BatchRequest): Promis
       pending.delete(emitted);
       const key = (gets[emitted] as BatchGet).key;
       if (answer.lease) leaseAnswers.push([key, answer.lease]);
-      controller.enqueue(encoder.encode(`${emitted > 0 ? "," : ""}${JSON.stringify(key)}:${JSON.stringify(answer.value)}`));
+      controller.enqueue(encoder.encode(`${emitted > 0 ? "," : ""}${JSON.stringify(key)}:${answerJson(answer.value)}`));
       emitted += 1;
       launch();
     },

@@ -8,11 +8,14 @@ import { onError } from "./on-error";
 import type { AppEnv } from "./http";
 import { observability } from "./observability";
 import { RequestContext } from "./request-context";
+import { consoleRoutes } from "./routes/console";
 import { health } from "./routes/health";
 import { index } from "./routes/index";
 import { items } from "./routes/items";
 import { namespaces } from "./routes/namespaces";
+import { tags } from "./routes/tags";
 import { openapi } from "./routes/openapi";
+import { stats } from "./routes/stats";
 import { tokens } from "./routes/tokens";
 
 export const app = new Hono<AppEnv>();
@@ -43,6 +46,8 @@ app.use("*", async (c, next) => {
 app.route("/healthz", health);
 // Public, like /healthz; before the token check, so that even a bad token gets the index.
 app.route("/", index);
+// The console's static page and assets; it calls the API like any client, with the user's token.
+app.route("/", consoleRoutes);
 
 app.use("/v1/*", async (c, next) => {
   c.set("principal", await authenticate(c.req.header("authorization"), c.get("config")));
@@ -52,3 +57,5 @@ app.route("/v1", openapi);
 app.route("/v1", tokens);
 app.route("/v1", items);
 app.route("/v1", namespaces);
+app.route("/v1", tags);
+app.route("/v1", stats);

@@ -56,6 +56,13 @@ export function contentSafety(): MiddlewareHandler<AppEnv> {
       headers = c.res.headers;
       headers.set("x-content-type-options", "nosniff");
     }
+    // The console's pages (routes/console.ts) run their own script under their own strict policy;
+    // only the Worker's code sets it, never a stored value.
+    const pagePolicy = c.get("pagePolicy");
+    if (pagePolicy !== undefined && c.res.status === 200) {
+      headers.set("content-security-policy", pagePolicy);
+      return;
+    }
     headers.set("content-security-policy", CONTENT_SECURITY_POLICY);
     const contentType = headers.get("content-type");
     if (contentType !== null && mustDownload(contentType)) headers.set("content-disposition", "attachment");

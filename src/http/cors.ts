@@ -5,8 +5,8 @@ import { type AppEnv, setResponseHeader } from "./http";
 
 /** API.md's Access section: what a browser on an allowed origin may send and read. */
 export const CORS_ALLOW_METHODS = ["GET", "HEAD", "PUT", "POST", "DELETE", "OPTIONS"];
-export const CORS_ALLOW_HEADERS = ["Authorization", "Content-Type", "If-Match", "If-None-Match", "Cache-Control", "X-Lease", "X-Lease-Token", "X-Refresh-Below"];
-export const CORS_EXPOSE_HEADERS = ["ETag", "X-Expires-At", "X-Cache", "X-Lease", "X-Lease-Token", "Retry-After"];
+export const CORS_ALLOW_HEADERS = ["Authorization", "Content-Type", "If-Match", "If-None-Match", "Cache-Control", "X-Lease", "X-Lease-Token", "X-Refresh-Below", "X-Tags", "X-Meta"];
+export const CORS_EXPOSE_HEADERS = ["ETag", "X-Expires-At", "X-Cache", "X-Lease", "X-Lease-Token", "Retry-After", "X-Tags", "X-Meta"];
 /** How long a browser may reuse a preflight's answer, in seconds. */
 export const CORS_MAX_AGE = 600;
 

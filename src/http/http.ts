@@ -14,6 +14,8 @@ export interface AppEnv {
     metrics: RequestMetrics;
     /** The request's storage, location cache, generations and verbs, each built at first use (request-context.ts). */
     context: RequestContext;
+    /** The console's own Content-Security-Policy, set only by its routes (content-safety.ts). */
+    pagePolicy: string | undefined;
     /** Set by onError, for the request's log line. */
     errorCode: ErrorCode;
   };

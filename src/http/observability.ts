@@ -4,6 +4,9 @@ import { RequestMetrics, type RequestSummary, type ServedCounts, type ServedKind
 
 /** What Server-Timing and the log line read of a request's summary (leases and served kinds only when any). */
 type Summary = Omit<RequestSummary, "leases" | "served"> & Partial<Pick<RequestSummary, "leases" | "served">>;
+import { analyticsBinding, dataPointOf, writePoint } from "../stats/analytics";
+import { instanceCounters } from "../stats/instance-counters";
+import { tallyOf } from "../stats/outcome";
 
 /** Server-Timing's name and description of each way a read may be answered beyond HIT and MISS. */
 const SERVED_TIMING: Record<ServedKind, string> = {
@@ -98,8 +101,19 @@ export function observability(): MiddlewareHandler<AppEnv> {
     const status = c.res.status;
     const cache = c.res.headers.get("x-cache");
     const errorCode = c.get("errorCode");
-    const write = (counted: ReturnType<RequestMetrics["summary"]>) =>
-      console.log(logLine({ requestId: metrics.requestId, method, route: routePath, namespace: NAMESPACE_IN_PATH.exec(path)?.[1], status, cache, summary: counted, errorCode }));
+    const namespace = NAMESPACE_IN_PATH.exec(path)?.[1];
+    // The stats count the same facts as the log line: a few additions now (so a stats request
+    // right after sees them), the Analytics Engine point with the line, after the answer.
+    const tally =
+      namespace === undefined
+        ? undefined
+        : tallyOf({ method, route: routePath, status, xCache: cache, lease: c.res.headers.get("x-lease"), errorCode, served: summary.served, storageCalls: summary.storageCalls, cacheCalls: summary.cacheCalls, bytes: bytesOf(method, c.req.header("content-length"), c.res.headers.get("content-length")), ms: summary.total });
+    if (namespace !== undefined && tally !== undefined) instanceCounters.record(namespace, tally);
+    const analytics = tally === undefined ? undefined : analyticsBinding(c.env);
+    const write = (counted: ReturnType<RequestMetrics["summary"]>) => {
+      console.log(logLine({ requestId: metrics.requestId, method, route: routePath, namespace, status, cache, summary: counted, errorCode }));
+      if (analytics !== undefined && namespace !== undefined && tally !== undefined) writePoint(analytics, dataPointOf(namespace, tally));
+    };
     // An answer whose body still works (a batch's gets) is logged as that work ends, counting it,
     // while its invocation still runs (the body is being sent); any other once the answer has left.
     const ongoing = metrics.ongoing;
@@ -110,6 +124,12 @@ export function observability(): MiddlewareHandler<AppEnv> {
       afterAnswer(c, () => write(summary));
     }
   };
+}
+
+/** The value's bytes a request moved: the answer's on a read, the request's on a write. Pure. */
+export function bytesOf(method: string, requestLength: string | undefined, answerLength: string | null): number {
+  const length = Number(method === "GET" || method === "HEAD" ? answerLength : requestLength);
+  return Number.isFinite(length) && length > 0 ? length : 0;
 }
 
 const NAMESPACE_IN_PATH = /^\/v1\/([a-z0-9][a-z0-9_-]{0,63})\//;

@@ -12,15 +12,20 @@ import {
   limitParam,
   namespaceParam,
   opParam,
+  tagOpParam,
+  tagParam,
   prefixParam,
   refreshBelowHeader,
   tokenRequestSchema,
   ttlParam,
+  windowParam,
   type JsonSchema,
   type ParamSpec,
 } from "./schema";
 import { buildIndex } from "./service-index";
+import { MAX_META_BYTES, MAX_TAG_BYTES, MAX_TAGS } from "../items/labels";
 import { DEFAULT_TOKEN_TTL } from "../auth/tokens";
+import { STATS_WINDOWS } from "../stats/windows";
 
 /**
  * GET /v1/openapi.json: the API as OpenAPI 3.1, built from src/http/schema.ts — the same objects the
@@ -36,6 +41,28 @@ const json = (schema: JsonSchema, example?: unknown) => ({ "application/json": {
 const ETAG_EXAMPLE = '"9a0364b9e99bb480dd25e1f0284c8555"';
 const EXPIRES_AT_EXAMPLE = 1767225600;
 const writtenExample = { etag: ETAG_EXAMPLE, expiresAt: EXPIRES_AT_EXAMPLE };
+const STATS_EXAMPLE = {
+  namespace: "app",
+  window: "1h",
+  scope: "deployment",
+  reads: 1200,
+  hits: 1088,
+  misses: 80,
+  notFound: 20,
+  hitRatio: 0.907,
+  stale: { grace: 12, error: 0 },
+  leases: { won: 9, busy: 40 },
+  writes: 90,
+  deletes: 4,
+  errors: { storage_timeout: 1 },
+  storageCallsPerRead: 0.08,
+  ms: { p50: 3.1, p99: 41.0 },
+};
+
+/** One of the console's static answers: public, like the index; 404 no_such_route when CONSOLE=off. */
+function consolePage(operationId: string, summary: string, type: string): Operation {
+  return { operationId, summary, security: [], responses: { 200: { description: summary, content: { [type]: { schema: { type: "string" } } } }, 404: { description: "CONSOLE=off: no_such_route.", content: json(ref("Error"), { error: { code: "no_such_route", message: "no such route: the console is off (CONSOLE=off)" } }) } } };
+}
 
 /** Error answers with headers of their own on one status. */
 function withHeaders(responses: Record<string, unknown>, status: string, headers: Record<string, unknown>): Record<string, unknown> {
@@ -64,6 +91,8 @@ const itemHeaders = {
     description: "HIT (this location's copy), MISS (storage was asked) or STALE: with a past X-Expires-At, an expired item within its grace (asked for with max-stale); with a future one, storage failed and a live copy stood in.",
     schema: { type: "string", enum: ["HIT", "MISS", "STALE"] },
   },
+  "X-Tags": { description: "The item's tags, comma-separated; absent when it has none.", schema: { type: "string" } },
+  "X-Meta": { description: "The item's metadata (a JSON object) exactly as written; absent when it has none.", schema: { type: "string" } },
 };
 
 /** What a read that asked for a lease (X-Lease) is told of it, on its 200, 304 or 404. */
@@ -73,6 +102,26 @@ const leaseAnswerHeaders = {
   "Retry-After": { description: "With X-Lease: busy: whole seconds until the lease lapses (may be 0).", schema: { type: "integer", minimum: 0 } },
   "X-Lease-Retry-Ms": { description: "With X-Lease: busy: the same, in milliseconds.", schema: { type: "integer", minimum: 0 } },
 };
+
+/** X-Tags and X-Meta on a write (src/items/labels.ts). */
+const labelHeaders = [
+  {
+    name: "X-Tags",
+    in: "header",
+    required: false,
+    description: `At most ${MAX_TAGS} tags, comma-separated, each 1–${MAX_TAG_BYTES} bytes of printable ASCII other than ',' and space: POST /v1/{ns}/tags/{tag} invalidates every item written with one.`,
+    schema: { type: "string" },
+    example: "product-42, prices",
+  },
+  {
+    name: "X-Meta",
+    in: "header",
+    required: false,
+    description: `A JSON object of at most ${MAX_META_BYTES} bytes of ASCII (other characters \\u-escaped), kept beside the value and answered unchanged. With X-Tags, it must fit S3's 2 KB of metadata.`,
+    schema: { type: "string" },
+    example: '{"source":"pricing"}',
+  },
+];
 
 export function buildOpenApi(config: Config): Record<string, unknown> {
   const ttl = ttlParam(config.defaultTtl, config.maxTtl);
@@ -163,6 +212,7 @@ export function buildOpenApi(config: Config): Record<string, unknown> {
           { name: "If-None-Match", in: "header", required: false, schema: { type: "string", enum: ["*"] } },
           { name: "If-Match", in: "header", required: false, schema: { type: "string" } },
           param(leaseTokenHeader),
+          ...labelHeaders,
         ],
         requestBody: { required: true, content: { "*/*": { schema: { type: "string", format: "binary", maxLength: config.maxValueBytes } } } },
         responses: {
@@ -222,6 +272,14 @@ export function buildOpenApi(config: Config): Record<string, unknown> {
         },
       },
     },
+    "/v1/{ns}/tags/{tag}": {
+      post: {
+        operationId: "invalidateTag",
+        summary: "Expire (soft) or delete every item written with the tag before this call (O(1); scope flush, no key-prefix token)",
+        parameters: [param(namespaceParam), param(tagParam), param(tagOpParam)],
+        responses: { 204: { description: "Invalidated." }, ...errors("bad_request") },
+      },
+    },
     "/v1/{ns}/flush": {
       post: { operationId: "flushNamespace", summary: "Drop every item of the namespace (O(1))", parameters: [param(namespaceParam)], responses: { 204: { description: "Flushed." }, ...errors("bad_request") } },
     },
@@ -235,6 +293,20 @@ export function buildOpenApi(config: Config): Record<string, unknown> {
             description: "A page of keys.",
             content: json(ref("KeyPage"), { keys: [{ key: "greeting", size: 5, lastModified: 1767222000 }], cursor: null }),
           },
+          ...errors("bad_request"),
+        },
+      },
+    },
+    "/console": { get: consolePage("getConsole", "The browser console (unless CONSOLE=off)", "text/html") },
+    "/console/console.js": { get: consolePage("getConsoleScript", "The console's script", "text/javascript") },
+    "/console/console.css": { get: consolePage("getConsoleStyle", "The console's style", "text/css") },
+    "/v1/{ns}/stats": {
+      get: {
+        operationId: "getStats",
+        summary: "The namespace's hit ratio and traffic over a window: the whole deployment's (scope deployment, Analytics Engine) or this instance's (scope instance)",
+        parameters: [param(namespaceParam), param(windowParam)],
+        responses: {
+          200: { description: "The counts over the window.", content: json(ref("Stats"), STATS_EXAMPLE) },
           ...errors("bad_request"),
         },
       },
@@ -278,6 +350,26 @@ export function buildOpenApi(config: Config): Record<string, unknown> {
               properties: { subrequestsPerRequest: { type: "integer" }, batchKeys: { type: "integer", minimum: 1, maximum: 100 }, batchLeaseKeys: { type: "integer", minimum: 1, maximum: 100 } },
             },
             docs: { type: "string" },
+          },
+        },
+        Stats: {
+          type: "object",
+          properties: {
+            namespace: { type: "string" },
+            window: { type: "string", enum: Object.keys(STATS_WINDOWS) },
+            scope: { type: "string", enum: ["instance", "deployment"] },
+            reads: { type: "integer", description: "hits + misses + notFound + stale reads" },
+            hits: { type: "integer" },
+            misses: { type: "integer" },
+            notFound: { type: "integer" },
+            hitRatio: { type: "number", description: "hits / reads (0 when no reads)" },
+            stale: { type: "object", properties: { grace: { type: "integer" }, error: { type: "integer" } } },
+            leases: { type: "object", properties: { won: { type: "integer" }, busy: { type: "integer" } } },
+            writes: { type: "integer" },
+            deletes: { type: "integer" },
+            errors: { type: "object", additionalProperties: { type: "integer" } },
+            storageCallsPerRead: { type: "number" },
+            ms: { type: "object", properties: { p50: { type: "number" }, p99: { type: "number" } } },
           },
         },
         KeyPage: {

@@ -6,6 +6,7 @@ import { itemRef, Items, type ItemRef } from "../items/items";
 import { Leases } from "../items/leases";
 import { LocationCache } from "../cache/location-cache";
 import { Generations } from "../cache/generation";
+import { TagStates } from "../cache/tag-state";
 import type { RequestMetrics } from "../platform/metrics";
 import { openStorage, requestBudget } from "../storage/open";
 import type { Storage } from "../storage/storage";
@@ -30,6 +31,7 @@ export class RequestContext {
   private cacheOnce: LocationCache | undefined;
   private generationsOnce: Generations | undefined;
   private itemsOnce: Items | undefined;
+  private tagStatesOnce: TagStates | undefined;
   private maxStaleOnce: { value: MaxStale } | undefined;
   private leasesOnce: Leases | undefined;
   /** The request's subrequests: every storage and Cache API call is counted in it, up to SUBREQUEST_LIMIT. */
@@ -74,6 +76,12 @@ export class RequestContext {
   get generations(): Generations {
     this.generationsOnce ??= new Generations(this.storage, this.deployment, this.config.prefix, this.rawCache, this.config.edgeTtl, this.waitUntil, this.metrics);
     return this.generationsOnce;
+  }
+
+  /** The states of tags (tag-state.ts): confirmed like the generation, shared by the request's reads. */
+  get tagStates(): TagStates {
+    this.tagStatesOnce ??= new TagStates(this.storage, this.deployment, this.config.prefix, this.rawCache, this.config.edgeTtl, this.waitUntil, this.metrics);
+    return this.tagStatesOnce;
   }
 
   get items(): Items {

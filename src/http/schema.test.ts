@@ -39,6 +39,6 @@ describe("readEnum", () => {
 
 describe("allowedFields", () => {
   it("lists an object schema's properties", () => {
-    expect(allowedFields(batchSetSchema)).toEqual(["key", "value", "encoding", "ttl", "contentType", "grace"]);
+    expect(allowedFields(batchSetSchema)).toEqual(["key", "value", "encoding", "ttl", "contentType", "grace", "tags", "meta"]);
   });
 });

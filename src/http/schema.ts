@@ -1,6 +1,8 @@
 // The name rules are shared with the client, which refuses what the Worker refuses (client/src/names.ts).
 import { MAX_KEY_BYTES, NAMESPACE_PATTERN } from "../../client/src/names";
 import { ApiError } from "./errors";
+import { MAX_TAGS, TAG_PATTERN } from "../items/labels";
+import { STATS_WINDOWS } from "../stats/windows";
 
 /**
  * The one description of what requests may carry: the validators read their rules from here
@@ -98,6 +100,23 @@ export const opParam: ParamSpec = {
   schema: { type: "string", enum: ["touch", "expire", "incr", "decr"] },
 };
 
+export const tagOpParam: ParamSpec = {
+  name: "op",
+  in: "query",
+  required: true,
+  description: "expire: every item written with the tag before this call expires now and its grace starts (soft); delete: every such item is absent at once.",
+  schema: { type: "string", enum: ["expire", "delete"] },
+};
+
+export const tagParam: ParamSpec = {
+  name: "tag",
+  in: "path",
+  required: true,
+  description: "The tag, percent-encoded: 1–128 bytes of printable ASCII other than ',' and space.",
+  schema: { type: "string", pattern: TAG_PATTERN },
+  example: "product-42",
+};
+
 export const byParam: ParamSpec = {
   name: "by",
   in: "query",
@@ -128,6 +147,14 @@ export const prefixParam: ParamSpec = {
   required: false,
   description: `Only keys starting with this text (at most ${MAX_KEY_BYTES} bytes, no control characters).`,
   schema: { type: "string" },
+};
+
+export const windowParam: ParamSpec = {
+  name: "window",
+  in: "query",
+  required: false,
+  description: "The stats' window: the last hour, day or week.",
+  schema: { type: "string", enum: Object.keys(STATS_WINDOWS), default: "1h" },
 };
 
 export const cursorParam: ParamSpec = {
@@ -214,6 +241,13 @@ export const batchSetSchema: JsonSchema = {
     ttl: { type: "integer", minimum: 0, description: "As the ttl of a PUT (at most MAX_TTL); default DEFAULT_TTL." },
     contentType: { type: "string", default: "application/octet-stream" },
     grace: { type: "integer", minimum: 0, default: 0, description: "As the grace of a PUT (at most MAX_TTL): seconds the item stays stale after it expires." },
+    tags: {
+      type: "array",
+      maxItems: MAX_TAGS,
+      items: { type: "string", pattern: TAG_PATTERN },
+      description: "As X-Tags on a PUT: at most 16 tags, each 1–128 bytes of printable ASCII other than ',' and space.",
+    },
+    meta: { type: "object", description: "As X-Meta on a PUT: a JSON object of at most 1,024 bytes (as JSON text, ASCII with other characters \\u-escaped), answered unchanged." },
   },
 };
 

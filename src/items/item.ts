@@ -1,6 +1,7 @@
 import { ApiError } from "../http/errors";
 import { parseMimeType, splitHeaderValues } from "../http/mime-type";
 import { graceParam, readInteger, ttlParam } from "../http/schema";
+import { encodeMetaValue, META_HEADER, TAGS_HEADER, WRITTEN_HEADER } from "./labels";
 
 /** What the Worker keeps beside a value: its expiry, its grace and its content type. */
 export interface ItemMeta {
@@ -12,6 +13,12 @@ export interface ItemMeta {
    */
   grace?: number;
   contentType: string;
+  /** The item's tags (labels.ts); absent or empty: none. */
+  tags?: string[];
+  /** The user's metadata: a JSON object's text, kept and answered unchanged; absent or null: none. */
+  userMeta?: string | null;
+  /** When a tagged item was written (unix ms): its tags' invalidations are compared with it (tag-state.ts). */
+  writtenAt?: number | null;
 }
 
 export const DEFAULT_CONTENT_TYPE = "application/octet-stream";
@@ -98,6 +105,33 @@ export function encodeLifetime(meta: Pick<ItemMeta, "expiresAt" | "grace">): Rec
   const headers = encodeExpiry(meta.expiresAt);
   if (meta.expiresAt !== null && meta.grace) headers[GRACE_HEADER] = String(meta.grace);
   return headers;
+}
+
+/**
+ * Everything the Worker keeps in an object's user metadata: its lifetime, its tags with its write
+ * time, and the user's metadata. All of it counts against S3's 2 KB (`MAX_USER_METADATA_BYTES`).
+ */
+export function encodeItemMetadata(meta: ItemMeta): Record<string, string> {
+  const headers = encodeLifetime(meta);
+  if (meta.tags && meta.tags.length > 0) {
+    headers[TAGS_HEADER] = meta.tags.join(",");
+    if (meta.writtenAt !== undefined && meta.writtenAt !== null) headers[WRITTEN_HEADER] = String(meta.writtenAt);
+  }
+  if (meta.userMeta !== undefined && meta.userMeta !== null) headers[META_HEADER] = encodeMetaValue(meta.userMeta);
+  return headers;
+}
+
+/**
+ * Refuses, before any storage call, an item whose tags and metadata would not fit beside the rest
+ * of what the Worker keeps (S3's 2 KB of user metadata). The worst case of the rest is counted (an
+ * expiry and a grace of 16 digits), so a later touch or counter step always fits too.
+ */
+export function checkItemMetadataFits(meta: ItemMeta, where = "X-Tags and X-Meta"): void {
+  const worst = encodeItemMetadata({ ...meta, expiresAt: 10 ** 15, grace: 10 ** 15, writtenAt: meta.tags?.length ? 10 ** 15 : null });
+  const used = userMetadataBytes(worst);
+  if (used > MAX_USER_METADATA_BYTES) {
+    throw new ApiError("bad_request", `${where} take ${used} bytes of the ${MAX_USER_METADATA_BYTES} bytes of metadata S3 keeps beside an item (with its expiry and grace): send fewer or shorter tags, or smaller metadata`);
+  }
 }
 
 /** Reads the grace back: a value this Worker did not write counts as no grace (never served stale). */

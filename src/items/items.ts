@@ -153,7 +153,8 @@ export class Items {
       const result = await this.storage.budget.attempt(attempt, PLANNED_CALLS.retriedTouch, async () => {
         const current = await this.storage.head(ref.objectKey);
         if (!current || !isLive(current)) throw new ApiError("not_found", "no such item");
-        return this.storage.replaceMeta(ref.objectKey, current.etag, { contentType: current.meta.contentType, expiresAt, grace: current.meta.grace ?? 0 });
+        // Everything else the item carries (grace, tags, write time, metadata) is kept.
+        return this.storage.replaceMeta(ref.objectKey, current.etag, { ...current.meta, expiresAt, grace: current.meta.grace ?? 0 });
       });
       if (result.ok) {
         await this.dropCopy(ref, call);
@@ -203,7 +204,7 @@ export class Items {
         const value = await readCounter(current.body);
         next = value + delta;
         if (!Number.isSafeInteger(next)) throw new ApiError("out_of_range", `the result is outside ±${COUNTER_LIMIT}`);
-        meta = { contentType: current.meta.contentType, expiresAt: options.ttl === undefined ? current.meta.expiresAt : expiresAtFor(options.ttl), grace: current.meta.grace ?? 0 };
+        meta = { ...current.meta, expiresAt: options.ttl === undefined ? current.meta.expiresAt : expiresAtFor(options.ttl), grace: current.meta.grace ?? 0 };
         condition = { kind: "match", etag: current.etag };
       }
       const result = await this.storage.put(ref.objectKey, new TextEncoder().encode(String(next)), meta, condition);

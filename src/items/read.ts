@@ -1,6 +1,9 @@
 import { Flights } from "./coalesce";
 import { acceptsStale, answerFromCopy, type MaxStale } from "./grace";
-import { goneAt, isGone } from "./item";
+import { encodeItemMetadata, goneAt, isGone } from "./item";
+import { decodeMetaValue, decodeTags, decodeWrittenAt, META_HEADER, TAGS_HEADER, WRITTEN_HEADER } from "./labels";
+import { judgeTags } from "./tagged";
+import type { TagVerdict } from "../cache/tag-state";
 import { isLive, type ItemRef } from "./items";
 import { cacheMaxAge, isCacheable, type CachedItem } from "../cache/location-cache";
 import { newerGeneration } from "../cache/generation";
@@ -31,6 +34,10 @@ export interface FoundItem {
   xCache: "HIT" | "MISS" | "STALE";
   /** Why the answer is STALE: the item's grace, or stale-if-error; null for HIT and MISS. */
   staleBy: "grace" | "error" | null;
+  /** The item's tags (empty: none). */
+  tags: string[];
+  /** The item's metadata as written (X-Meta), or null. */
+  userMeta: string | null;
 }
 
 export interface ReadOptions {
@@ -99,6 +106,8 @@ function fromCopy(ctx: RequestContext, copy: CachedItem, xCache: "HIT" | "STALE"
     body: head ? null : copy.response.body,
     xCache,
     staleBy,
+    tags: decodeTags(headers.get(COPY_TAGS)),
+    userMeta: decodeMetaValue(headers.get(COPY_META)),
   });
 }
 
@@ -121,9 +130,18 @@ function copyMaxAge(ctx: RequestContext, found: StoredHead): number {
   return isCacheable(found.size, maxAge) ? maxAge : 0;
 }
 
+/** Headers on a location copy: the item's tags, its metadata (stored form) and its write time. */
+const COPY_TAGS = "x-cc-tags";
+const COPY_META = "x-cc-meta";
+const COPY_WRITTEN = "x-cc-written";
+
 /** Keeps a copy of `found` at this location, its value read from `body` (the caller checked `copyMaxAge`). */
 function keepCopy(ctx: RequestContext, ref: ItemRef, found: StoredHead, body: ReadableStream<Uint8Array>, maxAge: number): Promise<void> {
   const entry = new Headers({ etag: found.etag, "content-type": found.meta.contentType, "content-length": String(found.size) });
+  const labels = encodeItemMetadata(found.meta);
+  if (labels[TAGS_HEADER] !== undefined) entry.set(COPY_TAGS, labels[TAGS_HEADER]);
+  if (labels[WRITTEN_HEADER] !== undefined) entry.set(COPY_WRITTEN, labels[WRITTEN_HEADER]);
+  if (labels[META_HEADER] !== undefined) entry.set(COPY_META, labels[META_HEADER]);
   return ctx.cache.put(ref.cacheUrl, body, entry, found.meta, maxAge);
 }
 
@@ -208,6 +226,23 @@ export async function readItem(ctx: RequestContext, namespace: string, key: stri
       else copy = await ctx.cache.match(ref.cacheUrl);
     }
   }
+  if (copy) {
+    // The copy's tags: one deleted since it was written makes it absent; one expired expires it.
+    let verdict: TagVerdict;
+    try {
+      verdict = await judgeTags(ctx, namespace, { tags: decodeTags(copy.response.headers.get(COPY_TAGS)), writtenAt: decodeWrittenAt(copy.response.headers.get(COPY_WRITTEN)), expiresAt: copy.expiresAt });
+    } catch (err) {
+      void stored?.then(release, () => undefined);
+      return staleOr(ctx, copy, err, head);
+    }
+    if (verdict.deleted) {
+      await drop(copy);
+      ctx.waitUntil(ctx.cache.deleteIfSpare(ref.cacheUrl).catch(() => undefined));
+      copy = null;
+    } else if (verdict.expiresAt !== copy.expiresAt) {
+      copy = { ...copy, expiresAt: verdict.expiresAt };
+    }
+  }
   const fromHere = copy && answerFromCopy(copy, maxStale);
   if (copy && fromHere) {
     if (fromHere.refresh) refreshLater(ctx, ref);
@@ -221,6 +256,22 @@ export async function readItem(ctx: RequestContext, namespace: string, key: stri
     return staleOr(ctx, copy, err, head);
   }
   await drop(copy);
+  if (found && !found.tombstone && found.meta.tags && found.meta.tags.length > 0) {
+    let verdict: TagVerdict;
+    try {
+      verdict = await judgeTags(ctx, namespace, { tags: found.meta.tags, writtenAt: found.meta.writtenAt ?? null, expiresAt: found.meta.expiresAt });
+    } catch (err) {
+      await release(found);
+      throw err;
+    }
+    if (verdict.deleted) {
+      // Absent for every reader; the sweep removes the object.
+      await release(found);
+      if (copy) ctx.waitUntil(ctx.cache.deleteIfSpare(ref.cacheUrl).catch(() => undefined));
+      return null;
+    }
+    found = { ...found, meta: { ...found.meta, expiresAt: verdict.expiresAt } };
+  }
   if (!found || found.tombstone || isGone(found.meta.expiresAt, found.meta.grace)) {
     await release(found);
     if (found) ctx.items.expireLater(ref, found);
@@ -234,7 +285,17 @@ export async function readItem(ctx: RequestContext, namespace: string, key: stri
     await release(found);
     return null;
   }
-  const item: FoundItem = { etag: found.etag, expiresAt: found.meta.expiresAt, contentType: found.meta.contentType, size: found.size, body: null, xCache: stale ? "STALE" : "MISS", staleBy: stale ? "grace" : null };
+  const item: FoundItem = {
+    etag: found.etag,
+    expiresAt: found.meta.expiresAt,
+    contentType: found.meta.contentType,
+    size: found.size,
+    body: null,
+    xCache: stale ? "STALE" : "MISS",
+    staleBy: stale ? "grace" : null,
+    tags: found.meta.tags ?? [],
+    userMeta: found.meta.userMeta ?? null,
+  };
   if (!hasBody(found)) return served(ctx, item);
   item.body = found.body;
   const maxAge = copyMaxAge(ctx, found);

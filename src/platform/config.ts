@@ -4,6 +4,7 @@ import { REQUIRED_SETTINGS, S3_CONNECTION_SETTINGS, STORE_BINDING, STORE_BUCKET_
 
 export { REQUIRED_SETTINGS };
 import { dialectNamed, NAMED_DIALECTS, type StoreDialect } from "../storage/s3/dialect";
+import { DEFAULT_STATS_DATASET, DEFAULT_STATS_SQL_API, type StatsSqlSettings } from "../stats/deployment-stats";
 
 /** Settings of the Worker, parsed and checked once per set of bindings (see `configFor`). */
 /**
@@ -28,6 +29,10 @@ export interface Config {
   publicReadNamespaces: readonly string[];
   adminToken: string;
   tokenSecret: string | undefined;
+  /** Analytics Engine's SQL API, when both STATS_ACCOUNT_ID and STATS_API_TOKEN are set: stats of the whole deployment. */
+  statsSql: StatsSqlSettings | null;
+  /** `CONSOLE=off` turns `GET /console` off. */
+  console: boolean;
 }
 
 /** One way to storage per deployment: both configured is refused (`parseConfig`). */
@@ -170,7 +175,30 @@ export function parseConfig(bindings: object): Config {
     publicReadNamespaces: list(env, "PUBLIC_READ_NAMESPACES"),
     adminToken: required(env, "ADMIN_TOKEN"),
     tokenSecret: text(env, "TOKEN_SECRET"),
+    statsSql: statsSqlSettings(env),
+    console: consoleSetting(env),
   };
+}
+
+function statsSqlSettings(env: Source): StatsSqlSettings | null {
+  const accountId = text(env, "STATS_ACCOUNT_ID");
+  const apiToken = text(env, "STATS_API_TOKEN");
+  if (accountId === undefined && apiToken === undefined) return null;
+  if (accountId === undefined) missing("STATS_ACCOUNT_ID");
+  if (apiToken === undefined) missing("STATS_API_TOKEN");
+  if (!/^[0-9a-f]{32}$/i.test(accountId)) invalid("STATS_ACCOUNT_ID", "a 32-character account id");
+  const dataset = text(env, "STATS_DATASET") ?? DEFAULT_STATS_DATASET;
+  if (!/^[A-Za-z_][A-Za-z0-9_]{0,63}$/.test(dataset)) invalid("STATS_DATASET", "a dataset name (letters, digits, _)");
+  const apiBase = (text(env, "STATS_SQL_API") ?? DEFAULT_STATS_SQL_API).replace(/\/+$/, "");
+  if (!/^https?:\/\//.test(apiBase)) invalid("STATS_SQL_API", "an http(s) URL");
+  return { accountId, apiToken, dataset, apiBase };
+}
+
+function consoleSetting(env: Source): boolean {
+  const value = text(env, "CONSOLE");
+  if (value === undefined || value === "on") return true;
+  if (value === "off") return false;
+  return invalid("CONSOLE", "on or off");
 }
 
 // Bindings are the same object for every request of an isolate: parse them once, at first use.

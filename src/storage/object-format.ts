@@ -1,5 +1,6 @@
 import { ApiError } from "../http/errors";
-import { decodeExpiry, decodeGrace, encodeLifetime, EXPIRES_HEADER, GRACE_HEADER, MAX_USER_METADATA_BYTES, TOMBSTONE_HEADER, userMetadataBytes, type ItemMeta } from "../items/item";
+import { decodeMetaValue, decodeTags, decodeWrittenAt, META_HEADER, TAGS_HEADER, WRITTEN_HEADER } from "../items/labels";
+import { decodeExpiry, decodeGrace, encodeItemMetadata, EXPIRES_HEADER, GRACE_HEADER, MAX_USER_METADATA_BYTES, TOMBSTONE_HEADER, userMetadataBytes, type ItemMeta } from "../items/item";
 
 /**
  * What an item's object looks like in the bucket, and how its facts are read back from an answer's
@@ -43,14 +44,27 @@ export function readHead(headers: Headers, objectSize: number): StoredHead {
       contentType: headers.get("content-type") ?? "application/octet-stream",
       expiresAt: decodeExpiry(headers.get(EXPIRES_HEADER)),
       grace: decodeGrace(headers.get(GRACE_HEADER)),
+      ...labelsOf(headers),
     },
     tombstone: headers.get(TOMBSTONE_HEADER) === "1",
   };
 }
 
-/** An item's lifetime (expiry and grace) as S3 user-metadata headers (the binding's custom metadata): what both ways write. Pure. */
+/** An object's tags, write time and user metadata, each only when it has one. */
+function labelsOf(headers: Headers): Pick<ItemMeta, "tags" | "userMeta" | "writtenAt"> {
+  const labels: Pick<ItemMeta, "tags" | "userMeta" | "writtenAt"> = {};
+  const tags = decodeTags(headers.get(TAGS_HEADER));
+  if (tags.length > 0) labels.tags = tags;
+  const writtenAt = decodeWrittenAt(headers.get(WRITTEN_HEADER));
+  if (writtenAt !== null) labels.writtenAt = writtenAt;
+  const userMeta = decodeMetaValue(headers.get(META_HEADER));
+  if (userMeta !== null) labels.userMeta = userMeta;
+  return labels;
+}
+
+/** An item's metadata (expiry, grace, tags, write time, user metadata) as S3 user-metadata headers (the binding's custom metadata): what both ways write. Pure. */
 export function itemMetadata(meta: ItemMeta): Record<string, string> {
-  return encodeLifetime(meta);
+  return encodeItemMetadata(meta);
 }
 
 /** Refuses a write whose metadata headers S3 would refuse (2 KB of user metadata). */

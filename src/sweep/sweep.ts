@@ -5,7 +5,8 @@ import { ApiError } from "../http/errors";
 import { nowSeconds } from "../items/item";
 import { storedGeneration } from "../cache/generation";
 import { openStorage } from "../storage/open";
-import type { DeleteEntry, ListedObject, ListPage, Storage } from "../storage/storage";
+import { storedTagState, tagVerdict, type TagState } from "../cache/tag-state";
+import type { DeleteEntry, ListedObject, ListPage, Storage, StoredHead } from "../storage/storage";
 import { admitChunk, isSweepable, needsRefresh, parseObjectKey, triage, type ChunkCosts, type ChunkEntry, type ParsedObject } from "./classify";
 
 /**
@@ -81,6 +82,7 @@ export async function sweep(config: Config, options: SweepOptions): Promise<Swee
   report.cursor = after;
   const pageSize = options.pageSize ?? Math.min(1000, Math.max(100, options.budget * 8));
   const generations = new Map<string, number>();
+  const tagStates = new Map<string, TagState>();
   // Page after page while the budget lasts; a page is handled in chunks, in key order.
   for (;;) {
     let page: ListPage;
@@ -95,7 +97,7 @@ export async function sweep(config: Config, options: SweepOptions): Promise<Swee
     report.listed += page.objects.length;
     for (let start = 0; start < page.objects.length; start += CHUNK) {
       const chunk = page.objects.slice(start, start + CHUNK);
-      const outcome = await sweepChunk(chunk, { prefix, now, graceSeconds: options.graceSeconds, budget, generations, storage: storage(), report });
+      const outcome = await sweepChunk(chunk, { prefix, now, graceSeconds: options.graceSeconds, budget, generations, tagStates, storage: storage(), report });
       for (let i = 0; i < chunk.length; i++) {
         // The cursor only ever passes objects that are done: a pending one is met again next run.
         if (outcome[i] === "pending") return finish(report, budget, storage, prefix, "budget");
@@ -131,6 +133,8 @@ interface ChunkContext {
   graceSeconds: number;
   budget: SubrequestBudget;
   generations: Map<string, number>;
+  /** Tag states read this run, by namespace and tag: an item a deleted tag removed is swept. */
+  tagStates: Map<string, TagState>;
   storage: Storage;
   report: SweepReport;
 }
@@ -193,6 +197,27 @@ async function readGenerations(namespaces: string[], ctx: ChunkContext): Promise
   });
 }
 
+/**
+ * An item as its tags leave it: one a deleted tag removed counts as long expired, one an expired tag
+ * expired has that expiry. Its tags' states are read from storage once per run, only out of spare
+ * calls: null when they cannot be (the item waits for a later pass).
+ */
+async function withTags(head: StoredHead, namespace: string, ctx: ChunkContext): Promise<StoredHead | null> {
+  const tags = head.meta.tags ?? [];
+  if (tags.length === 0 || head.tombstone) return head;
+  const id = (tag: string) => `${namespace}\n${tag}`;
+  const unread = tags.filter((tag) => !ctx.tagStates.has(id(tag)));
+  if (unread.length > 0) {
+    const read = await ctx.budget.ifSpare(unread.length, () =>
+      Promise.all(unread.map(async (tag) => ctx.tagStates.set(id(tag), (await storedTagState(ctx.storage, ctx.prefix, namespace, tag)).state))),
+    );
+    if (!read) return null;
+  }
+  const verdict = tagVerdict(head.meta.expiresAt, head.meta.writtenAt ?? null, tags.map((tag) => ctx.tagStates.get(id(tag)) as TagState));
+  // Deleted: as if it expired at the epoch, with no grace left.
+  return { ...head, meta: { ...head.meta, ...(verdict.deleted ? { expiresAt: 0, grace: 0 } : { expiresAt: verdict.expiresAt }) } };
+}
+
 interface Deletion {
   index: number;
   entry: DeleteEntry;
@@ -220,7 +245,9 @@ async function inspectChunk(admitted: ListedObject[], entries: ChunkEntry[], ctx
   await mapLimit(indexes("inspect"), CONCURRENCY, async (index) => {
     const object = admitted[index] as ListedObject;
     try {
-      const head = await ctx.storage.head(object.key);
+      const found = await ctx.storage.head(object.key);
+      if (!found) return;
+      const head = await withTags(found, (parseObjectKey(ctx.prefix, object.key) as { namespace: string }).namespace, ctx);
       if (!head) return;
       const verdict = isSweepable(head, nowSeconds(ctx.now), ctx.graceSeconds);
       if (verdict) deletions.push({ index, entry: { key: object.key, etag: head.etag }, kind: verdict === "tombstone" ? "tombstones" : "expired" });

@@ -178,6 +178,38 @@ describe("two locations over one bucket", () => {
     expect((await read(far, ns, "k")).value).toBeNull();
     expect(await batchRead(far, ns, ["k"])).toStrictEqual({ k: null });
   }, 60_000);
+
+  it("a tag's expire is seen like a flush: at once by its instance and no-cache reads, within a second by its location, within EDGE_TTL elsewhere", async () => {
+    const { maker, neighbour } = await location({ maker: {}, neighbour: {} });
+    const { far } = await location({ far: {} });
+    const { careful } = await location({ careful: {} });
+    const ns = unique("tg");
+    const tagged = async (key: string, tags: string) => {
+      const response = await maker.fetch(`/v1/${ns}/items/${key}?grace=600`, { method: "PUT", headers: { "x-tags": tags, "content-type": "text/plain", "content-length": String(Buffer.byteLength(key)) }, body: key });
+      expect(response.status).toBe(200);
+      await response.arrayBuffer();
+    };
+    await tagged("k", "t, other");
+    await tagged("kept", "other");
+    for (const instance of [maker, neighbour, far, careful]) {
+      await read(instance, ns, "k");
+      expect((await read(instance, ns, "k")).cache).toBe("HIT");
+    }
+
+    expect((await maker.fetch(`/v1/${ns}/tags/t?op=expire`, { method: "POST" })).status).toBe(204);
+    expect((await read(maker, ns, "k")).value).toBeNull();
+    expect(await read(maker, ns, "k", { "cache-control": "max-stale" })).toStrictEqual({ value: "k", cache: "STALE" });
+    expect(await batchRead(maker, ns, ["k", "kept"])).toStrictEqual({ k: null, kept: "kept" });
+    expect((await read(careful, ns, "k", { "cache-control": "no-cache" })).value).toBeNull();
+
+    await sleep(1100);
+    expect((await read(neighbour, ns, "k")).value).toBeNull();
+    expect(await batchRead(neighbour, ns, ["k"])).toStrictEqual({ k: null });
+
+    await sleep(EDGE_TTL * 1000);
+    expect((await read(far, ns, "k")).value).toBeNull();
+    expect((await read(far, ns, "kept")).value).toBe("kept");
+  }, 60_000);
 });
 
 describe("leases across locations", () => {

@@ -3,7 +3,7 @@
 import { parseArgs } from "node:util";
 import { serverFrom, Usage, usageMessage } from "./command-line.js";
 
-export const COMMANDS = ["get", "set", "add", "replace", "delete", "incr", "decr", "touch", "keys", "flush", "token"] as const;
+export const COMMANDS = ["get", "set", "add", "replace", "delete", "incr", "decr", "touch", "keys", "flush", "tag", "token", "stats"] as const;
 export type Command = (typeof COMMANDS)[number];
 
 export interface Connection {
@@ -18,12 +18,22 @@ export type ValueSource = { kind: "arg"; text: string } | { kind: "stdin" } | { 
 
 export type Action =
   | { command: "get"; key: string }
-  | { command: "set" | "add" | "replace"; key: string; value: ValueSource; ttl: number | undefined; contentType: string | undefined }
+  | {
+      command: "set" | "add" | "replace";
+      key: string;
+      value: ValueSource;
+      ttl: number | undefined;
+      contentType: string | undefined;
+      tags: string[];
+      meta: Record<string, unknown> | undefined;
+    }
   | { command: "delete"; key: string; etag: string | undefined }
   | { command: "incr" | "decr"; key: string; by: number; initial: number | undefined; ttl: number | undefined }
   | { command: "touch"; key: string; ttl: number | undefined }
   | { command: "keys"; prefix: string | undefined; limit: number | undefined }
   | { command: "flush" }
+  | { command: "tag"; op: "expire" | "delete"; tag: string }
+  | { command: "stats"; window: "1h" | "24h" | "7d" }
   | { command: "token"; namespaces: string[]; scopes: string[]; prefix: string | undefined; ttl: number | undefined };
 
 export type Parsed =
@@ -45,6 +55,8 @@ Commands:
   touch <key> [ttl]               set a new expiry without sending the value
   keys [prefix] [--limit N]       list keys, one a line
   flush                           drop every item of the namespace
+  tag expire|delete <tag>         expire (soft) or delete every item written with the tag
+  stats [--window 1h|24h|7d]      the namespace's hit ratio and traffic, as a table
   token --scopes read,write[,flush] [--namespaces a,b] [--prefix P] [--ttl N]
                                   mint a scoped token (needs the admin token)
   gateway [--listen HOST:PORT]    serve the memcached protocols locally (see gateway --help)
@@ -57,6 +69,8 @@ Options:
   --type TYPE       Content-Type of a written value (default text/plain; charset=utf-8,
                     or application/octet-stream for --file and stdin)
   --file PATH       the value from a file (streamed)
+  --tag TAG         a tag of a written value (repeat for more)
+  --meta JSON       metadata kept beside a written value (a JSON object)
   --initial M       incr/decr: create the item with M when it is absent
   --timeout MS      per-request timeout, default 30000
   --json            machine-readable output (JSON; keys: one JSON object a line)
@@ -81,9 +95,12 @@ const OPTIONS = {
   ttl: { type: "string" },
   type: { type: "string" },
   file: { type: "string" },
+  tag: { type: "string", multiple: true },
+  meta: { type: "string" },
   initial: { type: "string" },
   etag: { type: "string" },
   limit: { type: "string" },
+  window: { type: "string" },
   scopes: { type: "string" },
   namespaces: { type: "string" },
   prefix: { type: "string" },
@@ -109,6 +126,19 @@ function seconds(raw: string | undefined, name: string): number | undefined {
     throw new Usage(`${name} must be a whole number of seconds, 0 or more (0: never expires), got '${raw}'`);
   }
   return integer(raw, name);
+}
+
+/** `--meta`: a JSON object. */
+function metaOption(raw: string | undefined): Record<string, unknown> | undefined {
+  if (raw === undefined) return undefined;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(raw);
+  } catch {
+    throw new Usage("--meta must be a JSON object, e.g. --meta '{\"source\":\"cli\"}'");
+  }
+  if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) throw new Usage("--meta must be a JSON object");
+  return parsed as Record<string, unknown>;
 }
 
 /** A token that is a negative number ("-5"), which parseArgs would take for an option. */
@@ -200,7 +230,7 @@ function parse(argv: readonly string[], env: Readonly<Record<string, string | un
       if (values.file !== undefined) value = { kind: "file", path: values.file };
       else if (given === undefined || given === "-") value = { kind: "stdin" };
       else value = { kind: "arg", text: given };
-      action = { command: word, key: key(), value, ttl, contentType: values.type };
+      action = { command: word, key: key(), value, ttl, contentType: values.type, tags: values.tag ?? [], meta: metaOption(values.meta) };
       break;
     }
     case "delete":
@@ -226,6 +256,20 @@ function parse(argv: readonly string[], env: Readonly<Record<string, string | un
       arity(0, 0, "");
       action = { command: "flush" };
       break;
+    case "tag": {
+      arity(2, 2, "expire|delete <tag>");
+      const op = rest[0];
+      if (op !== "expire" && op !== "delete") throw new Usage("usage: cloudcached tag expire|delete <tag>");
+      action = { command: "tag", op, tag: rest[1] as string };
+      break;
+    }
+    case "stats": {
+      arity(0, 0, "[--window 1h|24h|7d]");
+      const window = values.window ?? "1h";
+      if (window !== "1h" && window !== "24h" && window !== "7d") throw new Usage("stats: --window is one of 1h, 24h, 7d");
+      action = { command: "stats", window };
+      break;
+    }
     case "token": {
       arity(0, 0, "--scopes read,write[,flush] [--namespaces a,b] [--prefix P] [--ttl SECONDS]");
       const scopes = list(values.scopes);

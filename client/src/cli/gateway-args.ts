@@ -20,6 +20,8 @@ Options:
   --max-connections N  most client connections, default 1024
   --max-item-size N    largest value in bytes, default 1048576 (1 MiB)
   --max-line N         longest command line in bytes, default 65536
+  --grace SECONDS      keep every item written stale for this long after it expires:
+                       mg serves it with X and one client wins (W) its recache; default 0
   -h, --help           this help
 `;
 
@@ -39,6 +41,7 @@ const OPTIONS = {
   "max-connections": { type: "string" },
   "max-item-size": { type: "string" },
   "max-line": { type: "string" },
+  grace: { type: "string" },
   help: { type: "boolean", short: "h" },
 } as const;
 
@@ -70,6 +73,7 @@ export function parseGatewayCommandLine(argv: readonly string[], env: Readonly<R
       maxConnections: count(values["max-connections"], "--max-connections", 1),
       maxValueBytes: count(values["max-item-size"], "--max-item-size", 1),
       maxLineBytes: count(values["max-line"], "--max-line", 1024),
+      grace: count(values.grace, "--grace", 0),
     };
     const options: GatewayOptions = {
       url,

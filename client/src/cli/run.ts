@@ -9,6 +9,7 @@ import { type CloudCached, MAX_LIST_LIMIT, type WriteResult } from "../client.js
 import { CloudCachedError } from "../errors.js";
 import type { Action, ValueSource } from "./args.js";
 import { EXIT, exitCodeFor, InputError } from "./exit-codes.js";
+import { statsTable } from "./stats-table.js";
 
 export interface Io {
   stdout: Writable & { isTTY?: boolean };
@@ -132,6 +133,8 @@ export async function execute(action: Action, client: CloudCached, io: Io, json:
         ...(action.ttl === undefined ? {} : { ttl: action.ttl }),
         ...(action.contentType === undefined ? {} : { contentType: action.contentType }),
         ...(size === undefined ? {} : { size }),
+        ...(action.tags.length === 0 ? {} : { tags: action.tags }),
+        ...(action.meta === undefined ? {} : { meta: action.meta }),
       };
       const result =
         action.command === "set"
@@ -189,6 +192,15 @@ export async function execute(action: Action, client: CloudCached, io: Io, json:
       await client.flush();
       out.result("flushed", { flushed: true });
       return EXIT.ok;
+    case "tag":
+      await (action.op === "expire" ? client.expireTag(action.tag) : client.deleteTag(action.tag));
+      out.result(action.op === "expire" ? "expired" : "deleted", { tag: action.tag, [action.op === "expire" ? "expired" : "deleted"]: true });
+      return EXIT.ok;
+    case "stats": {
+      const stats = await client.serverStats(action.window);
+      out.result(statsTable(stats), stats);
+      return EXIT.ok;
+    }
     case "token": {
       const minted = await client.mintToken({
         namespaces: action.namespaces,

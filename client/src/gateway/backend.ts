@@ -32,6 +32,15 @@ export interface Reads {
   failed: Map<string, unknown>;
 }
 
+/** An `mg` with memcached's anti-stampede flags: the item (stale or not), and whether this client won the recache (W) or another has it (Z). */
+export interface LeasedHit {
+  hit: Hit | null;
+  stale: boolean;
+  lease: "won" | "busy" | "none";
+  /** Seconds until another client's lease lapses (the vivified stub's ttl, in memcached's terms). */
+  leaseSecondsLeft: number | null;
+}
+
 export type StoreMode = "set" | "add" | "replace" | "append" | "prepend" | "cas";
 export type StoreResult = { status: "STORED"; cas: bigint; expiresAt: number | null } | { status: "NOT_STORED" | "EXISTS" | "NOT_FOUND" };
 export type DeltaResult =
@@ -47,6 +56,9 @@ export interface DeltaOptions {
   exptime?: number;
 }
 
+/** Seconds the win on a stale item (X W) lasts when the `mg` named no N: then others get Z until it is rewritten or this passes. */
+const STALE_WIN_LEASE = 30;
+
 /** A read-modify-write gives up after this many lost races (then SERVER_ERROR: nothing was changed). */
 const MAX_ATTEMPTS = 16;
 
@@ -59,6 +71,9 @@ interface Current {
 
 const nowSeconds = (): number => Date.now() / 1000;
 
+/** Lease tokens kept for the next write of their key: at most this many (the oldest forgotten; its lease then lapses on its own). */
+const MAX_LEASE_TOKENS = 10_000;
+
 export class Backend {
   constructor(
     private readonly client: CloudCached,
@@ -66,7 +81,26 @@ export class Backend {
     private readonly stats: Stats,
     /** `--max-item-size`: an item larger than this is one the gateway never hands out (a miss, as memcached could not hold it). */
     private readonly maxValueBytes: number,
+    /** `--grace`: seconds every item the gateway writes stays stale after its expiry (mg serves it with X); 0 for none. */
+    readonly grace = 0,
   ) {}
+
+  /** The leases this gateway's clients won (mg N/R, X W), by key: the key's next write through the gateway releases it. */
+  private readonly leaseTokens = new Map<string, string>();
+
+  private rememberLease(key: string, token: string): void {
+    this.leaseTokens.delete(key);
+    this.leaseTokens.set(key, token);
+    if (this.leaseTokens.size > MAX_LEASE_TOKENS) this.leaseTokens.delete(this.leaseTokens.keys().next().value as string);
+  }
+
+  /** The lease token a write of `key` carries (and forgets), if a client of this gateway won its lease. */
+  private leaseTokenFor(key: string): { leaseToken: string } | Record<string, never> {
+    const token = this.leaseTokens.get(key);
+    if (token === undefined) return {};
+    this.leaseTokens.delete(key);
+    return { leaseToken: token };
+  }
 
   private hit(key: string, current: Current): Hit {
     return { key, value: current.value, flags: flagsOf(current.contentType), cas: this.table.uniqueOf(key, current.etag), expiresAt: current.expiresAt };
@@ -148,6 +182,41 @@ export class Backend {
     return { found, failed };
   }
 
+  /**
+   * One key read as `mg` with `N`/`R` reads it, or any `mg` when the gateway keeps a grace: a stale
+   * item within grace is served (memcached's X), and the lease is asked for (`lease` seconds) when the
+   * read could win one — on a miss with N, on a live item below `refreshBelow` seconds with R, and on a
+   * stale item always (memcached gives the first reader of a stale item the win).
+   */
+  async getLeased(key: string, options: { lease?: number; refreshBelow?: number; maxStale: boolean }): Promise<LeasedHit> {
+    this.stats.add("cmd_get");
+    this.stats.add("backend_requests");
+    const ask = (lease: number | undefined) =>
+      this.client.getWithLease(key, {
+        ...(options.maxStale ? { maxStale: true as const } : {}),
+        ...(lease === undefined ? {} : { lease, ...(options.refreshBelow === undefined ? {} : { refreshBelow: options.refreshBelow }) }),
+      });
+    let read = await ask(options.lease);
+    if (read.item !== null && read.stale && options.lease === undefined) {
+      // A stale item: the first reader wins its recache, as memcached gives W with X.
+      this.stats.add("backend_requests");
+      read = await ask(STALE_WIN_LEASE);
+    }
+    const item = read.item !== null && read.item.value.byteLength <= this.maxValueBytes ? read.item : null;
+    this.stats.add(item === null ? "get_misses" : "get_hits");
+    const hit = item === null ? null : this.hit(key, { value: item.value, etag: item.etag, contentType: item.contentType, expiresAt: item.expiresAt });
+    if (read.lease.kind === "won") this.rememberLease(key, read.lease.token);
+    const lease = read.lease.kind;
+    const leaseSecondsLeft = read.lease.kind === "busy" && read.lease.retryAfterMs !== null ? Math.ceil(read.lease.retryAfterMs / 1000) : null;
+    return { hit, stale: item !== null && read.stale, lease, leaseSecondsLeft };
+  }
+
+  /** `md <key> I`: the item expires now and stays stale for its grace (the Worker's soft expiry); false when absent. */
+  async markStale(key: string): Promise<boolean> {
+    this.stats.add("backend_requests");
+    return (await this.client.expire(key)) !== null;
+  }
+
   /** Get-and-touch: the live items among `keys`, each given the new expiry first (counted as memcached counts touches). */
   async getAndTouch(keys: readonly string[], exptime: number): Promise<Map<string, Hit>> {
     this.stats.add("cmd_touch", keys.length);
@@ -179,7 +248,7 @@ export class Backend {
     const etag = mode === "cas" ? this.table.etagOf(key, cas ?? 0n) : null;
     if (mode === "cas" && etag === null) return this.casFailed(key);
     if (expiry.kind === "expired") return this.storeExpired(mode, key, etag);
-    const options = { ttl: expiry.ttl, contentType: contentTypeFor(flags) };
+    const options = { ttl: expiry.ttl, contentType: contentTypeFor(flags), ...(this.grace > 0 ? { grace: this.grace } : {}), ...this.leaseTokenFor(key) };
     this.stats.add("backend_requests");
     switch (mode) {
       case "set":

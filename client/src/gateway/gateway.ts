@@ -30,6 +30,11 @@ export interface GatewayOptions {
   maxLineBytes?: number;
   /** The client's version, reported by `version` and `stats`. */
   version?: string;
+  /**
+   * Seconds every item the gateway writes stays stale after it expires (default 0): `mg` serves it
+   * with `X` and gives one client `W` to recache it, and `md <key> I` keeps serving it that long.
+   */
+  grace?: number;
 }
 
 export interface Gateway {
@@ -49,6 +54,7 @@ export const GATEWAY_DEFAULTS = {
   retries: 1,
   maxValueBytes: 1024 * 1024,
   maxLineBytes: 64 * 1024,
+  grace: 0,
 } as const;
 
 /** The `version` answer: the memcached protocol level spoken, then what speaks it. */
@@ -68,7 +74,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     retries: settings.retries,
   });
   const stats = new Stats();
-  const backend = new Backend(client, new CasTable(), stats, settings.maxValueBytes);
+  const backend = new Backend(client, new CasTable(), stats, settings.maxValueBytes, settings.grace);
   const server = await listen(
     {
       host: settings.host,

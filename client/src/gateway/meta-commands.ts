@@ -1,7 +1,7 @@
 // The meta commands carried out: mg (get, gets, touch, gat in one), ms (every storage mode), md,
 // ma (incr/decr with auto-create), mn. Answers as memcached 1.6 gives them.
 
-import type { Backend, Hit, StoreMode } from "./backend.js";
+import type { Backend, Hit, LeasedHit, StoreMode } from "./backend.js";
 import { flagToken, hasFlag, type MetaRequest } from "./meta-parser.js";
 import { MAX_FLAGS, parseSigned32, parseUnsigned, U64_MAX } from "./semantics.js";
 
@@ -51,8 +51,56 @@ function itemFlags(hit: Hit, nowSeconds: number): Record<string, string> {
   return { f: String(hit.flags), t: ttlLeft(hit.expiresAt, nowSeconds), c: String(hit.cas), s: String(hit.value.byteLength) };
 }
 
+/** Seconds of a lease asked by `R` (memcached's recache win lasts until the item is rewritten): 30, as the API's typical lease. */
+const RECACHE_LEASE = 30;
+/** The API's bounds of a lease's seconds. */
+const MIN_LEASE = 1;
+const MAX_LEASE = 300;
+
+/**
+ * The answer flags memcached appends after the return flags: W (this client won the recache), X (the
+ * item is stale), Z (another client has won it). Their order is memcached's: `W`, `X W`, `Z`, `Z X`.
+ */
+export function winFlags(stale: boolean, lease: LeasedHit["lease"]): string {
+  if (lease === "won") return stale ? " X W" : " W";
+  if (lease === "busy") return stale ? " Z X" : " Z";
+  return stale ? " X" : "";
+}
+
+/**
+ * mg with N (vivify on miss), R (recache below a ttl) or on a gateway keeping a grace: one read that
+ * may win the key's lease on the Worker. A miss won is memcached's empty stub (`VA 0 … W`), a miss
+ * another client won is the stub with Z; a stale item is served with X.
+ */
+async function metaGetLeased(request: MetaRequest, backend: Backend, vivify: number | undefined, recache: number | undefined): Promise<Buffer[]> {
+  const lease = vivify !== undefined ? Math.min(MAX_LEASE, Math.max(MIN_LEASE, vivify)) : recache !== undefined ? RECACHE_LEASE : undefined;
+  const read = await backend.getLeased(request.key, {
+    maxStale: backend.grace > 0,
+    ...(lease === undefined ? {} : { lease }),
+    ...(recache !== undefined && recache >= 1 ? { refreshBelow: recache } : {}),
+  });
+  const suffix = winFlags(read.stale, read.lease);
+  let value: Uint8Array;
+  let extra: Record<string, string>;
+  if (read.hit !== null) {
+    value = read.hit.value;
+    extra = itemFlags(read.hit, Date.now() / 1000);
+  } else if (read.lease !== "none") {
+    // The stub memcached creates on a vivifying miss: empty, its ttl the lease's (-1 to the winner, as memcached shows it).
+    value = new Uint8Array();
+    extra = { f: "0", t: read.lease === "won" ? "-1" : String(read.leaseSecondsLeft ?? lease ?? 0), c: "0", s: "0" };
+  } else {
+    return status(request, "EN");
+  }
+  if (!hasFlag(request, "v")) return [Buffer.from(`HD${returnFlags(request, extra)}${suffix}${CRLF}`)];
+  return [Buffer.from(`VA ${value.byteLength}${returnFlags(request, extra)}${suffix}${CRLF}`), Buffer.from(value), Buffer.from(CRLF)];
+}
+
 async function metaGet(request: MetaRequest, backend: Backend): Promise<Buffer[]> {
   const exptime = exptimeFlag(request, "T");
+  const vivify = exptimeFlag(request, "N");
+  const recache = exptimeFlag(request, "R");
+  if (exptime === undefined && (vivify !== undefined || recache !== undefined || backend.grace > 0)) return metaGetLeased(request, backend, vivify, recache);
   const found = exptime === undefined ? (await backend.getMany([request.key])).found : await backend.getAndTouch([request.key], exptime);
   const hit = found.get(request.key);
   if (hit === undefined) return status(request, "EN");
@@ -88,7 +136,10 @@ async function metaSet(request: MetaRequest, value: Uint8Array, backend: Backend
 }
 
 async function metaDelete(request: MetaRequest, backend: Backend): Promise<Buffer[]> {
-  if (hasFlag(request, "I")) throw new MetaError("CLIENT_ERROR the I (invalidate) flag is not supported by the gateway");
+  if (hasFlag(request, "I")) {
+    // Mark stale (the Worker's soft expiry): served with X for the item's grace, one client winning its recache.
+    return status(request, (await backend.markStale(request.key)) ? "HD" : "NF");
+  }
   const cas = unsignedFlag(request, "C", U64_MAX);
   const result = await backend.remove(request.key, cas);
   return status(request, result === "DELETED" ? "HD" : result === "EXISTS" ? "EX" : "NF");

@@ -4,8 +4,9 @@ import type { Scope } from "../../auth/tokens";
 import { ApiError, otherMethods } from "../errors";
 import { noneMatchHits, parseEtagList } from "../../items/etag";
 import type { AppContext, AppEnv } from "../http";
-import { expiresAtFor, normalizeContentType, nowSeconds, parseGrace, parseTtl } from "../../items/item";
+import { checkItemMetadataFits, expiresAtFor, normalizeContentType, nowSeconds, parseGrace, parseTtl } from "../../items/item";
 import type { ItemRef, WriteMode } from "../../items/items";
+import { parseTagsHeader, validateMeta } from "../../items/labels";
 import { parseKey, validateNamespace } from "../../items/names";
 import { readItem } from "../../items/read";
 import { leaseHeaders, parseLeaseAsk, parseLeaseToken } from "../../items/lease";
@@ -77,6 +78,8 @@ async function read(c: AppContext): Promise<Response> {
   headers["cache-control"] = "private, no-cache";
   headers["x-cache"] = found.xCache;
   if (lease) Object.assign(headers, leaseHeaders(lease));
+  if (found.tags.length > 0) headers["x-tags"] = found.tags.join(", ");
+  if (found.userMeta !== null) headers["x-meta"] = found.userMeta;
   if (noneMatchHits(c.req.header("if-none-match"), found.etag)) {
     await found.body?.cancel();
     return new Response(null, { status: 304, headers });
@@ -122,11 +125,16 @@ async function write(c: AppContext): Promise<Response> {
   const ttl = parseTtl(c.req.query("ttl"), config.defaultTtl, config.maxTtl);
   const grace = parseGrace(c.req.query("grace"), config.maxTtl);
   const contentType = normalizeContentType(c.req.header("content-type"));
+  const tags = parseTagsHeader(c.req.header("x-tags"));
+  const userMeta = validateMeta(c.req.header("x-meta"));
   const mode = writeMode(c);
+  const meta = { contentType, expiresAt: expiresAtFor(ttl), grace, tags, userMeta };
+  checkItemMetadataFits(meta);
   const leaseToken = parseLeaseToken(c.req.header("x-lease-token"));
   const value = await valueSource(c, config.maxValueBytes);
   const ref = await locate(c, target);
-  const written = await c.get("context").items.write(ref, value, { contentType, expiresAt: expiresAtFor(ttl), grace }, mode);
+  // The write time is taken as late as possible: a tag invalidated before it leaves the item alone.
+  const written = await c.get("context").items.write(ref, value, { ...meta, writtenAt: tags.length > 0 ? Date.now() : null }, mode);
   // The value has landed: the lease its writer won is released (never failing the write).
   if (leaseToken) await releaseAfterWrite(c.get("context"), target.namespace, target.key, leaseToken);
   return c.json({ etag: written.etag, expiresAt: written.expiresAt }, mode.kind === "add" ? 201 : 200, itemHeaders(written.etag, written.expiresAt));

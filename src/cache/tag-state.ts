@@ -1,0 +1,247 @@
+import { waitBeforeRetry, type BackoffPolicy } from "../platform/backoff";
+import { budgetSpentError, PLANNED_CALLS } from "../platform/budget";
+import { ApiError } from "../http/errors";
+import type { PhaseRecorder } from "../platform/metrics";
+import { type EntryCodec, type EntryPlace, keepChangedEntry, keepEntry, readEntry } from "./location-entry";
+import type { Storage } from "../storage/storage";
+import { trustedUntil } from "./generation";
+
+/**
+ * A tag's state: when it was last expired and deleted (unix ms, 0: never). Every item written with
+ * the tag before one of those times is expired (stale for its grace) or absent: an item's write time
+ * is in its metadata, so invalidating a tag is one small write, whatever the number of items.
+ *
+ * It lives like a namespace's flush generation (generation.ts), with the same bound: in the bucket
+ * for good, in the location cache for at most EDGE_TTL, in isolate memory trusted for a second. Its
+ * times only grow, so any state seen is a floor for the current one.
+ */
+export interface TagState {
+  expiredAt: number;
+  deletedAt: number;
+}
+
+export const NEVER_INVALIDATED: TagState = { expiredAt: 0, deletedAt: 0 };
+
+/** The later of two states, time by time (states only grow). Pure. */
+export function laterState(a: TagState | undefined, b: TagState): TagState {
+  if (a === undefined) return b;
+  return { expiredAt: Math.max(a.expiredAt, b.expiredAt), deletedAt: Math.max(a.deletedAt, b.deletedAt) };
+}
+
+/** A stored state's text, or null when it is not one. Pure. */
+export function parseTagState(text: string): TagState | null {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    return null;
+  }
+  if (typeof parsed !== "object" || parsed === null) return null;
+  const { expiredAt, deletedAt } = parsed as Record<string, unknown>;
+  if (!Number.isSafeInteger(expiredAt) || !Number.isSafeInteger(deletedAt)) return null;
+  return { expiredAt: expiredAt as number, deletedAt: deletedAt as number };
+}
+
+/** What a tag's states do to an item written at `writtenAt` (unix ms; null: unknown, so before any call). */
+export interface TagVerdict {
+  /** A delete of one of its tags came after the write: absent. */
+  deleted: boolean;
+  /** The item's expiry (unix seconds) with its tags' expiries applied: the earlier one. */
+  expiresAt: number | null;
+}
+
+/**
+ * Applies an item's tags' states: a delete after the write removes it; an expire after the write
+ * expires it at that second (its grace starts then). A call in the same millisecond as the write
+ * counts as after it. Pure.
+ */
+export function tagVerdict(expiresAt: number | null, writtenAt: number | null, states: readonly TagState[]): TagVerdict {
+  const written = writtenAt ?? 0;
+  let deleted = false;
+  let expiry = expiresAt;
+  for (const state of states) {
+    if (state.deletedAt >= written && state.deletedAt > 0) deleted = true;
+    if (state.expiredAt >= written && state.expiredAt > 0) {
+      const at = Math.floor(state.expiredAt / 1000);
+      expiry = expiry === null ? at : Math.min(expiry, at);
+    }
+  }
+  return { deleted, expiresAt: expiry };
+}
+
+/** A tag in an object key or URL: hex of its bytes (tags are ASCII), so `/`, `.` or `%` never make a path. Pure. */
+export function tagName(tag: string): string {
+  let hex = "";
+  for (let i = 0; i < tag.length; i++) hex += tag.charCodeAt(i).toString(16).padStart(2, "0");
+  return hex;
+}
+
+/** Where a tag's state is kept. `.` sorts before any namespace and never starts one (the sweep skips it). */
+export function tagObjectKey(prefix: string, namespace: string, tag: string): string {
+  return `${prefix}.tags/${namespace}/${tagName(tag)}`;
+}
+
+/** The location-cache entry holding a tag's state, per deployment. */
+export function tagCacheUrl(deployment: string, namespace: string, tag: string): string {
+  return `https://cloudcached.cache/${deployment}/.tag/${namespace}/${tagName(tag)}`;
+}
+
+/** Reads a tag's state from storage (one GET), never from a cached copy; never invalidated when absent. */
+export async function storedTagState(storage: Storage, prefix: string, namespace: string, tag: string): Promise<{ state: TagState; etag: string | null }> {
+  const object = await storage.get(tagObjectKey(prefix, namespace, tag));
+  if (!object) return { state: NEVER_INVALIDATED, etag: null };
+  // A state is two numbers: anything larger is not one, and is not read.
+  if (object.size > 256) await object.body.cancel();
+  const state = object.size > 256 ? null : parseTagState(await new Response(object.body).text());
+  if (state === null) throw new ApiError("storage_error", `the state of tag ${tag} of namespace ${namespace} is unreadable in storage`);
+  return { state, etag: object.etag };
+}
+
+/** Calls to confirm one tag: the location cache (match), then storage (GET); `no-cache` only the GET. */
+export const TAG_CONFIRM_CALLS = 2;
+
+const INVALIDATE_ATTEMPTS = 12;
+const INVALIDATE_RETRY: BackoffPolicy = { floorMs: 0, baseMs: 10, capMs: 200 };
+/** A tag's state in the location cache: its JSON; a state covers another when neither of its times is earlier. */
+const TAG_STATE_CODEC: EntryCodec<TagState> = {
+  parse: parseTagState,
+  serialize: (state) => JSON.stringify(state),
+  covers: (existing, state) => existing.expiredAt >= state.expiredAt && existing.deletedAt >= state.deletedAt,
+  merge: laterState,
+};
+
+interface KnownTag {
+  state: TagState;
+  trustedUntil: number;
+}
+
+const memory = new Map<string, KnownTag>();
+const MAX_REMEMBERED = 10_000;
+
+function learn(id: string, state: TagState, until: number): TagState {
+  const known = memory.get(id);
+  const current = laterState(known?.state, state);
+  if (known === undefined && memory.size >= MAX_REMEMBERED) memory.clear();
+  memory.set(id, { state: current, trustedUntil: Math.max(until, known?.trustedUntil ?? 0) });
+  return current;
+}
+
+export class TagStates {
+  /** Confirmations this request started, by tag: a batch's gets share them. */
+  private readonly confirming = new Map<string, Promise<TagState>>();
+
+  constructor(
+    private readonly storage: Storage,
+    private readonly deployment: string,
+    private readonly prefix: string,
+    private readonly cache: Cache,
+    private readonly edgeTtl: number,
+    private readonly waitUntil: (promise: Promise<unknown>) => void = () => undefined,
+    private readonly recorder?: PhaseRecorder,
+  ) {}
+
+  private id(namespace: string, tag: string): string {
+    return `${this.deployment}\n${namespace}\n${tag}`;
+  }
+
+  /**
+   * The states of an item's tags: from memory when each was confirmed within the last second (no
+   * call at all), else every one not trusted is confirmed at once, in parallel (the location cache,
+   * else storage; storage for `fresh`).
+   */
+  async states(namespace: string, tags: readonly string[], fresh: boolean, now: number = Date.now()): Promise<TagState[]> {
+    return Promise.all(
+      tags.map((tag) => {
+        const known = memory.get(this.id(namespace, tag));
+        // As a generation (generation.ts): memory alone within the second, never for `no-cache`.
+        if (known && !fresh && now < known.trustedUntil) return known.state;
+        const memo = `${fresh ? "fresh" : "any"}\n${namespace}\n${tag}`;
+        let confirmation = this.confirming.get(memo);
+        if (!confirmation) {
+          confirmation = this.confirm(namespace, tag, fresh, now);
+          this.confirming.set(memo, confirmation);
+          confirmation.catch(() => undefined);
+        }
+        return confirmation;
+      }),
+    );
+  }
+
+  /** Reads a tag's state from storage (one GET), never from a cached copy. */
+  stored(namespace: string, tag: string): Promise<{ state: TagState; etag: string | null }> {
+    return storedTagState(this.storage, this.prefix, namespace, tag);
+  }
+
+  private async confirm(namespace: string, tag: string, fresh: boolean, now: number): Promise<TagState> {
+    // A planned need of the read, though not known in advance: promised only when it fits (never
+    // past the limit), each promised call given back as it is made.
+    const budget = this.storage.budget;
+    let promised = fresh ? 1 : TAG_CONFIRM_CALLS;
+    if (!budget.tryReserve(promised)) throw budgetSpentError(budget.limit);
+    const spend = () => {
+      budget.release(1);
+      promised -= 1;
+    };
+    try {
+      const id = this.id(namespace, tag);
+      const url = tagCacheUrl(this.deployment, namespace, tag);
+      if (!fresh) {
+        spend();
+        const cached = await this.cached(url, now);
+        if (cached !== null) return learn(id, cached.state, trustedUntil(now, cached.fetchedAt, this.edgeTtl));
+      }
+      spend();
+      const { state } = await this.stored(namespace, tag);
+      const current = learn(id, state, trustedUntil(now, now, this.edgeTtl));
+      this.waitUntil(this.remember(url, current, now).catch(() => undefined));
+      return current;
+    } finally {
+      budget.release(promised);
+    }
+  }
+
+  /**
+   * Expires or deletes every item written with the tag before now: the state's time is set to now
+   * by one conditional write (a concurrent call's time is never lowered). Seen at once here.
+   */
+  async invalidate(namespace: string, tag: string, kind: "expire" | "delete", waitUntil?: (promise: Promise<unknown>) => void): Promise<void> {
+    const key = tagObjectKey(this.prefix, namespace, tag);
+    for (let attempt = 1; attempt <= INVALIDATE_ATTEMPTS; attempt++) {
+      const { next, result } = await this.storage.budget.attempt(attempt, PLANNED_CALLS.retriedFlush, async () => {
+        const { state, etag } = await this.stored(namespace, tag);
+        const at = Date.now();
+        const next = kind === "expire" ? { ...state, expiredAt: Math.max(state.expiredAt, at) } : { ...state, deletedAt: Math.max(state.deletedAt, at) };
+        const written = await this.storage.put(
+          key,
+          new TextEncoder().encode(JSON.stringify(next)),
+          { contentType: "application/json", expiresAt: null },
+          etag === null ? { kind: "absent" } : { kind: "match", etag },
+        );
+        return { next, result: written };
+      });
+      if (result.ok) {
+        const now = Date.now();
+        const current = learn(this.id(namespace, tag), next, trustedUntil(now, now, this.edgeTtl));
+        const url = tagCacheUrl(this.deployment, namespace, tag);
+        await keepChangedEntry(this.place(), url, current, TAG_STATE_CODEC, waitUntil);
+        return;
+      }
+      await waitBeforeRetry(attempt, INVALIDATE_RETRY);
+    }
+    throw new ApiError("storage_unavailable", "too many concurrent invalidations of this tag; retry");
+  }
+
+  private place(): EntryPlace {
+    return { cache: this.cache, budget: this.storage.budget, edgeTtl: this.edgeTtl, recorder: this.recorder };
+  }
+
+  private async cached(url: string, now: number): Promise<{ state: TagState; fetchedAt: number } | null> {
+    const entry = await readEntry(this.place(), url, now, TAG_STATE_CODEC);
+    return entry && { state: entry.value, fetchedAt: entry.fetchedAt };
+  }
+
+  /** Keeps the state in the location cache for EDGE_TTL; never replaces a later one. Optional work. */
+  private remember(url: string, state: TagState, now: number): Promise<void> {
+    return keepEntry(this.place(), url, state, now, TAG_STATE_CODEC);
+  }
+}

@@ -1,0 +1,105 @@
+import { createExecutionContext, env, waitOnExecutionContext } from "cloudflare:test";
+import { describe, expect, it } from "vitest";
+import { app } from "../src/http/app";
+import type { StatsBody } from "../src/stats/totals";
+import { bearer, mint, send } from "./access-helpers";
+import { ADMIN, api, apiSettled, expectError, ORIGIN, uniqueNamespace, withBindings } from "./helpers";
+
+// GET /v1/{ns}/stats: without Analytics Engine's SQL API the counts are this instance's (the
+// deployed test Worker is one instance, so they are exactly the traffic the test made).
+
+async function statsOf(ns: string, query = ""): Promise<StatsBody> {
+  const response = await api(`/v1/${ns}/stats${query}`);
+  const text = await response.text();
+  expect(response.status, text).toBe(200);
+  return JSON.parse(text) as StatsBody;
+}
+
+describe("stats", () => {
+  it("counts hits, misses, not-founds, writes, deletes and errors of the namespace's traffic", async () => {
+    const ns = uniqueNamespace("stats");
+    expect(await statsOf(ns)).toMatchObject({ namespace: ns, window: "1h", scope: "instance", reads: 0, hitRatio: 0, storageCallsPerRead: 0 });
+
+    await apiSettled(`/v1/${ns}/items/k`, { method: "PUT", body: "hello" });
+    const miss = await apiSettled(`/v1/${ns}/items/k`);
+    expect(miss.headers.get("x-cache")).toBe("MISS");
+    for (let i = 0; i < 3; i++) {
+      const hit = await api(`/v1/${ns}/items/k`);
+      expect(hit.headers.get("x-cache")).toBe("HIT");
+      await hit.text();
+    }
+    await expectError(await api(`/v1/${ns}/items/absent`), 404, "not_found");
+    await expectError(await api(`/v1/${ns}/items/k?op=nothing`, { method: "POST" }), 400, "bad_request");
+    expect((await api(`/v1/${ns}/items/k`, { method: "DELETE" })).status).toBe(204);
+
+    const stats = await statsOf(ns);
+    expect(stats).toMatchObject({ reads: 5, hits: 3, misses: 1, notFound: 1, hitRatio: 0.6, writes: 1, deletes: 1, errors: { bad_request: 1 }, stale: { grace: 0, error: 0 }, leases: { won: 0, busy: 0 } });
+    expect(stats.storageCallsPerRead).toBeGreaterThan(0);
+    expect(stats.ms.p99).toBeGreaterThanOrEqual(stats.ms.p50);
+    // Another namespace's traffic is not in it, and the longer windows include the hour.
+    expect((await statsOf(uniqueNamespace("stats-other"))).reads).toBe(0);
+    expect(await statsOf(ns, "?window=24h")).toMatchObject({ window: "24h", reads: 5, hits: 3 });
+    expect(await statsOf(ns, "?window=7d")).toMatchObject({ window: "7d", reads: 5 });
+  });
+
+  it("refuses a bad window, and needs read on the namespace", async () => {
+    const ns = uniqueNamespace("stats-access");
+    for (const bad of ["2h", "", "1H", "toString"]) await expectError(await api(`/v1/${ns}/stats?window=${bad}`), 400, "bad_request");
+    await expectError(await send(`/v1/${ns}/stats`), 401, "unauthorized");
+    const reader = await mint({ namespaces: [ns], scopes: ["read"] });
+    expect((await send(`/v1/${ns}/stats`, { headers: bearer(reader) })).status).toBe(200);
+    await expectError(await send(`/v1/${uniqueNamespace("elsewhere")}/stats`, { headers: bearer(reader) }), 403, "forbidden");
+    const writer = await mint({ namespaces: [ns], scopes: ["write"] });
+    await expectError(await send(`/v1/${ns}/stats`, { headers: bearer(writer) }), 403, "forbidden");
+    await expectError(await api(`/v1/${ns}/stats`, { method: "POST" }), 405, "method_not_allowed");
+  });
+
+  it("a half-configured SQL API is a clear 500 naming the missing setting, never its value", async () => {
+    const ns = uniqueNamespace("stats-config");
+    const account = "0123456789abcdef0123456789abcdef";
+    const onlyAccount = await withBindings({ STATS_ACCOUNT_ID: account } as Partial<Record<keyof Env, string>>, `/v1/${ns}/stats`);
+    const body = await expectError(onlyAccount, 500, "internal");
+    expect(body.error.message).toContain("STATS_API_TOKEN");
+    expect(body.error.message).not.toContain(account);
+    const badAccount = await withBindings({ STATS_ACCOUNT_ID: "nope", STATS_API_TOKEN: "secret-token" } as Partial<Record<keyof Env, string>>, `/v1/${ns}/stats`);
+    expect((await expectError(badAccount, 500, "internal")).error.message).not.toContain("secret-token");
+  });
+
+  it("writes one Analytics Engine data point per request, after the answer, indexed by namespace", async () => {
+    const ns = uniqueNamespace("stats-ae");
+    const points: AnalyticsEngineDataPoint[] = [];
+    const dataset: AnalyticsEngineDataset = { writeDataPoint: (point) => void points.push(point ?? {}) };
+    const run = async (path: string, init: RequestInit = {}) => {
+      const ctx = createExecutionContext();
+      const response = await app.fetch(new Request(`${ORIGIN}${path}`, { ...init, headers: { ...ADMIN, ...(init.headers as Record<string, string>) } }), { ...env, STATS: dataset }, ctx);
+      await waitOnExecutionContext(ctx);
+      return response;
+    };
+    expect((await run(`/v1/${ns}/items/k`, { method: "PUT", body: "12345", headers: { "content-length": "5" } })).status).toBe(200);
+    expect((await run(`/v1/${ns}/items/absent`)).status).toBe(404);
+    expect((await run(`/v1/${ns}/batch`, { method: "POST", body: JSON.stringify({ get: ["a", "b", "c"] }) })).status).toBe(200);
+    expect(points).toHaveLength(3);
+    expect(points.map((point) => point.indexes)).toEqual([[ns], [ns], [ns]]);
+    expect(points.map((point) => point.blobs)).toEqual([["write", ""], ["read", ""], ["batch", ""]]);
+    expect(points[0]?.doubles?.slice(0, 4)).toEqual([1, 0, 0, 0]);
+    expect(points[0]?.doubles?.[8]).toBe(1); // writes
+    expect(points[0]?.doubles?.[12]).toBe(5); // bytes
+    expect(points[1]?.doubles?.[3]).toBe(1); // notFound
+    // No namespace, no point: /healthz is not a namespace's traffic.
+    await run("/healthz");
+    expect(points).toHaveLength(3);
+  });
+
+  it("answers even when the Analytics Engine binding throws", async () => {
+    const ns = uniqueNamespace("stats-ae-broken");
+    const dataset: AnalyticsEngineDataset = {
+      writeDataPoint: () => {
+        throw new Error("over the limit");
+      },
+    };
+    const ctx = createExecutionContext();
+    const response = await app.fetch(new Request(`${ORIGIN}/v1/${ns}/items/k`, { method: "PUT", body: "v", headers: { ...ADMIN, "content-length": "1" } }), { ...env, STATS: dataset }, ctx);
+    await waitOnExecutionContext(ctx);
+    expect(response.status).toBe(200);
+  });
+});
