@@ -41,6 +41,7 @@ const S3_ONLY_TESTS = [
   "test/coalescing.test.ts",
   "test/batch-concurrency.test.ts",
   "test/write-bounds.test.ts",
+  "test/tags.test.ts",
 ];
 
 export default defineConfig({
