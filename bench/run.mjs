@@ -20,7 +20,7 @@ import { startMemcached } from "./lib/memcached.mjs";
 import { gatewayBench, renderGateway } from "./lib/gateway.mjs";
 import { renderStampede, stampedeBench } from "./lib/stampede.mjs";
 import { measurePeakRss, patternChunks } from "./lib/memory.mjs";
-import { CACHE_FLOOR_HOST, FLOOR_BODY, FLOOR_HOST, startStack, WAN_HOST } from "./lib/stack.mjs";
+import { BINDING_HOST, CACHE_FLOOR_HOST, FLOOR_BODY, FLOOR_HOST, startStack, WAN_HOST } from "./lib/stack.mjs";
 import { explainedRatios, GOALS, goalRatios } from "./lib/goals.mjs";
 import { judge, median, rotation, shuffled, summarize } from "./lib/stats.mjs";
 import { load } from "./lib/throughput.mjs";
@@ -478,6 +478,29 @@ async function main() {
       { warmup: SETTINGS.warmup, samples: SETTINGS.samples },
     );
 
+    log(`the two ways to storage, interleaved: S3 API (embedded store) beside the R2 binding, ${SETTINGS.samples} rounds`);
+    const local2 = workerSides({ base: stack.url, token: stack.adminToken, namespace: "bench-ways", s3: prefixed(s3), memcached: null, label: "S3 API" });
+    const bound = workerSides({ base: stack.url, host: BINDING_HOST, token: stack.adminToken, namespace: "bench-ways", s3: prefixed(s3), memcached: null, label: "R2 binding" });
+    cleanups.push(async () => local2.close());
+    cleanups.push(async () => bound.close());
+    await local2.prime();
+    await bound.prime();
+    const waysMedians = await interleave(
+      {
+        s3Hit: local2.hit,
+        bindingHit: bound.hit,
+        s3Absent: local2.absent,
+        bindingAbsent: bound.absent,
+        s3Set: local2.put,
+        bindingSet: bound.put,
+        s3Batch: local2.batch,
+        bindingBatch: bound.batch,
+        s3Touch: local2.touch,
+        bindingTouch: bound.touch,
+      },
+      { warmup: SETTINGS.warmup, samples: SETTINGS.samples },
+    );
+
     log("memcached gateway: memjs and pymemcache hits, a multi-get of one batch's keys, beside HTTP");
     const gateway = await gatewayBench({ base: stack.url, token: stack.adminToken, memcached, settings: SETTINGS, cleanups });
 
@@ -520,7 +543,7 @@ async function main() {
       ratios,
       goals,
       explained,
-      medians: { local: localMedians, wan: wanMedians },
+      medians: { local: localMedians, wan: wanMedians, storageWays: waysMedians },
       throughput: load32,
       memory: {
         streamedBytes: mem.streamedBytes,

@@ -20,7 +20,8 @@ import { formatBanner } from "./dev/banner.mjs";
 import { parseDevVars, setDevVars } from "./dev/dev-vars.mjs";
 import { LAUNCHER_PIPE_ENV, LAUNCHER_PIPE_FD } from "./dev/launcher-pipe.mjs";
 import { acquireLock, lockHolder, releaseLock } from "./dev/lock.mjs";
-import { DevSettingsError, parsePort, planDevSettings, STORE_OPTIONS_ENV, splitBindings, wranglerDevArgs } from "./dev/settings.mjs";
+import { DevSettingsError, parsePort, planDevSettings, S3_SWITCH, STORE_OPTIONS_ENV, splitBindings, wranglerDevArgs } from "./dev/settings.mjs";
+import { writeS3WranglerConfig } from "./s3-wrangler-config.mjs";
 import { isLauncherNotice, isRequestLogLine } from "./dev/wrangler-output.mjs";
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
@@ -154,7 +155,7 @@ async function main() {
     port = parsePort(process.env.PORT, "PORT", 8787);
     storePort = parsePort(process.env.STORE_PORT, "STORE_PORT", 0);
     inspectorPort = parsePort(process.env.INSPECTOR_PORT, "INSPECTOR_PORT", 0);
-    plan = planDevSettings(devVars);
+    plan = planDevSettings(devVars, { s3: process.argv.slice(2).includes(S3_SWITCH) });
   } catch (err) {
     if (err instanceof DevSettingsError) fail(err.message);
     throw err;
@@ -249,7 +250,8 @@ async function main() {
   await mkdir(dirname(envFile), { recursive: true });
   await writeFile(envFile, "# Written by `npm run dev` (scripts/dev.mjs): the secrets are given to wrangler in its environment.\n");
   const args = wranglerDevArgs({
-    configPath: join(ROOT, "wrangler.toml"),
+    // The S3 way runs wrangler.toml without its R2 binding (a Worker with both refuses to run).
+    configPath: plan.store === "binding" ? join(ROOT, "wrangler.toml") : writeS3WranglerConfig(),
     envFile,
     persistTo: join(devDir, ".wrangler", "state"),
     port,
@@ -374,7 +376,10 @@ async function main() {
       generated: plan.generate,
       devVarsPath: shown(devVarsPath),
       inspectorPort,
-      store: store
+      store:
+        plan.store === "binding"
+          ? { kind: "binding", dataPath: shown(join(devDir, ".wrangler", "state")) }
+          : store
         ? {
             kind: "embedded",
             endpoint: storeSettings.S3_ENDPOINT,

@@ -42,7 +42,7 @@ export async function mint(body: TokenBody, bindings?: Bindings): Promise<string
 
 /** The audience of the test Worker's tokens: its deployment's name (src/platform/deployment.ts). */
 export function testAudience(bindings: Bindings = {}): string {
-  return deploymentOf(configFor({ ...env, ...bindings }).s3);
+  return deploymentOf(configFor({ ...env, ...bindings }));
 }
 
 /** A token signed with the Worker's own secret but claims of the test's choosing (an expired one, say), for the test deployment unless `aud` is given. */

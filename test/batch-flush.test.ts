@@ -71,7 +71,7 @@ describe.each([
     const storage = testStorage(config);
     const keys = Array.from({ length: maxBatchKeys(LIMIT) }, (_, i) => `k${String(i).padStart(2, "0")}`);
     expect(keys.length).toBeGreaterThan(BATCH_CONCURRENCY);
-    for (const key of keys) await storage.put(objectKey(config.s3.prefix, ns, 0, key), new TextEncoder().encode(`old-${key}`), { contentType: "text/plain", expiresAt: null }, { kind: "none" });
+    for (const key of keys) await storage.put(objectKey(config.prefix, ns, 0, key), new TextEncoder().encode(`old-${key}`), { contentType: "text/plain", expiresAt: null }, { kind: "none" });
 
     let held: Held | undefined;
     const counted = await countSubrequests(async (sofar) => {
@@ -147,7 +147,7 @@ describe.each([
     const storage = testStorage(config);
     const sets = Array.from({ length: 2 * BATCH_CONCURRENCY }, (_, i) => `s${String(i).padStart(2, "0")}`);
     const olds = Array.from({ length: 4 }, (_, i) => `old${i}`);
-    for (const key of olds) await storage.put(objectKey(config.s3.prefix, ns, 0, key), new TextEncoder().encode(`old-${key}`), { contentType: "text/plain", expiresAt: null }, { kind: "none" });
+    for (const key of olds) await storage.put(objectKey(config.prefix, ns, 0, key), new TextEncoder().encode(`old-${key}`), { contentType: "text/plain", expiresAt: null }, { kind: "none" });
     // This isolate and location know generation 0, and hold a copy of every old item.
     for (const key of olds) expect(await (await withBindings({}, `/v1/${ns}/items/${key}`)).text()).toBe(`old-${key}`);
 

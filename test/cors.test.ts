@@ -77,7 +77,7 @@ describe("CORS", () => {
       [await send(`/v1/${ns}/items/a%2F..%2Fb`, { headers: { ...headers, ...ADMIN } }, bindings), 400, "bad_request"],
       [await send(`/v1/${ns}/items/k`, { method: "PATCH", headers: { ...headers, ...ADMIN } }, bindings), 405, "method_not_allowed"],
       // A missing setting is still a readable 500.
-      [await send(`/v1/${ns}/items/k`, { headers: { ...headers, ...ADMIN } }, { ...bindings, S3_BUCKET: "" }), 500, "internal"],
+      [await send(`/v1/${ns}/items/k`, { headers: { ...headers, ...ADMIN } }, { ...bindings, ADMIN_TOKEN: "" }), 500, "internal"],
     ];
     const token = await mint({ namespaces: ["elsewhere"], scopes: ["read"], ttl: 60 });
     errors.push([await send(`/v1/${ns}/items/k`, { headers: { ...headers, ...bearer(token) } }, bindings), 403, "forbidden"]);

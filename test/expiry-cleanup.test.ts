@@ -2,17 +2,17 @@ import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { parseConfig } from "../src/platform/config";
 import { objectKey } from "../src/storage/object-key";
-import { Storage } from "../src/storage/storage";
 import { api, apiSettled, expectError, sleep, uniqueNamespace } from "./helpers";
+import { testStorage } from "./store";
 
 const config = parseConfig(env);
-const storage = () => new Storage(config.s3, config.storageTimeoutMs);
+const storage = () => testStorage(config);
 
 describe("lazy expiry", () => {
   it("an expired item read is emptied in storage in the background, only that version", async () => {
     const ns = uniqueNamespace();
     await api(`/v1/${ns}/items/k?ttl=1`, { method: "PUT", body: "x".repeat(5000) });
-    const key = objectKey(config.s3.prefix, ns, 0, "k");
+    const key = objectKey(config.prefix, ns, 0, "k");
     expect((await storage().head(key))?.size).toBe(5000);
     await sleep(2100);
     await expectError(await apiSettled(`/v1/${ns}/items/k`), 404, "not_found");
@@ -24,7 +24,7 @@ describe("lazy expiry", () => {
   it("a value written after the expiry is never emptied by the cleanup of the old one", async () => {
     const ns = uniqueNamespace();
     await api(`/v1/${ns}/items/k?ttl=1`, { method: "PUT", body: "old" });
-    const key = objectKey(config.s3.prefix, ns, 0, "k");
+    const key = objectKey(config.prefix, ns, 0, "k");
     const old = await storage().head(key);
     await sleep(2100);
     await api(`/v1/${ns}/items/k`, { method: "PUT", body: "new" });

@@ -4,7 +4,7 @@ import { objectKey } from "../src/storage/object-key";
 import { sweep } from "../src/sweep/sweep";
 import { proxy, viaProxy } from "./faults";
 import { api, apiSettled, expectError, sleep, uniqueNamespace, withBindings } from "./helpers";
-import { listAll, testConfig, testStorage, uniquePrefix } from "./store";
+import { listAll, testConfig, testStorage, throughBinding, uniquePrefix } from "./store";
 
 // Grace: an expired item stays *stale* for its grace, served only to readers that ask with
 // `Cache-Control: max-stale`, and counts as absent for everything else. Stale items are written
@@ -14,7 +14,7 @@ const config = testConfig();
 
 /** An item in the store that expired `ago` seconds ago with `grace` seconds of grace; its ETag. */
 async function seedStale(ns: string, key: string, value: string, ago: number, grace: number): Promise<string> {
-  const written = await testStorage(config).put(objectKey(config.s3.prefix, ns, 0, key), new TextEncoder().encode(value), { contentType: "text/plain", expiresAt: nowSeconds() - ago, grace }, { kind: "none" });
+  const written = await testStorage(config).put(objectKey(config.prefix, ns, 0, key), new TextEncoder().encode(value), { contentType: "text/plain", expiresAt: nowSeconds() - ago, grace }, { kind: "none" });
   if (!written.ok) throw new Error(`seeding ${key} failed: ${written.reason}`);
   return written.etag;
 }
@@ -69,8 +69,8 @@ describe("grace: stale values, on request", () => {
     await (await apiSettled(`/v1/${ns}/items/gone`)).text();
     await (await apiSettled(`/v1/${ns}/items/kept`)).text();
     const storage = testStorage(config);
-    expect((await storage.head(objectKey(config.s3.prefix, ns, 0, "gone")))?.tombstone).toBe(true);
-    expect((await storage.head(objectKey(config.s3.prefix, ns, 0, "kept")))?.tombstone).toBe(false);
+    expect((await storage.head(objectKey(config.prefix, ns, 0, "gone")))?.tombstone).toBe(true);
+    expect((await storage.head(objectKey(config.prefix, ns, 0, "kept")))?.tombstone).toBe(false);
     expect((await read(ns, "kept", { "cache-control": "max-stale" })).status).toBe(200);
   });
 
@@ -98,7 +98,7 @@ describe("grace: stale values, on request", () => {
     const ns = uniqueNamespace("grace-put");
     const put = await api(`/v1/${ns}/items/k?ttl=60&grace=300`, { method: "PUT", body: "v" });
     expect(put.status).toBe(200);
-    const head = await testStorage(config).head(objectKey(config.s3.prefix, ns, 0, "k"));
+    const head = await testStorage(config).head(objectKey(config.prefix, ns, 0, "k"));
     expect(head?.meta).toMatchObject({ grace: 300 });
     for (const grace of ["-1", "1.5", "x", String(config.maxTtl + 1)]) {
       await expectError(await api(`/v1/${ns}/items/k?grace=${grace}`, { method: "PUT", body: "v" }), 400, "bad_request");
@@ -124,7 +124,7 @@ describe("grace: stale values, on request", () => {
     const set = await batch({ set: [{ key: "s", value: "v", ttl: 60, grace: 120 }] });
     expect(set.status).toBe(200);
     await set.text();
-    expect((await testStorage(config).head(objectKey(config.s3.prefix, ns, 0, "s")))?.meta).toMatchObject({ grace: 120 });
+    expect((await testStorage(config).head(objectKey(config.prefix, ns, 0, "s")))?.meta).toMatchObject({ grace: 120 });
   });
 
   it("op=expire: the item expires now and its grace starts; max-stale reads get it STALE, plain reads 404", async () => {
@@ -170,7 +170,8 @@ describe("grace: stale values, on request", () => {
 describe("grace at this location", () => {
   const EDGE = { EDGE_TTL: "1" };
 
-  it("the location copy carries the grace: a stale item is answered from it, without storage, to max-stale readers only", async () => {
+  // These two count storage calls at the fault proxy on the S3 endpoint (docs/testing.md).
+  it.skipIf(throughBinding)("the location copy carries the grace: a stale item is answered from it, without storage, to max-stale readers only", async () => {
     const ns = uniqueNamespace("grace-copy");
     await seedStale(ns, "k", "v", 5, 60);
     // The first max-stale read asks storage and keeps a copy here.
@@ -186,7 +187,7 @@ describe("grace at this location", () => {
     await expectError(await viaProxy(`/v1/${ns}/items/k`), 404, "not_found");
   });
 
-  it("max-stale takes this location's copy past its freshness, refreshes it once, and never gives it to a plain read", async () => {
+  it.skipIf(throughBinding)("max-stale takes this location's copy past its freshness, refreshes it once, and never gives it to a plain read", async () => {
     const ns = uniqueNamespace("grace-swr");
     const put = await viaProxy(`/v1/${ns}/items/k?ttl=300`, { method: "PUT", body: "v1" }, EDGE);
     await put.text();

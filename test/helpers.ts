@@ -24,14 +24,14 @@ export function sleep(ms: number): Promise<void> {
 }
 
 /** Runs the app with other bindings (a broken store, a smaller limit), waiting for its background work. */
-export async function withBindings(overrides: Partial<Record<keyof Env, string>>, path: string, init: RequestInit = {}): Promise<Response> {
+export async function withBindings(overrides: Partial<Record<keyof Env, unknown>>, path: string, init: RequestInit = {}): Promise<Response> {
   const headers = new Headers(init.headers);
   if (!headers.has("authorization")) headers.set("authorization", ADMIN.authorization);
   // A request built in-process has no Content-Length until it is sent: add it as a client would.
   if (typeof init.body === "string") headers.set("content-length", String(new TextEncoder().encode(init.body).byteLength));
   else if (init.body instanceof Uint8Array) headers.set("content-length", String(init.body.byteLength));
   const ctx = createExecutionContext();
-  const response = await app.fetch(new Request(`${ORIGIN}${path}`, { ...init, headers }), { ...env, ...overrides }, ctx);
+  const response = await app.fetch(new Request(`${ORIGIN}${path}`, { ...init, headers }), { ...env, ...overrides } as Env, ctx);
   await waitOnExecutionContext(ctx);
   return response;
 }

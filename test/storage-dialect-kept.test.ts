@@ -1,11 +1,11 @@
 import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { parseConfig, type Config } from "../src/platform/config";
-import { decodeDialect, nameOfDialect, type StoreDialect } from "../src/storage/dialect";
-import { dialectCacheUrl } from "../src/storage/known-dialect";
-import { Storage } from "../src/storage/storage";
+import { decodeDialect, nameOfDialect, type StoreDialect } from "../src/storage/s3/dialect";
+import { dialectCacheUrl } from "../src/storage/s3/known-dialect";
+import { S3Storage } from "../src/storage/s3/s3-storage";
 import { proxy, viaProxy } from "./faults";
-import { uniquePrefix } from "./store";
+import { s3Of, uniquePrefix } from "./store";
 
 // Store-agnostic (also run against Ceph RGW). Each test is a deployment of its own (a prefix no other
 // test uses), reached through the fault proxy, which counts the store's calls. Parsing the settings
@@ -26,14 +26,14 @@ async function probeCalls(prefix: string): Promise<string[]> {
 
 /** What this location's cache holds for the deployment's dialect (null: nothing). */
 async function keptDialect(config: Config): Promise<StoreDialect | null> {
-  const entry = await caches.default.match(dialectCacheUrl(config.s3));
+  const entry = await caches.default.match(dialectCacheUrl(s3Of(config)));
   return entry ? decodeDialect(await entry.text()) : null;
 }
 
 /** A compare-and-swap and a metadata rewrite, the writes that depend on the dialect; both must act. */
 async function conditionalWrites(config: Config): Promise<void> {
-  const storage = new Storage(config.s3, config.storageTimeoutMs);
-  const key = `${config.s3.prefix}item-${crypto.randomUUID()}`;
+  const storage = new S3Storage(s3Of(config), config.storageTimeoutMs);
+  const key = `${config.prefix}item-${crypto.randomUUID()}`;
   const first = await storage.put(key, text("one"), META, { kind: "absent" });
   if (!first.ok) throw new Error("setup write failed");
   const second = await storage.put(key, text("two"), META, { kind: "match", etag: first.etag });
@@ -58,7 +58,7 @@ describe("the store's dialect, learned once per location", () => {
     expect(kept).not.toBeNull();
 
     const second = freshIsolate();
-    expect(second.s3).not.toBe(first.s3);
+    expect(s3Of(second)).not.toBe(s3Of(first));
     await conditionalWrites(second);
     await conditionalWrites(second);
     expect(await probeCalls(prefix)).toEqual(probed);
@@ -74,7 +74,7 @@ describe("the store's dialect, learned once per location", () => {
     if (!name) throw new Error(`the store's dialect ${JSON.stringify(kept)} has no name S3_DIALECT could give`);
 
     const { prefix, freshIsolate } = deployment({ S3_DIALECT: name });
-    expect(freshIsolate().s3.dialect).toEqual(kept);
+    expect(s3Of(freshIsolate()).dialect).toEqual(kept);
     const bindings = { S3_PREFIX: prefix, S3_DIALECT: name, STORAGE_TIMEOUT_MS: "10000" };
     const put = await viaProxy("/v1/dialect-named/items/k", { method: "PUT", body: "v1", headers: { "content-type": "text/plain" } }, bindings);
     expect(put.ok).toBe(true);

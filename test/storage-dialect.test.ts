@@ -1,18 +1,19 @@
 import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { parseConfig } from "../src/platform/config";
-import { Storage } from "../src/storage/storage";
+import { S3Storage } from "../src/storage/s3/s3-storage";
+import { s3Of } from "./store";
 import { api, uniqueNamespace } from "./helpers";
 
 // Store-agnostic: run against the embedded store and against Ceph RGW (.ci/ceph-suite.sh), these
-// prove the conditional writes stay atomic whatever dialect the store speaks (src/storage/dialect.ts).
+// prove the conditional writes stay atomic whatever dialect the store speaks (src/storage/s3/dialect.ts).
 const config = parseConfig(env as unknown as Record<string, unknown>);
-const storage = () => new Storage(config.s3, config.storageTimeoutMs);
+const storage = () => new S3Storage(s3Of(config), config.storageTimeoutMs);
 const text = (value: string) => new TextEncoder().encode(value);
 
 describe("conditional writes on this store", () => {
   it("a PUT conditional on the current ETag succeeds, on another ETag or a missing key it is refused", async () => {
-    const key = `${config.s3.prefix}dialect/${crypto.randomUUID()}`;
+    const key = `${config.prefix}dialect/${crypto.randomUUID()}`;
     const meta = { contentType: "text/plain", expiresAt: null };
     const first = await storage().put(key, text("one"), meta, { kind: "absent" });
     expect(first.ok).toBe(true);
@@ -29,7 +30,7 @@ describe("conditional writes on this store", () => {
   });
 
   it("a metadata rewrite conditional on a stale ETag changes nothing", async () => {
-    const key = `${config.s3.prefix}dialect/${crypto.randomUUID()}`;
+    const key = `${config.prefix}dialect/${crypto.randomUUID()}`;
     const first = await storage().put(key, text("value"), { contentType: "text/plain", expiresAt: null }, { kind: "none" });
     if (!first.ok) throw new Error("setup write failed");
     const second = await storage().put(key, text("value2"), { contentType: "text/plain", expiresAt: null }, { kind: "none" });

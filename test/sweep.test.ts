@@ -5,7 +5,7 @@ import worker from "../src/index";
 import { generationObjectKey } from "../src/cache/generation";
 import { sweep, sweepCursorKey } from "../src/sweep/sweep";
 import { sleep, uniqueNamespace, withBindings } from "./helpers";
-import { listAll, testConfig, testStorage, uniquePrefix } from "./store";
+import { listAll, testConfig, testStorage, throughBinding, uniquePrefix } from "./store";
 
 /** A bucket area of its own: the sweep walks the whole prefix, and only this test's objects are in it. */
 function area(label: string) {
@@ -113,14 +113,17 @@ describe("the sweep", () => {
   it("does bounded work per run and resumes where the last run stopped", async () => {
     const { prefix, config, storage, call, put, keys } = area("budget");
     const ns = uniqueNamespace("sbud");
-    for (let start = 0; start < 70; start += 10) {
-      await Promise.all(Array.from({ length: 10 }, (_, i) => put(ns, `k${String(start + i).padStart(2, "0")}`, "v")));
+    // More than one run's worth at the smallest budget: through the binding a chunk's delete is one
+    // call for up to 16 objects and no store refuses it, so a run does more there.
+    const objects = throughBinding ? 200 : 70;
+    for (let start = 0; start < objects; start += 10) {
+      await Promise.all(Array.from({ length: 10 }, (_, i) => put(ns, `k${String(start + i).padStart(3, "0")}`, "v")));
     }
     expect((await call(`/v1/${ns}/flush`, { method: "POST" })).status).toBe(204);
     await put(ns, "live", "v");
     const budget = MIN_SWEEP_BUDGET;
     const reports = [];
-    for (let run = 0; run < 10; run++) {
+    for (let run = 0; run < 20; run++) {
       const report = await sweep(config, { budget, graceSeconds: 60 });
       reports.push(report);
       expect(report.calls, JSON.stringify(report)).toBeLessThanOrEqual(budget);
@@ -132,7 +135,7 @@ describe("the sweep", () => {
     }
     expect(reports.length).toBeGreaterThan(1);
     expect(reports.at(-1)?.passComplete).toBe(true);
-    expect(reports.reduce((sum, r) => sum + r.deleted.flushed, 0)).toBe(70);
+    expect(reports.reduce((sum, r) => sum + r.deleted.flushed, 0)).toBe(objects);
     expect(await keys()).toEqual([generationObjectKey("", ns), sweepCursorKey(""), `${ns}/1/live`].sort());
   });
 

@@ -85,7 +85,7 @@ describe(`SUBREQUEST_LIMIT=${LIMIT}: a write whose retries spend the subrequests
         const prefix = `${uniqueNamespace("wb-set")}/`;
         const bindings = { S3_PREFIX: prefix };
         const config = testConfig({ ...bindings, S3_ENDPOINT: proxy.settings().endpoint });
-        const ref = itemRef(prefix, deploymentOf(config.s3), ns, 0, "s");
+        const ref = itemRef(prefix, deploymentOf(config), ns, 0, "s");
         expect((await testStorage(config).put(ref.objectKey, new TextEncoder().encode("old"), { contentType: "text/plain", expiresAt: null }, { kind: "none" })).ok).toBe(true);
         // This location holds a copy of it, as a read there would have left.
         await new LocationCache(caches.default).put(ref.cacheUrl, new Response("old").body, new Headers({ etag: '"x"', "content-type": "text/plain", "content-length": "3" }), { expiresAt: null }, 60);
@@ -107,7 +107,7 @@ describe(`SUBREQUEST_LIMIT=${LIMIT}: a write whose retries spend the subrequests
 
   it("flush: a 204 is published to this location's cache, so the rest of the location sees it", async () => {
     const ns = uniqueNamespace("wb-flush");
-    const deployment = deploymentOf(testConfig({ S3_ENDPOINT: proxy.settings().endpoint }).s3);
+    const deployment = deploymentOf(testConfig({ S3_ENDPOINT: proxy.settings().endpoint }));
     const entry = async (): Promise<number | null> => {
       const cached = await caches.default.match(generationCacheUrl(deployment, ns));
       return cached ? parseGeneration(await cached.text()) : null;
@@ -116,13 +116,13 @@ describe(`SUBREQUEST_LIMIT=${LIMIT}: a write whose retries spend the subrequests
     for (const k of SWEEP) {
       // This location's cache names the current generation (a read there keeps it).
       await atLimit(`/v1/${ns}/items/any`, { headers: { "cache-control": "no-cache" } }, "50");
-      const before = (await storedGeneration(testStorage(config), config.s3.prefix, ns)).generation;
+      const before = (await storedGeneration(testStorage(config), config.prefix, ns)).generation;
       expect(await entry()).toBe(before);
       await racesThenLostAnswer(`.generations/${ns}`, k);
       const answer = await atLimit(`/v1/${ns}/flush`, { method: "POST" });
       await proxy.clear(`.generations/${ns}`);
       expect([204, 503], answer.body).toContain(answer.status);
-      const after = (await storedGeneration(testStorage(config), config.s3.prefix, ns)).generation;
+      const after = (await storedGeneration(testStorage(config), config.prefix, ns)).generation;
       if (answer.status === 204) {
         expect(after).toBe(before + 1);
         expect(await entry(), `after ${k} lost races: ${answer.status}`).toBe(after);

@@ -56,6 +56,9 @@ export function expectStatus(answer, statuses, what) {
   return answer;
 }
 
+/** The keys of the measured batch: as many as one batch holds on the Free plan over the S3 API. */
+export const BATCH_KEYS = Array.from({ length: 16 }, (_, i) => `ratio-batch-${i}`);
+
 /** The sides of the Worker over HTTP, each with a connection of its own. */
 export function workerSides({ base, host, token, namespace, s3, memcached, label }) {
   const auth = { authorization: `Bearer ${token}`, ...(host ? { host } : {}) };
@@ -65,11 +68,12 @@ export function workerSides({ base, host, token, namespace, s3, memcached, label
     request(agent, itemUrl(key), { method: "PUT", headers: { ...auth, "content-type": "text/plain", "content-length": String(body.length) }, body });
   const agents = new Map();
   const agent = (name) => agents.get(name) ?? agents.set(name, keepAliveAgent()).get(name);
+  const batchBody = Buffer.from(JSON.stringify({ get: BATCH_KEYS }));
   // A token scoped to reading this namespace (minted in prime): a hit with it checks a signature.
   let scopedAuth = null;
   return {
     async prime() {
-      for (const key of ["ratio-hit", "ratio-miss", "ratio-put"]) expectStatus(await put(agent("prime"), key), [200, 201], `${label} PUT`);
+      for (const key of ["ratio-hit", "ratio-miss", "ratio-put", "ratio-touch", ...BATCH_KEYS]) expectStatus(await put(agent("prime"), key), [200, 201], `${label} PUT`);
       expectStatus(await request(agent("prime"), itemUrl("ratio-hit"), { headers: auth }), [200], `${label} GET`);
       const mintBody = Buffer.from(JSON.stringify({ namespaces: [namespace], scopes: ["read"], ttl: 86_400 }));
       const minted = expectStatus(
@@ -107,6 +111,19 @@ export function workerSides({ base, host, token, namespace, s3, memcached, label
     },
     put: async () => {
       expectStatus(await put(agent("put"), "ratio-put"), [200, 201], `${label} PUT`);
+    },
+    touch: async () => {
+      // A new expiry without the value: a copy over the S3 API, a read and a write through the binding.
+      expectStatus(await request(agent("touch"), `${itemUrl("ratio-touch")}?op=touch&ttl=3600`, { method: "POST", headers: { ...auth, "content-length": "0" } }), [200], `${label} touch`);
+    },
+    batch: async () => {
+      // Every key read from storage (no-cache): the batch's own cost, not the location cache's.
+      const answer = expectStatus(
+        await request(agent("batch"), `${base}/v1/${namespace}/batch`, { method: "POST", headers: { ...auth, "content-type": "application/json", "content-length": String(batchBody.length), "cache-control": "no-cache" }, body: batchBody }),
+        [200],
+        `${label} batch`,
+      );
+      if (answer.size < BATCH_KEYS.length * body.length) throw new Error(`${label} batch: ${answer.size} bytes`);
     },
     s3Get: async () => {
       const answer = await s3.getVia(agent("s3-get"), "direct/ratio-get");

@@ -17,6 +17,8 @@ const ROOT = path.resolve(path.dirname(new URL(import.meta.url).pathname), "../.
 /** Hosts the entry worker routes to the floor and to the far-store Worker. */
 export const FLOOR_HOST = "floor.bench";
 export const WAN_HOST = "wan.bench";
+/** The same Worker reaching storage through an R2 binding (Miniflare's local bucket), not the S3 API. */
+export const BINDING_HOST = "binding.bench";
 
 export const CACHE_FLOOR_HOST = "cache-floor.bench";
 
@@ -117,6 +119,12 @@ export async function workerdChildren() {
   return pids;
 }
 
+/** The Worker's bindings without the S3 way's connection settings. Pure. */
+function withoutS3Settings(bindings) {
+  const { S3_ENDPOINT: _endpoint, S3_BUCKET: _bucket, S3_ACCESS_KEY_ID: _key, S3_SECRET_ACCESS_KEY: _secret, S3_REGION: _region, ...rest } = bindings;
+  return rest;
+}
+
 /**
  * Starts the stack. `wanRoundTripMs`: what the proxy adds per round trip. `maxValueBytes`: the
  * Worker's MAX_VALUE_BYTES (raised above the default so the memory test can send 256 MB).
@@ -158,6 +166,8 @@ export async function startStack({ wanRoundTripMs, maxValueBytes, extraWorkers =
       workers: [
         { name: "cloudcached", ...worker, bindings },
         { name: "cloudcached-wan", ...worker, routes: [`${WAN_HOST}/*`], bindings: { ...bindings, S3_ENDPOINT: wanEndpoint.href.replace(/\/$/, "") } },
+        // Through the binding STORE: no S3 setting (a Worker given both refuses to run).
+        { name: "cloudcached-binding", ...worker, routes: [`${BINDING_HOST}/*`], bindings: withoutS3Settings(bindings), r2Buckets: ["STORE"] },
         {
           name: "floor",
           modules: true,

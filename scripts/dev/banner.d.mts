@@ -6,7 +6,8 @@ export interface BannerInfo {
   devVarsPath: string;
   store:
     | { kind: "embedded"; endpoint: string; bucket: string; accessKeyId: string; credentialsPath: string; dataPath: string }
-    | { kind: "external"; endpoint: string; bucket: string };
+    | { kind: "external"; endpoint: string; bucket: string }
+    | { kind: "binding"; dataPath: string };
   health?: string;
 }
 export function formatBanner(info: BannerInfo): string;

@@ -8,7 +8,8 @@
  * @property {string} devVarsPath as shown to the user
  * @property {number} inspectorPort where a debugger attaches to the Worker
  * @property {{ kind: "embedded", endpoint: string, bucket: string, accessKeyId: string, credentialsPath: string, dataPath: string }
- *   | { kind: "external", endpoint: string, bucket: string }} store
+ *   | { kind: "external", endpoint: string, bucket: string }
+ *   | { kind: "binding", dataPath: string }} store
  * @property {string} [health] a warning about GET /healthz, when it did not answer 200
  */
 
@@ -32,9 +33,11 @@ export function formatBanner(info) {
     "",
     "CloudCached dev server",
     `  Worker:       ${workerUrl}`,
-    store.kind === "embedded"
-      ? `  Store:        ${store.endpoint} (embedded; bucket ${store.bucket}, data in ${store.dataPath})`
-      : `  Store:        ${store.endpoint} (yours, from ${info.devVarsPath}; bucket ${store.bucket})`,
+    store.kind === "binding"
+      ? `  Store:        the R2 binding STORE (wrangler's local bucket, data in ${store.dataPath}; npm run dev -- --s3 for the S3 way)`
+      : store.kind === "embedded"
+        ? `  Store:        ${store.endpoint} (embedded; bucket ${store.bucket}, data in ${store.dataPath})`
+        : `  Store:        ${store.endpoint} (yours, from ${info.devVarsPath}; bucket ${store.bucket})`,
   ];
   if (store.kind === "embedded") {
     lines.push(`                S3 access key id ${store.accessKeyId}, secret key in ${store.credentialsPath}`);

@@ -3,7 +3,8 @@ export const SECRET_NAMES: readonly string[];
 export const GENERATED_NAMES: readonly string[];
 export const EXTERNAL_STORE_NAMES: readonly string[];
 export class DevSettingsError extends Error {}
-export function planDevSettings(devVars: Record<string, string>): { store: "external" | "embedded"; generate: string[] };
+export const S3_SWITCH: string;
+export function planDevSettings(devVars: Record<string, string>, options?: { s3?: boolean }): { store: "external" | "embedded" | "binding"; generate: string[] };
 export function splitBindings(settings: Record<string, string>): { secrets: Record<string, string>; vars: Record<string, string> };
 export function wranglerDevArgs(options: {
   configPath: string;

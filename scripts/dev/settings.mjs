@@ -29,14 +29,19 @@ function present(devVars) {
   return Object.fromEntries(Object.entries(devVars).filter(([, value]) => value.trim() !== ""));
 }
 
+/** The switch to the S3 way with the embedded store: `npm run dev -- --s3`. */
+export const S3_SWITCH = "--s3";
+
 /**
  * Decides which store the Worker uses and which settings are missing.
- * - S3_ENDPOINT set: the user's own store; S3_BUCKET, S3_ACCESS_KEY_ID and S3_SECRET_ACCESS_KEY must be set too.
- * - else the embedded store; then S3_BUCKET and the S3 keys must not be set (they would be ignored).
+ * - S3_ENDPOINT set: the user's own store over the S3 API; S3_BUCKET, S3_ACCESS_KEY_ID and S3_SECRET_ACCESS_KEY must be set too.
+ * - else, with `--s3`, the embedded store over its S3 API; then S3_BUCKET and the S3 keys must not be set (they would be ignored);
+ * - else the R2 binding STORE of wrangler.toml, over wrangler's local bucket: no S3 setting at all.
  * @param {Record<string, string>} devVars the parsed .dev.vars
- * @returns {{ store: "external" | "embedded", generate: string[] }}
+ * @param {{ s3?: boolean }} [options] `s3`: the S3 way (`--s3`)
+ * @returns {{ store: "external" | "embedded" | "binding", generate: string[] }}
  */
-export function planDevSettings(devVars) {
+export function planDevSettings(devVars, options = {}) {
   const set = present(devVars);
   const endpoint = set.S3_ENDPOINT;
   let store;
@@ -66,7 +71,7 @@ export function planDevSettings(devVars) {
           `or remove ${stray.length > 1 ? "them" : "it"} to use the embedded store.`,
       );
     }
-    store = /** @type {const} */ ("embedded");
+    store = options.s3 ? /** @type {const} */ ("embedded") : /** @type {const} */ ("binding");
   }
   return { store, generate: GENERATED_NAMES.filter((name) => set[name] === undefined) };
 }

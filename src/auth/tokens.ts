@@ -168,7 +168,7 @@ export function tokenSecret(config: Config): string {
 
 /** This deployment's token key: TOKEN_SECRET (a 500 naming it when unusable) and the deployment's name. */
 export function tokenKey(config: Config): TokenKey {
-  return { secret: tokenSecret(config), audience: deploymentOf(config.s3) };
+  return { secret: tokenSecret(config), audience: deploymentOf(config) };
 }
 
 /** Signs a token for a validated request, for the deployment `key.audience`. */

@@ -1,6 +1,6 @@
 import { authorize, type Principal } from "../auth/auth";
 import type { Scope } from "../auth/tokens";
-import { PLANNED_CALLS, plannedBatchCalls, plannedBatchRetries, plannedKeyCalls } from "../platform/budget";
+import { plannedBatchCalls, plannedBatchRetries, plannedCalls, plannedKeyCalls } from "../platform/budget";
 import { ApiError, type ErrorBody } from "../http/errors";
 import { expiresAtFor } from "../items/item";
 import type { ItemRef } from "../items/items";
@@ -187,18 +187,19 @@ export async function runBatch(ctx: BatchContext, request: BatchRequest): Promis
   const keyCount = request.get.length + request.set.length + request.delete.length;
   const leases = request.leases.size;
   const what = leases === 0 ? `a batch of ${keyCount} keys` : `a batch of ${keyCount} keys (${leases} asking for a lease)`;
-  budget.reserve(plannedBatchCalls({ gets: request.get.length, leases, sets: request.set.length, deletes: request.delete.length, fresh }), what);
-  // One retry per get, for any read of the batch that fails transiently (src/storage/transport.ts).
-  budget.planRetries(plannedBatchRetries(request.get.length));
+  budget.reserve(plannedBatchCalls({ gets: request.get.length, leases, sets: request.set.length, deletes: request.delete.length, fresh }, budget.metered), what);
+  // One retry per get, for any read of the batch that fails transiently (src/storage/s3/transport.ts);
+  // through a binding, its storage calls are held to their own limit and none is planned here.
+  budget.planRetries(plannedBatchRetries(request.get.length, budget.metered));
   // The dialect probe a lease's takeover may need is promised once, for the whole batch (given back at its end).
-  const leaseProbe = leases === 0 ? 0 : PLANNED_CALLS.dialectProbe;
-  const done = (kind: "get" | "leaseGet" | "set" | "delete") => budget.release(plannedKeyCalls(kind, fresh));
+  const leaseProbe = leases === 0 ? 0 : plannedCalls("dialectProbe", budget.metered);
+  const done = (kind: "get" | "leaseGet" | "set" | "delete") => budget.release(plannedKeyCalls(kind, fresh, budget.metered));
 
   // The namespace's generation, confirmed once for the whole batch: when even it cannot be learned,
   // the batch fails as a whole. Each set and delete then takes the generation as it begins (as each
   // get's own read does, read.ts): the same confirmation, so no further call, but a flush this isolate
   // has seen since is seen by every key begun after it, as by a single request.
-  await generations.current(ctx.namespace, { fresh }).finally(() => budget.release(PLANNED_CALLS.generation));
+  await generations.current(ctx.namespace, { fresh }).finally(() => budget.release(plannedCalls("generation", budget.metered)));
   const refFor = async (key: string) => ctx.context.ref(ctx.namespace, await generations.current(ctx.namespace, { fresh }), key);
   type Change = { kind: "set"; index: number } | { kind: "delete"; index: number };
   const changes: Change[] = [...request.set.map((_, index) => ({ kind: "set" as const, index })), ...request.delete.map((_, index) => ({ kind: "delete" as const, index }))];

@@ -1,9 +1,8 @@
-import { describe, expect, inject, it } from "vitest";
-import { testConfig, testStorage, uniquePrefix } from "../../test/store";
+import { describe, expect, it } from "vitest";
+import { testConfig, testStorage, uniquePrefix, unreachableStore } from "../../test/store";
 import { Generations, generationCacheUrl, generationPlan, MEMORY_TRUST_MS, newerGeneration, parseGeneration, trustedUntil } from "./generation";
 
 /** Nothing listens there (test/global-setup.ts). */
-const UNREACHABLE = inject("brokenEndpoints").closed;
 
 describe("parseGeneration", () => {
   it("reads whole numbers only", () => {
@@ -50,7 +49,7 @@ describe("Generations (real store, a cache of its own)", () => {
   const setup = async (edgeTtl = 60) => {
     const config = testConfig({ S3_PREFIX: uniquePrefix("gen") });
     const cache = await caches.open(`gen-${Math.random()}`);
-    const broken = testConfig({ S3_PREFIX: config.s3.prefix, S3_ENDPOINT: UNREACHABLE });
+    const broken = testConfig({ S3_PREFIX: config.prefix, ...unreachableStore() });
     // One deployment (its own name), so the isolate's memory is shared between the two views of it.
     const deployment = `gen-${Math.random().toString(36).slice(2)}`;
     const background: Promise<unknown>[] = [];
@@ -61,8 +60,8 @@ describe("Generations (real store, a cache of its own)", () => {
       cache,
       deployment,
       settled: () => Promise.all(background.splice(0)),
-      live: () => new Generations(testStorage(config), deployment, config.s3.prefix, cache, edgeTtl, waitUntil),
-      offline: () => new Generations(testStorage(broken), deployment, config.s3.prefix, cache, edgeTtl, waitUntil),
+      live: () => new Generations(testStorage(config), deployment, config.prefix, cache, edgeTtl, waitUntil),
+      offline: () => new Generations(testStorage(broken), deployment, config.prefix, cache, edgeTtl, waitUntil),
     };
   };
 

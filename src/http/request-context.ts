@@ -1,4 +1,4 @@
-import { SubrequestBudget } from "../platform/budget";
+import type { SubrequestBudget } from "../platform/budget";
 import type { Config } from "../platform/config";
 import { deploymentOf } from "../platform/deployment";
 import { parseMaxStale, type MaxStale } from "../items/grace";
@@ -8,7 +8,8 @@ import { LocationCache } from "../cache/location-cache";
 import { Generations } from "../cache/generation";
 import { TagStates } from "../cache/tag-state";
 import type { RequestMetrics } from "../platform/metrics";
-import { Storage } from "../storage/storage";
+import { openStorage, requestBudget } from "../storage/open";
+import type { Storage } from "../storage/storage";
 
 /** `Cache-Control: no-cache` on the request: storage's answer is wanted, not the location's. Pure. */
 export function wantsFresh(cacheControl: string | undefined): boolean {
@@ -44,8 +45,8 @@ export class RequestContext {
     /** The location's cache: `caches.default` in production. */
     private readonly rawCache: Cache = caches.default,
   ) {
-    this.deployment = deploymentOf(config.s3);
-    this.budget = new SubrequestBudget(config.subrequestLimit);
+    this.deployment = deploymentOf(config);
+    this.budget = requestBudget(config);
     this.fresh = wantsFresh(cacheControl);
   }
 
@@ -63,7 +64,7 @@ export class RequestContext {
 
   /** The request's storage, holding its budget (2 × STORAGE_TIMEOUT_MS from its first call). */
   get storage(): Storage {
-    this.storageOnce ??= new Storage(this.config.s3, this.config.storageTimeoutMs, this.metrics, this.budget);
+    this.storageOnce ??= openStorage(this.config, this.budget, this.metrics);
     return this.storageOnce;
   }
 
@@ -73,13 +74,13 @@ export class RequestContext {
   }
 
   get generations(): Generations {
-    this.generationsOnce ??= new Generations(this.storage, this.deployment, this.config.s3.prefix, this.rawCache, this.config.edgeTtl, this.waitUntil, this.metrics);
+    this.generationsOnce ??= new Generations(this.storage, this.deployment, this.config.prefix, this.rawCache, this.config.edgeTtl, this.waitUntil, this.metrics);
     return this.generationsOnce;
   }
 
   /** The states of tags (tag-state.ts): confirmed like the generation, shared by the request's reads. */
   get tagStates(): TagStates {
-    this.tagStatesOnce ??= new TagStates(this.storage, this.deployment, this.config.s3.prefix, this.rawCache, this.config.edgeTtl, this.waitUntil, this.metrics);
+    this.tagStatesOnce ??= new TagStates(this.storage, this.deployment, this.config.prefix, this.rawCache, this.config.edgeTtl, this.waitUntil, this.metrics);
     return this.tagStatesOnce;
   }
 
@@ -95,6 +96,6 @@ export class RequestContext {
 
   /** Where an item of `namespace` lives at `generation`: its object key and its location-cache URL. */
   ref(namespace: string, generation: number, key: string): ItemRef {
-    return itemRef(this.config.s3.prefix, this.deployment, namespace, generation, key);
+    return itemRef(this.config.prefix, this.deployment, namespace, generation, key);
   }
 }

@@ -1,5 +1,6 @@
 import { version } from "../../package.json";
 import { indexLimits } from "../platform/budget";
+import { meteredCalls } from "../storage/open";
 import type { Config } from "../platform/config";
 
 /** What `GET /` and `GET /v1` answer: what this service is and where its description lives. */
@@ -26,7 +27,7 @@ export function buildIndex(config: Config): ServiceIndex {
     description: "A memcached-style cache over HTTP: a Cloudflare Worker over an S3-compatible bucket.",
     version,
     links: { api: "/v1", openapi: "/v1/openapi.json", health: "/healthz" },
-    limits: indexLimits(config.subrequestLimit),
+    limits: indexLimits(config.subrequestLimit, meteredCalls(config)),
     docs: "The operations, their parameters and errors: /v1/openapi.json (OpenAPI 3.1); the guide: docs/API.md in CloudCached's source.",
   };
 }

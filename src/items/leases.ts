@@ -1,6 +1,6 @@
 import { ApiError } from "../http/errors";
 import type { RequestContext } from "../http/request-context";
-import { PLANNED_CALLS } from "../platform/budget";
+import { plannedCalls } from "../platform/budget";
 import { leaseObjectKey } from "../storage/object-key";
 import type { Storage, WriteCondition } from "../storage/storage";
 import { busyFor, decodeLease, encodeLease, hasLapsed, leaseExpirySeconds, leaseWanted, newLeaseToken, releasedAt, releasedSince, type LeaseAsk, type LeaseOutcome, type LeaseRecord } from "./lease";
@@ -79,7 +79,7 @@ export class Leases {
 /** Where the lease of an item is, at the namespace's generation as this request knows it (no call when the read learned it). */
 async function leaseKeyOf(ctx: RequestContext, namespace: string, key: string): Promise<string> {
   const generation = await ctx.generations.current(namespace, { fresh: ctx.fresh });
-  return leaseObjectKey(ctx.config.s3.prefix, namespace, generation, key);
+  return leaseObjectKey(ctx.config.prefix, namespace, generation, key);
 }
 
 /**
@@ -88,7 +88,8 @@ async function leaseKeyOf(ctx: RequestContext, namespace: string, key: string): 
  * once read, just before asking. Answers the calls promised. (A batch plans its leases itself.)
  */
 export function promiseLeaseCalls(ctx: RequestContext): number {
-  const calls = PLANNED_CALLS.lease + (ctx.storage.dialectUnknown() ? PLANNED_CALLS.dialectProbe : 0);
+  const metered = ctx.budget.metered;
+  const calls = plannedCalls("lease", metered) + (ctx.storage.dialectUnknown() ? plannedCalls("dialectProbe", metered) : 0);
   ctx.budget.reserve(calls, "a read asking for a lease");
   return calls;
 }
@@ -126,7 +127,8 @@ export async function leaseAfterRead(
  * the write, which has already landed.
  */
 export async function releaseAfterWrite(ctx: RequestContext, namespace: string, key: string, token: string): Promise<void> {
-  const calls = PLANNED_CALLS.leaseRelease + (ctx.storage.dialectUnknown() ? PLANNED_CALLS.dialectProbe : 0);
+  const metered = ctx.storage.budget.metered;
+  const calls = plannedCalls("leaseRelease", metered) + (ctx.storage.dialectUnknown() ? plannedCalls("dialectProbe", metered) : 0);
   try {
     await ctx.storage.budget.ifSpare(calls, async () => ctx.leases.release(await leaseKeyOf(ctx, namespace, key), token));
   } catch {

@@ -3,6 +3,7 @@ import { ApiError } from "../http/errors";
 import { MAX_BATCH_KEYS } from "../http/schema";
 import {
   DEFAULT_SUBREQUEST_LIMIT,
+  indexLimits,
   maxBatchKeys,
   maxBatchLeaseKeys,
   plannedKeyCalls,
@@ -12,6 +13,8 @@ import {
   PLANNED_CALLS,
   plannedBatchCalls,
   plannedBatchRetries,
+  plannedBatchStorageCalls,
+  plannedCalls,
   SubrequestBudget,
   sweepCallLimit,
 } from "./budget";
@@ -215,5 +218,43 @@ describe("SubrequestBudget", () => {
     const budget = SubrequestBudget.unbounded();
     for (let i = 0; i < 5000; i++) budget.take("storage");
     expect(budget.tryReserve(1_000_000)).toBe(true);
+  });
+});
+
+describe("through an R2 binding (storage calls count against the services limit)", () => {
+  it("plans only the location cache's calls against SUBREQUEST_LIMIT: larger batches fit", () => {
+    expect(plannedBatchCalls({ gets: 10, sets: 0, deletes: 0, fresh: false }, "cache")).toBe(1 + 10);
+    expect(plannedBatchCalls({ gets: 10, sets: 0, deletes: 0, fresh: true }, "cache")).toBe(1);
+    expect(plannedBatchCalls({ gets: 0, sets: 5, deletes: 5, fresh: false }, "cache")).toBe(1 + 5 + 5);
+    // Each get: its GET, an empty value's HEAD, and its planned read retry, all storage calls here.
+    expect(plannedBatchStorageCalls({ gets: 10, sets: 0, deletes: 0, fresh: false })).toBe(1 + 30);
+    expect(plannedBatchRetries(10, "cache")).toBe(0);
+    expect(plannedBatchRetries(10)).toBe(10);
+    // A lease is storage calls alone (its probe too: counted, though a binding never probes).
+    expect(plannedBatchCalls({ gets: 4, leases: 4, sets: 0, deletes: 0, fresh: false }, "cache")).toBe(1 + 4);
+    expect(plannedBatchStorageCalls({ gets: 4, leases: 4, sets: 0, deletes: 0, fresh: false })).toBe(1 + 4 * 3 + 4 * PLANNED_CALLS.lease + PLANNED_CALLS.dialectProbe);
+    expect(maxBatchKeys(50, "cache")).toBe(49);
+    expect(maxBatchKeys(50)).toBe(12);
+    expect(maxBatchKeys(1000, "cache")).toBe(100);
+    expect(maxBatchLeaseKeys(50, "cache")).toBe(49);
+    expect(maxBatchLeaseKeys(1000, "cache")).toBe(100);
+    expect(indexLimits(50, "cache")).toEqual({ subrequestsPerRequest: 50, batchKeys: 49, batchLeaseKeys: 49 });
+    expect(plannedKeyCalls("get", true, "cache")).toBe(0);
+    expect(plannedCalls("dialectProbe", "cache")).toBe(0);
+    expect(plannedCalls("generation", "all")).toBe(PLANNED_CALLS.generation);
+  });
+
+  it("counts storage calls apart, held to their own limit; planning and spare calls are the cache's", () => {
+    const budget = new SubrequestBudget(20, 3);
+    expect(budget.metered).toBe("cache");
+    expect(new SubrequestBudget(20).metered).toBe("all");
+    budget.reserve(19, "work");
+    for (let i = 0; i < 3; i++) budget.take("storage");
+    expect(budget.spare).toBe(1);
+    expect(budget.tryTake("storage")).toBe(false);
+    expect(() => budget.take("storage")).toThrow(/all 3 calls/);
+    budget.take("cache");
+    expect(budget.calls).toEqual({ storage: 3, cache: 1 });
+    expect(budget.used).toBe(1);
   });
 });

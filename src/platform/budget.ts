@@ -5,7 +5,7 @@ import { MAX_BATCH_KEYS } from "../http/schema";
  * A request's subrequests. Cloudflare allows one invocation of a Worker a fixed number of them
  * (50 on the Free plan, 1,000 or more on Paid), and every Cache API call (`match`, `put`, `delete`)
  * counts against the same quota as `fetch()`; past it the runtime throws, and the client would get a
- * 500. So every storage call (src/storage/transport.ts) and every location-cache call (the item
+ * 500. So every storage call (src/storage/s3/transport.ts) and every location-cache call (the item
  * cache, the generation, the dialect) is counted here, against `SUBREQUEST_LIMIT`, including work
  * left to `waitUntil` (it runs in the same invocation).
  *
@@ -20,6 +20,11 @@ import { MAX_BATCH_KEYS } from "../http/schema";
  * generation to the location) is planned, never optional: its calls are promised before the write
  * starts (`allot`, or the batch's own reservation: `withinPlan`), so no retry can take them and a
  * write that landed is never answered as failed for want of them.
+ *
+ * Through an R2 binding, storage calls are not subrequests of that quota: they count against the
+ * limit on calls to Cloudflare services (`SERVICE_CALLS`, 1,000 on every plan), and only the location
+ * cache's calls against `SUBREQUEST_LIMIT`. Planning then counts only the cache's calls (`Metered`),
+ * and the binding's calls are held to their own limit.
  */
 
 /** The Free plan's subrequests per invocation: the default, safe on every plan. */
@@ -27,6 +32,15 @@ export const FREE_PLAN_SUBREQUESTS = 50;
 /** The Paid plan's (at least: Cloudflare's limits page has listed 1,000 and, later, 10,000). */
 export const PAID_PLAN_SUBREQUESTS = 1000;
 export const DEFAULT_SUBREQUEST_LIMIT = FREE_PLAN_SUBREQUESTS;
+
+/** Calls to Cloudflare services (an R2 binding) per invocation, on every plan (Cloudflare's limits page). */
+export const SERVICE_CALLS = 1000;
+
+/**
+ * Which calls count against `SUBREQUEST_LIMIT`: all of them (storage over the S3 API is `fetch()`), or
+ * only the location cache's (storage through an R2 binding counts against `SERVICE_CALLS`).
+ */
+export type Metered = "all" | "cache";
 
 /**
  * Worst-case planned calls, per part of a request. They name the calls of the code paths they plan
@@ -75,6 +89,39 @@ export const PLANNED_CALLS = {
 } as const;
 
 /**
+ * The location cache's calls among `PLANNED_CALLS`: with an R2 binding, only these count against
+ * `SUBREQUEST_LIMIT` (no dialect probe there: the binding has one dialect).
+ */
+export const PLANNED_CACHE_CALLS: Record<keyof typeof PLANNED_CALLS, number> = {
+  generation: 1,
+  dialectProbe: 0,
+  batchGet: 1,
+  batchReadRetry: 0,
+  batchGetFresh: 0,
+  batchSet: 1,
+  retriedPut: 0,
+  retriedConditionalWrite: 0,
+  retriedTouch: 0,
+  retriedCount: 0,
+  retriedFlush: 0,
+  batchDelete: 1,
+  lease: 0,
+  leaseRelease: 0,
+  dropCopy: 1,
+  publishGeneration: 2,
+};
+
+/** The planned calls of one part of a request that count against `SUBREQUEST_LIMIT`. Pure. */
+export function plannedCalls(part: keyof typeof PLANNED_CALLS, metered: Metered = "all"): number {
+  return metered === "all" ? PLANNED_CALLS[part] : PLANNED_CACHE_CALLS[part];
+}
+
+/** The planned storage calls of one part of a request: through an R2 binding, held to `SERVICE_CALLS`. Pure. */
+function plannedStorageCalls(part: keyof typeof PLANNED_CALLS): number {
+  return PLANNED_CALLS[part] - PLANNED_CACHE_CALLS[part];
+}
+
+/**
  * The smallest `SUBREQUEST_LIMIT` accepted: every single-item request fits in it with room to spare
  * (its planned calls: generation 3, dialect probe 6, a read-modify-write of 5 and the cache's entry;
  * a read asking for a lease: the read's 5 or so, the lease's 5 and the dialect probe's 6).
@@ -91,24 +138,47 @@ export interface BatchShape {
   fresh: boolean;
 }
 
-/** The calls a batch plans (its worst case without retries or refills). Pure. */
-export function plannedBatchCalls(shape: BatchShape): number {
-  const perGet = (shape.fresh ? PLANNED_CALLS.batchGetFresh : PLANNED_CALLS.batchGet) + PLANNED_CALLS.batchReadRetry;
+/** A batch's worst case (without optional retries or refills), counted with `planned` per part. Pure. */
+function batchCalls(shape: BatchShape, planned: (part: keyof typeof PLANNED_CALLS) => number): number {
+  const perGet = (shape.fresh ? planned("batchGetFresh") : planned("batchGet")) + planned("batchReadRetry");
   const leases = shape.leases ?? 0;
   // A lease taken over is a write at a version: the store's dialect may have to be probed, once.
-  const leaseCalls = leases === 0 ? 0 : leases * PLANNED_CALLS.lease + PLANNED_CALLS.dialectProbe;
-  return PLANNED_CALLS.generation + shape.gets * perGet + leaseCalls + shape.sets * PLANNED_CALLS.batchSet + shape.deletes * PLANNED_CALLS.batchDelete;
+  const leaseCalls = leases === 0 ? 0 : leases * planned("lease") + planned("dialectProbe");
+  return planned("generation") + shape.gets * perGet + leaseCalls + shape.sets * planned("batchSet") + shape.deletes * planned("batchDelete");
 }
 
-/** The read retries a batch plans: one per get. Pure. */
-export function plannedBatchRetries(gets: number): number {
-  return gets * PLANNED_CALLS.batchReadRetry;
+/** The calls a batch plans (its worst case without retries or refills) that count against `SUBREQUEST_LIMIT`. Pure. */
+export function plannedBatchCalls(shape: BatchShape, metered: Metered = "all"): number {
+  return batchCalls(shape, (part) => plannedCalls(part, metered));
+}
+
+/** The storage calls of a batch's worst case: through an R2 binding, held to `SERVICE_CALLS`. Pure. */
+export function plannedBatchStorageCalls(shape: BatchShape): number {
+  return batchCalls(shape, plannedStorageCalls);
+}
+
+/** The read retries a batch plans against `SUBREQUEST_LIMIT`: one per get (none metered there through a binding). Pure. */
+export function plannedBatchRetries(gets: number, metered: Metered = "all"): number {
+  return gets * plannedCalls("batchReadRetry", metered);
+}
+
+/** The most keys (at most MAX_BATCH_KEYS) for which every shape `shapeOf` gives fits `limit` (and, through a binding, `SERVICE_CALLS`). Pure. */
+function mostKeys(limit: number, metered: Metered, shapesOf: (keys: number) => BatchShape[]): number {
+  const fits = (keys: number) =>
+    shapesOf(keys).every((shape) => plannedBatchCalls(shape, metered) <= limit && (metered === "all" || plannedBatchStorageCalls(shape) <= SERVICE_CALLS));
+  let keys = MAX_BATCH_KEYS;
+  while (keys > 0 && !fits(keys)) keys -= 1;
+  return keys;
 }
 
 /** The most keys of any kind one batch may hold under `limit` (at most MAX_BATCH_KEYS). Pure. */
-export function maxBatchKeys(limit: number): number {
-  const perKey = Math.max(PLANNED_CALLS.batchGet + PLANNED_CALLS.batchReadRetry, PLANNED_CALLS.batchSet, PLANNED_CALLS.batchDelete);
-  return Math.max(0, Math.min(MAX_BATCH_KEYS, Math.floor((limit - PLANNED_CALLS.generation) / perKey)));
+export function maxBatchKeys(limit: number, metered: Metered = "all"): number {
+  const none: BatchShape = { gets: 0, sets: 0, deletes: 0, fresh: false };
+  return mostKeys(limit, metered, (keys) => [
+    { ...none, gets: keys },
+    { ...none, sets: keys },
+    { ...none, deletes: keys },
+  ]);
 }
 
 /**
@@ -116,17 +186,16 @@ export function maxBatchKeys(limit: number): number {
  * each may cost a read and a lease, planned apart from `maxBatchKeys` so that batches without leases
  * keep their size. Pure.
  */
-export function maxBatchLeaseKeys(limit: number): number {
-  const perKey = PLANNED_CALLS.batchGet + PLANNED_CALLS.batchReadRetry + PLANNED_CALLS.lease;
-  return Math.max(0, Math.min(MAX_BATCH_KEYS, Math.floor((limit - PLANNED_CALLS.generation - PLANNED_CALLS.dialectProbe) / perKey)));
+export function maxBatchLeaseKeys(limit: number, metered: Metered = "all"): number {
+  return mostKeys(limit, metered, (keys) => [{ gets: keys, leases: keys, sets: 0, deletes: 0, fresh: false }]);
 }
 
 /**
  * What the index (`GET /v1`) tells clients: the subrequests a request may make, the batch size that
  * fits, and how many lease-asking gets fit in one batch. Pure.
  */
-export function indexLimits(subrequestLimit: number): { subrequestsPerRequest: number; batchKeys: number; batchLeaseKeys: number } {
-  return { subrequestsPerRequest: subrequestLimit, batchKeys: maxBatchKeys(subrequestLimit), batchLeaseKeys: maxBatchLeaseKeys(subrequestLimit) };
+export function indexLimits(subrequestLimit: number, metered: Metered = "all"): { subrequestsPerRequest: number; batchKeys: number; batchLeaseKeys: number } {
+  return { subrequestsPerRequest: subrequestLimit, batchKeys: maxBatchKeys(subrequestLimit, metered), batchLeaseKeys: maxBatchLeaseKeys(subrequestLimit, metered) };
 }
 
 /** Worst-case calls per step of a run of the sweep (src/sweep/): every one also a subrequest. */
@@ -165,9 +234,10 @@ export function sweepCallLimit(sweepBudget: number, subrequestLimit: number): nu
 }
 
 /** A batch's planned calls per key, to give back as each key is done (a get asking for a lease: its lease's too). Pure. */
-export function plannedKeyCalls(kind: "get" | "set" | "delete" | "leaseGet", fresh: boolean): number {
-  if (kind === "get" || kind === "leaseGet") return (fresh ? PLANNED_CALLS.batchGetFresh : PLANNED_CALLS.batchGet) + (kind === "leaseGet" ? PLANNED_CALLS.lease : 0);
-  return kind === "set" ? PLANNED_CALLS.batchSet : PLANNED_CALLS.batchDelete;
+export function plannedKeyCalls(kind: "get" | "set" | "delete" | "leaseGet", fresh: boolean, metered: Metered = "all"): number {
+  const planned = (part: keyof typeof PLANNED_CALLS) => plannedCalls(part, metered);
+  if (kind === "get" || kind === "leaseGet") return planned(fresh ? "batchGetFresh" : "batchGet") + (kind === "leaseGet" ? planned("lease") : 0);
+  return planned(kind === "set" ? "batchSet" : "batchDelete");
 }
 
 /** `SUBREQUEST_LIMIT`: a whole number ≥ MIN_SUBREQUEST_LIMIT; unset → the default. Pure. */
@@ -197,7 +267,7 @@ export class Allotment {
 
   /** One promised call, made: counted against the limit, which the promise keeps room for. */
   take(kind: CallKind): void {
-    if (this.left > 0) {
+    if (this.left > 0 && this.budget.counts(kind)) {
       this.left -= 1;
       this.budget.release(1);
     }
@@ -211,16 +281,35 @@ export class Allotment {
   }
 }
 
-/** One request's count of subrequests, bounded by `limit`. */
+/**
+ * One request's count of subrequests, bounded by `limit`. With `serviceCalls` (storage through an R2
+ * binding), storage calls are held to that limit instead, and everything else here — planning,
+ * spare calls — is about the location cache's calls alone.
+ */
 export class SubrequestBudget {
   private usedCalls = 0;
+  private serviceCallsUsed = 0;
   private reservedCalls = 0;
   /** Calls planned for retries of idempotent reads (a batch's), taken by `tryTakeRetry` only. */
   private retryCalls = 0;
   /** Calls made, by kind (for the log line and the tests). */
   readonly calls: Record<CallKind, number> = { storage: 0, cache: 0 };
 
-  constructor(readonly limit: number) {}
+  constructor(
+    readonly limit: number,
+    /** Storage calls' own limit when they are calls to a Cloudflare service, not subrequests. */
+    readonly serviceCalls?: number,
+  ) {}
+
+  /** Which calls `limit`, `reserve` and `spare` are about. */
+  get metered(): Metered {
+    return this.serviceCalls === undefined ? "all" : "cache";
+  }
+
+  /** Whether a call of `kind` counts against `limit` (not, through a binding, a storage call). */
+  counts(kind: CallKind): boolean {
+    return kind === "cache" || this.serviceCalls === undefined;
+  }
 
   /** No bound: for work that has a budget of its own (the sweep) and for unit tests. */
   static unbounded(): SubrequestBudget {
@@ -238,14 +327,20 @@ export class SubrequestBudget {
 
   /** A planned call: counted; when none is left at all, the request's clear 503 (planning keeps this from happening). */
   take(kind: CallKind): void {
-    if (this.usedCalls >= this.limit) throw budgetSpentError(this.limit);
-    this.usedCalls += 1;
+    if (!this.counts(kind) && this.serviceCalls !== undefined) {
+      if (this.serviceCallsUsed >= this.serviceCalls) throw budgetSpentError(this.serviceCalls);
+      this.serviceCallsUsed += 1;
+    } else {
+      if (this.usedCalls >= this.limit) throw budgetSpentError(this.limit);
+      this.usedCalls += 1;
+    }
     this.calls[kind] += 1;
   }
 
   /** A call the request can do without: made (and counted) only out of spare calls. */
   tryTake(kind: CallKind): boolean {
-    if (this.spare < 1) return false;
+    const left = !this.counts(kind) && this.serviceCalls !== undefined ? this.serviceCalls - this.serviceCallsUsed : this.spare;
+    if (left < 1) return false;
     this.take(kind);
     return true;
   }

@@ -1,9 +1,9 @@
 import { MIN_SUBREQUEST_LIMIT, MIN_SWEEP_BUDGET, parseSubrequestLimit } from "./budget";
 import { ApiError } from "../http/errors";
-import { REQUIRED_SETTINGS } from "./required-settings";
+import { REQUIRED_SETTINGS, S3_CONNECTION_SETTINGS, STORE_BINDING, STORE_BUCKET_SETTING } from "./required-settings";
 
 export { REQUIRED_SETTINGS };
-import { dialectNamed, NAMED_DIALECTS, type StoreDialect } from "../storage/dialect";
+import { dialectNamed, NAMED_DIALECTS, type StoreDialect } from "../storage/s3/dialect";
 import { DEFAULT_STATS_DATASET, DEFAULT_STATS_SQL_API, type StatsSqlSettings } from "../stats/deployment-stats";
 
 /** Settings of the Worker, parsed and checked once per set of bindings (see `configFor`). */
@@ -12,7 +12,10 @@ import { DEFAULT_STATS_DATASET, DEFAULT_STATS_SQL_API, type StatsSqlSettings } f
  * about the configuration reaches a browser.
  */
 export interface Config {
-  s3: S3Settings;
+  /** Every object key starts with it (S3_PREFIX, whichever way storage is reached), so one bucket can hold other things too. */
+  prefix: string;
+  /** How storage is reached: the S3 API, or the R2 binding STORE. */
+  store: StoreSettings;
   defaultTtl: number;
   maxTtl: number;
   maxValueBytes: number;
@@ -31,6 +34,9 @@ export interface Config {
   /** `CONSOLE=off` turns `GET /console` off. */
   console: boolean;
 }
+
+/** One way to storage per deployment: both configured is refused (`parseConfig`). */
+export type StoreSettings = { kind: "s3"; s3: S3Settings } | { kind: "r2"; bucket: R2Bucket; bucketName: string };
 
 export interface S3Settings {
   endpoint: string;
@@ -72,7 +78,7 @@ function text(env: Source, name: string): string | undefined {
   return trimmed === "" ? undefined : trimmed;
 }
 
-function required(env: Source, name: (typeof REQUIRED_SETTINGS)[number]): string {
+function required(env: Source, name: (typeof REQUIRED_SETTINGS)[number] | (typeof S3_CONNECTION_SETTINGS)[number]): string {
   return text(env, name) ?? missing(name);
 }
 
@@ -92,9 +98,15 @@ function list(env: Source, name: string): string[] {
     .filter((part) => part !== "");
 }
 
-/** Reads every setting of API.md's configuration; a missing or malformed one is named (never its value). */
-export function parseConfig(bindings: object): Config {
-  const env = bindings as Source;
+/** Whether a binding is an R2 bucket (what `[[r2_buckets]]` gives the Worker). */
+function isR2Bucket(value: unknown): value is R2Bucket {
+  if (typeof value !== "object" || value === null) return false;
+  const bucket = value as Record<string, unknown>;
+  return typeof bucket.head === "function" && typeof bucket.put === "function" && typeof bucket.list === "function";
+}
+
+/** The S3 settings (S3_ENDPOINT, S3_BUCKET, the key), each named when missing or malformed. */
+function parseS3(env: Source, prefix: string): S3Settings {
   const endpoint = required(env, "S3_ENDPOINT");
   let endpointUrl: URL;
   try {
@@ -103,20 +115,55 @@ export function parseConfig(bindings: object): Config {
     invalid("S3_ENDPOINT", "an http(s) URL");
   }
   if (endpointUrl.protocol !== "http:" && endpointUrl.protocol !== "https:") invalid("S3_ENDPOINT", "an http(s) URL");
-  const prefix = text(env, "S3_PREFIX") ?? "cloudcached/";
-  if (prefix.startsWith("/") || prefix.includes("//")) invalid("S3_PREFIX", "a key prefix without leading or doubled slashes");
   const dialectName = text(env, "S3_DIALECT");
   const dialect = dialectName === undefined ? null : (dialectNamed(dialectName) ?? invalid("S3_DIALECT", `one of ${Object.keys(NAMED_DIALECTS).join(", ")}, or empty`));
   return {
-    s3: {
-      endpoint: endpoint.replace(/\/+$/, ""),
-      bucket: required(env, "S3_BUCKET"),
-      region: text(env, "S3_REGION") ?? "auto",
-      accessKeyId: required(env, "S3_ACCESS_KEY_ID"),
-      secretAccessKey: required(env, "S3_SECRET_ACCESS_KEY"),
-      prefix: prefix === "" || prefix.endsWith("/") ? prefix : `${prefix}/`,
-      dialect,
-    },
+    endpoint: endpoint.replace(/\/+$/, ""),
+    bucket: required(env, "S3_BUCKET"),
+    region: text(env, "S3_REGION") ?? "auto",
+    accessKeyId: required(env, "S3_ACCESS_KEY_ID"),
+    secretAccessKey: required(env, "S3_SECRET_ACCESS_KEY"),
+    prefix,
+    dialect,
+  };
+}
+
+/**
+ * STORE_BUCKET: the name of the bucket bound as STORE (the binding does not tell it), which names the
+ * deployment (src/platform/deployment.ts). An R2 bucket name: 3 to 63 lowercase letters, digits and
+ * hyphens, starting and ending with a letter or digit.
+ */
+function parseBucketName(env: Source): string {
+  const name = text(env, STORE_BUCKET_SETTING) ?? missing(STORE_BUCKET_SETTING);
+  if (!/^[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$/.test(name)) invalid(STORE_BUCKET_SETTING, "the bound R2 bucket's name (3-63 lowercase letters, digits and hyphens)");
+  return name;
+}
+
+/**
+ * How storage is reached: the R2 binding STORE when the Worker has one, else the S3 API. Both at
+ * once is refused, naming them: a silent choice would read one bucket while the operator looks at
+ * the other.
+ */
+function parseStore(env: Source, prefix: string): StoreSettings {
+  const binding = env[STORE_BINDING];
+  if (binding === undefined || binding === null) return { kind: "s3", s3: parseS3(env, prefix) };
+  if (!isR2Bucket(binding)) invalid(STORE_BINDING, "an R2 bucket binding ([[r2_buckets]] in wrangler.toml)");
+  const alsoS3 = S3_CONNECTION_SETTINGS.filter((name) => text(env, name) !== undefined);
+  if (alsoS3.length > 0) {
+    throw new ApiError("internal", `server misconfigured: both the R2 binding ${STORE_BINDING} and ${alsoS3.join(", ")} are set; keep one way to storage (remove the binding, or delete the S3 settings)`);
+  }
+  return { kind: "r2", bucket: binding, bucketName: parseBucketName(env) };
+}
+
+/** Reads every setting of API.md's configuration; a missing or malformed one is named (never its value). */
+export function parseConfig(bindings: object): Config {
+  const env = bindings as Source;
+  const rawPrefix = text(env, "S3_PREFIX") ?? "cloudcached/";
+  if (rawPrefix.startsWith("/") || rawPrefix.includes("//")) invalid("S3_PREFIX", "a key prefix without leading or doubled slashes");
+  const prefix = rawPrefix === "" || rawPrefix.endsWith("/") ? rawPrefix : `${rawPrefix}/`;
+  return {
+    prefix,
+    store: parseStore(env, prefix),
     defaultTtl: integer(env, "DEFAULT_TTL", 0),
     maxTtl: integer(env, "MAX_TTL", 1),
     maxValueBytes: integer(env, "MAX_VALUE_BYTES", 1),

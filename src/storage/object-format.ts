@@ -1,6 +1,6 @@
 import { ApiError } from "../http/errors";
 import { decodeMetaValue, decodeTags, decodeWrittenAt, META_HEADER, TAGS_HEADER, WRITTEN_HEADER } from "../items/labels";
-import { decodeExpiry, decodeGrace, EXPIRES_HEADER, GRACE_HEADER, MAX_USER_METADATA_BYTES, TOMBSTONE_HEADER, userMetadataBytes, type ItemMeta } from "../items/item";
+import { decodeExpiry, decodeGrace, encodeItemMetadata, EXPIRES_HEADER, GRACE_HEADER, MAX_USER_METADATA_BYTES, TOMBSTONE_HEADER, userMetadataBytes, type ItemMeta } from "../items/item";
 
 /**
  * What an item's object looks like in the bucket, and how its facts are read back from an answer's
@@ -60,6 +60,11 @@ function labelsOf(headers: Headers): Pick<ItemMeta, "tags" | "userMeta" | "writt
   const userMeta = decodeMetaValue(headers.get(META_HEADER));
   if (userMeta !== null) labels.userMeta = userMeta;
   return labels;
+}
+
+/** An item's metadata (expiry, grace, tags, write time, user metadata) as S3 user-metadata headers (the binding's custom metadata): what both ways write. Pure. */
+export function itemMetadata(meta: ItemMeta): Record<string, string> {
+  return encodeItemMetadata(meta);
 }
 
 /** Refuses a write whose metadata headers S3 would refuse (2 KB of user metadata). */

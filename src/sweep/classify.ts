@@ -74,7 +74,7 @@ export type ChunkEntry =
 export interface ChunkCosts {
   /** Namespaces whose generation this run already read. */
   knownNamespaces: ReadonlySet<string>;
-  /** Until a DeleteObjects has worked, the store may want one DELETE per object (storage.ts). */
+  /** Until a DeleteObjects has worked, the store may want one DELETE per object (src/storage/s3/s3-storage.ts). */
   singleDeletes: boolean;
   /** A write or delete at a version may first need the store's dialect (its lookup or probe): once. */
   dialectUnknown: boolean;

@@ -4,8 +4,9 @@ import { mapLimit } from "../platform/concurrency";
 import { ApiError } from "../http/errors";
 import { nowSeconds } from "../items/item";
 import { storedGeneration } from "../cache/generation";
+import { openStorage } from "../storage/open";
 import { storedTagState, tagVerdict, type TagState } from "../cache/tag-state";
-import { Storage, type DeleteEntry, type ListedObject, type ListPage, type StoredHead } from "../storage/storage";
+import type { DeleteEntry, ListedObject, ListPage, Storage, StoredHead } from "../storage/storage";
 import { admitChunk, isSweepable, needsRefresh, parseObjectKey, triage, type ChunkCosts, type ChunkEntry, type ParsedObject } from "./classify";
 
 /**
@@ -61,11 +62,11 @@ export function sweepCursorKey(prefix: string): string {
 type Outcome = "done" | "pending";
 
 export async function sweep(config: Config, options: SweepOptions): Promise<SweepReport> {
-  const prefix = config.s3.prefix;
+  const prefix = config.prefix;
   const now = options.now ?? Date.now();
   const budget = new SubrequestBudget(options.budget);
   budget.reserve(SWEEP_CALLS.cursorSave, "a run of the sweep");
-  const storage = () => new Storage(config.s3, config.storageTimeoutMs, undefined, budget);
+  const storage = () => openStorage(config, budget);
   const report: SweepReport = { calls: 0, limit: options.budget, listed: 0, deleted: { flushed: 0, expired: 0, tombstones: 0 }, refreshed: 0, failed: 0, cursor: "", passComplete: false, stoppedBy: "end" };
 
   const cursorObject = await storage().get(sweepCursorKey(prefix));
@@ -159,7 +160,7 @@ async function sweepChunk(chunk: ListedObject[], ctx: ChunkContext): Promise<Out
   if (deletions.length === 0) return outcome;
 
   // The calls promised to the chunk are given back by now, for the deletion to use (a store without
-  // DeleteObjects gets single DELETEs, each only out of spare calls: storage.ts).
+  // DeleteObjects gets single DELETEs, each only out of spare calls: src/storage/s3/s3-storage.ts).
   try {
     const { failures, unsent } = await ctx.storage.deleteMany(deletions.map((d) => d.entry));
     const failed = new Set(failures.map((f) => f.key));

@@ -65,13 +65,15 @@ describe("setDevVars", () => {
 });
 
 describe("planDevSettings", () => {
-  it("uses the embedded store and generates both secrets for an empty .dev.vars", () => {
-    expect(planDevSettings({})).toEqual({ store: "embedded", generate: ["ADMIN_TOKEN", "TOKEN_SECRET"] });
+  it("uses the R2 binding and generates both secrets for an empty .dev.vars; --s3: the embedded store", () => {
+    expect(planDevSettings({})).toEqual({ store: "binding", generate: ["ADMIN_TOKEN", "TOKEN_SECRET"] });
+    expect(planDevSettings({}, { s3: true })).toEqual({ store: "embedded", generate: ["ADMIN_TOKEN", "TOKEN_SECRET"] });
   });
 
   it("treats empty values (as in .dev.vars.example) as not set", () => {
     const example = { ADMIN_TOKEN: "", TOKEN_SECRET: "", S3_ENDPOINT: "", S3_BUCKET: "", S3_ACCESS_KEY_ID: "", S3_SECRET_ACCESS_KEY: "" };
-    expect(planDevSettings(example)).toEqual({ store: "embedded", generate: ["ADMIN_TOKEN", "TOKEN_SECRET"] });
+    expect(planDevSettings(example)).toEqual({ store: "binding", generate: ["ADMIN_TOKEN", "TOKEN_SECRET"] });
+    expect(planDevSettings(example, { s3: true })).toEqual({ store: "embedded", generate: ["ADMIN_TOKEN", "TOKEN_SECRET"] });
   });
 
   it("keeps the user's secrets", () => {
@@ -82,6 +84,7 @@ describe("planDevSettings", () => {
   it("uses the user's store when S3_ENDPOINT and its three companions are set", () => {
     const own = { S3_ENDPOINT: "https://s3.example.com", S3_BUCKET: "b", S3_ACCESS_KEY_ID: "k", S3_SECRET_ACCESS_KEY: "s" };
     expect(planDevSettings(own).store).toBe("external");
+    expect(planDevSettings(own, { s3: true }).store).toBe("external");
   });
 
   it("names what is missing beside S3_ENDPOINT", () => {

@@ -69,10 +69,14 @@ interface Launcher {
 
 const launched: Launcher[] = [];
 
-/** Runs scripts/dev.mjs, directly or (`viaShell`) under `sh -c` as `npm run dev` does. */
-function launch(dir: string, port: number, viaShell = false): Launcher {
+/**
+ * Runs scripts/dev.mjs, directly or (`viaShell`) under `sh -c` as `npm run dev` does; the S3 way with
+ * the embedded store (`--s3`) unless `binding` (the default of `npm run dev`: the R2 binding STORE).
+ */
+function launch(dir: string, port: number, viaShell = false, binding = false): Launcher {
   const command = viaShell ? "/bin/sh" : process.execPath;
-  const args = viaShell ? ["-c", `"${process.execPath}" scripts/dev.mjs; exit $?`] : [join(ROOT, "scripts/dev.mjs")];
+  const way = binding ? "" : " --s3";
+  const args = viaShell ? ["-c", `"${process.execPath}" scripts/dev.mjs${way}; exit $?`] : [join(ROOT, "scripts/dev.mjs"), ...(binding ? [] : ["--s3"])];
   const child = spawn(command, args, {
     cwd: ROOT,
     env: { ...process.env, PORT: String(port), CLOUDCACHED_DEV_DIR: dir, NO_COLOR: "1", STORE_PORT: "" },
@@ -287,6 +291,25 @@ describe("npm run dev (scripts/dev.mjs)", () => {
     const health = await fetch(`${url}/healthz`, { signal: AbortSignal.timeout(15_000) });
     expect(health.status).toBe(200);
     expect(await stop(launcher, "SIGTERM")).toBe(0);
+  }, 300_000);
+
+  it("uses the R2 binding by default: no store process, no S3 setting, data kept across a restart", async () => {
+    const dir = await tempDir();
+    const port = await freePort();
+    const first = launch(dir, port, false, true);
+    const { url, token } = await first.ready();
+    expect(first.output()).toMatch(/Store: +the R2 binding STORE/);
+    expect(await readFile(join(dir, ".dev.vars"), "utf8")).not.toContain("S3_");
+    const headers = { authorization: `Bearer ${token}` };
+    expect((await fetch(`${url}/v1/default/items/bound`, { method: "PUT", headers, body: "through the binding" })).status).toBe(200);
+    expect((await fetch(`${url}/healthz`)).status).toBe(200);
+    await stop(first, "SIGINT");
+    // No embedded store was started or kept: the data lives in wrangler's local bucket.
+    await expect(readFile(join(dir, ".data", "store-credentials.json"), "utf8")).rejects.toThrow();
+    const second = launch(dir, port, false, true);
+    await second.ready();
+    expect(await (await fetch(`${url}/v1/default/items/bound`, { headers })).text()).toBe("through the binding");
+    await stop(second, "SIGINT");
   }, 300_000);
 
   it("uses the store named in .dev.vars and starts none of its own", async () => {

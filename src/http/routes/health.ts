@@ -8,7 +8,7 @@ export const health = new Hono<AppEnv>();
 health.get("/", async (c) => {
   const config = c.get("config");
   try {
-    await c.get("context").storage.ping(`${config.s3.prefix}.healthz`);
+    await c.get("context").storage.ping(`${config.prefix}.healthz`);
     return c.json({ ok: true });
   } catch (err) {
     const error = err instanceof ApiError ? err.body().error : { code: "internal", message: "internal error" };

@@ -49,6 +49,6 @@ async function keys(c: AppContext): Promise<Response> {
   authorize(c.get("principal"), { scope: "read", namespace, keyPrefix });
   const { storage, generations, fresh } = c.get("context");
   const generation = await generations.current(namespace, { fresh });
-  const page = await listKeys(storage, { prefix: config.s3.prefix, namespace, generation, keyPrefix, limit, after });
+  const page = await listKeys(storage, { prefix: config.prefix, namespace, generation, keyPrefix, limit, after });
   return c.json(page, 200, { "cache-control": "no-store" });
 }

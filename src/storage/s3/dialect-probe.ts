@@ -1,6 +1,6 @@
 import { dialectFromProbe, ifMatchValue, type ProbeAnswers, STANDARD_DIALECT, type StoreDialect } from "./dialect";
-import { NONCE_BYTES } from "./object-format";
-import { copySource } from "./object-key";
+import { NONCE_BYTES } from "../object-format";
+import { copySource } from "../object-key";
 import type { Transport } from "./transport";
 
 /**

@@ -1,3 +1,5 @@
+import type { WriteCondition } from "../storage";
+
 
 /**
  * How a store reads the conditional headers this Worker sends. S3-compatible stores differ here in
@@ -64,11 +66,6 @@ export function decodeDialect(text: string): StoreDialect | null {
   if ((ifMatch !== "quoted" && ifMatch !== "bare") || typeof copyIfMatch !== "boolean") return null;
   return { ifMatch, copyIfMatch };
 }
-
-export type WriteCondition =
-  | { kind: "none" }
-  | { kind: "absent" } // If-None-Match: *
-  | { kind: "match"; etag: string }; // If-Match: "<etag>"
 
 /** The headers that carry a write's condition, in the store's dialect. Pure. */
 export function conditionHeaders(condition: WriteCondition, dialect: StoreDialect): Record<string, string> {

@@ -1,3 +1,5 @@
+import type { DeleteEntry, DeleteFailure, ListedObject, ListPage } from "../storage";
+
 /**
  * The little XML that S3 answers with, read without a DOM parser (workerd has none). Pure functions.
  * S3's documents are flat and machine-written: elements hold text or other elements, never CDATA.
@@ -56,22 +58,6 @@ export function parseCopyResult(xml: string): { ok: true; etag: string | undefin
   return { ok: true, etag: elementText(xml, "ETag") };
 }
 
-export interface ListedObject {
-  /** The object key, as stored. */
-  key: string;
-  /** Bytes of the object (a value's object includes the nonce). */
-  size: number;
-  /** Unix milliseconds. */
-  lastModified: number;
-  etag: string;
-}
-
-export interface ListPage {
-  objects: ListedObject[];
-  /** More keys follow the last one listed. */
-  truncated: boolean;
-}
-
 /** Reads a ListObjectsV2 answer (`<ListBucketResult>`); throws on anything it cannot read. */
 export function parseListResult(xml: string): ListPage {
   if (!/<ListBucketResult[\s>]/.test(xml)) throw new Error("not a ListBucketResult");
@@ -88,21 +74,10 @@ export function parseListResult(xml: string): ListPage {
   return { objects, truncated };
 }
 
-export interface DeleteFailure {
-  key: string;
-  code: string;
-}
-
 /** The per-key failures of a DeleteObjects answer (`<DeleteResult>`); throws if it is not one. */
 export function parseDeleteResult(xml: string): DeleteFailure[] {
   if (!/<DeleteResult[\s>/]/.test(xml)) throw new Error("not a DeleteResult");
   return elementBlocks(xml, "Error").map((block) => ({ key: elementText(block, "Key") ?? "", code: elementText(block, "Code") ?? "" }));
-}
-
-export interface DeleteEntry {
-  key: string;
-  /** Delete only this version (honoured by AWS S3 and Ceph; ignored by stores that lack conditional deletes). */
-  etag?: string;
 }
 
 /** The body of a quiet DeleteObjects request. */

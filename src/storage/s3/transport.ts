@@ -1,11 +1,11 @@
 import { AwsClient } from "aws4fetch";
-import { waitBeforeRetry, type BackoffPolicy } from "../platform/backoff";
-import { SubrequestBudget } from "../platform/budget";
-import type { S3Settings } from "../platform/config";
-import { ApiError } from "../http/errors";
-import type { PhaseRecorder } from "../platform/metrics";
-import { isRetryableStatus, storageAnswerError, storageTimeoutError, storageUnavailableError } from "./failures";
-import { encodeQuery, objectUrl } from "./object-key";
+import { waitBeforeRetry, type BackoffPolicy } from "../../platform/backoff";
+import { SubrequestBudget } from "../../platform/budget";
+import type { S3Settings } from "../../platform/config";
+import { ApiError } from "../../http/errors";
+import type { PhaseRecorder } from "../../platform/metrics";
+import { isRetryableStatus, storageAnswerError, storageTimeoutError, storageUnavailableError } from "../failures";
+import { encodeQuery, objectUrl } from "../object-key";
 import { errorCode } from "./xml";
 
 // One signing client per set of settings and isolate: aws4fetch caches derived keys in it.

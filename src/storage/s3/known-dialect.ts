@@ -1,4 +1,4 @@
-import type { S3Settings } from "../platform/config";
+import type { S3Settings } from "../../platform/config";
 import { decodeDialect, encodeDialect, nameOfDialect, type StoreDialect } from "./dialect";
 import { probeDialect } from "./dialect-probe";
 import type { Transport } from "./transport";

@@ -1,5 +1,5 @@
-import { NONCE_BYTES, quoteEtag } from "./object-format";
-import { firstBytes } from "./streams";
+import { NONCE_BYTES, quoteEtag } from "../object-format";
+import { firstBytes } from "../streams";
 import type { Transport } from "./transport";
 
 /**
