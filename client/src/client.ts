@@ -1,3 +1,4 @@
+import type { ServerStats, StatsWindow } from "./server-stats.js";
 import {
   type BatchAnswer,
   type BatchRequest,
@@ -159,31 +160,7 @@ export interface KeyPage {
 /** The most keys one page of the listing holds (API.md's `limit`). */
 export const MAX_LIST_LIMIT = 1000;
 
-/** The windows `serverStats` can ask for. */
-export type StatsWindow = "1h" | "24h" | "7d";
-
-/**
- * `GET /v1/{ns}/stats`: the namespace's traffic over the window. `scope` says whose counts they are:
- * `"deployment"` (every location, from Analytics Engine) or `"instance"` (the one Worker instance
- * that answered). `reads` = `hits` + `misses` + `notFound` + stale reads.
- */
-export interface ServerStats {
-  namespace: string;
-  window: StatsWindow;
-  scope: "instance" | "deployment";
-  reads: number;
-  hits: number;
-  misses: number;
-  notFound: number;
-  hitRatio: number;
-  stale: { grace: number; error: number };
-  leases: { won: number; busy: number };
-  writes: number;
-  deletes: number;
-  errors: Record<string, number>;
-  storageCallsPerRead: number;
-  ms: { p50: number; p99: number };
-}
+export type { ServerStats, StatsWindow } from "./server-stats.js";
 
 export interface ListOptions extends CallOptions {
   prefix?: string | undefined;

@@ -1,3 +1,4 @@
+import type { ServerStats } from "../../client/src/server-stats";
 import type { StatsWindow } from "./windows";
 
 /** The counted fields, in the order the counters and Analytics Engine's doubles keep them. */
@@ -15,24 +16,8 @@ export interface StatsTotals {
   ms: { p50: number; p99: number };
 }
 
-/** API.md's answer of `GET /v1/{ns}/stats`. */
-export interface StatsBody {
-  namespace: string;
-  window: StatsWindow;
-  scope: "instance" | "deployment";
-  reads: number;
-  hits: number;
-  misses: number;
-  notFound: number;
-  hitRatio: number;
-  stale: { grace: number; error: number };
-  leases: { won: number; busy: number };
-  writes: number;
-  deletes: number;
-  errors: Record<string, number>;
-  storageCallsPerRead: number;
-  ms: { p50: number; p99: number };
-}
+/** API.md's answer of `GET /v1/{ns}/stats`: the client's own type (client/src/server-stats.ts). */
+export type StatsBody = ServerStats;
 
 const round3 = (value: number): number => Math.round(value * 1000) / 1000;
 
