@@ -166,8 +166,9 @@ export async function startStack({ wanRoundTripMs, maxValueBytes, extraWorkers =
       workers: [
         { name: "cloudcached", ...worker, bindings },
         { name: "cloudcached-wan", ...worker, routes: [`${WAN_HOST}/*`], bindings: { ...bindings, S3_ENDPOINT: wanEndpoint.href.replace(/\/$/, "") } },
-        // Through the binding STORE: no S3 setting (a Worker given both refuses to run).
-        { name: "cloudcached-binding", ...worker, routes: [`${BINDING_HOST}/*`], bindings: withoutS3Settings(bindings), r2Buckets: ["STORE"] },
+        // Through the binding STORE: no S3 setting (a Worker given both refuses to run), and the bound
+        // bucket's name, which the Worker needs (the binding does not tell it).
+        { name: "cloudcached-binding", ...worker, routes: [`${BINDING_HOST}/*`], bindings: { ...withoutS3Settings(bindings), STORE_BUCKET: "bench-store" }, r2Buckets: { STORE: "bench-store" } },
         {
           name: "floor",
           modules: true,
