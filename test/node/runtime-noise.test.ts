@@ -29,6 +29,7 @@ const WORKER_LOG = [
 const WRANGLER = [
   '\x1b[33m▲ \x1b[43;33m[\x1b[43;30mWARNING\x1b[43;33m]\x1b[0m \x1b[1mProcessing wrangler.toml configuration:\x1b[0m\n\n    - "secrets" fields are experimental and may change or break at any time.\n\n',
   "\x1b[33m▲ \x1b[43;33m[\x1b[43;30mWARNING\x1b[43;33m]\x1b[0m \x1b[1mMissing required secrets: S3_ENDPOINT, S3_BUCKET, ADMIN_TOKEN. Add them to .dev.vars, .env, or set as environment variables.\x1b[0m\n\n",
+  '\x1b[33m▲ \x1b[43;33m[\x1b[43;30mWARNING\x1b[43;33m]\x1b[0m \x1b[1mProcessing .wrangler/s3/wrangler.toml configuration:\x1b[0m\n\n    - "secrets" fields are experimental and may change or break at any time.\n\n',
   "Using secrets defined in .dev.vars\n",
   "Using secrets defined in process.env\n",
 ];

@@ -26,9 +26,9 @@ const NOISE_LINES: RegExp[] = [
   // client suite's Worker in Miniflare; test/observability.test.ts checks them, and a failing test
   // names what it saw.
   /^\{"level":"(debug|info|warn|error)",.*\}$/,
-  // wrangler reading wrangler.toml for the Workers test pool: the tests give every secret as a
+  // wrangler reading wrangler.toml (or the S3 way's generated copy under .wrangler/) for the Workers test pool: the tests give every secret as a
   // binding of their own, so none is missing and no .dev.vars or .env is used for them.
-  /^▲ \[WARNING\] Processing wrangler\.toml configuration:$/,
+  /^▲ \[WARNING\] Processing (\S+\/)?wrangler\.toml configuration:$/,
   /^\s+- "secrets" fields are experimental and may change or break at any time\.$/,
   /^▲ \[WARNING\] Missing required secrets: [A-Z0-9_, ]+\. Add them to \.dev\.vars, \.env, or set as environment variables\.$/,
   /^Using secrets defined in (\S*\.dev\.vars\S*|\S*\.env\S*|process\.env)$/,
