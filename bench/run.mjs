@@ -15,7 +15,7 @@ import { cloudcachedClient } from "./lib/cloudcached-client.mjs";
 import { pythonClient } from "./lib/python-client.mjs";
 import { directS3 } from "./lib/direct-s3.mjs";
 import { keepAliveAgent, request } from "./lib/http.mjs";
-import { expectStatus, floorSide, interleave, workerSides } from "./lib/sides.mjs";
+import { bindingFloorSides, expectStatus, floorSide, interleave, workerSides } from "./lib/sides.mjs";
 import { startMemcached } from "./lib/memcached.mjs";
 import { gatewayBench, renderGateway } from "./lib/gateway.mjs";
 import { renderStampede, stampedeBench } from "./lib/stampede.mjs";
@@ -482,11 +482,18 @@ async function main() {
     const local2 = workerSides({ base: stack.url, token: stack.adminToken, namespace: "bench-ways", s3: prefixed(s3), memcached: null, label: "S3 API" });
     const bound = workerSides({ base: stack.url, host: BINDING_HOST, token: stack.adminToken, namespace: "bench-ways", s3: prefixed(s3), memcached: null, label: "R2 binding" });
     cleanups.push(async () => local2.close());
+    const bindingFloor = bindingFloorSides(stack.url);
     cleanups.push(async () => bound.close());
+    cleanups.push(async () => bindingFloor.close());
     await local2.prime();
     await bound.prime();
+    await bindingFloor.put();
+    // The binding's goals are judged against the cache floor and the binding floor measured in this loop.
     const waysMedians = await interleave(
       {
+        cacheFloor: cacheFloor.run,
+        bindingFloorAbsent: bindingFloor.absent,
+        bindingFloorPut: bindingFloor.put,
         s3Hit: local2.hit,
         bindingHit: bound.hit,
         s3Absent: local2.absent,
@@ -523,7 +530,7 @@ async function main() {
     const mem = await memory(stack);
     machine.loadavgEnd = os.loadavg().map((n) => Number(n.toFixed(2)));
 
-    const measured = { local: localMedians, wan: wanMedians, throughput: load32 };
+    const measured = { local: localMedians, wan: wanMedians, throughput: load32, ways: waysMedians };
     const ratios = goalRatios(measured);
     // Where the time goes, beside the goals: the runtime's own cost of a lookup, and the old ratios.
     const explained = explainedRatios(measured);

@@ -9,6 +9,7 @@ const run = {
   local: { floor: side(0.5), cacheFloor: side(0.8), hit: side(0.88), hitScoped: side(0.96), absent: side(2), miss: side(2.2), s3Get: side(1.5), put: side(3), s3Put: side(2.5) },
   wan: { hit: side(2), miss: side(33), s3Get: side(30), put: side(35), s3Put: side(30.5) },
   throughput: { hitRps: 900, floorRps: 2000, cacheFloorRps: 1000 },
+  ways: { cacheFloor: side(0.8), bindingHit: side(0.9), bindingAbsent: side(1.2), bindingFloorAbsent: side(1), bindingSet: side(1.5), bindingFloorPut: side(1.2) },
 };
 
 test("every goal but memory has its ratio, and only those", () => {
@@ -27,6 +28,9 @@ test("ratios: hits over the cache floor, storage-bound sides over floor + the S3
   assert.equal(r.missOverStorageAtWan, 33 / 30.5);
   assert.equal(r.hitSpeedupAtWan, 15);
   assert.equal(r.hitThroughputOverCacheFloor, 0.9);
+  assert.equal(r.bindingHitOverCacheFloor, 0.9 / 0.8);
+  assert.equal(r.bindingAbsentReadOverStorage, 1.2);
+  assert.equal(r.bindingPutOverStorage, 1.5 / 1.2);
   assert.equal(explainedRatios(run).hitThroughputOverFloor, 0.45);
 });
 
@@ -38,6 +42,10 @@ test("the goals of the issue: hits within 1.15 × the cache floor, WAN speed-up 
   assert.equal(met("hitSpeedupAtWan"), true);
   assert.equal(met("putOverStorageAtWan"), false);
   assert.equal(met("hitThroughputOverCacheFloor"), true);
+  assert.equal(met("bindingHitOverCacheFloor"), true);
+  assert.equal(met("bindingAbsentReadOverStorage"), false);
+  assert.equal(met("bindingPutOverStorage"), false);
+  for (const name of ["bindingHitOverCacheFloor", "bindingAbsentReadOverStorage", "bindingPutOverStorage"]) assert.equal(GOALS[name].goal, 1.15, name);
   assert.equal(GOALS.hitSpeedupAtWan.goal, 15);
   assert.equal(GOALS.putOverStorageAtWan.goal, 1.1);
 });

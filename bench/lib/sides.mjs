@@ -1,6 +1,6 @@
 // The sides of a comparison, and the loop that runs them interleaved (see stats.shuffled).
 import { keepAliveAgent, request } from "./http.mjs";
-import { FLOOR_BODY, FLOOR_HOST } from "./stack.mjs";
+import { BINDING_FLOOR_HOST, FLOOR_BODY, FLOOR_HOST } from "./stack.mjs";
 import { median, percentile, shuffled } from "./stats.mjs";
 
 /** The 32-byte value every ratio is measured with. */
@@ -157,3 +157,26 @@ export function floorSide(base, host = FLOOR_HOST, path = "/", headers = {}) {
   };
 }
 
+
+/**
+ * The binding floor's sides, each one call to the bound bucket: a GET of a key never written (404)
+ * and a PUT of the 32-byte value. The binding's counterparts of "floor + direct S3 GET / PUT".
+ */
+export function bindingFloorSides(base) {
+  const agent = keepAliveAgent();
+  const body = Buffer.from(RATIO_VALUE);
+  const headers = { host: BINDING_FLOOR_HOST };
+  return {
+    absent: async () => {
+      expectStatus(await request(agent, `${base}/absent`, { headers }), [404], "binding floor GET");
+    },
+    put: async () => {
+      expectStatus(
+        await request(agent, `${base}/put`, { method: "PUT", headers: { ...headers, "content-type": "text/plain", "content-length": String(body.length) }, body }),
+        [204],
+        "binding floor PUT",
+      );
+    },
+    close: () => agent.destroy(),
+  };
+}

@@ -21,6 +21,10 @@ export const WAN_HOST = "wan.bench";
 export const BINDING_HOST = "binding.bench";
 
 export const CACHE_FLOOR_HOST = "cache-floor.bench";
+/** A Worker making one call to the bound bucket: the least a storage-bound answer through the binding can cost. */
+export const BINDING_FLOOR_HOST = "binding-floor.bench";
+/** The R2 bucket bound as STORE, shared by the binding Worker and the binding floor. */
+const BENCH_BUCKET = "bench-store";
 
 /**
  * The floor plus one Cache API lookup of a constant entry: the least a hit can cost in this runtime,
@@ -34,6 +38,24 @@ export default {
     if (cached) return new Response(cached.body, { headers: { "content-type": "text/plain; charset=utf-8", "x-cache": "HIT" } });
     await caches.default.put(KEY, new Response(BODY, { headers: { "cache-control": "max-age=86400" } }));
     return new Response(BODY, { headers: { "content-type": "text/plain; charset=utf-8", "x-cache": "MISS" } });
+  },
+};`;
+
+/**
+ * The binding's counterpart of "floor + direct S3 call": a Worker that makes exactly one call to the
+ * bound bucket, a GET (404 when absent) or a PUT of the request's body, under a prefix of its own.
+ */
+const BINDING_FLOOR_SCRIPT = `
+export default {
+  async fetch(request, env) {
+    const key = "binding-floor" + new URL(request.url).pathname;
+    if (request.method === "PUT") {
+      await env.STORE.put(key, await request.arrayBuffer(), { httpMetadata: { contentType: "text/plain" } });
+      return new Response(null, { status: 204 });
+    }
+    const object = await env.STORE.get(key);
+    if (!object) return new Response(null, { status: 404 });
+    return new Response(object.body, { headers: { "content-type": "text/plain" } });
   },
 };`;
 
@@ -168,7 +190,15 @@ export async function startStack({ wanRoundTripMs, maxValueBytes, extraWorkers =
         { name: "cloudcached-wan", ...worker, routes: [`${WAN_HOST}/*`], bindings: { ...bindings, S3_ENDPOINT: wanEndpoint.href.replace(/\/$/, "") } },
         // Through the binding STORE: no S3 setting (a Worker given both refuses to run), and the bound
         // bucket's name, which the Worker needs (the binding does not tell it).
-        { name: "cloudcached-binding", ...worker, routes: [`${BINDING_HOST}/*`], bindings: { ...withoutS3Settings(bindings), STORE_BUCKET: "bench-store" }, r2Buckets: { STORE: "bench-store" } },
+        { name: "cloudcached-binding", ...worker, routes: [`${BINDING_HOST}/*`], bindings: { ...withoutS3Settings(bindings), STORE_BUCKET: BENCH_BUCKET }, r2Buckets: { STORE: BENCH_BUCKET } },
+        {
+          name: "binding-floor",
+          modules: true,
+          compatibilityDate: bundle.compatibilityDate,
+          routes: [`${BINDING_FLOOR_HOST}/*`],
+          r2Buckets: { STORE: BENCH_BUCKET },
+          script: BINDING_FLOOR_SCRIPT,
+        },
         {
           name: "floor",
           modules: true,
