@@ -3,7 +3,7 @@
 // prepend, incr, decr) are compare-and-swap loops on the item's ETag, so they are atomic.
 
 import { chunk } from "../batch.js";
-import type { CloudCached } from "../client.js";
+import type { CloudCached, KeyInfo } from "../client.js";
 import type { CasTable } from "./cas-table.js";
 import { GatewayFailure } from "./failure.js";
 import {
@@ -390,8 +390,8 @@ export class Backend {
     throw new GatewayFailure("server", `${name} lost ${MAX_ATTEMPTS} races in a row; nothing was changed`);
   }
 
-  /** Every key of the namespace with its size, page after page of the Worker's listing (`stats cachedump`). */
-  async *listKeys(): AsyncGenerator<{ key: string; size: number }, void, undefined> {
+  /** Every key of the namespace with its size and last write, page after page of the Worker's listing (`stats cachedump`, `lru_crawler metadump`). */
+  async *listKeys(): AsyncGenerator<KeyInfo, void, undefined> {
     let cursor: string | null = null;
     do {
       this.stats.add("backend_requests");
