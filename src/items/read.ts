@@ -96,7 +96,7 @@ async function drop(copy: CachedItem | null): Promise<void> {
   await copy?.response.body?.cancel().catch(() => undefined);
 }
 
-function fromCopy(ctx: RequestContext, copy: CachedItem, xCache: "HIT" | "STALE", staleBy: FoundItem["staleBy"], head: boolean): FoundItem {
+function fromCopy(copy: CachedItem, xCache: "HIT" | "STALE", staleBy: FoundItem["staleBy"], head: boolean): FoundItem {
   const headers = copy.response.headers;
   if (head) void drop(copy);
   return {
@@ -115,7 +115,7 @@ function fromCopy(ctx: RequestContext, copy: CachedItem, xCache: "HIT" | "STALE"
 
 /** Storage failed: the location's copy if the item still lives (never for `no-cache`), else the error. */
 async function staleOr(ctx: RequestContext, copy: CachedItem | null, err: unknown, head: boolean): Promise<FoundItem> {
-  if (copy && canServeStale(err, copy.expiresAt, ctx.fresh)) return fromCopy(ctx, copy, "STALE", "error", head);
+  if (copy && canServeStale(err, copy.expiresAt, ctx.fresh)) return fromCopy(copy, "STALE", "error", head);
   await drop(copy);
   throw err;
 }
@@ -251,7 +251,7 @@ async function findItem(ctx: RequestContext, namespace: string, key: string, opt
   const fromHere = copy && answerFromCopy(copy, maxStale);
   if (copy && fromHere) {
     if (fromHere.refresh) refreshLater(ctx, ref);
-    return fromCopy(ctx, copy, fromHere.xCache, fromHere.xCache === "STALE" ? "grace" : null, head);
+    return fromCopy(copy, fromHere.xCache, fromHere.xCache === "STALE" ? "grace" : null, head);
   }
 
   let found: StoredHead | StoredObject | null;
