@@ -3,7 +3,10 @@ import { describe, expect, it } from "vitest";
 import { app } from "../src/http/app";
 import type { StatsBody } from "../src/stats/totals";
 import { bearer, mint, send } from "./access-helpers";
+import { nowSeconds } from "../src/items/item";
+import { objectKey } from "../src/storage/object-key";
 import { ADMIN, api, apiSettled, expectError, ORIGIN, uniqueNamespace, withBindings } from "./helpers";
+import { testConfig, testStorage } from "./store";
 
 // GET /v1/{ns}/stats: without Analytics Engine's SQL API the counts are this instance's (the
 // deployed test Worker is one instance, so they are exactly the traffic the test made).
@@ -13,6 +16,14 @@ async function statsOf(ns: string, query = ""): Promise<StatsBody> {
   const text = await response.text();
   expect(response.status, text).toBe(200);
   return JSON.parse(text) as StatsBody;
+}
+
+const config = testConfig();
+
+/** An item in the store that expired `ago` seconds ago with `grace` seconds of grace (read STALE by a max-stale reader). */
+async function seedStale(ns: string, key: string, ago: number, grace: number): Promise<void> {
+  const written = await testStorage(config).put(objectKey(config.prefix, ns, 0, key), new TextEncoder().encode("stale"), { contentType: "text/plain", expiresAt: nowSeconds() - ago, grace }, { kind: "none" });
+  if (!written.ok) throw new Error(`seeding ${key} failed: ${written.reason}`);
 }
 
 describe("stats", () => {
@@ -40,6 +51,19 @@ describe("stats", () => {
     expect((await statsOf(uniqueNamespace("stats-other"))).reads).toBe(0);
     expect(await statsOf(ns, "?window=24h")).toMatchObject({ window: "24h", reads: 5, hits: 3 });
     expect(await statsOf(ns, "?window=7d")).toMatchObject({ window: "7d", reads: 5 });
+  });
+
+  it("counts each of a batch's gets as a hit, miss, stale or not-found read", async () => {
+    const ns = uniqueNamespace("stats-batch");
+    await apiSettled(`/v1/${ns}/items/k`, { method: "PUT", body: "here" });
+    await apiSettled(`/v1/${ns}/items/m`, { method: "PUT", body: "there" });
+    expect((await apiSettled(`/v1/${ns}/items/k`)).headers.get("x-cache")).toBe("MISS");
+    await seedStale(ns, "old", 30, 600);
+    const batch = await api(`/v1/${ns}/batch`, { method: "POST", body: JSON.stringify({ get: ["k", "m", "absent", { key: "old", maxStale: true }] }) });
+    const text = await batch.text();
+    expect(batch.status, text).toBe(200);
+    // The batch's reads are counted as its gets end (as its answer is read), then the single GET's.
+    expect(await statsOf(ns)).toMatchObject({ reads: 5, hits: 1, misses: 2, notFound: 1, stale: { grace: 1, error: 0 }, hitRatio: 0.2, writes: 2 });
   });
 
   it("refuses a bad window, and needs read on the namespace", async () => {
@@ -89,6 +113,8 @@ describe("stats", () => {
     expect(points[0]?.doubles?.[8]).toBe(1); // writes
     expect(points[0]?.doubles?.[12]).toBe(5); // bytes
     expect(points[1]?.doubles?.[3]).toBe(1); // notFound
+    // The batch's one point counts its three gets, none found: hits, misses, notFound, stale (grace, error).
+    expect(points[2]?.doubles?.slice(0, 6)).toEqual([1, 0, 0, 3, 0, 0]);
     // No namespace, no point: /healthz is not a namespace's traffic.
     await run("/healthz");
     expect(points).toHaveLength(3);

@@ -180,7 +180,10 @@ export async function startStack({ wanRoundTripMs, maxValueBytes, extraWorkers =
       MAX_VALUE_BYTES: String(maxValueBytes),
     };
     const before = new Set(await workerdChildren());
-    const worker = { modules: true, modulesRoot: path.dirname(bundle.scriptPath), scriptPath: bundle.scriptPath, compatibilityDate: bundle.compatibilityDate, cache: true };
+    // The Analytics Engine binding a deployment may have (STATS): with it the Worker writes a data
+    // point per request, so the hit is measured with its point written, as a counting deployment pays.
+    const analytics = { analyticsEngineDatasets: { STATS: { dataset: "cloudcached" } } };
+    const worker = { modules: true, modulesRoot: path.dirname(bundle.scriptPath), scriptPath: bundle.scriptPath, compatibilityDate: bundle.compatibilityDate, cache: true, ...analytics };
     const mf = new Miniflare({
       host: "127.0.0.1",
       port: 0,
@@ -224,6 +227,7 @@ export async function startStack({ wanRoundTripMs, maxValueBytes, extraWorkers =
           cache: true,
           routes: [`${host}/*`],
           bindings,
+          ...analytics,
         })),
       ],
     });

@@ -22,6 +22,7 @@ import { type LeaseState, leaseStateOf, type ResolvedSettings } from "./get-or-s
 import { encodeKey, encodeNamespace, itemPath, type Query } from "./paths.js";
 import { DEFAULT_RETRY, isIdempotent } from "./retry.js";
 import { type Answer, type Call, type FetchLike, type ResponseLike, Transport } from "./transport.js";
+import { overLimit } from "./value-size.js";
 
 /** The ttl `put` and `update` send when none is given (the original API's `time_to_expire=3600`), whatever the server's DEFAULT_TTL. */
 export const DEFAULT_PUT_TTL = 3600;
@@ -57,6 +58,12 @@ export interface ReadOptions extends CallOptions {
    * `expiresAt`. Without it a read never gets a stale value.
    */
   maxStale?: number | true | undefined;
+  /**
+   * For the reads that return a value (`get`, `gets`, `getBytes`, `getWithLease`): an item larger than
+   * this many bytes counts as absent, and its value is never downloaded (its size is known from the
+   * answer's headers, before the body).
+   */
+  maxBytes?: number | undefined;
 }
 
 export interface WriteOptions extends CallOptions {
@@ -451,8 +458,13 @@ export class CloudCached {
 
   /** The value's exact bytes whatever its content type, with its metadata, or null when absent. */
   async getBytes(key: string, options: ReadOptions = {}): Promise<Item<Uint8Array> | null> {
+    checkCount(options.maxBytes, "maxBytes");
     const answer = await this.read("GET", key, options);
     if (answer === null) return null;
+    if (overLimit(answer.response.headers.get("content-length"), options.maxBytes)) {
+      await answer.discard();
+      return null;
+    }
     const info = infoOf(answer.response);
     return { ...info, value: await answer.bytes() };
   }
@@ -616,6 +628,7 @@ export class CloudCached {
    * or `none`. getOrSet is built on it; use it for a flow of your own.
    */
   async getWithLease(key: string, options: LeaseReadOptions = {}): Promise<LeasedItem> {
+    checkCount(options.maxBytes, "maxBytes");
     const headers: Record<string, string> = {};
     const cacheControl = [options.fresh ? "no-cache" : "", maxStaleDirective(options.maxStale)].filter(Boolean).join(", ");
     if (cacheControl) headers["cache-control"] = cacheControl;
@@ -634,6 +647,10 @@ export class CloudCached {
       return { item: null, stale: false, lease };
     }
     if (answer.response.status !== 200) return answer.fail();
+    if (overLimit(answer.response.headers.get("content-length"), options.maxBytes)) {
+      await answer.discard();
+      return { item: null, stale: false, lease };
+    }
     const info = infoOf(answer.response);
     const value = await answer.bytes();
     // STALE with a future expiry is a live copy standing in for failed storage, not a stale value.

@@ -157,6 +157,23 @@ describe("gateway limits and failures", () => {
     }
   });
 
+  it("an item over --max-item-size is a miss from its Content-Length alone: its value is never downloaded", async () => {
+    // The stand-in Worker promises 5000 bytes and never sends them: a gateway that read the value
+    // before judging its size would wait for good (the timeout is far beyond the test's).
+    const worker = await startFaultServer([], { stall: { length: 5000, sent: "" } });
+    const target = await startGatewayTarget({ url: worker.url, maxValueBytes: 1000, timeoutMs: 600_000, retries: 0 });
+    const conn = await RawConnection.open(target.host, target.port);
+    try {
+      expect(await conn.ask("get big\r\n", END)).toBe("END\r\n");
+      expect(await conn.ask("mg big v N30\r\n")).toMatch(/^EN\r\n$/);
+      expect(worker.requests.map((request) => request.method)).toEqual(["GET", "GET"]);
+    } finally {
+      conn.close();
+      await target.stop();
+      await worker.close();
+    }
+  });
+
   it("64 MiB pipelined while the Worker never answers: the connection is not read past a bound, memory stays bounded, others are served", async () => {
     const worker = await startFaultServer([], { hang: true });
     const gateway = await startCliGateway(["--url", worker.url, "--timeout", "600000"]);

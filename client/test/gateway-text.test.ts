@@ -296,6 +296,21 @@ describe.each(TARGETS)("text protocol: $name", ({ start }) => {
     expect(await session.conn.ask("stats bogus\r\n")).toBe("ERROR\r\n");
   });
 
+  it("lru_crawler metadump lists the keys in memcached's format", async () => {
+    const k = `${key("md")}:x`;
+    expect(await session.conn.ask(`set ${k} 0 0 3\r\nabc\r\n`)).toBe("STORED\r\n");
+    const untilEnd = /(^|\n)END$/;
+    for (const classes of ["all", "1", "hash"]) {
+      const dump = await session.conn.ask(`lru_crawler metadump ${classes}\r\n`, untilEnd);
+      expect(dump.endsWith("END\r\n")).toBe(true);
+      // memcached ends each item's line with a bare LF, the dump with END and CRLF.
+      const lines = dump.slice(0, -"END\r\n".length).split("\n").filter((entry) => entry !== "");
+      for (const entry of lines) expect(entry).toMatch(/^key=\S+ exp=-?\d+ la=\d+ cas=\d+ fetch=(yes|no) cls=\d+ size=\d+$/);
+      expect(lines.some((entry) => entry.startsWith(`key=${k.replace(":", "%3A")} exp=-1 la=`))).toBe(true);
+    }
+    expect(await session.conn.ask("lru_crawler metadump 64\r\n")).toBe("BADCLASS invalid class id\r\n");
+  });
+
   it("stats, version, flush_all, quit", async () => {
     const stats = await session.conn.ask("stats\r\n", /^END$/);
     for (const name of ["curr_connections", "total_connections", "cmd_get", "cmd_set", "get_hits", "get_misses"]) {

@@ -71,6 +71,19 @@ describe("the four original calls", () => {
   });
 });
 
+describe("maxBytes", () => {
+  it("a value larger than maxBytes reads as absent; one within it is read", async () => {
+    const cache = adminClient();
+    await cache.set("sized", new Uint8Array(5000).fill(7));
+    expect(await cache.getBytes("sized", { maxBytes: 4999 })).toBeNull();
+    expect(await cache.get("sized", { maxBytes: 10 })).toBeNull();
+    expect((await cache.getWithLease("sized", { maxBytes: 10 })).item).toBeNull();
+    expect((await cache.getBytes("sized", { maxBytes: 5000 }))?.value.byteLength).toBe(5000);
+    expect((await cache.getWithLease("sized", { maxBytes: 5000 })).item?.value.byteLength).toBe(5000);
+    await expect(cache.getBytes("sized", { maxBytes: -1 })).rejects.toThrow(TypeError);
+  });
+});
+
 describe("types round-trip by content type", () => {
   const cases: [string, unknown, string][] = [
     ["a string", "hello, wörld ✓", "text/plain; charset=utf-8"],

@@ -3,10 +3,10 @@ import { type AppEnv, setResponseHeader } from "./http";
 import { RequestMetrics, type RequestSummary, type ServedCounts, type ServedKind } from "../platform/metrics";
 
 /** What Server-Timing and the log line read of a request's summary (leases and served kinds only when any). */
-type Summary = Omit<RequestSummary, "leases" | "served"> & Partial<Pick<RequestSummary, "leases" | "served">>;
+type Summary = Omit<RequestSummary, "leases" | "served" | "reads"> & Partial<Pick<RequestSummary, "leases" | "served" | "reads">>;
 import { analyticsBinding, dataPointOf, writePoint } from "../stats/analytics";
 import { instanceCounters } from "../stats/instance-counters";
-import { tallyOf } from "../stats/outcome";
+import { type RequestTally, tallyOf } from "../stats/outcome";
 
 /** Server-Timing's name and description of each way a read may be answered beyond HIT and MISS. */
 const SERVED_TIMING: Record<ServedKind, string> = {
@@ -102,26 +102,33 @@ export function observability(): MiddlewareHandler<AppEnv> {
     const cache = c.res.headers.get("x-cache");
     const errorCode = c.get("errorCode");
     const namespace = NAMESPACE_IN_PATH.exec(path)?.[1];
-    // The stats count the same facts as the log line: a few additions now (so a stats request
-    // right after sees them), the Analytics Engine point with the line, after the answer.
-    const tally =
-      namespace === undefined
-        ? undefined
-        : tallyOf({ method, route: routePath, status, xCache: cache, lease: c.res.headers.get("x-lease"), errorCode, served: summary.served, storageCalls: summary.storageCalls, cacheCalls: summary.cacheCalls, bytes: bytesOf(method, c.req.header("content-length"), c.res.headers.get("content-length")), ms: summary.total });
-    if (namespace !== undefined && tally !== undefined) instanceCounters.record(namespace, tally);
-    const analytics = tally === undefined ? undefined : analyticsBinding(c.env);
-    const write = (counted: ReturnType<RequestMetrics["summary"]>) => {
+    const bytes = bytesOf(method, c.req.header("content-length"), c.res.headers.get("content-length"));
+    // The stats count what the request did once it is done: a few additions into this instance's
+    // counters (so a stats request right after sees them), the Analytics Engine point with the line.
+    const analytics = namespace === undefined ? undefined : analyticsBinding(c.env);
+    const count = (counted: RequestSummary) => {
+      if (namespace === undefined) return undefined;
+      const tally = tallyOf({ method, route: routePath, status, errorCode, reads: counted.reads, leases: counted.leases, storageCalls: counted.storageCalls, cacheCalls: counted.cacheCalls, bytes, ms: counted.total });
+      instanceCounters.record(namespace, tally);
+      return tally;
+    };
+    const write = (counted: RequestSummary, tally: RequestTally | undefined) => {
       console.log(logLine({ requestId: metrics.requestId, method, route: routePath, namespace, status, cache, summary: counted, errorCode }));
       if (analytics !== undefined && namespace !== undefined && tally !== undefined) writePoint(analytics, dataPointOf(namespace, tally));
     };
-    // An answer whose body still works (a batch's gets) is logged as that work ends, counting it,
-    // while its invocation still runs (the body is being sent); any other once the answer has left.
+    // An answer whose body still works (a batch's gets) is counted and logged as that work ends,
+    // with all its reads, while its invocation still runs (the body is being sent); any other is
+    // counted now and logged once the answer has left.
     const ongoing = metrics.ongoing;
     if (ongoing) {
-      const done = () => write(metrics.summary());
+      const done = () => {
+        const counted = metrics.summary();
+        write(counted, count(counted));
+      };
       void ongoing.then(done, done);
     } else {
-      afterAnswer(c, () => write(summary));
+      const tally = count(summary);
+      afterAnswer(c, () => write(summary, tally));
     }
   };
 }

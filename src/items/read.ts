@@ -11,6 +11,7 @@ import type { RequestContext } from "../http/request-context";
 import { canServeStale } from "./stale";
 import { storageUnavailableError } from "../storage/failures";
 import type { StoredHead, StoredObject } from "../storage/storage";
+import { readOutcomeOf } from "../stats/outcome";
 
 /**
  * The one read of an item, used by GET, HEAD and every `get` of a batch: the namespace's
@@ -95,10 +96,10 @@ async function drop(copy: CachedItem | null): Promise<void> {
   await copy?.response.body?.cancel().catch(() => undefined);
 }
 
-function fromCopy(ctx: RequestContext, copy: CachedItem, xCache: "HIT" | "STALE", staleBy: FoundItem["staleBy"], head: boolean): FoundItem {
+function fromCopy(copy: CachedItem, xCache: "HIT" | "STALE", staleBy: FoundItem["staleBy"], head: boolean): FoundItem {
   const headers = copy.response.headers;
   if (head) void drop(copy);
-  return served(ctx, {
+  return {
     etag: headers.get("etag") ?? "",
     expiresAt: copy.expiresAt,
     contentType: headers.get("content-type") ?? "application/octet-stream",
@@ -108,18 +109,13 @@ function fromCopy(ctx: RequestContext, copy: CachedItem, xCache: "HIT" | "STALE"
     staleBy,
     tags: decodeTags(headers.get(COPY_TAGS)),
     userMeta: decodeMetaValue(headers.get(COPY_META)),
-  });
+  };
 }
 
-/** Counts a stale answer in the request's metrics (Server-Timing, the log line), by its kind. */
-function served(ctx: RequestContext, item: FoundItem): FoundItem {
-  if (item.staleBy) ctx.metrics.served(item.staleBy === "grace" ? "staleGrace" : "staleError");
-  return item;
-}
 
 /** Storage failed: the location's copy if the item still lives (never for `no-cache`), else the error. */
 async function staleOr(ctx: RequestContext, copy: CachedItem | null, err: unknown, head: boolean): Promise<FoundItem> {
-  if (copy && canServeStale(err, copy.expiresAt, ctx.fresh)) return fromCopy(ctx, copy, "STALE", "error", head);
+  if (copy && canServeStale(err, copy.expiresAt, ctx.fresh)) return fromCopy(copy, "STALE", "error", head);
   await drop(copy);
   throw err;
 }
@@ -182,9 +178,18 @@ async function refreshCopy(ctx: RequestContext, ref: ItemRef): Promise<void> {
 /**
  * Reads one item: the found item, or null when it is absent, deleted or expired (a 404) — an
  * expired one within its grace is found only by a reader whose `maxStale` takes it (STALE).
- * Storage failures throw, unless a live copy may stand in (STALE).
+ * Storage failures throw, unless a live copy may stand in (STALE). Every read (GET, HEAD, each
+ * batch `get`) is counted here, by how it ended, for the stats, Server-Timing and the log line.
  */
 export async function readItem(ctx: RequestContext, namespace: string, key: string, options: ReadOptions): Promise<FoundItem | null> {
+  const found = await findItem(ctx, namespace, key, options);
+  const outcome = readOutcomeOf(found);
+  ctx.metrics.read(outcome);
+  if (outcome === "staleGrace" || outcome === "staleError") ctx.metrics.served(outcome);
+  return found;
+}
+
+async function findItem(ctx: RequestContext, namespace: string, key: string, options: ReadOptions): Promise<FoundItem | null> {
   const { head } = options;
   const maxStale = options.maxStale ?? null;
   const { known, confirmation } = ctx.generations.lookup(namespace, { fresh: ctx.fresh });
@@ -246,7 +251,7 @@ export async function readItem(ctx: RequestContext, namespace: string, key: stri
   const fromHere = copy && answerFromCopy(copy, maxStale);
   if (copy && fromHere) {
     if (fromHere.refresh) refreshLater(ctx, ref);
-    return fromCopy(ctx, copy, fromHere.xCache, fromHere.xCache === "STALE" ? "grace" : null, head);
+    return fromCopy(copy, fromHere.xCache, fromHere.xCache === "STALE" ? "grace" : null, head);
   }
 
   let found: StoredHead | StoredObject | null;
@@ -296,7 +301,7 @@ export async function readItem(ctx: RequestContext, namespace: string, key: stri
     tags: found.meta.tags ?? [],
     userMeta: found.meta.userMeta ?? null,
   };
-  if (!hasBody(found)) return served(ctx, item);
+  if (!hasBody(found)) return item;
   item.body = found.body;
   const maxAge = copyMaxAge(ctx, found);
   if (maxAge > 0) {
@@ -305,5 +310,5 @@ export async function readItem(ctx: RequestContext, namespace: string, key: stri
     item.body = forCaller;
     ctx.waitUntil(keepCopy(ctx, ref, found, forCache, maxAge).catch(() => undefined));
   }
-  return served(ctx, item);
+  return item;
 }

@@ -28,6 +28,8 @@ export interface RequestSummary {
   leases: { won: number; busy: number; ms: number };
   /** Reads answered stale (by grace or by error) or from a copy past its freshness. */
   served: ServedCounts;
+  /** This request's reads (one, or a batch's gets) by outcome, as the read decided it. */
+  reads: ReadCounts;
 }
 
 /**
@@ -40,6 +42,11 @@ export type ServedKind = "staleGrace" | "staleError" | "refresh";
 
 export type ServedCounts = Record<ServedKind, number>;
 
+/** How a read ended: this location's copy, storage, stale by the item's grace or by a storage error, or absent. */
+export type ReadOutcome = "hit" | "miss" | "staleGrace" | "staleError" | "notFound";
+
+export type ReadCounts = Record<ReadOutcome, number>;
+
 /**
  * One request's id and timings. Durations are wall-clock time around I/O (in Workers, `Date.now()`
  * advances across I/O), summed per phase: three storage calls of one request add up.
@@ -50,6 +57,8 @@ export class RequestMetrics implements PhaseRecorder {
   private readonly calls: Record<Phase, number> = { cache: 0, storage: 0 };
   /** Reads of this request (one, or a batch's gets) answered each way. */
   private readonly servedCounts: ServedCounts = { staleGrace: 0, staleError: 0, refresh: 0 };
+  /** Reads of this request by outcome (the stats count them). */
+  private readonly readCounts: ReadCounts = { hit: 0, miss: 0, staleGrace: 0, staleError: 0, notFound: 0 };
   /** Leases this request asked for, by outcome, and the time spent asking. */
   private readonly leases = { won: 0, busy: 0, ms: 0 };
   private bodyWork: Promise<unknown> | null = null;
@@ -59,6 +68,11 @@ export class RequestMetrics implements PhaseRecorder {
   /** Counts a read answered `kind` (read.ts). */
   served(kind: ServedKind): void {
     this.servedCounts[kind] += 1;
+  }
+
+  /** Counts a read that ended `outcome` (read.ts, once per read). */
+  read(outcome: ReadOutcome): void {
+    this.readCounts[outcome] += 1;
   }
 
   /** A lease asked for (its storage calls are also timed under `storage`). */
@@ -94,6 +108,7 @@ export class RequestMetrics implements PhaseRecorder {
       cacheCalls: this.calls.cache,
       storageCalls: this.calls.storage,
       served: { ...this.servedCounts },
+      reads: { ...this.readCounts },
       leases: { ...this.leases },
     };
   }

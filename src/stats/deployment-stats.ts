@@ -28,7 +28,12 @@ function scope(dataset: string, namespace: string, window: StatsWindow): string 
   return `FROM ${dataset} WHERE index1 = '${namespace.replaceAll("'", "''")}' AND timestamp > NOW() - ${INTERVALS[window]}`;
 }
 
-/** The totals query: every counted double summed, weighted by sampling, and the time's p50/p99. Pure. */
+/**
+ * The totals query: every counted double summed, weighted by sampling, and the time's p50/p99.
+ * Analytics Engine's SQL has `quantileExactWeighted(q)(column, weight)`, weighted by
+ * `_sample_interval` (https://developers.cloudflare.com/analytics/analytics-engine/sql-reference/aggregate-functions/,
+ * checked 2026-12-04; `quantileWeighted(q, column, weight)` is its older spelling). Pure.
+ */
 export function totalsQuery(dataset: string, namespace: string, window: StatsWindow): string {
   const sums = COUNTED.map((name, i) => `SUM(_sample_interval * double${i + 1}) AS ${name}`).join(", ");
   const ms = `double${MS_DOUBLE}`;

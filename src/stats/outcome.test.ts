@@ -1,11 +1,23 @@
 import { describe, expect, it } from "vitest";
-import { type RequestFacts, tallyOf, verbOf } from "./outcome";
+import type { ReadCounts } from "../platform/metrics";
+import { readOutcomeOf, type RequestFacts, tallyOf, verbOf } from "./outcome";
 
-const NONE = { staleGrace: 0, staleError: 0, refresh: 0 };
+const NO_READS: ReadCounts = { hit: 0, miss: 0, staleGrace: 0, staleError: 0, notFound: 0 };
+const reads = (counts: Partial<ReadCounts>): ReadCounts => ({ ...NO_READS, ...counts });
 
 function facts(overrides: Partial<RequestFacts>): RequestFacts {
-  return { method: "GET", route: "/v1/:ns/items/*", status: 200, xCache: null, lease: null, errorCode: undefined, served: NONE, storageCalls: 0, cacheCalls: 1, bytes: 5, ms: 2, ...overrides };
+  return { method: "GET", route: "/v1/:ns/items/*", status: 200, errorCode: undefined, reads: NO_READS, leases: { won: 0, busy: 0 }, storageCalls: 0, cacheCalls: 1, bytes: 5, ms: 2, ...overrides };
 }
+
+describe("readOutcomeOf", () => {
+  it("names how a read ended from what it found", () => {
+    expect(readOutcomeOf(null)).toBe("notFound");
+    expect(readOutcomeOf({ xCache: "HIT", staleBy: null })).toBe("hit");
+    expect(readOutcomeOf({ xCache: "MISS", staleBy: null })).toBe("miss");
+    expect(readOutcomeOf({ xCache: "STALE", staleBy: "grace" })).toBe("staleGrace");
+    expect(readOutcomeOf({ xCache: "STALE", staleBy: "error" })).toBe("staleError");
+  });
+});
 
 describe("verbOf", () => {
   it("names each route's verb", () => {
@@ -25,19 +37,24 @@ describe("verbOf", () => {
 
 describe("tallyOf", () => {
   it("counts a hit, a miss and a not-found read", () => {
-    expect(tallyOf(facts({ xCache: "HIT" }))).toMatchObject({ verb: "read", hits: 1, misses: 0, notFound: 0 });
-    expect(tallyOf(facts({ xCache: "MISS" }))).toMatchObject({ hits: 0, misses: 1 });
-    expect(tallyOf(facts({ status: 404, errorCode: "not_found" }))).toMatchObject({ notFound: 1, error: undefined });
+    expect(tallyOf(facts({ reads: reads({ hit: 1 }) }))).toMatchObject({ verb: "read", hits: 1, misses: 0, notFound: 0 });
+    expect(tallyOf(facts({ reads: reads({ miss: 1 }) }))).toMatchObject({ hits: 0, misses: 1 });
+    expect(tallyOf(facts({ status: 404, errorCode: "not_found", reads: reads({ notFound: 1 }) }))).toMatchObject({ notFound: 1, error: undefined });
+  });
+
+  it("counts each of a batch's gets by how it ended", () => {
+    const batch = facts({ method: "POST", route: "/v1/:ns/batch", reads: { hit: 3, miss: 2, staleGrace: 1, staleError: 1, notFound: 4 }, leases: { won: 1, busy: 2 } });
+    expect(tallyOf(batch)).toMatchObject({ verb: "batch", hits: 3, misses: 2, staleGrace: 1, staleError: 1, notFound: 4, leaseWon: 1, leaseBusy: 2, writes: 0 });
   });
 
   it("tells stale by grace from stale by error", () => {
-    expect(tallyOf(facts({ xCache: "STALE", served: { ...NONE, staleGrace: 1 } }))).toMatchObject({ staleGrace: 1, staleError: 0, hits: 0 });
-    expect(tallyOf(facts({ xCache: "STALE", served: { ...NONE, staleError: 1 } }))).toMatchObject({ staleGrace: 0, staleError: 1 });
+    expect(tallyOf(facts({ reads: reads({ staleGrace: 1 }) }))).toMatchObject({ staleGrace: 1, staleError: 0, hits: 0 });
+    expect(tallyOf(facts({ reads: reads({ staleError: 1 }) }))).toMatchObject({ staleGrace: 0, staleError: 1 });
   });
 
-  it("counts leases won and busy from X-Lease", () => {
-    expect(tallyOf(facts({ xCache: "MISS", lease: "won" }))).toMatchObject({ leaseWon: 1, leaseBusy: 0 });
-    expect(tallyOf(facts({ status: 404, errorCode: "not_found", lease: "busy" }))).toMatchObject({ leaseWon: 0, leaseBusy: 1, notFound: 1 });
+  it("counts leases won and busy", () => {
+    expect(tallyOf(facts({ reads: reads({ miss: 1 }), leases: { won: 1, busy: 0 } }))).toMatchObject({ leaseWon: 1, leaseBusy: 0 });
+    expect(tallyOf(facts({ status: 404, errorCode: "not_found", reads: reads({ notFound: 1 }), leases: { won: 0, busy: 1 } }))).toMatchObject({ leaseWon: 0, leaseBusy: 1, notFound: 1 });
   });
 
   it("counts writes and deletes only when they succeeded, and errors by code", () => {
@@ -48,6 +65,6 @@ describe("tallyOf", () => {
   });
 
   it("carries calls, bytes and time as given", () => {
-    expect(tallyOf(facts({ xCache: "MISS", storageCalls: 2, cacheCalls: 3, bytes: 1000, ms: 40 }))).toMatchObject({ storageCalls: 2, cacheCalls: 3, bytes: 1000, ms: 40 });
+    expect(tallyOf(facts({ reads: reads({ miss: 1 }), storageCalls: 2, cacheCalls: 3, bytes: 1000, ms: 40 }))).toMatchObject({ storageCalls: 2, cacheCalls: 3, bytes: 1000, ms: 40 });
   });
 });

@@ -1,4 +1,4 @@
-import type { ServedCounts } from "../platform/metrics";
+import type { ReadCounts, ReadOutcome, RequestSummary } from "../platform/metrics";
 
 /** What a request did, as the stats count it: the route's verb. */
 export type Verb = "read" | "write" | "delete" | "batch" | "flush" | "keys" | "stats" | "other";
@@ -9,12 +9,11 @@ export interface RequestFacts {
   /** Hono's matched route, e.g. `/v1/:ns/items/*`. */
   route: string;
   status: number;
-  /** The answer's `X-Cache` (HIT, MISS, STALE) or null. */
-  xCache: string | null;
-  /** The answer's `X-Lease` (won, busy) or null. */
-  lease: string | null;
   errorCode: string | undefined;
-  served: ServedCounts;
+  /** The request's reads by outcome (one for GET or HEAD, one per `get` of a batch), as read.ts counted them. */
+  reads: ReadCounts;
+  /** The leases its reads asked for, won or busy. */
+  leases: Pick<RequestSummary["leases"], "won" | "busy">;
   storageCalls: number;
   cacheCalls: number;
   /** The value's bytes: the answer's Content-Length on a read, the request's on a write. */
@@ -22,7 +21,7 @@ export interface RequestFacts {
   ms: number;
 }
 
-/** One request's contribution to the counters: every count 0 or 1, except calls, bytes and ms. */
+/** One request's contribution to the counters: a write or delete 0 or 1; reads and leases one per read (a batch has many). */
 export interface RequestTally {
   verb: Verb;
   hits: number;
@@ -57,26 +56,31 @@ export function verbOf(method: string, route: string): Verb {
   return "other";
 }
 
+/** How a read ended (read.ts counts each read by it): a `FoundItem`'s X-Cache and staleness, or null for absent. Pure. */
+export function readOutcomeOf(found: { xCache: "HIT" | "MISS" | "STALE"; staleBy: "grace" | "error" | null } | null): ReadOutcome {
+  if (found === null) return "notFound";
+  if (found.xCache === "HIT") return "hit";
+  if (found.xCache === "MISS") return "miss";
+  return found.staleBy === "error" ? "staleError" : "staleGrace";
+}
+
 /**
- * How one request counts: a read is a hit, a miss, a stale answer (by grace or by error, as the
- * request's metrics say) or a not-found; a lease is won or busy as `X-Lease` says; a write or delete
- * counts when it succeeded; an error answer counts under its code. Pure.
+ * How one request counts: its reads as each ended (a GET's one, a batch's gets), the leases they
+ * won or found busy, a write or delete when it succeeded, an error answer under its code. Pure.
  */
 export function tallyOf(facts: RequestFacts): RequestTally {
   const verb = verbOf(facts.method, facts.route);
   const ok = facts.status < 400;
-  const read = verb === "read";
-  const stale = read && facts.xCache === "STALE";
-  const staleByError = stale && facts.served.staleError > 0;
+  const { reads } = facts;
   return {
     verb,
-    hits: read && facts.xCache === "HIT" ? 1 : 0,
-    misses: read && facts.xCache === "MISS" ? 1 : 0,
-    notFound: read && facts.errorCode === "not_found" ? 1 : 0,
-    staleGrace: stale && !staleByError ? 1 : 0,
-    staleError: staleByError ? 1 : 0,
-    leaseWon: facts.lease === "won" ? 1 : 0,
-    leaseBusy: facts.lease === "busy" ? 1 : 0,
+    hits: reads.hit,
+    misses: reads.miss,
+    notFound: reads.notFound,
+    staleGrace: reads.staleGrace,
+    staleError: reads.staleError,
+    leaseWon: facts.leases.won,
+    leaseBusy: facts.leases.busy,
     writes: verb === "write" && ok ? 1 : 0,
     deletes: verb === "delete" && ok ? 1 : 0,
     error: facts.errorCode !== undefined && facts.errorCode !== "not_found" && !ok ? facts.errorCode : undefined,

@@ -3,7 +3,7 @@
 // prepend, incr, decr) are compare-and-swap loops on the item's ETag, so they are atomic.
 
 import { chunk } from "../batch.js";
-import type { CloudCached } from "../client.js";
+import type { CloudCached, KeyInfo } from "../client.js";
 import type { CasTable } from "./cas-table.js";
 import { GatewayFailure } from "./failure.js";
 import {
@@ -106,10 +106,10 @@ export class Backend {
     return { key, value: current.value, flags: flagsOf(current.contentType), cas: this.table.uniqueOf(key, current.etag), expiresAt: current.expiresAt };
   }
 
-  /** One item's bytes and metadata; `fresh` asks storage (for read-modify-write). */
-  private async read(key: string, fresh: boolean): Promise<Current | null> {
+  /** One item's bytes and metadata; `fresh` asks storage (for read-modify-write); `maxBytes`: a larger item is not downloaded (null). */
+  private async read(key: string, fresh: boolean, maxBytes?: number): Promise<Current | null> {
     this.stats.add("backend_requests");
-    const item = await this.client.getBytes(key, { fresh });
+    const item = await this.client.getBytes(key, { fresh, ...(maxBytes === undefined ? {} : { maxBytes }) });
     return item === null ? null : { value: item.value, etag: item.etag, contentType: item.contentType, expiresAt: item.expiresAt };
   }
 
@@ -121,7 +121,9 @@ export class Backend {
 
   /** One item for a get: null when absent or larger than `--max-item-size`. */
   private async readForGet(key: string, fresh: boolean): Promise<Current | null> {
-    const current = await this.read(key, fresh);
+    // The Worker's Content-Length tells an item too large before its value is sent: it is never
+    // downloaded; the size check after covers an answer without one.
+    const current = await this.read(key, fresh, this.maxValueBytes);
     return current !== null && current.value.byteLength <= this.maxValueBytes ? current : null;
   }
 
@@ -193,6 +195,7 @@ export class Backend {
     this.stats.add("backend_requests");
     const ask = (lease: number | undefined) =>
       this.client.getWithLease(key, {
+        maxBytes: this.maxValueBytes,
         ...(options.maxStale ? { maxStale: true as const } : {}),
         ...(lease === undefined ? {} : { lease, ...(options.refreshBelow === undefined ? {} : { refreshBelow: options.refreshBelow }) }),
       });
@@ -390,8 +393,8 @@ export class Backend {
     throw new GatewayFailure("server", `${name} lost ${MAX_ATTEMPTS} races in a row; nothing was changed`);
   }
 
-  /** Every key of the namespace with its size, page after page of the Worker's listing (`stats cachedump`). */
-  async *listKeys(): AsyncGenerator<{ key: string; size: number }, void, undefined> {
+  /** Every key of the namespace with its size and last write, page after page of the Worker's listing (`stats cachedump`, `lru_crawler metadump`). */
+  async *listKeys(): AsyncGenerator<KeyInfo, void, undefined> {
     let cursor: string | null = null;
     do {
       this.stats.add("backend_requests");

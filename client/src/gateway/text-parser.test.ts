@@ -56,6 +56,10 @@ describe("parseTextCommand", () => {
     expect(parse("flush_all 5")).toMatchObject({ kind: "answer", line: expect.stringMatching(/^CLIENT_ERROR flush_all with a delay/) as unknown });
     expect(parse("verbosity 1")).toEqual({ kind: "verbosity", noreply: false });
     expect(parse("stats items")).toEqual({ kind: "stats", argument: "items" });
+    expect(parse("lru_crawler metadump all")).toEqual({ kind: "metadump", classes: "all" });
+    expect(parse("lru_crawler metadump 1,2")).toEqual({ kind: "metadump", classes: "1,2" });
+    expect(parse("lru_crawler metadump")).toEqual(answer("ERROR"));
+    expect(parse("lru_crawler crawl all")).toEqual(answer("ERROR"));
     expect(parse("mg k v")).toEqual({ kind: "meta", code: "mg", tokens: ["k", "v"] });
     expect(parse("")).toEqual(answer("ERROR"));
     expect(parse("GET k")).toEqual(answer("ERROR"));

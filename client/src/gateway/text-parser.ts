@@ -17,6 +17,8 @@ export type TextCommand =
   | { kind: "version" }
   | { kind: "verbosity"; noreply: boolean }
   | { kind: "stats"; argument: string | null }
+  /** `lru_crawler metadump <classes>`: the keys' metadata, in memcached's format (metadump.ts). */
+  | { kind: "metadump"; classes: string }
   | { kind: "quit" }
   | { kind: "meta"; code: string; tokens: string[] }
   /** A value over the size limit: its data skipped; for a `set`, the key's old value deleted too. */
@@ -167,6 +169,9 @@ export function parseTextCommand(line: string, maxValueBytes: number): TextComma
       return { kind: "verbosity", noreply };
     case "stats":
       return { kind: "stats", argument: args.length === 0 ? null : args.join(" ") };
+    case "lru_crawler":
+      // Of the crawler's subcommands only metadump means something without slabs; the rest are unknown.
+      return args[0] === "metadump" && args.length === 2 ? { kind: "metadump", classes: args[1] as string } : answer("ERROR");
     case "quit":
       return { kind: "quit" };
     case "mg":

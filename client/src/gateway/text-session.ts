@@ -5,6 +5,7 @@
 import type { Hit } from "./backend.js";
 import { failureLine, failureOf } from "./failure.js";
 import { executeMeta } from "./meta-commands.js";
+import { metadumpLine, metadumpScope } from "./metadump.js";
 import { type MetaRequest, parseMeta } from "./meta-parser.js";
 import { Session } from "./session.js";
 import { MAX_FLAGS, parseUnsigned } from "./semantics.js";
@@ -14,6 +15,8 @@ import { mayRunLong, parseTextCommand, SHORT_LINE_BYTES, type TextCommand, token
 const CRLF = Buffer.from("\r\n");
 /** The most memcached answers to one `stats cachedump`. */
 const CACHEDUMP_BYTES = 2 * 1024 * 1024;
+/** Lines of a metadump held before they are written out. */
+const METADUMP_PAGE_LINES = 1000;
 const line = (text: string): Buffer => Buffer.from(`${text}\r\n`, "latin1");
 
 /** What the session waits for: a command line, a data block for a command, or bytes to skip. */
@@ -129,6 +132,12 @@ export class TextSession extends Session {
         return { kind: "now", answer: command.noreply ? [] : [line("OK")] };
       case "stats":
         return this.statsAnswer(command.argument);
+      case "metadump": {
+        const scope = metadumpScope(command.classes);
+        if (scope.kind === "badClass") return { kind: "now", answer: [line("BADCLASS invalid class id")] };
+        if (scope.kind === "none") return { kind: "now", answer: [line("END")] };
+        return { kind: "later", work: () => this.guarded(() => this.metadump(), false) };
+      }
       case "quit":
       case "hangup":
         return HANG_UP;
@@ -226,6 +235,23 @@ export class TextSession extends Session {
     }
     out.push(line("END"));
     return out;
+  }
+
+  /**
+   * `lru_crawler metadump`: every key of the namespace, one memcached metadump line each, written
+   * page by page of the Worker's listing as it comes (memcached dumps every item, with no cap), then END.
+   */
+  private async metadump(): Promise<Buffer[]> {
+    let page: Buffer[] = [];
+    for await (const listed of this.backend.listKeys()) {
+      page.push(Buffer.from(metadumpLine(listed), "latin1"));
+      if (page.length >= METADUMP_PAGE_LINES) {
+        this.output.write(page);
+        page = [];
+      }
+    }
+    page.push(line("END"));
+    return page;
   }
 }
 
