@@ -87,6 +87,12 @@ export function authorize(principal: Principal, request: AccessRequest): void {
   if (refusal !== null) throw new ApiError("forbidden", refusal);
 }
 
+/** The principal of a request that carries a valid token (admin or scoped), or 401. */
+export function requireToken(principal: Principal): Exclude<Principal, { kind: "anonymous" }> {
+  if (principal.kind === "anonymous") throw new ApiError("unauthorized", "a bearer token is required");
+  return principal;
+}
+
 /** Admin-only operations (minting tokens): 401 without a token, 403 with a scoped one. */
 export function requireAdmin(principal: Principal): void {
   if (principal.kind === "admin") return;
