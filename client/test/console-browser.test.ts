@@ -59,13 +59,14 @@ async function signIn(token: string): Promise<void> {
   await page.reload();
   await page.fill("#token", token);
   await page.click("#signin-form button");
-  await page.waitForFunction(() => (document.getElementById("who")?.textContent ?? "") !== "").catch(explain);
+  await page.waitForFunction(() => (document.getElementById("who")?.textContent ?? "") !== "" && !document.getElementById("status")?.textContent?.startsWith("loading")).catch(explain);
 }
 
 /** Opens a namespace of the list; waits for its keys (and its chart, when the token may see it). */
 async function openNamespace(ns: string, keys: number): Promise<void> {
   await page.selectOption("#ns", ns);
-  await page.waitForFunction((n) => document.querySelectorAll("#keys li").length === n, keys).catch(explain);
+  await page.waitForFunction(() => document.getElementById("status")?.textContent === "").catch(explain);
+  expect(await page.locator("#keys li").count()).toBe(keys);
 }
 
 const shown = (selector: string) => page.locator(selector).isVisible();
@@ -105,7 +106,6 @@ describe("the console in Chromium, against npm run dev", () => {
     expect(await shown("#mint-section")).toBe(false);
     expect(await page.textContent("#who")).toContain("read, write, flush");
     await openNamespace(ns, 2);
-    await page.waitForSelector("#chart-1h .ratio");
     const before = await page.textContent("#chart-1h .ratio");
 
     await page.click("#keys li:has-text('greeting')");
@@ -216,9 +216,9 @@ describe("the console in Chromium, against npm run dev", () => {
     const fresh = namespace("console-typed");
     await page.fill("#ns-other", fresh);
     await page.click("#ns-form button[type=submit]");
-    await page.waitForSelector("#chart-1h .ratio");
+    await page.waitForFunction(() => document.getElementById("status")?.textContent === "").catch(explain);
+    expect(await page.textContent("#chart-1h .ratio")).toBe("hit ratio 0.0 % of 0 reads");
     expect(await page.locator("#keys li").count()).toBe(0);
-    expect(await page.textContent("#status")).toBe("");
   });
 
   it("never runs keys, values, tags or metadata that are HTML and script", async () => {

@@ -14,6 +14,8 @@ export const CONSOLE_JS = String.raw`'use strict';
   var openKey = null;
   var lastUrl = null;
   var caps = null;
+  // Counts namespace switches: an answer for a namespace no longer shown is dropped.
+  var view = 0;
 
   function token() { return sessionStorage.getItem(TOKEN_KEY); }
   function ns() { var other = $('ns-other').value.trim(); return other || $('ns').value; }
@@ -61,10 +63,12 @@ export const CONSOLE_JS = String.raw`'use strict';
 
   async function loadStats() {
     if (!(may('read') && wide())) return;
+    var at = view;
     for (var w of ['1h', '24h']) {
       var response = await call('GET', '/v1/' + encodeURIComponent(ns()) + '/stats?window=' + w);
       if (response.status !== 200) return;
       var stats = await response.json();
+      if (at !== view) return;
       bars($('chart-' + w), stats);
       $('stats-scope').textContent = stats.scope === 'deployment' ? 'Counts of every location.' : 'Counts of the Worker instance that answered (no Analytics Engine SQL API configured).';
     }
@@ -72,10 +76,13 @@ export const CONSOLE_JS = String.raw`'use strict';
 
   async function listKeys(more) {
     if (!may('read')) return;
+    var at = view;
     if (!more) { cursor = null; $('keys').replaceChildren(); }
     var q = '?limit=50&prefix=' + encodeURIComponent($('prefix').value) + (cursor ? '&cursor=' + encodeURIComponent(cursor) : '');
     var response = await call('GET', '/v1/' + encodeURIComponent(ns()) + '/keys' + q);
     var page = await response.json();
+    if (at !== view) return;
+    if (!more) $('keys').replaceChildren();
     page.keys.forEach(function (k) {
       var li = document.createElement('li');
       li.textContent = k.key + ' (' + k.size + ' bytes)';
@@ -188,8 +195,14 @@ export const CONSOLE_JS = String.raw`'use strict';
   }
 
   function refreshAll() {
+    var at = ++view;
     $('item').hidden = true;
-    Promise.all([loadStats(), listKeys(false)]).then(function () { say(''); }).catch(fail);
+    $('keys').replaceChildren();
+    $('more').hidden = true;
+    $('chart-1h').replaceChildren();
+    $('chart-24h').replaceChildren();
+    say('loading ' + ns() + '…');
+    Promise.all([loadStats(), listKeys(false)]).then(function () { if (at === view) say(''); }).catch(fail);
   }
 
   document.addEventListener('DOMContentLoaded', function () {
