@@ -59,7 +59,7 @@ export const CONSOLE_HTML = `<!doctype html>
 
 export const CONSOLE_CSS = `body{font:15px system-ui,sans-serif;margin:0 auto;max-width:60rem;padding:1rem;color:#222}
 header{display:flex;gap:1rem;align-items:baseline}h1{font-size:1.4rem}h2{font-size:1.1rem;margin-top:1.5rem}
-.charts{display:flex;gap:2rem;flex-wrap:wrap}.chart{width:18rem}.bar{height:1.2rem;margin:2px 0;background:#3b82f6;color:#fff;font-size:.8rem;white-space:nowrap;padding-left:4px}
+.charts{display:flex;gap:2rem;flex-wrap:wrap}.chart{width:18rem}.bar{height:1.2rem;margin:2px 0;background:#3b82f6;color:#fff;font-size:.8rem;white-space:nowrap;padding:0 4px;min-width:max-content}
 .bar.miss{background:#f59e0b}.bar.other{background:#9ca3af}#keys li{cursor:pointer}#keys li:hover{text-decoration:underline}
 pre{background:#f3f4f6;padding:.5rem;overflow:auto;max-height:20rem;white-space:pre-wrap;word-break:break-all}
 #item-image{max-width:100%;max-height:20rem}textarea{display:block;width:100%;min-height:5rem;margin:.5rem 0}
