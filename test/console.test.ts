@@ -32,6 +32,17 @@ describe("GET /console", () => {
     await expectError(await api("/console", { method: "POST", anonymous: true }), 405, "method_not_allowed");
   });
 
+  it("offers nothing before it knows what the token may do: every section a token may lack starts hidden", async () => {
+    const html = await (await api("/console", { anonymous: true })).text();
+    for (const id of ["app", "traffic", "keys-section", "item", "set-section", "flush-section", "mint-section", "ns-other-field"]) {
+      expect(html, id).toMatch(new RegExp(`id="${id}"[^>]*\\shidden[\\s>]`));
+    }
+    // It asks the API what the token may do, and which namespaces it may see.
+    const script = await (await api("/console/console.js", { anonymous: true })).text();
+    expect(script).toContain("'/v1/token'");
+    expect(script).toContain("'/v1/namespaces'");
+  });
+
   it("the API's answers keep their sandbox", async () => {
     const index = await api("/v1");
     expect(index.headers.get("content-security-policy")).toContain("sandbox");

@@ -78,6 +78,20 @@ describe("stats", () => {
     await expectError(await api(`/v1/${ns}/stats`, { method: "POST" }), 405, "method_not_allowed");
   });
 
+  it("needs a token even when the namespace is public-read: its items are public, its traffic is not", async () => {
+    const ns = uniqueNamespace("stats-public");
+    const bindings = { PUBLIC_READ_NAMESPACES: ns };
+    await apiSettled(`/v1/${ns}/items/k`, { method: "PUT", body: "v" });
+    // The item is anyone's to read, the stats are not.
+    expect((await send(`/v1/${ns}/items/k`, {}, bindings)).status).toBe(200);
+    await expectError(await send(`/v1/${ns}/stats`, {}, bindings), 401, "unauthorized");
+    const other = await mint({ namespaces: [uniqueNamespace("stats-public-other")], scopes: ["read"] });
+    await expectError(await send(`/v1/${ns}/stats`, { headers: bearer(other) }, bindings), 403, "forbidden");
+    const reader = await mint({ namespaces: [ns], scopes: ["read"] });
+    expect((await send(`/v1/${ns}/stats`, { headers: bearer(reader) }, bindings)).status).toBe(200);
+    expect((await send(`/v1/${ns}/stats`, { headers: ADMIN }, bindings)).status).toBe(200);
+  });
+
   it("a half-configured SQL API is a clear 500 naming the missing setting, never its value", async () => {
     const ns = uniqueNamespace("stats-config");
     const account = "0123456789abcdef0123456789abcdef";

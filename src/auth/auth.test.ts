@@ -30,6 +30,13 @@ describe("authorize", () => {
     expect(status(anonymous, { scope: "flush", namespace: "pub" })).toBe(401);
   });
 
+  it("a read that is not of items (stats) needs a token even on a public namespace", () => {
+    expect(status(anonymous, { scope: "read", namespace: "pub", publicRead: false })).toBe(401);
+    expect(status(token({ namespaces: ["other"], prefix: null }), { scope: "read", namespace: "pub", publicRead: false })).toBe(403);
+    expect(status(token({ namespaces: ["pub"], prefix: null }), { scope: "read", namespace: "pub", publicRead: false })).toBe(200);
+    expect(status({ kind: "admin" }, { scope: "read", namespace: "pub", publicRead: false })).toBe(200);
+  });
+
   it("answers 403 to a valid token without the namespace, scope or prefix", () => {
     expect(status(token(), { scope: "read", namespace: "app", key: "user/42/a" })).toBe(200);
     expect(status(token(), { scope: "write", namespace: "app", key: "user/42/a/b" })).toBe(200);

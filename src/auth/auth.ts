@@ -31,6 +31,11 @@ export interface AccessRequest {
   key?: string;
   /** The decoded prefix of a listing: every key it can name starts with it. */
   keyPrefix?: string;
+  /**
+   * False for a read that is not of items (stats): PUBLIC_READ_NAMESPACES opens items and their
+   * listing to anyone, never how the namespace is used. Default true.
+   */
+  publicRead?: boolean;
 }
 
 /** The token of `Authorization: Bearer <token>`, or null when there is none. */
@@ -76,10 +81,16 @@ export function grantRefusal(grant: Grant, request: AccessRequest): string | nul
  */
 export function authorize(principal: Principal, request: AccessRequest): void {
   if (principal.kind === "admin") return;
-  if (request.scope === "read" && principal.publicRead.includes(request.namespace)) return;
+  if (request.scope === "read" && request.publicRead !== false && principal.publicRead.includes(request.namespace)) return;
   if (principal.kind === "anonymous") throw new ApiError("unauthorized", "a bearer token is required");
   const refusal = grantRefusal(principal.grant, request);
   if (refusal !== null) throw new ApiError("forbidden", refusal);
+}
+
+/** The principal of a request that carries a valid token (admin or scoped), or 401. */
+export function requireToken(principal: Principal): Exclude<Principal, { kind: "anonymous" }> {
+  if (principal.kind === "anonymous") throw new ApiError("unauthorized", "a bearer token is required");
+  return principal;
 }
 
 /** Admin-only operations (minting tokens): 401 without a token, 403 with a scoped one. */

@@ -1,19 +1,28 @@
 /**
  * The console's script, served as `/console/console.js`. Plain browser JavaScript, no framework.
- * Keys and values are anyone's text: they are only ever set with `textContent`, previewed as an
- * image through a blob: URL, or downloaded; nothing from the API becomes markup.
+ * Keys, values, tags and metadata are anyone's text: they are only ever set with `textContent` (or
+ * an option's text), previewed as an image through a blob: URL, or downloaded; nothing from the API
+ * becomes markup. What the token may do (`GET /v1/token`) decides what is offered: the API refuses
+ * the rest anyway, the page just does not offer it.
  */
 export const CONSOLE_JS = String.raw`'use strict';
 (function () {
   var $ = function (id) { return document.getElementById(id); };
   var TOKEN_KEY = 'cloudcached.token';
   var cursor = null;
+  var nsCursor = null;
   var openKey = null;
   var lastUrl = null;
+  var caps = null;
+  // Counts namespace switches: an answer for a namespace no longer shown is dropped.
+  var view = 0;
 
   function token() { return sessionStorage.getItem(TOKEN_KEY); }
-  function ns() { return $('ns').value.trim(); }
+  function ns() { var other = $('ns-other').value.trim(); return other || $('ns').value; }
   function itemPath(key) { return '/v1/' + encodeURIComponent(ns()) + '/items/' + key.split('/').map(encodeURIComponent).join('/'); }
+  function may(scope) { return !!caps && caps.scopes.indexOf(scope) >= 0; }
+  // Stats, flush and unprefixed listings are namespace-wide: a token limited to a key prefix may not.
+  function wide() { return !!caps && caps.prefix === null; }
 
   function say(text, isError) {
     $('status').textContent = text;
@@ -53,20 +62,27 @@ export const CONSOLE_JS = String.raw`'use strict';
   }
 
   async function loadStats() {
+    if (!(may('read') && wide())) return;
+    var at = view;
     for (var w of ['1h', '24h']) {
       var response = await call('GET', '/v1/' + encodeURIComponent(ns()) + '/stats?window=' + w);
       if (response.status !== 200) return;
       var stats = await response.json();
+      if (at !== view) return;
       bars($('chart-' + w), stats);
       $('stats-scope').textContent = stats.scope === 'deployment' ? 'Counts of every location.' : 'Counts of the Worker instance that answered (no Analytics Engine SQL API configured).';
     }
   }
 
   async function listKeys(more) {
+    if (!may('read')) return;
+    var at = view;
     if (!more) { cursor = null; $('keys').replaceChildren(); }
     var q = '?limit=50&prefix=' + encodeURIComponent($('prefix').value) + (cursor ? '&cursor=' + encodeURIComponent(cursor) : '');
     var response = await call('GET', '/v1/' + encodeURIComponent(ns()) + '/keys' + q);
     var page = await response.json();
+    if (at !== view) return;
+    if (!more) $('keys').replaceChildren();
     page.keys.forEach(function (k) {
       var li = document.createElement('li');
       li.textContent = k.key + ' (' + k.size + ' bytes)';
@@ -98,6 +114,11 @@ export const CONSOLE_JS = String.raw`'use strict';
     var expires = response.headers.get('x-expires-at');
     meta('expires', expires ? new Date(Number(expires) * 1000).toISOString() : 'never');
     meta('ETag', response.headers.get('etag') || '');
+    // Tags and metadata are the writer's text: shown as text, exactly as the API answers them.
+    var tags = response.headers.get('x-tags');
+    if (tags) meta('tags', tags);
+    var itemMeta = response.headers.get('x-meta');
+    if (itemMeta) meta('metadata', itemMeta);
     var essence = type.split(';')[0].trim().toLowerCase();
     // The types the API itself shows inline (content-safety.ts); text/html and the like are downloaded.
     var text = essence === 'text/plain' || essence === 'text/csv' || essence === 'application/json' || /^application\/[a-z0-9.+-]+\+json$/.test(essence);
@@ -117,24 +138,85 @@ export const CONSOLE_JS = String.raw`'use strict';
 
   function fail(err) { say(err.message, true); }
 
-  function signedIn() {
+  function describe(c) {
+    if (c.admin) return 'admin token';
+    var where = c.namespaces[0] === '*' ? 'every namespace' : c.namespaces.join(', ');
+    return c.scopes.join(', ') + ' on ' + where + (c.prefix === null ? '' : ', keys under ' + c.prefix) + ', until ' + new Date(c.expiresAt * 1000).toISOString();
+  }
+
+  // Offers only what the token may do: the sections it may not use are hidden.
+  function offer() {
+    var every = caps.namespaces[0] === '*';
+    $('who').textContent = describe(caps);
+    $('ns-other-field').hidden = !every;
+    $('traffic').hidden = !(may('read') && wide());
+    $('keys-section').hidden = !may('read');
+    $('item-actions').hidden = !may('write');
+    $('set-section').hidden = !may('write');
+    $('flush-section').hidden = !(may('flush') && wide());
+    $('mint-section').hidden = !caps.admin;
+    if (caps.prefix !== null) { $('prefix').value = caps.prefix; $('set-key').value = caps.prefix; }
+  }
+
+  async function loadNamespaces(more) {
+    if (!more) { nsCursor = null; $('ns').replaceChildren(); }
+    var response = await call('GET', '/v1/namespaces' + (nsCursor ? '?after=' + encodeURIComponent(nsCursor) : ''));
+    var page = await response.json();
+    page.namespaces.forEach(function (name) {
+      var option = document.createElement('option');
+      option.value = name;
+      option.textContent = name;
+      $('ns').appendChild(option);
+    });
+    nsCursor = page.cursor;
+    $('ns-more').hidden = !nsCursor;
+  }
+
+  async function signedIn() {
     var has = !!token();
     $('signin').hidden = has;
     $('app').hidden = !has;
-    if (has) refreshAll();
+    $('who').textContent = '';
+    caps = null;
+    if (!has) return;
+    try {
+      caps = await (await call('GET', '/v1/token')).json();
+    } catch (err) {
+      sessionStorage.removeItem(TOKEN_KEY);
+      $('signin').hidden = false;
+      $('app').hidden = true;
+      $('signin-error').textContent = err.message;
+      return;
+    }
+    offer();
+    await loadNamespaces(false);
+    if (ns()) refreshAll();
+    else say('no namespace yet: type one to open it');
   }
 
-  function refreshAll() { Promise.all([loadStats(), listKeys(false)]).then(function () { say(''); }).catch(fail); }
+  function refreshAll() {
+    var at = ++view;
+    $('item').hidden = true;
+    $('keys').replaceChildren();
+    $('more').hidden = true;
+    $('chart-1h').replaceChildren();
+    $('chart-24h').replaceChildren();
+    say('loading ' + ns() + '…');
+    Promise.all([loadStats(), listKeys(false)]).then(function () { if (at === view) say(''); }).catch(fail);
+  }
 
   document.addEventListener('DOMContentLoaded', function () {
     $('signin-form').addEventListener('submit', function (e) {
       e.preventDefault();
       sessionStorage.setItem(TOKEN_KEY, $('token').value.trim());
       $('token').value = '';
-      signedIn();
+      $('signin-error').textContent = '';
+      signedIn().catch(fail);
     });
-    $('signout').addEventListener('click', function () { sessionStorage.removeItem(TOKEN_KEY); signedIn(); });
+    $('signout').addEventListener('click', function () { sessionStorage.removeItem(TOKEN_KEY); signedIn().catch(fail); });
     $('ns-form').addEventListener('submit', function (e) { e.preventDefault(); refreshAll(); });
+    $('ns').addEventListener('change', function () { $('ns-other').value = ''; refreshAll(); });
+    $('ns-more').addEventListener('click', function () { loadNamespaces(true).catch(fail); });
     $('refresh').addEventListener('click', function () { loadStats().catch(fail); });
     $('keys-form').addEventListener('submit', function (e) { e.preventDefault(); listKeys(false).catch(fail); });
     $('more').addEventListener('click', function () { listKeys(true).catch(fail); });
@@ -164,7 +246,7 @@ export const CONSOLE_JS = String.raw`'use strict';
       call('POST', '/v1/tokens', JSON.stringify(body), { 'content-type': 'application/json' })
         .then(function (r) { return r.json(); }).then(function (m) { $('minted').textContent = m.token; say('minted'); }).catch(fail);
     });
-    signedIn();
+    signedIn().catch(fail);
   });
 })();
 `;

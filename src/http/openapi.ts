@@ -199,6 +199,27 @@ export function buildOpenApi(config: Config): Record<string, unknown> {
         },
       },
     },
+    "/v1/token": {
+      get: {
+        operationId: "getToken",
+        summary: "What this request's token may do: its namespaces, scopes, key prefix and expiry",
+        responses: {
+          200: { description: "The token's grant.", content: json(ref("Capabilities"), { admin: false, namespaces: ["default"], scopes: ["read", "write"], prefix: null, expiresAt: EXPIRES_AT_EXAMPLE }) },
+          ...errors(),
+        },
+      },
+    },
+    "/v1/namespaces": {
+      get: {
+        operationId: "listNamespaces",
+        summary: "The namespaces the token may see: a scoped token's own; for the admin token or a token for every namespace, those with objects in storage, a page at a time",
+        parameters: [{ name: "after", in: "query", required: false, description: "The cursor of the page before: list the namespaces after this one.", schema: { type: "string" } }],
+        responses: {
+          200: { description: "A page of namespaces, in order.", content: json(ref("NamespacePage"), { namespaces: ["app", "default"], cursor: null }) },
+          ...errors("bad_request"),
+        },
+      },
+    },
     "/v1/{ns}/items/{key}": {
       get: read,
       head: { ...read, operationId: "getItemHeaders", summary: "Read an item's headers" },
@@ -303,7 +324,7 @@ export function buildOpenApi(config: Config): Record<string, unknown> {
     "/v1/{ns}/stats": {
       get: {
         operationId: "getStats",
-        summary: "The namespace's hit ratio and traffic over a window: the whole deployment's (scope deployment, Analytics Engine) or this instance's (scope instance)",
+        summary: "The namespace's hit ratio and traffic over a window: the whole deployment's (scope deployment, Analytics Engine) or this instance's (scope instance). Always needs a token, even for a public-read namespace",
         parameters: [param(namespaceParam), param(windowParam)],
         responses: {
           200: { description: "The counts over the window.", content: json(ref("Stats"), STATS_EXAMPLE) },
@@ -371,6 +392,20 @@ export function buildOpenApi(config: Config): Record<string, unknown> {
             storageCallsPerRead: { type: "number" },
             ms: { type: "object", properties: { p50: { type: "number" }, p99: { type: "number" } } },
           },
+        },
+        Capabilities: {
+          type: "object",
+          properties: {
+            admin: { type: "boolean", description: "The admin token: everything, minting tokens included." },
+            namespaces: { type: "array", items: { type: "string" }, description: '["*"]: every namespace.' },
+            scopes: { type: "array", items: { type: "string", enum: ["read", "write", "flush"] } },
+            prefix: { type: ["string", "null"], description: "Only keys starting with this; null: every key." },
+            expiresAt: { type: ["integer", "null"], description: "Unix seconds; null for the admin token." },
+          },
+        },
+        NamespacePage: {
+          type: "object",
+          properties: { namespaces: { type: "array", items: { type: "string" } }, cursor: { type: ["string", "null"], description: "Pass as after for the next page; null: no more." } },
         },
         KeyPage: {
           type: "object",

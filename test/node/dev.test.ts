@@ -2,7 +2,7 @@
 // directory (CLOUDCACHED_DEV_DIR), items through the printed token, data kept across a restart,
 // large reads that leave no sockets behind, nothing left running after SIGINT or SIGTERM, and clear
 // refusals for a busy port or incomplete store settings. Every wait is bounded.
-import { type ChildProcess, spawn } from "node:child_process";
+import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { existsSync } from "node:fs";
 import { mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
@@ -14,11 +14,10 @@ import { AwsClient } from "aws4fetch";
 import { afterAll, afterEach, describe, expect, it } from "vitest";
 // @ts-expect-error -- a plain ESM script shared with `npm run dev`; its shape is checked at run time.
 import { startEmbeddedStore as startStoreUntyped } from "../../scripts/embedded-store.mjs";
+import { freePort, launch, STOP_MS, stop, stopLaunched, withTimeout } from "./dev-launcher";
 import { descendants, openSockets, stillRunning } from "./processes";
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
-const READY_MS = 120_000;
-const STOP_MS = 30_000;
 
 interface Store {
   S3_ENDPOINT: string;
@@ -29,99 +28,12 @@ interface Store {
 }
 const startEmbeddedStore = startStoreUntyped as (options: { secretAccessKey: string; bucket?: string }) => Promise<Store>;
 
-// biome-ignore lint/suspicious/noControlCharactersInRegex: an ANSI colour code starts with ESC.
-const stripAnsi = (text: string) => text.replace(/\x1b\[[0-9;]*m/g, "");
-
-function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms: ${what}`)), ms);
-  });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
-  const address = server.address();
-  await new Promise((r) => server.close(r));
-  if (address === null || typeof address === "string") throw new Error("no port");
-  return address.port;
-}
-
 function canListen(port: number): Promise<boolean> {
   return new Promise((resolvePromise) => {
     const server = createServer();
     server.once("error", () => resolvePromise(false));
     server.listen(port, "127.0.0.1", () => server.close(() => resolvePromise(true)));
   });
-}
-
-interface Launcher {
-  child: ChildProcess;
-  /** What it had started when it became ready: checked after it stops, killed if a test fails. */
-  started: number[];
-  output(): string;
-  /** Resolves with the banner's Worker URL and admin token once it is printed. */
-  ready(): Promise<{ url: string; token: string }>;
-  exited(): Promise<number | null>;
-}
-
-const launched: Launcher[] = [];
-
-/**
- * Runs scripts/dev.mjs, directly or (`viaShell`) under `sh -c` as `npm run dev` does; the S3 way with
- * the embedded store (`--s3`) unless `binding` (the default of `npm run dev`: the R2 binding STORE).
- */
-function launch(dir: string, port: number, viaShell = false, binding = false): Launcher {
-  const command = viaShell ? "/bin/sh" : process.execPath;
-  const way = binding ? "" : " --s3";
-  const args = viaShell ? ["-c", `"${process.execPath}" scripts/dev.mjs${way}; exit $?`] : [join(ROOT, "scripts/dev.mjs"), ...(binding ? [] : ["--s3"])];
-  const child = spawn(command, args, {
-    cwd: ROOT,
-    env: { ...process.env, PORT: String(port), CLOUDCACHED_DEV_DIR: dir, NO_COLOR: "1", STORE_PORT: "" },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  let output = "";
-  child.stdout?.on("data", (chunk: Buffer) => (output += chunk.toString()));
-  child.stderr?.on("data", (chunk: Buffer) => (output += chunk.toString()));
-  const exit = new Promise<number | null>((r) => child.once("exit", (code) => r(code)));
-  const launcher: Launcher = {
-    child,
-    started: [],
-    output: () => stripAnsi(output),
-    exited: () => withTimeout(exit, STOP_MS, `scripts/dev.mjs to exit; output:\n${stripAnsi(output)}`),
-    ready: () =>
-      withTimeout(
-        new Promise((resolveReady, reject) => {
-          const check = () => {
-            const text = stripAnsi(output);
-            const url = /^ {2}Worker: +(\S+)$/m.exec(text)?.[1];
-            const token = /^ {2}Admin token: +(\S+)$/m.exec(text)?.[1];
-            if (url && token && text.includes("Ctrl-C stops")) {
-              launcher.started = descendants(child.pid as number);
-              resolveReady({ url, token });
-            }
-          };
-          child.stdout?.on("data", check);
-          void exit.then((code) => reject(new Error(`scripts/dev.mjs exited (${code}) before it was ready:\n${stripAnsi(output)}`)));
-          check();
-        }),
-        READY_MS,
-        `scripts/dev.mjs to be ready; output so far:\n${stripAnsi(output)}`,
-      ),
-  };
-  launched.push(launcher);
-  return launcher;
-}
-
-/** Stops a launcher with `signal`; resolves with its exit code once it and everything it started are gone. */
-async function stop(launcher: Launcher, signal: NodeJS.Signals): Promise<number | null> {
-  launcher.child.kill(signal);
-  const code = await launcher.exited();
-  const deadline = Date.now() + 10_000;
-  while (stillRunning(launcher.started).length > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
-  return code;
 }
 
 const dirs: string[] = [];
@@ -133,19 +45,7 @@ async function tempDir(): Promise<string> {
 
 afterEach(async () => {
   // A failed test must not leave a dev server behind.
-  for (const launcher of launched.splice(0)) {
-    if (launcher.child.exitCode === null && launcher.child.signalCode === null) {
-      launcher.child.kill("SIGTERM");
-      await launcher.exited().catch(() => launcher.child.kill("SIGKILL"));
-    }
-    for (const pid of stillRunning(launcher.started)) {
-      try {
-        process.kill(pid, "SIGKILL");
-      } catch {
-        // gone meanwhile
-      }
-    }
-  }
+  await stopLaunched();
 });
 
 afterAll(async () => {

@@ -1,11 +1,12 @@
 import { Hono } from "hono";
-import { authorize } from "../../auth/auth";
+import { authorize, requireToken } from "../../auth/auth";
 import { parseBatch, MAX_BATCH_BODY_BYTES } from "../../batch/request";
 import { preauthorize, runBatch } from "../../batch/run";
 import { ApiError, otherMethods } from "../errors";
 import type { AppContext, AppEnv } from "../http";
 import { validateNamespace } from "../../items/names";
 import { decodeCursor, listKeys, parseLimit, parsePrefix } from "../../namespaces/listing";
+import { MAX_NAMESPACES_PER_PAGE, walkNamespaces } from "../../namespaces/namespace-walk";
 import { readCappedText } from "../request-body";
 
 /** API.md's Batch and Namespace sections: batch, flush, keys. */
@@ -17,6 +18,8 @@ namespaces.post("/:ns/flush", flush);
 namespaces.all("/:ns/flush", otherMethods(["POST"]));
 namespaces.get("/:ns/keys", keys);
 namespaces.all("/:ns/keys", otherMethods(["GET", "HEAD"]));
+namespaces.get("/namespaces", listNamespaces);
+namespaces.all("/namespaces", otherMethods(["GET", "HEAD"]));
 
 const batchTooLarge = () => new ApiError("value_too_large", `a batch body is at most ${MAX_BATCH_BODY_BYTES} bytes; write large values with PUT`);
 
@@ -51,4 +54,23 @@ async function keys(c: AppContext): Promise<Response> {
   const generation = await generations.current(namespace, { fresh });
   const page = await listKeys(storage, { prefix: config.prefix, namespace, generation, keyPrefix, limit, after });
   return c.json(page, 200, { "cache-control": "no-store" });
+}
+
+/**
+ * `GET /v1/namespaces?after=NS`: the namespaces a token may see. A token for some namespaces: those,
+ * with no storage call. The admin token, or a token for every namespace: the ones with objects in
+ * storage, a page at a time (one storage call each; never on the path of a read or write).
+ */
+async function listNamespaces(c: AppContext): Promise<Response> {
+  const principal = requireToken(c.get("principal"));
+  const rawAfter = c.req.query("after");
+  const after = rawAfter === undefined ? null : validateNamespace(rawAfter);
+  if (principal.kind === "token" && principal.grant.namespaces !== "*") {
+    const own = [...principal.grant.namespaces].sort().filter((namespace) => after === null || namespace > after);
+    return c.json({ namespaces: own, cursor: null }, 200, { "cache-control": "no-store" });
+  }
+  const { storage } = c.get("context");
+  const page = await walkNamespaces(storage, c.get("config").prefix, after, MAX_NAMESPACES_PER_PAGE);
+  const cursor = page.more ? (page.namespaces.at(-1) ?? null) : null;
+  return c.json({ namespaces: page.namespaces, cursor }, 200, { "cache-control": "no-store" });
 }

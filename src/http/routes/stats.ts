@@ -22,7 +22,8 @@ stats.all("/:ns/stats", otherMethods(["GET", "HEAD"]));
 async function answerStats(c: AppContext): Promise<Response> {
   const namespace = validateNamespace(c.req.param("ns") ?? "");
   const window = readEnum<StatsWindow>(windowParam, c.req.query("window") ?? "1h");
-  authorize(c.get("principal"), { scope: "read", namespace });
+  // Always a token, even for a public-read namespace: its traffic is not one of its items.
+  authorize(c.get("principal"), { scope: "read", namespace, publicRead: false });
   const config = c.get("config");
   const body = config.statsSql
     ? statsBody(namespace, window, "deployment", await deploymentTotals(config.statsSql, namespace, window, config.storageTimeoutMs))

@@ -1,5 +1,6 @@
 import { Hono } from "hono";
-import { requireAdmin } from "../../auth/auth";
+import { requireAdmin, requireToken } from "../../auth/auth";
+import { capabilitiesOf } from "../../auth/capabilities";
 import { ApiError, otherMethods } from "../errors";
 import type { AppContext, AppEnv } from "../http";
 import { readCappedText } from "../request-body";
@@ -12,6 +13,13 @@ export const tokens = new Hono<AppEnv>();
 
 tokens.post("/tokens", mint);
 tokens.all("/tokens", otherMethods(["POST"]));
+tokens.get("/token", capabilities);
+tokens.all("/token", otherMethods(["GET", "HEAD"]));
+
+/** `GET /v1/token` (any valid token) → what the request's token may do (src/auth/capabilities.ts). */
+function capabilities(c: AppContext): Response {
+  return c.json(capabilitiesOf(requireToken(c.get("principal"))), 200, { "cache-control": "no-store" });
+}
 
 /** `POST /v1/tokens` (admin only) → `201 {"token", "expiresAt"}`. */
 async function mint(c: AppContext): Promise<Response> {
