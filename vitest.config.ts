@@ -30,18 +30,6 @@ const S3_ONLY_TESTS = [
   "src/storage/s3/**",
   "test/storage-dialect.test.ts",
   "test/storage-dialect-kept.test.ts",
-  "test/faults.test.ts",
-  "test/timeouts.test.ts",
-  "test/sweep-fallback.test.ts",
-  "test/subrequests.test.ts",
-  "test/sweep-subrequests.test.ts",
-  "test/stale.test.ts",
-  "test/hot-counter.test.ts",
-  "test/batch-flush.test.ts",
-  "test/coalescing.test.ts",
-  "test/batch-concurrency.test.ts",
-  "test/write-bounds.test.ts",
-  "test/tags.test.ts",
 ];
 
 export default defineConfig({

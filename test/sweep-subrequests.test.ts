@@ -5,7 +5,7 @@ import worker from "../src/index";
 import { generationObjectKey } from "../src/cache/generation";
 import { objectKey } from "../src/storage/object-key";
 import { sweep, sweepCursorKey, type SweepReport } from "../src/sweep/sweep";
-import { proxy, refuseDeleteObjects } from "./faults";
+import { faults, proxy, refuseDeleteObjects } from "./faults";
 import { uniqueNamespace } from "./helpers";
 import { listAll, testConfig, testStorage, uniquePrefix } from "./store";
 import { countSubrequests } from "./subrequests";
@@ -74,7 +74,7 @@ describe.each(BOUNDS)("a run of the sweep at SUBREQUEST_LIMIT=$SUBREQUEST_LIMIT,
     // read's fault is set once the first pass has rewritten both generation objects: a store whose
     // rewrite reads the object first (Ceph RGW) would otherwise take it on the rewrite, which is
     // then tried again a pass later, not the read this is about.
-    await proxy.fault({ mode: "error500", path: `/${prefix}${a}/0/e000`, method: "HEAD", count: 1 });
+    await faults.fault({ mode: "error500", path: `/${prefix}${a}/0/e000`, method: "HEAD", count: 1 });
     let generationReadFaulted = false;
     refuseDeleteObjects();
     const now = Date.now() + 31 * DAY_MS;
@@ -84,7 +84,7 @@ describe.each(BOUNDS)("a run of the sweep at SUBREQUEST_LIMIT=$SUBREQUEST_LIMIT,
     const passes = () => reports.filter((r) => r.passComplete).length;
     for (let run = 0; run < 80 && passes() < 2; run++) {
       if (!generationReadFaulted && reports.reduce((total, r) => total + r.refreshed, 0) >= 2) {
-        await proxy.fault({ mode: "error500", path: `/${prefix}.generations/${b}`, method: "GET", count: 1 });
+        await faults.fault({ mode: "error500", path: `/${prefix}.generations/${b}`, method: "GET", count: 1 });
         generationReadFaulted = true;
       }
       // A new isolate each run: settings parsed anew, so the dialect and DeleteObjects are unknown here.
@@ -103,9 +103,9 @@ describe.each(BOUNDS)("a run of the sweep at SUBREQUEST_LIMIT=$SUBREQUEST_LIMIT,
     }
     // Both faults were met (and each once), so both retries were really exercised.
     expect(generationReadFaulted).toBe(true);
-    const faulted = (await proxy.requests(`/${prefix}`)).filter((request) => request.fault !== null).map((request) => `${request.method} ${request.path.slice(request.path.indexOf(prefix) + prefix.length)}`);
+    const faulted = (await faults.requests(`/${prefix}`)).filter((request) => request.fault !== null).map((request) => `${request.method} ${request.path.slice(request.path.indexOf(prefix) + prefix.length)}`);
     expect(faulted.sort()).toEqual([`GET .generations/${b}`, `HEAD ${a}/0/e000`].sort());
-    await proxy.clear(`/${prefix}`);
+    await faults.clear(`/${prefix}`);
     // More than one run fits: the first stopped for its budget, later ones went on from its cursor.
     expect(reports[0]?.stoppedBy).toBe("budget");
     expect(reports.findIndex((r) => r.passComplete)).toBeGreaterThan(0);
