@@ -35,8 +35,12 @@ interface ActiveRule extends Required<Omit<BindingFaultRule, "method" | "delayMs
   delayMs: number;
 }
 
+/** Runs about a call: to watch it, or hold it back (never to answer it). */
+export type BindingInterceptor = (call: { method: string; path: string }, forward: () => Promise<unknown>) => Promise<unknown>;
+
 const rules: ActiveRule[] = [];
 const calls: BindingCall[] = [];
+const interceptors: BindingInterceptor[] = [];
 
 /** What R2's binding throws for each failure the proxy makes over S3 (its message ends in R2's error code). */
 function bindingError(operation: string, mode: FaultMode): Error {
@@ -158,7 +162,8 @@ export function faultyBucket(bucket: R2Bucket): R2Bucket {
         const rule = matchingRule(method, path);
         calls.push({ method, path, fault: rule?.mode ?? null });
         const forward = () => Promise.resolve((value as (...a: unknown[]) => unknown).apply(target, args));
-        return rule ? faulted(name, name, rule, forward, args) : forward();
+        const run = rule ? () => faulted(name, name, rule, forward, args) : forward;
+        return interceptors.reduce<() => Promise<unknown>>((next, intercept) => () => intercept({ method, path }, next), run)();
       };
     },
   });
@@ -179,6 +184,15 @@ export const bindingFaults = {
   /** The calls made through the wrapper whose path contains `path`. */
   requests(path: string): BindingCall[] {
     return calls.filter((call) => call.path.includes(path)).map((call) => ({ ...call }));
+  },
+
+  /** Adds `interceptor` about every later call; answers the function that removes it. */
+  intercept(interceptor: BindingInterceptor): () => void {
+    interceptors.push(interceptor);
+    return () => {
+      const at = interceptors.indexOf(interceptor);
+      if (at >= 0) interceptors.splice(at, 1);
+    };
   },
 
   /** How many calls went through the wrapper so far. */

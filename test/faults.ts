@@ -65,6 +65,30 @@ export const faults = {
   },
 };
 
+export interface StorageCall {
+  method: string;
+  /** `/`, the bucket over S3, then the object key (decoded). */
+  path: string;
+}
+
+/**
+ * Runs `around` about every later storage call of this isolate's Worker, whichever way it reaches
+ * storage (over S3, this isolate's `fetch`; through the binding, the wrapper the Worker is given):
+ * to watch calls or hold one back, never to answer one. Answers the function that undoes it.
+ */
+export function aroundStorageCalls(around: (call: StorageCall, forward: () => Promise<unknown>) => Promise<unknown>): () => void {
+  if (throughBinding) return bindingFaults.intercept(around);
+  const next = globalThis.fetch;
+  globalThis.fetch = ((input: RequestInfo | URL, init?: RequestInit) => {
+    const request = new Request(input, init);
+    const call = { method: request.method, path: decodeURIComponent(new URL(request.url).pathname) };
+    return around(call, () => next(request)) as Promise<Response>;
+  }) as typeof fetch;
+  return () => {
+    globalThis.fetch = next;
+  };
+}
+
 /** The Worker with its storage calls sent through the faults, and a short storage timeout. */
 export function viaFaults(path: string, init: RequestInit = {}, overrides: Partial<Record<keyof Env, unknown>> = {}): Promise<Response> {
   return withBindings({ ...faults.store(), STORAGE_TIMEOUT_MS: "400", ...overrides }, path, init);
