@@ -30,6 +30,7 @@ const S3_ONLY_TESTS = [
   "src/storage/s3/**",
   "test/storage-dialect.test.ts",
   "test/storage-dialect-kept.test.ts",
+  "test/sweep-fallback.test.ts",
 ];
 
 export default defineConfig({

@@ -3,7 +3,7 @@ import { generationCacheUrl, parseGeneration, storedGeneration } from "../src/ca
 import { LocationCache } from "../src/cache/location-cache";
 import { itemRef } from "../src/items/items";
 import { deploymentOf } from "../src/platform/deployment";
-import { faults, proxy, viaFaults } from "./faults";
+import { faults, viaFaults } from "./faults";
 import { api, uniqueNamespace } from "./helpers";
 import { testConfig, testStorage } from "./store";
 
@@ -84,7 +84,7 @@ describe(`SUBREQUEST_LIMIT=${LIMIT}: a write whose retries spend the subrequests
         // A deployment (prefix) no request has used: its generation is learned by the write itself.
         const prefix = `${uniqueNamespace("wb-set")}/`;
         const bindings = { S3_PREFIX: prefix };
-        const config = testConfig({ ...bindings, S3_ENDPOINT: proxy.settings().endpoint });
+        const config = testConfig({ ...bindings, ...faults.store() });
         const ref = itemRef(prefix, deploymentOf(config), ns, 0, "s");
         expect((await testStorage(config).put(ref.objectKey, new TextEncoder().encode("old"), { contentType: "text/plain", expiresAt: null }, { kind: "none" })).ok).toBe(true);
         // This location holds a copy of it, as a read there would have left.
@@ -107,7 +107,7 @@ describe(`SUBREQUEST_LIMIT=${LIMIT}: a write whose retries spend the subrequests
 
   it("flush: a 204 is published to this location's cache, so the rest of the location sees it", async () => {
     const ns = uniqueNamespace("wb-flush");
-    const deployment = deploymentOf(testConfig({ S3_ENDPOINT: proxy.settings().endpoint }));
+    const deployment = deploymentOf(testConfig({ ...faults.store() }));
     const entry = async (): Promise<number | null> => {
       const cached = await caches.default.match(generationCacheUrl(deployment, ns));
       return cached ? parseGeneration(await cached.text()) : null;
