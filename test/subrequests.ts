@@ -1,4 +1,5 @@
-import { inject } from "vitest";
+import { expect, inject } from "vitest";
+import { SERVICE_CALLS } from "../src/platform/budget";
 import { bindingFaults } from "./binding-faults";
 import { throughBinding } from "./store";
 
@@ -58,4 +59,13 @@ export async function countSubrequests<T>(work: (sofar: () => number) => Promise
     globalThis.fetch = originalFetch;
     for (const method of methods) delete (cache as unknown as Record<string, unknown>)[method];
   }
+}
+
+/**
+ * Holds counted work to the runtime's limits, whichever way to storage: the calls `limited` to
+ * SUBREQUEST_LIMIT (`limit`), and the binding's calls to the services limit.
+ */
+export function expectWithinLimits(counted: Counted<unknown>, limit: number, message?: string): void {
+  expect(counted.limited, message).toBeLessThanOrEqual(limit);
+  expect(counted.services, message).toBeLessThanOrEqual(SERVICE_CALLS);
 }
