@@ -3,7 +3,7 @@ import { MAX_BATCH_BODY_BYTES } from "../src/batch/request";
 import { MAX_BATCH_VALUE_BYTES } from "../src/batch/run";
 import { faults, viaFaults } from "./faults";
 import { api, expectError, sleep, uniqueNamespace, withBindings } from "./helpers";
-import { throughBinding, unreachableStore } from "./store";
+import { unreachableStore } from "./store";
 
 /** Nothing listens there (test/global-setup.ts). */
 
@@ -90,8 +90,7 @@ describe("POST /v1/{ns}/batch", () => {
     expect((await batch(ns, { get: ["put"] })).get.put).toMatchObject({ value: b64, encoding: "base64", contentType: "image/png" });
   });
 
-  // Storage failures injected by the fault proxy on the S3 endpoint (test/faults.ts): the S3 way only.
-  it.skipIf(throughBinding)("gets from this location's cache like single reads, and never serves an expired item", async () => {
+  it("gets from this location's cache like single reads, and never serves an expired item", async () => {
     const ns = uniqueNamespace("bcache");
     await batch(ns, { set: [{ key: "k", value: "v", ttl: 1, contentType: "text/plain" }, { key: "long", value: "l", contentType: "text/plain" }] });
     await batch(ns, { get: ["k", "long"] }); // fills the location cache
@@ -113,8 +112,7 @@ describe("POST /v1/{ns}/batch", () => {
     await faults.clear(ns);
   });
 
-  // Storage failures injected by the fault proxy on the S3 endpoint (test/faults.ts): the S3 way only.
-  it.skipIf(throughBinding)("a key's failure is that key's error, not the batch's", async () => {
+  it("a key's failure is that key's error, not the batch's", async () => {
     const ns = uniqueNamespace("berr");
     const big = new Uint8Array(MAX_BATCH_VALUE_BYTES + 1).fill(97);
     expect((await api(`/v1/${ns}/items/big`, { method: "PUT", body: big, headers: { "content-type": "text/plain" } })).status).toBe(200);

@@ -3,7 +3,7 @@ import { CONTENT_SECURITY_POLICY } from "../src/http/content-safety";
 import { faults, viaFaults } from "./faults";
 import { objectKey } from "../src/storage/object-key";
 import { api, expectError, sleep, uniqueNamespace } from "./helpers";
-import { testConfig, testStorage, throughBinding } from "./store";
+import { testConfig, testStorage } from "./store";
 
 // A stored value never runs as a page on the API's origin: every item answer (200 and 304, GET and
 // HEAD, from every tier: MISS, HIT, STALE) carries nosniff and a CSP sandbox, and active types are
@@ -62,8 +62,7 @@ describe("item answers are safe to open in a browser", () => {
     }
   });
 
-  // Storage failures injected by the fault proxy on the S3 endpoint (test/faults.ts): the S3 way only.
-  it.skipIf(throughBinding)("STALE answers too (storage failing, the location's copy served)", async () => {
+  it("STALE answers too (storage failing, the location's copy served)", async () => {
     const EDGE = { EDGE_TTL: "1" };
     const ns = uniqueNamespace("safe");
     const put = await viaFaults(`/v1/${ns}/items/p.html?ttl=60`, { method: "PUT", body: SCRIPT, headers: { "content-type": "text/html" } }, EDGE);

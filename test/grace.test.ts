@@ -4,7 +4,7 @@ import { objectKey } from "../src/storage/object-key";
 import { sweep } from "../src/sweep/sweep";
 import { faults, viaFaults } from "./faults";
 import { api, apiSettled, expectError, sleep, uniqueNamespace, withBindings } from "./helpers";
-import { listAll, testConfig, testStorage, throughBinding, uniquePrefix } from "./store";
+import { listAll, testConfig, testStorage, uniquePrefix } from "./store";
 
 // Grace: an expired item stays *stale* for its grace, served only to readers that ask with
 // `Cache-Control: max-stale`, and counts as absent for everything else. Stale items are written
@@ -170,8 +170,7 @@ describe("grace: stale values, on request", () => {
 describe("grace at this location", () => {
   const EDGE = { EDGE_TTL: "1" };
 
-  // These two count storage calls at the fault proxy on the S3 endpoint (docs/testing.md).
-  it.skipIf(throughBinding)("the location copy carries the grace: a stale item is answered from it, without storage, to max-stale readers only", async () => {
+  it("the location copy carries the grace: a stale item is answered from it, without storage, to max-stale readers only", async () => {
     const ns = uniqueNamespace("grace-copy");
     await seedStale(ns, "k", "v", 5, 60);
     // The first max-stale read asks storage and keeps a copy here.
@@ -187,7 +186,7 @@ describe("grace at this location", () => {
     await expectError(await viaFaults(`/v1/${ns}/items/k`), 404, "not_found");
   });
 
-  it.skipIf(throughBinding)("max-stale takes this location's copy past its freshness, refreshes it once, and never gives it to a plain read", async () => {
+  it("max-stale takes this location's copy past its freshness, refreshes it once, and never gives it to a plain read", async () => {
     const ns = uniqueNamespace("grace-swr");
     const put = await viaFaults(`/v1/${ns}/items/k?ttl=300`, { method: "PUT", body: "v1" }, EDGE);
     await put.text();
