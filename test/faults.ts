@@ -60,7 +60,7 @@ export const faults = {
   },
 
   /** The bindings that send the Worker's storage calls through the faults. */
-  store(): Partial<Record<keyof Env, unknown>> {
+  store(): Partial<Env> {
     return throughBinding ? { STORE: faultyStore } : { S3_ENDPOINT: inject("faultProxy").endpoint };
   },
 };
