@@ -7,7 +7,7 @@ import { deploymentOf } from "../src/platform/deployment";
 import { TEST_TOKEN_SECRET } from "./constants";
 import { ADMIN, ORIGIN } from "./helpers";
 
-export type Bindings = Partial<Record<keyof Env, string>>;
+export type Bindings = Partial<Env>;
 
 /**
  * A request exactly as given (no Authorization added): through the deployed Worker, or, with

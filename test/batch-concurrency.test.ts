@@ -1,26 +1,26 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { BATCH_CONCURRENCY } from "../src/batch/run";
+import { aroundStorageCalls } from "./faults";
 import { uniqueNamespace, withBindings } from "./helpers";
 
 // Observation only: every storage call still goes to the real store; this wrapper counts them in flight.
-const realFetch = globalThis.fetch;
-afterEach(() => {
-  globalThis.fetch = realFetch;
-});
+let undo = (): void => undefined;
+afterEach(() => undo());
 
 function countInFlight(): { peak: number; total: number } {
+  undo();
   const seen = { peak: 0, total: 0 };
   let now = 0;
-  globalThis.fetch = (async (input: RequestInfo | URL, init?: RequestInit) => {
+  undo = aroundStorageCalls(async (_call, forward) => {
     now += 1;
     seen.total += 1;
     seen.peak = Math.max(seen.peak, now);
     try {
-      return await realFetch(input, init);
+      return await forward();
     } finally {
       now -= 1;
     }
-  }) as typeof fetch;
+  });
   return seen;
 }
 

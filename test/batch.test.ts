@@ -1,9 +1,9 @@
-import { describe, expect, it } from "vitest";
+import { describe, expect, inject, it } from "vitest";
 import { MAX_BATCH_BODY_BYTES } from "../src/batch/request";
 import { MAX_BATCH_VALUE_BYTES } from "../src/batch/run";
-import { proxy, viaProxy } from "./faults";
+import { faults, viaFaults } from "./faults";
 import { api, expectError, sleep, uniqueNamespace, withBindings } from "./helpers";
-import { throughBinding, unreachableStore } from "./store";
+import { unreachableStore } from "./store";
 
 /** Nothing listens there (test/global-setup.ts). */
 
@@ -90,8 +90,7 @@ describe("POST /v1/{ns}/batch", () => {
     expect((await batch(ns, { get: ["put"] })).get.put).toMatchObject({ value: b64, encoding: "base64", contentType: "image/png" });
   });
 
-  // Storage failures injected by the fault proxy on the S3 endpoint (test/faults.ts): the S3 way only.
-  it.skipIf(throughBinding)("gets from this location's cache like single reads, and never serves an expired item", async () => {
+  it("gets from this location's cache like single reads, and never serves an expired item", async () => {
     const ns = uniqueNamespace("bcache");
     await batch(ns, { set: [{ key: "k", value: "v", ttl: 1, contentType: "text/plain" }, { key: "long", value: "l", contentType: "text/plain" }] });
     await batch(ns, { get: ["k", "long"] }); // fills the location cache
@@ -99,22 +98,21 @@ describe("POST /v1/{ns}/batch", () => {
     expect(hit.headers.get("x-cache")).toBe("HIT");
     await hit.text();
     // Cached: answered even when storage is unreachable (reached through the fault proxy here).
-    const viaProxyBatch = (body: unknown, headers: Record<string, string> = {}) => viaProxy(`/v1/${ns}/batch`, { method: "POST", body: JSON.stringify(body), headers });
+    const viaProxyBatch = (body: unknown, headers: Record<string, string> = {}) => viaFaults(`/v1/${ns}/batch`, { method: "POST", body: JSON.stringify(body), headers });
     expect(((await (await viaProxyBatch({ get: ["long"] })).json()) as Answer).get.long).toMatchObject({ value: "l" });
-    await proxy.fault({ mode: "reset", path: ns, count: 100 });
+    await faults.fault({ mode: "reset", path: ns, count: 100 });
     expect(((await (await viaProxyBatch({ get: ["long"] })).json()) as Answer).get.long).toMatchObject({ value: "l" });
-    expect((await proxy.requests(ns)).filter((r) => r.fault !== null)).toStrictEqual([]);
-    await proxy.clear(ns);
+    expect((await faults.requests(ns)).filter((r) => r.fault !== null)).toStrictEqual([]);
+    await faults.clear(ns);
     await sleep(2100);
     expect((await batch(ns, { get: ["k", "long"] })).get).toMatchObject({ k: null, long: { value: "l" } });
     // no-cache asks storage for every get.
-    await proxy.fault({ mode: "reset", path: ns, count: 100 });
+    await faults.fault({ mode: "reset", path: ns, count: 100 });
     expect((await viaProxyBatch({ get: ["long"] }, { "cache-control": "no-cache" })).status).toBe(503);
-    await proxy.clear(ns);
+    await faults.clear(ns);
   });
 
-  // Storage failures injected by the fault proxy on the S3 endpoint (test/faults.ts): the S3 way only.
-  it.skipIf(throughBinding)("a key's failure is that key's error, not the batch's", async () => {
+  it("a key's failure is that key's error, not the batch's", async () => {
     const ns = uniqueNamespace("berr");
     const big = new Uint8Array(MAX_BATCH_VALUE_BYTES + 1).fill(97);
     expect((await api(`/v1/${ns}/items/big`, { method: "PUT", body: big, headers: { "content-type": "text/plain" } })).status).toBe(200);
@@ -132,20 +130,20 @@ describe("POST /v1/{ns}/batch", () => {
     expect((smallAnswer.set.s1 as KeyError).error.code).toBe("value_too_large");
     expect(smallAnswer.set.s2).toMatchObject({ etag: expect.stringMatching(/^"/) });
     // A store failure is each key's error, in API.md's shape (the generation is known here already).
-    expect((await viaProxy(`/v1/${ns}/batch`, { method: "POST", body: JSON.stringify({ get: ["ok"] }) })).status).toBe(200);
-    await proxy.fault({ mode: "reset", path: `/${ns}/`, count: 1000 });
-    const down = await viaProxy(`/v1/${ns}/batch`, {
+    expect((await viaFaults(`/v1/${ns}/batch`, { method: "POST", body: JSON.stringify({ get: ["ok"] }) })).status).toBe(200);
+    await faults.fault({ mode: "reset", path: `/${ns}/`, count: 1000 });
+    const down = await viaFaults(`/v1/${ns}/batch`, {
       method: "POST",
       body: JSON.stringify({ set: [{ key: "w", value: "x" }], delete: ["d"], get: ["not-cached"] }),
     });
     expect(down.status).toBe(200);
     // The gets are read as the answer streams out: the fault stays until it is read.
     const downAnswer = (await down.json()) as Answer;
-    await proxy.clear(`/${ns}/`);
+    await faults.clear(`/${ns}/`);
     expect((downAnswer.set.w as KeyError).error.code).toBe("storage_unavailable");
     expect((downAnswer.delete.d as KeyError).error.code).toBe("storage_unavailable");
     expect((downAnswer.get["not-cached"] as KeyError).error.code).toBe("storage_unavailable");
-    expect(JSON.stringify(downAnswer)).not.toContain(proxy.settings().endpoint);
+    expect(JSON.stringify(downAnswer)).not.toContain(inject("faultProxy").endpoint);
     // When not even the namespace's generation can be read, the whole batch fails.
     const blind = await withBindings(unreachableStore(), `/v1/${uniqueNamespace("bdown")}/batch`, { method: "POST", body: JSON.stringify({ get: ["a"] }) });
     await expectError(blind, 503, "storage_unavailable");

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { api, uniqueNamespace } from "./helpers";
-import { proxy, viaProxy } from "./faults";
+import { faults, viaFaults } from "./faults";
 
 // Concurrent misses for one key in an isolate cost one storage GET, even when storage is slow:
 // counted at the fault proxy, which every storage request of these reads goes through.
@@ -10,15 +10,15 @@ describe("request coalescing", () => {
       const ns = uniqueNamespace("coalesce");
       const put = await api(`/v1/${ns}/items/hot`, { method: "PUT", body: "hot value", headers: { "content-type": "text/plain" } });
       await put.body?.cancel();
-      await proxy.fault({ mode: "delay", delayMs: 300, path: `/${ns}/`, method: "GET", count: 1 });
+      await faults.fault({ mode: "delay", delayMs: 300, path: `/${ns}/`, method: "GET", count: 1 });
       const headers: Record<string, string> = noCache ? { "cache-control": "no-cache" } : {};
-      const responses = await Promise.all(Array.from({ length: 20 }, () => viaProxy(`/v1/${ns}/items/hot`, { headers }, { STORAGE_TIMEOUT_MS: "5000" })));
+      const responses = await Promise.all(Array.from({ length: 20 }, () => viaFaults(`/v1/${ns}/items/hot`, { headers }, { STORAGE_TIMEOUT_MS: "5000" })));
       for (const response of responses) {
         expect(response.status).toBe(200);
         expect(response.headers.get("etag")).toBe(put.headers.get("etag"));
         expect(await response.text()).toBe("hot value");
       }
-      const gets = (await proxy.requests(`/${ns}/`)).filter((r) => r.method === "GET");
+      const gets = (await faults.requests(`/${ns}/`)).filter((r) => r.method === "GET");
       expect(gets).toHaveLength(1);
     });
   }
@@ -27,14 +27,14 @@ describe("request coalescing", () => {
     const ns = uniqueNamespace("coalesce");
     const put = await api(`/v1/${ns}/items/k`, { method: "PUT", body: "v" });
     await put.body?.cancel();
-    await proxy.fault({ mode: "error500", delayMs: 200, path: `/${ns}/`, method: "GET", count: 2 });
-    const responses = await Promise.all(Array.from({ length: 5 }, () => viaProxy(`/v1/${ns}/items/k`, { headers: { "cache-control": "no-cache" } })));
+    await faults.fault({ mode: "error500", delayMs: 200, path: `/${ns}/`, method: "GET", count: 2 });
+    const responses = await Promise.all(Array.from({ length: 5 }, () => viaFaults(`/v1/${ns}/items/k`, { headers: { "cache-control": "no-cache" } })));
     for (const response of responses) {
       expect(response.status).toBe(502);
       await response.body?.cancel();
     }
-    const next = await viaProxy(`/v1/${ns}/items/k`, { headers: { "cache-control": "no-cache" } });
+    const next = await viaFaults(`/v1/${ns}/items/k`, { headers: { "cache-control": "no-cache" } });
     expect(await next.text()).toBe("v");
-    expect((await proxy.requests(`/${ns}/`)).filter((r) => r.method === "GET")).toHaveLength(3);
+    expect((await faults.requests(`/${ns}/`)).filter((r) => r.method === "GET")).toHaveLength(3);
   });
 });

@@ -1,9 +1,9 @@
 import { describe, expect, it } from "vitest";
 import { CONTENT_SECURITY_POLICY } from "../src/http/content-safety";
-import { proxy, viaProxy } from "./faults";
+import { faults, viaFaults } from "./faults";
 import { objectKey } from "../src/storage/object-key";
 import { api, expectError, sleep, uniqueNamespace } from "./helpers";
-import { testConfig, testStorage, throughBinding } from "./store";
+import { testConfig, testStorage } from "./store";
 
 // A stored value never runs as a page on the API's origin: every item answer (200 and 304, GET and
 // HEAD, from every tier: MISS, HIT, STALE) carries nosniff and a CSP sandbox, and active types are
@@ -62,34 +62,33 @@ describe("item answers are safe to open in a browser", () => {
     }
   });
 
-  // Storage failures injected by the fault proxy on the S3 endpoint (test/faults.ts): the S3 way only.
-  it.skipIf(throughBinding)("STALE answers too (storage failing, the location's copy served)", async () => {
+  it("STALE answers too (storage failing, the location's copy served)", async () => {
     const EDGE = { EDGE_TTL: "1" };
     const ns = uniqueNamespace("safe");
-    const put = await viaProxy(`/v1/${ns}/items/p.html?ttl=60`, { method: "PUT", body: SCRIPT, headers: { "content-type": "text/html" } }, EDGE);
+    const put = await viaFaults(`/v1/${ns}/items/p.html?ttl=60`, { method: "PUT", body: SCRIPT, headers: { "content-type": "text/html" } }, EDGE);
     expect(put.status).toBe(200);
     const etag = put.headers.get("etag") ?? "";
     await put.body?.cancel();
-    const miss = await viaProxy(`/v1/${ns}/items/p.html`, {}, EDGE);
+    const miss = await viaFaults(`/v1/${ns}/items/p.html`, {}, EDGE);
     expect(miss.headers.get("x-cache")).toBe("MISS");
     await miss.body?.cancel();
     await sleep(1100);
-    await proxy.fault({ mode: "error500", path: ns, count: 20 });
+    await faults.fault({ mode: "error500", path: ns, count: 20 });
     try {
-      const stale = await viaProxy(`/v1/${ns}/items/p.html`, {}, EDGE);
+      const stale = await viaFaults(`/v1/${ns}/items/p.html`, {}, EDGE);
       expect(stale.headers.get("x-cache")).toBe("STALE");
       expectSafe(stale, true, "GET STALE");
       expect(stale.headers.get("content-type")).toBe("text/html");
       expect(await stale.text()).toBe(SCRIPT);
-      const head = await viaProxy(`/v1/${ns}/items/p.html`, { method: "HEAD" }, EDGE);
+      const head = await viaFaults(`/v1/${ns}/items/p.html`, { method: "HEAD" }, EDGE);
       expect(head.headers.get("x-cache")).toBe("STALE");
       expectSafe(head, true, "HEAD STALE");
-      const notModified = await viaProxy(`/v1/${ns}/items/p.html`, { headers: { "if-none-match": etag } }, EDGE);
+      const notModified = await viaFaults(`/v1/${ns}/items/p.html`, { headers: { "if-none-match": etag } }, EDGE);
       expect(notModified.status).toBe(304);
       expect(notModified.headers.get("x-cache")).toBe("STALE");
       expectSafe(notModified, true, "304 STALE");
     } finally {
-      await proxy.clear(ns);
+      await faults.clear(ns);
     }
   });
 

@@ -1,6 +1,8 @@
 import { inject } from "vitest";
+import { bindingFaults, faultyStore } from "./binding-faults";
 import type { FaultMode } from "./fault-mode";
 import { withBindings } from "./helpers";
+import { throughBinding } from "./store";
 
 export type { FaultMode };
 
@@ -27,16 +29,69 @@ export const proxy = {
   },
 };
 
-/** The Worker pointed at the store through the proxy, with a short storage timeout. */
-export function viaProxy(path: string, init: RequestInit = {}, overrides: Partial<Record<keyof Env, string>> = {}): Promise<Response> {
-  // A Request built here (not sent over HTTP) has no Content-Length header of its own.
-  if (typeof init.body === "string" || init.body instanceof Uint8Array) {
-    const headers = new Headers(init.headers);
-    const length = typeof init.body === "string" ? new TextEncoder().encode(init.body).byteLength : init.body.byteLength;
-    if (!headers.has("content-length")) headers.set("content-length", String(length));
-    init = { ...init, headers };
-  }
-  return withBindings({ S3_ENDPOINT: inject("faultProxy").endpoint, STORAGE_TIMEOUT_MS: "400", ...overrides }, path, init);
+export interface FaultRule {
+  mode: FaultMode;
+  /** A substring of the storage path (`/`, the bucket over S3, then the object key). */
+  path: string;
+  count?: number;
+  method?: string;
+  delayMs?: number;
+}
+
+/**
+ * Storage failures injected whichever way the suite reaches storage: over the S3 API, the fault
+ * proxy in front of the store; through the R2 binding, a wrapper around `STORE` in this isolate
+ * (test/binding-faults.ts). The one place a test's faults are given their mechanism.
+ */
+export const faults = {
+  async fault(rule: FaultRule): Promise<void> {
+    if (throughBinding) bindingFaults.fault(rule);
+    else await proxy.fault(rule);
+  },
+
+  async clear(path: string): Promise<void> {
+    if (throughBinding) bindingFaults.clear(path);
+    else await proxy.clear(path);
+  },
+
+  /** The storage calls made through the faults whose path contains `path`, named as HTTP requests. */
+  async requests(path: string): Promise<{ method: string; path: string; fault: FaultMode | null }[]> {
+    return throughBinding ? bindingFaults.requests(path) : proxy.requests(path);
+  },
+
+  /** The bindings that send the Worker's storage calls through the faults. */
+  store(): Partial<Env> {
+    return throughBinding ? { STORE: faultyStore } : { S3_ENDPOINT: inject("faultProxy").endpoint };
+  },
+};
+
+export interface StorageCall {
+  method: string;
+  /** `/`, the bucket over S3, then the object key (decoded). */
+  path: string;
+}
+
+/**
+ * Runs `around` about every later storage call of this isolate's Worker, whichever way it reaches
+ * storage (over S3, this isolate's `fetch`; through the binding, the wrapper the Worker is given):
+ * to watch calls or hold one back, never to answer one. Answers the function that undoes it.
+ */
+export function aroundStorageCalls(around: (call: StorageCall, forward: () => Promise<unknown>) => Promise<unknown>): () => void {
+  if (throughBinding) return bindingFaults.intercept(around);
+  const next = globalThis.fetch;
+  globalThis.fetch = ((input: RequestInfo | URL, init?: RequestInit) => {
+    const request = new Request(input, init);
+    const call = { method: request.method, path: decodeURIComponent(new URL(request.url).pathname) };
+    return around(call, () => next(request)) as Promise<Response>;
+  }) as typeof fetch;
+  return () => {
+    globalThis.fetch = next;
+  };
+}
+
+/** The Worker with its storage calls sent through the faults, and a short storage timeout. */
+export function viaFaults(path: string, init: RequestInit = {}, overrides: Partial<Record<keyof Env, unknown>> = {}): Promise<Response> {
+  return withBindings({ ...faults.store(), STORAGE_TIMEOUT_MS: "400", ...overrides }, path, init);
 }
 
 /**

@@ -2,9 +2,9 @@ import { describe, expect, it } from "vitest";
 import { nowSeconds } from "../src/items/item";
 import { objectKey } from "../src/storage/object-key";
 import { sweep } from "../src/sweep/sweep";
-import { proxy, viaProxy } from "./faults";
+import { faults, viaFaults } from "./faults";
 import { api, apiSettled, expectError, sleep, uniqueNamespace, withBindings } from "./helpers";
-import { listAll, testConfig, testStorage, throughBinding, uniquePrefix } from "./store";
+import { listAll, testConfig, testStorage, uniquePrefix } from "./store";
 
 // Grace: an expired item stays *stale* for its grace, served only to readers that ask with
 // `Cache-Control: max-stale`, and counts as absent for everything else. Stale items are written
@@ -170,32 +170,31 @@ describe("grace: stale values, on request", () => {
 describe("grace at this location", () => {
   const EDGE = { EDGE_TTL: "1" };
 
-  // These two count storage calls at the fault proxy on the S3 endpoint (docs/testing.md).
-  it.skipIf(throughBinding)("the location copy carries the grace: a stale item is answered from it, without storage, to max-stale readers only", async () => {
+  it("the location copy carries the grace: a stale item is answered from it, without storage, to max-stale readers only", async () => {
     const ns = uniqueNamespace("grace-copy");
     await seedStale(ns, "k", "v", 5, 60);
     // The first max-stale read asks storage and keeps a copy here.
-    const first = await viaProxy(`/v1/${ns}/items/k`, { headers: { "cache-control": "max-stale" } });
+    const first = await viaFaults(`/v1/${ns}/items/k`, { headers: { "cache-control": "max-stale" } });
     expect(first.headers.get("x-cache")).toBe("STALE");
     await first.text();
-    const before = (await proxy.requests(`/${ns}/`)).length;
-    const second = await viaProxy(`/v1/${ns}/items/k`, { headers: { "cache-control": "max-stale" } });
+    const before = (await faults.requests(`/${ns}/`)).length;
+    const second = await viaFaults(`/v1/${ns}/items/k`, { headers: { "cache-control": "max-stale" } });
     expect(second.headers.get("x-cache")).toBe("STALE");
     expect(await second.text()).toBe("v");
-    expect((await proxy.requests(`/${ns}/`)).length).toBe(before);
+    expect((await faults.requests(`/${ns}/`)).length).toBe(before);
     // A plain read is never given the copy.
-    await expectError(await viaProxy(`/v1/${ns}/items/k`), 404, "not_found");
+    await expectError(await viaFaults(`/v1/${ns}/items/k`), 404, "not_found");
   });
 
-  it.skipIf(throughBinding)("max-stale takes this location's copy past its freshness, refreshes it once, and never gives it to a plain read", async () => {
+  it("max-stale takes this location's copy past its freshness, refreshes it once, and never gives it to a plain read", async () => {
     const ns = uniqueNamespace("grace-swr");
-    const put = await viaProxy(`/v1/${ns}/items/k?ttl=300`, { method: "PUT", body: "v1" }, EDGE);
+    const put = await viaFaults(`/v1/${ns}/items/k?ttl=300`, { method: "PUT", body: "v1" }, EDGE);
     await put.text();
-    await (await viaProxy(`/v1/${ns}/items/k`, {}, EDGE)).text(); // MISS: the copy is kept here
+    await (await viaFaults(`/v1/${ns}/items/k`, {}, EDGE)).text(); // MISS: the copy is kept here
     await sleep(1100); // past its freshness (EDGE_TTL 1 s)
-    const gets = () => proxy.requests(`/${ns}/`).then((requests) => requests.filter((r) => r.method === "GET").length);
+    const gets = () => faults.requests(`/${ns}/`).then((requests) => requests.filter((r) => r.method === "GET").length);
     const before = await gets();
-    const answers = await Promise.all(Array.from({ length: 5 }, () => viaProxy(`/v1/${ns}/items/k`, { headers: { "cache-control": "max-stale=30" } }, EDGE)));
+    const answers = await Promise.all(Array.from({ length: 5 }, () => viaFaults(`/v1/${ns}/items/k`, { headers: { "cache-control": "max-stale=30" } }, EDGE)));
     for (const answer of answers) {
       expect(answer.status).toBe(200);
       expect(answer.headers.get("x-cache")).toBe("HIT");
@@ -204,13 +203,13 @@ describe("grace at this location", () => {
     expect(answers.some((answer) => answer.headers.get("server-timing")?.includes("refresh"))).toBe(true);
     // One refresh from storage for all of them; after it, the copy is fresh again: a plain read is a HIT.
     expect((await gets()) - before).toBe(1);
-    const after = await viaProxy(`/v1/${ns}/items/k`, {}, EDGE);
+    const after = await viaFaults(`/v1/${ns}/items/k`, {}, EDGE);
     expect(after.headers.get("x-cache")).toBe("HIT");
     await after.text();
 
     // Past its freshness again: max-stale=0 does not take it (storage is asked), a plain read neither.
     await sleep(1100);
-    const bounded = await viaProxy(`/v1/${ns}/items/k`, { headers: { "cache-control": "max-stale=0" } }, EDGE);
+    const bounded = await viaFaults(`/v1/${ns}/items/k`, { headers: { "cache-control": "max-stale=0" } }, EDGE);
     expect(bounded.headers.get("x-cache")).toBe("MISS");
     await bounded.text();
   });

@@ -1,5 +1,6 @@
 import { createExecutionContext, env, SELF, waitOnExecutionContext } from "cloudflare:test";
 import { app } from "../src/http/app";
+import { faultyStore } from "./binding-faults";
 import { TEST_ADMIN_TOKEN } from "./constants";
 
 export const ORIGIN = "http://cloudcached.test";
@@ -23,7 +24,11 @@ export function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
-/** Runs the app with other bindings (a broken store, a smaller limit), waiting for its background work. */
+/**
+ * Runs the app with other bindings (a broken store, a smaller limit), waiting for its background work.
+ * Through the R2 binding, the Worker is given `STORE` behind the test's wrapper (test/binding-faults.ts),
+ * which passes every call on unless a test injects a fault, so its calls are seen as `fetch()` is over S3.
+ */
 export async function withBindings(overrides: Partial<Record<keyof Env, unknown>>, path: string, init: RequestInit = {}): Promise<Response> {
   const headers = new Headers(init.headers);
   if (!headers.has("authorization")) headers.set("authorization", ADMIN.authorization);
@@ -31,7 +36,7 @@ export async function withBindings(overrides: Partial<Record<keyof Env, unknown>
   if (typeof init.body === "string") headers.set("content-length", String(new TextEncoder().encode(init.body).byteLength));
   else if (init.body instanceof Uint8Array) headers.set("content-length", String(init.body.byteLength));
   const ctx = createExecutionContext();
-  const response = await app.fetch(new Request(`${ORIGIN}${path}`, { ...init, headers }), { ...env, ...overrides } as Env, ctx);
+  const response = await app.fetch(new Request(`${ORIGIN}${path}`, { ...init, headers }), { ...env, ...(faultyStore ? { STORE: faultyStore } : {}), ...overrides } as Env, ctx);
   await waitOnExecutionContext(ctx);
   return response;
 }

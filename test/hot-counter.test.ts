@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { proxy, viaProxy } from "./faults";
+import { faults, viaFaults } from "./faults";
 import { api, uniqueNamespace } from "./helpers";
 
 // One counter incremented by many clients at once, on a store that writes one key slowly: R2 allows
@@ -13,7 +13,7 @@ async function incrementAll(ns: string): Promise<{ status: number; value: number
   return Promise.all(
     Array.from({ length: CLIENTS }, async () => {
       const started = Date.now();
-      const response = await viaProxy(`/v1/${ns}/items/hits?op=incr`, { method: "POST" }, SLOW_STORE);
+      const response = await viaFaults(`/v1/${ns}/items/hits?op=incr`, { method: "POST" }, SLOW_STORE);
       const body = (await response.json()) as { value?: number };
       return { status: response.status, value: body.value ?? null, ms: Date.now() - started };
     }),
@@ -28,10 +28,10 @@ describe("a hot counter", () => {
   it("on a store that takes a second per write to the key: every increment lands exactly once", async () => {
     const ns = uniqueNamespace("hot");
     expect((await api(`/v1/${ns}/items/hits?op=incr&initial=0`, { method: "POST" })).status).toBe(200);
-    await proxy.fault({ mode: "delay", path: `/${ns}/`, method: "PUT", delayMs: 1000, count: 1000 });
+    await faults.fault({ mode: "delay", path: `/${ns}/`, method: "PUT", delayMs: 1000, count: 1000 });
     const answers = await incrementAll(ns);
-    await proxy.clear(`/${ns}/`);
-    const puts = (await proxy.requests(`/${ns}/`)).filter((r) => r.method === "PUT").length;
+    await faults.clear(`/${ns}/`);
+    const puts = (await faults.requests(`/${ns}/`)).filter((r) => r.method === "PUT").length;
     console.info(JSON.stringify({ hotCounter: "slow writes (1 s each)", clients: CLIENTS, statuses: answers.map((a) => a.status), ms: answers.map((a) => a.ms).sort((a, b) => a - b), puts }));
     expect(answers.map((a) => a.status)).toEqual(Array(CLIENTS).fill(200));
     // Each increment saw its own value: none lost, none counted twice.
@@ -42,10 +42,10 @@ describe("a hot counter", () => {
   it("on a store that answers 429 to writes past one a second (R2): retried, never lost or doubled", async () => {
     const ns = uniqueNamespace("hot429");
     expect((await api(`/v1/${ns}/items/hits?op=incr&initial=0`, { method: "POST" })).status).toBe(200);
-    await proxy.fault({ mode: "throttle429", path: `/${ns}/`, method: "PUT", count: 2 * CLIENTS });
+    await faults.fault({ mode: "throttle429", path: `/${ns}/`, method: "PUT", count: 2 * CLIENTS });
     const answers = await incrementAll(ns);
-    await proxy.clear(`/${ns}/`);
-    const seen = (await proxy.requests(`/${ns}/`)).filter((r) => r.method === "PUT");
+    await faults.clear(`/${ns}/`);
+    const seen = (await faults.requests(`/${ns}/`)).filter((r) => r.method === "PUT");
     console.info(JSON.stringify({ hotCounter: "429 to writes", clients: CLIENTS, statuses: answers.map((a) => a.status), puts: seen.length, throttled: seen.filter((r) => r.fault === "throttle429").length }));
     // A 429 is a conflict: nothing was written, the increment tries again (a clear 503 once its tries are spent).
     for (const answer of answers) expect([200, 503]).toContain(answer.status);

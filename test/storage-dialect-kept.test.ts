@@ -4,7 +4,7 @@ import { parseConfig, type Config } from "../src/platform/config";
 import { decodeDialect, nameOfDialect, type StoreDialect } from "../src/storage/s3/dialect";
 import { dialectCacheUrl } from "../src/storage/s3/known-dialect";
 import { S3Storage } from "../src/storage/s3/s3-storage";
-import { proxy, viaProxy } from "./faults";
+import { faults, proxy, viaFaults } from "./faults";
 import { s3Of, uniquePrefix } from "./store";
 
 // Store-agnostic (also run against Ceph RGW). Each test is a deployment of its own (a prefix no other
@@ -21,7 +21,7 @@ function deployment(overrides: Record<string, string> = {}): { prefix: string; f
 
 /** The store calls the dialect probe made under `prefix`. */
 async function probeCalls(prefix: string): Promise<string[]> {
-  return (await proxy.requests(`${prefix}.dialect-probe/`)).map((request) => request.method);
+  return (await faults.requests(`${prefix}.dialect-probe/`)).map((request) => request.method);
 }
 
 /** What this location's cache holds for the deployment's dialect (null: nothing). */
@@ -76,20 +76,20 @@ describe("the store's dialect, learned once per location", () => {
     const { prefix, freshIsolate } = deployment({ S3_DIALECT: name });
     expect(s3Of(freshIsolate()).dialect).toEqual(kept);
     const bindings = { S3_PREFIX: prefix, S3_DIALECT: name, STORAGE_TIMEOUT_MS: "10000" };
-    const put = await viaProxy("/v1/dialect-named/items/k", { method: "PUT", body: "v1", headers: { "content-type": "text/plain" } }, bindings);
+    const put = await viaFaults("/v1/dialect-named/items/k", { method: "PUT", body: "v1", headers: { "content-type": "text/plain" } }, bindings);
     expect(put.ok).toBe(true);
     const v1 = put.headers.get("etag") ?? "";
-    const cas = await viaProxy("/v1/dialect-named/items/k", { method: "PUT", body: "v2", headers: { "if-match": v1 } }, bindings);
+    const cas = await viaFaults("/v1/dialect-named/items/k", { method: "PUT", body: "v2", headers: { "if-match": v1 } }, bindings);
     expect(cas.status).toBe(200);
-    const stale = await viaProxy("/v1/dialect-named/items/k", { method: "PUT", body: "v3", headers: { "if-match": v1 } }, bindings);
+    const stale = await viaFaults("/v1/dialect-named/items/k", { method: "PUT", body: "v3", headers: { "if-match": v1 } }, bindings);
     expect(stale.status).toBe(412);
     await stale.body?.cancel();
-    const touch = await viaProxy("/v1/dialect-named/items/k?op=touch&ttl=600", { method: "POST" }, bindings);
+    const touch = await viaFaults("/v1/dialect-named/items/k?op=touch&ttl=600", { method: "POST" }, bindings);
     expect(touch.status).toBe(200);
     const { etag } = (await touch.json()) as { etag: string };
-    const del = await viaProxy("/v1/dialect-named/items/k", { method: "DELETE", headers: { "if-match": etag } }, bindings);
+    const del = await viaFaults("/v1/dialect-named/items/k", { method: "DELETE", headers: { "if-match": etag } }, bindings);
     expect(del.status).toBe(204);
-    const gone = await viaProxy("/v1/dialect-named/items/k", { headers: { "cache-control": "no-cache" } }, bindings);
+    const gone = await viaFaults("/v1/dialect-named/items/k", { headers: { "cache-control": "no-cache" } }, bindings);
     expect(gone.status).toBe(404);
     await gone.body?.cancel();
 

@@ -1,11 +1,11 @@
 import { describe, expect, it } from "vitest";
-import { proxy, viaProxy } from "./faults";
+import { faults, viaFaults } from "./faults";
 import { bearer, mint, send } from "./access-helpers";
 import { expectError, sleep, uniqueNamespace } from "./helpers";
 import { countSubrequests } from "./subrequests";
 
 // Everything through the fault proxy (one deployment), so its request log counts the storage calls.
-const call = (path: string, init: RequestInit = {}) => viaProxy(path, init, { STORAGE_TIMEOUT_MS: "10000" });
+const call = (path: string, init: RequestInit = {}) => viaFaults(path, init, { STORAGE_TIMEOUT_MS: "10000" });
 const maxStale = { "cache-control": "max-stale" };
 
 // 1,000 items took over a minute on a shared 2-core machine; 300 across the same 10 tags prove the same.
@@ -54,10 +54,10 @@ describe("POST /v1/{ns}/tags/{tag}", () => {
     await writeItems(ns);
     expect(new Set(await readAll(ns))).toEqual(new Set(["LIVE"]));
 
-    let seen = (await proxy.requests(ns)).length;
+    let seen = (await faults.requests(ns)).length;
     const expired = await call(`/v1/${ns}/tags/tag-3?op=expire`, { method: "POST" });
     expect(expired.status).toBe(204);
-    const calls = (await proxy.requests(ns)).slice(seen);
+    const calls = (await faults.requests(ns)).slice(seen);
     expect(calls.filter((r) => r.method !== "GET" && r.method !== "HEAD")).toEqual([expect.objectContaining({ method: "PUT" })]);
     expect(calls.length).toBeLessThanOrEqual(2);
 
@@ -68,9 +68,9 @@ describe("POST /v1/{ns}/tags/{tag}", () => {
       expect([i, stale[i]]).toEqual([i, i % TAGS === 3 ? "STALE" : "LIVE"]);
     }
 
-    seen = (await proxy.requests(ns)).length;
+    seen = (await faults.requests(ns)).length;
     expect((await call(`/v1/${ns}/tags/tag-5?op=delete`, { method: "POST" })).status).toBe(204);
-    const deleteCalls = (await proxy.requests(ns)).slice(seen);
+    const deleteCalls = (await faults.requests(ns)).slice(seen);
     expect(deleteCalls.filter((r) => r.method !== "GET" && r.method !== "HEAD")).toEqual([expect.objectContaining({ method: "PUT" })]);
     const afterDelete = await readAll(ns, maxStale);
     for (let i = 0; i < ITEMS; i++) {
@@ -132,13 +132,13 @@ describe("POST /v1/{ns}/tags/{tag}", () => {
     await expectError(await call(`/v1/${ns}/tags/ok?op=purge`, { method: "POST" }), 400, "bad_request");
     await expectError(await call(`/v1/${ns}/tags/ok?op=expire`, { method: "GET" }), 405, "method_not_allowed");
     // Tags cross key prefixes: a prefix-limited token, even with flush, is refused; one without flush too.
-    const viaProxyStore = { S3_ENDPOINT: proxy.settings().endpoint };
-    const limited = await mint({ namespaces: [ns], scopes: ["read", "write", "flush"], prefix: "user/1/" }, viaProxyStore);
-    await expectError(await send(`/v1/${ns}/tags/ok?op=expire`, { method: "POST", headers: bearer(limited) }, viaProxyStore), 403, "forbidden");
-    const writer = await mint({ namespaces: [ns], scopes: ["read", "write"] }, viaProxyStore);
-    await expectError(await send(`/v1/${ns}/tags/ok?op=delete`, { method: "POST", headers: bearer(writer) }, viaProxyStore), 403, "forbidden");
-    const flusher = await mint({ namespaces: [ns], scopes: ["flush"] }, viaProxyStore);
-    expect(await proxy.requests(ns)).toEqual([]);
-    expect((await send(`/v1/${ns}/tags/ok?op=delete`, { method: "POST", headers: bearer(flusher) }, viaProxyStore)).status).toBe(204);
+    const throughFaults = faults.store();
+    const limited = await mint({ namespaces: [ns], scopes: ["read", "write", "flush"], prefix: "user/1/" }, throughFaults);
+    await expectError(await send(`/v1/${ns}/tags/ok?op=expire`, { method: "POST", headers: bearer(limited) }, throughFaults), 403, "forbidden");
+    const writer = await mint({ namespaces: [ns], scopes: ["read", "write"] }, throughFaults);
+    await expectError(await send(`/v1/${ns}/tags/ok?op=delete`, { method: "POST", headers: bearer(writer) }, throughFaults), 403, "forbidden");
+    const flusher = await mint({ namespaces: [ns], scopes: ["flush"] }, throughFaults);
+    expect(await faults.requests(ns)).toEqual([]);
+    expect((await send(`/v1/${ns}/tags/ok?op=delete`, { method: "POST", headers: bearer(flusher) }, throughFaults)).status).toBe(204);
   });
 });

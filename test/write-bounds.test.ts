@@ -3,7 +3,7 @@ import { generationCacheUrl, parseGeneration, storedGeneration } from "../src/ca
 import { LocationCache } from "../src/cache/location-cache";
 import { itemRef } from "../src/items/items";
 import { deploymentOf } from "../src/platform/deployment";
-import { proxy, viaProxy } from "./faults";
+import { faults, viaFaults } from "./faults";
 import { api, uniqueNamespace } from "./helpers";
 import { testConfig, testStorage } from "./store";
 
@@ -18,14 +18,14 @@ const SWEEP = Array.from({ length: 9 }, (_, k) => k);
 
 /** The Worker at SUBREQUEST_LIMIT=20 through the fault proxy, with time for every retry. */
 async function atLimit(path: string, init: RequestInit = {}, limit = LIMIT, bindings: Partial<Record<keyof Env, string>> = {}): Promise<{ status: number; body: string; headers: Headers }> {
-  const response = await viaProxy(path, init, { SUBREQUEST_LIMIT: limit, STORAGE_TIMEOUT_MS: "5000", ...bindings });
+  const response = await viaFaults(path, init, { SUBREQUEST_LIMIT: limit, STORAGE_TIMEOUT_MS: "5000", ...bindings });
   return { status: response.status, body: await response.text(), headers: response.headers };
 }
 
 /** The next `k` PUTs under `path` lose a race (409); the one after lands with its answer lost. */
 async function racesThenLostAnswer(path: string, k: number): Promise<void> {
-  if (k > 0) await proxy.fault({ mode: "conflict409", path, method: "PUT", count: k });
-  await proxy.fault({ mode: "resetAfter", path, method: "PUT", count: 1 });
+  if (k > 0) await faults.fault({ mode: "conflict409", path, method: "PUT", count: k });
+  await faults.fault({ mode: "resetAfter", path, method: "PUT", count: 1 });
 }
 
 /** What storage holds (never a location's copy). */
@@ -43,10 +43,10 @@ describe(`SUBREQUEST_LIMIT=${LIMIT}: a write whose retries spend the subrequests
     for (const k of SWEEP) {
       for (const extra of [0, 1]) {
         // `extra`: the counter's first GET fails once, and its retry takes one more call.
-        if (extra) await proxy.fault({ mode: "error500", path: `${ns}/`, method: "GET", count: 1 });
+        if (extra) await faults.fault({ mode: "error500", path: `${ns}/`, method: "GET", count: 1 });
         await racesThenLostAnswer(`${ns}/`, k);
         const answer = await atLimit(`/v1/${ns}/items/n?op=incr`, { method: "POST" });
-        await proxy.clear(`${ns}/`);
+        await faults.clear(`${ns}/`);
         answers.push(answer.status);
         expect([200, 503], answer.body).toContain(answer.status);
         if (answer.status === 200) {
@@ -66,10 +66,10 @@ describe(`SUBREQUEST_LIMIT=${LIMIT}: a write whose retries spend the subrequests
     let expiresAt: string | null = null;
     for (const k of SWEEP) {
       // Each HEAD of the touch fails once (its retry takes a spare call), each copy loses a race.
-      if (k > 0) await proxy.fault({ mode: "conflict409", path: `${ns}/`, method: "PUT", count: k });
-      await proxy.fault({ mode: "error500", path: `${ns}/`, method: "HEAD", count: 2 * k + 1 });
+      if (k > 0) await faults.fault({ mode: "conflict409", path: `${ns}/`, method: "PUT", count: k });
+      await faults.fault({ mode: "error500", path: `${ns}/`, method: "HEAD", count: 2 * k + 1 });
       const answer = await atLimit(`/v1/${ns}/items/t?op=touch&ttl=${1000 + k}`, { method: "POST" });
-      await proxy.clear(`${ns}/`);
+      await faults.clear(`${ns}/`);
       // 502: the HEAD kept failing (its retry found no spare call); nothing was written.
       expect([200, 502, 503], answer.body).toContain(answer.status);
       if (answer.status === 200) expiresAt = answer.headers.get("x-expires-at");
@@ -84,19 +84,19 @@ describe(`SUBREQUEST_LIMIT=${LIMIT}: a write whose retries spend the subrequests
         // A deployment (prefix) no request has used: its generation is learned by the write itself.
         const prefix = `${uniqueNamespace("wb-set")}/`;
         const bindings = { S3_PREFIX: prefix };
-        const config = testConfig({ ...bindings, S3_ENDPOINT: proxy.settings().endpoint });
+        const config = testConfig({ ...bindings, ...faults.store() });
         const ref = itemRef(prefix, deploymentOf(config), ns, 0, "s");
         expect((await testStorage(config).put(ref.objectKey, new TextEncoder().encode("old"), { contentType: "text/plain", expiresAt: null }, { kind: "none" })).ok).toBe(true);
         // This location holds a copy of it, as a read there would have left.
         await new LocationCache(caches.default).put(ref.cacheUrl, new Response("old").body, new Headers({ etag: '"x"', "content-type": "text/plain", "content-length": "3" }), { expiresAt: null }, 60);
         // With `extra`, the generation's GET fails once and its retry takes one more call.
-        if (extra) await proxy.fault({ mode: "error500", path: `${prefix}.generations/${ns}`, method: "GET", count: 1 });
+        if (extra) await faults.fault({ mode: "error500", path: `${prefix}.generations/${ns}`, method: "GET", count: 1 });
         // k PUTs fail (500, each found not stored by a HEAD), then one lands with its answer lost.
-        if (k > 0) await proxy.fault({ mode: "error500", path: `${prefix}${ns}/`, method: "PUT", count: k });
-        await proxy.fault({ mode: "resetAfter", path: `${prefix}${ns}/`, method: "PUT", count: 1 });
+        if (k > 0) await faults.fault({ mode: "error500", path: `${prefix}${ns}/`, method: "PUT", count: k });
+        await faults.fault({ mode: "resetAfter", path: `${prefix}${ns}/`, method: "PUT", count: 1 });
         const value = `new-${k}-${extra}`;
         const answer = await atLimit(`/v1/${ns}/items/s`, { method: "PUT", body: value }, LIMIT, bindings);
-        await proxy.clear(prefix);
+        await faults.clear(prefix);
         expect([200, 502, 503], answer.body).toContain(answer.status);
         if (answer.status !== 200) continue;
         const read = await atLimit(`/v1/${ns}/items/s`, {}, "50", bindings);
@@ -107,7 +107,7 @@ describe(`SUBREQUEST_LIMIT=${LIMIT}: a write whose retries spend the subrequests
 
   it("flush: a 204 is published to this location's cache, so the rest of the location sees it", async () => {
     const ns = uniqueNamespace("wb-flush");
-    const deployment = deploymentOf(testConfig({ S3_ENDPOINT: proxy.settings().endpoint }));
+    const deployment = deploymentOf(testConfig({ ...faults.store() }));
     const entry = async (): Promise<number | null> => {
       const cached = await caches.default.match(generationCacheUrl(deployment, ns));
       return cached ? parseGeneration(await cached.text()) : null;
@@ -120,7 +120,7 @@ describe(`SUBREQUEST_LIMIT=${LIMIT}: a write whose retries spend the subrequests
       expect(await entry()).toBe(before);
       await racesThenLostAnswer(`.generations/${ns}`, k);
       const answer = await atLimit(`/v1/${ns}/flush`, { method: "POST" });
-      await proxy.clear(`.generations/${ns}`);
+      await faults.clear(`.generations/${ns}`);
       expect([204, 503], answer.body).toContain(answer.status);
       const after = (await storedGeneration(testStorage(config), config.prefix, ns)).generation;
       if (answer.status === 204) {

@@ -1,4 +1,9 @@
 import { ApiError } from "../http/errors";
+import type { BackoffPolicy } from "../platform/backoff";
+
+/** An idempotent storage call is tried once more, 20–50 ms later (either way to storage). */
+export const IDEMPOTENT_ATTEMPTS = 2;
+export const RETRY_BACKOFF: BackoffPolicy = { floorMs: 20, baseMs: 15, capMs: 30 };
 
 /**
  * An answer storage gave that the operation did not expect, as the error the client sees:

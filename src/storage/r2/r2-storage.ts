@@ -2,12 +2,14 @@ import { ApiError } from "../../http/errors";
 import { TOMBSTONE_HEADER, type ItemMeta } from "../../items/item";
 import { SubrequestBudget } from "../../platform/budget";
 import type { PhaseRecorder } from "../../platform/metrics";
-import { storageTimeoutError, storageUnavailableError } from "../failures";
+import { waitBeforeRetry } from "../../platform/backoff";
+import { IDEMPOTENT_ATTEMPTS, RETRY_BACKOFF, storageAnswerError, storageTimeoutError, storageUnavailableError } from "../failures";
 import { frameValue } from "../framing";
 import { checkMetadata, itemMetadata, NONCE_BYTES, quoteEtag, type StoredHead, type StoredObject } from "../object-format";
 import { MAX_KEYS_PER_CALL, type DeleteEntry, type DeleteManyResult, type ListOptions, type ListPage, type Storage, type ValueSource, type WriteCondition, type WriteResult } from "../storage";
 import { emptyStream, firstBytes } from "../streams";
 import { customMetadataOf, headOfR2Object, onlyIfHeaders } from "./r2-format";
+import { bindingFailureOf, isRetryableBindingFailure, type BindingFailure } from "./r2-failures";
 
 /** The binding's refusal of a range that starts at the object's end (its message names the range). */
 function isUnsatisfiableRange(err: unknown): boolean {
@@ -114,7 +116,7 @@ export class R2Storage implements Storage {
   }
 
   async ping(key: string): Promise<void> {
-    await this.call("HEAD", () => this.bucket.head(key));
+    await this.call("HEAD", () => this.bucket.head(key), { idempotent: false });
   }
 
   /**
@@ -136,18 +138,23 @@ export class R2Storage implements Storage {
     const framed = options.framed ? frameValue(value) : null;
     const body = framed ? framed.body : (value as Uint8Array);
     const putOptions: R2PutOptions = { httpMetadata: { contentType: meta.contentType }, customMetadata: customMetadataOf(metadataHeaders), ...(onlyIf ? { onlyIf } : {}) };
+    this.budget.take("storage");
+    let written: R2Object | null;
     try {
-      const written = await this.call("PUT", () => this.bucket.put(key, body, putOptions), framed?.uploadDone);
-      if (written === null) return { ok: false, reason: "precondition_failed" };
-      return { ok: true, etag: quoteEtag(written.etag) };
+      written = await this.attempt("PUT", () => this.bucket.put(key, body, putOptions), framed?.uploadDone);
     } catch (err) {
-      if (!framed) throw err;
+      // As over S3: a conflict is sent again; otherwise the write may have landed all the same.
+      const failure = err instanceof ApiError ? null : bindingFailureOf(err);
+      if (failure?.kind === "conflict") return { ok: false, reason: "conflict" };
+      if (!framed) throw failure ? bindingFailureError("PUT", failure) : err;
       const landed = await this.landed(key, framed.nonce).catch(() => null);
       if (landed) return { ok: true, etag: landed };
-      // Known not stored: a value in memory may be sent again without writing twice.
-      if (landed === false && value instanceof Uint8Array) return { ok: false, reason: "lost" };
-      throw err;
+      // R2 answered with an error and the write is known not stored: a value in memory may be sent again.
+      if (failure?.kind === "error" && landed === false && value instanceof Uint8Array) return { ok: false, reason: "lost" };
+      throw failure ? bindingFailureError("PUT", failure) : err;
     }
+    if (written === null) return { ok: false, reason: "precondition_failed" };
+    return { ok: true, etag: quoteEtag(written.etag) };
   }
 
   /** The ETag of the object at `key` when it starts with `nonce` (this write landed); false when not. */
@@ -159,11 +166,30 @@ export class R2Storage implements Storage {
   }
 
   /**
-   * One binding call: counted, timed, bounded by STORAGE_TIMEOUT_MS (and the request's 2× in all);
-   * a failure is the API's 503/504, never the binding's message.
+   * One binding call: counted, timed, bounded by STORAGE_TIMEOUT_MS (and the request's 2× in all),
+   * tried once more after a transient failure when idempotent (as over S3, out of retries the budget
+   * allows); a failure is the API's 502/503/504, never the binding's message.
    */
-  private async call<T>(operation: string, work: () => Promise<T>, uploadDone?: Promise<unknown>): Promise<T> {
+  private async call<T>(operation: string, work: () => Promise<T>, options: { idempotent: boolean } = { idempotent: true }): Promise<T> {
+    const attempts = options.idempotent ? IDEMPOTENT_ATTEMPTS : 1;
     this.budget.take("storage");
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.attempt(operation, work);
+      } catch (err) {
+        if (err instanceof ApiError) throw err;
+        const failure = bindingFailureOf(err);
+        if (attempt < attempts && isRetryableBindingFailure(failure) && this.deadline - Date.now() > 0 && this.budget.tryTakeRetry("storage")) {
+          await waitBeforeRetry(attempt, RETRY_BACKOFF);
+          continue;
+        }
+        throw bindingFailureError(operation, failure);
+      }
+    }
+  }
+
+  /** One try of a call, already counted: timed and bounded; throws the binding's own error, or the 504. */
+  private async attempt<T>(operation: string, work: () => Promise<T>, uploadDone?: Promise<unknown>): Promise<T> {
     const timeLeft = Math.min(this.timeoutMs, this.deadline - Date.now());
     if (timeLeft <= 0) throw storageTimeoutError(operation, this.timeoutMs);
     let timer: number | null = null;
@@ -179,12 +205,16 @@ export class R2Storage implements Storage {
     try {
       return await Promise.race([work(), timeout]);
     } catch (err) {
-      if (err instanceof ApiError) throw err;
-      console.warn(JSON.stringify({ level: "warn", storage: operation, binding: "R2", error: err instanceof Error ? err.message.slice(0, 200) : "unknown" }));
-      throw storageUnavailableError(operation);
+      if (!(err instanceof ApiError)) console.warn(JSON.stringify({ level: "warn", storage: operation, binding: "R2", error: err instanceof Error ? err.message.slice(0, 200) : "unknown" }));
+      throw err;
     } finally {
       clearTimeout(timer);
       this.recorder?.record("storage", Date.now() - started);
     }
   }
+}
+
+/** The API's error for a binding call that failed for good. */
+function bindingFailureError(operation: string, failure: BindingFailure): ApiError {
+  return failure.kind === "unreachable" ? storageUnavailableError(operation) : storageAnswerError(operation, failure.kind === "error" ? failure.status : 429, `R2 ${failure.code}`);
 }

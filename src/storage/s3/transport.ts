@@ -1,10 +1,10 @@
 import { AwsClient } from "aws4fetch";
-import { waitBeforeRetry, type BackoffPolicy } from "../../platform/backoff";
+import { waitBeforeRetry } from "../../platform/backoff";
 import { SubrequestBudget } from "../../platform/budget";
 import type { S3Settings } from "../../platform/config";
 import { ApiError } from "../../http/errors";
 import type { PhaseRecorder } from "../../platform/metrics";
-import { isRetryableStatus, storageAnswerError, storageTimeoutError, storageUnavailableError } from "../failures";
+import { IDEMPOTENT_ATTEMPTS, isRetryableStatus, RETRY_BACKOFF, storageAnswerError, storageTimeoutError, storageUnavailableError } from "../failures";
 import { encodeQuery, objectUrl } from "../object-key";
 import { errorCode } from "./xml";
 
@@ -28,10 +28,6 @@ function clientFor(settings: S3Settings): AwsClient {
   }
   return client;
 }
-
-/** An idempotent call is tried once more, 20–50 ms later. */
-const IDEMPOTENT_ATTEMPTS = 2;
-const RETRY_BACKOFF: BackoffPolicy = { floorMs: 20, baseMs: 15, capMs: 30 };
 
 export interface CallOptions {
   /** Idempotent calls are tried once more on a network error or a 5xx/429. */
