@@ -787,6 +787,7 @@ export class CloudCached {
    */
   getMany<T = CachedValue>(keys: Iterable<string>, options: GetManyOptions & { items: true }): Promise<Map<string, Item<T> | null | CloudCachedError>>;
   getMany<T = CachedValue>(keys: Iterable<string>, options?: GetManyOptions & { items?: false | undefined }): Promise<Map<string, T | null | CloudCachedError>>;
+  getMany<T = CachedValue>(keys: Iterable<string>, options?: GetManyOptions): Promise<Map<string, T | Item<T> | null | CloudCachedError>>;
   async getMany<T = CachedValue>(keys: Iterable<string>, options: GetManyOptions = {}): Promise<Map<string, T | Item<T> | null | CloudCachedError>> {
     const runs = await this.keyRuns(keys, "getMany", options);
     const read = options.items === true ? readGotItem : readGot;

@@ -510,6 +510,9 @@ class Client:
     @overload
     def get_many(self, keys: Iterable[str], *, items: Literal[False] = False) -> Dict[str, Any]: ...
 
+    @overload
+    def get_many(self, keys: Iterable[str], *, items: bool) -> Union[Dict[str, Any], Dict[str, Optional[Item]]]: ...
+
     def get_many(self, keys: Iterable[str], *, items: bool = False) -> Union[Dict[str, Any], Dict[str, Optional[Item]]]:
         """The values of many keys (None for an absent one), in batches of ``batch_size()`` keys.
         With ``items=True``, each found key's whole ``Item`` instead, as ``gets`` gives it (ETag,
