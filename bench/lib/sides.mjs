@@ -56,6 +56,9 @@ export function expectStatus(answer, statuses, what) {
   return answer;
 }
 
+/** The tags of the tagged sides: four, as an item about a few things carries (API.md, Tags and metadata). */
+export const RATIO_TAGS = "product-42,pages,catalog,locale-en";
+
 /** The keys of the measured batch: as many as one batch holds on the Free plan over the S3 API. */
 export const BATCH_KEYS = Array.from({ length: 16 }, (_, i) => `ratio-batch-${i}`);
 
@@ -64,8 +67,9 @@ export function workerSides({ base, host, token, namespace, s3, memcached, label
   const auth = { authorization: `Bearer ${token}`, ...(host ? { host } : {}) };
   const itemUrl = (key) => `${base}/v1/${namespace}/items/${key}`;
   const body = Buffer.from(RATIO_VALUE);
-  const put = (agent, key) =>
-    request(agent, itemUrl(key), { method: "PUT", headers: { ...auth, "content-type": "text/plain", "content-length": String(body.length) }, body });
+  const put = (agent, key, extra = {}) =>
+    request(agent, itemUrl(key), { method: "PUT", headers: { ...auth, "content-type": "text/plain", "content-length": String(body.length), ...extra }, body });
+  const tagged = { "x-tags": RATIO_TAGS };
   const agents = new Map();
   const agent = (name) => agents.get(name) ?? agents.set(name, keepAliveAgent()).get(name);
   const batchBody = Buffer.from(JSON.stringify({ get: BATCH_KEYS }));
@@ -74,7 +78,10 @@ export function workerSides({ base, host, token, namespace, s3, memcached, label
   return {
     async prime() {
       for (const key of ["ratio-hit", "ratio-miss", "ratio-put", "ratio-touch", ...BATCH_KEYS]) expectStatus(await put(agent("prime"), key), [200, 201], `${label} PUT`);
+      for (const key of ["ratio-hit-tagged", "ratio-put-tagged"]) expectStatus(await put(agent("prime"), key, tagged), [200, 201], `${label} PUT (tagged)`);
       expectStatus(await request(agent("prime"), itemUrl("ratio-hit"), { headers: auth }), [200], `${label} GET`);
+      const taggedHit = expectStatus(await request(agent("prime"), itemUrl("ratio-hit-tagged"), { headers: auth }), [200], `${label} GET (tagged)`);
+      if (String(taggedHit.headers["x-tags"]).replaceAll(" ", "") !== RATIO_TAGS) throw new Error(`${label} GET (tagged): X-Tags ${taggedHit.headers["x-tags"]}`);
       const mintBody = Buffer.from(JSON.stringify({ namespaces: [namespace], scopes: ["read"], ttl: 86_400 }));
       const minted = expectStatus(
         await request(agent("prime"), `${base}/v1/tokens`, { method: "POST", headers: { ...auth, "content-type": "application/json", "content-length": String(mintBody.length) }, body: mintBody, keepBody: true }),
@@ -96,6 +103,12 @@ export function workerSides({ base, host, token, namespace, s3, memcached, label
       if (answer.size !== body.length) throw new Error(`${label} hit (scoped token): ${answer.size} bytes`);
       return answer.headers["x-cache"] === "HIT";
     },
+    hitTagged: async () => {
+      // An item with four tags: each hit checks them (confirmed by this instance within the second).
+      const answer = expectStatus(await request(agent("hit-tagged"), itemUrl("ratio-hit-tagged"), { headers: auth }), [200], `${label} hit (4 tags)`);
+      if (answer.size !== body.length) throw new Error(`${label} hit (4 tags): ${answer.size} bytes`);
+      return answer.headers["x-cache"] === "HIT";
+    },
     absent: async () => {
       // Never written, so never cached: storage answers every time.
       expectStatus(await request(agent("absent"), itemUrl("ratio-absent"), { headers: auth }), [404], `${label} absent read`);
@@ -111,6 +124,9 @@ export function workerSides({ base, host, token, namespace, s3, memcached, label
     },
     put: async () => {
       expectStatus(await put(agent("put"), "ratio-put"), [200, 201], `${label} PUT`);
+    },
+    putTagged: async () => {
+      expectStatus(await put(agent("put-tagged"), "ratio-put-tagged", tagged), [200, 201], `${label} PUT (4 tags)`);
     },
     touch: async () => {
       // A new expiry without the value: a copy over the S3 API, a read and a write through the binding.

@@ -8,6 +8,7 @@ import {
   planSets,
   readDeleted,
   readGot,
+  readGotItem,
   readPresent,
   readWritten,
   refusedEntry,
@@ -79,6 +80,7 @@ describe("reading a batch answer", () => {
       a: { value: "hello", encoding: "utf8", contentType: "text/plain", etag: '"1"', expiresAt: 1 },
       b: { value: "AAEC", encoding: "base64", contentType: "application/octet-stream", etag: '"2"', expiresAt: null },
       j: { value: '{"x":1}', encoding: "utf8", contentType: "application/json", etag: '"3"', expiresAt: null },
+      t: { value: "p", encoding: "utf8", contentType: "text/plain", etag: '"6"', expiresAt: 9, tags: ["product-42", "pages"], meta: { by: "web-3" }, stale: true },
       zz: null,
       no: { error: { code: "forbidden", message: "outside the token's prefix" } },
       big: { error: { code: "value_too_large", message: "read it with GET" } },
@@ -96,6 +98,14 @@ describe("reading a batch answer", () => {
     expect(readGot(answer, "no")).toMatchObject({ status: 403, code: "forbidden", message: `key "no": outside the token's prefix` });
     expect(readGot(answer, "missing")).toBeInstanceOf(CloudCachedError);
     expect(readGot(answer, "constructor")).toBeInstanceOf(CloudCachedError);
+  });
+
+  it("gets as items: the value with its ETag, expiry, content type, tags and metadata; stale as STALE", () => {
+    expect(readGotItem(answer, "t")).toStrictEqual({ value: "p", etag: '"6"', expiresAt: 9, contentType: "text/plain", cache: "STALE", tags: ["product-42", "pages"], meta: { by: "web-3" } });
+    expect(readGotItem(answer, "a")).toStrictEqual({ value: "hello", etag: '"1"', expiresAt: 1, contentType: "text/plain", cache: null, tags: [], meta: null });
+    expect(readGotItem(answer, "zz")).toBeNull();
+    expect(readGotItem(answer, "no")).toMatchObject({ status: 403, code: "forbidden" });
+    expect(readGot(answer, "t")).toBe("p");
   });
 
   it("presence: a value or a value too large for a batch is there, null is not, other errors are the key's", () => {

@@ -62,6 +62,24 @@ export interface GotEntry {
   contentType?: string;
   etag: string;
   expiresAt: number | null;
+  /** The item's tags, when it has any. */
+  tags?: string[];
+  /** The item's metadata, when it has any. */
+  meta?: Record<string, unknown>;
+  /** true when the value is served stale (a GET's `X-Cache: STALE`). */
+  stale?: true;
+}
+
+/** A `get` entry read whole: the value and what a single GET's headers tell of the item. */
+export interface GotItem {
+  value: CachedValue;
+  etag: string;
+  expiresAt: number | null;
+  contentType: string;
+  /** "STALE" when served stale; null otherwise (a batch does not tell a hit from a miss). */
+  cache: "STALE" | null;
+  tags: string[];
+  meta: Record<string, unknown> | null;
 }
 
 export interface BatchAnswer {
@@ -151,15 +169,29 @@ function missing(part: string, key: string): CloudCachedError {
   return new CloudCachedError(500, "internal", `the batch answer has no '${part}' entry for key ${JSON.stringify(key)}`);
 }
 
-/** A `get` entry as a value, null (absent), or the key's own error. */
-export function readGot(answer: BatchAnswer, key: string): CachedValue | null | CloudCachedError {
+/** A `get` entry as the item (its value, ETag, expiry, content type, tags and metadata), null (absent), or the key's own error. */
+export function readGotItem(answer: BatchAnswer, key: string): GotItem | null | CloudCachedError {
   const entry = entryFor(answer.get, key);
   if (entry === undefined) return missing("get", key);
   if (entry === null) return null;
   const failed = errorFromBatch(entry);
   if (failed) return keyError(key, failed);
   const got = entry as GotEntry;
-  return decodeBatchValue(got.value, got.encoding, got.contentType);
+  return {
+    value: decodeBatchValue(got.value, got.encoding, got.contentType),
+    etag: got.etag,
+    expiresAt: got.expiresAt ?? null,
+    contentType: got.contentType ?? "application/octet-stream",
+    cache: got.stale === true ? "STALE" : null,
+    tags: got.tags ?? [],
+    meta: got.meta ?? null,
+  };
+}
+
+/** A `get` entry as a value, null (absent), or the key's own error. */
+export function readGot(answer: BatchAnswer, key: string): CachedValue | null | CloudCachedError {
+  const item = readGotItem(answer, key);
+  return item === null || item instanceof CloudCachedError ? item : item.value;
 }
 
 /**

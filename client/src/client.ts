@@ -9,6 +9,7 @@ import {
   planSets,
   readDeleted,
   readGot,
+  readGotItem,
   readPresent,
   readWritten,
   refusedEntry,
@@ -174,6 +175,14 @@ export interface ListOptions extends CallOptions {
   /** Keys per page, at most `MAX_LIST_LIMIT` (1000; the server's default is 100). */
   limit?: number | undefined;
   cursor?: string | undefined;
+}
+
+export interface GetManyOptions extends CallOptions {
+  /**
+   * Give each found key its whole item, as `gets` does — value, ETag, expiry, content type, tags and
+   * metadata (`cache` is "STALE" or null: a batch does not tell a hit from a miss) — instead of its value alone.
+   */
+  items?: boolean | undefined;
 }
 
 export interface ManyOptions extends CallOptions {
@@ -667,7 +676,13 @@ export class CloudCached {
 
   /** getOrSet's write: a `set` that releases the lease its token names. */
   private async leaseWrite(key: string, value: Storable, settings: ResolvedSettings, token: string | null): Promise<void> {
-    await this.set(key, value, { grace: settings.grace, ...(settings.ttl === undefined ? {} : { ttl: settings.ttl }), ...(token === null ? {} : { leaseToken: token }) });
+    await this.set(key, value, {
+      grace: settings.grace,
+      ttl: settings.ttl,
+      tags: settings.tags,
+      meta: settings.meta,
+      ...(token === null ? {} : { leaseToken: token }),
+    });
   }
 
   /** Adds `by` (default 1) to an integer value atomically; the new value, or null when absent (without `initial`). */
@@ -784,11 +799,16 @@ export class CloudCached {
 
   /**
    * Values of many keys, in batches of `batchSize()`: a value, null for an absent key, or the
-   * key's own error (one key's error never hides the others' values).
+   * key's own error (one key's error never hides the others' values). With `{ items: true }`, each
+   * found key's whole item instead (as `gets`: with its ETag, expiry, tags and metadata).
    */
-  async getMany<T = CachedValue>(keys: Iterable<string>, options: CallOptions = {}): Promise<Map<string, T | null | CloudCachedError>> {
+  getMany<T = CachedValue>(keys: Iterable<string>, options: GetManyOptions & { items: true }): Promise<Map<string, Item<T> | null | CloudCachedError>>;
+  getMany<T = CachedValue>(keys: Iterable<string>, options?: GetManyOptions & { items?: false | undefined }): Promise<Map<string, T | null | CloudCachedError>>;
+  getMany<T = CachedValue>(keys: Iterable<string>, options?: GetManyOptions): Promise<Map<string, T | Item<T> | null | CloudCachedError>>;
+  async getMany<T = CachedValue>(keys: Iterable<string>, options: GetManyOptions = {}): Promise<Map<string, T | Item<T> | null | CloudCachedError>> {
     const runs = await this.keyRuns(keys, "getMany", options);
-    return (await this.settleRuns("get", runs, (k) => k, (answer, key) => readGot(answer, key) as T | null | CloudCachedError, options)).outcome;
+    const read = options.items === true ? readGotItem : readGot;
+    return (await this.settleRuns("get", runs, (k) => k, (answer, key) => read(answer, key) as T | Item<T> | null | CloudCachedError, options)).outcome;
   }
 
   /**

@@ -10,6 +10,11 @@ describe("resolveSettings", () => {
     expect(resolveSettings({}, {}).lease).toBe(30);
   });
 
+  it("carries the tags and metadata the value is written with, the call's over the client's", () => {
+    expect(resolveSettings({ tags: ["a"], meta: { by: "client" } }, { tags: ["b"] })).toMatchObject({ tags: ["b"], meta: { by: "client" } });
+    expect(resolveSettings({}, {})).toMatchObject({ tags: undefined, meta: undefined });
+  });
+
   it("refuses a lease outside 1–300, fractional ttl, negative timeouts", () => {
     expect(() => resolveSettings({}, { lease: 0 })).toThrow(TypeError);
     expect(() => resolveSettings({}, { lease: 301 })).toThrow(TypeError);

@@ -1,6 +1,8 @@
 // getOrSet's decisions, as pure functions: its settings, the lease a read answered, what a caller does
 // with a read's answer, and how long a waiting caller sleeps before it asks again.
 
+import type { ItemMeta } from "./client.js";
+
 /** getOrSet's settings; every duration is in seconds (fractions allowed where it says so). */
 export interface GetOrSetSettings {
   /** Seconds the value lives; 0 = never expires. Omitted: the server's `DEFAULT_TTL`. */
@@ -21,6 +23,10 @@ export interface GetOrSetSettings {
   refreshBelow?: number | undefined;
   /** Seconds (fractions allowed) this client waits before recomputing a key whose factory failed while a stale value stood in. Default 10. */
   graceBackoff?: number | undefined;
+  /** Tags the computed value is written with (as `WriteOptions.tags`). */
+  tags?: readonly string[] | undefined;
+  /** Metadata the computed value is written with (as `WriteOptions.meta`). */
+  meta?: ItemMeta | undefined;
 }
 
 /** The settings with their defaults applied, durations in milliseconds where the client waits on them. */
@@ -32,6 +38,8 @@ export interface ResolvedSettings {
   hardTimeoutMs: number | undefined;
   refreshBelow: number | undefined;
   graceBackoffMs: number;
+  tags: readonly string[] | undefined;
+  meta: ItemMeta | undefined;
 }
 
 export const DEFAULT_LEASE = 30;
@@ -56,8 +64,8 @@ function durationMs(value: number | undefined, name: string): number | undefined
 /** The call's settings over the client's defaults, checked. */
 export function resolveSettings(defaults: GetOrSetSettings, call: GetOrSetSettings): ResolvedSettings {
   const merged: GetOrSetSettings = { ...defaults };
-  for (const [name, value] of Object.entries(call) as [keyof GetOrSetSettings, number | undefined][]) {
-    if (value !== undefined) merged[name] = value;
+  for (const [name, value] of Object.entries(call) as [keyof GetOrSetSettings, GetOrSetSettings[keyof GetOrSetSettings]][]) {
+    if (value !== undefined) Object.assign(merged, { [name]: value });
   }
   return {
     ttl: wholeSeconds(merged.ttl, "ttl", 0),
@@ -67,6 +75,8 @@ export function resolveSettings(defaults: GetOrSetSettings, call: GetOrSetSettin
     hardTimeoutMs: durationMs(merged.hardTimeout, "hardTimeout"),
     refreshBelow: wholeSeconds(merged.refreshBelow, "refreshBelow", 1),
     graceBackoffMs: durationMs(merged.graceBackoff, "graceBackoff") ?? DEFAULT_GRACE_BACKOFF * 1000,
+    tags: merged.tags,
+    meta: merged.meta,
   };
 }
 

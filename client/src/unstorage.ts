@@ -94,11 +94,11 @@ export const cloudcachedDriver = defineDriver((options: CloudCachedDriverOptions
     },
 
     /**
-     * In batches, each item with its own ttl. When some keys were not stored, a PartialFailureError
+     * In batches, each item with its own ttl and tags (else the call's). When some keys were not stored, a PartialFailureError
      * names them (and holds every key's outcome in `results`); the others are stored.
      */
     async setItems(items, commonOptions) {
-      const entries = items.map(({ key, value, options: own }) => [stored(key), value, { ttl: ttlOf(own, commonOptions) }] as const);
+      const entries = items.map(({ key, value, options: own }) => [stored(key), value, { ttl: ttlOf(own, commonOptions), ...tagsOf(own ?? commonOptions) }] as const);
       throwIfAnyFailed(await client.setMany(entries, call), "stored");
     },
 

@@ -237,6 +237,12 @@ describe("drivers: cloudcached", () => {
         expect(await ctx.storage.getItem("tagged:b")).toBe("v");
       });
 
+      it("setItems passes each item's tags through (else the call's)", async () => {
+        await ctx.storage.setItems([{ key: "many:a", value: "1", options: { tags: ["t-own"] } }, { key: "many:b", value: "2" }], { tags: ["t-common"] });
+        expect((await ctx.storage.getMeta("many:a")).tags).toStrictEqual(["t-own"]);
+        expect((await ctx.storage.getMeta("many:b")).tags).toStrictEqual(["t-common"]);
+      });
+
       it("ttl in seconds: the item's expiry is set, it is gone after it, and ttl 0 or none never expires", async () => {
         const raw = adminClient({ namespace });
         const before = Math.floor(Date.now() / 1000);

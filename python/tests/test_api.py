@@ -35,6 +35,53 @@ class ApiTest(unittest.TestCase):
             self.cache.expire_tag("a b")
         self.assertEqual(refused.exception.status, 400)
 
+    def test_tags_and_meta_on_every_write_back_from_gets_and_get_many(self) -> None:
+        meta = {"renderedBy": "web-3", "é": ["ünï", 1, 2.5, None]}
+        self.cache.set("s", "1", ttl=600, tags=["t-set"], meta=meta)
+        self.assertIsNotNone(self.cache.add("a", "2", ttl=600, tags=["t-add"], meta={"by": "add"}))
+        self.assertIsNotNone(self.cache.replace("a", "3", ttl=600, tags=["t-replace", "t-shared"], meta={"by": "replace"}))
+        item = self.cache.gets("a", fresh=True)
+        assert item is not None
+        self.assertEqual((item.tags, item.meta), (["t-replace", "t-shared"], {"by": "replace"}))
+        self.assertIsNotNone(self.cache.cas("a", "4", item.etag, ttl=600, tags=["t-cas", "t-shared"], meta={"by": "cas"}))
+        self.cache.set_many({"m1": 1, "m2": 2}, ttl=600, tags=["t-many", "t-shared"], meta={"by": "set_many"})
+        self.cache.set("plain", "x", ttl=600)
+
+        got = self.cache.gets("s", fresh=True)
+        assert got is not None
+        self.assertEqual((got.value, got.tags, got.meta), ("1", ["t-set"], meta))
+        items = self.cache.get_many(["a", "m1", "plain", "absent"], items=True)
+        a, m1, plain = items["a"], items["m1"], items["plain"]
+        assert a is not None and m1 is not None and plain is not None
+        self.assertEqual((a.value, a.tags, a.meta), ("4", ["t-cas", "t-shared"], {"by": "cas"}))
+        self.assertEqual(a.etag, self.cache.gets("a", fresh=True).etag)  # type: ignore[union-attr]
+        self.assertEqual((m1.value, m1.tags, m1.meta), (1, ["t-many", "t-shared"], {"by": "set_many"}))
+        self.assertEqual((plain.value, plain.tags, plain.meta), ("x", [], None))
+        self.assertIsNone(items["absent"])
+        self.assertEqual(self.cache.get_many(["a", "m2"]), {"a": "4", "m2": 2})
+
+        self.cache.delete_tag("t-shared")
+        self.assertEqual(self.cache.get_many(["a", "m1", "m2", "s", "plain"]), {"a": None, "m1": None, "m2": None, "s": "1", "plain": "x"})
+
+    def test_get_or_set_writes_with_tags_and_meta(self) -> None:
+        self.assertEqual(self.cache.get_or_set("page", lambda: "computed", ttl=60, tags=["product-1"], meta={"by": "get_or_set"}), "computed")
+        item = self.cache.gets("page", fresh=True)
+        assert item is not None
+        self.assertEqual((item.tags, item.meta), (["product-1"], {"by": "get_or_set"}))
+
+    def test_tags_or_meta_the_worker_refuses_are_its_400(self) -> None:
+        with self.assertRaises(CloudCachedError) as bad_tag:
+            self.cache.set("k", "v", tags=["has space"])
+        self.assertEqual((bad_tag.exception.status, bad_tag.exception.code), (400, "bad_request"))
+        self.assertIn("X-Tags", bad_tag.exception.message)
+        with self.assertRaises(CloudCachedError) as big_meta:
+            self.cache.set("k", "v", meta={"big": "x" * 2000})
+        self.assertIn("X-Meta", big_meta.exception.message)
+        with self.assertRaises(CloudCachedError) as bad_entry:
+            self.cache.set_many({"k": "v"}, tags=["a b"])
+        self.assertEqual(bad_entry.exception.status, 400)
+        self.assertIsNone(self.cache.get("k", fresh=True))
+
     def test_set_add_replace(self) -> None:
         written = self.cache.set("k", "one", ttl=60)
         self.assertIsInstance(written, WriteResult)

@@ -9,12 +9,13 @@ import ssl
 import threading
 import time
 from urllib.parse import quote
-from typing import Any, Callable, Dict, Iterable, Iterator, List, Mapping, Optional, Sequence, Tuple, TypeVar, Union
+from typing import Any, Callable, Dict, Iterable, Iterator, List, Literal, Mapping, Optional, Sequence, Tuple, TypeVar, Union, overload
 
 from .batch import MAX_BATCH_KEYS, batch_keys_from, chunk, read_deleted, read_got, read_written
 from .codec import DefaultSerializer, Serializer, encode_batch_value
 from .errors import CloudCachedError, error_from_body, is_absent
 from .get_or_set import GetOrSetRunner, GetOrSetStats
+from .labels import meta_header, meta_of, tag_list, tags_header, tags_of
 from .get_or_set_plan import ABSENT, LIVE, STALE, GetOrSetDefaults, LeaseState, Settings, lease_state_of, resolve_settings
 from .paths import QueryValue, check_key, check_namespace, item_path, with_query
 from .results import Item, KeyInfo, KeyPage, LeasedItem, MintedToken, WriteResult
@@ -243,6 +244,8 @@ class Client:
             expires_at=_expires_at(response),
             content_type=content_type,
             cache=_cache(response),
+            tags=tags_of(response.headers.get("x-tags")),
+            meta=meta_of(response.headers.get("x-meta")),
         )
 
     # ---- Writes ------------------------------------------------------------------------------
@@ -257,13 +260,16 @@ class Client:
         grace: Optional[int] = None,
         lease_token: Optional[str] = None,
         tags: Optional[Sequence[str]] = None,
+        meta: Optional[Mapping[str, Any]] = None,
     ) -> WriteResult:
         """Stores the value whether or not the key exists. ``ttl`` None: the server's ``DEFAULT_TTL``.
         ``grace``: seconds the item stays stale after it expires (served to ``max_stale`` readers and
         ``get_or_set``, absent to the rest). ``lease_token``: the token of a lease won by
         ``get_with_lease``; the write releases it. ``tags``: ``expire_tag``/``delete_tag`` of one of
-        them invalidate the item (at most 16, printable ASCII without ``,`` or space)."""
-        result = self._write(key, value, "set", ttl, content_type, grace=grace, lease_token=lease_token, tags=tags)
+        them invalidate the item (at most 16, printable ASCII without ``,`` or space). ``meta``: a
+        JSON object of at most 1,024 bytes kept beside the value, given back by ``gets`` and
+        ``get_many(items=True)``. Tags or metadata the Worker refuses raise its 400 ``bad_request``."""
+        result = self._write(key, value, "set", ttl, content_type, grace=grace, lease_token=lease_token, tags=tags, meta=meta)
         assert result is not None  # a plain set is never refused with 412
         return result
 
@@ -275,9 +281,11 @@ class Client:
         content_type: Optional[str] = None,
         *,
         grace: Optional[int] = None,
+        tags: Optional[Sequence[str]] = None,
+        meta: Optional[Mapping[str, Any]] = None,
     ) -> Optional[WriteResult]:
-        """Stores the value only if the key is absent; None when it exists."""
-        return self._write(key, value, "add", ttl, content_type, grace=grace)
+        """Stores the value only if the key is absent; None when it exists. Settings as ``set``'s."""
+        return self._write(key, value, "add", ttl, content_type, grace=grace, tags=tags, meta=meta)
 
     def replace(
         self,
@@ -287,9 +295,11 @@ class Client:
         content_type: Optional[str] = None,
         *,
         grace: Optional[int] = None,
+        tags: Optional[Sequence[str]] = None,
+        meta: Optional[Mapping[str, Any]] = None,
     ) -> Optional[WriteResult]:
-        """Stores the value only if the key exists; None when it is absent."""
-        return self._write(key, value, "replace", ttl, content_type, grace=grace)
+        """Stores the value only if the key exists; None when it is absent. Settings as ``set``'s."""
+        return self._write(key, value, "replace", ttl, content_type, grace=grace, tags=tags, meta=meta)
 
     def cas(
         self,
@@ -300,10 +310,12 @@ class Client:
         content_type: Optional[str] = None,
         *,
         grace: Optional[int] = None,
+        tags: Optional[Sequence[str]] = None,
+        meta: Optional[Mapping[str, Any]] = None,
     ) -> Optional[WriteResult]:
         """Compare-and-swap: stores the value only if the item is still at ``etag`` (from ``gets``);
-        None when it changed or vanished."""
-        return self._write(key, value, "cas", ttl, content_type, _quote_etag(etag), grace=grace)
+        None when it changed or vanished. Settings as ``set``'s."""
+        return self._write(key, value, "cas", ttl, content_type, _quote_etag(etag), grace=grace, tags=tags, meta=meta)
 
     def _write(
         self,
@@ -317,6 +329,7 @@ class Client:
         grace: Optional[int] = None,
         lease_token: Optional[str] = None,
         tags: Optional[Sequence[str]] = None,
+        meta: Optional[Mapping[str, Any]] = None,
     ) -> Optional[WriteResult]:
         _check_count(ttl, "ttl")
         _check_count(grace, "grace")
@@ -332,7 +345,9 @@ class Client:
         if lease_token is not None:
             headers["X-Lease-Token"] = lease_token
         if tags:
-            headers["X-Tags"] = ",".join(tags)
+            headers["X-Tags"] = tags_header(tags)
+        if meta is not None:
+            headers["X-Meta"] = meta_header(meta)
         response = self._send("PUT", path, {"ttl": ttl, "grace": grace}, headers, body)
         if response.status == 412 and mode != "set":
             return None
@@ -376,6 +391,9 @@ class Client:
         hard_timeout: Optional[float] = None,
         refresh_below: Optional[int] = None,
         grace_backoff: Optional[float] = None,
+        *,
+        tags: Optional[Sequence[str]] = None,
+        meta: Optional[Mapping[str, Any]] = None,
     ) -> T:
         """The key's value, or ``factory()``'s, computed by exactly one caller at a time across every
         process that uses this deployment (a lease on the Worker): the others are served the stale
@@ -390,10 +408,12 @@ class Client:
         ``lease + hard_timeout``); ``refresh_below`` (whole seconds): when a live value has fewer left,
         one caller recomputes it in a background thread while every caller gets it; ``grace_backoff``
         (seconds, default 10): how long this client leaves a key whose factory raised while a stale
-        value stood in. A factory that raises makes the call raise, unless a stale value stood in:
-        then the stale value is the answer."""
+        value stood in; ``tags`` and ``meta`` are written with the value, as ``set``'s. A factory that
+        raises makes the call raise, unless a stale value stood in: then the stale value is the answer."""
         check_key(key)
-        settings = resolve_settings(ttl, grace, lease, timeout, hard_timeout, refresh_below, grace_backoff, self._get_or_set_defaults)
+        settings = resolve_settings(
+            ttl, grace, lease, timeout, hard_timeout, refresh_below, grace_backoff, self._get_or_set_defaults, tags=tags, meta=meta
+        )
         return self._get_or_set.run(key, factory, settings)
 
     def stats(self) -> GetOrSetStats:
@@ -443,7 +463,7 @@ class Client:
 
     def _lease_write(self, key: str, value: Any, settings: Settings, token: Optional[str]) -> None:
         """get_or_set's write: a ``set`` that releases the lease its token names."""
-        self.set(key, value, settings.ttl, grace=settings.grace or None, lease_token=token)
+        self.set(key, value, settings.ttl, grace=settings.grace or None, lease_token=token, tags=settings.tags, meta=settings.meta)
 
     def incr(self, key: str, by: int = 1, initial: Optional[int] = None, ttl: Optional[int] = None) -> Optional[int]:
         """Adds ``by`` to an integer value atomically: the new value, or None when absent (unless
@@ -484,26 +504,61 @@ class Client:
                 self._batch_keys = self._json(response, batch_keys_from) if response.status == 200 else MAX_BATCH_KEYS
             return self._batch_keys
 
-    def get_many(self, keys: Iterable[str]) -> Dict[str, Any]:
+    @overload
+    def get_many(self, keys: Iterable[str], *, items: Literal[True]) -> Dict[str, Optional[Item]]: ...
+
+    @overload
+    def get_many(self, keys: Iterable[str], *, items: Literal[False] = False) -> Dict[str, Any]: ...
+
+    @overload
+    def get_many(self, keys: Iterable[str], *, items: bool) -> Union[Dict[str, Any], Dict[str, Optional[Item]]]: ...
+
+    def get_many(self, keys: Iterable[str], *, items: bool = False) -> Union[Dict[str, Any], Dict[str, Optional[Item]]]:
         """The values of many keys (None for an absent one), in batches of ``batch_size()`` keys.
-        Raises the first key's own error, if any."""
+        With ``items=True``, each found key's whole ``Item`` instead, as ``gets`` gives it (ETag,
+        expiry, content type, tags and metadata; ``cache`` is ``STALE`` or None: a batch does not
+        tell a hit from a miss). Raises the first key's own error, if any."""
         all_keys = [check_key(key) for key in keys]
-        result: Dict[str, Any] = {}
+        result: Dict[str, Optional[Item]] = {}
         if not all_keys:
             return result
         for run in chunk(all_keys, self.batch_size(), str):
             answer = self.batch({"get": run})
             for key in run:
                 got = read_got(answer, key)
-                if got is None:
-                    result[key] = None
-                else:
-                    result[key] = self._serializer.loads(got["body"], got.get("contentType") or "application/octet-stream")
-        return {key: result[key] for key in all_keys}
+                result[key] = None if got is None else self._batch_item(got)
+        if items:
+            return {key: result[key] for key in all_keys}
+        return {key: None if (item := result[key]) is None else item.value for key in all_keys}
 
-    def set_many(self, entries: Entries, ttl: Optional[int] = None, *, grace: Optional[int] = None) -> Dict[str, Union[WriteResult, CloudCachedError]]:
+    def _batch_item(self, got: Mapping[str, Any]) -> Item:
+        """A batch ``get`` entry (``read_got``'s) as an Item."""
+        content_type = got.get("contentType") or "application/octet-stream"
+        expires_at = got.get("expiresAt")
+        tags = got.get("tags")
+        meta = got.get("meta")
+        return Item(
+            value=self._serializer.loads(got["body"], content_type),
+            etag=_text(got.get("etag", "")),
+            expires_at=None if expires_at is None else _integer(expires_at),
+            content_type=content_type,
+            cache="STALE" if got.get("stale") is True else None,
+            tags=[_text(tag) for tag in tags] if isinstance(tags, list) else [],
+            meta=None if meta is None else _object(meta),
+        )
+
+    def set_many(
+        self,
+        entries: Entries,
+        ttl: Optional[int] = None,
+        *,
+        grace: Optional[int] = None,
+        tags: Optional[Sequence[str]] = None,
+        meta: Optional[Mapping[str, Any]] = None,
+    ) -> Dict[str, Union[WriteResult, CloudCachedError]]:
         """Sets many keys (a mapping, or pairs of key and value), in batches of ``batch_size()``:
-        each key's result, or its own error (the others may have been stored). ``grace`` as ``set``'s."""
+        each key's result, or its own error (the others may have been stored). ``grace``, ``tags``
+        and ``meta`` as ``set``'s, for every entry."""
         _check_count(ttl, "ttl")
         _check_count(grace, "grace")
         pairs: Sequence[Tuple[str, Any]] = list(entries.items()) if isinstance(entries, Mapping) else list(entries)
@@ -515,6 +570,10 @@ class Client:
                 entry["ttl"] = ttl
             if grace is not None:
                 entry["grace"] = grace
+            if tags:
+                entry["tags"] = tag_list(tags)
+            if meta is not None:
+                entry["meta"] = dict(meta)
             sets.append(entry)
         result: Dict[str, Union[WriteResult, CloudCachedError]] = {}
         if not sets:

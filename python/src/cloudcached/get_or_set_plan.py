@@ -7,7 +7,7 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass
-from typing import Mapping, Optional
+from typing import Any, Mapping, Optional, Sequence, Tuple
 
 DEFAULT_LEASE = 30
 DEFAULT_GRACE_BACKOFF = 10.0
@@ -28,6 +28,9 @@ class Settings:
     hard_timeout: Optional[float]
     refresh_below: Optional[int]
     grace_backoff: float
+    #: Tags and metadata the computed value is written with.
+    tags: Optional[Tuple[str, ...]] = None
+    meta: Optional[Mapping[str, Any]] = None
 
 
 def _whole(value: Optional[int], name: str, low: int, high: Optional[int] = None) -> Optional[int]:
@@ -69,6 +72,9 @@ def resolve_settings(
     refresh_below: Optional[int] = None,
     grace_backoff: Optional[float] = None,
     defaults: GetOrSetDefaults = GetOrSetDefaults(),
+    *,
+    tags: Optional[Sequence[str]] = None,
+    meta: Optional[Mapping[str, Any]] = None,
 ) -> Settings:
     """The call's settings over the client's ``defaults`` and then the built-in ones, checked (a bad
     one is a ValueError before any request)."""
@@ -87,6 +93,8 @@ def resolve_settings(
         hard_timeout=_duration(hard_timeout, "hard_timeout"),
         refresh_below=_whole(refresh_below, "refresh_below", 1),
         grace_backoff=DEFAULT_GRACE_BACKOFF if grace_backoff is None else float(_duration(grace_backoff, "grace_backoff") or 0.0),
+        tags=None if tags is None else tuple(tags),
+        meta=meta,
     )
 
 

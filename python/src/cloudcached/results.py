@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any, List, Optional, Union
+from dataclasses import dataclass, field
+from typing import Any, Dict, List, Optional, Union
 
 from .get_or_set_plan import LeaseState
 
@@ -18,14 +18,17 @@ class WriteResult:
 
 @dataclass(frozen=True)
 class Item:
-    """A value with its ETag, expiry, content type and where it was answered from (``X-Cache``:
-    ``HIT``, ``MISS``, ``STALE``, or None)."""
+    """A value with its ETag, expiry, content type, where it was answered from (``X-Cache``:
+    ``HIT``, ``MISS``, ``STALE``, or None), its tags (``X-Tags``; empty: none) and its metadata
+    (``X-Meta``: the JSON object it was written with, or None)."""
 
     value: Any
     etag: str
     expires_at: Optional[int]
     content_type: str
     cache: Optional[str]
+    tags: List[str] = field(default_factory=list)
+    meta: Optional[Dict[str, Any]] = None
 
 
 @dataclass(frozen=True)
