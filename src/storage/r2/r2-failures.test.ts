@@ -6,6 +6,8 @@ describe("bindingFailureOf", () => {
     expect(bindingFailureOf(new Error("get: We encountered an internal error. Please try again. (10001)"))).toEqual({ kind: "error", code: 10001, status: 500 });
     expect(bindingFailureOf(new Error("put: Reduce your request rate. (10043)"))).toEqual({ kind: "error", code: 10043, status: 503 });
     expect(bindingFailureOf(new Error("put: Unspecified error (10020)"))).toEqual({ kind: "error", code: 10020, status: 500 });
+    // Some codes have six digits (EntityTooLarge): still R2's answer, not a lost connection.
+    expect(bindingFailureOf(new Error("put: Your proposed upload exceeds the maximum allowed object size. (100100)"))).toEqual({ kind: "error", code: 100100, status: 500 });
   });
 
   it("too many writes to one object is a conflict, to be sent again", () => {

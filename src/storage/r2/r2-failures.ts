@@ -1,6 +1,6 @@
 /**
- * How the R2 binding fails, sorted as the S3 way sorts an answer (R2's error codes, "R2 error
- * codes" in Cloudflare's docs): the binding rejects with an Error whose message ends in R2's code,
+ * How the R2 binding fails, sorted as the S3 way sorts an answer (R2's error codes: "Error codes",
+ * developers.cloudflare.com/r2/api/error-codes/, checked 2026-12-04; codes are 5 or 6 digits): the binding rejects with an Error whose message ends in R2's code,
  * e.g. "get: We encountered an internal error. Please try again. (10001)"; without a code, the
  * binding could not reach R2 at all (the runtime's "Network connection lost.").
  */
@@ -17,13 +17,13 @@ const TRANSIENT_CODES: ReadonlyMap<number, number> = new Map([
   [10001, 500], // InternalError
   [10043, 503], // ServiceUnavailable
 ]);
-/** Too many concurrent writes to one object (R2's 429 on the S3 API). */
+/** TooManyRequests: more than one write a second to one object key (R2's 429 on the S3 API). */
 const CONTENDED_CODE = 10058;
 
 /** What a rejection of a binding call says about storage. Pure. */
 export function bindingFailureOf(err: unknown): BindingFailure {
   const message = err instanceof Error ? err.message : "";
-  const match = /\((\d{5})\)\s*$/.exec(message);
+  const match = /\((\d{5,6})\)\s*$/.exec(message);
   if (!match) return { kind: "unreachable" };
   const code = Number(match[1]);
   if (code === CONTENDED_CODE) return { kind: "conflict", code };
