@@ -2,7 +2,7 @@ import { waitBeforeRetry, type BackoffPolicy } from "../platform/backoff";
 import { budgetSpentError, PLANNED_CALLS } from "../platform/budget";
 import { ApiError } from "../http/errors";
 import type { PhaseRecorder } from "../platform/metrics";
-import { type EntryCodec, type EntryPlace, keepChangedEntry, keepEntry, readEntry } from "./location-entry";
+import { type EntryCodec, type EntryPlace, keepEntry, readEntry, ReservedPublication } from "./location-entry";
 import type { Storage } from "../storage/storage";
 import { trustedUntil } from "./generation";
 
@@ -205,6 +205,16 @@ export class TagStates {
    * by one conditional write (a concurrent call's time is never lowered). Seen at once here.
    */
   async invalidate(namespace: string, tag: string, kind: "expire" | "delete", waitUntil?: (promise: Promise<unknown>) => void): Promise<void> {
+    // As a flush's (generation.ts): its publication to this location is promised before the write.
+    const publish = ReservedPublication.reserve(this.place());
+    try {
+      await this.writeState(namespace, tag, kind, publish, waitUntil);
+    } finally {
+      publish.close();
+    }
+  }
+
+  private async writeState(namespace: string, tag: string, kind: "expire" | "delete", publish: ReservedPublication, waitUntil?: (promise: Promise<unknown>) => void): Promise<void> {
     const key = tagObjectKey(this.prefix, namespace, tag);
     for (let attempt = 1; attempt <= INVALIDATE_ATTEMPTS; attempt++) {
       const { next, result } = await this.storage.budget.attempt(attempt, PLANNED_CALLS.retriedFlush, async () => {
@@ -222,8 +232,7 @@ export class TagStates {
       if (result.ok) {
         const now = Date.now();
         const current = learn(this.id(namespace, tag), next, trustedUntil(now, now, this.edgeTtl));
-        const url = tagCacheUrl(this.deployment, namespace, tag);
-        await keepChangedEntry(this.place(), url, current, TAG_STATE_CODEC, waitUntil);
+        await publish.publish(tagCacheUrl(this.deployment, namespace, tag), current, TAG_STATE_CODEC, waitUntil);
         return;
       }
       await waitBeforeRetry(attempt, INVALIDATE_RETRY);

@@ -84,8 +84,8 @@ export const PLANNED_CALLS = {
   leaseRelease: 3,
   /** This location's copy of an item removed after a write (a Cache API delete). */
   dropCopy: 1,
-  /** A flush's new generation published to the location: the entry checked (match) and written (put). */
-  publishGeneration: 2,
+  /** A small value kept in the location cache (location-entry.ts: a flush's generation, a tag's state): the entry checked (match) and written (put). */
+  publishEntry: 2,
 } as const;
 
 /**
@@ -108,7 +108,7 @@ export const PLANNED_CACHE_CALLS: Record<keyof typeof PLANNED_CALLS, number> = {
   lease: 0,
   leaseRelease: 0,
   dropCopy: 1,
-  publishGeneration: 2,
+  publishEntry: 2,
 };
 
 /** The planned calls of one part of a request that count against `SUBREQUEST_LIMIT`. Pure. */
