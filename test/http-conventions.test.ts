@@ -20,7 +20,7 @@ describe("GET / and GET /v1", () => {
       const index = await response.json<Index>();
       expect(index).toMatchObject({ name: "CloudCached", version: packageJson.version, links: { api: "/v1", openapi: "/v1/openapi.json", health: "/healthz" } });
       // The batch size that fits this deployment's SUBREQUEST_LIMIT (1000 in this suite): what clients split by.
-      expect(index.limits).toEqual({ subrequestsPerRequest: 1000, batchKeys: 100, batchLeaseKeys: 100 });
+      expect(index.limits).toEqual({ subrequestsPerRequest: 1000, batchKeys: 100, batchLeaseKeys: 90 });
       // The links lead somewhere.
       expect((await api(index.links.openapi, { anonymous: true })).status).toBe(200);
       const head = await api(path, { method: "HEAD", anonymous: true });

@@ -1,5 +1,5 @@
 import { waitBeforeRetry, type BackoffPolicy } from "../platform/backoff";
-import { budgetSpentError, PLANNED_CALLS } from "../platform/budget";
+import { budgetSpentError, type CallKind, PLANNED_CALLS, plannedCalls } from "../platform/budget";
 import { ApiError } from "../http/errors";
 import type { PhaseRecorder } from "../platform/metrics";
 import { type EntryCodec, type EntryPlace, keepEntry, readEntry, ReservedPublication } from "./location-entry";
@@ -97,9 +97,6 @@ export async function storedTagState(storage: Storage, prefix: string, namespace
   return { state, etag: object.etag };
 }
 
-/** Calls to confirm one tag: the location cache (match), then storage (GET); `no-cache` only the GET. */
-export const TAG_CONFIRM_CALLS = 2;
-
 const INVALIDATE_ATTEMPTS = 12;
 const INVALIDATE_RETRY: BackoffPolicy = { floorMs: 0, baseMs: 10, capMs: 200 };
 /** A tag's state in the location cache: its JSON; a state covers another when neither of its times is earlier. */
@@ -173,12 +170,13 @@ export class TagStates {
   }
 
   private async confirm(namespace: string, tag: string, fresh: boolean, now: number): Promise<TagState> {
-    // A planned need of the read, though not known in advance: promised only when it fits (never
-    // past the limit), each promised call given back as it is made.
+    // A planned need of the read, though not known in advance: promised out of a batch's pool of
+    // them, else only when it fits (never past the limit), each promised call given back as it is made.
     const budget = this.storage.budget;
-    let promised = fresh ? 1 : TAG_CONFIRM_CALLS;
-    if (!budget.tryReserve(promised)) throw budgetSpentError(budget.limit);
-    const spend = () => {
+    let promised = plannedCalls(fresh ? "tagConfirmationFresh" : "tagConfirmation", budget.metered);
+    if (!budget.reserveTagConfirmation(promised)) throw budgetSpentError(budget.limit);
+    const spend = (kind: CallKind) => {
+      if (promised < 1 || !budget.counts(kind)) return;
       budget.release(1);
       promised -= 1;
     };
@@ -186,11 +184,11 @@ export class TagStates {
       const id = this.id(namespace, tag);
       const url = tagCacheUrl(this.deployment, namespace, tag);
       if (!fresh) {
-        spend();
+        spend("cache");
         const cached = await this.cached(url, now);
         if (cached !== null) return learn(id, cached.state, trustedUntil(now, cached.fetchedAt, this.edgeTtl));
       }
-      spend();
+      spend("storage");
       const { state } = await this.stored(namespace, tag);
       const current = learn(id, state, trustedUntil(now, now, this.edgeTtl));
       this.waitUntil(this.remember(url, current, now).catch(() => undefined));
