@@ -220,6 +220,28 @@ describe("SubrequestBudget", () => {
     expect(later.spare).toBe(2);
   });
 
+  it("planned tag confirmations: promised out of the pool first, never to optional work; then only out of spare calls; given back when the batch is done", () => {
+    const budget = new SubrequestBudget(6);
+    budget.reserve(6, "a batch");
+    budget.planTagConfirmations(4);
+    budget.release(2);
+    expect(budget.spare).toBe(2);
+    // Optional work never takes the pool.
+    expect(budget.tryReserve(3)).toBe(false);
+    expect(budget.reserveTagConfirmation(2)).toBe(true);
+    expect(budget.reserveTagConfirmation(2)).toBe(true);
+    // The pool is spent: the spare calls, then nothing.
+    expect(budget.reserveTagConfirmation(2)).toBe(true);
+    expect(budget.reserveTagConfirmation(2)).toBe(false);
+    budget.release(6);
+    expect(budget.spare).toBe(6);
+    const later = new SubrequestBudget(2);
+    later.reserve(2, "a batch");
+    later.planTagConfirmations(2);
+    later.releaseTagConfirmations();
+    expect(later.spare).toBe(2);
+  });
+
   it("unbounded: for work with a budget of its own", () => {
     const budget = SubrequestBudget.unbounded();
     for (let i = 0; i < 5000; i++) budget.take("storage");

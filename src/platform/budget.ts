@@ -400,9 +400,14 @@ export class SubrequestBudget {
    * get), which only `tryTakeRetry` uses, until `releaseRetries`.
    */
   planRetries(calls: number): void {
+    this.retryCalls += this.unreserve(calls);
+  }
+
+  /** Takes up to `calls` out of what is reserved, for a pool of planned calls: how many it took. */
+  private unreserve(calls: number): number {
     const moved = Math.min(calls, this.reservedCalls);
     this.reservedCalls -= moved;
-    this.retryCalls += moved;
+    return moved;
   }
 
   /** Gives back the planned retries not used (the batch is done). */
@@ -412,9 +417,7 @@ export class SubrequestBudget {
 
   /** Turns `calls` already reserved into the pool of planned tag confirmations (a batch's), until `releaseTagConfirmations`. */
   planTagConfirmations(calls: number): void {
-    const moved = Math.min(calls, this.reservedCalls);
-    this.reservedCalls -= moved;
-    this.tagCalls += moved;
+    this.tagCalls += this.unreserve(calls);
   }
 
   /** Gives back the planned tag confirmations not used (the batch is done). */
