@@ -95,3 +95,69 @@ describe("cas (If-Match: \"<etag>\")", () => {
     await expectError(await put(`/v1/${ns}/items/k`, "v2", { "if-match": etag }), 412, "precondition_failed");
   });
 });
+
+describe("items a tag invalidated", () => {
+  const post = (path: string, headers: Record<string, string> = {}) => api(path, { method: "POST", headers });
+  const invalidate = async (ns: string, tag: string, op: "expire" | "delete") => expect((await post(`/v1/${ns}/tags/${tag}?op=${op}`)).status).toBe(204);
+
+  it("are absent to every conditional write after a delete of their tag: add stores, the rest answer as for no item", async () => {
+    const ns = uniqueNamespace();
+    const tagged = (key: string, value: string) => put(`/v1/${ns}/items/${key}?grace=3600`, value, { "x-tags": "gone, other" });
+    const { etag } = await (await tagged("cas", "old")).json<{ etag: string }>();
+    await tagged("add", "old");
+    await tagged("replace", "old");
+    await tagged("touch", "old");
+    await tagged("n", "5");
+    await tagged("m", "5");
+    const del = await tagged("del", "old");
+    const delEtag = (await del.json<{ etag: string }>()).etag;
+    await invalidate(ns, "gone", "delete");
+
+    expect((await put(`/v1/${ns}/items/add`, "new", { "if-none-match": "*" })).status).toBe(201);
+    expect(await (await api(`/v1/${ns}/items/add`)).text()).toBe("new");
+    await expectError(await put(`/v1/${ns}/items/replace`, "new", { "if-match": "*" }), 412, "precondition_failed");
+    await expectError(await put(`/v1/${ns}/items/cas`, "new", { "if-match": etag }), 412, "precondition_failed");
+    await expectError(await post(`/v1/${ns}/items/touch?op=touch&ttl=60`), 404, "not_found");
+    await expectError(await post(`/v1/${ns}/items/n?op=incr`), 404, "not_found");
+    // With `initial`, a counter starts again from it, as over an absent item.
+    expect((await (await post(`/v1/${ns}/items/m?op=incr&initial=100`)).json<{ value: number }>()).value).toBe(100);
+    await expectError(await api(`/v1/${ns}/items/del`, { method: "DELETE", headers: { "if-match": delEtag } }), 412, "precondition_failed");
+    // Nothing it refused was brought back.
+    for (const key of ["replace", "cas", "touch", "n", "del"]) {
+      await expectError(await api(`/v1/${ns}/items/${key}`, { headers: { "cache-control": "max-stale" } }), 404, "not_found");
+    }
+  });
+
+  it("are expired to every conditional write after an expire of their tag, and stay stale for max-stale readers", async () => {
+    const ns = uniqueNamespace();
+    const tagged = (key: string, value: string) => put(`/v1/${ns}/items/${key}?grace=3600`, value, { "x-tags": "soft" });
+    const { etag } = await (await tagged("cas", "old")).json<{ etag: string }>();
+    await tagged("add", "old");
+    await tagged("replace", "old");
+    await tagged("touch", "old");
+    await tagged("n", "5");
+    await invalidate(ns, "soft", "expire");
+
+    await expectError(await put(`/v1/${ns}/items/replace`, "new", { "if-match": "*" }), 412, "precondition_failed");
+    await expectError(await put(`/v1/${ns}/items/cas`, "new", { "if-match": etag }), 412, "precondition_failed");
+    await expectError(await post(`/v1/${ns}/items/touch?op=touch&ttl=60`), 404, "not_found");
+    await expectError(await post(`/v1/${ns}/items/n?op=incr`), 404, "not_found");
+    for (const key of ["replace", "cas", "touch", "n"]) {
+      const stale = await api(`/v1/${ns}/items/${key}`, { headers: { "cache-control": "max-stale" } });
+      expect([key, stale.status, stale.headers.get("x-cache")]).toEqual([key, 200, "STALE"]);
+      await stale.body?.cancel();
+    }
+    expect((await put(`/v1/${ns}/items/add`, "new", { "if-none-match": "*" })).status).toBe(201);
+    expect(await (await api(`/v1/${ns}/items/add`)).text()).toBe("new");
+  });
+
+  it("are live to conditional writes while their tags are not invalidated (and others' are)", async () => {
+    const ns = uniqueNamespace();
+    const { etag } = await (await put(`/v1/${ns}/items/k`, "v1", { "x-tags": "kept" })).json<{ etag: string }>();
+    await invalidate(ns, "unrelated", "delete");
+    await expectError(await put(`/v1/${ns}/items/k`, "v0", { "if-none-match": "*" }), 412, "precondition_failed");
+    expect((await put(`/v1/${ns}/items/k`, "v2", { "if-match": etag, "x-tags": "kept" })).status).toBe(200);
+    expect((await post(`/v1/${ns}/items/k?op=touch&ttl=60`)).status).toBe(200);
+    expect(await (await api(`/v1/${ns}/items/k`)).text()).toBe("v2");
+  });
+});

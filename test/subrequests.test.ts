@@ -247,6 +247,25 @@ describe.each(LIMITS)("SUBREQUEST_LIMIT=%i: every route's worst case stays withi
     }
   });
 
+  it("a batch of the size GET /v1 gives, of tagged items whose tags no isolate knows, as many distinct tags as gets: every key answered, within the limit", async () => {
+    const prefix = uniquePrefix();
+    const ns = uniqueNamespace("sub-btag1");
+    const storage = testStorage(testConfig({ S3_PREFIX: prefix }));
+    const keys = Array.from({ length: maxBatchKeys(limit, METERED) }, (_, i) => `u${i}`);
+    // Every item one tag; half of them share theirs with the next, the rest carry one of their own.
+    const tagsOf = (n: number) => (n % 2 === 0 ? [`pair-${n}`] : n % 4 === 1 ? [`pair-${n - 1}`, `own-${n}`] : [`own-${n}`]);
+    for (const [n, key] of keys.entries()) {
+      await storage.put(objectKey(prefix, ns, 0, key), new TextEncoder().encode(`v${n}`), { contentType: "text/plain", expiresAt: null, tags: tagsOf(n), writtenAt: Date.now() }, { kind: "none" });
+    }
+    expect(new Set(keys.flatMap((_, n) => tagsOf(n))).size).toBeLessThanOrEqual(keys.length);
+    const counted = await countSubrequests(() => at(limit, prefix, `/v1/${ns}/batch`, { method: "POST", body: JSON.stringify({ get: keys }) }));
+    report(`batch of ${keys.length} tagged items, tags unknown`, limit, counted);
+    expect(counted.result.status).toBe(200);
+    expectWithinLimits(counted, limit);
+    const got = (JSON.parse(counted.result.body) as { get: Record<string, unknown> }).get;
+    expect(keys.map((key) => got[key])).toEqual(keys.map((_, n) => expect.objectContaining({ value: `v${n}`, tags: tagsOf(n) })));
+  });
+
   it("the batch size GET /v1 would give fits: a batch of that many misses", async () => {
     const prefix = uniquePrefix();
     const ns = uniqueNamespace("sub-batch");

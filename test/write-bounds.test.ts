@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { generationCacheUrl, parseGeneration, storedGeneration } from "../src/cache/generation";
+import { parseTagState, storedTagState, tagCacheUrl, tagName } from "../src/cache/tag-state";
 import { LocationCache } from "../src/cache/location-cache";
 import { itemRef } from "../src/items/items";
 import { deploymentOf } from "../src/platform/deployment";
@@ -8,8 +9,8 @@ import { api, uniqueNamespace } from "./helpers";
 import { testConfig, testStorage } from "./store";
 
 // At the smallest SUBREQUEST_LIMIT, writes whose retries spend the request's subrequests: the work
-// that keeps a bound after a write (dropping this location's copy, publishing a flush's generation)
-// is never dropped for lack of them, and a write that landed is never answered as failed. Each case
+// that keeps a bound after a write (dropping this location's copy, publishing a flush's generation
+// or a tag's state) is never dropped for lack of them, and a write that landed is never answered as failed. Each case
 // is swept over how many calls the retries take (k lost races, then one write whose answer is lost
 // and that is found landed), so the last write lands on every possible count of calls left.
 
@@ -125,6 +126,33 @@ describe(`SUBREQUEST_LIMIT=${LIMIT}: a write whose retries spend the subrequests
       const after = (await storedGeneration(testStorage(config), config.prefix, ns)).generation;
       if (answer.status === 204) {
         expect(after).toBe(before + 1);
+        expect(await entry(), `after ${k} lost races: ${answer.status}`).toBe(after);
+      }
+    }
+  });
+
+  it("tag invalidation: a 204 is published to this location's cache, so the rest of the location sees it", async () => {
+    const ns = uniqueNamespace("wb-tag");
+    const deployment = deploymentOf(testConfig({ ...faults.store() }));
+    const entry = async (): Promise<number | null> => {
+      const cached = await caches.default.match(tagCacheUrl(deployment, ns, "t"));
+      return cached ? (parseTagState(await cached.text())?.expiredAt ?? null) : null;
+    };
+    const config = testConfig();
+    const statePath = `.tags/${ns}/${tagName("t")}`;
+    expect((await atLimit(`/v1/${ns}/items/k?grace=3600`, { method: "PUT", body: "v", headers: { "x-tags": "t" } }, "50")).status).toBe(200);
+    for (const k of SWEEP) {
+      // This location's cache holds the tag's current state (a read there keeps it).
+      await atLimit(`/v1/${ns}/items/k`, { headers: { "cache-control": "no-cache" } }, "50");
+      const before = (await storedTagState(testStorage(config), config.prefix, ns, "t")).state.expiredAt;
+      expect(await entry()).toBe(before);
+      await racesThenLostAnswer(statePath, k);
+      const answer = await atLimit(`/v1/${ns}/tags/t?op=expire`, { method: "POST" });
+      await faults.clear(statePath);
+      expect([204, 503], answer.body).toContain(answer.status);
+      const after = (await storedTagState(testStorage(config), config.prefix, ns, "t")).state.expiredAt;
+      if (answer.status === 204) {
+        expect(after).toBeGreaterThan(before);
         expect(await entry(), `after ${k} lost races: ${answer.status}`).toBe(after);
       }
     }

@@ -1,6 +1,6 @@
 import { authorize, type Principal } from "../auth/auth";
 import type { Scope } from "../auth/tokens";
-import { plannedBatchCalls, plannedBatchRetries, plannedCalls, plannedKeyCalls } from "../platform/budget";
+import { plannedBatchCalls, plannedBatchRetries, plannedBatchTagConfirmations, plannedCalls, plannedKeyCalls } from "../platform/budget";
 import { ApiError, type ErrorBody } from "../http/errors";
 import { expiresAtFor } from "../items/item";
 import type { ItemRef } from "../items/items";
@@ -191,6 +191,9 @@ export async function runBatch(ctx: BatchContext, request: BatchRequest): Promis
   // One retry per get, for any read of the batch that fails transiently (src/storage/s3/transport.ts);
   // through a binding, its storage calls are held to their own limit and none is planned here.
   budget.planRetries(plannedBatchRetries(request.get.length, budget.metered));
+  // The confirmations of the gets' tags, one per get in a pool they share: distinct tags are
+  // confirmed once for the whole batch (tag-state.ts), all of an item's at once.
+  budget.planTagConfirmations(plannedBatchTagConfirmations(request.get.length, fresh, budget.metered));
   // The dialect probe a lease's takeover may need is promised once, for the whole batch (given back at its end).
   const leaseProbe = leases === 0 ? 0 : plannedCalls("dialectProbe", budget.metered);
   const done = (kind: "get" | "leaseGet" | "set" | "delete") => budget.release(plannedKeyCalls(kind, fresh, budget.metered));
@@ -238,6 +241,7 @@ export async function runBatch(ctx: BatchContext, request: BatchRequest): Promis
   ctx.context.metrics.continueUntil(new Promise<void>((resolve) => (ended = resolve)));
   const end = () => {
     budget.releaseRetries();
+    budget.releaseTagConfirmations();
     ended();
   };
   // The first gets are read before the answer starts (as many as are read ahead anyway), so that

@@ -1,8 +1,9 @@
 import { waitBeforeRetry, type BackoffPolicy } from "../platform/backoff";
-import { type Allotment, PLANNED_CALLS } from "../platform/budget";
+import { PLANNED_CALLS } from "../platform/budget";
 import { ApiError } from "../http/errors";
-import { timed, type PhaseRecorder } from "../platform/metrics";
+import type { PhaseRecorder } from "../platform/metrics";
 import type { Storage } from "../storage/storage";
+import { type EntryCodec, type EntryPlace, keepEntry, readEntry, ReservedPublication } from "./location-entry";
 
 /**
  * A namespace's flush generation: part of every object key and every location-cache key of its
@@ -75,11 +76,13 @@ const FLUSH_ATTEMPTS = 12;
 /** Between those tries: up to 20, 40, … 200 ms. */
 const FLUSH_RETRY: BackoffPolicy = { floorMs: 0, baseMs: 10, capMs: 200 };
 
-/** After a flush, its location-cache entry is checked and, if lower, written again this much later. */
-const REMEMBER_AGAIN_MS = 100;
-
-/** Header on the cached entry: when storage was asked (unix ms), checked against EDGE_TTL on a hit. */
-const FETCHED_AT = "x-fetched-at";
+/** A generation in the location cache: its digits; a higher one covers a lower one. */
+const GENERATION_CODEC: EntryCodec<number> = {
+  parse: parseGeneration,
+  serialize: (generation) => String(generation),
+  covers: (existing, generation) => existing >= generation,
+  merge: (existing, generation) => newerGeneration(existing, generation),
+};
 
 /**
  * What this isolate knows per deployment and namespace. Generations only grow, so any one seen is
@@ -185,14 +188,13 @@ export class Generations {
     const id = this.id(namespace);
     const url = generationCacheUrl(this.deployment, namespace);
     if (!fresh) {
-      const cached = await this.cached(url, now, this.storage.budget.withinPlan());
-      if (cached !== null) return learn(id, cached.generation, trustedUntil(now, cached.fetchedAt, this.edgeTtl));
+      const cached = await readEntry(this.place(), url, now, GENERATION_CODEC);
+      if (cached !== null) return learn(id, cached.value, trustedUntil(now, cached.fetchedAt, this.edgeTtl));
     }
     const { generation } = await this.stored(namespace);
     const current = learn(id, generation, trustedUntil(now, now, this.edgeTtl));
     // Optional (the next request asks storage again): only out of spare subrequests.
-    const calls = this.storage.budget.tryAllot(PLANNED_CALLS.publishGeneration);
-    if (calls) this.waitUntil(this.remember(url, current, now, calls).catch(() => undefined));
+    this.waitUntil(keepEntry(this.place(), url, current, now, GENERATION_CODEC).catch(() => undefined));
     return current;
   }
 
@@ -206,7 +208,7 @@ export class Generations {
     // Publishing the new generation to this location keeps the flush's bound (the rest of the
     // location sees it within a second): its calls are promised before the write, never left to
     // what retries spare (src/platform/budget.ts).
-    const publish = this.storage.budget.allot(PLANNED_CALLS.publishGeneration);
+    const publish = ReservedPublication.reserve(this.place());
     try {
       return await this.countUp(namespace, publish, waitUntil);
     } finally {
@@ -214,7 +216,7 @@ export class Generations {
     }
   }
 
-  private async countUp(namespace: string, publish: Allotment, waitUntil?: (promise: Promise<unknown>) => void): Promise<number> {
+  private async countUp(namespace: string, publish: ReservedPublication, waitUntil?: (promise: Promise<unknown>) => void): Promise<number> {
     const key = generationObjectKey(this.prefix, namespace);
     for (let attempt = 1; attempt <= FLUSH_ATTEMPTS; attempt++) {
       // A retry only out of spare subrequests (src/platform/budget.ts).
@@ -232,18 +234,7 @@ export class Generations {
         const now = Date.now();
         // This isolate sees the flush at once; the rest of the location once its entry names the new generation.
         const current = learn(this.id(namespace), next, trustedUntil(now, now, this.edgeTtl));
-        const url = generationCacheUrl(this.deployment, namespace);
-        // The flush has landed: a failing Cache API never turns its answer into an error.
-        await this.remember(url, current, now, publish).catch(() => undefined);
-        waitUntil?.(
-          new Promise((resolve) => setTimeout(resolve, REMEMBER_AGAIN_MS))
-            .then(() => {
-              // Optional: only out of spare subrequests.
-              const again = this.storage.budget.tryAllot(PLANNED_CALLS.publishGeneration);
-              return again && this.remember(url, current, Date.now(), again);
-            })
-            .catch(() => undefined),
-        );
+        await publish.publish(generationCacheUrl(this.deployment, namespace), current, GENERATION_CODEC, waitUntil);
         return next;
       }
       // Another flush won this round: count up again from its generation (a flush is never skipped).
@@ -252,32 +243,7 @@ export class Generations {
     throw new ApiError("storage_unavailable", "too many concurrent flushes of this namespace; retry");
   }
 
-  private async cached(url: string, now: number, call: Allotment): Promise<{ generation: number; fetchedAt: number } | null> {
-    call.take("cache");
-    const hit = await timed(this.recorder, "cache", this.cache.match(url));
-    if (!hit) return null;
-    const fetchedAt = Number(hit.headers.get(FETCHED_AT));
-    const generation = parseGeneration(await hit.text());
-    // Whatever the cache's own clock does, an entry older than EDGE_TTL is not trusted.
-    if (generation === null || !Number.isFinite(fetchedAt) || now - fetchedAt >= this.edgeTtl * 1000) return null;
-    return { generation, fetchedAt };
-  }
-
-  /**
-   * Keeps the generation in the location cache for EDGE_TTL, on the calls promised to it (a match
-   * and a put). Never lowers it: an entry already naming a newer generation (a flush made here
-   * meanwhile) stays.
-   */
-  private async remember(url: string, generation: number, now: number, calls: Allotment): Promise<void> {
-    try {
-      if (this.edgeTtl < 1) return;
-      const existing = await this.cached(url, now, calls);
-      if (existing !== null && existing.generation >= generation) return;
-      const headers = { "content-type": "text/plain", "cache-control": `max-age=${this.edgeTtl}`, [FETCHED_AT]: String(now) };
-      calls.take("cache");
-      await timed(this.recorder, "cache", this.cache.put(url, new Response(String(generation), { headers })));
-    } finally {
-      calls.close();
-    }
+  private place(): EntryPlace {
+    return { cache: this.cache, budget: this.storage.budget, edgeTtl: this.edgeTtl, recorder: this.recorder };
   }
 }

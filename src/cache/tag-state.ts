@@ -1,8 +1,8 @@
 import { waitBeforeRetry, type BackoffPolicy } from "../platform/backoff";
-import { budgetSpentError, PLANNED_CALLS } from "../platform/budget";
+import { budgetSpentError, type CallKind, PLANNED_CALLS, plannedCalls } from "../platform/budget";
 import { ApiError } from "../http/errors";
 import type { PhaseRecorder } from "../platform/metrics";
-import { type EntryCodec, type EntryPlace, keepChangedEntry, keepEntry, readEntry } from "./location-entry";
+import { type EntryCodec, type EntryPlace, keepEntry, readEntry, ReservedPublication } from "./location-entry";
 import type { Storage } from "../storage/storage";
 import { trustedUntil } from "./generation";
 
@@ -97,9 +97,6 @@ export async function storedTagState(storage: Storage, prefix: string, namespace
   return { state, etag: object.etag };
 }
 
-/** Calls to confirm one tag: the location cache (match), then storage (GET); `no-cache` only the GET. */
-export const TAG_CONFIRM_CALLS = 2;
-
 const INVALIDATE_ATTEMPTS = 12;
 const INVALIDATE_RETRY: BackoffPolicy = { floorMs: 0, baseMs: 10, capMs: 200 };
 /** A tag's state in the location cache: its JSON; a state covers another when neither of its times is earlier. */
@@ -173,12 +170,13 @@ export class TagStates {
   }
 
   private async confirm(namespace: string, tag: string, fresh: boolean, now: number): Promise<TagState> {
-    // A planned need of the read, though not known in advance: promised only when it fits (never
-    // past the limit), each promised call given back as it is made.
+    // A planned need of the read, though not known in advance: promised out of a batch's pool of
+    // them, else only when it fits (never past the limit), each promised call given back as it is made.
     const budget = this.storage.budget;
-    let promised = fresh ? 1 : TAG_CONFIRM_CALLS;
-    if (!budget.tryReserve(promised)) throw budgetSpentError(budget.limit);
-    const spend = () => {
+    let promised = plannedCalls(fresh ? "tagConfirmationFresh" : "tagConfirmation", budget.metered);
+    if (!budget.reserveTagConfirmation(promised)) throw budgetSpentError(budget.limit);
+    const spend = (kind: CallKind) => {
+      if (promised < 1 || !budget.counts(kind)) return;
       budget.release(1);
       promised -= 1;
     };
@@ -186,11 +184,11 @@ export class TagStates {
       const id = this.id(namespace, tag);
       const url = tagCacheUrl(this.deployment, namespace, tag);
       if (!fresh) {
-        spend();
+        spend("cache");
         const cached = await this.cached(url, now);
         if (cached !== null) return learn(id, cached.state, trustedUntil(now, cached.fetchedAt, this.edgeTtl));
       }
-      spend();
+      spend("storage");
       const { state } = await this.stored(namespace, tag);
       const current = learn(id, state, trustedUntil(now, now, this.edgeTtl));
       this.waitUntil(this.remember(url, current, now).catch(() => undefined));
@@ -205,6 +203,16 @@ export class TagStates {
    * by one conditional write (a concurrent call's time is never lowered). Seen at once here.
    */
   async invalidate(namespace: string, tag: string, kind: "expire" | "delete", waitUntil?: (promise: Promise<unknown>) => void): Promise<void> {
+    // As a flush's (generation.ts): its publication to this location is promised before the write.
+    const publish = ReservedPublication.reserve(this.place());
+    try {
+      await this.writeState(namespace, tag, kind, publish, waitUntil);
+    } finally {
+      publish.close();
+    }
+  }
+
+  private async writeState(namespace: string, tag: string, kind: "expire" | "delete", publish: ReservedPublication, waitUntil?: (promise: Promise<unknown>) => void): Promise<void> {
     const key = tagObjectKey(this.prefix, namespace, tag);
     for (let attempt = 1; attempt <= INVALIDATE_ATTEMPTS; attempt++) {
       const { next, result } = await this.storage.budget.attempt(attempt, PLANNED_CALLS.retriedFlush, async () => {
@@ -222,8 +230,7 @@ export class TagStates {
       if (result.ok) {
         const now = Date.now();
         const current = learn(this.id(namespace, tag), next, trustedUntil(now, now, this.edgeTtl));
-        const url = tagCacheUrl(this.deployment, namespace, tag);
-        await keepChangedEntry(this.place(), url, current, TAG_STATE_CODEC, waitUntil);
+        await publish.publish(tagCacheUrl(this.deployment, namespace, tag), current, TAG_STATE_CODEC, waitUntil);
         return;
       }
       await waitBeforeRetry(attempt, INVALIDATE_RETRY);

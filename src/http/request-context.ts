@@ -6,7 +6,7 @@ import { itemRef, Items, type ItemRef } from "../items/items";
 import { Leases } from "../items/leases";
 import { LocationCache } from "../cache/location-cache";
 import { Generations } from "../cache/generation";
-import { TagStates } from "../cache/tag-state";
+import { TagStates, type TagState } from "../cache/tag-state";
 import type { RequestMetrics } from "../platform/metrics";
 import { openStorage, requestBudget } from "../storage/open";
 import type { Storage } from "../storage/storage";
@@ -84,8 +84,11 @@ export class RequestContext {
     return this.tagStatesOnce;
   }
 
+  /** The states of an item's tags as this request confirms them (`no-cache`: from storage). */
+  readonly tagStatesOf = (namespace: string, tags: readonly string[]): Promise<TagState[]> => this.tagStates.states(namespace, tags, this.fresh);
+
   get items(): Items {
-    this.itemsOnce ??= new Items(this.storage, this.cache, this.waitUntil);
+    this.itemsOnce ??= new Items(this.storage, this.cache, this.waitUntil, this.tagStatesOf);
     return this.itemsOnce;
   }
 

@@ -2,6 +2,7 @@ import { waitBeforeRetry, type BackoffPolicy } from "../platform/backoff";
 import { type Allotment, PLANNED_CALLS } from "../platform/budget";
 import { COUNTER_LIMIT, readCounter } from "./counter";
 import { ApiError } from "../http/errors";
+import { judgeStored, type TagStatesOf } from "./tagged";
 import { expiresAtFor, isExpired, isGone, type ItemMeta } from "./item";
 import { cacheKeyUrl, type LocationCache } from "../cache/location-cache";
 import { encodeKeyPath, objectKey } from "../storage/object-key";
@@ -59,7 +60,20 @@ export class Items {
     private readonly storage: Storage,
     private readonly cache: LocationCache,
     private readonly waitUntil: (promise: Promise<unknown>) => void,
+    /** The states of an item's tags: an item a tag deleted or expired is absent or expired here as on a read. */
+    private readonly tagStatesOf: TagStatesOf,
   ) {}
+
+  /** What is stored at `ref` as its tags make it (tagged.ts): the one rule reads use. */
+  private async judged<T extends StoredHead>(ref: ItemRef, found: Promise<T | null>): Promise<T | null> {
+    const stored = await found;
+    try {
+      return await judgeStored(this.tagStatesOf, ref.namespace, stored);
+    } catch (err) {
+      if (stored && "body" in stored) await (stored as StoredObject).body.cancel().catch(() => undefined);
+      throw err;
+    }
+  }
 
   /** The call that drops this location's copy after a write: the caller's, or promised now. */
   private dropCall(planned: Allotment | undefined): Allotment {
@@ -114,7 +128,7 @@ export class Items {
       // An add of a small value first assumes the key is free: one round trip in the common case.
       // A retry only out of spare subrequests (src/platform/budget.ts).
       const result: WriteResult = await this.storage.budget.attempt(attempt, PLANNED_CALLS.retriedConditionalWrite, async () => {
-        const current = mode.kind === "add" && replayable && attempt === 1 ? null : await this.storage.head(ref.objectKey);
+        const current = mode.kind === "add" && replayable && attempt === 1 ? null : await this.judged(ref, this.storage.head(ref.objectKey));
         const condition = conditionFor(mode, current);
         if (condition === null) throw preconditionFailed(mode);
         return this.storage.put(ref.objectKey, value, meta, condition);
@@ -129,7 +143,7 @@ export class Items {
       // Retries spent on conflicts or failures (not on the condition): say so, nothing was stored.
       if (result.reason !== "precondition_failed") throw notStored(result.reason);
       // The value was streamed once and cannot be sent again: say what happened, nothing was written.
-      const now = await this.storage.head(ref.objectKey);
+      const now = await this.judged(ref, this.storage.head(ref.objectKey));
       if (mode.kind === "add" ? isLive(now) : true) throw preconditionFailed(mode);
       throw new ApiError("storage_unavailable", "the item changed while a streamed write was in flight; nothing was stored, retry");
     }
@@ -151,7 +165,7 @@ export class Items {
   private async touchStored(ref: ItemRef, expiresAt: number | null, call: Allotment): Promise<{ etag: string; expiresAt: number | null }> {
     for (let attempt = 1; ; attempt++) {
       const result = await this.storage.budget.attempt(attempt, PLANNED_CALLS.retriedTouch, async () => {
-        const current = await this.storage.head(ref.objectKey);
+        const current = await this.judged(ref, this.storage.head(ref.objectKey));
         if (!current || !isLive(current)) throw new ApiError("not_found", "no such item");
         // Everything else the item carries (grace, tags, write time, metadata) is kept.
         return this.storage.replaceMeta(ref.objectKey, current.etag, { ...current.meta, expiresAt, grace: current.meta.grace ?? 0 });
@@ -181,7 +195,7 @@ export class Items {
       let current: StoredObject | null;
       try {
         // A retried step only out of spare subrequests (src/platform/budget.ts).
-        current = await this.storage.budget.attempt(attempt + readFailures, PLANNED_CALLS.retriedCount, () => this.storage.get(ref.objectKey));
+        current = await this.storage.budget.attempt(attempt + readFailures, PLANNED_CALLS.retriedCount, () => this.judged(ref, this.storage.get(ref.objectKey)));
       } catch (err) {
         // Nothing is written yet, so the whole step may start over. Ceph RGW answers a GET racing
         // the creation of the same key with 500 UnknownError, more than once in a row.
@@ -233,7 +247,7 @@ export class Items {
     if (ifMatch === null) {
       await this.storage.delete(ref.objectKey);
     } else {
-      const current = await this.storage.head(ref.objectKey);
+      const current = await this.judged(ref, this.storage.head(ref.objectKey));
       if (!current || !isLive(current) || (ifMatch !== "*" && current.etag !== ifMatch)) {
         throw new ApiError("precondition_failed", "the item is absent or not at that ETag");
       }

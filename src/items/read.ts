@@ -2,7 +2,7 @@ import { Flights } from "./coalesce";
 import { acceptsStale, answerFromCopy, type MaxStale } from "./grace";
 import { encodeItemMetadata, goneAt, isGone } from "./item";
 import { decodeMetaValue, decodeTags, decodeWrittenAt, META_HEADER, TAGS_HEADER, WRITTEN_HEADER } from "./labels";
-import { judgeTags } from "./tagged";
+import { judgeStored, judgeTags } from "./tagged";
 import type { TagVerdict } from "../cache/tag-state";
 import { isLive, type ItemRef } from "./items";
 import { cacheMaxAge, isCacheable, type CachedItem } from "../cache/location-cache";
@@ -261,21 +261,13 @@ async function findItem(ctx: RequestContext, namespace: string, key: string, opt
     return staleOr(ctx, copy, err, head);
   }
   await drop(copy);
-  if (found && !found.tombstone && found.meta.tags && found.meta.tags.length > 0) {
-    let verdict: TagVerdict;
-    try {
-      verdict = await judgeTags(ctx, namespace, { tags: found.meta.tags, writtenAt: found.meta.writtenAt ?? null, expiresAt: found.meta.expiresAt });
-    } catch (err) {
-      await release(found);
-      throw err;
-    }
-    if (verdict.deleted) {
-      // Absent for every reader; the sweep removes the object.
-      await release(found);
-      if (copy) ctx.waitUntil(ctx.cache.deleteIfSpare(ref.cacheUrl).catch(() => undefined));
-      return null;
-    }
-    found = { ...found, meta: { ...found.meta, expiresAt: verdict.expiresAt } };
+  try {
+    // Its tags: one deleted since the write makes it absent for every reader (the sweep removes the
+    // object), one expired expires it. The same rule as the conditional writes' (items.ts).
+    found = await judgeStored(ctx.tagStatesOf, namespace, found);
+  } catch (err) {
+    await release(found);
+    throw err;
   }
   if (!found || found.tombstone || isGone(found.meta.expiresAt, found.meta.grace)) {
     await release(found);

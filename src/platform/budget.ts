@@ -84,8 +84,12 @@ export const PLANNED_CALLS = {
   leaseRelease: 3,
   /** This location's copy of an item removed after a write (a Cache API delete). */
   dropCopy: 1,
-  /** A flush's new generation published to the location: the entry checked (match) and written (put). */
-  publishGeneration: 2,
+  /** A tag's state confirmed (src/cache/tag-state.ts): the location cache (match), then storage (GET). */
+  tagConfirmation: 2,
+  /** Without the location cache (`Cache-Control: no-cache`): storage (GET). */
+  tagConfirmationFresh: 1,
+  /** A small value kept in the location cache (location-entry.ts: a flush's generation, a tag's state): the entry checked (match) and written (put). */
+  publishEntry: 2,
 } as const;
 
 /**
@@ -108,7 +112,9 @@ export const PLANNED_CACHE_CALLS: Record<keyof typeof PLANNED_CALLS, number> = {
   lease: 0,
   leaseRelease: 0,
   dropCopy: 1,
-  publishGeneration: 2,
+  tagConfirmation: 1,
+  tagConfirmationFresh: 0,
+  publishEntry: 2,
 };
 
 /** The planned calls of one part of a request that count against `SUBREQUEST_LIMIT`. Pure. */
@@ -129,6 +135,7 @@ function plannedStorageCalls(part: keyof typeof PLANNED_CALLS): number {
 export const MIN_SUBREQUEST_LIMIT = 20;
 
 export interface BatchShape {
+  /** Each get also plans the confirmation of one tag: the batch's gets share a pool of them (`plannedBatchTagConfirmations`). */
   gets: number;
   sets: number;
   deletes: number;
@@ -144,7 +151,8 @@ function batchCalls(shape: BatchShape, planned: (part: keyof typeof PLANNED_CALL
   const leases = shape.leases ?? 0;
   // A lease taken over is a write at a version: the store's dialect may have to be probed, once.
   const leaseCalls = leases === 0 ? 0 : leases * planned("lease") + planned("dialectProbe");
-  return planned("generation") + shape.gets * perGet + leaseCalls + shape.sets * planned("batchSet") + shape.deletes * planned("batchDelete");
+  const tagConfirmations = shape.gets * planned(shape.fresh ? "tagConfirmationFresh" : "tagConfirmation");
+  return planned("generation") + shape.gets * perGet + tagConfirmations + leaseCalls + shape.sets * planned("batchSet") + shape.deletes * planned("batchDelete");
 }
 
 /** The calls a batch plans (its worst case without retries or refills) that count against `SUBREQUEST_LIMIT`. Pure. */
@@ -160,6 +168,15 @@ export function plannedBatchStorageCalls(shape: BatchShape): number {
 /** The read retries a batch plans against `SUBREQUEST_LIMIT`: one per get (none metered there through a binding). Pure. */
 export function plannedBatchRetries(gets: number, metered: Metered = "all"): number {
   return gets * plannedCalls("batchReadRetry", metered);
+}
+
+/**
+ * The tag confirmations a batch plans against `SUBREQUEST_LIMIT`: one tag per get, in a pool the
+ * gets share (a tag several of its items carry is confirmed once), so a batch whose items carry no
+ * more distinct tags than it has gets, none confirmed within the second, is answered whole. Pure.
+ */
+export function plannedBatchTagConfirmations(gets: number, fresh: boolean, metered: Metered = "all"): number {
+  return gets * plannedCalls(fresh ? "tagConfirmationFresh" : "tagConfirmation", metered);
 }
 
 /** The most keys (at most MAX_BATCH_KEYS) for which every shape `shapeOf` gives fits `limit` (and, through a binding, `SERVICE_CALLS`). Pure. */
@@ -292,6 +309,8 @@ export class SubrequestBudget {
   private reservedCalls = 0;
   /** Calls planned for retries of idempotent reads (a batch's), taken by `tryTakeRetry` only. */
   private retryCalls = 0;
+  /** Calls planned for confirming tags (a batch's pool), promised by `reserveTagConfirmation` first. */
+  private tagCalls = 0;
   /** Calls made, by kind (for the log line and the tests). */
   readonly calls: Record<CallKind, number> = { storage: 0, cache: 0 };
 
@@ -322,7 +341,7 @@ export class SubrequestBudget {
 
   /** Calls that no planned work may still need. */
   get spare(): number {
-    return this.limit - this.usedCalls - this.reservedCalls - this.retryCalls;
+    return this.limit - this.usedCalls - this.reservedCalls - this.retryCalls - this.tagCalls;
   }
 
   /** A planned call: counted; when none is left at all, the request's clear 503 (planning keeps this from happening). */
@@ -381,14 +400,42 @@ export class SubrequestBudget {
    * get), which only `tryTakeRetry` uses, until `releaseRetries`.
    */
   planRetries(calls: number): void {
+    this.retryCalls += this.unreserve(calls);
+  }
+
+  /** Takes up to `calls` out of what is reserved, for a pool of planned calls: how many it took. */
+  private unreserve(calls: number): number {
     const moved = Math.min(calls, this.reservedCalls);
     this.reservedCalls -= moved;
-    this.retryCalls += moved;
+    return moved;
   }
 
   /** Gives back the planned retries not used (the batch is done). */
   releaseRetries(): void {
     this.retryCalls = 0;
+  }
+
+  /** Turns `calls` already reserved into the pool of planned tag confirmations (a batch's), until `releaseTagConfirmations`. */
+  planTagConfirmations(calls: number): void {
+    this.tagCalls += this.unreserve(calls);
+  }
+
+  /** Gives back the planned tag confirmations not used (the batch is done). */
+  releaseTagConfirmations(): void {
+    this.tagCalls = 0;
+  }
+
+  /**
+   * Promises `calls` to the confirmation of a tag: out of the planned pool while it holds them, else
+   * only out of spare calls; false (nothing promised) when neither has them. Given back with `release`.
+   */
+  reserveTagConfirmation(calls: number): boolean {
+    if (calls <= this.tagCalls) {
+      this.tagCalls -= calls;
+      this.reservedCalls += calls;
+      return true;
+    }
+    return this.tryReserve(calls);
   }
 
   /** The retry of an idempotent read: a planned retry if one is left, else only out of spare calls. */
