@@ -13,8 +13,8 @@ import { countSubrequests } from "./subrequests";
 // until the flush has been answered, so the flush falls between the batch's reads, every time.
 
 // A limit whose largest batch holds more keys than are read at once (BATCH_CONCURRENCY), so that some
-// of its reads begin after the flush: at 50 a batch of gets (8 keys over S3, each planning a read, its
-// retry and a tag's confirmation) is no larger than that.
+// of its reads begin after the flush: at 50 a batch of gets (9 keys over S3, each planning a read, its
+// retry and a tag's confirmation) is barely larger than that.
 const LIMIT = 64;
 let undo = (): void => undefined;
 afterEach(() => undo());

@@ -41,8 +41,8 @@ describe.each([50, 1000])("through the R2 binding at SUBREQUEST_LIMIT=%i", (limi
   it("GET /v1 gives the larger batch size that fits: Cache API calls alone count against the limit", async () => {
     const index = await (await withBindings({ SUBREQUEST_LIMIT: String(limit) }, "/v1")).json<{ limits: { batchKeys: number } }>();
     expect(index.limits.batchKeys).toBe(maxBatchKeys(limit, "cache"));
-    expect(index.limits.batchKeys).toBe(limit === 50 ? 24 : 100);
-    // Over the S3 API the same limit holds 8 (at 50); at 1000 both hold every batch the API accepts.
+    expect(index.limits.batchKeys).toBe(limit === 50 ? 49 : 100);
+    // Over the S3 API the same limit holds 9 (at 50); at 1000 both hold every batch the API accepts.
     if (limit === 50) expect(index.limits.batchKeys).toBeGreaterThan(maxBatchKeys(limit));
   });
 

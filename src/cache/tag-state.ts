@@ -175,6 +175,10 @@ export class TagStates {
     const budget = this.storage.budget;
     let promised = plannedCalls(fresh ? "tagConfirmationFresh" : "tagConfirmation", budget.metered);
     if (!budget.reserveTagConfirmation(promised)) throw budgetSpentError(budget.limit);
+    // The location cache's lookup is not planned: made when a call is spare (it saves a trip to
+    // storage), else storage is asked at once, so a batch's plan holds one call per tag.
+    const cacheFirst = !fresh && budget.tryReserve(1);
+    if (cacheFirst) promised += 1;
     const spend = (kind: CallKind) => {
       if (promised < 1 || !budget.counts(kind)) return;
       budget.release(1);
@@ -183,7 +187,7 @@ export class TagStates {
     try {
       const id = this.id(namespace, tag);
       const url = tagCacheUrl(this.deployment, namespace, tag);
-      if (!fresh) {
+      if (cacheFirst) {
         spend("cache");
         const cached = await this.cached(url, now);
         if (cached !== null) return learn(id, cached.state, trustedUntil(now, cached.fetchedAt, this.edgeTtl));

@@ -23,13 +23,15 @@ import {
 describe("planning a batch", () => {
   it("adds the generation and each key's worst case, a get's one read retry included", () => {
     expect(plannedBatchCalls({ gets: 0, sets: 0, deletes: 0, fresh: false })).toBe(PLANNED_CALLS.generation);
-    // Each get: its read (3), its read retry (1), and one tag's confirmation (2; fresh: 1) in the batch's pool.
-    expect(plannedBatchCalls({ gets: 10, sets: 2, deletes: 3, fresh: false })).toBe(2 + 10 * (3 + 1 + 2) + 2 * 3 + 3 * 2);
+    // Each get: its read (3), its read retry (1), and one tag's confirmation (1: storage; the location
+    // cache's lookup before it is made only out of spare calls) in the batch's pool.
+    expect(plannedBatchCalls({ gets: 10, sets: 2, deletes: 3, fresh: false })).toBe(2 + 10 * (3 + 1 + 1) + 2 * 3 + 3 * 2);
     expect(plannedBatchCalls({ gets: 10, sets: 0, deletes: 0, fresh: true })).toBe(2 + 10 * (2 + 1 + 1));
     expect(plannedBatchRetries(10)).toBe(10);
-    expect(plannedBatchTagConfirmations(10, false)).toBe(20);
+    expect(plannedBatchTagConfirmations(10, false)).toBe(10);
     expect(plannedBatchTagConfirmations(10, true)).toBe(10);
-    expect(plannedBatchTagConfirmations(10, false, "cache")).toBe(10);
+    // Through a binding a confirmation is a storage call alone: nothing planned against the limit.
+    expect(plannedBatchTagConfirmations(10, false, "cache")).toBe(0);
     expect(plannedBatchTagConfirmations(10, true, "cache")).toBe(0);
   });
 
@@ -41,13 +43,13 @@ describe("planning a batch", () => {
       }
       if (keys < MAX_BATCH_KEYS) expect(plannedBatchCalls({ gets: keys + 1, sets: 0, deletes: 0, fresh: false })).toBeGreaterThan(limit);
     }
-    expect(maxBatchKeys(50)).toBe(8);
+    expect(maxBatchKeys(50)).toBe(9);
     expect(maxBatchKeys(MIN_SUBREQUEST_LIMIT)).toBe(3);
     expect(maxBatchKeys(1000)).toBe(MAX_BATCH_KEYS);
   });
 
   it("gets asking for a lease: each its lease too, the dialect probe once; their own batch size fits, one more does not", () => {
-    expect(plannedBatchCalls({ gets: 4, leases: 2, sets: 0, deletes: 0, fresh: false })).toBe(2 + 4 * (3 + 1 + 2) + 2 * PLANNED_CALLS.lease + PLANNED_CALLS.dialectProbe);
+    expect(plannedBatchCalls({ gets: 4, leases: 2, sets: 0, deletes: 0, fresh: false })).toBe(2 + 4 * (3 + 1 + 1) + 2 * PLANNED_CALLS.lease + PLANNED_CALLS.dialectProbe);
     expect(plannedBatchCalls({ gets: 4, leases: 0, sets: 0, deletes: 0, fresh: false })).toBe(plannedBatchCalls({ gets: 4, sets: 0, deletes: 0, fresh: false }));
     for (const limit of [20, 50, 64, 1000]) {
       const keys = maxBatchLeaseKeys(limit);
@@ -55,8 +57,8 @@ describe("planning a batch", () => {
       expect(plannedBatchCalls({ gets: keys, leases: keys, sets: 0, deletes: 0, fresh: false })).toBeLessThanOrEqual(limit);
       if (keys < MAX_BATCH_KEYS) expect(plannedBatchCalls({ gets: keys + 1, leases: keys + 1, sets: 0, deletes: 0, fresh: false })).toBeGreaterThan(limit);
     }
-    expect(maxBatchLeaseKeys(50)).toBe(3);
-    expect(maxBatchLeaseKeys(1000)).toBe(90);
+    expect(maxBatchLeaseKeys(50)).toBe(4);
+    expect(maxBatchLeaseKeys(1000)).toBe(99);
     // What each key gives back once done is what it was planned (its read retry is held for the whole batch).
     expect(plannedKeyCalls("leaseGet", false)).toBe(PLANNED_CALLS.batchGet + PLANNED_CALLS.lease);
     expect(plannedKeyCalls("leaseGet", true)).toBe(PLANNED_CALLS.batchGetFresh + PLANNED_CALLS.lease);
@@ -251,7 +253,8 @@ describe("SubrequestBudget", () => {
 
 describe("through an R2 binding (storage calls count against the services limit)", () => {
   it("plans only the location cache's calls against SUBREQUEST_LIMIT: larger batches fit", () => {
-    expect(plannedBatchCalls({ gets: 10, sets: 0, deletes: 0, fresh: false }, "cache")).toBe(1 + 10 + 10);
+    // The generation's lookup and each get's; its tag's confirmation is a storage call here.
+    expect(plannedBatchCalls({ gets: 10, sets: 0, deletes: 0, fresh: false }, "cache")).toBe(1 + 10);
     expect(plannedBatchCalls({ gets: 10, sets: 0, deletes: 0, fresh: true }, "cache")).toBe(1);
     expect(plannedBatchCalls({ gets: 0, sets: 5, deletes: 5, fresh: false }, "cache")).toBe(1 + 5 + 5);
     // Each get: its GET, an empty value's HEAD, and its planned read retry, all storage calls here.
@@ -259,14 +262,14 @@ describe("through an R2 binding (storage calls count against the services limit)
     expect(plannedBatchRetries(10, "cache")).toBe(0);
     expect(plannedBatchRetries(10)).toBe(10);
     // A lease is storage calls alone (its probe too: counted, though a binding never probes).
-    expect(plannedBatchCalls({ gets: 4, leases: 4, sets: 0, deletes: 0, fresh: false }, "cache")).toBe(1 + 4 + 4);
+    expect(plannedBatchCalls({ gets: 4, leases: 4, sets: 0, deletes: 0, fresh: false }, "cache")).toBe(1 + 4);
     expect(plannedBatchStorageCalls({ gets: 4, leases: 4, sets: 0, deletes: 0, fresh: false })).toBe(1 + 4 * 3 + 4 + 4 * PLANNED_CALLS.lease + PLANNED_CALLS.dialectProbe);
-    expect(maxBatchKeys(50, "cache")).toBe(24);
-    expect(maxBatchKeys(50)).toBe(8);
+    expect(maxBatchKeys(50, "cache")).toBe(49);
+    expect(maxBatchKeys(50)).toBe(9);
     expect(maxBatchKeys(1000, "cache")).toBe(100);
-    expect(maxBatchLeaseKeys(50, "cache")).toBe(24);
+    expect(maxBatchLeaseKeys(50, "cache")).toBe(49);
     expect(maxBatchLeaseKeys(1000, "cache")).toBe(100);
-    expect(indexLimits(50, "cache")).toEqual({ subrequestsPerRequest: 50, batchKeys: 24, batchLeaseKeys: 24 });
+    expect(indexLimits(50, "cache")).toEqual({ subrequestsPerRequest: 50, batchKeys: 49, batchLeaseKeys: 49 });
     expect(plannedKeyCalls("get", true, "cache")).toBe(0);
     expect(plannedCalls("dialectProbe", "cache")).toBe(0);
     expect(plannedCalls("generation", "all")).toBe(PLANNED_CALLS.generation);

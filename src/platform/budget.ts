@@ -84,8 +84,12 @@ export const PLANNED_CALLS = {
   leaseRelease: 3,
   /** This location's copy of an item removed after a write (a Cache API delete). */
   dropCopy: 1,
-  /** A tag's state confirmed (src/cache/tag-state.ts): the location cache (match), then storage (GET). */
-  tagConfirmation: 2,
+  /**
+   * A tag's state confirmed (src/cache/tag-state.ts): storage (GET). The location cache's lookup
+   * before it (a match) is not planned: made only out of spare calls, it saves a trip to storage,
+   * so a batch plans one call per tag, not two.
+   */
+  tagConfirmation: 1,
   /** Without the location cache (`Cache-Control: no-cache`): storage (GET). */
   tagConfirmationFresh: 1,
   /** A small value kept in the location cache (location-entry.ts: a flush's generation, a tag's state): the entry checked (match) and written (put). */
@@ -112,7 +116,7 @@ export const PLANNED_CACHE_CALLS: Record<keyof typeof PLANNED_CALLS, number> = {
   lease: 0,
   leaseRelease: 0,
   dropCopy: 1,
-  tagConfirmation: 1,
+  tagConfirmation: 0,
   tagConfirmationFresh: 0,
   publishEntry: 2,
 };
