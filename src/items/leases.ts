@@ -122,6 +122,14 @@ export async function leaseAfterRead(
 }
 
 /**
+ * `op=release`: gives up the lease `token` holds, without writing; the item is not touched. Planned
+ * work (the request exists for it). False when the token does not hold the lease.
+ */
+export async function releaseLease(ctx: RequestContext, namespace: string, key: string, token: string): Promise<boolean> {
+  return ctx.leases.release(await leaseKeyOf(ctx, namespace, key), token);
+}
+
+/**
  * After a write or delete that carried `X-Lease-Token`: releases that lease if the token still holds
  * it. Optional (a lease left held lapses on its own): only out of spare calls, and it never fails
  * the write, which has already landed.
