@@ -1,6 +1,6 @@
 import { ApiError } from "../http/errors";
 import type { RequestContext } from "../http/request-context";
-import { plannedCalls } from "../platform/budget";
+import { plannedCalls, plannedLeaseCalls } from "../platform/budget";
 import { leaseObjectKey } from "../storage/object-key";
 import type { Storage, WriteCondition } from "../storage/storage";
 import { busyFor, decodeLease, encodeLease, hasLapsed, leaseExpirySeconds, leaseWanted, newLeaseToken, releasedAt, releasedSince, type LeaseAsk, type LeaseOutcome, type LeaseRecord } from "./lease";
@@ -88,8 +88,7 @@ async function leaseKeyOf(ctx: RequestContext, namespace: string, key: string): 
  * once read, just before asking. Answers the calls promised. (A batch plans its leases itself.)
  */
 export function promiseLeaseCalls(ctx: RequestContext): number {
-  const metered = ctx.budget.metered;
-  const calls = plannedCalls("lease", metered) + (ctx.storage.dialectUnknown() ? plannedCalls("dialectProbe", metered) : 0);
+  const calls = plannedLeaseCalls(1, ctx.storage.dialectUnknown(), ctx.budget.metered);
   ctx.budget.reserve(calls, "a read asking for a lease");
   return calls;
 }
