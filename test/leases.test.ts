@@ -4,7 +4,8 @@ import { dialectCacheUrl } from "../src/storage/s3/known-dialect";
 import { Leases } from "../src/items/leases";
 import { leaseObjectKey } from "../src/storage/object-key";
 import { sweep } from "../src/sweep/sweep";
-import { api, expectError, sleep, uniqueNamespace, withBindings } from "./helpers";
+import { api, apiSettled, expectError, sleep, uniqueNamespace, withBindings } from "./helpers";
+import { countSubrequests } from "./subrequests";
 import { listAll, s3Of, testConfig, testStorage, throughBinding, uniquePrefix } from "./store";
 
 // Leases (API.md, "Caching under load"): of the readers of an absent item, exactly one is told to
@@ -219,6 +220,31 @@ describe("releasing a lease", () => {
     expect(refused.status).toBe(412);
     await refused.arrayBuffer();
     expect((await read(ns, "k", { "x-lease": "300" })).lease).toBe("busy");
+  });
+});
+
+describe("a lease this isolate knows held", () => {
+  it("a stale reader after the win here is told busy from memory: served from the location copy, no storage call; after a release here the next one wins", async () => {
+    const ns = uniqueNamespace("lease-memory");
+    expect((await apiSettled(`/v1/${ns}/items/k?ttl=300&grace=300`, { method: "PUT", body: "old" })).status).toBe(200);
+    expect((await apiSettled(`/v1/${ns}/items/k?op=expire`, { method: "POST" })).status).toBe(200);
+    const stale = { "x-lease": "300", "cache-control": "max-stale" };
+    const first = await apiSettled(`/v1/${ns}/items/k`, { headers: stale });
+    expect([first.status, first.headers.get("x-lease"), await first.text()]).toEqual([200, "won", "old"]);
+    const readStale = async () => {
+      const response = await apiSettled(`/v1/${ns}/items/k`, { headers: stale });
+      return { status: response.status, cache: response.headers.get("x-cache"), lease: response.headers.get("x-lease"), body: await response.text() };
+    };
+    const counted = await countSubrequests(readStale);
+    expect(counted.result).toEqual({ status: 200, cache: "STALE", lease: "busy", body: "old" });
+    expect(counted.storage).toBe(0);
+    // A reader with nothing to serve (no max-stale) still asks storage, which says busy too.
+    const absent = await apiSettled(`/v1/${ns}/items/k`, { headers: { "x-lease": "300" } });
+    expect([absent.status, absent.headers.get("x-lease")]).toEqual([404, "busy"]);
+    await absent.arrayBuffer();
+    const released = await apiSettled(`/v1/${ns}/items/k?op=release`, { method: "POST", headers: { "x-lease-token": first.headers.get("x-lease-token") as string } });
+    expect(released.status).toBe(204);
+    expect((await readStale()).lease).toBe("won");
   });
 });
 

@@ -3,6 +3,7 @@ import type { RequestContext } from "../http/request-context";
 import { plannedCalls, plannedLeaseCalls } from "../platform/budget";
 import { leaseObjectKey } from "../storage/object-key";
 import type { Storage, WriteCondition } from "../storage/storage";
+import { HeldLeases } from "./held-leases";
 import { busyFor, decodeLease, encodeLease, hasLapsed, leaseExpirySeconds, leaseWanted, newLeaseToken, releasedAt, releasedSince, type LeaseAsk, type LeaseOutcome, type LeaseRecord } from "./lease";
 
 /**
@@ -76,6 +77,15 @@ export class Leases {
   }
 }
 
+// Leases this isolate knows held (held-leases.ts), so that readers with a value to serve are told
+// busy without a storage call each.
+const heldLeases = new HeldLeases();
+
+/** A lease's place in this isolate's memory: its deployment and object key. */
+function memoryKey(ctx: RequestContext, leaseKey: string): string {
+  return `${ctx.deployment}\n${leaseKey}`;
+}
+
 /** Where the lease of an item is, at the namespace's generation as this request knows it (no call when the read learned it). */
 async function leaseKeyOf(ctx: RequestContext, namespace: string, key: string): Promise<string> {
   const generation = await ctx.generations.current(namespace, { fresh: ctx.fresh });
@@ -111,7 +121,15 @@ export async function leaseAfterRead(
   if (ask === null || !leaseWanted(found, ask, Date.now())) return null;
   const started = Date.now();
   try {
-    const outcome = await ctx.leases.ask(await leaseKeyOf(ctx, namespace, key), ask.seconds, readSince);
+    const at = await leaseKeyOf(ctx, namespace, key);
+    const remembered = heldLeases.busy(memoryKey(ctx, at));
+    // A reader with a value to serve takes this isolate's word that the lease is held; one with
+    // nothing to serve always asks storage (a release elsewhere must let it win at once).
+    if (found !== null && remembered !== null) {
+      ctx.metrics.lease(remembered.state, 0);
+      return remembered;
+    }
+    const outcome = await heldLeases.track(memoryKey(ctx, at), ask.seconds, ctx.leases.ask(at, ask.seconds, readSince));
     ctx.metrics.lease(outcome.state, Date.now() - started);
     return outcome;
   } catch (err) {
@@ -125,7 +143,10 @@ export async function leaseAfterRead(
  * work (the request exists for it). False when the token does not hold the lease.
  */
 export async function releaseLease(ctx: RequestContext, namespace: string, key: string, token: string): Promise<boolean> {
-  return ctx.leases.release(await leaseKeyOf(ctx, namespace, key), token);
+  const at = await leaseKeyOf(ctx, namespace, key);
+  const released = await ctx.leases.release(at, token);
+  if (released) heldLeases.forget(memoryKey(ctx, at));
+  return released;
 }
 
 /**
@@ -137,7 +158,10 @@ export async function releaseAfterWrite(ctx: RequestContext, namespace: string, 
   const metered = ctx.storage.budget.metered;
   const calls = plannedCalls("leaseRelease", metered) + (ctx.storage.dialectUnknown() ? plannedCalls("dialectProbe", metered) : 0);
   try {
-    await ctx.storage.budget.ifSpare(calls, async () => ctx.leases.release(await leaseKeyOf(ctx, namespace, key), token));
+    await ctx.storage.budget.ifSpare(calls, async () => {
+      const at = await leaseKeyOf(ctx, namespace, key);
+      if (await ctx.leases.release(at, token)) heldLeases.forget(memoryKey(ctx, at));
+    });
   } catch {
     // Not released: it lapses when its time is up.
   }
