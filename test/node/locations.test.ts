@@ -260,7 +260,9 @@ describe("leases across locations", () => {
         fetch: (input, init) => {
           const url = new URL(input);
           const headers: Record<string, string> = {};
-          new Headers(init.headers).forEach((value, name) => (headers[name] = value));
+          new Headers(init.headers).forEach((value, name) => {
+            headers[name] = value;
+          });
           // A value's Content-Length, as fetch() would add it on the wire (Miniflare's dispatch does not).
           if (init.body instanceof Uint8Array) headers["content-length"] = String(init.body.byteLength);
           else if (typeof init.body === "string") headers["content-length"] = String(Buffer.byteLength(init.body));
