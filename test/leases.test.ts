@@ -173,10 +173,10 @@ describe("releasing a lease", () => {
 
   it("op=release with the holder's token gives the lease up and leaves the item untouched: a waiting reader then wins", async () => {
     const ns = uniqueNamespace("lease-release");
-    const written = await api(`/v1/${ns}/items/k?ttl=300&grace=300`, { method: "PUT", body: "old" });
-    const etag = written.headers.get("etag");
-    await written.arrayBuffer();
-    await (await api(`/v1/${ns}/items/k?op=expire`, { method: "POST" })).arrayBuffer();
+    await (await api(`/v1/${ns}/items/k?ttl=300&grace=300`, { method: "PUT", body: "old" })).arrayBuffer();
+    const expired = await api(`/v1/${ns}/items/k?op=expire`, { method: "POST" });
+    const etag = expired.headers.get("etag");
+    await expired.arrayBuffer();
     const stale = { "x-lease": "300", "cache-control": "max-stale" };
     const first = await read(ns, "k", stale);
     expect(first).toMatchObject({ status: 200, body: "old", lease: "won" });
