@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { api, uniqueNamespace } from "./helpers";
 import { faults, viaFaults } from "./faults";
+import { countSubrequests } from "./subrequests";
 
 // Concurrent misses for one key in an isolate cost one storage GET, even when storage is slow:
 // counted at the fault proxy, which every storage request of these reads goes through.
@@ -22,6 +23,31 @@ describe("request coalescing", () => {
       expect(gets).toHaveLength(1);
     });
   }
+
+  it("concurrent misses sharing one storage GET keep one location copy: one Cache API put, not one per reader", async () => {
+    const ns = uniqueNamespace("coalesce");
+    for (const key of ["one", "two", "hot"]) {
+      const put = await api(`/v1/${ns}/items/${key}`, { method: "PUT", body: "hot value", headers: { "content-type": "text/plain" } });
+      await put.body?.cancel();
+    }
+    // One reader's miss, for the calls of a miss of its own (the namespace's generation is known by now).
+    await (await viaFaults(`/v1/${ns}/items/one`)).text();
+    const single = await countSubrequests(async () => (await viaFaults(`/v1/${ns}/items/two`)).text());
+    expect(single.cache.put).toBeGreaterThanOrEqual(1);
+    await faults.fault({ mode: "delay", delayMs: 300, path: `/${ns}/`, method: "GET", count: 1 });
+    const counted = await countSubrequests(() =>
+      Promise.all(
+        Array.from({ length: 10 }, async () => {
+          const response = await viaFaults(`/v1/${ns}/items/hot`, {}, { STORAGE_TIMEOUT_MS: "5000" });
+          return [response.status, response.headers.get("x-cache"), await response.text()];
+        }),
+      ),
+    );
+    expect(counted.result).toEqual(Array(10).fill([200, "MISS", "hot value"]));
+    expect(counted.cache.put).toBe(single.cache.put);
+    const after = await viaFaults(`/v1/${ns}/items/hot`);
+    expect([after.headers.get("x-cache"), await after.text()]).toEqual(["HIT", "hot value"]);
+  });
 
   it("a failed shared GET fails every waiting reader alike, and the next read asks storage again", async () => {
     const ns = uniqueNamespace("coalesce");

@@ -4,7 +4,8 @@ import { dialectCacheUrl } from "../src/storage/s3/known-dialect";
 import { Leases } from "../src/items/leases";
 import { leaseObjectKey } from "../src/storage/object-key";
 import { sweep } from "../src/sweep/sweep";
-import { api, expectError, sleep, uniqueNamespace, withBindings } from "./helpers";
+import { api, apiSettled, expectError, sleep, uniqueNamespace, withBindings } from "./helpers";
+import { countSubrequests } from "./subrequests";
 import { listAll, s3Of, testConfig, testStorage, throughBinding, uniquePrefix } from "./store";
 
 // Leases (API.md, "Caching under load"): of the readers of an absent item, exactly one is told to
@@ -170,6 +171,48 @@ describe("releasing a lease", () => {
     expect(next.token).not.toBe(first.token);
   });
 
+  it("op=release with the holder's token gives the lease up and leaves the item untouched: a waiting reader then wins", async () => {
+    const ns = uniqueNamespace("lease-release");
+    await (await api(`/v1/${ns}/items/k?ttl=300&grace=300`, { method: "PUT", body: "old" })).arrayBuffer();
+    const expired = await api(`/v1/${ns}/items/k?op=expire`, { method: "POST" });
+    const etag = expired.headers.get("etag");
+    await expired.arrayBuffer();
+    const stale = { "x-lease": "300", "cache-control": "max-stale" };
+    const first = await read(ns, "k", stale);
+    expect(first).toMatchObject({ status: 200, body: "old", lease: "won" });
+    expect((await read(ns, "k", stale)).lease).toBe("busy");
+    const release = (token: string | null) => api(`/v1/${ns}/items/k?op=release`, { method: "POST", headers: token === null ? {} : { "x-lease-token": token } });
+    // A token that does not hold the lease is refused, and releases nothing.
+    const other = await read(uniqueNamespace("lease-release-other"), "k", { "x-lease": "300" });
+    await expectError(await release(other.token), 412, "precondition_failed");
+    await expectError(await release(null), 400, "bad_request");
+    expect((await read(ns, "k", stale)).lease).toBe("busy");
+    // The holder's token releases it: 204, and the stale item is still there, the same version.
+    const released = await release(first.token);
+    expect(released.status).toBe(204);
+    expect(await released.text()).toBe("");
+    const after = await api(`/v1/${ns}/items/k`, { headers: { "cache-control": "max-stale, no-cache" } });
+    expect(after.status).toBe(200);
+    expect(after.headers.get("etag")).toBe(etag);
+    expect(await after.text()).toBe("old");
+    // The next reader that asks wins at once; the old token releases nothing any more.
+    const next = await read(ns, "k", stale);
+    expect(next).toMatchObject({ status: 200, body: "old", lease: "won" });
+    await expectError(await release(first.token), 412, "precondition_failed");
+    expect((await read(ns, "k", stale)).lease).toBe("busy");
+  });
+
+  it("op=release on a key with no item: 204 for the holder, the key stays absent", async () => {
+    const ns = uniqueNamespace("lease-release-absent");
+    const first = await read(ns, "k", { "x-lease": "300" });
+    expect(first.lease).toBe("won");
+    const released = await api(`/v1/${ns}/items/k?op=release`, { method: "POST", headers: { "x-lease-token": first.token as string } });
+    expect(released.status).toBe(204);
+    await released.arrayBuffer();
+    expect((await read(ns, "k", { "x-lease": "300" })).lease).toBe("won");
+    expect((await read(ns, "k")).status).toBe(404);
+  });
+
   it("a write refused by its condition releases nothing", async () => {
     const ns = uniqueNamespace("lease-412");
     const first = await read(ns, "k", { "x-lease": "300" });
@@ -177,6 +220,31 @@ describe("releasing a lease", () => {
     expect(refused.status).toBe(412);
     await refused.arrayBuffer();
     expect((await read(ns, "k", { "x-lease": "300" })).lease).toBe("busy");
+  });
+});
+
+describe("a lease this isolate knows held", () => {
+  it("a stale reader after the win here is told busy from memory: served from the location copy, no storage call; after a release here the next one wins", async () => {
+    const ns = uniqueNamespace("lease-memory");
+    expect((await apiSettled(`/v1/${ns}/items/k?ttl=300&grace=300`, { method: "PUT", body: "old" })).status).toBe(200);
+    expect((await apiSettled(`/v1/${ns}/items/k?op=expire`, { method: "POST" })).status).toBe(200);
+    const stale = { "x-lease": "300", "cache-control": "max-stale" };
+    const first = await apiSettled(`/v1/${ns}/items/k`, { headers: stale });
+    expect([first.status, first.headers.get("x-lease"), await first.text()]).toEqual([200, "won", "old"]);
+    const readStale = async () => {
+      const response = await apiSettled(`/v1/${ns}/items/k`, { headers: stale });
+      return { status: response.status, cache: response.headers.get("x-cache"), lease: response.headers.get("x-lease"), body: await response.text() };
+    };
+    const counted = await countSubrequests(readStale);
+    expect(counted.result).toEqual({ status: 200, cache: "STALE", lease: "busy", body: "old" });
+    expect(counted.storage).toBe(0);
+    // A reader with nothing to serve (no max-stale) still asks storage, which says busy too.
+    const absent = await apiSettled(`/v1/${ns}/items/k`, { headers: { "x-lease": "300" } });
+    expect([absent.status, absent.headers.get("x-lease")]).toEqual([404, "busy"]);
+    await absent.arrayBuffer();
+    const released = await apiSettled(`/v1/${ns}/items/k?op=release`, { method: "POST", headers: { "x-lease-token": first.headers.get("x-lease-token") as string } });
+    expect(released.status).toBe(204);
+    expect((await readStale()).lease).toBe("won");
   });
 });
 

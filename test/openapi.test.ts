@@ -60,7 +60,7 @@ describe("GET /v1/openapi.json", () => {
     await expectError(await api(`/v1/${ns}/keys?limit=${Number(limit?.schema.maximum) + 1}`), 400, "bad_request");
     expect((await api(`/v1/${ns}/keys?limit=${Number(limit?.schema.maximum)}`)).status).toBe(200);
     const op = doc.paths["/v1/{ns}/items/{key}"]?.post?.parameters?.find((p) => p.name === "op");
-    expect(op?.schema.enum).toEqual(["touch", "expire", "incr", "decr"]);
+    expect(op?.schema.enum).toEqual(["touch", "expire", "incr", "decr", "release"]);
     const grace = put?.parameters?.find((p) => p.name === "grace");
     expect(grace?.schema).toMatchObject({ minimum: 0, maximum: 31536000, default: 0 });
     await expectError(await api(`/v1/${ns}/items/k?grace=${Number(grace?.schema.maximum) + 1}`, { method: "PUT", body: "x" }), 400, "bad_request");

@@ -379,9 +379,7 @@ export class CloudCached {
         read: (key, lease, refreshBelow) => this.leaseRead(key, lease, refreshBelow),
         write: (key, value, settings, token) => this.leaseWrite(key, value, settings, token),
         release: async (key, token) => {
-          const answer = await this.send({ method: "DELETE", path: this.path(key), headers: { "x-lease-token": token } });
-          if (answer.response.status !== 204 && !answer.response.ok) return answer.fail();
-          await answer.discard();
+          await this.releaseLease(key, token);
         },
       },
       options.getOrSet ?? {},
@@ -665,6 +663,22 @@ export class CloudCached {
     // STALE with a future expiry is a live copy standing in for failed storage, not a stale value.
     const stale = info.cache === "STALE" && info.expiresAt !== null && info.expiresAt * 1000 <= Date.now();
     return { item: { ...info, value }, stale, lease };
+  }
+
+  /**
+   * Gives up a lease won with `getWithLease` without writing (`op=release`): the item is left as it
+   * is, and the next caller that asks wins the lease at once. False when `token` does not hold the
+   * lease (already released, or lapsed and won by another caller).
+   */
+  async releaseLease(key: string, token: string, options: CallOptions = {}): Promise<boolean> {
+    const answer = await this.send({ method: "POST", path: this.path(key), query: { op: "release" }, headers: { "x-lease-token": token }, ...(options.signal ? { signal: options.signal } : {}) });
+    if (answer.response.status === 412) {
+      await answer.discard();
+      return false;
+    }
+    if (answer.response.status !== 204) return answer.fail();
+    await answer.discard();
+    return true;
   }
 
   /** getOrSet's read: any stale value within grace accepted, the lease asked for when `lease` is given. */

@@ -59,7 +59,7 @@ export interface LeaseCalls {
   read(key: string, lease: number | null, refreshBelow: number | undefined): Promise<LeaseRead>;
   /** Writes the value, releasing the lease `token` names. */
   write(key: string, value: Storable, settings: ResolvedSettings, token: string | null): Promise<void>;
-  /** Releases the lease without writing (the item is deleted with it: only when nothing is stored). */
+  /** Releases the lease without writing; the item is left as it is. */
   release(key: string, token: string): Promise<void>;
 }
 
@@ -120,7 +120,6 @@ export class GetOrSetRunner {
           return read.value as T;
         case "refresh":
           this.stats.hits += 1;
-          // The live value stays stored: a failed refresh must not release the lease by deleting it.
           this.background(this.produce(key, factory, settings, token, true), waitUntil);
           return read.value as T;
         case "compute":
@@ -187,12 +186,11 @@ export class GetOrSetRunner {
 
   /**
    * Runs the factory and writes its value (releasing the lease). A factory that throws releases the
-   * lease when nothing is stored (so that a waiting caller takes over at once); with a value stored
-   * (stale, or live under an early refresh) it keeps the lease until it lapses, since releasing
-   * without a write deletes the item, and this client waits `graceBackoff` before it tries again.
+   * lease without writing (so that another caller may take over at once; the item stays as it is);
+   * with a value stored (stale, or live under an early refresh) this client then waits `graceBackoff`
+   * before it tries again.
    */
   private async produce<T>(key: string, factory: Factory<T>, settings: ResolvedSettings, token: string | null, itemStored: boolean): Promise<T> {
-    const wonAt = Date.now();
     this.stats.factoryRuns += 1;
     let value: T;
     try {
@@ -200,8 +198,8 @@ export class GetOrSetRunner {
     } catch (err) {
       this.stats.factoryErrors += 1;
       if (itemStored) this.backoffUntil.set(key, Date.now() + settings.graceBackoffMs);
-      // Only while the lease is still this caller's: after it lapsed, another caller may have written.
-      else if (token !== null && Date.now() - wonAt < settings.lease * 1000) await this.calls.release(key, token).catch(() => undefined);
+      // A token that no longer holds the lease (it lapsed and another caller won it) releases nothing.
+      if (token !== null) await this.calls.release(key, token).catch(() => undefined);
       throw err;
     }
     this.backoffUntil.delete(key);

@@ -179,6 +179,44 @@ describe("getOrSet: a factory that throws", () => {
     expect(await cache.get("k", { maxStale: true })).toBe("old");
   }, 20_000);
 
+  it("with a stale value: the lease is released without touching the item, so another client refreshes at once", async () => {
+    const cache = adminClient({ getOrSet: { grace: 60, lease: 60 } });
+    await expiredWithGrace(cache, "k", "old", 60);
+    expect(await cache.getOrSet("k", () => Promise.reject(new Error("database down")))).toBe("old");
+    expect(cache.stats()).toMatchObject({ factoryErrors: 1, leasesWon: 1, staleServed: 1 });
+    expect(await cache.get("k", { maxStale: true })).toBe("old");
+    const other = new CloudCached({ url: workerUrl(), token: adminToken(), namespace: cache.namespace, getOrSet: { grace: 60, lease: 60 } });
+    expect(await other.getOrSet("k", () => "new")).toBe("new");
+    expect(other.stats()).toMatchObject({ leasesWon: 1, factoryRuns: 1 });
+    expect(await cache.get("k", { fresh: true })).toBe("new");
+  }, 20_000);
+
+  it("with nothing stored: releasing the lease never deletes a value another writer stored meanwhile", async () => {
+    const cache = adminClient({ getOrSet: { lease: 60 } });
+    const writer = new CloudCached({ url: workerUrl(), token: adminToken(), namespace: cache.namespace });
+    const failure = new Error("database down");
+    const factory = async () => {
+      await writer.set("k", "written meanwhile", { ttl: 600 });
+      throw failure;
+    };
+    await expect(cache.getOrSet("k", factory)).rejects.toBe(failure);
+    expect(await cache.get("k", { fresh: true })).toBe("written meanwhile");
+  }, 20_000);
+
+  it("releaseLease: true for the holder's token, false once it holds nothing; the item is untouched", async () => {
+    const cache = adminClient();
+    await cache.set("k", "old", { ttl: 600, grace: 60 });
+    await cache.expire("k");
+    const won = await cache.getWithLease("k", { maxStale: true, lease: 60 });
+    expect(won.lease.kind).toBe("won");
+    const token = won.lease.kind === "won" ? won.lease.token : "";
+    expect((await cache.getWithLease("k", { maxStale: true, lease: 60 })).lease.kind).toBe("busy");
+    expect(await cache.releaseLease("k", token)).toBe(true);
+    expect(await cache.releaseLease("k", token)).toBe(false);
+    expect(await cache.get("k", { maxStale: true, fresh: true })).toBe("old");
+    expect((await cache.getWithLease("k", { maxStale: true, lease: 60 })).lease.kind).toBe("won");
+  });
+
   it("expire(): soft expiry keeps the value for getOrSet (stale) while a plain get finds it absent", async () => {
     const cache = adminClient();
     await cache.set("k", "old", { ttl: 600, grace: 60 });

@@ -185,6 +185,47 @@ class GetOrSetTest(unittest.TestCase):
         stats = self.cache.stats()
         self.assertEqual((stats.factory_runs, stats.factory_errors, stats.stale_served), (1, 1, 2))
 
+    def test_a_raising_factory_with_a_stale_value_releases_the_lease_for_another_client(self) -> None:
+        self.stale_key("k")
+
+        def factory() -> str:
+            raise ValueError("database down")
+
+        self.assertEqual(self.cache.get_or_set("k", factory, grace=60, lease=60), "old")
+        self.assertEqual(self.cache.get("k", max_stale=True), "old")  # the item is untouched
+        other = Client(self.url, self.token, namespace=self.namespace)
+        self.addCleanup(other.close)
+        # The lease was released: another client wins it at once and refreshes.
+        self.assertEqual(other.get_or_set("k", lambda: "new", grace=60, lease=60), "new")
+        self.assertEqual(other.stats().leases_won, 1)
+        self.assertEqual(self.cache.get("k", fresh=True), "new")
+
+    def test_a_raising_factory_never_deletes_a_value_written_meanwhile(self) -> None:
+        writer = Client(self.url, self.token, namespace=self.namespace)
+        self.addCleanup(writer.close)
+
+        def factory() -> str:
+            writer.set("k", "written meanwhile", ttl=600)
+            raise ValueError("database down")
+
+        with self.assertRaisesRegex(ValueError, "database down"):
+            self.cache.get_or_set("k", factory, lease=60)
+        self.assertEqual(self.cache.get("k", fresh=True), "written meanwhile")
+        # The lease is free: the next caller wins at once.
+        self.cache.delete("k")
+        self.assertEqual(self.cache.get_with_lease("k", lease=60).lease.kind, "won")
+
+    def test_release_lease(self) -> None:
+        self.stale_key("k")
+        won = self.cache.get_with_lease("k", lease=60, max_stale=True)
+        self.assertEqual(won.lease.kind, "won")
+        token = won.lease.token or ""
+        self.assertEqual(self.cache.get_with_lease("k", lease=60, max_stale=True).lease.kind, "busy")
+        self.assertTrue(self.cache.release_lease("k", token))
+        self.assertFalse(self.cache.release_lease("k", token))
+        self.assertEqual(self.cache.get("k", max_stale=True, fresh=True), "old")
+        self.assertEqual(self.cache.get_with_lease("k", lease=60, max_stale=True).lease.kind, "won")
+
     def test_early_refresh(self) -> None:
         self.cache.set("k", "live", ttl=100)
         self.assertEqual(self.cache.get_or_set("k", lambda: "refreshed", ttl=100, refresh_below=1000), "live")

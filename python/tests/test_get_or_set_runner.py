@@ -17,7 +17,7 @@ class RunnerTest(unittest.TestCase):
             reads.append((lease, fresh))
             return (LIVE, "theirs", LeaseState("none")) if fresh else (ABSENT, None, LeaseState("won", token="t"))
 
-        runner = GetOrSetRunner(read, lambda key, value, settings, token: writes.append(value))
+        runner = GetOrSetRunner(read, lambda key, value, settings, token: writes.append(value), lambda key, token: None)
         self.assertEqual(runner.run("k", lambda: "mine", resolve_settings()), "theirs")
         self.assertEqual((reads, writes), ([(30, False), (None, True)], []))
         self.assertEqual((runner.stats().factory_runs, runner.stats().hits), (0, 1))
@@ -28,6 +28,21 @@ class RunnerTest(unittest.TestCase):
         def read(key: str, lease: Optional[int], settings: Settings, fresh: bool) -> Tuple[str, Any, LeaseState]:
             return ABSENT, None, (LeaseState("none") if fresh else LeaseState("won", token="t"))
 
-        runner = GetOrSetRunner(read, lambda key, value, settings, token: writes.append((value, token)))
+        runner = GetOrSetRunner(read, lambda key, value, settings, token: writes.append((value, token)), lambda key, token: None)
         self.assertEqual(runner.run("k", lambda: "mine", resolve_settings()), "mine")
         self.assertEqual(writes, [("mine", "t")])
+
+    def test_a_raising_factory_releases_the_lease_it_won_and_writes_nothing(self) -> None:
+        writes: List[Any] = []
+        releases: List[Tuple[str, str]] = []
+
+        def read(key: str, lease: Optional[int], settings: Settings, fresh: bool) -> Tuple[str, Any, LeaseState]:
+            return ABSENT, None, (LeaseState("none") if fresh else LeaseState("won", token="t"))
+
+        def factory() -> str:
+            raise ValueError("database down")
+
+        runner = GetOrSetRunner(read, lambda key, value, settings, token: writes.append(value), lambda key, token: releases.append((key, token)))
+        with self.assertRaisesRegex(ValueError, "database down"):
+            runner.run("k", factory, resolve_settings())
+        self.assertEqual((writes, releases), ([], [("k", "t")]))

@@ -244,14 +244,15 @@ export function buildOpenApi(config: Config): Record<string, unknown> {
       },
       post: {
         operationId: "updateItem",
-        summary: "touch, expire (soft expiry: stale from now, for the item's grace), incr or decr",
-        parameters: [...item, param(opParam), param(ttl), param(byParam), param(initialParam)],
+        summary: "touch, expire (soft expiry: stale from now, for the item's grace), incr, decr, or release (a lease, without writing)",
+        parameters: [...item, param(opParam), param(ttl), param(byParam), param(initialParam), param(leaseTokenHeader)],
         responses: {
           200: {
             description: "touch, expire: {etag, expiresAt}; incr/decr: {value, etag}.",
             content: json({ oneOf: [ref("Written"), ref("Counter")] } as JsonSchema, { value: 43, etag: ETAG_EXAMPLE }),
           },
-          ...errors("bad_request", "not_found", "not_a_number", "out_of_range"),
+          204: { description: "release: the lease is released; the item is untouched." },
+          ...errors("bad_request", "not_found", "precondition_failed", "not_a_number", "out_of_range"),
         },
       },
       delete: {

@@ -32,7 +32,7 @@ describe("readInteger", () => {
 describe("readEnum", () => {
   it("accepts only the spec's values", () => {
     expect(readEnum(opParam, "incr")).toBe("incr");
-    expect(refusal(() => readEnum(opParam, "INCR"))).toBe("400 invalid op: one of touch, expire, incr, decr");
+    expect(refusal(() => readEnum(opParam, "INCR"))).toBe("400 invalid op: one of touch, expire, incr, decr, release");
     expect(refusal(() => readEnum(opParam, undefined))).toMatch(/^400/);
   });
 });

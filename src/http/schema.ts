@@ -96,8 +96,9 @@ export const opParam: ParamSpec = {
   name: "op",
   in: "query",
   required: true,
-  description: "touch: set a new expiry; expire: expire now and start the item's grace (soft expiry); incr / decr: atomic counter.",
-  schema: { type: "string", enum: ["touch", "expire", "incr", "decr"] },
+  description:
+    "touch: set a new expiry; expire: expire now and start the item's grace (soft expiry); incr / decr: atomic counter; release: give up the lease X-Lease-Token names without writing (the item is left as it is).",
+  schema: { type: "string", enum: ["touch", "expire", "incr", "decr", "release"] },
 };
 
 export const tagOpParam: ParamSpec = {
@@ -192,7 +193,8 @@ export const leaseTokenHeader: ParamSpec = {
   name: "X-Lease-Token",
   in: "header",
   required: false,
-  description: "The token of a lease this request's writer won: the write (or delete) releases it once done. A token that is not the lease's current one releases nothing.",
+  description:
+    "The token of a lease this request's writer won: the write (or delete) releases it once done, and `op=release` releases it without writing (required there). A token that is not the lease's current one releases nothing.",
   schema: { type: "string", pattern: "^[A-Za-z0-9_-]{16,64}$" },
 };
 

@@ -1,8 +1,9 @@
 import { ApiError } from "../http/errors";
 import type { RequestContext } from "../http/request-context";
-import { plannedCalls } from "../platform/budget";
+import { plannedCalls, plannedLeaseCalls } from "../platform/budget";
 import { leaseObjectKey } from "../storage/object-key";
 import type { Storage, WriteCondition } from "../storage/storage";
+import { HeldLeases } from "./held-leases";
 import { busyFor, decodeLease, encodeLease, hasLapsed, leaseExpirySeconds, leaseWanted, newLeaseToken, releasedAt, releasedSince, type LeaseAsk, type LeaseOutcome, type LeaseRecord } from "./lease";
 
 /**
@@ -76,6 +77,15 @@ export class Leases {
   }
 }
 
+// Leases this isolate knows held (held-leases.ts), so that readers with a value to serve are told
+// busy without a storage call each.
+const heldLeases = new HeldLeases();
+
+/** A lease's place in this isolate's memory: its deployment and object key. */
+function memoryKey(ctx: RequestContext, leaseKey: string): string {
+  return `${ctx.deployment}\n${leaseKey}`;
+}
+
 /** Where the lease of an item is, at the namespace's generation as this request knows it (no call when the read learned it). */
 async function leaseKeyOf(ctx: RequestContext, namespace: string, key: string): Promise<string> {
   const generation = await ctx.generations.current(namespace, { fresh: ctx.fresh });
@@ -88,8 +98,7 @@ async function leaseKeyOf(ctx: RequestContext, namespace: string, key: string): 
  * once read, just before asking. Answers the calls promised. (A batch plans its leases itself.)
  */
 export function promiseLeaseCalls(ctx: RequestContext): number {
-  const metered = ctx.budget.metered;
-  const calls = plannedCalls("lease", metered) + (ctx.storage.dialectUnknown() ? plannedCalls("dialectProbe", metered) : 0);
+  const calls = plannedLeaseCalls(1, ctx.storage.dialectUnknown(), ctx.budget.metered);
   ctx.budget.reserve(calls, "a read asking for a lease");
   return calls;
 }
@@ -112,13 +121,32 @@ export async function leaseAfterRead(
   if (ask === null || !leaseWanted(found, ask, Date.now())) return null;
   const started = Date.now();
   try {
-    const outcome = await ctx.leases.ask(await leaseKeyOf(ctx, namespace, key), ask.seconds, readSince);
+    const at = await leaseKeyOf(ctx, namespace, key);
+    const remembered = heldLeases.busy(memoryKey(ctx, at));
+    // A reader with a value to serve takes this isolate's word that the lease is held; one with
+    // nothing to serve always asks storage (a release elsewhere must let it win at once).
+    if (found !== null && remembered !== null) {
+      ctx.metrics.lease(remembered.state, 0);
+      return remembered;
+    }
+    const outcome = await heldLeases.track(memoryKey(ctx, at), ask.seconds, ctx.leases.ask(at, ask.seconds, readSince));
     ctx.metrics.lease(outcome.state, Date.now() - started);
     return outcome;
   } catch (err) {
     if (found === null) throw err;
     return null;
   }
+}
+
+/**
+ * `op=release`: gives up the lease `token` holds, without writing; the item is not touched. Planned
+ * work (the request exists for it). False when the token does not hold the lease.
+ */
+export async function releaseLease(ctx: RequestContext, namespace: string, key: string, token: string): Promise<boolean> {
+  const at = await leaseKeyOf(ctx, namespace, key);
+  const released = await ctx.leases.release(at, token);
+  if (released) heldLeases.forget(memoryKey(ctx, at));
+  return released;
 }
 
 /**
@@ -130,7 +158,10 @@ export async function releaseAfterWrite(ctx: RequestContext, namespace: string, 
   const metered = ctx.storage.budget.metered;
   const calls = plannedCalls("leaseRelease", metered) + (ctx.storage.dialectUnknown() ? plannedCalls("dialectProbe", metered) : 0);
   try {
-    await ctx.storage.budget.ifSpare(calls, async () => ctx.leases.release(await leaseKeyOf(ctx, namespace, key), token));
+    await ctx.storage.budget.ifSpare(calls, async () => {
+      const at = await leaseKeyOf(ctx, namespace, key);
+      if (await ctx.leases.release(at, token)) heldLeases.forget(memoryKey(ctx, at));
+    });
   } catch {
     // Not released: it lapses when its time is up.
   }

@@ -59,6 +59,10 @@ interface SharedRead {
 // Storage GETs in flight in this isolate, by deployment and object key.
 const reads = new Flights<SharedRead | null>();
 
+// Values a reader got from another reader's storage GET (shared bytes): the reader that made the GET
+// keeps the location copy, so a burst of misses for one key costs one Cache API put, not one each.
+const joined = new WeakSet<StoredObject>();
+
 /**
  * A storage GET shared by every concurrent reader of the key. Small values are read whole once and
  * each reader gets its own stream of them; a body cut short fails them all (503), never a short value.
@@ -79,7 +83,11 @@ async function sharedGet(ctx: RequestContext, objectKey: string): Promise<Stored
   });
   const shared = await promise;
   if (!shared) return null;
-  if (shared.bytes) return { ...shared.stored, body: new Response(shared.bytes).body as ReadableStream<Uint8Array> };
+  if (shared.bytes) {
+    const object: StoredObject = { ...shared.stored, body: new Response(shared.bytes).body as ReadableStream<Uint8Array> };
+    if (!leader) joined.add(object);
+    return object;
+  }
   // A large value streams to one reader only; the others read their own.
   return leader ? shared.stored : storage.get(objectKey);
 }
@@ -261,6 +269,9 @@ async function findItem(ctx: RequestContext, namespace: string, key: string, opt
     return staleOr(ctx, copy, err, head);
   }
   await drop(copy);
+  // Whether this reader writes the location's copy: of readers sharing one storage read, only the one
+  // that made it (decided before the tags' verdict, which may give the item a new shape).
+  const keepsCopy = !(found && hasBody(found) && joined.has(found));
   try {
     // Its tags: one deleted since the write makes it absent for every reader (the sweep removes the
     // object), one expired expires it. The same rule as the conditional writes' (items.ts).
@@ -295,7 +306,7 @@ async function findItem(ctx: RequestContext, namespace: string, key: string, opt
   };
   if (!hasBody(found)) return item;
   item.body = found.body;
-  const maxAge = copyMaxAge(ctx, found);
+  const maxAge = keepsCopy ? copyMaxAge(ctx, found) : 0;
   if (maxAge > 0) {
     // The copy is refilled from the same stream the caller reads, never at the caller's expense.
     const [forCaller, forCache] = found.body.tee();

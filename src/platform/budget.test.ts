@@ -7,6 +7,7 @@ import {
   maxBatchKeys,
   maxBatchLeaseKeys,
   plannedKeyCalls,
+  plannedLeaseCalls,
   MIN_SUBREQUEST_LIMIT,
   MIN_SWEEP_BUDGET,
   parseSubrequestLimit,
@@ -62,6 +63,26 @@ describe("planning a batch", () => {
     // What each key gives back once done is what it was planned (its read retry is held for the whole batch).
     expect(plannedKeyCalls("leaseGet", false)).toBe(PLANNED_CALLS.batchGet + PLANNED_CALLS.lease);
     expect(plannedKeyCalls("leaseGet", true)).toBe(PLANNED_CALLS.batchGetFresh + PLANNED_CALLS.lease);
+  });
+});
+
+describe("planning asks for a lease (a single read's, a batch's gets')", () => {
+  it("each ask's calls, and the dialect probe once for them all while the dialect is unknown", () => {
+    expect(plannedLeaseCalls(0, true)).toBe(0);
+    expect(plannedLeaseCalls(1, false)).toBe(PLANNED_CALLS.lease);
+    expect(plannedLeaseCalls(1, true)).toBe(PLANNED_CALLS.lease + PLANNED_CALLS.dialectProbe);
+    expect(plannedLeaseCalls(3, true)).toBe(3 * PLANNED_CALLS.lease + PLANNED_CALLS.dialectProbe);
+  });
+
+  it("through an R2 binding only the location cache's calls count: a lease has none", () => {
+    expect(plannedLeaseCalls(4, true, "cache")).toBe(0);
+  });
+
+  it("is what a batch plans for its leases (as if the dialect were unknown)", () => {
+    const plain = { gets: 5, sets: 1, deletes: 1, fresh: false };
+    for (const metered of ["all", "cache"] as const) {
+      expect(plannedBatchCalls({ ...plain, leases: 3 }, metered) - plannedBatchCalls(plain, metered)).toBe(plannedLeaseCalls(3, true, metered));
+    }
   });
 });
 

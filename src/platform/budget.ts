@@ -149,12 +149,31 @@ export interface BatchShape {
   fresh: boolean;
 }
 
+type PlannedPart = (part: keyof typeof PLANNED_CALLS) => number;
+
+/**
+ * `leases` asks for a lease, counted with `planned` per part: each ask's own calls, and once for them
+ * all the dialect probe when `dialectUnknown` (a lease taken over is a write at a version). Pure.
+ */
+function leaseAskCalls(leases: number, dialectUnknown: boolean, planned: PlannedPart): number {
+  if (leases === 0) return 0;
+  return leases * planned("lease") + (dialectUnknown ? planned("dialectProbe") : 0);
+}
+
+/**
+ * The planned calls of `leases` asks for a lease in one request (a single read's one, or a batch's
+ * gets'), that count against `SUBREQUEST_LIMIT`: with the dialect probe when the store's dialect is
+ * not known yet. Pure.
+ */
+export function plannedLeaseCalls(leases: number, dialectUnknown: boolean, metered: Metered = "all"): number {
+  return leaseAskCalls(leases, dialectUnknown, (part) => plannedCalls(part, metered));
+}
+
 /** A batch's worst case (without optional retries or refills), counted with `planned` per part. Pure. */
-function batchCalls(shape: BatchShape, planned: (part: keyof typeof PLANNED_CALLS) => number): number {
+function batchCalls(shape: BatchShape, planned: PlannedPart): number {
   const perGet = (shape.fresh ? planned("batchGetFresh") : planned("batchGet")) + planned("batchReadRetry");
-  const leases = shape.leases ?? 0;
-  // A lease taken over is a write at a version: the store's dialect may have to be probed, once.
-  const leaseCalls = leases === 0 ? 0 : leases * planned("lease") + planned("dialectProbe");
+  // Planned as if the dialect were unknown: the batch sizes told to clients hold whatever the store.
+  const leaseCalls = leaseAskCalls(shape.leases ?? 0, true, planned);
   const tagConfirmations = shape.gets * planned(shape.fresh ? "tagConfirmationFresh" : "tagConfirmation");
   return planned("generation") + shape.gets * perGet + tagConfirmations + leaseCalls + shape.sets * planned("batchSet") + shape.deletes * planned("batchDelete");
 }

@@ -6,6 +6,7 @@
 import { randomBytes } from "node:crypto";
 import { Miniflare } from "miniflare";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { CloudCached } from "../../client/src/index.js";
 // @ts-expect-error -- a plain ESM script shared with the benchmark; its shape is checked at run time.
 import { buildBundle as buildBundleUntyped } from "../../bench/lib/stack.mjs";
 // @ts-expect-error -- a plain ESM script shared with `npm run dev`; its shape is checked at run time.
@@ -238,6 +239,46 @@ describe("leases across locations", () => {
     const next = await here.fetch(`/v1/${ns}/items/cold`, { headers: { "x-lease": "30" } });
     await next.arrayBuffer();
     expect(next.headers.get("x-lease")).toBe("won");
+  }, 60_000);
+
+  it("getOrSet from 32 clients at each of two locations on an expired key: the factory runs once in total, every caller gets its value", async () => {
+    const { here } = await location({ here: {} });
+    const { there } = await location({ there: {} });
+    const ns = unique("gos");
+    await put(here, ns, "report", "old", "?ttl=3");
+    // Both locations hold a copy of the value before it expires.
+    expect((await read(here, ns, "report")).value).toBe("old");
+    expect((await read(there, ns, "report")).value).toBe("old");
+    while ((await read(there, ns, "report")).value !== null || (await read(here, ns, "report")).value !== null) await sleep(200);
+    // One client per caller, as separate processes would have, each talking to its location's Worker.
+    const clientAt = (instance: Instance) =>
+      new CloudCached({
+        url: "http://worker.test",
+        token: ADMIN_TOKEN,
+        namespace: ns,
+        retries: 0,
+        fetch: (input, init) => {
+          const url = new URL(input);
+          const headers: Record<string, string> = {};
+          new Headers(init.headers).forEach((value, name) => {
+            headers[name] = value;
+          });
+          // A value's Content-Length, as fetch() would add it on the wire (Miniflare's dispatch does not).
+          if (init.body instanceof Uint8Array) headers["content-length"] = String(init.body.byteLength);
+          else if (typeof init.body === "string") headers["content-length"] = String(Buffer.byteLength(init.body));
+          return instance.fetch(url.pathname + url.search, { ...init, headers });
+        },
+      });
+    let runs = 0;
+    const factory = async () => {
+      runs += 1;
+      await sleep(100);
+      return "computed";
+    };
+    const values = await Promise.all(Array.from({ length: 64 }, (_, i) => clientAt(i % 2 === 0 ? here : there).getOrSet("report", factory, { ttl: 60, lease: 10 })));
+    expect(runs).toBe(1);
+    expect(values).toEqual(Array(64).fill("computed"));
+    expect((await read(there, ns, "report", { "cache-control": "no-cache" })).value).toBe("computed");
   }, 60_000);
 });
 

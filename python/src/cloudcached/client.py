@@ -131,7 +131,7 @@ class Client:
         self._batch_keys: Optional[int] = None
         self._batch_lock = threading.Lock()
         self._get_or_set_defaults = get_or_set_defaults if get_or_set_defaults is not None else GetOrSetDefaults()
-        self._get_or_set = GetOrSetRunner(self._lease_read, self._lease_write)
+        self._get_or_set = GetOrSetRunner(self._lease_read, self._lease_write, self._lease_release)
 
     @property
     def namespace(self) -> str:
@@ -142,7 +142,7 @@ class Client:
         other = copy.copy(self)
         other._namespace = check_namespace(namespace)
         # Its own get_or_set: reads and writes in its namespace, and counts of its own.
-        other._get_or_set = GetOrSetRunner(other._lease_read, other._lease_write)
+        other._get_or_set = GetOrSetRunner(other._lease_read, other._lease_write, other._lease_release)
         return other
 
     def close(self) -> None:
@@ -452,6 +452,21 @@ class Client:
         # STALE with a future expiry is a live copy standing in for failed storage, not a stale value.
         stale = item.cache == "STALE" and item.expires_at is not None and item.expires_at <= time.time()
         return LeasedItem(item, stale, lease_state)
+
+    def release_lease(self, key: str, token: str) -> bool:
+        """Gives up a lease won with ``get_with_lease`` without writing (``op=release``): the item is
+        left as it is, and the next caller that asks wins the lease at once. False when ``token`` does
+        not hold the lease (already released, or lapsed and won by another caller)."""
+        response = self._send("POST", self._path(key), {"op": "release"}, headers={"X-Lease-Token": token})
+        if response.status == 204:
+            return True
+        if response.status == 412:
+            return False
+        raise self._fail(response)
+
+    def _lease_release(self, key: str, token: str) -> None:
+        """get_or_set's release of a lease whose factory raised."""
+        self.release_lease(key, token)
 
     def _lease_read(self, key: str, lease: Optional[int], settings: Settings, fresh: bool) -> Tuple[str, Any, LeaseState]:
         """get_or_set's read: a stale value accepted when it writes with grace."""

@@ -21,6 +21,8 @@ T = TypeVar("T")
 LeaseReader = Callable[[str, Optional[int], Settings, bool], Tuple[str, Any, LeaseState]]
 #: Writes the value with the settings' ttl and grace, releasing the lease the token names.
 LeaseWriter = Callable[[str, Any, Settings, Optional[str]], None]
+#: Releases the lease the token names without writing; the item is left as it is.
+LeaseReleaser = Callable[[str, str], None]
 
 
 @dataclass
@@ -79,9 +81,10 @@ class _Work(Generic[T]):
 
 
 class GetOrSetRunner:
-    def __init__(self, read: LeaseReader, write: LeaseWriter) -> None:
+    def __init__(self, read: LeaseReader, write: LeaseWriter, release: LeaseReleaser) -> None:
         self._read = read
         self._write = write
+        self._release = release
         self._stats = GetOrSetStats()
         self._lock = threading.Lock()
         #: Keys whose factory failed while a stale value stood in: not recomputed by this client before then (monotonic).
@@ -167,9 +170,9 @@ class GetOrSetRunner:
         return fresh
 
     def _produce(self, key: str, factory: Callable[[], T], settings: Settings, token: Optional[str], stale_stored: bool) -> T:
-        """Runs the factory and writes its value (releasing the lease). A factory that raises leaves the
-        lease to lapse by itself: the API's only release without a write is a DELETE, which would delete
-        the item too. With a stale value stored, this client then waits ``grace_backoff`` before it
+        """Runs the factory and writes its value (releasing the lease). A factory that raises releases
+        the lease without writing (``op=release``: the item stays as it is), so that another caller may
+        take over at once. With a stale value stored, this client then waits ``grace_backoff`` before it
         tries the key again."""
         self._count("factory_runs")
         try:
@@ -179,6 +182,12 @@ class GetOrSetRunner:
             if stale_stored:
                 with self._lock:
                     self._backoff_until[key] = time.monotonic() + settings.grace_backoff
+            if token is not None:
+                try:
+                    # A token that no longer holds the lease (it lapsed, another caller won it) releases nothing.
+                    self._release(key, token)
+                except Exception:
+                    pass  # not released: it lapses when its time is up
             raise
         with self._lock:
             self._backoff_until.pop(key, None)

@@ -10,7 +10,7 @@ import { parseTagsHeader, validateMeta } from "../../items/labels";
 import { parseKey, validateNamespace } from "../../items/names";
 import { readItem } from "../../items/read";
 import { leaseHeaders, parseLeaseAsk, parseLeaseToken } from "../../items/lease";
-import { leaseAfterRead, promiseLeaseCalls, releaseAfterWrite } from "../../items/leases";
+import { leaseAfterRead, promiseLeaseCalls, releaseAfterWrite, releaseLease } from "../../items/leases";
 import { rawPathOf } from "../request-path";
 import type { ValueSource } from "../../storage/storage";
 import { byParam, initialParam, opParam, readEnum, readInteger } from "../schema";
@@ -141,8 +141,17 @@ async function write(c: AppContext): Promise<Response> {
 }
 
 async function operate(c: AppContext): Promise<Response> {
-  const op = readEnum<"touch" | "expire" | "incr" | "decr">(opParam, c.req.query("op"));
+  const op = readEnum<"touch" | "expire" | "incr" | "decr" | "release">(opParam, c.req.query("op"));
   const target = address(c, "write");
+  if (op === "release") {
+    // A lease given up without a write (its winner computed nothing to store): the item is left alone.
+    const token = parseLeaseToken(c.req.header("x-lease-token"));
+    if (token === null) throw new ApiError("bad_request", "op=release needs X-Lease-Token: the token a read's X-Lease: won gave");
+    if (!(await releaseLease(c.get("context"), target.namespace, target.key, token))) {
+      throw new ApiError("precondition_failed", "that token does not hold the lease (released, lapsed and taken over, or never given)");
+    }
+    return c.body(null, 204);
+  }
   const config = c.get("config");
   const rawTtl = c.req.query("ttl");
   if (op === "touch" || op === "expire") {
