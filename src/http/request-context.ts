@@ -85,7 +85,7 @@ export class RequestContext {
   }
 
   get items(): Items {
-    this.itemsOnce ??= new Items(this.storage, this.cache, this.waitUntil);
+    this.itemsOnce ??= new Items(this.storage, this.cache, this.waitUntil, this.metrics);
     return this.itemsOnce;
   }
 

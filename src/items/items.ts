@@ -5,6 +5,7 @@ import { ApiError } from "../http/errors";
 import { expiresAtFor, isExpired, isGone, type ItemMeta } from "./item";
 import { cacheKeyUrl, type LocationCache } from "../cache/location-cache";
 import { encodeKeyPath, objectKey } from "../storage/object-key";
+import type { ChangeRecorder } from "../platform/metrics";
 import type { StoredHead, StoredObject, Storage, ValueSource, WriteCondition, WriteResult } from "../storage/storage";
 
 /** One item, located: its object key in the bucket and its entry URL in the location cache. */
@@ -59,6 +60,8 @@ export class Items {
     private readonly storage: Storage,
     private readonly cache: LocationCache,
     private readonly waitUntil: (promise: Promise<unknown>) => void,
+    /** Told of each change that lands: the one place writes and deletes are counted, for single requests and batches alike. */
+    private readonly changes: ChangeRecorder,
   ) {}
 
   /** The call that drops this location's copy after a write: the caller's, or promised now. */
@@ -88,7 +91,9 @@ export class Items {
     // storage while the value travelled. (Dropping it also before the PUT, beside it, undid
     // nothing more and cost a second Cache API call: ~1 ms of a set in the benchmark's runtime.)
     try {
-      return mode.kind === "set" ? await this.set(ref, value, meta) : await this.conditionalWrite(ref, value, meta, mode);
+      const written = mode.kind === "set" ? await this.set(ref, value, meta) : await this.conditionalWrite(ref, value, meta, mode);
+      this.changes.changed("write");
+      return written;
     } finally {
       await this.dropCopy(ref, call);
     }
@@ -142,7 +147,9 @@ export class Items {
   async touch(ref: ItemRef, expiresAt: number | null, drop?: Allotment): Promise<{ etag: string; expiresAt: number | null }> {
     const call = this.dropCall(drop);
     try {
-      return await this.touchStored(ref, expiresAt, call);
+      const touched = await this.touchStored(ref, expiresAt, call);
+      this.changes.changed("write");
+      return touched;
     } finally {
       call.close();
     }
@@ -169,7 +176,9 @@ export class Items {
   async count(ref: ItemRef, delta: number, options: { initial?: number; ttl?: number; defaultTtl: number }, drop?: Allotment): Promise<{ value: number; etag: string }> {
     const call = this.dropCall(drop);
     try {
-      return await this.countStored(ref, delta, options, call);
+      const counted = await this.countStored(ref, delta, options, call);
+      this.changes.changed("write");
+      return counted;
     } finally {
       call.close();
     }
@@ -226,6 +235,7 @@ export class Items {
       call.close();
       throw err;
     }
+    this.changes.changed("delete");
     await this.dropCopy(ref, call);
   }
 

@@ -112,7 +112,8 @@ export async function leaseAfterRead(
   if (ask === null || !leaseWanted(found, ask, Date.now())) return null;
   const started = Date.now();
   try {
-    const outcome = await ctx.leases.ask(await leaseKeyOf(ctx, namespace, key), ask.seconds, readSince);
+    // A lease's calls are its read's (a miss's cost, in the stats' storage calls per read).
+    const outcome = await ctx.metrics.reading(async () => ctx.leases.ask(await leaseKeyOf(ctx, namespace, key), ask.seconds, readSince));
     ctx.metrics.lease(outcome.state, Date.now() - started);
     return outcome;
   } catch (err) {
