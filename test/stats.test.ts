@@ -66,6 +66,56 @@ describe("stats", () => {
     expect(await statsOf(ns)).toMatchObject({ reads: 5, hits: 1, misses: 2, notFound: 1, stale: { grace: 1, error: 0 }, hitRatio: 0.2, writes: 2 });
   });
 
+  it("counts a batch's sets and deletes that landed as writes and deletes, as a single PUT's and DELETE's", async () => {
+    const ns = uniqueNamespace("stats-batch-writes");
+    // A token for the keys under `ok/`: the batch's entries for other keys are refused one by one (403), not counted.
+    const writer = await mint({ namespaces: [ns], scopes: ["read", "write"], prefix: "ok/" });
+    const batch = await send(`/v1/${ns}/batch`, {
+      method: "POST",
+      headers: { ...bearer(writer), "content-type": "application/json" },
+      body: JSON.stringify({ set: [{ key: "ok/a", value: "1" }, { key: "ok/b", value: "2" }, { key: "no/c", value: "3" }], delete: ["ok/d", "no/e"] }),
+    });
+    const text = await batch.text();
+    expect(batch.status, text).toBe(200);
+    const answer = JSON.parse(text) as { set: Record<string, { error?: { code: string } }>; delete: Record<string, { error?: { code: string } }> };
+    expect([answer.set["no/c"]?.error?.code, answer.delete["no/e"]?.error?.code]).toEqual(["forbidden", "forbidden"]);
+    expect(await statsOf(ns)).toMatchObject({ writes: 2, deletes: 1, reads: 0 });
+    // The single routes count through the same place.
+    await apiSettled(`/v1/${ns}/items/ok/x`, { method: "PUT", body: "x" });
+    expect((await api(`/v1/${ns}/items/ok/x`, { method: "DELETE" })).status).toBe(204);
+    expect(await statsOf(ns)).toMatchObject({ writes: 3, deletes: 2 });
+  });
+
+  it("counts the storage calls of a batch's gets as reads' calls, as a single read's", async () => {
+    const keys = ["a", "b", "c", "d"];
+    const seeded = async (ns: string) => {
+      for (const key of keys) {
+        const written = await testStorage(config).put(objectKey(config.prefix, ns, 0, key), new TextEncoder().encode(`v-${key}`), { contentType: "text/plain", expiresAt: null }, { kind: "none" });
+        if (!written.ok) throw new Error(`seeding ${key} failed: ${written.reason}`);
+      }
+    };
+    // `no-cache` reads each ask storage: alone, and as a batch's gets.
+    const single = uniqueNamespace("stats-calls-single");
+    await seeded(single);
+    for (const key of keys) {
+      const read = await api(`/v1/${single}/items/${key}`, { headers: { "cache-control": "no-cache" } });
+      expect(read.headers.get("x-cache")).toBe("MISS");
+      await read.text();
+    }
+    const batched = uniqueNamespace("stats-calls-batch");
+    await seeded(batched);
+    const batch = await api(`/v1/${batched}/batch`, { method: "POST", headers: { "cache-control": "no-cache" }, body: JSON.stringify({ get: keys }) });
+    const text = await batch.text();
+    expect(batch.status, text).toBe(200);
+    const alone = await statsOf(single);
+    const inBatch = await statsOf(batched);
+    expect([alone.reads, alone.misses, inBatch.reads, inBatch.misses]).toEqual([4, 4, 4, 4]);
+    expect(alone.storageCallsPerRead).toBeGreaterThanOrEqual(1);
+    // One storage GET per get: the namespace's generation is confirmed once for the whole batch, not by its reads.
+    expect(inBatch.storageCallsPerRead).toBe(1);
+    expect(inBatch.storageCallsPerRead).toBeLessThanOrEqual(alone.storageCallsPerRead);
+  });
+
   it("refuses a bad window, and needs read on the namespace", async () => {
     const ns = uniqueNamespace("stats-access");
     for (const bad of ["2h", "", "1H", "toString"]) await expectError(await api(`/v1/${ns}/stats?window=${bad}`), 400, "bad_request");
@@ -115,7 +165,7 @@ describe("stats", () => {
     };
     expect((await run(`/v1/${ns}/items/k`, { method: "PUT", body: "12345", headers: { "content-length": "5" } })).status).toBe(200);
     expect((await run(`/v1/${ns}/items/absent`)).status).toBe(404);
-    const batch = await run(`/v1/${ns}/batch`, { method: "POST", body: JSON.stringify({ get: ["a", "b", "c"] }) });
+    const batch = await run(`/v1/${ns}/batch`, { method: "POST", body: JSON.stringify({ set: [{ key: "s", value: "v" }], delete: ["d"], get: ["a", "b", "c"] }) });
     expect(batch.status).toBe(200);
     // A batch's point is written with its log line, once its gets have run (as its answer is read).
     await batch.text();
@@ -129,6 +179,8 @@ describe("stats", () => {
     expect(points[1]?.doubles?.[3]).toBe(1); // notFound
     // The batch's one point counts its three gets, none found: hits, misses, notFound, stale (grace, error).
     expect(points[2]?.doubles?.slice(0, 6)).toEqual([1, 0, 0, 3, 0, 0]);
+    // Its set and delete, and the storage calls of its gets (one each: absent here, so asked of storage).
+    expect([points[2]?.doubles?.[8], points[2]?.doubles?.[9], points[2]?.doubles?.[13]]).toEqual([1, 1, 3]);
     // No namespace, no point: /healthz is not a namespace's traffic.
     await run("/healthz");
     expect(points).toHaveLength(3);

@@ -34,6 +34,25 @@ describe("RequestMetrics", () => {
     const summary = metrics.summary(metrics.started + 20);
     expect(summary).toMatchObject({ total: 20, storage: 12, storageCalls: 2, cacheCalls: 2 });
   });
+
+  it("counts as its reads' the storage calls made while a read is under way, and the changes that landed", async () => {
+    const metrics = new RequestMetrics("id");
+    metrics.record("storage", 1); // e.g. a batch's generation, before its gets
+    metrics.changed("write");
+    metrics.changed("write");
+    metrics.changed("delete");
+    // Two reads at once (a batch's gets): each call counted once.
+    await Promise.all([
+      metrics.reading(async () => {
+        metrics.record("storage", 1);
+        metrics.record("cache", 1);
+      }),
+      metrics.reading(async () => metrics.record("storage", 1)),
+    ]);
+    await expect(metrics.reading(() => Promise.reject(new Error("storage failed")))).rejects.toThrow("storage failed");
+    metrics.record("storage", 1); // after the reads
+    expect(metrics.summary()).toMatchObject({ storageCalls: 4, readStorageCalls: 2, cacheCalls: 1, changes: { write: 2, delete: 1 } });
+  });
 });
 
 describe("requestIdFor", () => {

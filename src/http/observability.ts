@@ -3,7 +3,7 @@ import { type AppEnv, setResponseHeader } from "./http";
 import { RequestMetrics, type RequestSummary, type ServedCounts, type ServedKind } from "../platform/metrics";
 
 /** What Server-Timing and the log line read of a request's summary (leases and served kinds only when any). */
-type Summary = Omit<RequestSummary, "leases" | "served" | "reads"> & Partial<Pick<RequestSummary, "leases" | "served" | "reads">>;
+type Summary = Omit<RequestSummary, "leases" | "served" | "reads" | "readStorageCalls" | "changes"> & Partial<Pick<RequestSummary, "leases" | "served" | "reads">>;
 import { analyticsBinding, dataPointOf, writePoint } from "../stats/analytics";
 import { instanceCounters } from "../stats/instance-counters";
 import { type RequestTally, tallyOf } from "../stats/outcome";
@@ -108,7 +108,7 @@ export function observability(): MiddlewareHandler<AppEnv> {
     const analytics = namespace === undefined ? undefined : analyticsBinding(c.env);
     const count = (counted: RequestSummary) => {
       if (namespace === undefined) return undefined;
-      const tally = tallyOf({ method, route: routePath, status, errorCode, reads: counted.reads, leases: counted.leases, storageCalls: counted.storageCalls, cacheCalls: counted.cacheCalls, bytes, ms: counted.total });
+      const tally = tallyOf({ method, route: routePath, status, errorCode, reads: counted.reads, leases: counted.leases, changes: counted.changes, storageCalls: counted.storageCalls, readStorageCalls: counted.readStorageCalls, cacheCalls: counted.cacheCalls, bytes, ms: counted.total });
       instanceCounters.record(namespace, tally);
       return tally;
     };

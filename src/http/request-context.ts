@@ -88,7 +88,7 @@ export class RequestContext {
   readonly tagStatesOf = (namespace: string, tags: readonly string[]): Promise<TagState[]> => this.tagStates.states(namespace, tags, this.fresh);
 
   get items(): Items {
-    this.itemsOnce ??= new Items(this.storage, this.cache, this.waitUntil, this.tagStatesOf);
+    this.itemsOnce ??= new Items(this.storage, this.cache, this.waitUntil, this.tagStatesOf, this.metrics);
     return this.itemsOnce;
   }
 

@@ -121,17 +121,17 @@ export async function leaseAfterRead(
   if (ask === null || !leaseWanted(found, ask, Date.now())) return null;
   const started = Date.now();
   try {
-    const at = await leaseKeyOf(ctx, namespace, key);
-    const remembered = heldLeases.busy(memoryKey(ctx, at));
-    // A reader with a value to serve takes this isolate's word that the lease is held; one with
-    // nothing to serve always asks storage (a release elsewhere must let it win at once).
-    if (found !== null && remembered !== null) {
-      ctx.metrics.lease(remembered.state, 0);
-      return remembered;
-    }
-    const outcome = await heldLeases.track(memoryKey(ctx, at), ask.seconds, ctx.leases.ask(at, ask.seconds, readSince));
-    ctx.metrics.lease(outcome.state, Date.now() - started);
-    return outcome;
+    // A lease's calls are its read's (a miss's cost, in the stats' storage calls per read).
+    const asked = await ctx.metrics.reading(async (): Promise<{ outcome: LeaseOutcome; remembered: boolean }> => {
+      const at = await leaseKeyOf(ctx, namespace, key);
+      const remembered = heldLeases.busy(memoryKey(ctx, at));
+      // A reader with a value to serve takes this isolate's word that the lease is held; one with
+      // nothing to serve always asks storage (a release elsewhere must let it win at once).
+      if (found !== null && remembered !== null) return { outcome: remembered, remembered: true };
+      return { outcome: await heldLeases.track(memoryKey(ctx, at), ask.seconds, ctx.leases.ask(at, ask.seconds, readSince)), remembered: false };
+    });
+    ctx.metrics.lease(asked.outcome.state, asked.remembered ? 0 : Date.now() - started);
+    return asked.outcome;
   } catch (err) {
     if (found === null) throw err;
     return null;

@@ -190,7 +190,8 @@ async function refreshCopy(ctx: RequestContext, ref: ItemRef): Promise<void> {
  * batch `get`) is counted here, by how it ended, for the stats, Server-Timing and the log line.
  */
 export async function readItem(ctx: RequestContext, namespace: string, key: string, options: ReadOptions): Promise<FoundItem | null> {
-  const found = await findItem(ctx, namespace, key, options);
+  // The storage calls it makes are the read's (storage calls per read, in the stats).
+  const found = await ctx.metrics.reading(() => findItem(ctx, namespace, key, options));
   const outcome = readOutcomeOf(found);
   ctx.metrics.read(outcome);
   if (outcome === "staleGrace" || outcome === "staleError") ctx.metrics.served(outcome);

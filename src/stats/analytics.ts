@@ -24,7 +24,7 @@ export function dataPointOf(namespace: string, tally: RequestTally): AnalyticsEn
       tally.storageCalls,
       tally.cacheCalls,
       tally.bytes,
-      tally.verb === "read" ? tally.storageCalls : 0,
+      tally.readStorageCalls,
       tally.ms,
     ],
   };

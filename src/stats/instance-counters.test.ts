@@ -3,7 +3,7 @@ import { InstanceCounters, MAX_COUNTED_NAMESPACES, msBin, quantileOf } from "./i
 import type { RequestTally } from "./outcome";
 
 function tally(overrides: Partial<RequestTally>): RequestTally {
-  return { verb: "read", hits: 0, misses: 0, notFound: 0, staleGrace: 0, staleError: 0, leaseWon: 0, leaseBusy: 0, writes: 0, deletes: 0, error: undefined, storageCalls: 0, cacheCalls: 1, bytes: 0, ms: 1, ...overrides };
+  return { verb: "read", hits: 0, misses: 0, notFound: 0, staleGrace: 0, staleError: 0, leaseWon: 0, leaseBusy: 0, writes: 0, deletes: 0, error: undefined, storageCalls: 0, readStorageCalls: 0, cacheCalls: 1, bytes: 0, ms: 1, ...overrides };
 }
 
 const HOUR = 3_600_000;
@@ -13,7 +13,7 @@ describe("InstanceCounters", () => {
   it("sums a namespace's requests over the window", () => {
     const counters = new InstanceCounters();
     counters.record("app", tally({ hits: 1 }), T0);
-    counters.record("app", tally({ misses: 1, storageCalls: 2 }), T0 + 1000);
+    counters.record("app", tally({ misses: 1, storageCalls: 2, readStorageCalls: 2 }), T0 + 1000);
     counters.record("app", tally({ verb: "write", writes: 1, storageCalls: 1 }), T0 + 2000);
     counters.record("app", tally({ error: "storage_timeout" }), T0 + 3000);
     counters.record("other", tally({ hits: 1 }), T0);

@@ -90,7 +90,7 @@ function addTo(bucket: Bucket, tally: RequestTally, bin: number): void {
   c[10] = (c[10] as number) + tally.storageCalls;
   c[11] = (c[11] as number) + tally.cacheCalls;
   c[12] = (c[12] as number) + tally.bytes;
-  if (tally.verb === "read") c[13] = (c[13] as number) + tally.storageCalls;
+  c[13] = (c[13] as number) + tally.readStorageCalls;
   if (tally.error !== undefined) bucket.errors.set(tally.error, (bucket.errors.get(tally.error) ?? 0) + 1);
   bucket.ms[bin] = (bucket.ms[bin] as number) + 1;
 }

@@ -6,7 +6,7 @@ const NO_READS: ReadCounts = { hit: 0, miss: 0, staleGrace: 0, staleError: 0, no
 const reads = (counts: Partial<ReadCounts>): ReadCounts => ({ ...NO_READS, ...counts });
 
 function facts(overrides: Partial<RequestFacts>): RequestFacts {
-  return { method: "GET", route: "/v1/:ns/items/*", status: 200, errorCode: undefined, reads: NO_READS, leases: { won: 0, busy: 0 }, storageCalls: 0, cacheCalls: 1, bytes: 5, ms: 2, ...overrides };
+  return { method: "GET", route: "/v1/:ns/items/*", status: 200, errorCode: undefined, reads: NO_READS, leases: { won: 0, busy: 0 }, changes: { write: 0, delete: 0 }, storageCalls: 0, readStorageCalls: 0, cacheCalls: 1, bytes: 5, ms: 2, ...overrides };
 }
 
 describe("readOutcomeOf", () => {
@@ -47,6 +47,11 @@ describe("tallyOf", () => {
     expect(tallyOf(batch)).toMatchObject({ verb: "batch", hits: 3, misses: 2, staleGrace: 1, staleError: 1, notFound: 4, leaseWon: 1, leaseBusy: 2, writes: 0 });
   });
 
+  it("counts a batch's sets and deletes that landed, and the storage calls of its gets alone", () => {
+    const batch = facts({ method: "POST", route: "/v1/:ns/batch", reads: reads({ miss: 2 }), changes: { write: 3, delete: 2 }, storageCalls: 8, readStorageCalls: 2 });
+    expect(tallyOf(batch)).toMatchObject({ verb: "batch", writes: 3, deletes: 2, storageCalls: 8, readStorageCalls: 2 });
+  });
+
   it("tells stale by grace from stale by error", () => {
     expect(tallyOf(facts({ reads: reads({ staleGrace: 1 }) }))).toMatchObject({ staleGrace: 1, staleError: 0, hits: 0 });
     expect(tallyOf(facts({ reads: reads({ staleError: 1 }) }))).toMatchObject({ staleGrace: 0, staleError: 1 });
@@ -57,14 +62,14 @@ describe("tallyOf", () => {
     expect(tallyOf(facts({ status: 404, errorCode: "not_found", reads: reads({ notFound: 1 }), leases: { won: 0, busy: 1 } }))).toMatchObject({ leaseWon: 0, leaseBusy: 1, notFound: 1 });
   });
 
-  it("counts writes and deletes only when they succeeded, and errors by code", () => {
-    expect(tallyOf(facts({ method: "PUT", status: 204 }))).toMatchObject({ verb: "write", writes: 1 });
+  it("counts the writes and deletes that landed (as the item verbs counted them), and errors by code", () => {
+    expect(tallyOf(facts({ method: "PUT", status: 204, changes: { write: 1, delete: 0 } }))).toMatchObject({ verb: "write", writes: 1 });
     expect(tallyOf(facts({ method: "PUT", status: 412, errorCode: "precondition_failed" }))).toMatchObject({ writes: 0, error: "precondition_failed" });
-    expect(tallyOf(facts({ method: "DELETE", status: 204 }))).toMatchObject({ verb: "delete", deletes: 1 });
+    expect(tallyOf(facts({ method: "DELETE", status: 204, changes: { write: 0, delete: 1 } }))).toMatchObject({ verb: "delete", deletes: 1 });
     expect(tallyOf(facts({ status: 504, errorCode: "storage_timeout" }))).toMatchObject({ hits: 0, misses: 0, error: "storage_timeout" });
   });
 
   it("carries calls, bytes and time as given", () => {
-    expect(tallyOf(facts({ reads: reads({ miss: 1 }), storageCalls: 2, cacheCalls: 3, bytes: 1000, ms: 40 }))).toMatchObject({ storageCalls: 2, cacheCalls: 3, bytes: 1000, ms: 40 });
+    expect(tallyOf(facts({ reads: reads({ miss: 1 }), storageCalls: 2, readStorageCalls: 2, cacheCalls: 3, bytes: 1000, ms: 40 }))).toMatchObject({ storageCalls: 2, readStorageCalls: 2, cacheCalls: 3, bytes: 1000, ms: 40 });
   });
 });

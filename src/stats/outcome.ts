@@ -1,4 +1,4 @@
-import type { ReadCounts, ReadOutcome, RequestSummary } from "../platform/metrics";
+import type { ChangeCounts, ReadCounts, ReadOutcome, RequestSummary } from "../platform/metrics";
 
 /** What a request did, as the stats count it: the route's verb. */
 export type Verb = "read" | "write" | "delete" | "batch" | "flush" | "keys" | "stats" | "other";
@@ -14,14 +14,18 @@ export interface RequestFacts {
   reads: ReadCounts;
   /** The leases its reads asked for, won or busy. */
   leases: Pick<RequestSummary["leases"], "won" | "busy">;
+  /** The changes that landed, as the item verbs counted them (items.ts): a PUT's one, a batch's sets and deletes. */
+  changes: ChangeCounts;
   storageCalls: number;
+  /** The storage calls its reads made (a GET's, a batch's gets'), as the reads counted them. */
+  readStorageCalls: number;
   cacheCalls: number;
   /** The value's bytes: the answer's Content-Length on a read, the request's on a write. */
   bytes: number;
   ms: number;
 }
 
-/** One request's contribution to the counters: a write or delete 0 or 1; reads and leases one per read (a batch has many). */
+/** One request's contribution to the counters: reads, leases, writes and deletes one each (a batch has many). */
 export interface RequestTally {
   verb: Verb;
   hits: number;
@@ -36,6 +40,8 @@ export interface RequestTally {
   /** The error code of an error answer other than `not_found` (a miss, counted as `notFound`). */
   error: string | undefined;
   storageCalls: number;
+  /** The storage calls made by its reads (storage calls per read, in the stats). */
+  readStorageCalls: number;
   cacheCalls: number;
   bytes: number;
   ms: number;
@@ -66,7 +72,8 @@ export function readOutcomeOf(found: { xCache: "HIT" | "MISS" | "STALE"; staleBy
 
 /**
  * How one request counts: its reads as each ended (a GET's one, a batch's gets), the leases they
- * won or found busy, a write or delete when it succeeded, an error answer under its code. Pure.
+ * won or found busy and the storage calls they made, the writes and deletes that landed (a PUT's
+ * one, a batch's sets and deletes), an error answer under its code. Pure.
  */
 export function tallyOf(facts: RequestFacts): RequestTally {
   const verb = verbOf(facts.method, facts.route);
@@ -81,10 +88,11 @@ export function tallyOf(facts: RequestFacts): RequestTally {
     staleError: reads.staleError,
     leaseWon: facts.leases.won,
     leaseBusy: facts.leases.busy,
-    writes: verb === "write" && ok ? 1 : 0,
-    deletes: verb === "delete" && ok ? 1 : 0,
+    writes: facts.changes.write,
+    deletes: facts.changes.delete,
     error: facts.errorCode !== undefined && facts.errorCode !== "not_found" && !ok ? facts.errorCode : undefined,
     storageCalls: facts.storageCalls,
+    readStorageCalls: facts.readStorageCalls,
     cacheCalls: facts.cacheCalls,
     bytes: facts.bytes,
     ms: facts.ms,
