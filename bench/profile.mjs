@@ -1,8 +1,9 @@
 #!/usr/bin/env node
 // `npm run bench:profile`: where a hit's and a PUT's time goes. Runs, interleaved in one loop in the
 // same workerd, the floor and Workers that each add one layer of the hit path (a Cache API lookup;
-// Hono routing; configuration + authentication), the real Worker's hit (admin and scoped token), a
-// read of an absent key, a no-cache miss and a PUT beside the direct S3 calls they cannot avoid.
+// Hono routing; configuration + authentication), the real Worker's hit (admin and scoped token; an
+// item with four tags), a read of an absent key, a no-cache miss and a PUT beside the direct S3
+// calls they cannot avoid.
 import { execFileSync } from "node:child_process";
 import { build } from "esbuild";
 import { mkdir, mkdtemp, rm } from "node:fs/promises";
@@ -39,9 +40,10 @@ async function bundleVariants() {
   }
   if (BASELINE) {
     // Both sides of the A/B built the same way (esbuild), from REF's src/ and from this checkout's.
+    // (client/src too: the Worker shares its name rules with the client.)
     const tree = path.join(outdir, "baseline-tree");
     await mkdir(tree, { recursive: true });
-    execFileSync("sh", ["-c", `git archive ${JSON.stringify(BASELINE)} src package.json | tar -x -C ${JSON.stringify(tree)}`], { cwd: ROOT });
+    execFileSync("sh", ["-c", `git archive ${JSON.stringify(BASELINE)} src client/src package.json | tar -x -C ${JSON.stringify(tree)}`], { cwd: ROOT });
     for (const [name, srcRoot] of [
       ["baseline", tree],
       ["candidate", ROOT],
@@ -117,6 +119,7 @@ async function main() {
         chainNologFloor: sides.chainNologFloor.run,
         hit: worker.hit,
         hitScoped: worker.hitScoped,
+        hitTagged: worker.hitTagged,
         absent: worker.absent,
         miss: worker.miss,
         s3Get: worker.s3Get,
@@ -126,11 +129,13 @@ async function main() {
           ? {
               [`hit@${BASELINE}`]: baseline.hit,
               [`hitScoped@${BASELINE}`]: baseline.hitScoped,
+              [`hitTagged@${BASELINE}`]: baseline.hitTagged,
               [`absent@${BASELINE}`]: baseline.absent,
               [`miss@${BASELINE}`]: baseline.miss,
               [`put@${BASELINE}`]: baseline.put,
               "hit@HEAD": candidate.hit,
               "hitScoped@HEAD": candidate.hitScoped,
+              "hitTagged@HEAD": candidate.hitTagged,
               "absent@HEAD": candidate.absent,
               "miss@HEAD": candidate.miss,
               "put@HEAD": candidate.put,
