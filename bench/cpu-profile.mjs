@@ -2,7 +2,7 @@
 // Where a hit's CPU time goes inside workerd: the Worker's deploy bundle in one Miniflare runtime
 // with its inspector on, V8's sampling profiler around N sequential hits (keep-alive), and the
 // samples summed per function (self time) and per source file. Not part of `npm run bench`.
-// Usage: node bench/cpu-profile.mjs [--requests N] [--scoped] [--put]
+// Usage: node bench/cpu-profile.mjs [--requests N] [--scoped] [--put] [--tagged]
 import http from "node:http";
 import path from "node:path";
 import { createServer } from "node:net";
@@ -65,7 +65,9 @@ async function main() {
     const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
     let authorization = `Bearer ${adminToken}`;
     const item = `${base}/v1/cpu/items/k`;
-    await request(agent, item, { method: "PUT", headers: { authorization, "content-length": "32" }, body: "0123456789abcdef0123456789abcdef" });
+    // `--tagged`: the item carries the bench's four tags (its hits check them; PUTs write them).
+    const tags = process.argv.includes("--tagged") ? { "x-tags": "product-42,pages,catalog,locale-en" } : {};
+    await request(agent, item, { method: "PUT", headers: { authorization, "content-length": "32", ...tags }, body: "0123456789abcdef0123456789abcdef" });
     if (process.argv.includes("--scoped")) {
       const minted = await request(agent, `${base}/v1/tokens`, { method: "POST", headers: { authorization, "content-type": "application/json" }, body: JSON.stringify({ namespaces: ["cpu"], scopes: ["read"], ttl: 3600 }) });
       authorization = `Bearer ${JSON.parse(minted.body.toString()).token}`;
@@ -87,7 +89,7 @@ async function main() {
     const PUT = process.argv.includes("--put");
     for (let i = 0; i < REQUESTS; i++) {
       const answer = PUT
-        ? await request(agent, item, { method: "PUT", headers: { authorization, "content-length": "32" }, body: "0123456789abcdef0123456789abcdef" })
+        ? await request(agent, item, { method: "PUT", headers: { authorization, "content-length": "32", ...tags }, body: "0123456789abcdef0123456789abcdef" })
         : await request(agent, item, { headers: { authorization } });
       if (answer.headers["x-cache"] === "HIT" || (PUT && answer.status === 200)) hits += 1;
     }

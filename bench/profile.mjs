@@ -1,8 +1,9 @@
 #!/usr/bin/env node
 // `npm run bench:profile`: where a hit's and a PUT's time goes. Runs, interleaved in one loop in the
 // same workerd, the floor and Workers that each add one layer of the hit path (a Cache API lookup;
-// Hono routing; configuration + authentication), the real Worker's hit (admin and scoped token), a
-// read of an absent key, a no-cache miss and a PUT beside the direct S3 calls they cannot avoid.
+// Hono routing; configuration + authentication), the real Worker's hit (admin and scoped token; an
+// item with four tags), a read of an absent key, a no-cache miss and a PUT beside the direct S3
+// calls they cannot avoid.
 import { execFileSync } from "node:child_process";
 import { build } from "esbuild";
 import { mkdir, mkdtemp, rm } from "node:fs/promises";
@@ -19,6 +20,12 @@ const BASELINE = process.argv.includes("--baseline") ? process.argv[process.argv
 /** `--only a,b,c`: run only these sides (names as printed); `--samples N`: rounds after warm-up. */
 const ONLY = process.argv.includes("--only") ? new Set(process.argv[process.argv.indexOf("--only") + 1].split(",")) : null;
 const SAMPLES = process.argv.includes("--samples") ? Number(process.argv[process.argv.indexOf("--samples") + 1]) : null;
+/**
+ * `--pause MS`: a side that only waits, so each round lasts about as long as `npm run bench`'s
+ * (~50 ms): every request then finds the runtime idle, as there, and tags trusted for a second
+ * are confirmed about as often.
+ */
+const PAUSE_MS = process.argv.includes("--pause") ? Number(process.argv[process.argv.indexOf("--pause") + 1]) : 0;
 const VARIANTS = ["cache-delete-floor", "hono-floor", "hono-auth-floor", "observability-floor", "chain-floor", "chain-nolog-floor"];
 
 async function bundleVariants() {
@@ -39,9 +46,10 @@ async function bundleVariants() {
   }
   if (BASELINE) {
     // Both sides of the A/B built the same way (esbuild), from REF's src/ and from this checkout's.
+    // (client/src too: the Worker shares its name rules with the client.)
     const tree = path.join(outdir, "baseline-tree");
     await mkdir(tree, { recursive: true });
-    execFileSync("sh", ["-c", `git archive ${JSON.stringify(BASELINE)} src package.json | tar -x -C ${JSON.stringify(tree)}`], { cwd: ROOT });
+    execFileSync("sh", ["-c", `git archive ${JSON.stringify(BASELINE)} src client/src package.json | tar -x -C ${JSON.stringify(tree)}`], { cwd: ROOT });
     for (const [name, srcRoot] of [
       ["baseline", tree],
       ["candidate", ROOT],
@@ -106,37 +114,43 @@ async function main() {
     }
     await sides.cacheFloor.run(); // fills its cache entry
     const medians = await interleave(
-      pick({
-        floor: sides.floor.run,
-        cacheFloor: sides.cacheFloor.run,
-        cacheDeleteFloor: sides.cacheDeleteFloor.run,
-        honoFloor: sides.honoFloor.run,
-        honoAuthFloor: sides.honoAuthFloor.run,
-        observabilityFloor: sides.observabilityFloor.run,
-        chainFloor: sides.chainFloor.run,
-        chainNologFloor: sides.chainNologFloor.run,
-        hit: worker.hit,
-        hitScoped: worker.hitScoped,
-        absent: worker.absent,
-        miss: worker.miss,
-        s3Get: worker.s3Get,
-        put: worker.put,
-        s3Put: worker.s3Put,
-        ...(baseline && candidate
-          ? {
-              [`hit@${BASELINE}`]: baseline.hit,
-              [`hitScoped@${BASELINE}`]: baseline.hitScoped,
-              [`absent@${BASELINE}`]: baseline.absent,
-              [`miss@${BASELINE}`]: baseline.miss,
-              [`put@${BASELINE}`]: baseline.put,
-              "hit@HEAD": candidate.hit,
-              "hitScoped@HEAD": candidate.hitScoped,
-              "absent@HEAD": candidate.absent,
-              "miss@HEAD": candidate.miss,
-              "put@HEAD": candidate.put,
-            }
-          : {}),
-      }),
+      {
+        ...pick({
+          floor: sides.floor.run,
+          cacheFloor: sides.cacheFloor.run,
+          cacheDeleteFloor: sides.cacheDeleteFloor.run,
+          honoFloor: sides.honoFloor.run,
+          honoAuthFloor: sides.honoAuthFloor.run,
+          observabilityFloor: sides.observabilityFloor.run,
+          chainFloor: sides.chainFloor.run,
+          chainNologFloor: sides.chainNologFloor.run,
+          hit: worker.hit,
+          hitScoped: worker.hitScoped,
+          hitTagged: worker.hitTagged,
+          absent: worker.absent,
+          miss: worker.miss,
+          s3Get: worker.s3Get,
+          put: worker.put,
+          s3Put: worker.s3Put,
+          ...(baseline && candidate
+            ? {
+                [`hit@${BASELINE}`]: baseline.hit,
+                [`hitScoped@${BASELINE}`]: baseline.hitScoped,
+                [`hitTagged@${BASELINE}`]: baseline.hitTagged,
+                [`absent@${BASELINE}`]: baseline.absent,
+                [`miss@${BASELINE}`]: baseline.miss,
+                [`put@${BASELINE}`]: baseline.put,
+                "hit@HEAD": candidate.hit,
+                "hitScoped@HEAD": candidate.hitScoped,
+                "hitTagged@HEAD": candidate.hitTagged,
+                "absent@HEAD": candidate.absent,
+                "miss@HEAD": candidate.miss,
+                "put@HEAD": candidate.put,
+              }
+            : {}),
+        }),
+        ...(PAUSE_MS > 0 ? { pause: () => new Promise((resolve) => setTimeout(resolve, PAUSE_MS)) } : {}),
+      },
       { warmup: QUICK ? 10 : 50, samples: SAMPLES ?? (QUICK ? 30 : 300) },
     );
     const floor = medians.floor?.p50Ms ?? 0;

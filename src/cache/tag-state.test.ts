@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { laterState, parseTagState, tagCacheUrl, tagName, tagObjectKey, tagVerdict } from "./tag-state";
+import { isTrusted, laterState, parseTagState, tagCacheUrl, tagName, tagObjectKey, tagVerdict } from "./tag-state";
 
 describe("tag state", () => {
   const written = 1_700_000_000_000;
@@ -37,5 +37,13 @@ describe("tag state", () => {
     expect(tagName("a/../b%")).toBe("612f2e2e2f6225");
     expect(tagObjectKey("cc/", "ns", "a/b")).toBe("cc/.tags/ns/612f62");
     expect(tagCacheUrl("d", "ns", "..")).toBe("https://cloudcached.cache/d/.tag/ns/2e2e");
+  });
+
+  it("is used from memory only before its trust ends, never for no-cache, never unknown", () => {
+    const known = { state: { expiredAt: 0, deletedAt: 0 }, trustedUntil: 5_000 };
+    expect(isTrusted(known, false, 4_999)).toBe(true);
+    expect(isTrusted(known, false, 5_000)).toBe(false);
+    expect(isTrusted(known, true, 4_999)).toBe(false);
+    expect(isTrusted(undefined, false, 0)).toBe(false);
   });
 });

@@ -107,9 +107,15 @@ const TAG_STATE_CODEC: EntryCodec<TagState> = {
   merge: laterState,
 };
 
-interface KnownTag {
+/** What this isolate knows of a tag's state, and until when (unix ms) it is used without asking. */
+export interface KnownTag {
   state: TagState;
   trustedUntil: number;
+}
+
+/** Whether a known state is used as it is: confirmed within the last second, never for `no-cache` (as a generation, generation.ts). Pure. */
+export function isTrusted(known: KnownTag | undefined, fresh: boolean, now: number): known is KnownTag {
+  return known !== undefined && !fresh && now < known.trustedUntil;
 }
 
 const memory = new Map<string, KnownTag>();
@@ -142,6 +148,20 @@ export class TagStates {
   }
 
   /**
+   * The states of an item's tags when every one was confirmed within the last second: memory alone,
+   * no call and nothing awaited (a hit's path). Null when one must be confirmed (`states`).
+   */
+  trusted(namespace: string, tags: readonly string[], fresh: boolean, now: number = Date.now()): TagState[] | null {
+    const states: TagState[] = [];
+    for (const tag of tags) {
+      const known = memory.get(this.id(namespace, tag));
+      if (!isTrusted(known, fresh, now)) return null;
+      states.push(known.state);
+    }
+    return states;
+  }
+
+  /**
    * The states of an item's tags: from memory when each was confirmed within the last second (no
    * call at all), else every one not trusted is confirmed at once, in parallel (the location cache,
    * else storage; storage for `fresh`).
@@ -150,8 +170,7 @@ export class TagStates {
     return Promise.all(
       tags.map((tag) => {
         const known = memory.get(this.id(namespace, tag));
-        // As a generation (generation.ts): memory alone within the second, never for `no-cache`.
-        if (known && !fresh && now < known.trustedUntil) return known.state;
+        if (isTrusted(known, fresh, now)) return known.state;
         const memo = `${fresh ? "fresh" : "any"}\n${namespace}\n${tag}`;
         let confirmation = this.confirming.get(memo);
         if (!confirmation) {

@@ -104,7 +104,8 @@ async function drop(copy: CachedItem | null): Promise<void> {
   await copy?.response.body?.cancel().catch(() => undefined);
 }
 
-function fromCopy(copy: CachedItem, xCache: "HIT" | "STALE", staleBy: FoundItem["staleBy"], head: boolean): FoundItem {
+/** `tags`: the copy's, when the caller has decoded them already. */
+function fromCopy(copy: CachedItem, xCache: "HIT" | "STALE", staleBy: FoundItem["staleBy"], head: boolean, tags: string[] = copyTags(copy)): FoundItem {
   const headers = copy.response.headers;
   if (head) void drop(copy);
   return {
@@ -115,15 +116,19 @@ function fromCopy(copy: CachedItem, xCache: "HIT" | "STALE", staleBy: FoundItem[
     body: head ? null : copy.response.body,
     xCache,
     staleBy,
-    tags: decodeTags(headers.get(COPY_TAGS)),
+    tags,
     userMeta: decodeMetaValue(headers.get(COPY_META)),
   };
 }
 
+function copyTags(copy: CachedItem): string[] {
+  return decodeTags(copy.response.headers.get(COPY_TAGS));
+}
+
 
 /** Storage failed: the location's copy if the item still lives (never for `no-cache`), else the error. */
-async function staleOr(ctx: RequestContext, copy: CachedItem | null, err: unknown, head: boolean): Promise<FoundItem> {
-  if (copy && canServeStale(err, copy.expiresAt, ctx.fresh)) return fromCopy(copy, "STALE", "error", head);
+async function staleOr(ctx: RequestContext, copy: CachedItem | null, err: unknown, head: boolean, tags?: string[]): Promise<FoundItem> {
+  if (copy && canServeStale(err, copy.expiresAt, ctx.fresh)) return fromCopy(copy, "STALE", "error", head, tags);
   await drop(copy);
   throw err;
 }
@@ -240,14 +245,19 @@ async function findItem(ctx: RequestContext, namespace: string, key: string, opt
       else copy = await ctx.cache.match(ref.cacheUrl);
     }
   }
+  // The copy's tags, read once: checked here and answered (fromCopy).
+  let tags: string[] = [];
   if (copy) {
-    // The copy's tags: one deleted since it was written makes it absent; one expired expires it.
+    tags = copyTags(copy);
+    // One deleted since the copy was written makes it absent; one expired expires it. Tags confirmed
+    // within the second are judged at once: nothing is awaited.
     let verdict: TagVerdict;
     try {
-      verdict = await judgeTags(ctx, namespace, { tags: decodeTags(copy.response.headers.get(COPY_TAGS)), writtenAt: decodeWrittenAt(copy.response.headers.get(COPY_WRITTEN)), expiresAt: copy.expiresAt });
+      const judged = judgeTags(ctx, namespace, { tags, writtenAt: decodeWrittenAt(copy.response.headers.get(COPY_WRITTEN)), expiresAt: copy.expiresAt });
+      verdict = judged instanceof Promise ? await judged : judged;
     } catch (err) {
       void stored?.then(release, () => undefined);
-      return staleOr(ctx, copy, err, head);
+      return staleOr(ctx, copy, err, head, tags);
     }
     if (verdict.deleted) {
       await drop(copy);
@@ -260,14 +270,14 @@ async function findItem(ctx: RequestContext, namespace: string, key: string, opt
   const fromHere = copy && answerFromCopy(copy, maxStale);
   if (copy && fromHere) {
     if (fromHere.refresh) refreshLater(ctx, ref);
-    return fromCopy(copy, fromHere.xCache, fromHere.xCache === "STALE" ? "grace" : null, head);
+    return fromCopy(copy, fromHere.xCache, fromHere.xCache === "STALE" ? "grace" : null, head, tags);
   }
 
   let found: StoredHead | StoredObject | null;
   try {
     found = await (stored ?? fetchStored(ref));
   } catch (err) {
-    return staleOr(ctx, copy, err, head);
+    return staleOr(ctx, copy, err, head, tags);
   }
   await drop(copy);
   // Whether this reader writes the location's copy: of readers sharing one storage read, only the one

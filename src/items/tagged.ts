@@ -4,12 +4,15 @@ import type { StoredHead } from "../storage/storage";
 
 /**
  * What an item's tags make of it on a read: its tags' states (memory within the second, else all
- * confirmed at once) applied to its write time. An untagged item costs nothing.
+ * confirmed at once) applied to its write time. An untagged item costs nothing, and neither does a
+ * tagged one whose tags were all confirmed within the second: its verdict is given at once, not as
+ * a promise (a hit awaits nothing for its tags).
  */
-export async function judgeTags(ctx: RequestContext, namespace: string, item: { tags: readonly string[]; writtenAt: number | null; expiresAt: number | null }): Promise<TagVerdict> {
+export function judgeTags(ctx: Pick<RequestContext, "tagStates" | "fresh">, namespace: string, item: { tags: readonly string[]; writtenAt: number | null; expiresAt: number | null }): TagVerdict | Promise<TagVerdict> {
   if (item.tags.length === 0) return { deleted: false, expiresAt: item.expiresAt };
-  const states = await ctx.tagStatesOf(namespace, item.tags);
-  return tagVerdict(item.expiresAt, item.writtenAt, states);
+  const known = ctx.tagStates.trusted(namespace, item.tags, ctx.fresh);
+  if (known !== null) return tagVerdict(item.expiresAt, item.writtenAt, known);
+  return ctx.tagStates.states(namespace, item.tags, ctx.fresh).then((states) => tagVerdict(item.expiresAt, item.writtenAt, states));
 }
 
 /** The states of a namespace's tags, as a request confirms them (TagStates.states). */
