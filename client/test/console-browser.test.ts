@@ -1,7 +1,8 @@
 // The console (GET /console) driven in the suite's Chromium against `npm run dev` itself (started
 // here on a free port in a temporary directory, stopped after): sign in with scoped tokens, only
 // what the token may do offered, the namespaces listed, list, open (tags and metadata), set, expire,
-// delete, flush after a confirmation, mint (as the admin), the chart after traffic, and keys,
+// delete, flush after a confirmation, mint (as the admin), the chart after traffic (the same numbers as
+// `cloudcached stats` asked of the same server), and keys,
 // values, tags and metadata that are HTML and script, which must never run. With
 // CLOUDCACHED_SCREENSHOTS=1 it also rewrites docs/console.png and docs/console-xss.png.
 import { mkdtemp, rm } from "node:fs/promises";
@@ -11,6 +12,7 @@ import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { freePort, type Launcher, launch, READY_MS, STOP_MS, stop, stopLaunched } from "../../test/node/dev-launcher.js";
 import { type Chromium, launchChromium } from "./support/chromium.js";
+import { cli } from "./support/cli.js";
 
 const DOCS = join(import.meta.dirname, "../../docs");
 const SCREENSHOTS = process.env.CLOUDCACHED_SCREENSHOTS === "1";
@@ -122,6 +124,13 @@ describe("the console in Chromium, against npm run dev", () => {
     await page.click("#refresh");
     await page.waitForFunction((old) => document.querySelector("#chart-1h .ratio")?.textContent !== old, before);
     expect(await page.textContent("#chart-1h .ratio")).toMatch(/of [1-9]\d* reads/);
+    // `cloudcached stats`, asked of the same server with the same token, says the same (a stats
+    // request is never a read, so neither's asking moves the other's numbers).
+    const counted = await cli(["stats", "--ns", ns, "--json"], { CLOUDCACHED_URL: url, CLOUDCACHED_TOKEN: token });
+    expect(counted.code, counted.stderr).toBe(0);
+    const stats = JSON.parse(counted.stdout) as { reads: number; hitRatio: number; window: string };
+    expect(stats.window).toBe("1h");
+    expect(await page.textContent("#chart-1h .ratio")).toBe(`hit ratio ${(stats.hitRatio * 100).toFixed(1)} % of ${stats.reads} reads`);
     if (SCREENSHOTS) await page.screenshot({ path: join(DOCS, "console.png"), fullPage: true });
 
     await page.fill("#set-key", "new/key");
