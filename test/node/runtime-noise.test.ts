@@ -12,6 +12,7 @@ const WORKERD_RESET = [
   "uncaught exception; source = Uncaught (in promise); stack = TypeError: Attempt to write too many bytes through a FixedLengthStream.\n",
   "uncaught exception; exception = workerd/jsg/_virtual_includes/iterator/workerd/jsg/value.h:1477: failed: jsg.TypeError: Attempt to write too many bytes through a FixedLengthStream.\n",
   "exception = kj/async-io.c++:669: disconnected: read end of pipe was aborted\n",
+  "uncaught exception; exception = workerd/api/global-scope.c++:51: failed: jsg.TypeError: Can't read from request stream after response has been sent.\nstack: /r/node_modules/@cloudflare/workerd-linux-64/bin/workerd@2f020c0 /r/node_modules/@cloudflare/workerd-linux-64/bin/workerd@305c3d0\n",
   "stack: /r/node_modules/@cloudflare/workerd-linux-64/bin/workerd@32e7b7a\n",
   'console warning; message = Called .text() on an HTTP body which does not appear to be text. The body\'s Content-Type is "image/png". The result will probably be corrupted. Consider checking the Content-Type header before interpreting entities as text.\n',
 ];
