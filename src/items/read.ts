@@ -125,7 +125,6 @@ function copyTags(copy: CachedItem): string[] {
   return decodeTags(copy.response.headers.get(COPY_TAGS));
 }
 
-
 /** Storage failed: the location's copy if the item still lives (never for `no-cache`), else the error. */
 async function staleOr(ctx: RequestContext, copy: CachedItem | null, err: unknown, head: boolean, tags?: string[]): Promise<FoundItem> {
   if (copy && canServeStale(err, copy.expiresAt, ctx.fresh)) return fromCopy(copy, "STALE", "error", head, tags);
