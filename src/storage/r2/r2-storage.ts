@@ -5,9 +5,10 @@ import type { PhaseRecorder } from "../../platform/metrics";
 import { waitBeforeRetry } from "../../platform/backoff";
 import { IDEMPOTENT_ATTEMPTS, RETRY_BACKOFF, storageAnswerError, storageTimeoutError, storageUnavailableError } from "../failures";
 import { frameValue } from "../framing";
+import { emptyValueOf, readOneVersion } from "../empty-read";
 import { checkMetadata, itemMetadata, NONCE_BYTES, quoteEtag, type StoredHead, type StoredObject } from "../object-format";
 import { MAX_KEYS_PER_CALL, type DeleteEntry, type DeleteManyResult, type ListOptions, type ListPage, type Storage, type ValueSource, type WriteCondition, type WriteResult } from "../storage";
-import { emptyStream, firstBytes } from "../streams";
+import { firstBytes } from "../streams";
 import { customMetadataOf, headOfR2Object, onlyIfHeaders } from "./r2-format";
 import { bindingFailureOf, isRetryableBindingFailure, type BindingFailure } from "./r2-failures";
 
@@ -55,14 +56,14 @@ export class R2Storage implements Storage {
   }
 
   async get(key: string): Promise<StoredObject | null> {
-    const read = await this.valueOf(key);
-    if (!read) return null;
-    if (read === "empty") {
-      // Nothing after the nonce: an empty value (or a tombstone), read by a HEAD as on the S3 way.
-      const head = await this.head(key);
-      return head && { ...head, size: 0, body: emptyStream() };
-    }
-    return { ...headOfR2Object(read), body: read.body };
+    return readOneVersion(async () => {
+      const read = await this.valueOf(key);
+      if (!read) return null;
+      // Nothing after the nonce: an empty value (or a tombstone), read by a HEAD as on the S3 way,
+      // if the HEAD still describes one (empty-read.ts).
+      if (read === "empty") return emptyValueOf(await this.head(key));
+      return { ...headOfR2Object(read), body: read.body };
+    });
   }
 
   async put(key: string, value: ValueSource, meta: ItemMeta, condition: WriteCondition): Promise<WriteResult> {

@@ -10,6 +10,7 @@ import { copySource } from "../object-key";
 import { checkMetadata, itemMetadata, NONCE_BYTES, quoteEtag, readHead, type StoredHead, type StoredObject } from "../object-format";
 import { concat, emptyStream, exactLength, skipBytes } from "../streams";
 import { frameValue } from "../framing";
+import { type CHANGED_BETWEEN_CALLS, emptyValueOf, readOneVersion } from "../empty-read";
 import { PLANNED_CALLS, SubrequestBudget } from "../../platform/budget";
 import { Transport } from "./transport";
 import { deleteRequestXml, errorCode, isXmlSafe, parseCopyResult, parseDeleteResult, parseListResult } from "./xml";
@@ -69,16 +70,20 @@ export class S3Storage implements Storage {
 
   /** GET: the value as a stream (the nonce skipped by a Range request), or null when absent. */
   async get(key: string): Promise<StoredObject | null> {
+    return readOneVersion(() => this.getOnce(key));
+  }
+
+  private async getOnce(key: string): Promise<StoredObject | null | typeof CHANGED_BETWEEN_CALLS> {
     const response = await this.transport.callObject("GET", key, { headers: { range: `bytes=${NONCE_BYTES}-` } }, { idempotent: true });
     if (response.status === 404) {
       await response.body?.cancel();
       return null;
     }
     if (response.status === 416) {
-      // Nothing after the nonce: an empty value (or a foreign object shorter than a nonce).
+      // Nothing after the nonce: an empty value (or a foreign object shorter than a nonce), if the
+      // HEAD still describes one (empty-read.ts).
       await response.body?.cancel();
-      const head = await this.head(key);
-      return head && { ...head, size: 0, body: emptyStream() };
+      return emptyValueOf(await this.head(key));
     }
     if (response.status === 206) {
       const total = /\/(\d+)$/.exec(response.headers.get("content-range") ?? "")?.[1];
