@@ -5,13 +5,15 @@
 // item with four tags), a read of an absent key, a no-cache miss and a PUT beside the direct S3
 // calls they cannot avoid.
 import { execFileSync } from "node:child_process";
+import { readFileSync } from "node:fs";
 import { build } from "esbuild";
 import { mkdir, mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { directS3 } from "./lib/direct-s3.mjs";
+import { load } from "./lib/throughput.mjs";
 import { floorSide, interleave, workerSides } from "./lib/sides.mjs";
-import { CACHE_FLOOR_HOST, startStack } from "./lib/stack.mjs";
+import { CACHE_FLOOR_HOST, FLOOR_HOST, startStack } from "./lib/stack.mjs";
 
 const ROOT = path.resolve(path.dirname(new URL(import.meta.url).pathname), "..");
 const QUICK = process.argv.includes("--quick");
@@ -26,6 +28,12 @@ const SAMPLES = process.argv.includes("--samples") ? Number(process.argv[process
  * are confirmed about as often.
  */
 const PAUSE_MS = process.argv.includes("--pause") ? Number(process.argv[process.argv.indexOf("--pause") + 1]) : 0;
+/**
+ * `--throughput`: instead of the latency loop, hits at 32 concurrent (autocannon), the cache floor's
+ * and each Worker's (with `--baseline`, the baseline's and this checkout's) alternated, ROUNDS × 3 s.
+ */
+const THROUGHPUT = process.argv.includes("--throughput");
+const ROUNDS = process.argv.includes("--rounds") ? Number(process.argv[process.argv.indexOf("--rounds") + 1]) : 5;
 const VARIANTS = ["cache-delete-floor", "hono-floor", "hono-auth-floor", "observability-floor", "chain-floor", "chain-nolog-floor"];
 
 async function bundleVariants() {
@@ -113,6 +121,17 @@ async function main() {
       await side.prime();
     }
     await sides.cacheFloor.run(); // fills its cache entry
+    if (THROUGHPUT) {
+      await worker.hit();
+      await worker.hitTagged();
+      for (const side of [baseline, candidate]) {
+        if (!side) continue;
+        await side.hit();
+        await side.hitTagged();
+      }
+      await measureThroughput(stack, auth, { baseline: Boolean(BASELINE) });
+      return;
+    }
     const medians = await interleave(
       {
         ...pick({
@@ -164,6 +183,55 @@ async function main() {
     for (const close of closers.reverse()) close();
     await stack.stop();
     await variants.cleanup();
+  }
+}
+
+/** Hits per second at 32 concurrent, sides alternated; medians of ROUNDS runs of 3 s each. */
+async function measureThroughput(stack, auth, { baseline }) {
+  const hitOf = (host, namespace, key) => ({ url: `${stack.url}/v1/${namespace}/items/${key}`, headers: { ...auth, ...(host ? { host } : {}) } });
+  const sides = pick({
+    cacheFloor: { url: `${stack.url}/`, headers: { host: CACHE_FLOOR_HOST } },
+    floor: { url: `${stack.url}/`, headers: { host: FLOOR_HOST } },
+    honoFloor: { url: `${stack.url}/v1/profile/items/ratio-hit`, headers: { host: "hono-floor.bench" } },
+    chainFloor: { url: `${stack.url}/v1/profile/items/ratio-hit`, headers: { ...auth, host: "chain-floor.bench" } },
+    chainNologFloor: { url: `${stack.url}/v1/profile/items/ratio-hit`, headers: { ...auth, host: "chain-nolog-floor.bench" } },
+    ...(baseline
+      ? {
+          [`hit@${BASELINE}`]: hitOf("baseline.bench", "profile-baseline", "ratio-hit"),
+          "hit@checkout": hitOf("candidate.bench", "profile-candidate", "ratio-hit"),
+          [`hitTagged@${BASELINE}`]: hitOf("baseline.bench", "profile-baseline", "ratio-hit-tagged"),
+          "hitTagged@checkout": hitOf("candidate.bench", "profile-candidate", "ratio-hit-tagged"),
+        }
+      : { hit: hitOf(null, "profile", "ratio-hit"), hitTagged: hitOf(null, "profile", "ratio-hit-tagged") }),
+  });
+  const names = Object.keys(sides);
+  const runs = Object.fromEntries(names.map((name) => [name, []]));
+  const cpuUs = Object.fromEntries(names.map((name) => [name, []]));
+  // workerd's own CPU time (user + system, /proc): per request it is far steadier than req/s on a busy machine.
+  const workerdCpuMs = () => {
+    if (!stack.workerdPid) return NaN;
+    const fields = readFileSync(`/proc/${stack.workerdPid}/stat`, "utf8").split(") ")[1].split(" ");
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100;
+  };
+  for (const name of names) await load({ ...sides[name], connections: 32, durationS: 1 }); // warm-up
+  for (let round = 0; round < ROUNDS; round++) {
+    for (const name of round % 2 === 0 ? names : [...names].reverse()) {
+      const cpuBefore = workerdCpuMs();
+      const result = await load({ ...sides[name], connections: 32, durationS: 3 });
+      const cpuAfter = workerdCpuMs();
+      if (result.errors > 0 || result.non2xx > 0) throw new Error(`${name}: ${result.errors} errors, ${result.non2xx} non-2xx`);
+      runs[name].push(result.rps);
+      cpuUs[name].push(((cpuAfter - cpuBefore) * 1000) / result.requests);
+    }
+  }
+  const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
+  const floorRps = median(runs.cacheFloor ?? [NaN]);
+  const floorCpu = median(cpuUs.cacheFloor ?? [NaN]);
+  process.stdout.write("side                req/s (median)   × cache floor   workerd CPU µs/req   cache floor's ÷ this   runs (req/s)\n");
+  for (const name of names) {
+    const rps = median(runs[name]);
+    const cpu = median(cpuUs[name]);
+    process.stdout.write(`${name.padEnd(20)} ${rps.toFixed(0).padStart(8)} ${(rps / floorRps).toFixed(3).padStart(14)} ${cpu.toFixed(0).padStart(20)} ${(floorCpu / cpu).toFixed(3).padStart(22)}   ${runs[name].map((r) => r.toFixed(0)).join(" ")}\n`);
   }
 }
 

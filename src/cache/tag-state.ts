@@ -118,14 +118,28 @@ export function isTrusted(known: KnownTag | undefined, fresh: boolean, now: numb
   return known !== undefined && !fresh && now < known.trustedUntil;
 }
 
-const memory = new Map<string, KnownTag>();
+/** Known tags by deployment and namespace (`scope`), then by tag: a hit looks its namespace up once, not once per tag. */
+const memory = new Map<string, Map<string, KnownTag>>();
 const MAX_REMEMBERED = 10_000;
+let remembered = 0;
 
-function learn(id: string, state: TagState, until: number): TagState {
-  const known = memory.get(id);
+function learn(scope: string, tag: string, state: TagState, until: number): TagState {
+  let tags = memory.get(scope);
+  const known = tags?.get(tag);
   const current = laterState(known?.state, state);
-  if (known === undefined && memory.size >= MAX_REMEMBERED) memory.clear();
-  memory.set(id, { state: current, trustedUntil: Math.max(until, known?.trustedUntil ?? 0) });
+  if (known === undefined) {
+    if (remembered >= MAX_REMEMBERED) {
+      memory.clear();
+      remembered = 0;
+      tags = undefined;
+    }
+    remembered += 1;
+  }
+  if (tags === undefined) {
+    tags = new Map();
+    memory.set(scope, tags);
+  }
+  tags.set(tag, { state: current, trustedUntil: Math.max(until, known?.trustedUntil ?? 0) });
   return current;
 }
 
@@ -143,8 +157,8 @@ export class TagStates {
     private readonly recorder?: PhaseRecorder,
   ) {}
 
-  private id(namespace: string, tag: string): string {
-    return `${this.deployment}\n${namespace}\n${tag}`;
+  private scope(namespace: string): string {
+    return `${this.deployment}\n${namespace}`;
   }
 
   /**
@@ -153,8 +167,10 @@ export class TagStates {
    */
   trusted(namespace: string, tags: readonly string[], fresh: boolean, now: number = Date.now()): TagState[] | null {
     const states: TagState[] = [];
+    const scoped = memory.get(this.scope(namespace));
+    if (scoped === undefined) return null;
     for (const tag of tags) {
-      const known = memory.get(this.id(namespace, tag));
+      const known = scoped.get(tag);
       if (!isTrusted(known, fresh, now)) return null;
       states.push(known.state);
     }
@@ -167,9 +183,10 @@ export class TagStates {
    * else storage; storage for `fresh`).
    */
   async states(namespace: string, tags: readonly string[], fresh: boolean, now: number = Date.now()): Promise<TagState[]> {
+    const scoped = memory.get(this.scope(namespace));
     return Promise.all(
       tags.map((tag) => {
-        const known = memory.get(this.id(namespace, tag));
+        const known = scoped?.get(tag);
         if (isTrusted(known, fresh, now)) return known.state;
         const memo = `${fresh ? "fresh" : "any"}\n${namespace}\n${tag}`;
         let confirmation = this.confirming.get(memo);
@@ -204,16 +221,16 @@ export class TagStates {
       promised -= 1;
     };
     try {
-      const id = this.id(namespace, tag);
+      const scope = this.scope(namespace);
       const url = tagCacheUrl(this.deployment, namespace, tag);
       if (cacheFirst) {
         spend("cache");
         const cached = await this.cached(url, now);
-        if (cached !== null) return learn(id, cached.state, trustedUntil(now, cached.fetchedAt, this.edgeTtl));
+        if (cached !== null) return learn(scope, tag, cached.state, trustedUntil(now, cached.fetchedAt, this.edgeTtl));
       }
       spend("storage");
       const { state } = await this.stored(namespace, tag);
-      const current = learn(id, state, trustedUntil(now, now, this.edgeTtl));
+      const current = learn(scope, tag, state, trustedUntil(now, now, this.edgeTtl));
       this.waitUntil(this.remember(url, current, now).catch(() => undefined));
       return current;
     } finally {
@@ -252,7 +269,7 @@ export class TagStates {
       });
       if (result.ok) {
         const now = Date.now();
-        const current = learn(this.id(namespace, tag), next, trustedUntil(now, now, this.edgeTtl));
+        const current = learn(this.scope(namespace), tag, next, trustedUntil(now, now, this.edgeTtl));
         await publish.publish(tagCacheUrl(this.deployment, namespace, tag), current, TAG_STATE_CODEC, waitUntil);
         return;
       }

@@ -75,3 +75,21 @@ describe("mustDownload: passive types are shown", () => {
     expect(mustDownload(type)).toBe(false);
   });
 });
+
+describe("mustDownload: a verdict remembered per isolate is the verdict", () => {
+  it("answers the same for a type asked again, whatever was asked in between", () => {
+    const types = ["text/html", "text/plain", "image/svg+xml", "image/png", "application/json", "application/xml", "text/plain, text/html"];
+    const first = types.map((type) => mustDownload(type));
+    expect(first).toEqual([true, false, true, false, false, true, true]);
+    for (let round = 0; round < 3; round++) expect(types.map((type) => mustDownload(type))).toEqual(first);
+  });
+
+  it("judges types longer than those it remembers, and more types than it keeps, the same way", () => {
+    const long = `text/plain; ${"x=y; ".repeat(60)}`;
+    const longActive = `text/html; ${"x=y; ".repeat(60)}`;
+    expect([mustDownload(long), mustDownload(long), mustDownload(longActive), mustDownload(longActive)]).toEqual([false, false, true, true]);
+    for (let i = 0; i < 600; i++) expect(mustDownload(`image/x-test-${i}`)).toBe(false);
+    expect(mustDownload("text/html")).toBe(true);
+    expect(mustDownload("image/x-test-1")).toBe(false);
+  });
+});

@@ -30,6 +30,22 @@ const PASSIVE_FAMILIES = new Set(["image", "audio", "video"]);
  * matter. Pure.
  */
 export function mustDownload(contentType: string): boolean {
+  if (contentType.length > MAX_REMEMBERED_TYPE_LENGTH) return judgeDownload(contentType);
+  let verdict = verdicts.get(contentType);
+  if (verdict === undefined) {
+    verdict = judgeDownload(contentType);
+    // Few distinct types reach an isolate: each is parsed once (the map is emptied if it fills).
+    if (verdicts.size >= MAX_VERDICTS) verdicts.clear();
+    verdicts.set(contentType, verdict);
+  }
+  return verdict;
+}
+
+const verdicts = new Map<string, boolean>();
+const MAX_VERDICTS = 256;
+const MAX_REMEMBERED_TYPE_LENGTH = 200;
+
+function judgeDownload(contentType: string): boolean {
   if (splitHeaderValues(contentType).length !== 1) return true;
   const mime = extractMimeType(contentType);
   if (mime === null) return true;

@@ -32,6 +32,7 @@ export class RequestContext {
   private generationsOnce: Generations | undefined;
   private itemsOnce: Items | undefined;
   private tagStatesOnce: TagStates | undefined;
+  private tagStatesOfOnce: ((namespace: string, tags: readonly string[]) => Promise<TagState[]>) | undefined;
   private maxStaleOnce: { value: MaxStale } | undefined;
   private leasesOnce: Leases | undefined;
   /** The request's subrequests: every storage and Cache API call is counted in it, up to SUBREQUEST_LIMIT. */
@@ -84,8 +85,11 @@ export class RequestContext {
     return this.tagStatesOnce;
   }
 
-  /** The states of an item's tags as this request confirms them (`no-cache`: from storage). */
-  readonly tagStatesOf = (namespace: string, tags: readonly string[]): Promise<TagState[]> => this.tagStates.states(namespace, tags, this.fresh);
+  /** The states of an item's tags as this request confirms them (`no-cache`: from storage); made at first use, as the rest. */
+  get tagStatesOf(): (namespace: string, tags: readonly string[]) => Promise<TagState[]> {
+    this.tagStatesOfOnce ??= (namespace, tags) => this.tagStates.states(namespace, tags, this.fresh);
+    return this.tagStatesOfOnce;
+  }
 
   get items(): Items {
     this.itemsOnce ??= new Items(this.storage, this.cache, this.waitUntil, this.tagStatesOf, this.metrics);

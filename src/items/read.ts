@@ -1,7 +1,7 @@
 import { Flights } from "./coalesce";
 import { acceptsStale, answerFromCopy, type MaxStale } from "./grace";
 import { encodeItemMetadata, goneAt, isGone } from "./item";
-import { decodeMetaValue, decodeTags, decodeWrittenAt, META_HEADER, TAGS_HEADER, WRITTEN_HEADER } from "./labels";
+import { decodeMetaValue, decodeWrittenAt, META_HEADER, TAGS_HEADER, WRITTEN_HEADER } from "./labels";
 import { judgeStored, judgeTags } from "./tagged";
 import type { TagVerdict } from "../cache/tag-state";
 import { isLive, type ItemRef } from "./items";
@@ -121,8 +121,10 @@ function fromCopy(copy: CachedItem, xCache: "HIT" | "STALE", staleBy: FoundItem[
   };
 }
 
+/** A copy's tags: only keepCopy writes them, from tags already validated, so they are split, not checked again. */
 function copyTags(copy: CachedItem): string[] {
-  return decodeTags(copy.response.headers.get(COPY_TAGS));
+  const raw = copy.response.headers.get(COPY_TAGS);
+  return raw === null || raw === "" ? [] : raw.split(",");
 }
 
 /** Storage failed: the location's copy if the item still lives (never for `no-cache`), else the error. */
