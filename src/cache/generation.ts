@@ -1,5 +1,5 @@
 import { waitBeforeRetry, type BackoffPolicy } from "../platform/backoff";
-import { PLANNED_CALLS } from "../platform/budget";
+import { PLANNED_CALLS, plannedCalls } from "../platform/budget";
 import { ApiError } from "../http/errors";
 import type { PhaseRecorder } from "../platform/metrics";
 import type { Storage } from "../storage/storage";
@@ -17,6 +17,23 @@ import { type EntryCodec, type EntryPlace, keepEntry, readEntry, ReservedPublica
 
 /** How long an isolate uses a generation it confirmed without asking the location cache again. */
 export const MEMORY_TRUST_MS = 1000;
+
+/**
+ * In the last part of its second of trust, a generation in use is confirmed again in the background
+ * (once per isolate at a time, only out of spare subrequests): under steady traffic no request waits
+ * for a confirmation, and every answer still uses one confirmed within the second.
+ */
+export const REFRESH_AHEAD_MS = 250;
+
+/** Whether a state trusted until `trustedUntil` is due for its confirmation in the background. Pure. */
+export function dueForRefresh(trustedUntil: number, nowMs: number): boolean {
+  return nowMs < trustedUntil && trustedUntil - nowMs <= REFRESH_AHEAD_MS;
+}
+
+/** Resolves once the current turn of work is done: background work started with it begins after the answer is on its way. */
+export function afterThisTurn(): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, 0));
+}
 
 /** What this isolate knows of a namespace's generation. */
 export interface KnownGeneration {
@@ -90,6 +107,8 @@ const GENERATION_CODEC: EntryCodec<number> = {
  */
 const memory = new Map<string, KnownGeneration>();
 const MAX_REMEMBERED = 10_000;
+/** Namespaces (per deployment) whose generation this isolate is confirming ahead, in the background. */
+const refreshing = new Set<string>();
 
 function learn(id: string, generation: number, until: number): number {
   const known = memory.get(id);
@@ -158,7 +177,10 @@ export class Generations {
     const now = options.now ?? Date.now();
     const known = memory.get(this.id(namespace));
     const plan = generationPlan(known, now, options.fresh ?? false);
-    if (plan === "memory") return { known: known?.generation ?? null, confirmation: null };
+    if (plan === "memory") {
+      if (known !== undefined && dueForRefresh(known.trustedUntil, now)) this.refreshAhead(namespace);
+      return { known: known?.generation ?? null, confirmation: null };
+    }
     const memo = `${options.fresh ? "fresh" : "any"}\n${namespace}`;
     let confirmation = this.confirming.get(memo);
     if (!confirmation) {
@@ -182,6 +204,19 @@ export class Generations {
     // A request's confirmations are shared (a batch's keys): a flush seen in this isolate since it
     // was asked is newer, and generations only grow.
     return newerGeneration(memory.get(this.id(namespace))?.generation, confirmed);
+  }
+
+  /** Confirms the generation in the background (REFRESH_AHEAD_MS): optional work, its calls only out of spare ones. */
+  private refreshAhead(namespace: string): void {
+    const id = this.id(namespace);
+    if (refreshing.has(id)) return;
+    refreshing.add(id);
+    const budget = this.storage.budget;
+    const work = afterThisTurn()
+      .then(() => budget.ifSpare(plannedCalls("generation", budget.metered), () => this.confirm(namespace, false, Date.now())))
+      .catch(() => undefined)
+      .finally(() => refreshing.delete(id));
+    this.waitUntil(work);
   }
 
   private async confirm(namespace: string, fresh: boolean, now: number): Promise<number> {

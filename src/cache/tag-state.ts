@@ -4,7 +4,7 @@ import { ApiError } from "../http/errors";
 import type { PhaseRecorder } from "../platform/metrics";
 import { type EntryCodec, type EntryPlace, keepEntry, readEntry, ReservedPublication } from "./location-entry";
 import type { Storage } from "../storage/storage";
-import { trustedUntil } from "./generation";
+import { afterThisTurn, dueForRefresh, trustedUntil } from "./generation";
 
 /**
  * A tag's state: when it was last expired and deleted (unix ms, 0: never). Every item written with
@@ -122,6 +122,8 @@ export function isTrusted(known: KnownTag | undefined, fresh: boolean, now: numb
 const memory = new Map<string, Map<string, KnownTag>>();
 const MAX_REMEMBERED = 10_000;
 let remembered = 0;
+/** Tags (per deployment and namespace) this isolate is confirming ahead, in the background. */
+const refreshing = new Set<string>();
 
 function learn(scope: string, tag: string, state: TagState, until: number): TagState {
   let tags = memory.get(scope);
@@ -163,18 +165,38 @@ export class TagStates {
 
   /**
    * The states of an item's tags when every one was confirmed within the last second: memory alone,
-   * no call and nothing awaited (a hit's path). Null when one must be confirmed (`states`).
+   * nothing awaited (a hit's path; those in the last part of their second are confirmed again in the
+   * background, REFRESH_AHEAD_MS). Null when one must be confirmed (`states`).
    */
   trusted(namespace: string, tags: readonly string[], fresh: boolean, now: number = Date.now()): TagState[] | null {
     const states: TagState[] = [];
     const scoped = memory.get(this.scope(namespace));
     if (scoped === undefined) return null;
+    let due: string[] | null = null;
     for (const tag of tags) {
       const known = scoped.get(tag);
       if (!isTrusted(known, fresh, now)) return null;
       states.push(known.state);
+      if (dueForRefresh(known.trustedUntil, now)) (due ??= []).push(tag);
     }
+    // In the last part of their second, they are confirmed again in the background (generation.ts).
+    if (due !== null) this.refreshAhead(namespace, due);
     return states;
+  }
+
+  /** Confirms tags in the background, each once per isolate at a time: optional work, its calls only out of spare ones. */
+  private refreshAhead(namespace: string, tags: readonly string[]): void {
+    const scope = this.scope(namespace);
+    for (const tag of tags) {
+      const id = `${scope}\n${tag}`;
+      if (refreshing.has(id)) continue;
+      refreshing.add(id);
+      const work = afterThisTurn()
+        .then(() => this.confirm(namespace, tag, false, Date.now(), "optional"))
+        .catch(() => undefined)
+        .finally(() => refreshing.delete(id));
+      this.waitUntil(work);
+    }
   }
 
   /**
@@ -205,12 +227,14 @@ export class TagStates {
     return storedTagState(this.storage, this.prefix, namespace, tag);
   }
 
-  private async confirm(namespace: string, tag: string, fresh: boolean, now: number): Promise<TagState> {
+  private async confirm(namespace: string, tag: string, fresh: boolean, now: number, need: "planned" | "optional" = "planned"): Promise<TagState> {
     // A planned need of the read, though not known in advance: promised out of a batch's pool of
     // them, else only when it fits (never past the limit), each promised call given back as it is made.
+    // A confirmation ahead of time (optional) is made only out of spare calls, never a batch's pool.
     const budget = this.storage.budget;
     let promised = plannedCalls(fresh ? "tagConfirmationFresh" : "tagConfirmation", budget.metered);
-    if (!budget.reserveTagConfirmation(promised)) throw budgetSpentError(budget.limit);
+    const reserved = need === "planned" ? budget.reserveTagConfirmation(promised) : budget.tryReserve(promised);
+    if (!reserved) throw budgetSpentError(budget.limit);
     // The location cache's lookup is not planned: made when a call is spare (it saves a trip to
     // storage), else storage is asked at once, so a batch's plan holds one call per tag.
     const cacheFirst = !fresh && budget.tryReserve(1);
