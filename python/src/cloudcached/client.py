@@ -11,14 +11,17 @@ import time
 from urllib.parse import quote
 from typing import Any, Callable, Dict, Iterable, Iterator, List, Literal, Mapping, Optional, Sequence, Tuple, TypeVar, Union, overload
 
+from .access import Capabilities, NamespacePage, read_capabilities, read_namespace_page
 from .batch import MAX_BATCH_KEYS, batch_keys_from, chunk, read_deleted, read_got, read_written
 from .codec import DefaultSerializer, Serializer, encode_batch_value
 from .errors import CloudCachedError, error_from_body, is_absent
 from .get_or_set import GetOrSetRunner, GetOrSetStats
+from .json_fields import json_integer, json_object, json_text
 from .labels import meta_header, meta_of, tag_list, tags_header, tags_of
 from .get_or_set_plan import ABSENT, LIVE, STALE, GetOrSetDefaults, LeaseState, Settings, lease_state_of, resolve_settings
 from .paths import QueryValue, check_key, check_namespace, item_path, with_query
 from .results import Item, KeyInfo, KeyPage, LeasedItem, MintedToken, WriteResult
+from .server_stats import ServerStats, check_window, read_server_stats
 from .transport import Response, Transport
 
 #: The ttl ``put`` and ``update`` send when none is given: the original ``time_to_expire``.
@@ -47,33 +50,15 @@ def _quote_etag(etag: str) -> str:
     return etag if etag.startswith('"') or etag.startswith("W/") else f'"{etag}"'
 
 
-def _object(value: Any) -> Dict[str, Any]:
-    if not isinstance(value, dict):
-        raise TypeError("not a JSON object")
-    return value
-
-
-def _text(value: Any) -> str:
-    if not isinstance(value, str):
-        raise TypeError("not a string")
-    return value
-
-
-def _integer(value: Any) -> int:
-    if not isinstance(value, int) or isinstance(value, bool):
-        raise TypeError("not an integer")
-    return value
-
-
 def _written(answer: Any) -> WriteResult:
-    expires_at = _object(answer).get("expiresAt")
-    return WriteResult(_text(answer["etag"]), None if expires_at is None else _integer(expires_at))
+    expires_at = json_object(answer).get("expiresAt")
+    return WriteResult(json_text(answer["etag"]), None if expires_at is None else json_integer(expires_at))
 
 
 def _key_page(answer: Any) -> KeyPage:
-    keys = [KeyInfo(_text(entry["key"]), _integer(entry["size"]), entry["lastModified"]) for entry in _object(answer)["keys"]]
+    keys = [KeyInfo(json_text(entry["key"]), json_integer(entry["size"]), entry["lastModified"]) for entry in json_object(answer)["keys"]]
     cursor = answer.get("cursor")
-    return KeyPage(keys, None if cursor is None else _text(cursor))
+    return KeyPage(keys, None if cursor is None else json_text(cursor))
 
 
 def _expires_at(response: Response) -> Optional[int]:
@@ -417,7 +402,8 @@ class Client:
         return self._get_or_set.run(key, factory, settings)
 
     def stats(self) -> GetOrSetStats:
-        """``get_or_set``'s counts for this client (a copy)."""
+        """``get_or_set``'s counts for this client (a copy), counted here in this process; the
+        Worker's counts for the whole namespace are ``server_stats``."""
         return self._get_or_set.stats()
 
     def get_with_lease(
@@ -499,7 +485,7 @@ class Client:
             return None
         if response.status != 200:
             raise self._fail(response)
-        return self._json(response, lambda answer: _integer(answer["value"]))
+        return self._json(response, lambda answer: json_integer(answer["value"]))
 
     # ---- Batches -----------------------------------------------------------------------------
 
@@ -509,7 +495,7 @@ class Client:
         response = self._send("POST", self._ns_path("batch"), headers={"Content-Type": "application/json"}, body=body)
         if response.status != 200:
             raise self._fail(response)
-        return self._json(response, _object)
+        return self._json(response, json_object)
 
     def batch_size(self) -> int:
         """How many keys one batch may hold on this deployment (its ``GET /v1`` says), asked once."""
@@ -554,12 +540,12 @@ class Client:
         meta = got.get("meta")
         return Item(
             value=self._serializer.loads(got["body"], content_type),
-            etag=_text(got.get("etag", "")),
-            expires_at=None if expires_at is None else _integer(expires_at),
+            etag=json_text(got.get("etag", "")),
+            expires_at=None if expires_at is None else json_integer(expires_at),
             content_type=content_type,
             cache="STALE" if got.get("stale") is True else None,
-            tags=[_text(tag) for tag in tags] if isinstance(tags, list) else [],
-            meta=None if meta is None else _object(meta),
+            tags=[json_text(tag) for tag in tags] if isinstance(tags, list) else [],
+            meta=None if meta is None else json_object(meta),
         )
 
     def set_many(
@@ -637,6 +623,45 @@ class Client:
         for page in self.key_pages(prefix, limit):
             yield from page.keys
 
+    def list_namespaces(self, after: Optional[str] = None) -> NamespacePage:
+        """One page of ``GET /v1/namespaces``: the namespaces the token may see, in order, after
+        ``after`` (a page's ``cursor``). A token for some namespaces gets exactly those, in one page;
+        the admin token, or a token for every namespace, gets the namespaces that have items in
+        storage, at most 16 a page. Any valid token may ask; without one it is a 401."""
+        query: Dict[str, QueryValue] = {"after": None if after is None else check_namespace(after)}
+        response = self._send("GET", "/v1/namespaces", query)
+        if response.status != 200:
+            raise self._fail(response)
+        return self._json(response, read_namespace_page)
+
+    def namespace_pages(self, after: Optional[str] = None) -> Iterator[NamespacePage]:
+        """Every page of ``list_namespaces``, each fetched when the one before has been consumed."""
+        while True:
+            page = self.list_namespaces(after)
+            yield page
+            if page.cursor is None:
+                return
+            after = page.cursor
+
+    def namespaces(self, after: Optional[str] = None) -> Iterator[str]:
+        """Every namespace the token may see (after ``after``), page after page as they are consumed.
+        A flushed namespace is listed until the sweep has removed its old items."""
+        for page in self.namespace_pages(after):
+            yield from page.namespaces
+
+    def server_stats(self, window: str = "1h") -> ServerStats:
+        """The Worker's counts for this namespace over ``window`` (``1h``, ``24h`` or ``7d``): every
+        client's reads, hits, misses, writes, errors and response times, as ``GET /v1/{ns}/stats``
+        answers them (``scope`` says whether they are the deployment's or one Worker instance's).
+        ``stats()`` is another thing: this client's own ``get_or_set`` counts, kept in this process.
+        Needs the ``read`` scope on the namespace and no key prefix (or the admin token); another
+        window is refused with ``400 bad_request`` before any request."""
+        query: Dict[str, QueryValue] = {"window": check_window(window)}
+        response = self._send("GET", self._ns_path("stats"), query)
+        if response.status != 200:
+            raise self._fail(response)
+        return self._json(response, read_server_stats)
+
     def expire_tag(self, tag: str) -> None:
         """Every item written with ``tag`` before now expires now and its grace starts now (soft:
         ``max_stale`` readers and ``get_or_set`` are served it as stale). One write on the server,
@@ -678,11 +703,20 @@ class Client:
         response = self._send("POST", "/v1/tokens", headers={"Content-Type": "application/json"}, body=body)
         if response.status not in (200, 201):
             raise self._fail(response)
-        return self._json(response, lambda answer: MintedToken(_text(answer["token"]), _integer(answer["expiresAt"])))
+        return self._json(response, lambda answer: MintedToken(json_text(answer["token"]), json_integer(answer["expiresAt"])))
+
+    def capabilities(self) -> Capabilities:
+        """What the client's token may do (``GET /v1/token``): admin or not, its namespaces, scopes,
+        key prefix and expiry. Nothing is read from storage. Without a token, or with one that is
+        not valid (expired, say), it is a 401."""
+        response = self._send("GET", "/v1/token")
+        if response.status != 200:
+            raise self._fail(response)
+        return self._json(response, read_capabilities)
 
     def health(self) -> bool:
         """``GET /healthz``: whether the Worker reaches its storage."""
         response = self._send("GET", "/healthz")
         if response.status not in (200, 503):
             raise self._fail(response)
-        return self._json(response, lambda answer: _object(answer).get("ok") is True)
+        return self._json(response, lambda answer: json_object(answer).get("ok") is True)
