@@ -224,6 +224,30 @@ export interface MintedToken {
   expiresAt: number;
 }
 
+/** What the client's token may do (`GET /v1/token`): nothing secret, the token itself carries it. */
+export interface TokenCapabilities {
+  /** The admin token: everything, minting tokens included. */
+  admin: boolean;
+  /** The namespaces it may use, or `["*"]` for every one. */
+  namespaces: string[];
+  scopes: Scope[];
+  /** Only keys starting with this, or null for every key. */
+  prefix: string | null;
+  /** Unix seconds the token stops working, or null (the admin token does not expire). */
+  expiresAt: number | null;
+}
+
+export interface NamespaceListOptions extends CallOptions {
+  /** Only the namespaces after this one (a page's `cursor`). */
+  after?: string | undefined;
+}
+
+/** One page of `GET /v1/namespaces`: namespaces in order, and `cursor` to pass as `after` for the next (null: the last page). */
+export interface NamespacePage {
+  namespaces: string[];
+  cursor: string | null;
+}
+
 export interface Health {
   ok: boolean;
 }
@@ -972,6 +996,41 @@ export class CloudCached {
     });
     if (answer.response.status !== 201 && answer.response.status !== 200) return answer.fail();
     return answer.json<MintedToken>();
+  }
+
+  /** What the client's token may do: `GET /v1/token` (any valid token; none, or one not valid, is a 401). */
+  async capabilities(options: CallOptions = {}): Promise<TokenCapabilities> {
+    const answer = await this.send({ method: "GET", path: "/v1/token", ...(options.signal ? { signal: options.signal } : {}) });
+    if (answer.response.status !== 200) return answer.fail();
+    return answer.json<TokenCapabilities>();
+  }
+
+  /**
+   * One page of the namespaces the client's token may see: `GET /v1/namespaces` (any valid token). A
+   * token for some namespaces gets those; the admin token, or one for `["*"]`, the namespaces that have
+   * items in storage, a few a page.
+   */
+  async listNamespaces(options: NamespaceListOptions = {}): Promise<NamespacePage> {
+    const after = options.after === undefined ? undefined : encodeNamespace(options.after);
+    const answer = await this.send({ method: "GET", path: "/v1/namespaces", query: { after }, ...(options.signal ? { signal: options.signal } : {}) });
+    if (answer.response.status !== 200) return answer.fail();
+    const page = await answer.json<NamespacePage>();
+    return { namespaces: page.namespaces, cursor: page.cursor ?? null };
+  }
+
+  /** Every page of the namespace listing, fetched as it is consumed. */
+  async *namespacePages(options: NamespaceListOptions = {}): AsyncGenerator<NamespacePage, void, undefined> {
+    let after = options.after;
+    do {
+      const page = await this.listNamespaces({ ...options, ...(after === undefined ? {} : { after }) });
+      yield page;
+      after = page.cursor ?? undefined;
+    } while (after !== undefined);
+  }
+
+  /** Every namespace the token may see, page after page: `for await (const ns of cache.namespaces())`. */
+  async *namespaces(options: NamespaceListOptions = {}): AsyncGenerator<string, void, undefined> {
+    for await (const page of this.namespacePages(options)) yield* page.namespaces;
   }
 
   /** `GET /healthz`: whether the Worker reaches its storage. */

@@ -1,9 +1,9 @@
-// NEEDS the namespace endpoints (GET /v1/{ns}/keys, POST /v1/{ns}/flush; API.md "Namespace"),
-// from the client and from the CLI.
+// NEEDS the namespace endpoints (GET /v1/{ns}/keys, POST /v1/{ns}/flush; API.md "Namespace") and
+// the namespace listing (GET /v1/namespaces), from the client and from the CLI.
 import { describe, expect, it } from "vitest";
-import { CloudCached } from "../src/index.js";
+import { CloudCached, CloudCachedError } from "../src/index.js";
 import { cli } from "./support/cli.js";
-import { adminClient, adminToken, workerUrl } from "./support/helpers.js";
+import { adminClient, adminToken, recordingFetch, uniqueNamespace, workerUrl } from "./support/helpers.js";
 
 describe("keys", () => {
   it("keys() walks every page; keyPages() shows the pages; prefix filters", async () => {
@@ -76,5 +76,71 @@ describe("flush", () => {
     expect(result.code).toBe(0);
     expect(result.stdout.trim()).toBe("flushed");
     expect((await cli(["get", "k"], env)).code).toBe(1);
+  });
+});
+
+describe("namespaces (GET /v1/namespaces)", () => {
+  it("the admin token: the namespaces with items, page after page (16 a page), from a cursor", async () => {
+    const admin = adminClient();
+    // Twenty namespaces next to each other in storage's order, none of another test between them.
+    const base = uniqueNamespace("nsl");
+    const mine = Array.from({ length: 20 }, (_, i) => `${base}x${String(i).padStart(2, "0")}`);
+    for (const namespace of mine) await admin.withNamespace(namespace).set("k", "v");
+
+    const first = await admin.listNamespaces({ after: base });
+    expect(first).toStrictEqual({ namespaces: mine.slice(0, 16), cursor: mine[15] });
+    const pages: string[][] = [];
+    for await (const page of admin.namespacePages({ after: base })) {
+      pages.push(page.namespaces);
+      if (pages.length === 2) break;
+    }
+    expect(pages[0]).toStrictEqual(mine.slice(0, 16));
+    expect(pages[1]?.slice(0, 4)).toStrictEqual(mine.slice(16));
+
+    const walked: string[] = [];
+    for await (const namespace of admin.namespaces({ after: base })) {
+      walked.push(namespace);
+      if (walked.length === mine.length) break;
+    }
+    expect(walked).toStrictEqual(mine);
+  });
+
+  it("a token for some namespaces gets exactly those, in order, on one page; `after` skips up to it", async () => {
+    const admin = adminClient();
+    const [a, b, c] = [`${admin.namespace}-a`, `${admin.namespace}-b`, `${admin.namespace}-c`];
+    const { token } = await admin.mintToken({ namespaces: [c, a, b], scopes: ["read"], ttl: 60 });
+    const user = new CloudCached({ url: workerUrl(), token });
+    expect(await user.listNamespaces()).toStrictEqual({ namespaces: [a, b, c], cursor: null });
+    expect(await user.listNamespaces({ after: a })).toStrictEqual({ namespaces: [b, c], cursor: null });
+    const all: string[] = [];
+    for await (const namespace of user.namespaces()) all.push(namespace);
+    expect(all).toStrictEqual([a, b, c]);
+  });
+
+  it("no token is a 401 CloudCachedError; an `after` that is not a namespace is refused before anything is sent", async () => {
+    const anonymous = await new CloudCached({ url: workerUrl() }).listNamespaces().catch((e: unknown) => e);
+    expect(anonymous).toBeInstanceOf(CloudCachedError);
+    expect(anonymous).toMatchObject({ status: 401, code: "unauthorized" });
+    const { fetch, calls } = recordingFetch();
+    const admin = adminClient({ fetch });
+    await expect(admin.listNamespaces({ after: "Not A Namespace" })).rejects.toMatchObject({ status: 400, code: "bad_request" });
+    expect(calls).toStrictEqual([]);
+  });
+
+  it("cloudcached namespaces prints them one a line, or one JSON object a line; --limit N prints at most N", async () => {
+    const admin = adminClient();
+    const [a, b] = [`${admin.namespace}-a`, `${admin.namespace}-b`];
+    const { token } = await admin.mintToken({ namespaces: [b, a], scopes: ["read"], ttl: 60 });
+    const env = { CLOUDCACHED_URL: workerUrl(), CLOUDCACHED_TOKEN: token };
+    expect(await cli(["namespaces"], env)).toMatchObject({ code: 0, stdout: `${a}\n${b}\n` });
+    expect(await cli(["namespaces", "--json"], env)).toMatchObject({ code: 0, stdout: `{"namespace":"${a}"}\n{"namespace":"${b}"}\n` });
+    expect(await cli(["namespaces", "--limit", "1"], env)).toMatchObject({ code: 0, stdout: `${a}\n` });
+    await admin.set("k", "v");
+    const asAdmin = await cli(["namespaces", "--limit", "2"], { ...env, CLOUDCACHED_TOKEN: adminToken() });
+    expect(asAdmin.code).toBe(0);
+    expect(asAdmin.stdout.trim().split("\n")).toHaveLength(2);
+    const anonymous = await cli(["namespaces"], { CLOUDCACHED_URL: workerUrl() });
+    expect(anonymous.code).toBe(3);
+    expect(anonymous.stderr).toContain("unauthorized, HTTP 401");
   });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { negativesAsValues, parseCommandLine } from "./args.js";
+import { COMMANDS, negativesAsValues, parseCommandLine } from "./args.js";
 
 const env = { CLOUDCACHED_URL: "http://127.0.0.1:8787", CLOUDCACHED_TOKEN: "t" };
 
@@ -66,6 +66,24 @@ describe("parseCommandLine", () => {
     });
     expect(parseCommandLine(["token"], env)).toMatchObject({ kind: "usage" });
     expect(parseCommandLine(["token", "--scopes", "admin"], env)).toMatchObject({ kind: "usage" });
+  });
+
+  it("whoami and namespaces: no arguments but namespaces' --limit; token still mints", () => {
+    expect(parseCommandLine(["whoami"], env)).toMatchObject({ kind: "run", action: { command: "whoami" } });
+    expect(parseCommandLine(["whoami", "--json"], env)).toMatchObject({ action: { command: "whoami" }, json: true });
+    expect(parseCommandLine(["whoami", "x"], env)).toMatchObject({ kind: "usage", message: "usage: cloudcached whoami " });
+    expect(parseCommandLine(["namespaces"], env)).toMatchObject({ action: { command: "namespaces", limit: undefined } });
+    expect(parseCommandLine(["namespaces", "--limit", "5", "--json"], env)).toMatchObject({ action: { command: "namespaces", limit: 5 }, json: true });
+    expect(parseCommandLine(["namespaces", "app"], env)).toMatchObject({ kind: "usage", message: "usage: cloudcached namespaces [--limit N]" });
+    expect(parseCommandLine(["namespaces", "--limit", "x"], env)).toMatchObject({ kind: "usage", message: "--limit must be a non-negative integer, got 'x'" });
+    expect(parseCommandLine(["token", "--scopes", "read"], env)).toMatchObject({ action: { command: "token", scopes: ["read"] } });
+  });
+
+  it("the help names every command", () => {
+    const help = parseCommandLine(["--help"], {});
+    expect(help.kind).toBe("help");
+    const text = help.kind === "help" ? help.text : "";
+    for (const command of COMMANDS) expect(text, command).toMatch(new RegExp(`^  ${command}\\b`, "m"));
   });
 
   it("a negative --ttl or touch ttl gets the CLI's own message, not parseArgs' option syntax", () => {

@@ -3,7 +3,7 @@
 import { parseArgs } from "node:util";
 import { serverFrom, Usage, usageMessage } from "./command-line.js";
 
-export const COMMANDS = ["get", "set", "add", "replace", "delete", "incr", "decr", "touch", "keys", "flush", "tag", "token", "stats"] as const;
+export const COMMANDS = ["get", "set", "add", "replace", "delete", "incr", "decr", "touch", "keys", "flush", "tag", "token", "whoami", "namespaces", "stats"] as const;
 export type Command = (typeof COMMANDS)[number];
 
 export interface Connection {
@@ -34,7 +34,9 @@ export type Action =
   | { command: "flush" }
   | { command: "tag"; op: "expire" | "delete"; tag: string }
   | { command: "stats"; window: "1h" | "24h" | "7d" }
-  | { command: "token"; namespaces: string[]; scopes: string[]; prefix: string | undefined; ttl: number | undefined };
+  | { command: "token"; namespaces: string[]; scopes: string[]; prefix: string | undefined; ttl: number | undefined }
+  | { command: "whoami" }
+  | { command: "namespaces"; limit: number | undefined };
 
 export type Parsed =
   | { kind: "help"; text: string }
@@ -59,6 +61,8 @@ Commands:
   stats [--window 1h|24h|7d]      the namespace's hit ratio and traffic, as a table
   token --scopes read,write[,flush] [--namespaces a,b] [--prefix P] [--ttl N]
                                   mint a scoped token (needs the admin token)
+  whoami                          what the token may do: namespaces, scopes, prefix, expiry
+  namespaces [--limit N]          list the namespaces the token may see, one a line
   gateway [--listen HOST:PORT]    serve the memcached protocols locally (see gateway --help)
 
 Options:
@@ -73,7 +77,7 @@ Options:
   --meta JSON       metadata kept beside a written value (a JSON object)
   --initial M       incr/decr: create the item with M when it is absent
   --timeout MS      per-request timeout, default 30000
-  --json            machine-readable output (JSON; keys: one JSON object a line)
+  --json            machine-readable output (JSON; keys, namespaces: one JSON object a line)
   -h, --help        this help
   --version         the client's version
 
@@ -281,6 +285,14 @@ function parse(argv: readonly string[], env: Readonly<Record<string, string | un
       action = { command: "token", namespaces, scopes, prefix: values.prefix, ttl };
       break;
     }
+    case "whoami":
+      arity(0, 0, "");
+      action = { command: "whoami" };
+      break;
+    case "namespaces":
+      arity(0, 0, "[--limit N]");
+      action = { command: "namespaces", limit: integer(values.limit, "--limit") };
+      break;
   }
   return { kind: "run", connection, action, json: values.json === true };
 }

@@ -8,6 +8,7 @@ import { bytesToBase64 } from "../base64.js";
 import { type CloudCached, MAX_LIST_LIMIT, type WriteResult } from "../client.js";
 import { CloudCachedError } from "../errors.js";
 import type { Action, ValueSource } from "./args.js";
+import { capabilitiesTable } from "./capabilities-table.js";
 import { EXIT, exitCodeFor, InputError } from "./exit-codes.js";
 import { statsTable } from "./stats-table.js";
 
@@ -209,6 +210,23 @@ export async function execute(action: Action, client: CloudCached, io: Io, json:
         ...(action.ttl === undefined ? {} : { ttl: action.ttl }),
       });
       out.result(minted.token, minted);
+      return EXIT.ok;
+    }
+    case "whoami": {
+      const capabilities = await client.capabilities();
+      out.result(capabilitiesTable(capabilities), capabilities);
+      return EXIT.ok;
+    }
+    case "namespaces": {
+      // --limit N prints at most N namespaces (as `keys --limit`): no page is asked for beyond them.
+      const limit = action.limit;
+      if (limit === 0) return EXIT.ok;
+      let printed = 0;
+      for await (const namespace of client.namespaces()) {
+        out.result(namespace, { namespace });
+        printed += 1;
+        if (limit !== undefined && printed >= limit) break;
+      }
       return EXIT.ok;
     }
   }

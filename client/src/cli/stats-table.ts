@@ -1,6 +1,7 @@
 // `cloudcached stats`: the server's counts for a namespace as a two-column table. Pure.
 
 import type { ServerStats } from "../client.js";
+import { twoColumns } from "./two-columns.js";
 
 const percent = (ratio: number): string => `${(ratio * 100).toFixed(1)} %`;
 
@@ -32,7 +33,5 @@ export function statsRows(stats: ServerStats): [string, string][] {
 
 /** The table as text, names padded to one column. */
 export function statsTable(stats: ServerStats): string {
-  const rows = statsRows(stats);
-  const width = Math.max(...rows.map(([name]) => name.length));
-  return rows.map(([name, value]) => `${name.padEnd(width)}  ${value}`).join("\n");
+  return twoColumns(statsRows(stats));
 }
