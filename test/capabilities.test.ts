@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { bearer, mint, send } from "./access-helpers";
 import { ADMIN, api, expectError, uniqueNamespace } from "./helpers";
+import { compareNamespaces } from "../src/namespaces/namespace-walk";
 
 // What a token may do (GET /v1/token) and the namespaces it may see (GET /v1/namespaces): what the
 // console reads to offer only what the token allows.
@@ -55,7 +56,7 @@ describe("GET /v1/namespaces", () => {
     const first = await namespacesOf({ headers: ADMIN });
     expect(first.namespaces.length).toBeGreaterThan(0);
     for (const ns of first.namespaces) expect(ns).toMatch(/^[a-z0-9][a-z0-9_-]{0,63}$/);
-    expect([...first.namespaces].sort()).toEqual(first.namespaces);
+    expect([...first.namespaces].sort(compareNamespaces)).toEqual(first.namespaces);
     if (first.cursor !== null) expect(first.cursor).toBe(first.namespaces.at(-1));
   });
 
@@ -68,6 +69,19 @@ describe("GET /v1/namespaces", () => {
     const some = await mint({ namespaces: ["zeta", "alpha", "mid"], scopes: ["write"] });
     expect(await namespacesOf({ headers: bearer(some) })).toEqual({ namespaces: ["alpha", "mid", "zeta"], cursor: null });
     expect(await namespacesOf({ headers: bearer(some) }, "?after=alpha")).toEqual({ namespaces: ["mid", "zeta"], cursor: null });
+  });
+
+  it("lists in one order whoever asks: as in storage, where 'app-x' comes before 'app'", async () => {
+    const base = uniqueNamespace("order").slice(0, 40);
+    const names = [base, `${base}-x`, `${base}0`];
+    for (const ns of names) expect((await api(`/v1/${ns}/items/k`, { method: "PUT", body: "v" })).status).toBe(200);
+    const walked = (await namespacesOf({ headers: ADMIN }, `?after=${base.slice(0, -1)}`)).namespaces.filter((ns) => names.includes(ns));
+    expect(walked).toEqual([`${base}-x`, base, `${base}0`]);
+    const some = await mint({ namespaces: names, scopes: ["read"] });
+    expect((await namespacesOf({ headers: bearer(some) })).namespaces).toEqual(walked);
+    // Paging by the cursor's name skips nothing, whichever token pages.
+    expect((await namespacesOf({ headers: bearer(some) }, `?after=${base}-x`)).namespaces).toEqual([base, `${base}0`]);
+    expect((await namespacesOf({ headers: ADMIN }, `?after=${base}-x`)).namespaces.filter((ns) => names.includes(ns))).toEqual([base, `${base}0`]);
   });
 
   it("needs a token, and a valid after", async () => {

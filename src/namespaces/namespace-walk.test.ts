@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { listStartAfter, namespaceOfObject } from "./namespace-walk";
+import { compareNamespaces, listedAfter, listStartAfter, namespaceOfObject } from "./namespace-walk";
 
 describe("listStartAfter", () => {
   it("starts past the deployment's dot folders, then past every object of the namespace before", () => {
@@ -27,5 +27,22 @@ describe("namespaceOfObject", () => {
     expect(namespaceOfObject("cc/", "cc/Upper/0/k")).toBeNull();
     expect(namespaceOfObject("cc/", "cc//0/k")).toBeNull();
     expect(namespaceOfObject("cc/", `cc/${"a".repeat(65)}/0/k`)).toBeNull();
+  });
+});
+
+describe("compareNamespaces and listedAfter: one order for every token", () => {
+  it("orders names as their objects are in storage (a name followed by '/')", () => {
+    expect(["app", "app-x", "app_y", "app1", "ab", "b"].sort(compareNamespaces)).toStrictEqual(["ab", "app-x", "app", "app1", "app_y", "b"]);
+  });
+
+  it("lists after a name exactly what the storage walk lists after it", () => {
+    const names = ["ab", "app-x", "app", "app1", "app_y", "b"];
+    expect(names.filter((name) => listedAfter(name, null))).toStrictEqual(names);
+    expect(names.filter((name) => listedAfter(name, "app"))).toStrictEqual(["app1", "app_y", "b"]);
+    expect(names.filter((name) => listedAfter(name, "app-x"))).toStrictEqual(["app", "app1", "app_y", "b"]);
+    // The same as comparing each name's first object with where the walk starts listing.
+    for (const after of names) {
+      for (const name of names) expect(listedAfter(name, after)).toBe(`p/${name}/item` > listStartAfter("p/", after));
+    }
   });
 });

@@ -21,6 +21,22 @@ export function listStartAfter(prefix: string, after: string | null): string {
   return after === null ? `${prefix}/` : `${prefix}${after}0`;
 }
 
+/**
+ * The order namespaces are listed in, whoever asks: their objects' order in storage, where a
+ * namespace sorts as its name followed by `/` (so `app-x` comes before `app`: `-` sorts before `/`).
+ * Namespaces are ASCII, so this is byte order, as S3 lists keys. Pure.
+ */
+export function compareNamespaces(a: string, b: string): number {
+  const left = `${a}/`;
+  const right = `${b}/`;
+  return left < right ? -1 : left > right ? 1 : 0;
+}
+
+/** Whether a namespace is listed after `after` (the walk's `listStartAfter`, for names not read from storage). Pure. */
+export function listedAfter(namespace: string, after: string | null): boolean {
+  return after === null || `${namespace}/` > `${after}0`;
+}
+
 /** The namespace an object under `prefix` belongs to, or null when its name is not `<namespace>/…`. Pure. */
 export function namespaceOfObject(prefix: string, objectKey: string): string | null {
   if (!objectKey.startsWith(prefix)) return null;

@@ -6,7 +6,7 @@ import { ApiError, otherMethods } from "../errors";
 import type { AppContext, AppEnv } from "../http";
 import { validateNamespace } from "../../items/names";
 import { decodeCursor, listKeys, parseLimit, parsePrefix } from "../../namespaces/listing";
-import { MAX_NAMESPACES_PER_PAGE, walkNamespaces } from "../../namespaces/namespace-walk";
+import { compareNamespaces, listedAfter, MAX_NAMESPACES_PER_PAGE, walkNamespaces } from "../../namespaces/namespace-walk";
 import { readCappedText } from "../request-body";
 
 /** API.md's Batch and Namespace sections: batch, flush, keys. */
@@ -66,7 +66,8 @@ async function listNamespaces(c: AppContext): Promise<Response> {
   const rawAfter = c.req.query("after");
   const after = rawAfter === undefined ? null : validateNamespace(rawAfter);
   if (principal.kind === "token" && principal.grant.namespaces !== "*") {
-    const own = [...principal.grant.namespaces].sort().filter((namespace) => after === null || namespace > after);
+    // In the order the admin's walk of storage lists them, so a client pages both the same way.
+    const own = [...principal.grant.namespaces].sort(compareNamespaces).filter((namespace) => listedAfter(namespace, after));
     return c.json({ namespaces: own, cursor: null }, 200, { "cache-control": "no-store" });
   }
   const { storage } = c.get("context");
