@@ -1,3 +1,6 @@
+import type { Scope, TokenCapabilities } from "./access.js";
+
+export type { Scope, TokenCapabilities };
 import type { ServerStats, StatsWindow } from "./server-stats.js";
 import {
   type BatchAnswer,
@@ -207,8 +210,6 @@ export interface EntryOptions {
 /** An entry of `setMany`: a key, its value, and optionally its own options. */
 export type ManyEntry = readonly [key: string, value: Storable, options?: EntryOptions];
 
-export type Scope = "read" | "write" | "flush";
-
 export interface TokenRequest {
   /** Namespaces the token may use; `["*"]` for all. */
   namespaces: string[];
@@ -222,19 +223,6 @@ export interface TokenRequest {
 export interface MintedToken {
   token: string;
   expiresAt: number;
-}
-
-/** What the client's token may do (`GET /v1/token`): nothing secret, the token itself carries it. */
-export interface TokenCapabilities {
-  /** The admin token: everything, minting tokens included. */
-  admin: boolean;
-  /** The namespaces it may use, or `["*"]` for every one. */
-  namespaces: string[];
-  scopes: Scope[];
-  /** Only keys starting with this, or null for every key. */
-  prefix: string | null;
-  /** Unix seconds the token stops working, or null (the admin token does not expire). */
-  expiresAt: number | null;
 }
 
 export interface NamespaceListOptions extends CallOptions {

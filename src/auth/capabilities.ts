@@ -1,21 +1,13 @@
+import type { TokenCapabilities } from "../../client/src/access";
 import type { Principal } from "./auth";
-import { SCOPES, type Scope } from "./tokens";
+import { SCOPES } from "./tokens";
 
 /**
  * What `GET /v1/token` answers: what the request's token may do, so that a client (the console)
- * offers only that. Nothing secret: the token itself already carries it.
+ * offers only that. Nothing secret: the token itself already carries it. The client's own type
+ * (client/src/client.ts), so the two cannot drift.
  */
-export interface Capabilities {
-  /** The admin token: everything, minting tokens included. */
-  admin: boolean;
-  /** The namespaces it may touch, or `["*"]` for every one. */
-  namespaces: string[];
-  scopes: Scope[];
-  /** Only keys starting with this, or null for every key. */
-  prefix: string | null;
-  /** Unix seconds the token stops working, or null (the admin token does not expire). */
-  expiresAt: number | null;
-}
+export type Capabilities = TokenCapabilities;
 
 /** The capabilities of an authenticated principal (never anonymous: that is a 401 before). Pure. */
 export function capabilitiesOf(principal: Exclude<Principal, { kind: "anonymous" }>): Capabilities {

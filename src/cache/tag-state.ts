@@ -172,15 +172,15 @@ export class TagStates {
     const states: TagState[] = [];
     const scoped = memory.get(this.scope(namespace));
     if (scoped === undefined) return null;
-    let due: string[] | null = null;
+    const due: string[] = [];
     for (const tag of tags) {
       const known = scoped.get(tag);
       if (!isTrusted(known, fresh, now)) return null;
       states.push(known.state);
-      if (dueForRefresh(known.trustedUntil, now)) (due ??= []).push(tag);
+      if (dueForRefresh(known.trustedUntil, now)) due.push(tag);
     }
     // In the last part of their second, they are confirmed again in the background (generation.ts).
-    if (due !== null) this.refreshAhead(namespace, due);
+    if (due.length > 0) this.refreshAhead(namespace, due);
     return states;
   }
 
