@@ -5,7 +5,7 @@ import { SCOPES } from "./tokens";
 /**
  * What `GET /v1/token` answers: what the request's token may do, so that a client (the console)
  * offers only that. Nothing secret: the token itself already carries it. The client's own type
- * (client/src/client.ts), so the two cannot drift.
+ * (client/src/access.ts), so the two cannot drift.
  */
 export type Capabilities = TokenCapabilities;
 
