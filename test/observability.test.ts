@@ -1,7 +1,8 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { TEST_ADMIN_TOKEN } from "./constants";
 import { api, apiSettled, sleep, uniqueNamespace, withBindings } from "./helpers";
-import { MEMORY_TRUST_MS, REFRESH_AHEAD_MS } from "../src/cache/generation";
+import { MEMORY_TRUST_MS } from "../src/cache/generation";
+import { REFRESH_AHEAD_MS } from "../src/cache/refresh-ahead";
 
 function timing(response: Response): Record<string, number> {
   const header = response.headers.get("server-timing") ?? "";

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { testConfig, testStorage, uniquePrefix, unreachableStore } from "../../test/store";
-import { dueForRefresh, Generations, generationCacheUrl, generationPlan, MEMORY_TRUST_MS, newerGeneration, parseGeneration, REFRESH_AHEAD_MS, trustedUntil } from "./generation";
+import { Generations, generationCacheUrl, generationPlan, MEMORY_TRUST_MS, newerGeneration, parseGeneration, trustedUntil } from "./generation";
 
 /** Nothing listens there (test/global-setup.ts). */
 
@@ -126,18 +126,5 @@ describe("Generations (real store, a cache of its own)", () => {
     const { live, offline } = await setup(0);
     expect(await live().current("ns")).toBe(0);
     await expect(offline().current("ns")).rejects.toMatchObject({ code: "storage_unavailable" });
-  });
-});
-
-describe("dueForRefresh: a state in use is confirmed again in the background in the last part of its second", () => {
-  it("is due only within REFRESH_AHEAD_MS before its trust ends, never after", () => {
-    const until = 10_000;
-    expect(dueForRefresh(until, until - MEMORY_TRUST_MS)).toBe(false);
-    expect(dueForRefresh(until, until - REFRESH_AHEAD_MS - 1)).toBe(false);
-    expect(dueForRefresh(until, until - REFRESH_AHEAD_MS)).toBe(true);
-    expect(dueForRefresh(until, until - 1)).toBe(true);
-    // Once its trust has ended, a request confirms it itself (beside its lookup), not in the background.
-    expect(dueForRefresh(until, until)).toBe(false);
-    expect(dueForRefresh(until, until + 500)).toBe(false);
   });
 });

@@ -4,6 +4,7 @@ import { ApiError } from "../http/errors";
 import type { PhaseRecorder } from "../platform/metrics";
 import type { Storage } from "../storage/storage";
 import { type EntryCodec, type EntryPlace, keepEntry, readEntry, ReservedPublication } from "./location-entry";
+import { confirmAhead, dueForRefresh } from "./refresh-ahead";
 
 /**
  * A namespace's flush generation: part of every object key and every location-cache key of its
@@ -17,23 +18,6 @@ import { type EntryCodec, type EntryPlace, keepEntry, readEntry, ReservedPublica
 
 /** How long an isolate uses a generation it confirmed without asking the location cache again. */
 export const MEMORY_TRUST_MS = 1000;
-
-/**
- * In the last part of its second of trust, a generation in use is confirmed again in the background
- * (once per isolate at a time, only out of spare subrequests): under steady traffic no request waits
- * for a confirmation, and every answer still uses one confirmed within the second.
- */
-export const REFRESH_AHEAD_MS = 250;
-
-/** Whether a state trusted until `trustedUntil` is due for its confirmation in the background. Pure. */
-export function dueForRefresh(trustedUntil: number, nowMs: number): boolean {
-  return nowMs < trustedUntil && trustedUntil - nowMs <= REFRESH_AHEAD_MS;
-}
-
-/** Resolves once the current turn of work is done: background work started with it begins after the answer is on its way. */
-export function afterThisTurn(): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, 0));
-}
 
 /** What this isolate knows of a namespace's generation. */
 export interface KnownGeneration {
@@ -107,8 +91,6 @@ const GENERATION_CODEC: EntryCodec<number> = {
  */
 const memory = new Map<string, KnownGeneration>();
 const MAX_REMEMBERED = 10_000;
-/** Namespaces (per deployment) whose generation this isolate is confirming ahead, in the background. */
-const refreshing = new Set<string>();
 
 function learn(id: string, generation: number, until: number): number {
   const known = memory.get(id);
@@ -206,17 +188,12 @@ export class Generations {
     return newerGeneration(memory.get(this.id(namespace))?.generation, confirmed);
   }
 
-  /** Confirms the generation in the background (REFRESH_AHEAD_MS): optional work, its calls only out of spare ones. */
+  /** Confirms the generation in the background (refresh-ahead.ts): its calls only out of spare ones. */
   private refreshAhead(namespace: string): void {
-    const id = this.id(namespace);
-    if (refreshing.has(id)) return;
-    refreshing.add(id);
     const budget = this.storage.budget;
-    const work = afterThisTurn()
-      .then(() => budget.ifSpare(plannedCalls("generation", budget.metered), () => this.confirm(namespace, false, Date.now())))
-      .catch(() => undefined)
-      .finally(() => refreshing.delete(id));
-    this.waitUntil(work);
+    confirmAhead(`generation\n${this.id(namespace)}`, this.waitUntil, () =>
+      budget.ifSpare(plannedCalls("generation", budget.metered), () => this.confirm(namespace, false, Date.now())),
+    );
   }
 
   private async confirm(namespace: string, fresh: boolean, now: number): Promise<number> {

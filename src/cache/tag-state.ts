@@ -4,7 +4,8 @@ import { ApiError } from "../http/errors";
 import type { PhaseRecorder } from "../platform/metrics";
 import { type EntryCodec, type EntryPlace, keepEntry, readEntry, ReservedPublication } from "./location-entry";
 import type { Storage } from "../storage/storage";
-import { afterThisTurn, dueForRefresh, trustedUntil } from "./generation";
+import { trustedUntil } from "./generation";
+import { confirmAhead, dueForRefresh } from "./refresh-ahead";
 
 /**
  * A tag's state: when it was last expired and deleted (unix ms, 0: never). Every item written with
@@ -122,8 +123,6 @@ export function isTrusted(known: KnownTag | undefined, fresh: boolean, now: numb
 const memory = new Map<string, Map<string, KnownTag>>();
 const MAX_REMEMBERED = 10_000;
 let remembered = 0;
-/** Tags (per deployment and namespace) this isolate is confirming ahead, in the background. */
-const refreshing = new Set<string>();
 
 function learn(scope: string, tag: string, state: TagState, until: number): TagState {
   let tags = memory.get(scope);
@@ -166,7 +165,7 @@ export class TagStates {
   /**
    * The states of an item's tags when every one was confirmed within the last second: memory alone,
    * nothing awaited (a hit's path; those in the last part of their second are confirmed again in the
-   * background, REFRESH_AHEAD_MS). Null when one must be confirmed (`states`).
+   * background, refresh-ahead.ts). Null when one must be confirmed (`states`).
    */
   trusted(namespace: string, tags: readonly string[], fresh: boolean, now: number = Date.now()): TagState[] | null {
     const states: TagState[] = [];
@@ -179,24 +178,15 @@ export class TagStates {
       states.push(known.state);
       if (dueForRefresh(known.trustedUntil, now)) due.push(tag);
     }
-    // In the last part of their second, they are confirmed again in the background (generation.ts).
+    // In the last part of their second, they are confirmed again in the background (refresh-ahead.ts).
     if (due.length > 0) this.refreshAhead(namespace, due);
     return states;
   }
 
-  /** Confirms tags in the background, each once per isolate at a time: optional work, its calls only out of spare ones. */
+  /** Confirms tags in the background (refresh-ahead.ts), each once per isolate at a time: its calls only out of spare ones. */
   private refreshAhead(namespace: string, tags: readonly string[]): void {
     const scope = this.scope(namespace);
-    for (const tag of tags) {
-      const id = `${scope}\n${tag}`;
-      if (refreshing.has(id)) continue;
-      refreshing.add(id);
-      const work = afterThisTurn()
-        .then(() => this.confirm(namespace, tag, false, Date.now(), "optional"))
-        .catch(() => undefined)
-        .finally(() => refreshing.delete(id));
-      this.waitUntil(work);
-    }
+    for (const tag of tags) confirmAhead(`tag\n${scope}\n${tag}`, this.waitUntil, () => this.confirm(namespace, tag, false, Date.now(), "optional"));
   }
 
   /**
