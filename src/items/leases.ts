@@ -158,10 +158,7 @@ export async function releaseAfterWrite(ctx: RequestContext, namespace: string, 
   const metered = ctx.storage.budget.metered;
   const calls = plannedCalls("leaseRelease", metered) + (ctx.storage.dialectUnknown() ? plannedCalls("dialectProbe", metered) : 0);
   try {
-    await ctx.storage.budget.ifSpare(calls, async () => {
-      const at = await leaseKeyOf(ctx, namespace, key);
-      if (await ctx.leases.release(at, token)) heldLeases.forget(memoryKey(ctx, at));
-    });
+    await ctx.storage.budget.ifSpare(calls, () => releaseLease(ctx, namespace, key, token));
   } catch {
     // Not released: it lapses when its time is up.
   }
