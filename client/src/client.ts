@@ -925,13 +925,8 @@ export class CloudCached {
   }
 
   /** Every page of the listing, fetched as it is consumed. */
-  async *keyPages(options: ListOptions = {}): AsyncGenerator<KeyPage, void, undefined> {
-    let cursor = options.cursor;
-    do {
-      const page = await this.listKeys({ ...options, ...(cursor === undefined ? {} : { cursor }) });
-      yield page;
-      cursor = page.cursor ?? undefined;
-    } while (cursor !== undefined);
+  keyPages(options: ListOptions = {}): AsyncGenerator<KeyPage, void, undefined> {
+    return pagesOf(options.cursor, (cursor) => this.listKeys({ ...options, ...(cursor === undefined ? {} : { cursor }) }));
   }
 
   /** Every key (with size and last-modified), page after page: `for await (const k of cache.keys({ prefix }))`. */
@@ -1007,13 +1002,8 @@ export class CloudCached {
   }
 
   /** Every page of the namespace listing, fetched as it is consumed. */
-  async *namespacePages(options: NamespaceListOptions = {}): AsyncGenerator<NamespacePage, void, undefined> {
-    let after = options.after;
-    do {
-      const page = await this.listNamespaces({ ...options, ...(after === undefined ? {} : { after }) });
-      yield page;
-      after = page.cursor ?? undefined;
-    } while (after !== undefined);
+  namespacePages(options: NamespaceListOptions = {}): AsyncGenerator<NamespacePage, void, undefined> {
+    return pagesOf(options.after, (after) => this.listNamespaces({ ...options, ...(after === undefined ? {} : { after }) }));
   }
 
   /** Every namespace the token may see, page after page: `for await (const ns of cache.namespaces())`. */
@@ -1028,4 +1018,14 @@ export class CloudCached {
     const body = await answer.json<Health>();
     return { ok: body.ok === true };
   }
+}
+
+/** Every page of a listing paged by cursor, from `first` on, each fetched when the one before has been consumed. */
+async function* pagesOf<Page extends { cursor: string | null }>(first: string | undefined, fetchPage: (cursor: string | undefined) => Promise<Page>): AsyncGenerator<Page, void, undefined> {
+  let cursor = first;
+  do {
+    const page = await fetchPage(cursor);
+    yield page;
+    cursor = page.cursor ?? undefined;
+  } while (cursor !== undefined);
 }

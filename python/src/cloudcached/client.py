@@ -61,6 +61,20 @@ def _key_page(answer: Any) -> KeyPage:
     return KeyPage(keys, None if cursor is None else json_text(cursor))
 
 
+_Page = TypeVar("_Page", KeyPage, NamespacePage)
+
+
+def _pages(first: Optional[str], fetch_page: Callable[[Optional[str]], _Page]) -> Iterator[_Page]:
+    """Every page of a listing paged by cursor, from ``first`` on, each fetched when the one before has been consumed."""
+    cursor = first
+    while True:
+        page = fetch_page(cursor)
+        yield page
+        if page.cursor is None:
+            return
+        cursor = page.cursor
+
+
 def _expires_at(response: Response) -> Optional[int]:
     raw = response.headers.get("x-expires-at", "")
     return int(raw) if raw.isdigit() else None
@@ -609,13 +623,7 @@ class Client:
 
     def key_pages(self, prefix: Optional[str] = None, limit: Optional[int] = None) -> Iterator[KeyPage]:
         """Every page of the listing, each fetched when the one before has been consumed."""
-        cursor: Optional[str] = None
-        while True:
-            page = self.list_keys(prefix, limit, cursor)
-            yield page
-            if page.cursor is None:
-                return
-            cursor = page.cursor
+        return _pages(None, lambda cursor: self.list_keys(prefix, limit, cursor))
 
     def keys(self, prefix: Optional[str] = None, limit: Optional[int] = None) -> Iterator[KeyInfo]:
         """Every key (with its size and last-modified time), page after page as they are consumed.
@@ -636,12 +644,7 @@ class Client:
 
     def namespace_pages(self, after: Optional[str] = None) -> Iterator[NamespacePage]:
         """Every page of ``list_namespaces``, each fetched when the one before has been consumed."""
-        while True:
-            page = self.list_namespaces(after)
-            yield page
-            if page.cursor is None:
-                return
-            after = page.cursor
+        return _pages(after, self.list_namespaces)
 
     def namespaces(self, after: Optional[str] = None) -> Iterator[str]:
         """Every namespace the token may see (after ``after``), page after page as they are consumed.
