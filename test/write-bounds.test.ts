@@ -89,7 +89,7 @@ describe(`SUBREQUEST_LIMIT=${LIMIT}: a write whose retries spend the subrequests
         const ref = itemRef(prefix, deploymentOf(config), ns, 0, "s");
         expect((await testStorage(config).put(ref.objectKey, new TextEncoder().encode("old"), { contentType: "text/plain", expiresAt: null }, { kind: "none" })).ok).toBe(true);
         // This location holds a copy of it, as a read there would have left.
-        await new LocationCache(caches.default).put(ref.cacheUrl, new Response("old").body, new Headers({ etag: '"x"', "content-type": "text/plain", "content-length": "3" }), { expiresAt: null }, 60);
+        await new LocationCache(caches.default).put(ref.cacheUrl, new Response("old").body, { etag: '"x"', contentType: "text/plain", size: 3, expiresAt: null, grace: 0, tags: [], writtenAt: null, userMeta: null }, 60);
         // With `extra`, the generation's GET fails once and its retry takes one more call.
         if (extra) await faults.fault({ mode: "error500", path: `${prefix}.generations/${ns}`, method: "GET", count: 1 });
         // k PUTs fail (500, each found not stored by a HEAD), then one lands with its answer lost.

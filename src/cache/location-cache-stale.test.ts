@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { goneAt } from "../items/item";
-import { cacheMaxAge, entryLifetime, isFresh, MAX_ENTRY_SECONDS } from "./location-cache";
+import { cacheMaxAge, entryLifetime, MAX_ENTRY_SECONDS } from "./location-cache";
 
 describe("location cache entries for stale-if-error", () => {
   const now = 1_700_000_000;
@@ -20,11 +20,5 @@ describe("location cache entries for stale-if-error", () => {
     expect(entryLifetime(goneAt(now - 5, 0), now)).toBe(0);
     expect(cacheMaxAge(goneAt(now + 10, 600), 60, now)).toBe(60);
     expect(cacheMaxAge(goneAt(now - 590, 600), 60, now)).toBe(10);
-  });
-  it("freshness is read from the entry's x-fresh-until (unix ms)", () => {
-    expect(isFresh(String(now * 1000 + 1), now * 1000)).toBe(true);
-    expect(isFresh(String(now * 1000), now * 1000)).toBe(false);
-    expect(isFresh(null, now * 1000)).toBe(false);
-    expect(isFresh("soon", now * 1000)).toBe(false);
   });
 });

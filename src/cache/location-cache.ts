@@ -1,6 +1,7 @@
 import { type Allotment, SubrequestBudget } from "../platform/budget";
 import { timed, type PhaseRecorder } from "../platform/metrics";
-import { decodeGrace, goneAt, isGone, remainingSeconds, type ItemMeta } from "../items/item";
+import { goneAt, isGone, remainingSeconds } from "../items/item";
+import { asciiJson } from "../items/labels";
 
 /**
  * The location's hot tier (Workers Cache API, `caches.default`). It knows nothing of S3: it keeps
@@ -11,12 +12,14 @@ import { decodeGrace, goneAt, isGone, remainingSeconds, type ItemMeta } from "..
 /** Largest value kept in the location cache: a copy is made while the value streams to the client. */
 export const MAX_CACHED_BYTES = 10 * 1024 * 1024;
 
-/** Header on a cached entry: the item's expiry, checked on every hit (`never` when it never expires). */
-const ENTRY_EXPIRES = "x-expires-at";
-/** Header on a cached entry: the item's grace (seconds past its expiry a `max-stale` reader may be given it). */
-const ENTRY_GRACE = "x-grace";
-/** Header on a cached entry: until when (unix ms) it may be served without asking storage. */
-const ENTRY_FRESH_UNTIL = "x-fresh-until";
+/**
+ * The one header of a cached entry that says what it holds (`CopyLabels` and its freshness, as a
+ * JSON array): every header an entry carries costs each lookup, so the labels travel in one. It
+ * keeps the name of the earlier format's expiry header, so that an isolate of an earlier version
+ * (both run during a rollout) reads this value as an unreadable expiry and drops the entry rather
+ * than misreading it, and an entry of the earlier format is unreadable here the same way.
+ */
+const ENTRY_LABELS = "x-expires-at";
 
 /**
  * Longest an entry is kept for an item that never expires. Past its freshness an entry is only
@@ -43,14 +46,50 @@ export function entryLifetime(goneAt: number | null, now?: number): number {
   return remaining === null ? MAX_ENTRY_SECONDS : Math.min(remaining, MAX_ENTRY_SECONDS);
 }
 
-/** Whether an entry may still be served without asking storage. Pure. */
-export function isFresh(freshUntil: string | null, nowMs: number = Date.now()): boolean {
-  return nowMs < readFreshUntil(freshUntil);
+/** What a location copy says of its item beside its value: all a hit answers with, and what its tags are judged by. */
+export interface CopyLabels {
+  etag: string;
+  contentType: string;
+  size: number;
+  expiresAt: number | null;
+  /** The item's grace, in seconds (0: none). */
+  grace: number;
+  /** The item's tags (empty: none), validated when it was written. */
+  tags: string[];
+  /** When a tagged item was written (unix ms), which its tags' invalidations are compared with; null: unknown. */
+  writtenAt: number | null;
+  /** The item's metadata (X-Meta) as written, or null. */
+  userMeta: string | null;
 }
 
-/** An entry's freshness marker (unix ms); 0 (long past) when it cannot be read. Pure. */
-export function readFreshUntil(freshUntil: string | null): number {
-  return freshUntil !== null && /^\d{1,16}$/.test(freshUntil) ? Number(freshUntil) : 0;
+/** An entry's labels as its one header carries them, with until when (unix ms) it is fresh. Pure. */
+export function encodeEntryLabels(labels: CopyLabels, freshUntil: number): string {
+  const { expiresAt, grace, etag, contentType, size, tags, writtenAt, userMeta } = labels;
+  return asciiJson([expiresAt, grace, freshUntil, etag, contentType, size, tags.join(","), writtenAt, userMeta]);
+}
+
+const isCount = (value: unknown): value is number => Number.isSafeInteger(value) && (value as number) >= 0;
+const isCountOrNull = (value: unknown): value is number | null => value === null || isCount(value);
+const isTextOrNull = (value: unknown): value is string | null => value === null || typeof value === "string";
+
+/**
+ * The labels and freshness an entry's header carries; null when it carries none this version wrote
+ * (absent, the earlier format, or damaged): such an entry is never served. Pure.
+ */
+export function decodeEntryLabels(raw: string | null): { labels: CopyLabels; freshUntil: number } | null {
+  if (raw === null || raw.charCodeAt(0) !== 0x5b /* [ */) return null;
+  let fields: unknown;
+  try {
+    fields = JSON.parse(raw);
+  } catch {
+    return null;
+  }
+  if (!Array.isArray(fields) || fields.length !== 9) return null;
+  const [expiresAt, grace, freshUntil, etag, contentType, size, tags, writtenAt, userMeta] = fields as unknown[];
+  if (!isCountOrNull(expiresAt) || !isCount(grace) || !isCount(freshUntil) || typeof etag !== "string" || typeof contentType !== "string") return null;
+  if (!isCount(size) || typeof tags !== "string" || !isCountOrNull(writtenAt) || !isTextOrNull(userMeta)) return null;
+  // Only `put` writes the tags, from tags validated when the item was written: split, not checked again.
+  return { labels: { expiresAt, grace, etag, contentType, size, tags: tags === "" ? [] : tags.split(","), writtenAt, userMeta }, freshUntil };
 }
 
 export function isCacheable(size: number, maxAge: number): boolean {
@@ -65,11 +104,9 @@ export function cacheKeyUrl(deployment: string, namespace: string, generation: n
   return `https://cloudcached.cache/${deployment}/${namespace}/${generation}/${encodedKey}`;
 }
 
-export interface CachedItem {
+export interface CachedItem extends CopyLabels {
+  /** The entry as the cache answered it: its body is the value. */
   response: Response;
-  expiresAt: number | null;
-  /** The item's grace, in seconds (0: none). */
-  grace: number;
   /** Until when (unix ms) the entry may be served without asking storage: EDGE_TTL after it was stored. */
   freshUntil: number;
   /**
@@ -105,41 +142,36 @@ export class LocationCache {
     this.budget.take("cache");
     const response = await this.timed(this.cache.match(url));
     if (!response) return null;
-    const raw = response.headers.get(ENTRY_EXPIRES);
-    const expiresAt = raw === null || raw === "never" ? null : Number(raw);
-    const grace = decodeGrace(response.headers.get(ENTRY_GRACE));
-    if (Number.isNaN(expiresAt) || isGone(expiresAt, grace, now)) {
+    const entry = decodeEntryLabels(response.headers.get(ENTRY_LABELS));
+    if (entry === null || isGone(entry.labels.expiresAt, entry.labels.grace, now)) {
       await response.body?.cancel();
       if (this.budget.tryTake("cache")) await this.timed(this.cache.delete(url));
       return null;
     }
-    const freshUntil = readFreshUntil(response.headers.get(ENTRY_FRESH_UNTIL));
-    return { response, expiresAt, grace, freshUntil, fresh: (now === undefined ? Date.now() : now * 1000) < freshUntil };
+    const { labels, freshUntil } = entry;
+    return { ...labels, response, freshUntil, fresh: (now === undefined ? Date.now() : now * 1000) < freshUntil };
   }
 
   /**
-   * Stores a value's response, fresh for `maxAge` seconds and kept until the item is gone (the caller
-   * checks `isCacheable` first). The body is collected first (entries are at most MAX_CACHED_BYTES):
-   * a body that fails or comes up short is never stored — Miniflare's cache was seen keeping the
-   * part of a stream that arrived before it failed.
+   * Stores a value with its labels, fresh for `maxAge` seconds and kept until the item is gone (the
+   * caller checks `isCacheable` first). The body is collected first (entries are at most
+   * MAX_CACHED_BYTES): a body that fails or comes up short is never stored — Miniflare's cache was
+   * seen keeping the part of a stream that arrived before it failed.
    */
-  async put(url: string, body: ReadableStream<Uint8Array> | null, headers: Headers, lifetime: Pick<ItemMeta, "expiresAt" | "grace">, maxAge: number, nowMs: number = Date.now()): Promise<void> {
-    const { expiresAt, grace = 0 } = lifetime;
+  async put(url: string, body: ReadableStream<Uint8Array> | null, labels: CopyLabels, maxAge: number, nowMs: number = Date.now()): Promise<void> {
     // A refill is optional: without a spare subrequest the value is served, not kept.
     if (!this.budget.tryTake("cache")) {
       await body?.cancel();
       return;
     }
     const bytes = body ? new Uint8Array(await new Response(body).arrayBuffer()) : new Uint8Array(0);
-    const declared = headers.get("content-length");
-    if (declared !== null && Number(declared) !== bytes.byteLength) throw new Error("the value came up short: not cached");
-    const entryHeaders = new Headers(headers);
-    entryHeaders.set(ENTRY_EXPIRES, expiresAt === null ? "never" : String(expiresAt));
-    entryHeaders.set(ENTRY_GRACE, String(grace));
-    entryHeaders.set(ENTRY_FRESH_UNTIL, String(nowMs + maxAge * 1000));
-    // The cache's own lifetime; the client's copy carries API.md's `private, no-cache` instead.
-    entryHeaders.set("cache-control", `max-age=${Math.max(maxAge, entryLifetime(goneAt(expiresAt, grace), Math.floor(nowMs / 1000)))}`);
-    await this.timed(this.cache.put(url, new Response(bytes, { status: 200, headers: entryHeaders })));
+    if (bytes.byteLength !== labels.size) throw new Error("the value came up short: not cached");
+    const headers = {
+      [ENTRY_LABELS]: encodeEntryLabels(labels, nowMs + maxAge * 1000),
+      // The cache's own lifetime; the client's copy carries API.md's `private, no-cache` instead.
+      "cache-control": `max-age=${Math.max(maxAge, entryLifetime(goneAt(labels.expiresAt, labels.grace), Math.floor(nowMs / 1000)))}`,
+    };
+    await this.timed(this.cache.put(url, new Response(bytes, { status: 200, headers })));
   }
 
   /** Removes an entry on a call promised to it (after a write, this location must not serve the old value). */

@@ -1,7 +1,6 @@
 import { Flights } from "./coalesce";
 import { acceptsStale, answerFromCopy, type MaxStale } from "./grace";
-import { encodeItemMetadata, goneAt, isGone } from "./item";
-import { decodeMetaValue, decodeWrittenAt, META_HEADER, TAGS_HEADER, WRITTEN_HEADER } from "./labels";
+import { goneAt, isGone } from "./item";
 import { judgeStored, judgeTags } from "./tagged";
 import type { TagVerdict } from "../cache/tag-state";
 import { isLive, type ItemRef } from "./items";
@@ -104,32 +103,24 @@ async function drop(copy: CachedItem | null): Promise<void> {
   await copy?.response.body?.cancel().catch(() => undefined);
 }
 
-/** `tags`: the copy's, when the caller has decoded them already. */
-function fromCopy(copy: CachedItem, xCache: "HIT" | "STALE", staleBy: FoundItem["staleBy"], head: boolean, tags: string[] = copyTags(copy)): FoundItem {
-  const headers = copy.response.headers;
+function fromCopy(copy: CachedItem, xCache: "HIT" | "STALE", staleBy: FoundItem["staleBy"], head: boolean): FoundItem {
   if (head) void drop(copy);
   return {
-    etag: headers.get("etag") ?? "",
+    etag: copy.etag,
     expiresAt: copy.expiresAt,
-    contentType: headers.get("content-type") ?? "application/octet-stream",
-    size: Number(headers.get("content-length") ?? "0"),
+    contentType: copy.contentType,
+    size: copy.size,
     body: head ? null : copy.response.body,
     xCache,
     staleBy,
-    tags,
-    userMeta: decodeMetaValue(headers.get(COPY_META)),
+    tags: copy.tags,
+    userMeta: copy.userMeta,
   };
 }
 
-/** A copy's tags: only keepCopy writes them, from tags already validated, so they are split, not checked again. */
-function copyTags(copy: CachedItem): string[] {
-  const raw = copy.response.headers.get(COPY_TAGS);
-  return raw === null || raw === "" ? [] : raw.split(",");
-}
-
 /** Storage failed: the location's copy if the item still lives (never for `no-cache`), else the error. */
-async function staleOr(ctx: RequestContext, copy: CachedItem | null, err: unknown, head: boolean, tags?: string[]): Promise<FoundItem> {
-  if (copy && canServeStale(err, copy.expiresAt, ctx.fresh)) return fromCopy(copy, "STALE", "error", head, tags);
+async function staleOr(ctx: RequestContext, copy: CachedItem | null, err: unknown, head: boolean): Promise<FoundItem> {
+  if (copy && canServeStale(err, copy.expiresAt, ctx.fresh)) return fromCopy(copy, "STALE", "error", head);
   await drop(copy);
   throw err;
 }
@@ -140,19 +131,11 @@ function copyMaxAge(ctx: RequestContext, found: StoredHead): number {
   return isCacheable(found.size, maxAge) ? maxAge : 0;
 }
 
-/** Headers on a location copy: the item's tags, its metadata (stored form) and its write time. */
-const COPY_TAGS = "x-cc-tags";
-const COPY_META = "x-cc-meta";
-const COPY_WRITTEN = "x-cc-written";
-
 /** Keeps a copy of `found` at this location, its value read from `body` (the caller checked `copyMaxAge`). */
 function keepCopy(ctx: RequestContext, ref: ItemRef, found: StoredHead, body: ReadableStream<Uint8Array>, maxAge: number): Promise<void> {
-  const entry = new Headers({ etag: found.etag, "content-type": found.meta.contentType, "content-length": String(found.size) });
-  const labels = encodeItemMetadata(found.meta);
-  if (labels[TAGS_HEADER] !== undefined) entry.set(COPY_TAGS, labels[TAGS_HEADER]);
-  if (labels[WRITTEN_HEADER] !== undefined) entry.set(COPY_WRITTEN, labels[WRITTEN_HEADER]);
-  if (labels[META_HEADER] !== undefined) entry.set(COPY_META, labels[META_HEADER]);
-  return ctx.cache.put(ref.cacheUrl, body, entry, found.meta, maxAge);
+  const { meta } = found;
+  const labels = { etag: found.etag, contentType: meta.contentType, size: found.size, expiresAt: meta.expiresAt, grace: meta.grace ?? 0, tags: meta.tags ?? [], writtenAt: meta.writtenAt ?? null, userMeta: meta.userMeta ?? null };
+  return ctx.cache.put(ref.cacheUrl, body, labels, maxAge);
 }
 
 // Background refreshes of location copies in flight in this isolate, by cache URL (it names the
@@ -246,19 +229,16 @@ async function findItem(ctx: RequestContext, namespace: string, key: string, opt
       else copy = await ctx.cache.match(ref.cacheUrl);
     }
   }
-  // The copy's tags, read once: checked here and answered (fromCopy).
-  let tags: string[] = [];
   if (copy) {
-    tags = copyTags(copy);
-    // One deleted since the copy was written makes it absent; one expired expires it. Tags confirmed
-    // within the second are judged at once: nothing is awaited.
+    // One of its tags deleted since the copy was written makes it absent; one expired expires it.
+    // Tags confirmed within the second are judged at once: nothing is awaited.
     let verdict: TagVerdict;
     try {
-      const judged = judgeTags(ctx, namespace, { tags, writtenAt: decodeWrittenAt(copy.response.headers.get(COPY_WRITTEN)), expiresAt: copy.expiresAt });
+      const judged = judgeTags(ctx, namespace, copy);
       verdict = judged instanceof Promise ? await judged : judged;
     } catch (err) {
       void stored?.then(release, () => undefined);
-      return staleOr(ctx, copy, err, head, tags);
+      return staleOr(ctx, copy, err, head);
     }
     if (verdict.deleted) {
       await drop(copy);
@@ -271,14 +251,14 @@ async function findItem(ctx: RequestContext, namespace: string, key: string, opt
   const fromHere = copy && answerFromCopy(copy, maxStale);
   if (copy && fromHere) {
     if (fromHere.refresh) refreshLater(ctx, ref);
-    return fromCopy(copy, fromHere.xCache, fromHere.xCache === "STALE" ? "grace" : null, head, tags);
+    return fromCopy(copy, fromHere.xCache, fromHere.xCache === "STALE" ? "grace" : null, head);
   }
 
   let found: StoredHead | StoredObject | null;
   try {
     found = await (stored ?? fetchStored(ref));
   } catch (err) {
-    return staleOr(ctx, copy, err, head, tags);
+    return staleOr(ctx, copy, err, head);
   }
   await drop(copy);
   // Whether this reader writes the location's copy: of readers sharing one storage read, only the one
