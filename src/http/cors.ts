@@ -65,7 +65,8 @@ export function corsMiddleware(): MiddlewareHandler<AppEnv> {
   });
   return async (c, next) => {
     const origins = allowedOrigins(c.env);
-    const origin = c.req.header("origin");
+    // Without allowed origins, no request is a CORS one: its Origin is not even read.
+    const origin = origins.size > 0 ? c.req.header("origin") : undefined;
     if (origin !== undefined && origins.has(origin)) return handler(c, next);
     await next();
     // The answer depends on Origin whenever CORS is on: caches must not give one origin's to another.

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { RequestMetrics } from "../platform/metrics";
-import { logLine, requestIdFor, serverTiming } from "./observability";
+import { bytesOf, logLine, requestIdFor, serverTiming } from "./observability";
 
 describe("serverTiming", () => {
   it("names the phases that happened, and the total", () => {
@@ -109,5 +109,13 @@ describe("logLine", () => {
     expect(parsed).not.toHaveProperty("leases");
     expect(parsed.error).toBe("storage_unavailable");
     expect(parsed).not.toHaveProperty("namespace");
+  });
+});
+
+describe("bytesOf", () => {
+  it("counts a Content-Length, and nothing for one absent or not a length", () => {
+    expect(bytesOf("32")).toBe(32);
+    expect(bytesOf("0")).toBe(0);
+    for (const raw of [null, undefined, "", "-5", "abc", "Infinity"]) expect(bytesOf(raw), String(raw)).toBe(0);
   });
 });

@@ -102,7 +102,8 @@ export function observability(): MiddlewareHandler<AppEnv> {
     const cache = c.res.headers.get("x-cache");
     const errorCode = c.get("errorCode");
     const namespace = NAMESPACE_IN_PATH.exec(path)?.[1];
-    const bytes = bytesOf(method, c.req.header("content-length"), c.res.headers.get("content-length"));
+    // The value's bytes a request moved: the answer's on a read, the request's on a write (only that header is read).
+    const bytes = bytesOf(method === "GET" || method === "HEAD" ? c.res.headers.get("content-length") : c.req.header("content-length"));
     // The stats count what the request did once it is done: a few additions into this instance's
     // counters (so a stats request right after sees them), the Analytics Engine point with the line.
     const analytics = namespace === undefined ? undefined : analyticsBinding(c.env);
@@ -133,9 +134,9 @@ export function observability(): MiddlewareHandler<AppEnv> {
   };
 }
 
-/** The value's bytes a request moved: the answer's on a read, the request's on a write. Pure. */
-export function bytesOf(method: string, requestLength: string | undefined, answerLength: string | null): number {
-  const length = Number(method === "GET" || method === "HEAD" ? answerLength : requestLength);
+/** A Content-Length as bytes counted; 0 when absent or not a length. Pure. */
+export function bytesOf(contentLength: string | null | undefined): number {
+  const length = Number(contentLength ?? 0);
   return Number.isFinite(length) && length > 0 ? length : 0;
 }
 
