@@ -150,6 +150,7 @@ async function main() {
           miss: worker.miss,
           s3Get: worker.s3Get,
           put: worker.put,
+          putTagged: worker.putTagged,
           s3Put: worker.s3Put,
           ...(baseline && candidate
             ? {
@@ -159,12 +160,14 @@ async function main() {
                 [`absent@${BASELINE}`]: baseline.absent,
                 [`miss@${BASELINE}`]: baseline.miss,
                 [`put@${BASELINE}`]: baseline.put,
+                [`putTagged@${BASELINE}`]: baseline.putTagged,
                 "hit@checkout": candidate.hit,
                 "hitScoped@checkout": candidate.hitScoped,
                 "hitTagged@checkout": candidate.hitTagged,
                 "absent@checkout": candidate.absent,
                 "miss@checkout": candidate.miss,
                 "put@checkout": candidate.put,
+                "putTagged@checkout": candidate.putTagged,
               }
             : {}),
         }),

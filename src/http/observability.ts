@@ -1,12 +1,13 @@
 import type { Context, MiddlewareHandler } from "hono";
+import type { ErrorCode } from "./errors";
 import { type AppEnv, setResponseHeader } from "./http";
 import { RequestMetrics, type RequestSummary, type ServedCounts, type ServedKind } from "../platform/metrics";
 
 /** What Server-Timing and the log line read of a request's summary (leases and served kinds only when any). */
 type Summary = Omit<RequestSummary, "leases" | "served" | "reads" | "readStorageCalls" | "changes"> & Partial<Pick<RequestSummary, "leases" | "served" | "reads">>;
 import { analyticsBinding, dataPointOf, writePoint } from "../stats/analytics";
-import { instanceCounters } from "../stats/instance-counters";
-import { type RequestTally, tallyOf } from "../stats/outcome";
+import { instanceCounters, type PendingCount } from "../stats/instance-counters";
+import { tallyOf } from "../stats/outcome";
 
 /** Server-Timing's name and description of each way a read may be answered beyond HIT and MISS. */
 const SERVED_TIMING: Record<ServedKind, string> = {
@@ -96,42 +97,56 @@ export function observability(): MiddlewareHandler<AppEnv> {
     setResponseHeader(c, "x-request-id", metrics.requestId);
     const summary = metrics.summary();
     setResponseHeader(c, "server-timing", serverTiming(summary));
-    // What the line says is read now; the line itself is built and written after the answer.
-    const { method, path, routePath } = c.req;
-    const status = c.res.status;
-    const cache = c.res.headers.get("x-cache");
-    const errorCode = c.get("errorCode");
-    const namespace = NAMESPACE_IN_PATH.exec(path)?.[1];
-    // The value's bytes a request moved: the answer's on a read, the request's on a write (only that header is read).
-    const bytes = bytesOf(method === "GET" || method === "HEAD" ? c.res.headers.get("content-length") : c.req.header("content-length"));
-    // The stats count what the request did once it is done: a few additions into this instance's
-    // counters (so a stats request right after sees them), the Analytics Engine point with the line.
-    const analytics = namespace === undefined ? undefined : analyticsBinding(c.env);
-    const count = (counted: RequestSummary) => {
-      if (namespace === undefined) return undefined;
-      const tally = tallyOf({ method, route: routePath, status, errorCode, reads: counted.reads, leases: counted.leases, changes: counted.changes, storageCalls: counted.storageCalls, readStorageCalls: counted.readStorageCalls, cacheCalls: counted.cacheCalls, bytes, ms: counted.total });
-      instanceCounters.record(namespace, tally);
-      return tally;
-    };
-    const write = (counted: RequestSummary, tally: RequestTally | undefined) => {
-      console.log(logLine({ requestId: metrics.requestId, method, route: routePath, namespace, status, cache, summary: counted, errorCode }));
-      if (analytics !== undefined && namespace !== undefined && tally !== undefined) writePoint(analytics, dataPointOf(namespace, tally));
+    // Counting and the log line read the finished answer once it has left: nothing of theirs delays it.
+    let facts: RequestFacts | undefined;
+    const factsOf = () => (facts ??= requestFacts(c));
+    const account = (counted: RequestSummary, nowMs: number) =>
+      instanceCounters.countLater(() => {
+        const { namespace } = factsOf();
+        if (namespace === undefined) return undefined;
+        return { namespace, tally: tallyOf({ ...factsOf(), reads: counted.reads, leases: counted.leases, changes: counted.changes, storageCalls: counted.storageCalls, readStorageCalls: counted.readStorageCalls, cacheCalls: counted.cacheCalls, ms: counted.total }) };
+      }, nowMs);
+    const write = (counted: RequestSummary, pending: PendingCount) => {
+      const request = pending.settle();
+      const { method, route, namespace, status, errorCode } = factsOf();
+      console.log(logLine({ requestId: metrics.requestId, method, route, namespace, status, cache: c.res.headers.get("x-cache"), summary: counted, errorCode }));
+      const analytics = request === undefined ? undefined : analyticsBinding(c.env);
+      if (analytics !== undefined && request !== undefined) writePoint(analytics, dataPointOf(request.namespace, request.tally));
     };
     // An answer whose body still works (a batch's gets) is counted and logged as that work ends,
     // with all its reads, while its invocation still runs (the body is being sent); any other is
-    // counted now and logged once the answer has left.
+    // counted and logged once the answer has left (a stats request before that counts it first).
     const ongoing = metrics.ongoing;
     if (ongoing) {
       const done = () => {
         const counted = metrics.summary();
-        write(counted, count(counted));
+        write(counted, account(counted, Date.now()));
       };
       void ongoing.then(done, done);
     } else {
-      const tally = count(summary);
-      afterAnswer(c, () => write(summary, tally));
+      const pending = account(summary, Date.now());
+      afterAnswer(c, () => write(summary, pending));
     }
   };
+}
+
+/** What the log line and the stats say of a finished request. */
+interface RequestFacts {
+  method: string;
+  route: string;
+  namespace: string | undefined;
+  status: number;
+  errorCode: ErrorCode | undefined;
+  /** The value's bytes it moved. */
+  bytes: number;
+}
+
+/** Reads a finished request's facts from it and its answer. */
+function requestFacts(c: Context<AppEnv>): RequestFacts {
+  const { method, path, routePath } = c.req;
+  // The answer's bytes on a read, the request's on a write: only that header is read.
+  const bytes = bytesOf(method === "GET" || method === "HEAD" ? c.res.headers.get("content-length") : c.req.header("content-length"));
+  return { method, route: routePath, namespace: NAMESPACE_IN_PATH.exec(path)?.[1], status: c.res.status, errorCode: c.get("errorCode"), bytes };
 }
 
 /** A Content-Length as bytes counted; 0 when absent or not a length. Pure. */

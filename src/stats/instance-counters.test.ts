@@ -47,6 +47,30 @@ describe("InstanceCounters", () => {
     expect(counters.totals("ns2", "1h", T0).counts.hits).toBe(1);
   });
 
+  it("counts a request later, once: when settled, or first by a read of the totals before that", () => {
+    const counters = new InstanceCounters();
+    let made = 0;
+    const later = (hits: number) => () => {
+      made += 1;
+      return { namespace: "app", tally: tally({ hits }) };
+    };
+    const first = counters.countLater(later(1), T0);
+    const second = counters.countLater(later(10), T0 + 1000);
+    expect(made).toBe(0);
+    expect(first.settle()?.tally.hits).toBe(1);
+    expect(first.settle()?.tally.hits).toBe(1);
+    expect(made).toBe(1);
+    // A read sees the request answered before it, though its counting has not run yet.
+    expect(counters.totals("app", "1h", T0 + 2000).counts).toMatchObject({ requests: 2, hits: 11 });
+    expect(made).toBe(2);
+    // Settling it afterwards gives its tally and counts nothing twice.
+    expect(second.settle()?.tally.hits).toBe(10);
+    expect(counters.totals("app", "1h", T0 + 2000).counts).toMatchObject({ requests: 2, hits: 11 });
+    // A request without a namespace is not counted.
+    expect(counters.countLater(() => undefined, T0).settle()).toBeUndefined();
+    expect(counters.totals("app", "1h", T0 + 2000).counts.requests).toBe(2);
+  });
+
   it("reports p50 and p99 of the time as bin bounds", () => {
     const counters = new InstanceCounters();
     for (let i = 0; i < 99; i++) counters.record("app", tally({ ms: 1 }), T0);

@@ -95,6 +95,18 @@ function addTo(bucket: Bucket, tally: RequestTally, bin: number): void {
   bucket.ms[bin] = (bucket.ms[bin] as number) + 1;
 }
 
+/** A request as counted: its namespace and its tally. */
+export interface CountedRequest {
+  namespace: string;
+  tally: RequestTally;
+}
+
+/** A request whose counting waits for its answer to leave (`InstanceCounters.countLater`). */
+export interface PendingCount {
+  /** Counts the request, once; its namespace and tally, or undefined when it is not counted. */
+  settle(): CountedRequest | undefined;
+}
+
 /** A namespace's counters: minutes for the last hour, hours for the last week. */
 class NamespaceCounters {
   readonly minutes = new Ring(60_000, 60);
@@ -107,6 +119,30 @@ class NamespaceCounters {
  */
 export class InstanceCounters {
   private readonly namespaces = new Map<string, NamespaceCounters>();
+  /** Requests answered and not yet counted (see `countLater`). */
+  private readonly pending = new Set<PendingCount>();
+
+  /**
+   * Counts a request after its answer has left, so that counting never delays it: its tally is made
+   * once, when it is settled (the caller settles it after the answer), or by the first read of the
+   * totals before that, so a stats request still sees every request answered before it. Recorded
+   * at `nowMs`, the answer's time. `tallyOf` gives undefined for a request not counted (no namespace).
+   */
+  countLater(tallyOf: () => CountedRequest | undefined, nowMs = Date.now()): PendingCount {
+    let settled: { counted: CountedRequest | undefined } | undefined;
+    const pending: PendingCount = {
+      settle: () => {
+        if (settled === undefined) {
+          this.pending.delete(pending);
+          settled = { counted: tallyOf() };
+          if (settled.counted !== undefined) this.record(settled.counted.namespace, settled.counted.tally, nowMs);
+        }
+        return settled.counted;
+      },
+    };
+    this.pending.add(pending);
+    return pending;
+  }
 
   record(namespace: string, tally: RequestTally, nowMs = Date.now()): void {
     let counters = this.namespaces.get(namespace);
@@ -128,6 +164,7 @@ export class InstanceCounters {
 
   /** The namespace's totals over the window: the last hour from minute buckets, longer windows from hour buckets. */
   totals(namespace: string, window: StatsWindow, nowMs = Date.now()): StatsTotals {
+    for (const pending of this.pending) pending.settle();
     const counts = zeroCounts();
     const errors: Record<string, number> = {};
     const histogram = new Array<number>(MS_BINS.length + 1).fill(0);
