@@ -87,7 +87,9 @@ export async function stampedeBench({ base, token, rounds }) {
       // A popular key that expires: read while live (this location keeps its copy, as for the hit
       // below), then left to expire by its TTL.
       const key = `grace-${tag}`;
-      await first.set(key, "stale", { ttl: 1, grace: 600 });
+      // Two seconds: expiries are whole seconds, so a TTL of one may end within milliseconds of the
+      // write (at the next second), before the read below; two always leave it at least one.
+      await first.set(key, "stale", { ttl: 2, grace: 600 });
       const live = await first.gets(key);
       if (live === null) throw new Error(`stampede: ${key} was not there to read`);
       await new Promise((resolve) => setTimeout(resolve, Math.max(0, (live.expiresAt ?? 0) * 1000 - Date.now()) + 100));
