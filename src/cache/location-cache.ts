@@ -156,13 +156,14 @@ export class LocationCache {
    * Stores a value with its labels, fresh for `maxAge` seconds and kept until the item is gone (the
    * caller checks `isCacheable` first). The body is collected first (entries are at most
    * MAX_CACHED_BYTES): a body that fails or comes up short is never stored — Miniflare's cache was
-   * seen keeping the part of a stream that arrived before it failed.
+   * seen keeping the part of a stream that arrived before it failed. False: no subrequest was
+   * spare, nothing kept.
    */
-  async put(url: string, body: ReadableStream<Uint8Array> | null, labels: CopyLabels, maxAge: number, nowMs: number = Date.now()): Promise<void> {
+  async put(url: string, body: ReadableStream<Uint8Array> | null, labels: CopyLabels, maxAge: number, nowMs: number = Date.now()): Promise<boolean> {
     // A refill is optional: without a spare subrequest the value is served, not kept.
     if (!this.budget.tryTake("cache")) {
       await body?.cancel();
-      return;
+      return false;
     }
     const bytes = body ? new Uint8Array(await new Response(body).arrayBuffer()) : new Uint8Array(0);
     if (bytes.byteLength !== labels.size) throw new Error("the value came up short: not cached");
@@ -172,6 +173,7 @@ export class LocationCache {
       "cache-control": `max-age=${Math.max(maxAge, entryLifetime(goneAt(labels.expiresAt, labels.grace), Math.floor(nowMs / 1000)))}`,
     };
     await this.timed(this.cache.put(url, new Response(bytes, { status: 200, headers })));
+    return true;
   }
 
   /** Removes an entry on a call promised to it (after a write, this location must not serve the old value). */
@@ -181,7 +183,9 @@ export class LocationCache {
   }
 
   /** Removes an entry only out of spare subrequests (hygiene: a stale copy found absent in storage). */
-  async deleteIfSpare(url: string): Promise<void> {
-    if (this.budget.tryTake("cache")) await this.timed(this.cache.delete(url));
+  async deleteIfSpare(url: string): Promise<boolean> {
+    if (!this.budget.tryTake("cache")) return false;
+    await this.timed(this.cache.delete(url));
+    return true;
   }
 }

@@ -132,7 +132,7 @@ function copyMaxAge(ctx: RequestContext, found: StoredHead): number {
 }
 
 /** Keeps a copy of `found` at this location, its value read from `body` (the caller checked `copyMaxAge`). */
-function keepCopy(ctx: RequestContext, ref: ItemRef, found: StoredHead, body: ReadableStream<Uint8Array>, maxAge: number): Promise<void> {
+function keepCopy(ctx: RequestContext, ref: ItemRef, found: StoredHead, body: ReadableStream<Uint8Array>, maxAge: number): Promise<boolean> {
   const { meta } = found;
   const labels = { etag: found.etag, contentType: meta.contentType, size: found.size, expiresAt: meta.expiresAt, grace: meta.grace ?? 0, tags: meta.tags ?? [], writtenAt: meta.writtenAt ?? null, userMeta: meta.userMeta ?? null };
   return ctx.cache.put(ref.cacheUrl, body, labels, maxAge);
@@ -142,34 +142,41 @@ function keepCopy(ctx: RequestContext, ref: ItemRef, found: StoredHead, body: Re
 // deployment, the generation and the key): at most one per key at a time.
 const refreshes = new Flights<void>();
 
+// When this isolate's last refresh of each copy ended (unix ms, by cache URL), if it replaced or
+// removed the copy: a reader that found the copy before that refresh ended, already past its
+// freshness, does not refresh it again (the refresh left a newer one, or none).
+const refreshed = new Map<string, number>();
+const MAX_REFRESHED = 1_000;
+
 /**
  * A copy past its freshness was given to a `max-stale` reader: it is refreshed from storage after
  * the answer, once per isolate and key however many readers take it meanwhile. Optional work, made
  * only out of spare subrequests.
  */
-function refreshLater(ctx: RequestContext, ref: ItemRef): void {
+function refreshLater(ctx: RequestContext, ref: ItemRef, copy: CachedItem): void {
   ctx.metrics.served("refresh");
-  const { promise, leader } = refreshes.run(ref.cacheUrl, () => refreshCopy(ctx, ref));
+  if ((refreshed.get(ref.cacheUrl) ?? 0) > copy.freshUntil) return;
+  const { promise, leader } = refreshes.run(ref.cacheUrl, async () => {
+    if (!(await refreshCopy(ctx, ref))) return;
+    if (refreshed.size >= MAX_REFRESHED) refreshed.clear();
+    refreshed.set(ref.cacheUrl, Date.now());
+  });
   if (leader) ctx.waitUntil(promise.catch(() => undefined));
 }
 
-async function refreshCopy(ctx: RequestContext, ref: ItemRef): Promise<void> {
+/** Refreshes the copy from storage: true when it was replaced or removed, false when no call was spare for it. */
+async function refreshCopy(ctx: RequestContext, ref: ItemRef): Promise<boolean> {
   // The GET, and a HEAD when the value is empty (S3 answers its ranged GET 416).
   const got = await ctx.budget.ifSpare(2, () => sharedGet(ctx, ref.objectKey));
-  if (!got) return;
+  if (!got) return false;
   const found = got.value;
-  if (!found || found.tombstone || isGone(found.meta.expiresAt, found.meta.grace)) {
+  const maxAge = found && !found.tombstone && !isGone(found.meta.expiresAt, found.meta.grace) ? copyMaxAge(ctx, found) : 0;
+  if (!found || maxAge === 0) {
+    // Absent, gone, or no longer kept at this location.
     await release(found);
-    await ctx.cache.deleteIfSpare(ref.cacheUrl);
-    return;
+    return ctx.cache.deleteIfSpare(ref.cacheUrl);
   }
-  const maxAge = copyMaxAge(ctx, found);
-  if (maxAge === 0) {
-    await release(found);
-    await ctx.cache.deleteIfSpare(ref.cacheUrl);
-    return;
-  }
-  await keepCopy(ctx, ref, found, found.body, maxAge);
+  return keepCopy(ctx, ref, found, found.body, maxAge);
 }
 
 /**
@@ -250,7 +257,7 @@ async function findItem(ctx: RequestContext, namespace: string, key: string, opt
   }
   const fromHere = copy && answerFromCopy(copy, maxStale);
   if (copy && fromHere) {
-    if (fromHere.refresh) refreshLater(ctx, ref);
+    if (fromHere.refresh) refreshLater(ctx, ref, copy);
     return fromCopy(copy, fromHere.xCache, fromHere.xCache === "STALE" ? "grace" : null, head);
   }
 
