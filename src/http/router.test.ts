@@ -6,7 +6,7 @@ import { StrictPatternRouter } from "./router";
 
 /** The app's routes (middleware included), each added to `router` as its index in `app.routes`. */
 function withAppRoutes(router: Router<number>): Router<number> {
-  app.routes.forEach((route, index) => router.add(route.method, route.path, index));
+  for (const [index, route] of app.routes.entries()) router.add(route.method, route.path, index);
   return router;
 }
 
