@@ -1,3 +1,5 @@
+import { afterThisTurn } from "../platform/after-this-turn";
+
 /**
  * Confirmations ahead of time, for the states an isolate trusts for a second (a namespace's
  * generation, generation.ts; a tag's state, tag-state.ts): in the last part of that second, a hit
@@ -25,7 +27,7 @@ const refreshing = new Set<string>();
 export function confirmAhead(id: string, waitUntil: (promise: Promise<unknown>) => void, confirm: () => Promise<unknown>): void {
   if (refreshing.has(id)) return;
   refreshing.add(id);
-  const work = new Promise((resolve) => setTimeout(resolve, 0))
+  const work = afterThisTurn()
     .then(confirm)
     .catch(() => undefined)
     .finally(() => refreshing.delete(id));

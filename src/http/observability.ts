@@ -5,6 +5,7 @@ import { RequestMetrics, type RequestSummary, type ServedCounts, type ServedKind
 
 /** What Server-Timing and the log line read of a request's summary (leases and served kinds only when any). */
 type Summary = Omit<RequestSummary, "leases" | "served" | "reads" | "readStorageCalls" | "changes"> & Partial<Pick<RequestSummary, "leases" | "served" | "reads">>;
+import { afterThisTurn } from "../platform/after-this-turn";
 import { analyticsBinding, dataPointOf, writePoint } from "../stats/analytics";
 import { instanceCounters, type PendingCount } from "../stats/instance-counters";
 import { tallyOf } from "../stats/outcome";
@@ -170,12 +171,5 @@ function afterAnswer(c: Context<AppEnv>, write: () => void): void {
     write();
     return;
   }
-  executionCtx.waitUntil(
-    new Promise<void>((resolve) =>
-      setTimeout(() => {
-        write();
-        resolve();
-      }, 0),
-    ),
-  );
+  executionCtx.waitUntil(afterThisTurn().then(write));
 }
