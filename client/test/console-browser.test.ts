@@ -206,7 +206,13 @@ describe("the console in Chromium, against npm run dev", () => {
   it("as the admin: every namespace with items listed, any other can be typed, mints a scoped token", async () => {
     const ns = namespace("console-mint");
     await put(ns, "k", "v");
+    // A slow namespace list: the sign-in is not done until the list is in (it once was, and CI read none).
+    await page.route("**/v1/namespaces*", async (route) => {
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      await route.continue();
+    });
     await signIn(adminToken);
+    await page.unroute("**/v1/namespaces*");
     expect(await page.textContent("#who")).toBe("admin token");
     expect(await options()).toContain(ns);
     const listed = await options();

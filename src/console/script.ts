@@ -189,6 +189,8 @@ export const CONSOLE_JS = String.raw`'use strict';
       return;
     }
     offer();
+    // Still "loading" until the list is in: a namespace picked meanwhile would be cleared by it.
+    say('loading namespaces…');
     await loadNamespaces(false);
     if (ns()) refreshAll();
     else say('no namespace yet: type one to open it');
