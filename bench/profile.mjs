@@ -17,8 +17,8 @@ import { CACHE_FLOOR_HOST, FLOOR_HOST, startStack } from "./lib/stack.mjs";
 
 const ROOT = path.resolve(path.dirname(new URL(import.meta.url).pathname), "..");
 const QUICK = process.argv.includes("--quick");
-/** `--baseline REF`: also run the Worker built from REF's src/ (e.g. main), side by side. */
-const BASELINE = process.argv.includes("--baseline") ? process.argv[process.argv.indexOf("--baseline") + 1] : null;
+/** `--baseline REF[,REF…]`: also run the Worker built from each REF's src/ (e.g. main), side by side. */
+const BASELINES = process.argv.includes("--baseline") ? process.argv[process.argv.indexOf("--baseline") + 1].split(",") : [];
 /** `--only a,b,c`: run only these sides (names as printed); `--samples N`: rounds after warm-up. */
 const ONLY = process.argv.includes("--only") ? new Set(process.argv[process.argv.indexOf("--only") + 1].split(",")) : null;
 const SAMPLES = process.argv.includes("--samples") ? Number(process.argv[process.argv.indexOf("--samples") + 1]) : null;
@@ -52,16 +52,17 @@ async function bundleVariants() {
     });
     workers.push({ name, host: `${name}.bench`, scriptPath: outfile });
   }
-  if (BASELINE) {
-    // Both sides of the A/B built the same way (esbuild), from REF's src/ and from this checkout's.
+  if (BASELINES.length > 0) {
+    // Every side of the A/B built the same way (esbuild), from each REF's src/ and from this checkout's.
     // (client/src too: the Worker shares its name rules with the client.)
-    const tree = path.join(outdir, "baseline-tree");
-    await mkdir(tree, { recursive: true });
-    execFileSync("sh", ["-c", `git archive ${JSON.stringify(BASELINE)} src client/src package.json | tar -x -C ${JSON.stringify(tree)}`], { cwd: ROOT });
-    for (const [name, srcRoot] of [
-      ["baseline", tree],
-      ["candidate", ROOT],
-    ]) {
+    const trees = [];
+    for (const [i, ref] of BASELINES.entries()) {
+      const tree = path.join(outdir, `baseline-${i}-tree`);
+      await mkdir(tree, { recursive: true });
+      execFileSync("sh", ["-c", `git archive ${JSON.stringify(ref)} src client/src package.json | tar -x -C ${JSON.stringify(tree)}`], { cwd: ROOT });
+      trees.push([`baseline-${i}`, tree]);
+    }
+    for (const [name, srcRoot] of [...trees, ["candidate", ROOT]]) {
       const outfile = path.join(outdir, name, "index.js");
       await build({
         entryPoints: [path.join(srcRoot, "src/index.ts")],
@@ -113,10 +114,9 @@ async function main() {
     closers.push(worker.close);
     await worker.prime();
     const ab = (name) => workerSides({ base: stack.url, host: `${name}.bench`, token: stack.adminToken, namespace: `profile-${name}`, s3, memcached: null, label: name });
-    const baseline = BASELINE ? ab("baseline") : null;
-    const candidate = BASELINE ? ab("candidate") : null;
-    for (const side of [baseline, candidate]) {
-      if (!side) continue;
+    // Each built Worker by the name its sides print: the REF given, or "checkout".
+    const builds = BASELINES.length > 0 ? [...BASELINES.map((ref, i) => [ref, ab(`baseline-${i}`)]), ["checkout", ab("candidate")]] : [];
+    for (const [, side] of builds) {
       closers.push(side.close);
       await side.prime();
     }
@@ -124,12 +124,11 @@ async function main() {
     if (THROUGHPUT) {
       await worker.hit();
       await worker.hitTagged();
-      for (const side of [baseline, candidate]) {
-        if (!side) continue;
+      for (const [, side] of builds) {
         await side.hit();
         await side.hitTagged();
       }
-      await measureThroughput(stack, auth, { baseline: Boolean(BASELINE) });
+      await measureThroughput(stack, auth);
       return;
     }
     const medians = await interleave(
@@ -152,24 +151,9 @@ async function main() {
           put: worker.put,
           putTagged: worker.putTagged,
           s3Put: worker.s3Put,
-          ...(baseline && candidate
-            ? {
-                [`hit@${BASELINE}`]: baseline.hit,
-                [`hitScoped@${BASELINE}`]: baseline.hitScoped,
-                [`hitTagged@${BASELINE}`]: baseline.hitTagged,
-                [`absent@${BASELINE}`]: baseline.absent,
-                [`miss@${BASELINE}`]: baseline.miss,
-                [`put@${BASELINE}`]: baseline.put,
-                [`putTagged@${BASELINE}`]: baseline.putTagged,
-                "hit@checkout": candidate.hit,
-                "hitScoped@checkout": candidate.hitScoped,
-                "hitTagged@checkout": candidate.hitTagged,
-                "absent@checkout": candidate.absent,
-                "miss@checkout": candidate.miss,
-                "put@checkout": candidate.put,
-                "putTagged@checkout": candidate.putTagged,
-              }
-            : {}),
+          ...Object.fromEntries(
+            builds.flatMap(([label, side]) => ["hit", "hitScoped", "hitTagged", "absent", "miss", "put", "putTagged"].map((op) => [`${op}@${label}`, side[op]])),
+          ),
         }),
         ...(PAUSE_MS > 0 ? { pause: () => new Promise((resolve) => setTimeout(resolve, PAUSE_MS)) } : {}),
       },
@@ -190,7 +174,7 @@ async function main() {
 }
 
 /** Hits per second at 32 concurrent, sides alternated; medians of ROUNDS runs of 3 s each. */
-async function measureThroughput(stack, auth, { baseline }) {
+async function measureThroughput(stack, auth) {
   const hitOf = (host, namespace, key) => ({ url: `${stack.url}/v1/${namespace}/items/${key}`, headers: { ...auth, ...(host ? { host } : {}) } });
   const sides = pick({
     cacheFloor: { url: `${stack.url}/`, headers: { host: CACHE_FLOOR_HOST } },
@@ -198,13 +182,13 @@ async function measureThroughput(stack, auth, { baseline }) {
     honoFloor: { url: `${stack.url}/v1/profile/items/ratio-hit`, headers: { host: "hono-floor.bench" } },
     chainFloor: { url: `${stack.url}/v1/profile/items/ratio-hit`, headers: { ...auth, host: "chain-floor.bench" } },
     chainNologFloor: { url: `${stack.url}/v1/profile/items/ratio-hit`, headers: { ...auth, host: "chain-nolog-floor.bench" } },
-    ...(baseline
-      ? {
-          [`hit@${BASELINE}`]: hitOf("baseline.bench", "profile-baseline", "ratio-hit"),
-          "hit@checkout": hitOf("candidate.bench", "profile-candidate", "ratio-hit"),
-          [`hitTagged@${BASELINE}`]: hitOf("baseline.bench", "profile-baseline", "ratio-hit-tagged"),
-          "hitTagged@checkout": hitOf("candidate.bench", "profile-candidate", "ratio-hit-tagged"),
-        }
+    ...(BASELINES.length > 0
+      ? Object.fromEntries(
+          [...BASELINES.map((ref, i) => [ref, `baseline-${i}`]), ["checkout", "candidate"]].flatMap(([label, name]) => [
+            [`hit@${label}`, hitOf(`${name}.bench`, `profile-${name}`, "ratio-hit")],
+            [`hitTagged@${label}`, hitOf(`${name}.bench`, `profile-${name}`, "ratio-hit-tagged")],
+          ]),
+        )
       : { hit: hitOf(null, "profile", "ratio-hit"), hitTagged: hitOf(null, "profile", "ratio-hit-tagged") }),
   });
   const names = Object.keys(sides);
