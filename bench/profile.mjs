@@ -22,6 +22,8 @@ const BASELINES = process.argv.includes("--baseline") ? process.argv[process.arg
 /** `--only a,b,c`: run only these sides (names as printed); `--samples N`: rounds after warm-up. */
 const ONLY = process.argv.includes("--only") ? new Set(process.argv[process.argv.indexOf("--only") + 1].split(",")) : null;
 const SAMPLES = process.argv.includes("--samples") ? Number(process.argv[process.argv.indexOf("--samples") + 1]) : null;
+/** `--warmup N`: rounds before the measured ones (default 50, as `npm run bench`). */
+const WARMUP = process.argv.includes("--warmup") ? Number(process.argv[process.argv.indexOf("--warmup") + 1]) : null;
 /**
  * `--pause MS`: a side that only waits, so each round lasts about as long as `npm run bench`'s
  * (~50 ms): every request then finds the runtime idle, as there, and tags trusted for a second
@@ -157,7 +159,7 @@ async function main() {
         }),
         ...(PAUSE_MS > 0 ? { pause: () => new Promise((resolve) => setTimeout(resolve, PAUSE_MS)) } : {}),
       },
-      { warmup: QUICK ? 10 : 50, samples: SAMPLES ?? (QUICK ? 30 : 300) },
+      { warmup: WARMUP ?? (QUICK ? 10 : 50), samples: SAMPLES ?? (QUICK ? 30 : 300) },
     );
     const floor = medians.floor?.p50Ms ?? 0;
     process.stdout.write("side                n   p50 ms   p99 ms   p50 − floor\n");
