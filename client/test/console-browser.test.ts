@@ -206,7 +206,7 @@ describe("the console in Chromium, against npm run dev", () => {
   it("as the admin: every namespace with items listed, any other can be typed, mints a scoped token", async () => {
     const ns = namespace("console-mint");
     await put(ns, "k", "v");
-    // A slow namespace list: the sign-in is not done until the list is in (it once was, and CI read none).
+    // A slow namespace list: the sign-in is done only once the list is in, so nothing reads it empty.
     await page.route("**/v1/namespaces*", async (route) => {
       await new Promise((resolve) => setTimeout(resolve, 300));
       await route.continue();
