@@ -2,13 +2,13 @@ import type { Context, MiddlewareHandler } from "hono";
 import type { ErrorCode } from "./errors";
 import { type AppEnv, setResponseHeader } from "./http";
 import { RequestMetrics, type RequestSummary, type ServedCounts, type ServedKind } from "../platform/metrics";
-
-/** What Server-Timing and the log line read of a request's summary (leases and served kinds only when any). */
-type Summary = Omit<RequestSummary, "leases" | "served" | "reads" | "readStorageCalls" | "changes"> & Partial<Pick<RequestSummary, "leases" | "served" | "reads">>;
 import { afterThisTurn } from "../platform/after-this-turn";
 import { analyticsBinding, dataPointOf, writePoint } from "../stats/analytics";
 import { instanceCounters, type PendingCount } from "../stats/instance-counters";
 import { tallyOf } from "../stats/outcome";
+
+/** What Server-Timing and the log line read of a request's summary (leases and served kinds only when any). */
+type Summary = Omit<RequestSummary, "leases" | "served" | "reads" | "readStorageCalls" | "changes"> & Partial<Pick<RequestSummary, "leases" | "served" | "reads">>;
 
 /** Server-Timing's name and description of each way a read may be answered beyond HIT and MISS. */
 const SERVED_TIMING: Record<ServedKind, string> = {
