@@ -1,4 +1,5 @@
 import { sign, verify } from "hono/jwt";
+import { remember } from "../platform/bounded-memory";
 /** What a token may do on its namespaces. */
 export type Scope = "read" | "write" | "flush";
 import type { Config } from "../platform/config";
@@ -222,8 +223,7 @@ async function verifyKey(secret: string): Promise<CryptoKey> {
   const known = verifyKeys.get(secret);
   if (known) return known;
   const key = await crypto.subtle.importKey("raw", new TextEncoder().encode(secret), { name: "HMAC", hash: "SHA-256" }, false, ["verify"]);
-  if (verifyKeys.size >= MAX_VERIFY_KEYS) verifyKeys.clear();
-  verifyKeys.set(secret, key);
+  remember(verifyKeys, MAX_VERIFY_KEYS, secret, key);
   return key;
 }
 
@@ -246,8 +246,7 @@ export async function verifyTokenOnce(token: string, tokenDigest: string, key: T
   const known = verifiedGrants.get(id);
   if (known) return unexpired(known, now);
   const grant = await verifyToken(token, key, now);
-  if (verifiedGrants.size >= MAX_VERIFIED_GRANTS) verifiedGrants.clear();
-  verifiedGrants.set(id, grant);
+  remember(verifiedGrants, MAX_VERIFIED_GRANTS, id, grant);
   return grant;
 }
 

@@ -1,4 +1,5 @@
 import { waitBeforeRetry, type BackoffPolicy } from "../platform/backoff";
+import { remember } from "../platform/bounded-memory";
 import { PLANNED_CALLS, plannedCalls } from "../platform/budget";
 import { ApiError } from "../http/errors";
 import type { PhaseRecorder } from "../platform/metrics";
@@ -95,8 +96,7 @@ const MAX_REMEMBERED = 10_000;
 function learn(id: string, generation: number, until: number): number {
   const known = memory.get(id);
   const current = newerGeneration(known?.generation, generation);
-  if (known === undefined && memory.size >= MAX_REMEMBERED) memory.clear();
-  memory.set(id, { generation: current, trustedUntil: Math.max(until, known?.generation === current ? known.trustedUntil : 0) });
+  remember(memory, MAX_REMEMBERED, id, { generation: current, trustedUntil: Math.max(until, known?.generation === current ? known.trustedUntil : 0) });
   return current;
 }
 

@@ -1,4 +1,5 @@
 import type { MiddlewareHandler } from "hono";
+import { remember } from "../platform/bounded-memory";
 import type { AppEnv } from "./http";
 import { essence, extractMimeType, splitHeaderValues } from "./mime-type";
 
@@ -35,8 +36,7 @@ export function mustDownload(contentType: string): boolean {
   if (verdict === undefined) {
     verdict = judgeDownload(contentType);
     // Few distinct types reach an isolate: each is parsed once (the map is emptied if it fills).
-    if (verdicts.size >= MAX_VERDICTS) verdicts.clear();
-    verdicts.set(contentType, verdict);
+    remember(verdicts, MAX_VERDICTS, contentType, verdict);
   }
   return verdict;
 }

@@ -1,4 +1,5 @@
 import { Flights } from "./coalesce";
+import { remember } from "../platform/bounded-memory";
 import { acceptsStale, answerFromCopy, type MaxStale } from "./grace";
 import { goneAt, isGone } from "./item";
 import { judgeStored, judgeTags } from "./tagged";
@@ -158,8 +159,7 @@ function refreshLater(ctx: RequestContext, ref: ItemRef, copy: CachedItem): void
   if ((refreshed.get(ref.cacheUrl) ?? 0) > copy.freshUntil) return;
   const { promise, leader } = refreshes.run(ref.cacheUrl, async () => {
     if (!(await refreshCopy(ctx, ref))) return;
-    if (refreshed.size >= MAX_REFRESHED) refreshed.clear();
-    refreshed.set(ref.cacheUrl, Date.now());
+    remember(refreshed, MAX_REFRESHED, ref.cacheUrl, Date.now());
   });
   if (leader) ctx.waitUntil(promise.catch(() => undefined));
 }
