@@ -98,7 +98,7 @@ describe("drain", () => {
     expect(Date.now() - started).toBeLessThan(1000);
   });
 
-  it("never throws: a failing body or none at all", async () => {
+  it("never throws: a failing body, one already being read, or none at all", async () => {
     const failing = new ReadableStream<Uint8Array>({
       pull() {
         throw new Error("connection reset");
@@ -106,5 +106,8 @@ describe("drain", () => {
     });
     await expect(drain(failing)).resolves.toBeUndefined();
     await expect(drain(null)).resolves.toBeUndefined();
+    const locked = streamOf("taken");
+    locked.getReader();
+    await expect(drain(locked)).resolves.toBeUndefined();
   });
 });

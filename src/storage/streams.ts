@@ -70,13 +70,13 @@ export const DRAIN_WAIT_MS = 500;
  */
 export async function drain(body: ReadableStream<Uint8Array> | null, limit: number = DRAINED_BYTES, waitMs: number = DRAIN_WAIT_MS): Promise<void> {
   if (!body) return;
-  const reader = body.getReader();
   let timer: number | null = null;
   const late = new Promise<"late">((resolve) => {
     timer = setTimeout(() => resolve("late"), waitMs);
   });
   let read = 0;
   try {
+    const reader = body.getReader();
     for (;;) {
       const next = await Promise.race([reader.read(), late]);
       if (next !== "late" && next.done) return;

@@ -43,7 +43,7 @@ with Client(url, token, namespace) as cache:
     for name, value in VALUES.items():
         if not cache.put(f"py/{name}", value):
             raise SystemExit(f"py/{name} was not stored")
-    failed = [key for key, result in cache.set_many({f"pym/{name}": value for name, value in VALUES.items()}).items() if isinstance(result, Exception)]
+    failed = {key: repr(result) for key, result in cache.set_many({f"pym/{name}": value for name, value in VALUES.items()}).items() if isinstance(result, Exception)}
     if failed:
-        raise SystemExit(f"set_many failed for {failed}")
+        raise SystemExit(f"set_many failed: {failed}")
 print(json.dumps({"read": read, "readMany": read_many}))
