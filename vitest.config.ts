@@ -31,7 +31,6 @@ const S3_ONLY_TESTS = [
   "test/storage-dialect.test.ts",
   "test/storage-dialect-kept.test.ts",
   "test/sweep-fallback.test.ts",
-  "test/storage-connections.test.ts",
 ];
 
 export default defineConfig({

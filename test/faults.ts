@@ -23,9 +23,9 @@ export const proxy = {
   },
 
   /** The storage requests the proxy saw whose path contains `path`. */
-  async requests(path: string): Promise<{ method: string; path: string; fault: FaultMode | null; closedAfter: boolean }[]> {
+  async requests(path: string): Promise<{ method: string; path: string; fault: FaultMode | null }[]> {
     const response = await fetch(`${inject("faultProxy").control}/__requests?path=${encodeURIComponent(path)}`);
-    return (await response.json()) as { method: string; path: string; fault: FaultMode | null; closedAfter: boolean }[];
+    return (await response.json()) as { method: string; path: string; fault: FaultMode | null }[];
   },
 };
 

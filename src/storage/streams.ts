@@ -56,43 +56,6 @@ export async function firstBytes(body: ReadableStream<Uint8Array> | null, count:
   return bytes.subarray(0, filled);
 }
 
-/** Bytes of an unwanted body read to its end rather than cancelled (error bodies are far smaller). */
-export const DRAINED_BYTES = 64 * 1024;
-/** How long an unwanted body may take to arrive before it is cancelled (one normally comes with its headers). */
-export const DRAIN_WAIT_MS = 500;
-
-/**
- * Lets go of a body the caller does not want (a 404's or a 412's error, an empty PUT answer): read
- * to its end when it is small and arrives at once, so the connection it came on goes back to the
- * pool; cancelled past `limit` bytes or `waitMs`. Measured in workerd: a cancelled body closes its
- * connection, so the next call to storage opened a new one (over TLS, a new handshake). Never
- * throws: a body that fails is gone anyway.
- */
-export async function drain(body: ReadableStream<Uint8Array> | null, limit: number = DRAINED_BYTES, waitMs: number = DRAIN_WAIT_MS): Promise<void> {
-  if (!body) return;
-  let timer: number | null = null;
-  const late = new Promise<"late">((resolve) => {
-    timer = setTimeout(() => resolve("late"), waitMs);
-  });
-  let read = 0;
-  try {
-    const reader = body.getReader();
-    for (;;) {
-      const next = await Promise.race([reader.read(), late]);
-      if (next !== "late" && next.done) return;
-      if (next !== "late") read += next.value.byteLength;
-      if (next === "late" || read > limit) {
-        await reader.cancel();
-        return;
-      }
-    }
-  } catch {
-    // Failed or cut short: nothing of it was wanted.
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
 /** `a` then `b`, in one new array. */
 export function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
   const bytes = new Uint8Array(a.byteLength + b.byteLength);

@@ -9,7 +9,7 @@ import type { AddressInfo, Socket } from "node:net";
  * Control API (for tests running inside workerd):
  *   POST /__fault     {"mode", "count"?, "method"?, "path"?, "delayMs"?}  add a rule; answers {"id"}
  *   POST /__clear     {"path"?}  drop rules (all, or those for one path substring)
- *   GET  /__requests?path=SUB    [{"method", "path", "fault", "closedAfter"}] of the requests whose path contains SUB
+ *   GET  /__requests?path=SUB    [{"method", "path", "fault"}] of the requests whose path contains SUB
  * `path` is a substring of the decoded request path (use a test's unique namespace); `count` is how
  * many matching requests the rule affects (default 1).
  */
@@ -30,11 +30,6 @@ interface Seen {
   method: string;
   path: string;
   fault: FaultMode | null;
-  /**
-   * Whether the client (the Worker's runtime) closed the connection after this request, with no
-   * other request on it: what it does when it lets go of a body unread.
-   */
-  closedAfter: boolean;
 }
 
 const MODES = new Set<FaultMode>(["error500", "slowdown503", "conflict409", "throttle429", "hang", "reset", "resetAfter", "cutResponse", "cutRequest", "delay"]);
@@ -88,8 +83,6 @@ export async function startFaultProxy(upstream: string): Promise<FaultProxy> {
   const rules: FaultRule[] = [];
   const seen: Seen[] = [];
   const open = new Set<Socket>();
-  // The last request seen on each open connection: marked `closedAfter` if the connection closes.
-  const lastOn = new WeakMap<Socket, Seen>();
 
   function takeRule(method: string, path: string): FaultRule | null {
     const rule = rules.find((r) => r.count > 0 && (!r.method || r.method === method) && (!r.path || path.includes(r.path)));
@@ -201,9 +194,7 @@ export async function startFaultProxy(upstream: string): Promise<FaultProxy> {
     }
     const method = req.method ?? "GET";
     const rule = takeRule(method, path);
-    const request: Seen = { method, path, fault: rule?.mode ?? null, closedAfter: false };
-    seen.push(request);
-    lastOn.set(req.socket, request);
+    seen.push({ method, path, fault: rule?.mode ?? null });
     if (seen.length > MAX_SEEN) seen.splice(0, seen.length - MAX_SEEN);
     // A rule's delayMs holds any fault back that long (a slow store that then fails).
     if (rule?.delayMs !== undefined && rule.mode !== "delay") {
@@ -242,11 +233,7 @@ export async function startFaultProxy(upstream: string): Promise<FaultProxy> {
   }
   server.on("connection", (socket: Socket) => {
     open.add(socket);
-    socket.on("close", () => {
-      open.delete(socket);
-      const last = lastOn.get(socket);
-      if (last) last.closedAfter = true;
-    });
+    socket.on("close", () => open.delete(socket));
     socket.on("error", () => undefined);
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));

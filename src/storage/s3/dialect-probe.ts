@@ -1,7 +1,6 @@
 import { dialectFromProbe, ifMatchValue, type ProbeAnswers, STANDARD_DIALECT, type StoreDialect } from "./dialect";
 import { NONCE_BYTES } from "../object-format";
 import { copySource } from "../object-key";
-import { drain } from "../streams";
 import type { Transport } from "./transport";
 
 /**
@@ -44,7 +43,7 @@ export async function probeDialect(transport: Transport): Promise<StoreDialect> 
     // Awaited: a promise left running after the response may be cancelled, leaving the scratch object.
     await transport
       .callObject("DELETE", key, { method: "DELETE" }, { idempotent: true })
-      .then((response) => drain(response.body))
+      .then((response) => response.body?.cancel())
       .catch(() => undefined);
   }
 }

@@ -1,5 +1,5 @@
 import { NONCE_BYTES, quoteEtag } from "../object-format";
-import { drain, firstBytes } from "../streams";
+import { firstBytes } from "../streams";
 import type { Transport } from "./transport";
 
 /**
@@ -56,7 +56,7 @@ export async function resolveAmbiguousWrite(transport: Transport, key: string, o
 async function resolveByNonce(transport: Transport, key: string, nonce: Uint8Array): Promise<WriteLanded> {
   const response = await transport.callObject("GET", key, { headers: { range: `bytes=0-${NONCE_BYTES - 1}` } }, { idempotent: true });
   if (response.status === 404 || response.status === 416) {
-    await drain(response.body);
+    await response.body?.cancel();
     return { landed: false };
   }
   if (response.status !== 206 && response.status !== 200) return transport.fail("GET", response);

@@ -8,7 +8,7 @@ import { dialectFor, dialectKnown } from "./known-dialect";
 import { resolveAmbiguousWrite, uploadEtag } from "./landed";
 import { copySource } from "../object-key";
 import { checkMetadata, itemMetadata, NONCE_BYTES, quoteEtag, readHead, type StoredHead, type StoredObject } from "../object-format";
-import { concat, drain, emptyStream, exactLength, skipBytes } from "../streams";
+import { concat, emptyStream, exactLength, skipBytes } from "../streams";
 import { frameValue } from "../framing";
 import { type CHANGED_BETWEEN_CALLS, emptyValueOf, readOneVersion } from "../empty-read";
 import { PLANNED_CALLS, SubrequestBudget } from "../../platform/budget";
@@ -76,13 +76,13 @@ export class S3Storage implements Storage {
   private async getOnce(key: string): Promise<StoredObject | null | typeof CHANGED_BETWEEN_CALLS> {
     const response = await this.transport.callObject("GET", key, { headers: { range: `bytes=${NONCE_BYTES}-` } }, { idempotent: true });
     if (response.status === 404) {
-      await drain(response.body);
+      await response.body?.cancel();
       return null;
     }
     if (response.status === 416) {
       // Nothing after the nonce: an empty value (or a foreign object shorter than a nonce), if the
       // HEAD still describes one (empty-read.ts).
-      await drain(response.body);
+      await response.body?.cancel();
       return emptyValueOf(await this.head(key));
     }
     if (response.status === 206) {
@@ -148,7 +148,7 @@ export class S3Storage implements Storage {
       throw storageAnswerError("PUT", response.status, code);
     }
     if (!response.ok) return this.transport.fail("PUT", response);
-    await drain(response.body);
+    await response.body?.cancel();
     const etag = response.headers.get("etag");
     if (!etag) throw new ApiError("storage_error", "storage accepted the PUT but gave no ETag");
     return { ok: true, etag: quoteEtag(etag) };
@@ -214,7 +214,7 @@ export class S3Storage implements Storage {
     };
     const response = await this.transport.callObject("PUT", key, { method: "PUT", headers, body: new Uint8Array(0) }, { idempotent: false });
     if (response.status === 412 || response.status === 404) {
-      await drain(response.body);
+      await response.body?.cancel();
       return { ok: false, reason: "precondition_failed" };
     }
     if (response.status === 409) {
@@ -223,7 +223,7 @@ export class S3Storage implements Storage {
       throw storageAnswerError("PUT", 409, code);
     }
     if (!response.ok) return this.transport.fail("PUT", response);
-    await drain(response.body);
+    await response.body?.cancel();
     return { ok: true, etag: quoteEtag(response.headers.get("etag") ?? "") };
   }
 
@@ -236,11 +236,11 @@ export class S3Storage implements Storage {
     const init: RequestInit = ifMatch ? { method: "DELETE", headers: { "if-match": ifMatchValue(ifMatch, await this.dialect()) } } : { method: "DELETE" };
     const response = await this.transport.callObject("DELETE", key, init, { idempotent: true });
     if (response.status === 412) {
-      await drain(response.body);
+      await response.body?.cancel();
       return false;
     }
     if (response.status !== 404 && !response.ok) return this.transport.fail("DELETE", response);
-    await drain(response.body);
+    await response.body?.cancel();
     return true;
   }
 

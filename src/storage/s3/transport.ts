@@ -6,7 +6,6 @@ import { ApiError } from "../../http/errors";
 import type { PhaseRecorder } from "../../platform/metrics";
 import { IDEMPOTENT_ATTEMPTS, isRetryableStatus, RETRY_BACKOFF, storageAnswerError, storageTimeoutError, storageUnavailableError } from "../failures";
 import { encodeQuery, objectUrl } from "../object-key";
-import { drain } from "../streams";
 import { errorCode } from "./xml";
 
 // One signing client per set of settings and isolate: aws4fetch caches derived keys in it.
@@ -106,7 +105,7 @@ export class Transport {
       clearTimeout(timer);
       // A retry is made only out of retries planned for it or spare subrequests: never one that other planned work needs.
       if (attempt < attempts && isRetryableStatus(response.status) && this.deadline - Date.now() > 0 && this.budget.tryTakeRetry("storage")) {
-        await drain(response.body);
+        await response.body?.cancel();
         await waitBeforeRetry(attempt, RETRY_BACKOFF);
         continue;
       }
