@@ -2,6 +2,7 @@
 // choosing, ready once its banner is printed, stopped with a signal, and nothing it started left
 // behind if a test fails (`stopLaunched`). Used by test/node/dev.test.ts and the console's browser test.
 import { type ChildProcess, spawn } from "node:child_process";
+import { readFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -22,13 +23,36 @@ export function withTimeout<T>(promise: Promise<T>, ms: number, what: string): P
   return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
 
-export async function freePort(): Promise<number> {
+/** Where the kernel's ephemeral ports start (the ports it hands to a bind of port 0 and to outgoing connections). */
+function ephemeralLow(): number {
+  try {
+    const low = Number(readFileSync("/proc/sys/net/ipv4/ip_local_port_range", "utf8").trim().split(/\s+/)[0]);
+    return Number.isSafeInteger(low) && low > 20_000 ? low : 32_768;
+  } catch {
+    return 32_768;
+  }
+}
+
+function bindable(port: number): Promise<boolean> {
   const server = createServer();
-  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
-  const address = server.address();
-  await new Promise((r) => server.close(r));
-  if (address === null || typeof address === "string") throw new Error("no port");
-  return address.port;
+  return new Promise((resolvePort) => {
+    server.once("error", () => resolvePort(false));
+    server.listen(port, "127.0.0.1", () => server.close(() => resolvePort(true)));
+  });
+}
+
+/**
+ * A port free now, for a dev server to bind a moment later. Taken below the kernel's ephemeral
+ * range: a port the kernel chose (bound to 0, then closed) was seen taken in that moment by one of
+ * the other tests' servers or connections, which the kernel gives ports from that range.
+ */
+export async function freePort(): Promise<number> {
+  const low = ephemeralLow();
+  for (let attempt = 0; attempt < 100; attempt++) {
+    const port = 20_000 + Math.floor(Math.random() * (low - 20_000));
+    if (await bindable(port)) return port;
+  }
+  throw new Error("no free port below the ephemeral range");
 }
 
 export interface Launcher {
