@@ -7,6 +7,7 @@ import { execFileSync, spawn, type ChildProcess } from "node:child_process";
 import { existsSync } from "node:fs";
 import net from "node:net";
 import { installCommand } from "../../../scripts/debian-tools.mjs";
+import { freePort } from "../../../test/node/dev-launcher.js";
 import { startGateway, type Gateway, type GatewayOptions } from "../../src/gateway/gateway.js";
 import { afterAll, afterEach, beforeAll, beforeEach } from "vitest";
 import { adminToken, uniqueNamespace, workerUrl } from "./helpers.js";
@@ -34,14 +35,6 @@ export function requireProgram(candidates: string[], what: string): string {
     }
   }
   throw new Error(`${what} is not installed; install it with: ${installCommand("memcached")}`);
-}
-
-async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
 }
 
 async function waitForPort(port: number, child: ChildProcess): Promise<void> {
