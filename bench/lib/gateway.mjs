@@ -44,7 +44,9 @@ async function startGatewayProcess({ base, token }) {
   const dir = await mkdtemp(path.join(tmpdir(), "cloudcached-bench-gateway-"));
   const cli = path.join(dir, "cli.mjs");
   await build({ entryPoints: [path.join(ROOT, "client/src/cli.ts")], bundle: true, format: "esm", platform: "node", target: "node20", outfile: cli, logLevel: "silent" });
-  const child = spawn(process.execPath, [cli, "gateway", "--listen", "127.0.0.1:0", "--url", base, "--token", token, "--ns", NAMESPACE], { stdio: ["ignore", "ignore", "pipe"] });
+  // `--token=…` in one argument: the run's random token may start with "-", which the CLI would
+  // otherwise take for an option (and refuse as ambiguous).
+  const child = spawn(process.execPath, [cli, "gateway", "--listen", "127.0.0.1:0", "--url", base, `--token=${token}`, "--ns", NAMESPACE], { stdio: ["ignore", "ignore", "pipe"] });
   const killOnExit = () => child.kill("SIGTERM");
   process.on("exit", killOnExit);
   const port = await new Promise((resolve, reject) => {
