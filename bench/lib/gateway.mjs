@@ -44,9 +44,12 @@ async function startGatewayProcess({ base, token }) {
   const dir = await mkdtemp(path.join(tmpdir(), "cloudcached-bench-gateway-"));
   const cli = path.join(dir, "cli.mjs");
   await build({ entryPoints: [path.join(ROOT, "client/src/cli.ts")], bundle: true, format: "esm", platform: "node", target: "node20", outfile: cli, logLevel: "silent" });
-  // `--token=…` in one argument: the run's random token may start with "-", which the CLI would
-  // otherwise take for an option (and refuse as ambiguous).
-  const child = spawn(process.execPath, [cli, "gateway", "--listen", "127.0.0.1:0", "--url", base, `--token=${token}`, "--ns", NAMESPACE], { stdio: ["ignore", "ignore", "pipe"] });
+  // The token from the environment, as docs/gateway.md tells users: never on a command line, where a
+  // random one starting with "-" would also be taken for an option.
+  const child = spawn(process.execPath, [cli, "gateway", "--listen", "127.0.0.1:0", "--url", base, "--ns", NAMESPACE], {
+    env: { ...process.env, CLOUDCACHED_TOKEN: token },
+    stdio: ["ignore", "ignore", "pipe"],
+  });
   const killOnExit = () => child.kill("SIGTERM");
   process.on("exit", killOnExit);
   const port = await new Promise((resolve, reject) => {
